@@ -1,0 +1,7 @@
+export * from "./api-endpoint";
+export * from "./control-plane-identity";
+export * from "./keepalived-endpoint";
+export * from "./kubeadm-cluster";
+export * from "./node-defaults";
+export * from "./network";
+export * from "./nlb-endpoint";

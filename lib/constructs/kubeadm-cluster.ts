@@ -1,0 +1,168 @@
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
+import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
+import { Instance } from "@cdktf/provider-aws/lib/instance";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule, VpcSecurityGroupEgressRuleConfig } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { Fn, TerraformOutput, Token } from "cdktf";
+import { Construct } from "constructs";
+import { renderControlPlaneUserData } from "../render";
+import { ClusterInput, ClusterSpec, instanceArchitecture, resolveClusterSpec } from "../spec";
+import { IApiEndpoint } from "./api-endpoint";
+import { ControlPlaneIdentity } from "./control-plane-identity";
+import { KeepalivedEndpoint } from "./keepalived-endpoint";
+import { CLUSTER_TAG, STATUS_TAG, hardenedInstance } from "./node-defaults";
+import { ClusterNetwork } from "./network";
+import { NlbEndpoint } from "./nlb-endpoint";
+import { loadNodeScripts } from "./node-scripts";
+import { compressedUserData } from "./user-data";
+
+/** Props of KubeadmCluster: the cluster spec, every field optional with a documented default. */
+export interface KubeadmClusterProps extends ClusterInput {}
+
+/** Ubuntu 24.04 LTS images, published by Canonical as public SSM parameters. */
+export function ubuntuImageParameter(architecture: "amd64" | "arm64"): string {
+  return `/aws/service/canonical/ubuntu/server/24.04/stable/current/${architecture}/hvm/ebs-gp3/ami-id`;
+}
+
+/**
+ * A highly available Kubernetes control plane on EC2: an odd number of kubeadm control-plane nodes
+ * with stacked etcd, spread over availability zones behind one stable API endpoint (an NLB, or a
+ * keepalived VIP with HAProxy), each bootstrapping itself through cloud-init. Validates its props
+ * before creating anything.
+ */
+export class KubeadmCluster extends Construct {
+  readonly spec: ClusterSpec;
+  readonly network: ClusterNetwork;
+  readonly endpoint: IApiEndpoint;
+  readonly identity: ControlPlaneIdentity;
+  readonly controlPlaneSecurityGroup: SecurityGroup;
+  readonly controlPlaneNodes: Instance[];
+  /** User data of each control-plane node, as synthesized (tokens unresolved). */
+  readonly controlPlaneUserData: string[];
+
+  constructor(scope: Construct, id: string, props: KubeadmClusterProps = {}) {
+    super(scope, id);
+    // Validate everything first: a bad prop must fail before any resource exists.
+    this.spec = resolveClusterSpec(props, {
+      isUnresolved: (value) => Token.isUnresolved(value),
+      tokenCidrHost: (cidr, offset) => Fn.cidrhost(cidr, offset),
+    });
+    const spec = this.spec;
+    const name = spec.clusterName;
+    const tags = { ...spec.tags, [CLUSTER_TAG]: name };
+    const apiPort = spec.apiServerPort;
+
+    this.network = new ClusterNetwork(this, "network", { clusterName: name, network: spec.network, tags });
+
+    const sg = new SecurityGroup(this, "control-plane-security-group", {
+      name: `${name}-control-plane`,
+      description: `Control-plane nodes of ${name}`,
+      vpcId: this.network.vpcId,
+      tags: { ...tags, Name: `${name}-control-plane` },
+    });
+    this.controlPlaneSecurityGroup = sg;
+    const fromControlPlane = (ruleId: string, description: string, fromPort: number, toPort: number) =>
+      new VpcSecurityGroupIngressRule(this, ruleId, {
+        securityGroupId: sg.id,
+        description,
+        ipProtocol: "tcp",
+        fromPort,
+        toPort,
+        referencedSecurityGroupId: sg.id,
+      });
+    fromControlPlane("api-from-control-plane", "Kubernetes API between control-plane nodes", apiPort, apiPort);
+    fromControlPlane("etcd-peers", "etcd client and peer traffic between stacked members", 2379, 2380);
+    fromControlPlane("kubelet-from-control-plane", "kubelet API from the control plane", 10250, 10250);
+    const egress = (ruleId: string, config: Omit<VpcSecurityGroupEgressRuleConfig, "securityGroupId">) =>
+      new VpcSecurityGroupEgressRule(this, ruleId, { securityGroupId: sg.id, ...config });
+    egress("egress-control-plane", { description: "anything to other control-plane nodes", ipProtocol: "-1", referencedSecurityGroupId: sg.id });
+    egress("egress-https", { description: "AWS APIs, pkgs.k8s.io, registry.k8s.io", ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" });
+    egress("egress-http", { description: "Ubuntu package mirrors (signed metadata over HTTP)", ipProtocol: "tcp", fromPort: 80, toPort: 80, cidrIpv4: "0.0.0.0/0" });
+
+    const partition = new DataAwsPartition(this, "partition").partition;
+    const region = new DataAwsRegion(this, "region").region;
+    this.identity = new ControlPlaneIdentity(this, "identity", { clusterName: name, partition, tags });
+    const imageId =
+      spec.imageId ??
+      new DataAwsSsmParameter(this, "ubuntu-image", { name: ubuntuImageParameter(instanceArchitecture(spec.instanceType)) }).insecureValue;
+    const scripts = loadNodeScripts();
+
+    let routeTableIds: string[] | undefined;
+    if (spec.endpoint.type === "keepalived") {
+      const keepalived = new KeepalivedEndpoint(this, "api-endpoint", {
+        cluster: spec,
+        vpcId: this.network.vpcId,
+        privateSubnetIds: this.network.privateSubnetIds,
+        defaultRouteTableIds: this.network.routeTableIds,
+        controlPlaneSecurityGroupId: sg.id,
+        controlPlaneRole: this.identity.role,
+        partition,
+        region,
+        accountId: new DataAwsCallerIdentity(this, "account").accountId,
+        imageId,
+        scripts,
+        tags,
+      });
+      routeTableIds = keepalived.routeTableIds;
+      this.endpoint = keepalived;
+    } else {
+      this.endpoint = new NlbEndpoint(this, "api-endpoint", {
+        clusterName: name,
+        spec: spec.endpoint,
+        vpcId: this.network.vpcId,
+        subnetIds: spec.endpoint.internetFacing ? this.network.publicSubnetIds : this.network.privateSubnetIds,
+        controlPlaneSecurityGroupId: sg.id,
+        tags,
+      });
+    }
+    const endpoint = this.endpoint;
+    // Colocated VRRP peers receive traffic for a routed VIP that is not their own address.
+    const routedPeers = spec.endpoint.type === "keepalived" && spec.endpoint.placement === "colocated" && spec.endpoint.vipMode === "route";
+
+    this.controlPlaneUserData = [];
+    this.controlPlaneNodes = spec.controlPlane.map((node) => {
+      const userData = renderControlPlaneUserData(
+        { spec, node, endpoint: endpoint.address, joinSecretId: this.identity.joinSecret.arn, region, routeTableIds },
+        scripts,
+      );
+      this.controlPlaneUserData.push(userData);
+      return hardenedInstance(this, `control-plane-${node.index}`, {
+        ami: imageId,
+        instanceType: spec.instanceType,
+        subnetId: this.network.privateSubnetIds[node.subnetIndex],
+        privateIp: node.privateIp,
+        vpcSecurityGroupIds: [sg.id],
+        iamInstanceProfile: this.identity.instanceProfile.name,
+        sourceDestCheck: routedPeers ? false : undefined,
+        userDataBase64: compressedUserData(userData),
+        rootVolumeSizeGiB: spec.rootVolumeSizeGiB,
+        tags: { ...tags, Name: node.name, "kubeadm-ha:node-index": String(node.index), "kubeadm-ha:role": "control-plane" },
+        volumeTags: { ...tags, Name: node.name },
+        dependsOn: [this.identity.policy, ...this.network.egressDependencies],
+      });
+    });
+    endpoint.registerControlPlane(this.controlPlaneNodes, apiPort);
+
+    const firstNode = this.controlPlaneNodes[0].id;
+    new TerraformOutput(this, "api-endpoint-url", { value: endpoint.url, description: "Kubernetes API endpoint" });
+    new TerraformOutput(this, "join-secret-arn", { value: this.identity.joinSecret.arn, description: "Secret the control-plane nodes share their roots through" });
+    new TerraformOutput(this, "control-plane-instance-ids", { value: this.controlPlaneNodes.map((n) => n.id), description: "Control-plane instances, by node index" });
+    new TerraformOutput(this, "shell-command", {
+      value: `aws ssm start-session --region ${region} --target ${firstNode}`,
+      description: "Open a shell on control-plane node 0 through SSM Session Manager (no SSH)",
+    });
+    new TerraformOutput(this, "admin-kubeconfig-command", {
+      value:
+        `aws ssm start-session --region ${region} --target ${firstNode} --document-name AWS-StartInteractiveCommand ` +
+        `--parameters command="sudo cat /etc/kubernetes/admin.conf"`,
+      description: "Print the admin kubeconfig of node 0 (see README: reaching the cluster)",
+    });
+    new TerraformOutput(this, "bootstrap-status-command", {
+      value: `aws ec2 describe-tags --region ${region} --filters Name=key,Values=${STATUS_TAG} Name=resource-id,Values=${Fn.join(",", this.controlPlaneNodes.map((n) => n.id))}`,
+      description: "Each node's bootstrap status tag: running:STEP, failed:STEP or ready",
+    });
+  }
+}

@@ -1,0 +1,3 @@
+export * from "./constructs";
+export * from "./spec";
+export * as render from "./render";

@@ -1,0 +1,112 @@
+import { KeepalivedEndpointSpec, VrrpPeerSpec } from "../spec";
+
+/**
+ * Failover timers (see DESIGN.md, "The API endpoint"). VRRPv3 adverts every 0.2 s make a dead master
+ * lose the VIP in about 3 x 0.2 s plus skew; a failing check script (1 s interval, 2 failures) drops
+ * its priority below every peer; HAProxy marks a dead API server down after 2 checks 500 ms apart.
+ */
+export const FAILOVER_TIMERS = {
+  vrrpVersion: 3,
+  advertIntervalSeconds: 0.2,
+  checkIntervalSeconds: 1,
+  checkTimeoutSeconds: 1,
+  checkFall: 2,
+  checkRise: 2,
+  haproxyCheckIntervalMs: 500,
+  haproxyFall: 2,
+  haproxyRise: 2,
+} as const;
+
+/** Replaced at boot by the interface that carries the peer's address (never hard-coded). */
+export const INTERFACE_PLACEHOLDER = "__INTERFACE__";
+
+export const ENDPOINT_SCRIPTS_DIR = "/opt/kubeadm-ha";
+
+/** keepalived.conf for one peer: unicast VRRPv3, script security on, no vrrp_strict. */
+export function renderKeepalivedConf(endpoint: KeepalivedEndpointSpec, self: VrrpPeerSpec): string {
+  const t = FAILOVER_TIMERS;
+  const others = endpoint.peers.filter((p) => p.index !== self.index);
+  const notify = (state: string) => `"${ENDPOINT_SCRIPTS_DIR}/keepalived-notify.sh ${state}"`;
+  return `# keepalived for the Kubernetes API VIP ${endpoint.virtualIp} (${endpoint.vipMode}, ${endpoint.placement}); rendered from the cluster spec.
+global_defs {
+    router_id ${self.name}
+    vrrp_version ${t.vrrpVersion}
+    script_user root
+    enable_script_security
+}
+
+vrrp_script check_api_path {
+    script "${ENDPOINT_SCRIPTS_DIR}/check-apiserver.sh"
+    interval ${t.checkIntervalSeconds}
+    timeout ${t.checkTimeoutSeconds}
+    fall ${t.checkFall}
+    rise ${t.checkRise}
+    weight ${endpoint.checkWeight}
+}
+
+vrrp_instance kubernetes_api {
+    state BACKUP
+    interface ${INTERFACE_PLACEHOLDER}
+    virtual_router_id ${endpoint.virtualRouterId}
+    priority ${self.priority}
+    advert_int ${t.advertIntervalSeconds}
+    unicast_src_ip ${self.privateIp}
+    unicast_peer {
+${others.map((p) => `        ${p.privateIp}`).join("\n")}
+    }
+    virtual_ipaddress {
+        ${endpoint.virtualIp}/32 dev ${INTERFACE_PLACEHOLDER}
+    }
+    track_script {
+        check_api_path
+    }
+    notify_master ${notify("master")}
+    notify_backup ${notify("backup")}
+    notify_fault ${notify("fault")}
+}
+`;
+}
+
+export interface HaproxyBackend {
+  readonly name: string;
+  readonly address: string;
+}
+
+/**
+ * haproxy.cfg: TCP to every API server, HTTPS /readyz checks, timeouts that keep watches and
+ * `kubectl logs -f` alive. A server marked down keeps its sessions (they end by themselves).
+ */
+export function renderHaproxyCfg(port: number, backends: HaproxyBackend[], apiServerPort: number, statsSocket = "/run/haproxy/admin.sock"): string {
+  const t = FAILOVER_TIMERS;
+  return `# HAProxy for the Kubernetes API; rendered from the cluster spec.
+global
+    log stdout format raw local0 info
+    stats socket ${statsSocket} mode 600 level admin
+
+defaults
+    mode tcp
+    log global
+    option tcplog
+    option dontlognull
+    retries 2
+    option redispatch
+    timeout connect 3s
+    timeout client 4h
+    timeout server 4h
+    timeout tunnel 24h
+    timeout client-fin 10s
+    timeout server-fin 10s
+
+frontend kubernetes-api
+    bind :${port}
+    default_backend kubernetes-api
+
+backend kubernetes-api
+    balance roundrobin
+    option httpchk
+    http-check send meth GET uri /readyz
+    http-check expect status 200
+    default-server check check-ssl verify none inter ${t.haproxyCheckIntervalMs}ms fall ${t.haproxyFall} rise ${t.haproxyRise}
+${backends.map((b) => `    server ${b.name} ${b.address}:${apiServerPort}`).join("\n")}
+`;
+}

@@ -1,0 +1,130 @@
+import { cidrContains, parseCidr, parseIpv4 } from "./cidr";
+import { KeepalivedEndpointInput, KeepalivedEndpointSpec, NetworkSpec, VrrpPeerSpec } from "./types";
+
+/** What resolving a keepalived endpoint needs from the rest of the spec. */
+export interface KeepalivedContext {
+  readonly clusterName: string;
+  readonly controlPlaneCount: number;
+  readonly network: NetworkSpec;
+  readonly reservedCidrs: { prop: string; text: string }[];
+  readonly literal: (value: string | undefined) => value is string;
+  readonly problem: (prop: string, message: string) => void;
+  /** Address of host `offset` in private subnet `subnetIndex` (literal or token). */
+  readonly address: (subnetIndex: number, offset: number) => string;
+  /** Subnet and host offset of control-plane node i. */
+  readonly controlPlanePlacement: (index: number) => { subnetIndex: number; offset: number };
+  readonly isValidDnsName: (name: string) => boolean;
+}
+
+export const KEEPALIVED_DEFAULTS = {
+  vipMode: "route",
+  placement: "colocated",
+  virtualRouterId: 51,
+  loadBalancerInstanceType: "t3.small",
+  colocatedPort: 8443,
+  dedicatedPort: 6443,
+  /** Host offsets: the secondary-IP VIP, and the first dedicated load balancer. */
+  vipOffset: 9,
+  loadBalancerOffset: 20,
+  priorityBase: 100,
+  priorityStep: 5,
+} as const;
+
+export function resolveKeepalivedEndpoint(input: KeepalivedEndpointInput, ctx: KeepalivedContext): KeepalivedEndpointSpec {
+  const { network, literal, problem } = ctx;
+  const vipMode = input.vipMode ?? KEEPALIVED_DEFAULTS.vipMode;
+  const placement = input.placement ?? KEEPALIVED_DEFAULTS.placement;
+  if (vipMode !== "route" && vipMode !== "secondary-ip") problem("endpoint.vipMode", `"${vipMode}" is not "route" or "secondary-ip".`);
+  if (placement !== "colocated" && placement !== "dedicated") problem("endpoint.placement", `"${placement}" is not "colocated" or "dedicated".`);
+  const subnetCount = network.privateSubnets.length;
+
+  // Peers: the control-plane nodes, or two load balancers (in one subnet for secondary-ip, two zones for route).
+  const placements =
+    placement === "dedicated"
+      ? [0, 1].map((i) => ({
+          name: `${ctx.clusterName}-lb-${i}`,
+          subnetIndex: vipMode === "secondary-ip" ? 0 : i % Math.max(subnetCount, 1),
+          offset: KEEPALIVED_DEFAULTS.loadBalancerOffset + i,
+        }))
+      : Array.from({ length: ctx.controlPlaneCount }, (_, i) => ({ name: `${ctx.clusterName}-cp-${i}`, ...ctx.controlPlanePlacement(i) }));
+  const peerSubnets = new Set(placements.map((p) => p.subnetIndex));
+  if (vipMode === "secondary-ip" && peerSubnets.size > 1) {
+    problem(
+      "endpoint.vipMode",
+      `"secondary-ip" needs every VRRP peer in one subnet (a secondary IP belongs to one subnet), but the ${placements.length} colocated peers span ${peerSubnets.size} subnets. ` +
+        'Use vipMode: "route" (works across zones), placement: "dedicated" (both load balancers in one subnet), or one private subnet with spreadAcrossZones: false.',
+    );
+  }
+  const step = KEEPALIVED_DEFAULTS.priorityStep;
+  const peers: VrrpPeerSpec[] =
+    subnetCount === 0
+      ? []
+      : placements.map((p, index) => ({
+          index,
+          name: p.name,
+          subnetIndex: p.subnetIndex,
+          privateIp: ctx.address(p.subnetIndex, p.offset),
+          priority: KEEPALIVED_DEFAULTS.priorityBase + step * (placements.length - 1 - index),
+        }));
+
+  let virtualIp = input.virtualIp;
+  if (virtualIp === undefined) {
+    if (vipMode === "secondary-ip" && subnetCount > 0) virtualIp = ctx.address(placements[0].subnetIndex, KEEPALIVED_DEFAULTS.vipOffset);
+    else {
+      problem("endpoint.virtualIp", 'is required in "route" mode: give an address outside the VPC, pod and service CIDRs (e.g. "192.168.255.10" for a 10.x VPC).');
+      virtualIp = "";
+    }
+  } else if (literal(virtualIp)) {
+    const vip = parseCidr(`${virtualIp}/32`);
+    if (parseIpv4(virtualIp) === undefined || !vip) problem("endpoint.virtualIp", `"${virtualIp}" is not an IPv4 address.`);
+    else {
+      const vpc = literal(network.vpcCidr) ? parseCidr(network.vpcCidr) : undefined;
+      const inVpc = vpc !== undefined && cidrContains(vpc, vip);
+      if (vipMode === "route" && inVpc) {
+        problem("endpoint.virtualIp", `"${virtualIp}" is inside the VPC CIDR "${network.vpcCidr}": a routed (overlay) VIP must be outside it, or use vipMode: "secondary-ip".`);
+      }
+      if (vipMode === "secondary-ip") {
+        const subnet = network.privateSubnets[placements[0]?.subnetIndex ?? 0]?.cidrBlock;
+        const parsed = literal(subnet) ? parseCidr(subnet) : undefined;
+        if (parsed && !cidrContains(parsed, vip)) problem("endpoint.virtualIp", `"${virtualIp}" is not inside the peers' subnet "${subnet}", as a secondary IP must be.`);
+      }
+      for (const r of ctx.reservedCidrs) {
+        const range = literal(r.text) ? parseCidr(r.text) : undefined;
+        if (range && r.prop !== "network.vpcCidr" && cidrContains(range, vip)) problem("endpoint.virtualIp", `"${virtualIp}" is inside ${r.prop} "${r.text}"; choose another address.`);
+      }
+    }
+  }
+
+  if (input.dnsName !== undefined && literal(input.dnsName) && !ctx.isValidDnsName(input.dnsName)) {
+    problem("endpoint.dnsName", `"${input.dnsName}" is not a lower-case DNS name.`);
+  }
+  const virtualRouterId = input.virtualRouterId ?? KEEPALIVED_DEFAULTS.virtualRouterId;
+  if (!Number.isInteger(virtualRouterId) || virtualRouterId < 1 || virtualRouterId > 255) {
+    problem("endpoint.virtualRouterId", `${virtualRouterId} is not a VRRP router id (1-255).`);
+  }
+  if (vipMode === "route" && network.mode === "existing" && (input.routeTableIds ?? []).length === 0) {
+    problem("endpoint.routeTableIds", 'is required in "route" mode with an existing network: list the route tables of every subnet whose clients use the API.');
+  }
+  const allowedCidrs = input.allowedCidrs ?? [network.vpcCidr];
+  allowedCidrs.forEach((text, i) => {
+    if (!literal(text)) return;
+    if (!parseCidr(text)) problem(`endpoint.allowedCidrs[${i}]`, `"${text}" is not an IPv4 CIDR with its host bits clear.`);
+    else if (text === "0.0.0.0/0") problem(`endpoint.allowedCidrs[${i}]`, '"0.0.0.0/0": a keepalived VIP is private to the VPC; list the networks that need the API.');
+  });
+
+  return {
+    type: "keepalived",
+    vipMode,
+    placement,
+    virtualIp,
+    port: placement === "dedicated" ? KEEPALIVED_DEFAULTS.dedicatedPort : KEEPALIVED_DEFAULTS.colocatedPort,
+    dnsName: input.dnsName,
+    allowedCidrs,
+    routeTableIds: input.routeTableIds,
+    virtualRouterId,
+    loadBalancerInstanceType: input.loadBalancerInstanceType ?? KEEPALIVED_DEFAULTS.loadBalancerInstanceType,
+    peers,
+    // Dropping by the whole priority spread plus one step puts a failing master below every healthy peer.
+    checkWeight: -(step * placements.length),
+  };
+}

@@ -1,0 +1,343 @@
+import { cidrContains, cidrHost, cidrsOverlap, cidrSubnet, parseCidr, parseIpv4, Ipv4Cidr } from "./cidr";
+import { resolveExternalEtcd } from "./etcd";
+import { resolveKeepalivedEndpoint } from "./keepalived";
+import {
+  ClusterInput,
+  ClusterSpec,
+  ControlPlaneNodeSpec,
+  EndpointSpec,
+  EtcdSpec,
+  ExistingNetworkInput,
+  NetworkInput,
+  NetworkSpec,
+  NlbEndpointInput,
+  NlbEndpointSpec,
+  SubnetInput,
+  SubnetSpec,
+} from "./types";
+
+export const DEFAULTS = {
+  clusterName: "kubeadm-ha",
+  kubernetesVersion: "1.34.2",
+  containerdVersion: "1.7",
+  controlPlaneCount: 3,
+  instanceType: "t3.medium",
+  rootVolumeSizeGiB: 40,
+  podCidr: "10.244.0.0/16",
+  serviceCidr: "10.96.0.0/12",
+  dnsDomain: "cluster.local",
+  vpcCidr: "10.0.0.0/16",
+  zoneCount: 3,
+  apiServerPort: 6443,
+  /** First host offset used for fixed node addresses (AWS reserves the first four). */
+  firstHostOffset: 10,
+} as const;
+
+export const MIN_KUBERNETES_MINOR = 31;
+
+/** One problem with the input: the prop it concerns and what to do about it. */
+export interface SpecProblem {
+  readonly prop: string;
+  readonly message: string;
+}
+
+export class ClusterSpecError extends Error {
+  constructor(readonly problems: SpecProblem[]) {
+    super(
+      `Invalid KubeadmCluster props (nothing was synthesized):\n` +
+        problems.map((p) => `  - ${p.prop}: ${p.message}`).join("\n"),
+    );
+    this.name = "ClusterSpecError";
+  }
+}
+
+export interface ResolveOptions {
+  /** Tells whether a string is a deploy-time token; such values are not validated here. */
+  readonly isUnresolved?: (value: string) => boolean;
+  /** Address of host `offset` in a subnet whose CIDR is a token (e.g. Terraform's cidrhost()). */
+  readonly tokenCidrHost?: (cidr: string, offset: number) => string;
+}
+
+const CLUSTER_NAME = /^[a-z]([-a-z0-9]{0,22}[a-z0-9])?$/;
+const KUBERNETES_VERSION = /^v?1\.(\d+)\.(\d+)$/;
+const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+const WILDCARD_DNS_NAME = /^\*\.(.+)$/;
+const DEB_VERSION = /^[0-9][A-Za-z0-9.+~:-]*$/;
+const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+
+/** Applies defaults and validates; throws one ClusterSpecError listing every problem. */
+export function resolveClusterSpec(input: ClusterInput = {}, options: ResolveOptions = {}): ClusterSpec {
+  const isToken = options.isUnresolved ?? (() => false);
+  const literal = (value: string | undefined): value is string => value !== undefined && !isToken(value);
+  const problems: SpecProblem[] = [];
+  const problem = (prop: string, message: string) => problems.push({ prop, message });
+
+  const clusterName = input.clusterName ?? DEFAULTS.clusterName;
+  if (literal(clusterName) && !CLUSTER_NAME.test(clusterName)) {
+    problem(
+      "clusterName",
+      `"${clusterName}" is not a lower-case DNS label of 1-24 characters (a-z, 0-9, "-", starting with a letter); it names AWS resources with length limits. Use e.g. "prod-eu1".`,
+    );
+  }
+
+  const kubernetesVersion = (input.kubernetesVersion ?? DEFAULTS.kubernetesVersion).replace(/^v/, "");
+  const versionMatch = KUBERNETES_VERSION.exec(kubernetesVersion);
+  let kubernetesMinor = 0;
+  if (!versionMatch) {
+    problem("kubernetesVersion", `"${input.kubernetesVersion}" is not of the form 1.MINOR.PATCH (e.g. "${DEFAULTS.kubernetesVersion}").`);
+  } else {
+    kubernetesMinor = Number(versionMatch[1]);
+    if (kubernetesMinor < MIN_KUBERNETES_MINOR) {
+      problem(
+        "kubernetesVersion",
+        `${kubernetesVersion} is older than 1.${MIN_KUBERNETES_MINOR}: this project renders kubeadm v1beta4 and relies on kubelet local mode on joined control-plane nodes. Use 1.${MIN_KUBERNETES_MINOR}.0 or later.`,
+      );
+    }
+  }
+
+  const containerdVersion = input.containerdVersion ?? DEFAULTS.containerdVersion;
+  if (!DEB_VERSION.test(containerdVersion)) {
+    problem("containerdVersion", `"${containerdVersion}" is not a Debian package version or prefix (e.g. "1.7" or "1.7.28-0ubuntu1~24.04.1").`);
+  }
+
+  const count = input.controlPlaneCount ?? DEFAULTS.controlPlaneCount;
+  if (!Number.isInteger(count) || count < 3 || count > 7 || count % 2 === 0) {
+    problem(
+      "controlPlaneCount",
+      `${count} is not one of 3, 5 or 7: etcd needs an odd member count of at least 3 to survive a node failure (an even count adds no tolerance), and more than 7 slows every write. Use 3 or 5.`,
+    );
+  }
+
+  const instanceType = input.instanceType ?? DEFAULTS.instanceType;
+  if (literal(instanceType) && !INSTANCE_TYPE.test(instanceType)) {
+    problem("instanceType", `"${instanceType}" is not an EC2 instance type such as "t3.medium" or "m7i.large".`);
+  }
+  const rootVolumeSizeGiB = input.rootVolumeSizeGiB ?? DEFAULTS.rootVolumeSizeGiB;
+  if (!Number.isInteger(rootVolumeSizeGiB) || rootVolumeSizeGiB < 20 || rootVolumeSizeGiB > 16384) {
+    problem("rootVolumeSizeGiB", `${rootVolumeSizeGiB} is not a whole number of GiB between 20 (etcd, images and logs need room) and 16384.`);
+  }
+
+  const dnsDomain = input.dnsDomain ?? DEFAULTS.dnsDomain;
+  if (!DNS_NAME.test(dnsDomain)) problem("dnsDomain", `"${dnsDomain}" is not a DNS domain such as "cluster.local".`);
+
+  const network = resolveNetwork(input.network, literal, problem);
+
+  // Pod, service and VPC ranges must not overlap: routing between them would be ambiguous.
+  const ranges: { prop: string; text: string; cidr?: Ipv4Cidr }[] = [];
+  const podCidr = input.podCidr ?? DEFAULTS.podCidr;
+  const serviceCidr = input.serviceCidr ?? DEFAULTS.serviceCidr;
+  for (const [prop, text] of [
+    ["podCidr", podCidr],
+    ["serviceCidr", serviceCidr],
+    ["network.vpcCidr", network.vpcCidr],
+  ] as const) {
+    if (!literal(text)) continue;
+    const cidr = parseCidr(text);
+    if (!cidr) problem(prop, `"${text}" is not an IPv4 CIDR with its host bits clear (e.g. "10.0.0.0/16").`);
+    ranges.push({ prop, text, cidr });
+  }
+  const parsedServiceCidr = ranges.find((r) => r.prop === "serviceCidr")?.cidr;
+  if (parsedServiceCidr && parsedServiceCidr.prefix < 12) {
+    problem("serviceCidr", `"${serviceCidr}" is larger than a /12, the largest service range the API server accepts.`);
+  }
+  for (let i = 0; i < ranges.length; i++) {
+    for (let j = i + 1; j < ranges.length; j++) {
+      const [a, b] = [ranges[i], ranges[j]];
+      if (a.cidr && b.cidr && cidrsOverlap(a.cidr, b.cidr)) {
+        problem(b.prop, `"${b.text}" overlaps ${a.prop} "${a.text}": pod, service and VPC ranges must be disjoint. Choose a range outside it.`);
+      }
+    }
+  }
+
+  const subnets = network.privateSubnets;
+  const placement = (index: number) => ({
+    subnetIndex: index % Math.max(subnets.length, 1),
+    offset: DEFAULTS.firstHostOffset + Math.floor(index / Math.max(subnets.length, 1)),
+  });
+  const address = (subnetIndex: number, offset: number) => {
+    const cidr = subnets[subnetIndex].cidrBlock;
+    if (literal(cidr)) return cidrHost(cidr, offset);
+    if (options.tokenCidrHost) return options.tokenCidrHost(cidr, offset);
+    throw new Error(`subnet CIDR "${cidr}" is a deploy-time value and no tokenCidrHost was given`);
+  };
+  const endpointInput = input.endpoint ?? { type: "nlb" as const };
+  let endpoint: EndpointSpec;
+  if (endpointInput.type === "keepalived") {
+    endpoint = resolveKeepalivedEndpoint(endpointInput, {
+      clusterName,
+      controlPlaneCount: count,
+      network,
+      reservedCidrs: ranges,
+      literal,
+      problem,
+      address,
+      controlPlanePlacement: placement,
+      isValidDnsName: (name) => DNS_NAME.test(name),
+    });
+  } else {
+    endpoint = resolveNlbEndpoint(endpointInput, network, literal, problem);
+  }
+  const etcdInput = input.etcd ?? { topology: "stacked" as const };
+  let etcd: EtcdSpec = { topology: "stacked" };
+  if (etcdInput.topology === "external") etcd = resolveExternalEtcd(etcdInput, clusterName, subnets.length, address, literal, problem);
+  else if (etcdInput.topology !== "stacked") {
+    problem("etcd.topology", `"${(etcdInput as { topology: string }).topology}" is not supported; use "stacked" or "external".`);
+  }
+
+  const extraCertSans = input.extraCertSans ?? [];
+  extraCertSans.forEach((san, i) => {
+    if (!literal(san)) return;
+    const wildcard = WILDCARD_DNS_NAME.exec(san);
+    const looksNumeric = /^[\d.]+$/.test(san); // "300.1.1.1" is a bad address, not a DNS name
+    const ok = looksNumeric
+      ? parseIpv4(san) !== undefined
+      : DNS_NAME.test(san) || (wildcard !== null && DNS_NAME.test(wildcard[1]));
+    if (!ok) {
+      problem(
+        `extraCertSans[${i}]`,
+        `"${san}" is neither a lower-case DNS name (e.g. "api.example.com", "*.example.com") nor an IPv4 address; certificate SANs take no scheme, port or path.`,
+      );
+    }
+  });
+
+  const spreadAcrossZones = input.spreadAcrossZones ?? true;
+  if (spreadAcrossZones) checkZoneSpread(input.network, network, literal, problem);
+
+  if (problems.length > 0) throw new ClusterSpecError(problems);
+
+  const controlPlane: ControlPlaneNodeSpec[] = Array.from({ length: count }, (_, index) => {
+    const { subnetIndex, offset } = placement(index);
+    return { index, name: `${clusterName}-cp-${index}`, subnetIndex, privateIp: address(subnetIndex, offset) };
+  });
+  return {
+    clusterName,
+    kubernetesVersion,
+    kubernetesMinor,
+    containerdVersion,
+    instanceType,
+    rootVolumeSizeGiB,
+    imageId: input.imageId,
+    podCidr,
+    serviceCidr,
+    dnsDomain,
+    extraCertSans,
+    endpoint,
+    etcd,
+    network,
+    apiServerPort: DEFAULTS.apiServerPort,
+    controlPlane,
+    tags: input.tags ?? {},
+  };
+}
+
+type Problem = (prop: string, message: string) => void;
+type Literal = (value: string | undefined) => value is string;
+
+function isExisting(network: NetworkInput | undefined): network is ExistingNetworkInput {
+  return network !== undefined && "vpcId" in network;
+}
+
+function resolveNetwork(input: NetworkInput | undefined, literal: Literal, problem: Problem): NetworkSpec {
+  if (isExisting(input)) {
+    const check = (subnets: SubnetInput[] | undefined, prop: string) =>
+      (subnets ?? []).forEach((s, i) => {
+        const cidr = literal(s.cidrBlock) ? parseCidr(s.cidrBlock) : undefined;
+        if (literal(s.cidrBlock) && !cidr) problem(`${prop}[${i}].cidrBlock`, `"${s.cidrBlock}" is not an IPv4 CIDR.`);
+        const vpc = literal(input.vpcCidr) ? parseCidr(input.vpcCidr) : undefined;
+        if (cidr && vpc && !cidrContains(vpc, cidr)) {
+          problem(`${prop}[${i}].cidrBlock`, `"${s.cidrBlock}" is not inside network.vpcCidr "${input.vpcCidr}".`);
+        }
+      });
+    if (input.privateSubnets.length === 0) {
+      problem("network.privateSubnets", "is empty: give the private subnets the control-plane nodes should use (one per availability zone).");
+    }
+    check(input.privateSubnets, "network.privateSubnets");
+    check(input.publicSubnets, "network.publicSubnets");
+    return {
+      mode: "existing",
+      vpcId: input.vpcId,
+      vpcCidr: input.vpcCidr,
+      privateSubnets: input.privateSubnets.map(toSubnetSpec),
+      publicSubnets: (input.publicSubnets ?? []).map(toSubnetSpec),
+      natGatewayPerZone: false,
+    };
+  }
+
+  const vpcCidr = input?.vpcCidr ?? DEFAULTS.vpcCidr;
+  const zones = input?.availabilityZones;
+  const zoneCount = zones?.length ?? input?.zoneCount ?? DEFAULTS.zoneCount;
+  if (!Number.isInteger(zoneCount) || zoneCount < 1 || zoneCount > 6) {
+    problem("network.zoneCount", `${zoneCount} is not a number of availability zones between 1 and 6.`);
+  }
+  const vpc = literal(vpcCidr) ? parseCidr(vpcCidr) : undefined;
+  if (vpc && (vpc.prefix < 16 || vpc.prefix > 20)) {
+    problem("network.vpcCidr", `"${vpcCidr}" must be a /16 to /20 (AWS allows at most /16; smaller than /20 leaves no room for the subnets).`);
+  }
+  const plannable = vpc !== undefined && vpc.prefix >= 16 && vpc.prefix <= 20 && zoneCount >= 1 && zoneCount <= 6;
+  const range = (n: number) => Array.from({ length: plannable ? n : 0 }, (_, i) => i);
+  // Private subnets: the first /+4 blocks. Public: small /+8 blocks near the top of the VPC.
+  const privateSubnets = range(zoneCount).map((i) => ({ availabilityZone: zones?.[i], cidrBlock: cidrSubnet(vpcCidr, 4, i) }));
+  const publicSubnets = range(zoneCount).map((i) => ({ availabilityZone: zones?.[i], cidrBlock: cidrSubnet(vpcCidr, 8, 240 + i) }));
+  return {
+    mode: "new",
+    vpcCidr,
+    privateSubnets,
+    publicSubnets,
+    availabilityZones: zones,
+    natGatewayPerZone: input?.natGatewayPerZone ?? false,
+  };
+}
+
+function toSubnetSpec(s: SubnetInput): SubnetSpec {
+  return { id: s.id, availabilityZone: s.availabilityZone, cidrBlock: s.cidrBlock };
+}
+
+function resolveNlbEndpoint(endpoint: NlbEndpointInput, network: NetworkSpec, literal: Literal, problem: Problem): NlbEndpointSpec {
+  if (endpoint.type !== "nlb") {
+    problem("endpoint.type", `"${(endpoint as { type: string }).type}" is not supported; use "nlb" or "keepalived".`);
+  }
+  const internetFacing = endpoint.internetFacing ?? false;
+  let allowedCidrs = endpoint.allowedCidrs;
+  if (allowedCidrs === undefined) {
+    if (internetFacing) {
+      problem(
+        "endpoint.allowedCidrs",
+        'is required for an internet-facing endpoint: list the CIDRs that may reach the API (e.g. your office range); "0.0.0.0/0" only if you mean the whole internet.',
+      );
+    }
+    allowedCidrs = [network.vpcCidr];
+  }
+  allowedCidrs.forEach((text, i) => {
+    if (!literal(text)) return;
+    if (!parseCidr(text)) problem(`endpoint.allowedCidrs[${i}]`, `"${text}" is not an IPv4 CIDR with its host bits clear.`);
+    else if (text === "0.0.0.0/0" && !internetFacing) {
+      problem(`endpoint.allowedCidrs[${i}]`, '"0.0.0.0/0" on an internal endpoint: list the networks that really need the API, or set internetFacing: true.');
+    }
+  });
+  if (internetFacing && network.mode === "existing" && network.publicSubnets.length === 0) {
+    problem("network.publicSubnets", "is empty but endpoint.internetFacing is true: give public subnets for the NLB, or make the endpoint internal.");
+  }
+  return { type: "nlb", internetFacing, allowedCidrs, port: DEFAULTS.apiServerPort };
+}
+
+function checkZoneSpread(input: NetworkInput | undefined, network: NetworkSpec, literal: Literal, problem: Problem) {
+  const fix = "or set spreadAcrossZones: false to accept that losing one zone can lose the etcd majority.";
+  if (!isExisting(input)) {
+    const zones = network.availabilityZones;
+    const zoneCount = zones?.length ?? input?.zoneCount ?? DEFAULTS.zoneCount;
+    if (zoneCount < 3) problem("network.zoneCount", `is ${zoneCount}: the control plane is spread over at least 3 availability zones; use 3, ${fix}`);
+    if (zones && zones.every(literal) && new Set(zones).size !== zones.length) {
+      problem("network.availabilityZones", `lists a zone twice (${zones.join(", ")}): give distinct zones.`);
+    }
+    return;
+  }
+  const zones = input.privateSubnets.map((s) => s.availabilityZone);
+  if (!zones.every(literal)) return; // zones known only at deploy time cannot be checked here
+  const distinct = new Set(zones);
+  if (input.privateSubnets.length > 0 && distinct.size < 3) {
+    problem(
+      "network.privateSubnets",
+      `cover ${distinct.size} availability zone(s) (${[...distinct].join(", ")}), but the control plane is spread over at least 3: give private subnets in 3 zones, ${fix}`,
+    );
+  }
+}

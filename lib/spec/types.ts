@@ -1,0 +1,304 @@
+/**
+ * The cluster spec: what a user asks for (`ClusterInput`, all optional with documented defaults)
+ * and what the rest of the code works from (`ClusterSpec`, every default applied and validated).
+ * Strings may be Terraform tokens (values known only at deploy time); nothing here parses them.
+ */
+
+/** An API endpoint in front of the control plane: an AWS Network Load Balancer. */
+export interface NlbEndpointInput {
+  readonly type: "nlb";
+  /**
+   * Put the NLB in public subnets with a public DNS name.
+   * @default false - internal NLB in the control plane's private subnets
+   */
+  readonly internetFacing?: boolean;
+  /**
+   * CIDRs allowed to reach the API on 6443 through the NLB. `0.0.0.0/0` is accepted only when
+   * `internetFacing` is true and you list it yourself.
+   * @default - the VPC CIDR (when known) for an internal NLB; required for an internet-facing one
+   */
+  readonly allowedCidrs?: string[];
+}
+
+/**
+ * A keepalived (VRRP) virtual IP with HAProxy in front of the API servers: the classic on-premises
+ * design, made to work on AWS by a notify script that moves the VIP with one EC2 call.
+ */
+export interface KeepalivedEndpointInput {
+  readonly type: "keepalived";
+  /**
+   * How AWS delivers the VIP to the VRRP master:
+   * - `route`: an overlay IP outside the VPC CIDR, routed by a /32 route in each route table to the
+   *   master's network interface (`ec2 replace-route`); source/destination check off; works across zones.
+   * - `secondary-ip`: a secondary private IP of the peers' subnet, reassigned to the master's network
+   *   interface (`ec2 assign-private-ip-addresses --allow-reassignment`); all peers in one subnet.
+   * @default "route"
+   */
+  readonly vipMode?: "route" | "secondary-ip";
+  /**
+   * Where keepalived and HAProxy run:
+   * - `colocated`: on the control-plane nodes; HAProxy listens on VIP:8443 (the API server holds 6443).
+   * - `dedicated`: on a pair of load-balancer instances; HAProxy listens on VIP:6443.
+   * @default "colocated"
+   */
+  readonly placement?: "colocated" | "dedicated";
+  /**
+   * The virtual IP. `route` mode: an address outside the VPC, pod and service CIDRs (required).
+   * @default - `secondary-ip` mode: host 9 of the peers' subnet; `route` mode: none, you must give one
+   */
+  readonly virtualIp?: string;
+  /**
+   * A DNS name you point at the VIP; added to the API server certificate.
+   * @default - none
+   */
+  readonly dnsName?: string;
+  /**
+   * CIDRs allowed to reach the API through the VIP.
+   * @default - the VPC CIDR
+   */
+  readonly allowedCidrs?: string[];
+  /**
+   * Route tables whose /32 route to the VIP keepalived keeps pointing at the master (`route` mode).
+   * @default - the route tables this construct creates; required with an existing network
+   */
+  readonly routeTableIds?: string[];
+  /** VRRP virtual router id, 1-255, unique among VRRP groups that share a network. @default 51 */
+  readonly virtualRouterId?: number;
+  /** Instance type of the dedicated load balancers. @default "t3.small" */
+  readonly loadBalancerInstanceType?: string;
+}
+
+/** How the API endpoint is provided. */
+export type EndpointInput = NlbEndpointInput | KeepalivedEndpointInput;
+
+/** etcd on the control-plane nodes, managed by kubeadm. */
+export interface StackedEtcdInput {
+  readonly topology: "stacked";
+}
+
+/** A separate etcd cluster on dedicated instances, used by the control plane over mutual TLS. */
+export interface ExternalEtcdInput {
+  readonly topology: "external";
+  /** Odd, 3 to 7. @default 3 */
+  readonly members?: number;
+  /** @default "t3.medium" */
+  readonly instanceType?: string;
+  /** @default 30 */
+  readonly rootVolumeSizeGiB?: number;
+  /** etcd release installed from the etcd project's GitHub releases. @default "3.5.21" */
+  readonly version?: string;
+  /**
+   * SHA-256 of the release tarball for the members' architecture; the download is refused otherwise.
+   * @default - the known checksum of the default version; required with any other version
+   */
+  readonly sha256?: string;
+}
+
+export type EtcdInput = StackedEtcdInput | ExternalEtcdInput;
+
+/** A subnet the cluster should use, in a VPC you already have. */
+export interface SubnetInput {
+  readonly id: string;
+  /** Its availability zone, e.g. `eu-west-1a`. */
+  readonly availabilityZone: string;
+  /** Its IPv4 CIDR: control-plane addresses are fixed inside it (host 10 onward). */
+  readonly cidrBlock: string;
+}
+
+/** Create a new VPC: public subnets (NAT, internet-facing NLB) and private ones (the nodes). */
+export interface NewNetworkInput {
+  /** @default "10.0.0.0/16" */
+  readonly vpcCidr?: string;
+  /**
+   * Availability zones to use, e.g. `["eu-west-1a","eu-west-1b","eu-west-1c"]`.
+   * @default - the first `zoneCount` zones of the region, looked up at deploy time
+   */
+  readonly availabilityZones?: string[];
+  /** @default 3 */
+  readonly zoneCount?: number;
+  /**
+   * One NAT gateway per zone instead of one in the first zone.
+   * @default false - one NAT gateway (egress only; the API endpoint does not depend on it)
+   */
+  readonly natGatewayPerZone?: boolean;
+}
+
+/** Use an existing VPC. */
+export interface ExistingNetworkInput {
+  readonly vpcId: string;
+  /** The VPC's CIDR, used for the default allowed CIDRs and overlap checks. */
+  readonly vpcCidr: string;
+  /** Private subnets for the control-plane nodes (and an internal NLB), ideally in 3 zones. */
+  readonly privateSubnets: SubnetInput[];
+  /**
+   * Public subnets, needed only for an internet-facing NLB.
+   * @default - none
+   */
+  readonly publicSubnets?: SubnetInput[];
+}
+
+export type NetworkInput = NewNetworkInput | ExistingNetworkInput;
+
+export interface ClusterInput {
+  /**
+   * Cluster name: a DNS label of at most 24 characters. Names AWS resources and the kubeadm cluster.
+   * @default "kubeadm-ha"
+   */
+  readonly clusterName?: string;
+  /**
+   * Kubernetes version `1.MINOR.PATCH` (1.31 or later: kubeadm v1beta4 and kubelet local mode).
+   * @default "1.34.2"
+   */
+  readonly kubernetesVersion?: string;
+  /**
+   * containerd package version from Ubuntu's archive: an exact version, or a prefix such as `1.7`
+   * meaning the newest package of that series; the package is held at what was installed.
+   * @default "1.7"
+   */
+  readonly containerdVersion?: string;
+  /**
+   * Number of control-plane nodes: odd, 3 to 7, so etcd keeps a majority when one (or two) fail.
+   * @default 3
+   */
+  readonly controlPlaneCount?: number;
+  /** @default "t3.medium" (2 vCPU, 4 GiB: kubeadm's minimum is 2 vCPU, 2 GiB) */
+  readonly instanceType?: string;
+  /** @default 40 */
+  readonly rootVolumeSizeGiB?: number;
+  /**
+   * AMI id for the nodes (Ubuntu 24.04 or another Debian-family image with cloud-init and snap).
+   * @default - Ubuntu 24.04 LTS, the current image found at deploy time through AWS's public SSM parameter
+   */
+  readonly imageId?: string;
+  /** @default "10.244.0.0/16" */
+  readonly podCidr?: string;
+  /** @default "10.96.0.0/12" */
+  readonly serviceCidr?: string;
+  /** @default "cluster.local" */
+  readonly dnsDomain?: string;
+  /**
+   * Extra DNS names or IPv4 addresses for the API server certificate (e.g. a Route 53 alias).
+   * @default - none; the endpoint's own name is always included
+   */
+  readonly extraCertSans?: string[];
+  /** @default { type: "nlb" } */
+  readonly endpoint?: EndpointInput;
+  /** @default { topology: "stacked" } */
+  readonly etcd?: EtcdInput;
+  /** @default - a new VPC, see `NewNetworkInput` */
+  readonly network?: NetworkInput;
+  /**
+   * Require the control plane's subnets to cover at least 3 availability zones, so losing one zone
+   * never loses the etcd majority.
+   * @default true
+   */
+  readonly spreadAcrossZones?: boolean;
+  /** @default - none */
+  readonly tags?: Record<string, string>;
+}
+
+export interface SubnetSpec {
+  readonly id?: string; // unset for subnets the construct creates
+  readonly availabilityZone?: string; // unset when looked up at deploy time
+  readonly cidrBlock: string;
+}
+
+export interface NetworkSpec {
+  readonly mode: "new" | "existing";
+  readonly vpcId?: string;
+  readonly vpcCidr: string;
+  readonly privateSubnets: SubnetSpec[];
+  readonly publicSubnets: SubnetSpec[];
+  readonly availabilityZones?: string[];
+  readonly natGatewayPerZone: boolean;
+}
+
+export interface NlbEndpointSpec {
+  readonly type: "nlb";
+  readonly internetFacing: boolean;
+  readonly allowedCidrs: string[];
+  readonly port: number;
+}
+
+/** One keepalived/HAProxy peer: a control-plane node (colocated) or a dedicated load balancer. */
+export interface VrrpPeerSpec {
+  readonly index: number;
+  readonly name: string;
+  readonly subnetIndex: number;
+  readonly privateIp: string;
+  /** Distinct per peer, so exactly one is master; the highest is peer 0. */
+  readonly priority: number;
+}
+
+export interface KeepalivedEndpointSpec {
+  readonly type: "keepalived";
+  readonly vipMode: "route" | "secondary-ip";
+  readonly placement: "colocated" | "dedicated";
+  readonly virtualIp: string;
+  /** Where HAProxy listens on the VIP: 8443 colocated, 6443 dedicated. */
+  readonly port: number;
+  readonly dnsName?: string;
+  readonly allowedCidrs: string[];
+  /** Route tables for `route` mode; undefined means the ones the construct creates. */
+  readonly routeTableIds?: string[];
+  readonly virtualRouterId: number;
+  readonly loadBalancerInstanceType: string;
+  readonly peers: VrrpPeerSpec[];
+  /** Subtracted from a peer's priority while its check fails: drops the master below every peer. */
+  readonly checkWeight: number;
+}
+
+export type EndpointSpec = NlbEndpointSpec | KeepalivedEndpointSpec;
+
+export interface EtcdMemberSpec {
+  readonly index: number;
+  readonly name: string;
+  readonly subnetIndex: number;
+  readonly privateIp: string;
+}
+
+export interface ExternalEtcdSpec {
+  readonly topology: "external";
+  readonly members: EtcdMemberSpec[];
+  readonly instanceType: string;
+  readonly rootVolumeSizeGiB: number;
+  readonly version: string;
+  readonly sha256: string;
+  readonly architecture: Architecture;
+  readonly clientPort: number;
+  readonly peerPort: number;
+}
+
+export type EtcdSpec = { readonly topology: "stacked" } | ExternalEtcdSpec;
+
+export type Architecture = "amd64" | "arm64";
+
+export interface ControlPlaneNodeSpec {
+  readonly index: number;
+  /** Hostname and Kubernetes node name; the same for a replacement, so stale state can be found. */
+  readonly name: string;
+  readonly subnetIndex: number;
+  /** Fixed private IPv4 address (possibly a token): the node's advertiseAddress and etcd peer URL. */
+  readonly privateIp: string;
+}
+
+export interface ClusterSpec {
+  readonly clusterName: string;
+  readonly kubernetesVersion: string;
+  readonly kubernetesMinor: number;
+  readonly containerdVersion: string;
+  readonly instanceType: string;
+  readonly rootVolumeSizeGiB: number;
+  readonly imageId?: string;
+  readonly podCidr: string;
+  readonly serviceCidr: string;
+  readonly dnsDomain: string;
+  readonly extraCertSans: string[];
+  readonly endpoint: EndpointSpec;
+  readonly etcd: EtcdSpec;
+  readonly network: NetworkSpec;
+  /** Port every API server binds on its own address. */
+  readonly apiServerPort: number;
+  readonly controlPlane: ControlPlaneNodeSpec[];
+  readonly tags: Record<string, string>;
+}

@@ -1,0 +1,55 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+import { buildApp, readSettings } from "../../bin/app";
+import { ClusterSpecError } from "../../lib/spec";
+
+const noContext = () => undefined;
+
+describe("the default app's settings", () => {
+  test("environment variables win over context, and the defaults are documented ones", () => {
+    const settings = readSettings(
+      { KUBEADM_HA_CLUSTER_NAME: "from-env", KUBEADM_HA_ALLOWED_CIDRS: "10.0.0.0/16, 192.0.2.0/24" },
+      (key) => ({ clusterName: "from-context", controlPlaneCount: 5 })[key],
+    );
+    expect(settings.cluster.clusterName).toBe("from-env");
+    expect(settings.cluster.controlPlaneCount).toBe(5);
+    expect(settings.cluster.endpoint).toEqual({ type: "nlb", internetFacing: false, allowedCidrs: ["10.0.0.0/16", "192.0.2.0/24"] });
+    expect(readSettings({}, noContext).region).toBe("us-east-1");
+    expect(readSettings({ AWS_REGION: "eu-west-1" }, noContext).region).toBe("eu-west-1");
+  });
+
+  test("an unsupported endpoint is refused with the variable's name", () => {
+    expect(() => readSettings({ KUBEADM_HA_ENDPOINT: "haproxy" }, noContext)).toThrow(/KUBEADM_HA_ENDPOINT/);
+  });
+
+  test("a keepalived endpoint is configured from its own variables", () => {
+    const settings = readSettings(
+      { KUBEADM_HA_ENDPOINT: "keepalived", KUBEADM_HA_VIRTUAL_IP: "192.168.255.10", KUBEADM_HA_ENDPOINT_PLACEMENT: "dedicated" },
+      noContext,
+    );
+    expect(settings.cluster.endpoint).toEqual({ type: "keepalived", virtualIp: "192.168.255.10", vipMode: undefined, placement: "dedicated", allowedCidrs: undefined });
+  });
+});
+
+describe("a failing synth writes nothing", () => {
+  const outdir = join(mkdtempSync(join(tmpdir(), "kubeadm-ha-app-")), "cdktf.out");
+  afterAll(() => rmSync(join(outdir, ".."), { recursive: true, force: true }));
+
+  test("bad settings throw a ClusterSpecError naming each prop, before any file is written", () => {
+    let error: unknown;
+    try {
+      buildApp({ outdir, env: { KUBEADM_HA_CONTROL_PLANE_COUNT: "4", KUBEADM_HA_KUBERNETES_VERSION: "1.29.1" } }).app.synth();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ClusterSpecError);
+    expect((error as ClusterSpecError).problems.map((p) => p.prop)).toEqual(["kubernetesVersion", "controlPlaneCount"]);
+    expect(existsSync(outdir) ? readdirSync(outdir, { recursive: true }).filter((f) => String(f).endsWith(".json")) : []).toEqual([]);
+  });
+
+  test("good settings do write the stack (the check above can fail)", () => {
+    buildApp({ outdir, env: {} }).app.synth();
+    expect(existsSync(join(outdir, "stacks", "kubeadm-ha", "cdk.tf.json"))).toBe(true);
+  });
+});

@@ -1,0 +1,323 @@
+import { Instance } from "@cdktf/provider-aws/lib/instance";
+import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
+import { readFileSync } from "fs";
+import { join } from "path";
+import { Testing } from "cdktf";
+import { NLB_TIMERS } from "../../lib/constructs";
+import {
+  BOOTSTRAP_TOKEN_PATTERN,
+  PRIVATE_KEY_PATTERN,
+  dataOf,
+  decodeUserData,
+  refTo,
+  resourcesOf,
+  reviewablePlan,
+  synthStack,
+  USERDATA_DIR,
+  unknownKubeadmFields,
+  userDataText,
+  worstCaseUserDataBytes,
+  yamlDocs,
+} from "../helpers";
+
+Testing.setupJest();
+
+const result = synthStack();
+const nodes = resourcesOf(result, "aws_instance");
+const lbRef = (attr: string) => refTo(result, "aws_lb", () => true, attr);
+const tgArn = refTo(result, "aws_lb_target_group", () => true, "arn");
+const cpSgId = refTo(result, "aws_security_group", (sg) => sg.name === "kubeadm-ha-control-plane", "id");
+const nlbSgId = refTo(result, "aws_security_group", (sg) => sg.name === "kubeadm-ha-api-endpoint", "id");
+const texts = nodes.map((n) => userDataText(n));
+const decoded = texts.map((t) => decodeUserData(t));
+
+describe("the default stack's NLB endpoint", () => {
+  test("one internal network load balancer with cross-zone balancing in the private subnets", () => {
+    const lbs = resourcesOf(result, "aws_lb");
+    expect(lbs).toHaveLength(1);
+    expect(lbs[0]).toMatchObject({ load_balancer_type: "network", internal: true, enable_cross_zone_load_balancing: true });
+    expect(lbs[0].subnets).toHaveLength(3);
+    for (const subnet of lbs[0].subnets) expect(subnet).toMatch(/^\$\{aws_subnet\.cluster_network_private-\d/);
+    expect(lbs[0].security_groups).toEqual([nlbSgId]);
+  });
+
+  test("the listener forwards TCP 6443 to the API server target group", () => {
+    expect(result.json).toHaveResourceWithProperties(LbListener, { port: 6443, protocol: "TCP" });
+    const listeners = resourcesOf(result, "aws_lb_listener");
+    expect(listeners).toHaveLength(1);
+    expect(listeners[0].load_balancer_arn).toBe(lbRef("arn"));
+    expect(listeners[0].default_action).toEqual([{ type: "forward", target_group_arn: tgArn }]);
+  });
+
+  test("the target group checks /readyz over HTTPS on 6443 with a short interval and 2/2 thresholds", () => {
+    const [tg] = resourcesOf(result, "aws_lb_target_group");
+    expect(tg).toMatchObject({ port: 6443, protocol: "TCP", target_type: "instance" });
+    expect(tg.health_check).toEqual({
+      enabled: true,
+      protocol: "HTTPS",
+      path: "/readyz",
+      port: "6443",
+      matcher: "200",
+      interval: 10,
+      timeout: 5,
+      healthy_threshold: 2,
+      unhealthy_threshold: 2,
+    });
+    expect(tg.health_check.interval).toBeGreaterThanOrEqual(5);
+    expect(tg.health_check.interval).toBeLessThanOrEqual(10);
+  });
+
+  test("client IP preservation is off, so a node routed to itself is not dropped (hairpin)", () => {
+    const [tg] = resourcesOf(result, "aws_lb_target_group");
+    expect(tg.preserve_client_ip).toBe("false");
+  });
+
+  test("unhealthy and deregistered targets are drained, not cut", () => {
+    const [tg] = resourcesOf(result, "aws_lb_target_group");
+    expect(tg.target_health_state).toEqual([{ enable_unhealthy_connection_termination: false, unhealthy_draining_interval: NLB_TIMERS.drainSeconds }]);
+    expect(tg.connection_termination).toBe(false);
+    expect(Number(tg.deregistration_delay)).toBe(NLB_TIMERS.drainSeconds);
+  });
+
+  test("exactly one target-group attachment per control-plane node, on 6443", () => {
+    const attachments = resourcesOf(result, "aws_lb_target_group_attachment");
+    expect(attachments).toHaveLength(3);
+    const targets = attachments.map((a) => a.target_id).sort();
+    const instanceIds = Object.keys(result.plan.resource.aws_instance).map((k) => `\${aws_instance.${k}.id}`).sort();
+    expect(targets).toEqual(instanceIds);
+    for (const a of attachments) expect(a).toMatchObject({ target_group_arn: tgArn, port: 6443 });
+  });
+});
+
+describe("the default stack's control-plane instances", () => {
+  test("three instances, one in each private subnet, at fixed addresses", () => {
+    expect(nodes).toHaveLength(3);
+    expect(new Set(nodes.map((n) => n.subnet_id)).size).toBe(3);
+    expect(nodes.map((n) => n.private_ip)).toEqual(["10.0.0.10", "10.0.16.10", "10.0.32.10"]);
+  });
+
+  test("every instance requires IMDSv2 and encrypts its root volume", () => {
+    expect(result.json).toHaveResourceWithProperties(Instance, {
+      metadata_options: { http_endpoint: "enabled", http_tokens: "required", http_put_response_hop_limit: 1, instance_metadata_tags: "disabled" },
+    });
+    for (const n of nodes) {
+      expect(n.metadata_options).toMatchObject({ http_tokens: "required", http_endpoint: "enabled", http_put_response_hop_limit: 1 });
+      expect(n.root_block_device).toMatchObject({ encrypted: true, volume_type: "gp3" });
+    }
+  });
+
+  test("no SSH key and no public address", () => {
+    for (const n of nodes) {
+      expect(n.key_name).toBeUndefined();
+      expect(n.associate_public_ip_address).toBeUndefined();
+    }
+  });
+
+  test("the image is Ubuntu 24.04 found at deploy time, and image or user-data changes never replace running nodes", () => {
+    const [param] = dataOf(result, "aws_ssm_parameter");
+    expect(param.name).toBe("/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id");
+    for (const n of nodes) {
+      expect(n.ami).toMatch(/^\$\{data\.aws_ssm_parameter\..*\.insecure_value\}$/);
+      expect(n.lifecycle.ignore_changes).toEqual(expect.arrayContaining(["ami", "user_data", "user_data_base64"]));
+      expect(n.user_data_replace_on_change).toBeUndefined();
+    }
+  });
+
+  test("instances wait for their IAM policy and for egress through NAT before booting", () => {
+    for (const n of nodes) {
+      expect(n.depends_on.some((d: string) => d.startsWith("aws_iam_role_policy."))).toBe(true);
+      expect(n.depends_on.some((d: string) => d.startsWith("aws_route."))).toBe(true);
+    }
+  });
+});
+
+describe("each node's decoded user data", () => {
+  const endpointHost = lbRef("dns_name");
+
+  test.each([0, 1, 2])("node %i: a #cloud-config that writes the kubeadm config and scripts, then runs the bootstrap", (i) => {
+    const { cloudConfig, files } = decoded[i];
+    expect(cloudConfig.hostname).toBe(`kubeadm-ha-cp-${i}`);
+    expect(Object.keys(files).sort()).toEqual(
+      [
+        "/etc/kubeadm-ha/cluster.env",
+        "/etc/kubeadm-ha/kubeadm-init.yaml",
+        "/etc/kubeadm-ha/kubeadm-join.yaml",
+        "/opt/kubeadm-ha/bootstrap-control-plane.sh",
+        "/opt/kubeadm-ha/cloud-aws.sh",
+        "/opt/kubeadm-ha/common.sh",
+        "/opt/kubeadm-ha/install-kubernetes.sh",
+      ].sort(),
+    );
+    expect(cloudConfig.runcmd).toEqual([["/opt/kubeadm-ha/bootstrap-control-plane.sh"]]);
+  });
+
+  test.each([0, 1, 2])("node %i: kubeadm documents of the right kinds, every key a real v1beta4 field", (i) => {
+    const init = yamlDocs(decoded[i].files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
+    const join = yamlDocs(decoded[i].files["/etc/kubeadm-ha/kubeadm-join.yaml"].content);
+    expect(init.map((d) => d.kind)).toEqual(["ClusterConfiguration", "InitConfiguration"]);
+    expect(join.map((d) => d.kind)).toEqual(["JoinConfiguration"]);
+    for (const doc of [...init, ...join]) {
+      expect(doc.apiVersion).toBe("kubeadm.k8s.io/v1beta4");
+      expect(unknownKubeadmFields(doc)).toEqual([]);
+    }
+  });
+
+  test.each([0, 1, 2])("node %i: controlPlaneEndpoint is the NLB, certSANs hold its name, advertiseAddress is the node's own IP", (i) => {
+    const ip = nodes[i].private_ip;
+    const [cluster, init] = yamlDocs(decoded[i].files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
+    const [join] = yamlDocs(decoded[i].files["/etc/kubeadm-ha/kubeadm-join.yaml"].content);
+    expect(cluster.controlPlaneEndpoint).toBe(`${endpointHost}:6443`);
+    expect(cluster.apiServer.certSANs).toContain(endpointHost);
+    expect(init.localAPIEndpoint.advertiseAddress).toBe(ip);
+    expect(join.controlPlane.localAPIEndpoint.advertiseAddress).toBe(ip);
+    expect(init.nodeRegistration.kubeletExtraArgs).toEqual([{ name: "node-ip", value: ip }]);
+    expect(join.discovery.bootstrapToken.apiServerEndpoint).toBe(`${endpointHost}:6443`);
+    expect(cluster.etcd).toEqual({ local: { dataDir: "/var/lib/etcd" } });
+  });
+
+  test.each([0, 1, 2])("node %i: cluster.env names this node, its peers in order, the endpoint and the join secret", (i) => {
+    const env = decoded[i].files["/etc/kubeadm-ha/cluster.env"].content;
+    expect(env).toContain(`NODE_INDEX='${i}'`);
+    expect(env).toContain(`NODE_IP='${nodes[i].private_ip}'`);
+    expect(env).toContain(`CONTROL_PLANE_IPS='10.0.0.10 10.0.16.10 10.0.32.10'`);
+    expect(env).toContain(`ENDPOINT_HOST='${endpointHost}'`);
+    expect(env).toContain(`JOIN_SECRET_ID='${refTo(result, "aws_secretsmanager_secret", () => true, "arn")}'`);
+    expect(env).toContain(`KUBERNETES_VERSION='1.34.2'`);
+  });
+
+  test("user data is gzipped by Terraform and stays under EC2's 16 KB limit even with long deploy-time names", () => {
+    for (const n of nodes) {
+      expect(n.user_data).toBeUndefined();
+      expect(n.user_data_base64).toMatch(/^\$\{base64gzip\(join\(/);
+    }
+    for (const text of texts) expect(worstCaseUserDataBytes(text)).toBeLessThan(16384);
+  });
+
+  test("the only deploy-time values in user data are the endpoint name, the join secret and the region", () => {
+    for (const d of decoded) {
+      // Scripts use ${VAR} themselves; the settings and kubeadm files are where deploy-time values go.
+      const text = Object.entries(d.files).filter(([p]) => !p.endsWith(".sh")).map(([, f]) => f.content).join("\n");
+      const refs = text.match(/\$\{[^}]*\}/g) ?? [];
+      expect(refs.length).toBeGreaterThan(0);
+      for (const ref of refs) expect(ref).toMatch(/^\$\{(aws_lb\.[^.]+\.dns_name|aws_secretsmanager_secret\.[^.]+\.arn|data\.aws_region\.[^.]+\.region)\}$/);
+    }
+  });
+
+  test("scripts arrive byte for byte as in userdata/ (the HCL escaping round-trips)", () => {
+    for (const d of decoded) {
+      for (const [path, file] of Object.entries(d.files).filter(([p]) => p.endsWith(".sh"))) {
+        expect(file.content).toBe(readFileSync(join(USERDATA_DIR, path.split("/").pop()!), "utf8"));
+      }
+    }
+  });
+});
+
+describe("security groups", () => {
+  const ingress = resourcesOf(result, "aws_vpc_security_group_ingress_rule");
+  const egress = resourcesOf(result, "aws_vpc_security_group_egress_rule");
+
+  test("no ingress rule is open to the world, and no inline rules hide elsewhere", () => {
+    for (const rule of ingress) expect(rule.cidr_ipv4).not.toBe("0.0.0.0/0");
+    for (const sg of resourcesOf(result, "aws_security_group")) {
+      expect(sg.ingress).toBeUndefined();
+      expect(sg.egress).toBeUndefined();
+    }
+  });
+
+  test("the control plane accepts 6443 only from the endpoint and itself, 2379-2380 and 10250 only from itself", () => {
+    const toControlPlane = ingress.filter((r) => r.security_group_id === cpSgId);
+    const summary = toControlPlane.map((r) => `${r.ip_protocol}/${r.from_port}-${r.to_port} from ${r.referenced_security_group_id ?? r.cidr_ipv4}`).sort();
+    expect(summary).toEqual(
+      [`tcp/10250-10250 from ${cpSgId}`, `tcp/2379-2380 from ${cpSgId}`, `tcp/6443-6443 from ${cpSgId}`, `tcp/6443-6443 from ${nlbSgId}`].sort(),
+    );
+  });
+
+  test("no SSH: port 22 is never opened", () => {
+    for (const rule of ingress) expect(rule.from_port <= 22 && 22 <= rule.to_port).toBe(false);
+  });
+
+  test("the internal endpoint admits 6443 from the VPC and the control plane only", () => {
+    const toEndpoint = ingress.filter((r) => r.security_group_id === nlbSgId);
+    expect(toEndpoint.map((r) => r.cidr_ipv4 ?? r.referenced_security_group_id).sort()).toEqual(["10.0.0.0/16", cpSgId].sort());
+    for (const r of toEndpoint) expect([r.from_port, r.to_port]).toEqual([6443, 6443]);
+  });
+
+  test("the control plane may reach the NLB on 6443 (kube-proxy and admin kubeconfigs use it)", () => {
+    const toEndpoint = egress.filter((r) => r.security_group_id === cpSgId && r.referenced_security_group_id === nlbSgId);
+    expect(toEndpoint.map((r) => [r.ip_protocol, r.from_port, r.to_port])).toEqual([["tcp", 6443, 6443]]);
+  });
+
+  test("egress to the world is limited to HTTP and HTTPS (packages, AWS APIs)", () => {
+    const world = egress.filter((r) => r.cidr_ipv4 === "0.0.0.0/0");
+    expect(world.map((r) => `${r.ip_protocol}/${r.from_port}`).sort()).toEqual(["tcp/443", "tcp/80"]);
+  });
+});
+
+describe("IAM", () => {
+  const policyDocs = dataOf(result, "aws_iam_policy_document");
+  const permissions = policyDocs.find((d) => d.statement.some((s: any) => s.sid === "JoinSecret"))!;
+  const secretArn = refTo(result, "aws_secretsmanager_secret", () => true, "arn");
+
+  test("the node role reads and writes only this cluster's join secret", () => {
+    const secretStatements = permissions.statement.filter((s: any) => s.actions.some((a: string) => a.startsWith("secretsmanager:")));
+    expect(secretStatements).toHaveLength(1);
+    expect(secretStatements[0].resources).toEqual([secretArn]);
+    expect(secretStatements[0].actions.sort()).toEqual(["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"]);
+  });
+
+  test("nodes may only set the status tag, only on this cluster's instances", () => {
+    const tagging = permissions.statement.find((s: any) => s.sid === "BootstrapStatusTag");
+    expect(tagging.actions).toEqual(["ec2:CreateTags"]);
+    expect(tagging.condition).toEqual(
+      expect.arrayContaining([
+        { test: "StringEquals", variable: "aws:ResourceTag/kubeadm-ha:cluster", values: ["kubeadm-ha"] },
+        { test: "ForAllValues:StringEquals", variable: "aws:TagKeys", values: ["kubeadm-ha:bootstrap"] },
+      ]),
+    );
+    for (const n of nodes) expect(n.tags["kubeadm-ha:cluster"]).toBe("kubeadm-ha");
+  });
+
+  test("no statement grants a wildcard action or an unconditioned wildcard resource", () => {
+    for (const doc of policyDocs) {
+      for (const s of doc.statement) {
+        for (const a of s.actions ?? []) expect(a).not.toMatch(/\*/);
+        if ((s.resources ?? []).some((r: string) => r.includes("*"))) expect(s.condition?.length ?? 0).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  test("SSM Session Manager replaces SSH", () => {
+    const attachments = resourcesOf(result, "aws_iam_role_policy_attachment");
+    expect(attachments.map((a) => a.policy_arn)).toEqual([expect.stringMatching(/:iam::aws:policy\/AmazonSSMManagedInstanceCore$/)]);
+  });
+});
+
+describe("secrets", () => {
+  test("the join secret is created empty: no secret version is in the plan", () => {
+    expect(resourcesOf(result, "aws_secretsmanager_secret")).toHaveLength(1);
+    expect(result.plan.resource.aws_secretsmanager_secret_version).toBeUndefined();
+    expect(resourcesOf(result, "aws_secretsmanager_secret")[0].name_prefix).toBe("kubeadm-ha/control-plane-join-");
+  });
+
+  test("no private key, bootstrap token or certificate key appears anywhere in the plan or user data", () => {
+    const texts = [result.json, ...decoded.flatMap((d) => Object.values(d.files).map((f) => f.content))];
+    for (const text of texts) {
+      expect(text).not.toMatch(PRIVATE_KEY_PATTERN);
+      expect(text).not.toMatch(BOOTSTRAP_TOKEN_PATTERN);
+      expect(text).not.toMatch(/certificateKey/);
+    }
+  });
+});
+
+describe("outputs", () => {
+  test("API endpoint, join secret, shell and kubeconfig commands are outputs", () => {
+    const outputs = Object.values(result.plan.output).map((o: any) => o.value);
+    expect(outputs).toContain(`https://${lbRef("dns_name")}:6443`);
+    expect(outputs.some((v: any) => typeof v === "string" && v.startsWith("aws ssm start-session"))).toBe(true);
+    expect(outputs.some((v: any) => typeof v === "string" && v.includes("/etc/kubernetes/admin.conf"))).toBe(true);
+  });
+});
+
+test("snapshot of the default topology (review changes in pull requests)", () => {
+  expect(reviewablePlan(result)).toMatchSnapshot();
+});

@@ -1,0 +1,202 @@
+import { Testing } from "cdktf";
+import { FAILOVER_TIMERS } from "../../lib/render";
+import { KubeadmClusterProps } from "../../lib/constructs";
+import {
+  BOOTSTRAP_TOKEN_PATTERN,
+  PRIVATE_KEY_PATTERN,
+  dataOf,
+  decodeInstanceUserData,
+  refTo,
+  resourcesOf,
+  reviewablePlan,
+  synthStack,
+  worstCaseUserDataBytes,
+  yamlDocs,
+} from "../helpers";
+
+Testing.setupJest();
+
+const VIP = "192.168.255.10";
+const colocatedProps: KubeadmClusterProps = { endpoint: { type: "keepalived", virtualIp: VIP, dnsName: "api.example.com" } };
+const dedicatedProps: KubeadmClusterProps = { endpoint: { type: "keepalived", vipMode: "secondary-ip", placement: "dedicated" } };
+
+const keepalivedConf = (files: Record<string, { content: string }>) => files["/etc/kubeadm-ha/keepalived.conf.template"].content;
+const haproxyCfg = (files: Record<string, { content: string }>) => files["/etc/kubeadm-ha/haproxy.cfg"].content;
+const cpSgOf = (result: ReturnType<typeof synthStack>) => refTo(result, "aws_security_group", (sg) => sg.name === "kubeadm-ha-control-plane", "id");
+
+describe("colocated peers with a routed VIP (the control-plane nodes run keepalived and HAProxy)", () => {
+  const result = synthStack(colocatedProps);
+  const nodes = resourcesOf(result, "aws_instance");
+  const decoded = nodes.map((n) => decodeInstanceUserData(n));
+  const cpSg = cpSgOf(result);
+
+  test("no NLB: the VIP is the endpoint", () => {
+    expect(resourcesOf(result, "aws_lb")).toEqual([]);
+    const outputs = Object.values(result.plan.output).map((o: any) => o.value);
+    expect(outputs).toContain(`https://${VIP}:8443`);
+  });
+
+  test("a /32 route to the VIP in every route table, first aimed at node 0, and never moved back by Terraform", () => {
+    const routes = resourcesOf(result, "aws_route").filter((r) => r.destination_cidr_block === `${VIP}/32`);
+    const tables = Object.keys(result.plan.resource.aws_route_table).map((k) => `\${aws_route_table.${k}.id}`);
+    expect(routes.map((r) => r.route_table_id).sort()).toEqual(tables.sort());
+    expect(tables).toHaveLength(4); // public + 3 private
+    const node0 = Object.keys(result.plan.resource.aws_instance).find((k) => k.includes("control-plane-0"));
+    for (const r of routes) {
+      expect(r.network_interface_id).toBe(`\${aws_instance.${node0}.primary_network_interface_id}`);
+      expect(r.lifecycle.ignore_changes).toEqual(["network_interface_id"]);
+    }
+  });
+
+  test("source/destination check is off on every peer (they receive traffic for an address not their own)", () => {
+    for (const n of nodes) expect(n.source_dest_check).toBe(false);
+  });
+
+  test("VRRP (protocol 112) is allowed only between the peers", () => {
+    const vrrp = resourcesOf(result, "aws_vpc_security_group_ingress_rule").filter((r) => r.ip_protocol === "112");
+    expect(vrrp).toHaveLength(1);
+    expect(vrrp[0]).toMatchObject({ security_group_id: cpSg, referenced_security_group_id: cpSg });
+    expect(vrrp[0].cidr_ipv4).toBeUndefined();
+  });
+
+  test("clients reach HAProxy on 8443 from the VPC, and the nodes may send to the VIP", () => {
+    const ingress = resourcesOf(result, "aws_vpc_security_group_ingress_rule").filter((r) => r.from_port === 8443);
+    expect(ingress.map((r) => [r.security_group_id, r.cidr_ipv4])).toEqual([[cpSg, "10.0.0.0/16"]]);
+    const egress = resourcesOf(result, "aws_vpc_security_group_egress_rule").filter((r) => r.cidr_ipv4 === `${VIP}/32`);
+    expect(egress.map((r) => [r.security_group_id, r.from_port, r.to_port])).toEqual([[cpSg, 8443, 8443]]);
+  });
+
+  test("the control-plane role may replace routes only in this cluster's route tables", () => {
+    const doc = dataOf(result, "aws_iam_policy_document").find((d) => d.statement.some((s: any) => s.sid === "MoveVipRoute"))!;
+    const [statement] = doc.statement;
+    expect(statement.actions).toEqual(["ec2:ReplaceRoute"]);
+    expect(statement.resources).toHaveLength(4);
+    for (const arn of statement.resources) expect(arn).toMatch(/^arn:\$\{data\.aws_partition\.[^}]+\}:ec2:\$\{data\.aws_region\.[^}]+\}:\$\{data\.aws_caller_identity\.[^}]+\}:route-table\/\$\{aws_route_table\.[^}]+\.id\}$/);
+    const policies = resourcesOf(result, "aws_iam_role_policy");
+    const vipPolicy = policies.find((p) => p.name === "kubeadm-ha-vip")!;
+    expect(vipPolicy.role).toBe(refTo(result, "aws_iam_role", () => true, "id"));
+  });
+
+  test.each([0, 1, 2])("node %i: controlPlaneEndpoint is VIP:8443, certSANs hold the VIP and its DNS name, advertiseAddress stays the node's IP", (i) => {
+    const [cluster, init] = yamlDocs(decoded[i].files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
+    const [join] = yamlDocs(decoded[i].files["/etc/kubeadm-ha/kubeadm-join.yaml"].content);
+    expect(cluster.controlPlaneEndpoint).toBe(`${VIP}:8443`);
+    expect(cluster.apiServer.certSANs).toEqual([VIP, "api.example.com"]);
+    expect(init.localAPIEndpoint).toEqual({ advertiseAddress: nodes[i].private_ip, bindPort: 6443 });
+    expect(join.discovery.bootstrapToken.apiServerEndpoint).toBe(`${VIP}:8443`);
+  });
+
+  test.each([0, 1, 2])("node %i: keepalived.conf is unicast VRRPv3 to the other peers, with script security and no vrrp_strict", (i) => {
+    const conf = keepalivedConf(decoded[i].files);
+    const others = nodes.filter((_, j) => j !== i).map((n) => n.private_ip);
+    expect(conf).toContain(`unicast_src_ip ${nodes[i].private_ip}`);
+    expect(conf).toMatch(new RegExp(`unicast_peer \\{\\n\\s+${others[0]}\\n\\s+${others[1]}\\n\\s+\\}`));
+    expect(conf).toContain(`priority ${110 - 5 * i}`);
+    expect(conf).toContain("weight -15");
+    expect(conf).toContain(`vrrp_version ${FAILOVER_TIMERS.vrrpVersion}`);
+    expect(conf).toContain(`advert_int ${FAILOVER_TIMERS.advertIntervalSeconds}`);
+    expect(conf).toContain("enable_script_security");
+    expect(conf).not.toMatch(/vrrp_strict/);
+    expect(conf).toContain(`${VIP}/32 dev __INTERFACE__`);
+    expect(conf).toContain('notify_master "/opt/kubeadm-ha/keepalived-notify.sh master"');
+  });
+
+  test.each([0, 1, 2])("node %i: haproxy.cfg forwards TCP on 8443 to every API server with HTTPS /readyz checks", (i) => {
+    const cfg = haproxyCfg(decoded[i].files);
+    expect(cfg).toContain("mode tcp");
+    expect(cfg).toContain("bind :8443");
+    expect(cfg).toContain("http-check send meth GET uri /readyz");
+    expect(cfg).toContain("check check-ssl verify none inter 500ms fall 2 rise 2");
+    expect(cfg).toContain("timeout tunnel 24h");
+    for (const n of nodes) expect(cfg).toContain(`server ${n.tags.Name} ${n.private_ip}:6443`);
+  });
+
+  test("each node's settings name the VIP, its mode and the route tables; the endpoint is set up before kubeadm", () => {
+    const env = decoded[1].files["/etc/kubeadm-ha/cluster.env"].content;
+    expect(env).toContain(`VIP='${VIP}'`);
+    expect(env).toContain("VIP_MODE='route'");
+    expect(env).toMatch(/ROUTE_TABLE_IDS='(\$\{aws_route_table\.[^}]+\.id\} ?){4}'/);
+    expect(env).toContain("ENDPOINT_SETUP='/opt/kubeadm-ha/setup-endpoint.sh'");
+    expect(Object.keys(decoded[1].files)).toEqual(expect.arrayContaining(["/opt/kubeadm-ha/check-apiserver.sh", "/opt/kubeadm-ha/keepalived-notify.sh"]));
+  });
+
+  test("user data stays under 16 KB with keepalived and HAProxy on board, and carries no secret", () => {
+    for (const d of decoded) {
+      expect(worstCaseUserDataBytes(d.raw)).toBeLessThan(16384);
+      expect(d.raw).not.toMatch(PRIVATE_KEY_PATTERN);
+      expect(d.raw).not.toMatch(BOOTSTRAP_TOKEN_PATTERN);
+    }
+  });
+
+  test("snapshot (colocated, routed VIP)", () => {
+    expect(reviewablePlan(result)).toMatchSnapshot();
+  });
+});
+
+describe("a dedicated pair of load balancers with a secondary-IP VIP", () => {
+  const result = synthStack(dedicatedProps);
+  const instances = resourcesOf(result, "aws_instance");
+  const lbs = instances.filter((n) => n.tags["kubeadm-ha:role"] === "api-load-balancer");
+  const controlPlane = instances.filter((n) => n.tags["kubeadm-ha:role"] === "control-plane");
+  const lbSg = refTo(result, "aws_security_group", (sg) => sg.name === "kubeadm-ha-api-load-balancers", "id");
+  const cpSg = cpSgOf(result);
+
+  test("two hardened load balancers in one subnet at fixed addresses; source/destination check stays on", () => {
+    expect(lbs.map((n) => n.private_ip)).toEqual(["10.0.0.20", "10.0.0.21"]);
+    expect(new Set(lbs.map((n) => n.subnet_id)).size).toBe(1);
+    for (const n of lbs) {
+      expect(n.metadata_options.http_tokens).toBe("required");
+      expect(n.root_block_device.encrypted).toBe(true);
+      expect(n.source_dest_check).toBe(true);
+      expect(n.vpc_security_group_ids).toEqual([lbSg]);
+    }
+    for (const n of controlPlane) expect(n.source_dest_check).toBeUndefined();
+  });
+
+  test("the VIP is reserved in the subnet for explicit assignment; no routes are made", () => {
+    const [reservation] = resourcesOf(result, "aws_ec2_subnet_cidr_reservation");
+    expect(reservation).toMatchObject({ cidr_block: "10.0.0.9/32", reservation_type: "explicit", subnet_id: lbs[0].subnet_id });
+    expect(resourcesOf(result, "aws_route").filter((r) => r.destination_cidr_block?.endsWith("/32"))).toEqual([]);
+  });
+
+  test("the load-balancer role may move secondary IPs only on this cluster's tagged interfaces", () => {
+    const doc = dataOf(result, "aws_iam_policy_document").find((d) => d.statement.some((s: any) => s.sid === "MoveVipSecondaryIp"))!;
+    const [statement] = doc.statement;
+    expect(statement.actions.sort()).toEqual(["ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]);
+    expect(statement.condition).toEqual([{ test: "StringEquals", variable: "aws:ResourceTag/kubeadm-ha:cluster", values: ["kubeadm-ha"] }]);
+    const tags = resourcesOf(result, "aws_ec2_tag");
+    expect(tags).toHaveLength(2);
+    for (const t of tags) expect(t).toMatchObject({ key: "kubeadm-ha:cluster", value: "kubeadm-ha" });
+    const vipPolicy = resourcesOf(result, "aws_iam_role_policy").find((p) => p.name === "kubeadm-ha-vip")!;
+    expect(vipPolicy.role).toBe(refTo(result, "aws_iam_role", (r) => r.name_prefix === "kubeadm-ha-lb-", "id"));
+  });
+
+  test("security groups: VRRP only between the load balancers, 6443 from them to the API servers", () => {
+    const ingress = resourcesOf(result, "aws_vpc_security_group_ingress_rule");
+    expect(ingress.filter((r) => r.ip_protocol === "112").map((r) => [r.security_group_id, r.referenced_security_group_id])).toEqual([[lbSg, lbSg]]);
+    expect(ingress.some((r) => r.security_group_id === cpSg && r.referenced_security_group_id === lbSg && r.from_port === 6443)).toBe(true);
+    expect(ingress.filter((r) => r.cidr_ipv4 === "0.0.0.0/0")).toEqual([]);
+  });
+
+  test("each load balancer's user data: keepalived and HAProxy on 6443, set up standalone; control-plane nodes carry neither", () => {
+    lbs.forEach((lb, i) => {
+      const { files, cloudConfig } = decodeInstanceUserData(lb);
+      expect(cloudConfig.runcmd).toEqual([["/opt/kubeadm-ha/setup-endpoint.sh", "--standalone"]]);
+      expect(keepalivedConf(files)).toContain(`unicast_src_ip ${lb.private_ip}`);
+      expect(keepalivedConf(files)).toContain(`unicast_peer {\n        ${lbs[1 - i].private_ip}\n    }`);
+      expect(haproxyCfg(files)).toContain("bind :6443");
+      expect(Object.keys(files).filter((p) => /kubeadm-(init|join)\.yaml|bootstrap-control-plane/.test(p))).toEqual([]);
+    });
+    for (const n of controlPlane) {
+      const { files } = decodeInstanceUserData(n);
+      expect(files["/etc/kubeadm-ha/haproxy.cfg"]).toBeUndefined();
+      const [cluster] = yamlDocs(files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
+      expect(cluster.controlPlaneEndpoint).toBe("10.0.0.9:6443");
+      expect(cluster.apiServer.certSANs).toEqual(["10.0.0.9"]);
+    }
+  });
+
+  test("snapshot (dedicated, secondary-IP VIP)", () => {
+    expect(reviewablePlan(result)).toMatchSnapshot();
+  });
+});

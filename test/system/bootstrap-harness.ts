@@ -1,0 +1,164 @@
+/**
+ * Runs the real userdata/ scripts on this machine, one folder per simulated node, with the
+ * file-backed cloud interface (userdata/cloud-file.sh) and stand-ins for kubeadm, kubectl and curl
+ * (test/system/fakes) that share a "world": ready API servers, etcd members, tokens, a call log.
+ */
+import { spawn } from "child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+import { renderControlPlaneEnv, renderKubeadmConfig } from "../../lib/render";
+import { ClusterSpec, resolveClusterSpec } from "../../lib/spec";
+import { USERDATA_DIR } from "../helpers";
+
+export const ENDPOINT = { host: "api.kubeadm-ha.test.invalid", port: 6443 };
+const FAKES = join(__dirname, "fakes");
+const NODE_SCRIPTS = ["common.sh", "cloud-file.sh", "bootstrap-control-plane.sh"];
+
+export interface RunResult {
+  readonly code: number;
+  readonly output: string;
+}
+
+export interface Call {
+  readonly at: bigint;
+  readonly ip: string;
+  readonly command: string;
+}
+
+export class FakeWorld {
+  readonly root = mkdtempSync(join(tmpdir(), "kubeadm-ha-world-"));
+  readonly spec: ClusterSpec;
+
+  constructor(count = 3) {
+    // Addresses from 198.18.0.0/15 (benchmarking range); nothing here touches a network.
+    this.spec = resolveClusterSpec({
+      controlPlaneCount: count,
+      network: {
+        vpcId: "vpc-test",
+        vpcCidr: "198.18.0.0/16",
+        privateSubnets: ["a", "b", "c"].map((z, i) => ({ id: `subnet-${z}`, availabilityZone: `test-1${z}`, cidrBlock: `198.18.${i}.0/24` })),
+      },
+    });
+    for (const d of ["ready", "fail", "cloud/throttle"]) mkdirSync(join(this.root, d), { recursive: true });
+    writeFileSync(join(this.root, "members"), "");
+    writeFileSync(join(this.root, "tokens"), "");
+    writeFileSync(join(this.root, "calls.log"), "");
+    this.spec.controlPlane.forEach((_, i) => this.provision(i));
+  }
+
+  nodeDir(i: number) {
+    return join(this.root, "nodes", String(i));
+  }
+  ip(i: number) {
+    return this.spec.controlPlane[i].privateIp;
+  }
+
+  /** A fresh instance for node i: what cloud-init writes, and nothing else. */
+  provision(i: number) {
+    const dir = this.nodeDir(i);
+    rmSync(dir, { recursive: true, force: true });
+    for (const d of ["etc", "scripts", "kube", "state", "log", "run"]) mkdirSync(join(dir, d), { recursive: true });
+    const node = this.spec.controlPlane[i];
+    const input = { spec: this.spec, node, endpoint: ENDPOINT, joinSecretId: "join-secret", region: "test-1" };
+    const kubeadm = renderKubeadmConfig(this.spec, node, ENDPOINT);
+    writeFileSync(join(dir, "etc", "cluster.env"), renderControlPlaneEnv(input));
+    writeFileSync(join(dir, "etc", "kubeadm-init.yaml"), kubeadm.init);
+    writeFileSync(join(dir, "etc", "kubeadm-join.yaml"), kubeadm.join);
+    for (const s of NODE_SCRIPTS) copyFileSync(join(USERDATA_DIR, s), join(dir, "scripts", s));
+    writeFileSync(join(dir, "hosts"), "127.0.0.1 localhost\n");
+  }
+
+  /** The old instance of node i is gone: its API server no longer answers (its etcd member stays). */
+  terminate(i: number) {
+    rmSync(join(this.root, "ready", this.ip(i)), { force: true });
+  }
+
+  run(i: number, env: Record<string, string> = {}): Promise<RunResult> {
+    const dir = this.nodeDir(i);
+    const child = spawn("bash", [join(dir, "scripts", "bootstrap-control-plane.sh")], {
+      env: {
+        PATH: `${FAKES}:${process.env.PATH}`,
+        HOME: dir,
+        FAKE_WORLD: this.root,
+        FAKE_NODE_IP: this.ip(i),
+        FAKE_NODE_NAME: this.spec.controlPlane[i].name,
+        KHA_ETC: join(dir, "etc"),
+        KHA_STATE: join(dir, "state"),
+        KHA_LOG: join(dir, "log"),
+        KHA_RUN: join(dir, "run"),
+        KUBE_DIR: join(dir, "kube"),
+        HOSTS_FILE: join(dir, "hosts"),
+        KHA_INSTALL_CMD: "true",
+        KHA_CLOUD_PROVIDER: "file",
+        CLOUD_FILE_ROOT: join(this.root, "cloud"),
+        KHA_BACKOFF_FIRST: "1",
+        KHA_BACKOFF_MAX: "1",
+        JOIN_DEADLINE: "60",
+        FAKE_JOIN_SECONDS: "1",
+        ...env,
+      },
+    });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    return new Promise((resolve) => child.on("close", (code) => resolve({ code: code ?? -1, output })));
+  }
+
+  calls(): Call[] {
+    return readFileSync(join(this.root, "calls.log"), "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => {
+        const [at, ip, ...rest] = line.split(" ");
+        return { at: BigInt(at), ip, command: rest.join(" ") };
+      });
+  }
+  members(): { id: string; name: string; url: string }[] {
+    return readFileSync(join(this.root, "members"), "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => {
+        const [id, name, url] = l.split(" ");
+        return { id, name, url };
+      });
+  }
+  status(i: number): string | undefined {
+    const f = join(this.root, "cloud", "status", this.spec.controlPlane[i].name);
+    return existsSync(f) ? readFileSync(f, "utf8").trim() : undefined;
+  }
+  secret(): string | undefined {
+    const f = join(this.root, "cloud", "secrets", "join-secret");
+    return existsSync(f) ? readFileSync(f, "utf8") : undefined;
+  }
+  hosts(i: number) {
+    return readFileSync(join(this.nodeDir(i), "hosts"), "utf8");
+  }
+  isMember(i: number) {
+    return existsSync(join(this.nodeDir(i), "kube", "kubelet.conf"));
+  }
+  /** Every log a node wrote, and the files its bootstrap left in its run folder. */
+  logs(i: number): string {
+    const logDir = join(this.nodeDir(i), "log");
+    return readdirSync(logDir).map((f) => readFileSync(join(logDir, f), "utf8")).join("\n");
+  }
+  runLeftovers(i: number): string[] {
+    return readdirSync(join(this.nodeDir(i), "run"));
+  }
+  fail(operation: string, on = true) {
+    const f = join(this.root, "fail", operation);
+    if (on) writeFileSync(f, "");
+    else rmSync(f, { force: true });
+  }
+  throttle(operation: string, times: number) {
+    writeFileSync(join(this.root, "cloud", "throttle", operation), String(times));
+  }
+  expireAllTokens() {
+    const f = join(this.root, "tokens");
+    const lines = readFileSync(f, "utf8").split("\n").filter(Boolean);
+    writeFileSync(f, lines.map((l) => `${l.split(" ")[0]} 1`).join("\n") + (lines.length ? "\n" : ""));
+  }
+  cleanup() {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}

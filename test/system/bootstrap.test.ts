@@ -1,0 +1,224 @@
+/**
+ * The bootstrap protocol, proven by running userdata/bootstrap-control-plane.sh for real under bash
+ * (see bootstrap-harness.ts). Needs bash, openssl, tar, base64, sed and awk; no root, no network.
+ */
+import { execFileSync } from "child_process";
+import { BOOTSTRAP_TOKEN_PATTERN, PRIVATE_KEY_PATTERN } from "../helpers";
+import { FakeWorld } from "./bootstrap-harness";
+
+const BUNDLE = ["ca.crt", "ca.key", "etcd/ca.crt", "etcd/ca.key", "front-proxy-ca.crt", "front-proxy-ca.key", "sa.key", "sa.pub"];
+const changing = /^(init|join|reset|token create|kubectl .*(member remove|delete node))/;
+
+/** A world where all three nodes booted at once and formed the cluster. */
+async function formedCluster(): Promise<FakeWorld> {
+  const world = new FakeWorld();
+  const results = await Promise.all([0, 1, 2].map((i) => world.run(i)));
+  results.forEach((r, i) => expect({ node: i, code: r.code }).toEqual({ node: i, code: 0 }));
+  return world;
+}
+
+function expectNoSecretsIn(world: FakeWorld, i: number) {
+  const logs = world.logs(i);
+  expect(logs).not.toMatch(BOOTSTRAP_TOKEN_PATTERN);
+  expect(logs).not.toMatch(PRIVATE_KEY_PATTERN);
+  expect(logs).not.toMatch(/client-key-data/);
+  expect(world.runLeftovers(i)).toEqual([]); // the minted token and admin credential are gone
+}
+
+describe("first boot of a 3-node cluster (all nodes start at once)", () => {
+  let world: FakeWorld;
+  beforeAll(async () => {
+    world = await formedCluster();
+  });
+  afterAll(() => world.cleanup());
+
+  test("node 0 runs kubeadm init exactly once; no other node ever inits", () => {
+    const inits = world.calls().filter((c) => c.command.startsWith("init"));
+    expect(inits.map((c) => c.ip)).toEqual([world.ip(0)]);
+  });
+
+  test("nodes 1 and 2 join in order, one at a time, each with a token it minted", () => {
+    const calls = world.calls();
+    const joins = calls.filter((c) => c.command.startsWith("join"));
+    expect(joins.map((c) => c.ip)).toEqual([world.ip(1), world.ip(2)]);
+    expect(calls.filter((c) => /CONCURRENT|BAD-|MISSING|NOT-READY/.test(c.command))).toEqual([]);
+    for (const i of [1, 2]) {
+      const mine = calls.filter((c) => c.ip === world.ip(i)).map((c) => c.command.split(" ")[0] + (c.command.includes("token create") ? "-token" : ""));
+      expect(mine.indexOf("token-token")).toBeLessThan(mine.indexOf("join"));
+    }
+  });
+
+  test("etcd has one member per node, at each node's own address", () => {
+    expect(world.members().map((m) => m.url)).toEqual([0, 1, 2].map((i) => `https://${world.ip(i)}:2380`));
+  });
+
+  test("the join secret holds exactly the shared roots, as a tar.gz", () => {
+    const listing = execFileSync("bash", ["-c", 'base64 -d | tar -tzf -'], { input: world.secret() }).toString().trim().split("\n");
+    expect(listing.sort()).toEqual(BUNDLE);
+  });
+
+  test("every node reports ready, and the endpoint override is gone from every hosts file", () => {
+    for (const i of [0, 1, 2]) {
+      expect(world.status(i)).toBe("ready");
+      expect(world.hosts(i)).toBe("127.0.0.1 localhost\n");
+    }
+  });
+
+  test("no token, key or credential reaches a log, and nothing is left in the run folder", () => {
+    for (const i of [0, 1, 2]) expectNoSecretsIn(world, i);
+    expect(world.logs(0)).toContain("<redacted-token>"); // kubeadm init printed one; it was redacted
+  });
+
+  test("every log line is timestamped and names its node and step", () => {
+    const lines = world.logs(1).split("\n").filter((l) => l && !l.startsWith("[") && !l.startsWith("This node"));
+    const bootstrap = lines.filter((l) => /^\d{4}-\d\d-\d\dT/.test(l));
+    expect(bootstrap.length).toBeGreaterThan(5);
+    expect(bootstrap.some((l) => l.includes(" kubeadm-ha-cp-1 [kubeadm-join] "))).toBe(true);
+  });
+
+  test("running the script again on a joined node changes nothing", async () => {
+    const before = world.calls().length;
+    for (const i of [0, 1, 2]) {
+      const rerun = await world.run(i);
+      expect(rerun.code).toBe(0);
+      expect(rerun.output).toContain("already a control-plane member");
+    }
+    expect(world.calls().slice(before).filter((c) => changing.test(c.command))).toEqual([]);
+    expect(world.members()).toHaveLength(3);
+  });
+});
+
+describe("nodes replaced after the cluster exists", () => {
+  let world: FakeWorld;
+  beforeEach(async () => {
+    world = await formedCluster();
+  });
+  afterEach(() => world.cleanup());
+
+  test("a replaced node 0 joins (never inits a second cluster) and replaces its stale etcd member", async () => {
+    const staleId = world.members()[0].id;
+    world.terminate(0);
+    world.provision(0);
+    const before = world.calls().length;
+    const result = await world.run(0);
+    expect(result.code).toBe(0);
+    const mine = world.calls().slice(before).filter((c) => c.ip === world.ip(0)).map((c) => c.command);
+    expect(mine.some((c) => c.startsWith("init"))).toBe(false);
+    const removeAt = mine.findIndex((c) => c.includes(`member remove ${staleId}`));
+    const joinAt = mine.findIndex((c) => c.startsWith("join"));
+    expect(removeAt).toBeGreaterThanOrEqual(0);
+    expect(removeAt).toBeLessThan(joinAt);
+    expect(world.members().map((m) => m.url).sort()).toEqual([0, 1, 2].map((i) => `https://${world.ip(i)}:2380`).sort());
+    expect(world.members().map((m) => m.id)).not.toContain(staleId);
+    expect(world.status(0)).toBe("ready");
+  });
+
+  test("a replaced node 1 removes only its own stale member, then joins through node 0", async () => {
+    const [m0, m1, m2] = world.members();
+    world.terminate(1);
+    world.provision(1);
+    const result = await world.run(1);
+    expect(result.code).toBe(0);
+    expect(result.output).toContain(`joining through kubeadm-ha-cp-0`);
+    const ids = world.members().map((m) => m.id);
+    expect(ids).toEqual(expect.arrayContaining([m0.id, m2.id]));
+    expect(ids).not.toContain(m1.id);
+    expect(ids).toHaveLength(3);
+  });
+
+  test("a node that boots days later joins although every earlier token has expired", async () => {
+    world.expireAllTokens();
+    world.terminate(2);
+    world.provision(2);
+    const result = await world.run(2);
+    expect(result.code).toBe(0);
+    expect(world.calls().filter((c) => c.command === "BAD-TOKEN")).toEqual([]);
+    expect(world.status(2)).toBe("ready");
+  });
+
+  test("throttled secret reads are retried with backoff, then succeed", async () => {
+    world.terminate(2);
+    world.provision(2);
+    world.throttle("secret_get", 3);
+    const result = await world.run(2);
+    expect(result.code).toBe(0);
+    expect(result.output.match(/ThrottlingException \(simulated\)/g)).toHaveLength(3);
+    expect(result.output).toMatch(/attempt 3 of 6 failed/);
+  });
+
+  test("a healthy member at this node's address is never removed", async () => {
+    // The old node 2 still answers (impossible on EC2, where two instances cannot share an address):
+    // the new one must refuse rather than break quorum.
+    world.provision(2);
+    const result = await world.run(2, { KHA_INSTALL_CMD: "true" });
+    // node 2's old kubelet.conf is gone with the old disk, so the script believes it is new
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain("refusing to remove a healthy member");
+    expect(world.members()).toHaveLength(3);
+    expect(world.status(2)).toBe("failed:kubeadm-join");
+  });
+});
+
+describe("failures", () => {
+  let world: FakeWorld;
+  beforeEach(async () => {
+    world = await formedCluster();
+  });
+  afterEach(() => world.cleanup());
+
+  test("a join that fails for good leaves a visible marker, a non-zero exit and nothing that blocks a retry", async () => {
+    world.terminate(2);
+    world.provision(2);
+    world.fail("join");
+    const failed = await world.run(2);
+    expect(failed.code).not.toBe(0);
+    expect(world.status(2)).toBe("failed:kubeadm-join");
+    expect(failed.output).toMatch(/step kubeadm-join: FAILED/);
+    expect(world.hosts(2)).toBe("127.0.0.1 localhost\n");
+    expect(world.runLeftovers(2)).toEqual([]);
+    expect(world.isMember(2)).toBe(false);
+
+    world.fail("join", false);
+    const retried = await world.run(2);
+    expect(retried.code).toBe(0);
+    expect(world.status(2)).toBe("ready");
+    expect(world.members()).toHaveLength(3);
+  });
+});
+
+describe("node 0's own failures", () => {
+  test("a failed init is marked; a half-finished one is reset and redone on the next run", async () => {
+    const world = new FakeWorld();
+    try {
+      world.fail("init");
+      const failed = await world.run(0);
+      expect(failed.code).not.toBe(0);
+      expect(world.status(0)).toBe("failed:kubeadm-init");
+      expect(world.secret()).toBeUndefined(); // nothing published, so nobody joins a broken cluster
+
+      world.fail("init", false);
+      execFileSync("bash", ["-c", `mkdir -p "$0/kube/manifests" && echo partial > "$0/kube/manifests/kube-apiserver.yaml"`, world.nodeDir(0)]);
+      const retried = await world.run(0);
+      expect(retried.code).toBe(0);
+      const commands = world.calls().map((c) => c.command.split(" ")[0]);
+      expect(commands.slice(-2)).toEqual(["reset", "init"]);
+      expect(world.secret()).toBeDefined();
+    } finally {
+      world.cleanup();
+    }
+  });
+
+  test("joiners wait for node 0 and give up at their deadline with a visible marker", async () => {
+    const world = new FakeWorld();
+    try {
+      const started = Date.now();
+      const result = await world.run(1, { JOIN_DEADLINE: "3" });
+      expect(result.code).not.toBe(0);
+      expect(result.output).toContain("timed out waiting for the cluster's shared roots");
+      expect(world.status(1)).toBe("failed:kubeadm-join");
+      expect(Date.now() - started).toBeLessThan(15000);
+    } finally {
+      world.cleanup();
+    }
+  });
+});

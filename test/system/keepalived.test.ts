@@ -1,0 +1,152 @@
+/**
+ * The keepalived + HAProxy endpoint with the real daemons from Debian's packages (keepalived 2.2,
+ * HAProxy 2.6) in network namespaces: config checks (`haproxy -c`, `keepalived -t`) and failover
+ * measured by a client probing the VIP every 50 ms. Needs root, iproute2, keepalived, haproxy, curl.
+ */
+import { execFileSync, spawnSync } from "child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "fs";
+import { join } from "path";
+import { FAILOVER_TIMERS } from "../../lib/render";
+import { decodeInstanceUserData, resourcesOf, synthStack } from "../helpers";
+import { VipLab, ip, outage, sleep, waitFor } from "./vip-lab";
+
+for (const tool of ["keepalived", "haproxy", "curl", "ip"]) {
+  if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) throw new Error(`${tool} is missing: apt-get install keepalived haproxy curl iproute2`);
+}
+if (process.getuid?.() !== 0) throw new Error("the keepalived system tests need root (network namespaces)");
+
+const T = FAILOVER_TIMERS;
+/** VRRPv3: a backup declares the master dead after 3 adverts plus skew (< 1 advert). */
+const MASTER_DOWN_S = 4 * T.advertIntervalSeconds;
+/** A failing check lowers the master after `fall` runs, each up to interval + timeout apart. */
+const CHECK_DOWN_S = T.checkFall * T.checkIntervalSeconds + T.checkTimeoutSeconds;
+/** HAProxy marks a server down after `fall` failed checks `inter` apart, each up to `inter` long. */
+const BACKEND_DOWN_S = ((T.haproxyFall + 1) * T.haproxyCheckIntervalMs) / 1000;
+/** Slack for process scheduling and our 20 ms polling on a 2-core machine. */
+const SLACK_S = 1.0;
+const RUNS = 3;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const figures: Record<string, Record<string, number[]>> = {};
+const record = (scenario: string, name: string, value: number) => ((figures[scenario] ??= {})[name] ??= []).push(value);
+
+describe("rendered configs pass the daemons' own checks", () => {
+  const work = mkdtempSync("/run/kha-check-");
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  test.each([
+    ["colocated", { endpoint: { type: "keepalived" as const, virtualIp: "192.168.255.10" } }],
+    ["dedicated", { endpoint: { type: "keepalived" as const, vipMode: "secondary-ip" as const, placement: "dedicated" as const } }],
+  ])("haproxy -c accepts every %s peer's haproxy.cfg", (_name, props) => {
+    const instances = resourcesOf(synthStack(props), "aws_instance");
+    let checked = 0;
+    instances.forEach((instance, i) => {
+      const cfg = decodeInstanceUserData(instance).files["/etc/kubeadm-ha/haproxy.cfg"];
+      if (!cfg) return;
+      const file = join(work, `haproxy-${i}.cfg`);
+      writeFileSync(file, cfg.content.replace("/run/haproxy/admin.sock", join(work, "admin.sock")));
+      const run = spawnSync("haproxy", ["-c", "-f", file], { encoding: "utf8" });
+      expect(`${run.stdout}${run.stderr}`).toMatch(/Configuration file is valid/);
+      expect(run.status).toBe(0);
+      checked++;
+    });
+    expect(checked).toBe(_name === "colocated" ? 3 : 2);
+  });
+
+  test("keepalived -t accepts every peer's rendered keepalived.conf on a real interface", () => {
+    const lab = new VipLab("khat");
+    try {
+      lab.build();
+      lab.endpoint.peers.forEach((_, i) => {
+        const run = spawnSync("ip", ["netns", "exec", lab.ns(i), "keepalived", "-t", "-f", join(lab.nodeDir(i), "keepalived.conf")], { encoding: "utf8" });
+        expect({ peer: i, status: run.status, output: run.status === 0 ? "" : run.stdout + run.stderr }).toEqual({ peer: i, status: 0, output: "" });
+      });
+      // The check can fail: a config with a broken keyword is refused.
+      const broken = join(lab.nodeDir(0), "broken.conf");
+      execFileSync("sh", ["-c", `sed 's/advert_int .*/advert_int banana/' ${join(lab.nodeDir(0), "keepalived.conf")} > ${broken}`]);
+      expect(spawnSync("ip", ["netns", "exec", lab.ns(0), "keepalived", "-t", "-f", broken]).status).not.toBe(0);
+    } finally {
+      lab.destroy();
+    }
+  });
+});
+
+describe("failover in network namespaces (3 peers, client probing the VIP every 50 ms)", () => {
+  const lab = new VipLab("khaf");
+
+  beforeAll(async () => {
+    lab.build();
+    for (let i = 0; i < 3; i++) for (const d of ["api", "haproxy", "keepalived"] as const) lab.start(i, d);
+    await waitFor("node 0 to hold the VIP", () => lab.holdsVip(0), 20000, 100);
+    lab.startProber(240000);
+    await waitFor("the client to be served", () => lab.probesSince(Date.now() - 500).some((p) => p.ok), 10000, 100);
+  }, 60000);
+
+  afterAll(() => {
+    lab.destroy();
+    const rows = Object.entries(figures).flatMap(([scenario, values]) =>
+      Object.entries(values).map(([name, xs]) => {
+        const unit = name === "failed requests" ? "   " : " ms";
+        return `  ${scenario.padEnd(42)} ${name.padEnd(16)} median ${median(xs).toFixed(0).padStart(5)}${unit}   runs ${xs.map((x) => x.toFixed(0)).join(", ")}`;
+      }),
+    );
+    console.log(`failover figures (timers: VRRPv${T.vrrpVersion} advert ${T.advertIntervalSeconds}s, check ${T.checkIntervalSeconds}s x${T.checkFall}, haproxy inter ${T.haproxyCheckIntervalMs}ms fall ${T.haproxyFall})\n${rows.join("\n")}`);
+  });
+
+  /** Restores node 0 as a healthy master and waits until the client has been served for a second. */
+  async function restore() {
+    ip("-n", lab.ns(0), "link", "set", "eth0", "up");
+    for (const d of ["api", "haproxy", "keepalived"] as const) if (!lab.isRunning(0, d)) lab.start(0, d);
+    await waitFor("node 0 to take the VIP back", () => lab.holdsVip(0) && !lab.holdsVip(1) && !lab.holdsVip(2), 20000, 50);
+    await waitFor("a second of clean service", () => {
+      const recent = lab.probesSince(Date.now() - 1000);
+      return recent.length >= 15 && recent.every((p) => p.ok);
+    }, 20000, 100);
+  }
+
+  async function measureMasterLoss(scenario: string, fail: () => void, limitS: number) {
+    for (let run = 0; run < RUNS; run++) {
+      await restore();
+      const t0 = Date.now();
+      fail();
+      const takeover = await waitFor("another peer to hold the VIP", () => lab.holdsVip(1) || lab.holdsVip(2), 15000);
+      await sleep(2500);
+      const { outageMs, failed } = outage(lab.probesSince(t0));
+      record(scenario, "VIP takeover", takeover);
+      record(scenario, "client outage", outageMs);
+      record(scenario, "failed requests", failed);
+      expect(takeover).toBeLessThan((limitS + SLACK_S) * 1000);
+      expect(outageMs).toBeLessThan((limitS + 2 * SLACK_S) * 1000);
+      expect(lab.vipMoves()).toMatch(/lab-cp-[12]\n$/); // the notify script moved the VIP in the (stand-in) cloud
+    }
+    expect(median(figures[scenario]["VIP takeover"])).toBeLessThan(limitS * 1000 + 500);
+  }
+
+  test("SIGKILL of keepalived and HAProxy on the master: a backup takes over within the VRRP master-down interval", async () => {
+    await measureMasterLoss("master killed (SIGKILL keepalived+haproxy)", () => lab.kill(0, ["keepalived", "haproxy"]), MASTER_DOWN_S);
+  }, 120000);
+
+  test("the master's link goes down: a backup takes over just as fast", async () => {
+    await measureMasterLoss("master link down", () => ip("-n", lab.ns(0), "link", "set", "eth0", "down"), MASTER_DOWN_S);
+  }, 120000);
+
+  test("HAProxy dies on the master: its check fails and a healthy peer takes the VIP", async () => {
+    await measureMasterLoss("HAProxy killed on the master", () => lab.kill(0, ["haproxy"]), CHECK_DOWN_S + MASTER_DOWN_S);
+  }, 120000);
+
+  test("an API server dies: HAProxy stops sending to it within inter x fall, and no request fails", async () => {
+    await restore();
+    for (let run = 0; run < RUNS; run++) {
+      const t0 = Date.now();
+      lab.kill(2, ["api"]);
+      const down = await waitFor("HAProxy on the master to mark node 2 down", () => lab.haproxyLog.some((l) => l.t >= t0 && l.node === 0 && /lab-cp-2 is DOWN/.test(l.line)), 10000);
+      const served = lab.probesSince(t0);
+      record("API server killed", "backend removal", down);
+      record("API server killed", "failed requests", served.filter((p) => !p.ok).length);
+      expect(down).toBeLessThan((BACKEND_DOWN_S + SLACK_S) * 1000);
+      expect(served.filter((p) => !p.ok)).toEqual([]); // TCP retries and redispatch hide the dead server
+      lab.start(2, "api");
+      await waitFor("node 2 back up", () => lab.haproxyLog.some((l) => l.t >= t0 + down && l.node === 0 && /lab-cp-2 is UP/.test(l.line)), 10000);
+    }
+  }, 120000);
+});

@@ -1,0 +1,91 @@
+/**
+ * Runs the real tools from Debian's packages on what the nodes receive:
+ *   shellcheck (package shellcheck) on userdata/*.sh and on the scripts decoded from user data;
+ *   cloud-init schema (package cloud-init) on each node's user data.
+ * `.ci/run` installs them; locally: apt-get install shellcheck cloud-init.
+ */
+import { execFileSync, spawnSync } from "child_process";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+import { USERDATA_DIR, decodeInstanceUserData, resolveReferences, resourcesOf, synthStack, userDataText } from "../helpers";
+
+function requireTool(tool: string, pkg: string) {
+  const found = spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
+  if (!found) throw new Error(`${tool} is not installed: apt-get install ${pkg} (the system tests need it)`);
+}
+
+const work = mkdtempSync(join(tmpdir(), "kubeadm-ha-tools-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const topologies: [string, Parameters<typeof synthStack>[0]][] = [
+  ["default (3 nodes, internal NLB, stacked etcd)", {}],
+  ["5 nodes, internet-facing NLB, Kubernetes 1.31, extra SANs", {
+    controlPlaneCount: 5,
+    kubernetesVersion: "1.31.6",
+    extraCertSans: ["api.example.com"],
+    endpoint: { type: "nlb", internetFacing: true, allowedCidrs: ["198.51.100.0/24"] },
+  }],
+  ["keepalived colocated, routed VIP", { endpoint: { type: "keepalived", virtualIp: "192.168.255.10" } }],
+  ["keepalived dedicated, secondary-IP VIP", { endpoint: { type: "keepalived", vipMode: "secondary-ip", placement: "dedicated" } }],
+];
+
+describe("shellcheck", () => {
+  beforeAll(() => requireTool("shellcheck", "shellcheck"));
+
+  test("every script in userdata/ is clean, with no blanket disables", () => {
+    const scripts = readdirSync(USERDATA_DIR).filter((f) => f.endsWith(".sh"));
+    expect(scripts.length).toBeGreaterThanOrEqual(5);
+    const run = spawnSync("shellcheck", ["-x", "-S", "style", ...scripts], { cwd: USERDATA_DIR, encoding: "utf8" });
+    expect(run.stdout + run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    for (const f of scripts) {
+      const text = execFileSync("cat", [join(USERDATA_DIR, f)], { encoding: "utf8" });
+      expect(text.startsWith("#!/usr/bin/env bash\n")).toBe(true);
+      expect(text).not.toMatch(/^# shellcheck disable=/m); // only targeted disables, and none today
+    }
+  });
+
+  test("the scripts decoded from a node's user data are clean too", () => {
+    const [node] = resourcesOf(synthStack(), "aws_instance");
+    const { files } = decodeInstanceUserData(node);
+    const dir = join(work, "decoded");
+    execFileSync("mkdir", ["-p", dir]);
+    const names: string[] = [];
+    for (const [path, file] of Object.entries(files)) {
+      if (!path.endsWith(".sh")) continue;
+      const name = path.split("/").pop()!;
+      writeFileSync(join(dir, name), file.content);
+      names.push(name);
+    }
+    // cloud-file.sh is not shipped; common.sh sources cloud-$CLOUD_PROVIDER.sh dynamically.
+    expect(names.sort()).toEqual(["bootstrap-control-plane.sh", "cloud-aws.sh", "common.sh", "install-kubernetes.sh"]);
+    const run = spawnSync("shellcheck", ["-x", "-S", "style", ...names], { cwd: dir, encoding: "utf8" });
+    expect(run.stdout + run.stderr).toBe("");
+  });
+});
+
+describe("cloud-init schema", () => {
+  beforeAll(() => requireTool("cloud-init", "cloud-init"));
+
+  test.each(topologies)("%s: every node's user data is valid cloud-config", (_name, props) => {
+    const result = synthStack(props);
+    const nodes = resourcesOf(result, "aws_instance");
+    const loadBalancers = props?.endpoint?.type === "keepalived" && props.endpoint.placement === "dedicated" ? 2 : 0;
+    expect(nodes.length).toBe((props?.controlPlaneCount ?? 3) + loadBalancers);
+    nodes.forEach((node, i) => {
+      const file = join(work, `user-data-${i}.yaml`);
+      writeFileSync(file, resolveReferences(userDataText(node)));
+      const run = spawnSync("cloud-init", ["schema", "--config-file", file], { encoding: "utf8" });
+      expect(`${run.stdout}${run.stderr}`).toMatch(/Valid cloud-config/);
+      expect(run.status).toBe(0);
+    });
+  });
+
+  test("the schema check rejects a broken document (it can fail)", () => {
+    const file = join(work, "broken.yaml");
+    writeFileSync(file, "#cloud-config\nwrite_files:\n  - path: /x\n    permissions: 644\n    encoding: rot13\n");
+    const run = spawnSync("cloud-init", ["schema", "--config-file", file], { encoding: "utf8" });
+    expect(run.status).not.toBe(0);
+  });
+});

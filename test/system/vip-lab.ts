@@ -1,0 +1,220 @@
+/**
+ * A three-node keepalived + HAProxy lab in network namespaces, built from the rendered configs:
+ * namespaces <prefix>-n0..2 (the peers, eth0 on a bridge in <prefix>-sw) and <prefix>-cl (a client),
+ * addresses in 198.18.0.0/24. Each peer runs a stand-in API server (fakes/api-server.js) on :6443,
+ * HAProxy and keepalived exactly as rendered, except for three lab substitutions: the interface name,
+ * where the scripts live, and the stats socket path. The VIP "move" goes to the file-backed cloud.
+ * Needs root, iproute2, keepalived, haproxy, curl, openssl and node. Always call destroy().
+ */
+import { ChildProcess, execFileSync, spawn } from "child_process";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { join } from "path";
+import { renderControlPlaneEnv, renderHaproxyCfg, renderKeepalivedConf } from "../../lib/render";
+import { ClusterSpec, KeepalivedEndpointSpec, resolveClusterSpec } from "../../lib/spec";
+import { USERDATA_DIR } from "../helpers";
+
+const FAKES = join(__dirname, "fakes");
+const LAB_SCRIPTS = ["common.sh", "cloud-file.sh", "check-apiserver.sh", "keepalived-notify.sh"];
+export type Daemon = "keepalived" | "haproxy" | "api";
+
+export function ip(...args: string[]): string {
+  return execFileSync("ip", args, { encoding: "utf8" });
+}
+
+export interface Probe {
+  readonly t: number;
+  readonly ok: boolean;
+  readonly by: string | null;
+}
+
+export class VipLab {
+  readonly spec: ClusterSpec;
+  readonly endpoint: KeepalivedEndpointSpec;
+  readonly root = mkdtempSync("/run/kha-lab-"); // root-only: keepalived's script security insists
+  readonly clientNs: string;
+  private readonly daemons = new Map<string, ChildProcess>();
+  /** HAProxy log lines with the time they arrived, per node. */
+  readonly haproxyLog: { t: number; node: number; line: string }[] = [];
+  private prober?: ChildProcess;
+  private probes = "";
+
+  constructor(readonly prefix: string) {
+    this.spec = resolveClusterSpec({
+      clusterName: "lab",
+      network: { vpcId: "vpc-lab", vpcCidr: "198.18.0.0/16", privateSubnets: [{ id: "subnet-lab", availabilityZone: "lab-1a", cidrBlock: "198.18.0.0/24" }] },
+      spreadAcrossZones: false,
+      endpoint: { type: "keepalived", vipMode: "secondary-ip" },
+    });
+    this.endpoint = this.spec.endpoint as KeepalivedEndpointSpec;
+    this.clientNs = `${prefix}-cl`;
+  }
+
+  ns(i: number) {
+    return `${this.prefix}-n${i}`;
+  }
+  get vip() {
+    return this.endpoint.virtualIp;
+  }
+  nodeDir(i: number) {
+    return join(this.root, `n${i}`);
+  }
+
+  static removeLeftovers(prefix: string) {
+    for (const name of ip("netns", "list").split("\n").map((l) => l.split(" ")[0]).filter((n) => n.startsWith(`${prefix}-`))) {
+      for (const pid of ip("netns", "pids", name).split("\n").filter(Boolean)) {
+        try {
+          process.kill(Number(pid), "SIGKILL");
+        } catch {
+          /* already gone */
+        }
+      }
+      ip("netns", "del", name);
+    }
+  }
+
+  build() {
+    VipLab.removeLeftovers(this.prefix);
+    const sw = `${this.prefix}-sw`;
+    ip("netns", "add", sw);
+    ip("-n", sw, "link", "add", "br0", "type", "bridge");
+    ip("-n", sw, "link", "set", "br0", "up");
+    const attach = (ns: string, veth: string, address: string) => {
+      ip("netns", "add", ns);
+      ip("link", "add", veth, "type", "veth", "peer", "name", `${veth}p`);
+      ip("link", "set", veth, "netns", sw);
+      ip("link", "set", `${veth}p`, "netns", ns);
+      ip("-n", ns, "link", "set", `${veth}p`, "name", "eth0");
+      ip("-n", sw, "link", "set", veth, "master", "br0");
+      ip("-n", sw, "link", "set", veth, "up");
+      ip("-n", ns, "addr", "add", `${address}/24`, "dev", "eth0");
+      ip("-n", ns, "link", "set", "eth0", "up");
+      ip("-n", ns, "link", "set", "lo", "up");
+    };
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+      "-keyout", join(this.root, "api.key"), "-out", join(this.root, "api.crt"), "-subj", "/CN=kube-apiserver"], { stdio: "ignore" });
+    this.endpoint.peers.forEach((peer, i) => {
+      attach(this.ns(i), `${this.prefix}v${i}`, peer.privateIp);
+      this.writeNodeFiles(i);
+    });
+    attach(this.clientNs, `${this.prefix}vc`, "198.18.0.100");
+  }
+
+  private writeNodeFiles(i: number) {
+    const dir = this.nodeDir(i);
+    for (const d of ["etc", "scripts", "log", "state", "cloud"]) mkdirSync(join(dir, d), { recursive: true });
+    for (const s of LAB_SCRIPTS) {
+      copyFileSync(join(USERDATA_DIR, s), join(dir, "scripts", s));
+      chmodSync(join(dir, "scripts", s), 0o755);
+    }
+    const node = this.spec.controlPlane[i];
+    const env = renderControlPlaneEnv({ spec: this.spec, node, endpoint: { host: this.vip, port: this.endpoint.port }, joinSecretId: "lab", region: "lab-1" });
+    writeFileSync(join(dir, "etc", "cluster.env"), env);
+    const scriptEnv = `/usr/bin/env KHA_ETC=${dir}/etc KHA_LOG=${dir}/log KHA_STATE=${dir}/state KHA_CLOUD_PROVIDER=file CLOUD_FILE_ROOT=${this.root}/cloud `;
+    const keepalived = renderKeepalivedConf(this.endpoint, this.endpoint.peers[i])
+      .replace(/__INTERFACE__/g, "eth0")
+      .replace(/"\/opt\/kubeadm-ha\//g, `"${scriptEnv}${dir}/scripts/`);
+    writeFileSync(join(dir, "keepalived.conf"), keepalived);
+    const backends = this.spec.controlPlane.map((n) => ({ name: n.name, address: n.privateIp }));
+    writeFileSync(join(dir, "haproxy.cfg"), renderHaproxyCfg(this.endpoint.port, backends, this.spec.apiServerPort, join(dir, "haproxy.sock")));
+  }
+
+  start(i: number, daemon: Daemon) {
+    const dir = this.nodeDir(i);
+    const commands: Record<Daemon, string[]> = {
+      api: ["node", join(FAKES, "api-server.js"), this.spec.controlPlane[i].privateIp, String(this.spec.apiServerPort), `n${i}`, join(this.root, "api.key"), join(this.root, "api.crt")],
+      haproxy: ["haproxy", "-db", "-f", join(dir, "haproxy.cfg")],
+      keepalived: ["keepalived", "--dont-fork", "--log-console", "--vrrp", "-f", join(dir, "keepalived.conf"),
+        "-p", join(dir, "keepalived.pid"), "-r", join(dir, "vrrp.pid"), "-c", join(dir, "checkers.pid")],
+    };
+    const child = spawn("ip", ["netns", "exec", this.ns(i), ...commands[daemon]], { stdio: ["ignore", "pipe", "pipe"] });
+    const onData = (d: Buffer) => {
+      if (daemon !== "haproxy") return;
+      for (const line of d.toString().split("\n").filter(Boolean)) this.haproxyLog.push({ t: Date.now(), node: i, line });
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    this.daemons.set(`${i}/${daemon}`, child);
+  }
+
+  isRunning(i: number, daemon: Daemon): boolean {
+    const child = this.daemons.get(`${i}/${daemon}`);
+    return child !== undefined && child.exitCode === null && child.signalCode === null && this.pidsOf(i, daemon).length > 0;
+  }
+
+  private pidsOf(i: number, daemon: Daemon): number[] {
+    const names: Record<Daemon, string> = { keepalived: "keepalived", haproxy: "haproxy", api: "node" };
+    return ip("netns", "pids", this.ns(i))
+      .split("\n")
+      .filter(Boolean)
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === names[daemon];
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+  }
+
+  /** Kills daemons of node i hard: every process of theirs in the namespace (keepalived forks a VRRP child). */
+  kill(i: number, daemons: Daemon[], signal: NodeJS.Signals = "SIGKILL") {
+    for (const pid of daemons.flatMap((d) => this.pidsOf(i, d))) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+
+  holdsVip(i: number): boolean {
+    return ip("-n", this.ns(i), "-o", "-4", "addr", "show", "dev", "eth0").includes(` ${this.vip}/32 `);
+  }
+
+  startProber(durationMs: number) {
+    this.prober = spawn("ip", ["netns", "exec", this.clientNs, "node", join(FAKES, "prober.js"), `https://${this.vip}:${this.endpoint.port}/readyz`, "50", "300", String(durationMs)], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    this.prober.stdout!.on("data", (d) => (this.probes += d));
+  }
+
+  probesSince(t: number): Probe[] {
+    return this.probes.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Probe).filter((p) => p.t >= t);
+  }
+
+  vipMoves(): string {
+    try {
+      return readFileSync(join(this.root, "cloud", "vip", `${this.vip}.log`), "utf8");
+    } catch {
+      return "";
+    }
+  }
+
+  destroy() {
+    this.prober?.kill("SIGKILL");
+    for (const child of this.daemons.values()) child.kill("SIGKILL");
+    VipLab.removeLeftovers(this.prefix);
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `condition` every `everyMs` until true; returns the ms it took, or throws after `limitMs`. */
+export async function waitFor(what: string, condition: () => boolean, limitMs: number, everyMs = 20): Promise<number> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > limitMs) throw new Error(`timed out after ${limitMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+  return Date.now() - start;
+}
+
+/** Client-observed outage after time t: from the first failed request to the next success. */
+export function outage(probes: Probe[]): { outageMs: number; failed: number } {
+  const firstFail = probes.findIndex((p) => !p.ok);
+  if (firstFail < 0) return { outageMs: 0, failed: 0 };
+  const recovered = probes.findIndex((p, i) => i > firstFail && p.ok);
+  if (recovered < 0) return { outageMs: Infinity, failed: probes.length - firstFail };
+  return { outageMs: probes[recovered].t - probes[firstFail].t, failed: probes.slice(firstFail, recovered).filter((p) => !p.ok).length };
+}

@@ -1,0 +1,111 @@
+import { readFileSync } from "fs";
+import { join } from "path";
+import {
+  NODE_SCRIPTS,
+  JOIN_PLACEHOLDERS,
+  renderCloudConfig,
+  renderControlPlaneUserData,
+  renderEnvFile,
+  renderKubeadmConfig,
+  shellQuote,
+} from "../../lib/render";
+import { resolveClusterSpec } from "../../lib/spec";
+import { SHARED_FIELD_REFERENCE, USERDATA_DIR, decodeUserData, sharedReferenceExists, unknownKubeadmFields, yamlDocs } from "../helpers";
+
+const endpoint = { host: "api.example.internal", port: 6443 };
+
+describe("kubeadm configuration", () => {
+  const spec = resolveClusterSpec({ extraCertSans: ["api.example.com", "198.18.0.100"] });
+  const node = spec.controlPlane[1];
+  const docs = renderKubeadmConfig(spec, node, endpoint);
+  const [cluster, init] = yamlDocs(docs.init);
+  const [join] = yamlDocs(docs.join);
+
+  test("every rendered key is a kubeadm v1beta4 field", () => {
+    for (const doc of [cluster, init, join]) expect(unknownKubeadmFields(doc)).toEqual([]);
+  });
+
+  test("the field check catches an unknown key (it can fail)", () => {
+    expect(unknownKubeadmFields({ ...cluster, apiServer: { ...cluster.apiServer, timeoutForControlPlane: "4m" } })).toEqual([
+      "ClusterConfiguration.apiServer.timeoutForControlPlane",
+    ]);
+    expect(unknownKubeadmFields({ ...init, nodeRegistration: { kubeletExtraArgs: { "node-ip": "1.2.3.4" } } })).toEqual([
+      "InitConfiguration.nodeRegistration.kubeletExtraArgs should be a list",
+    ]);
+  });
+
+  test("controlPlaneEndpoint is the endpoint; certSANs are the endpoint name then the extra SANs", () => {
+    expect(cluster.controlPlaneEndpoint).toBe("api.example.internal:6443");
+    expect(cluster.apiServer.certSANs).toEqual(["api.example.internal", "api.example.com", "198.18.0.100"]);
+  });
+
+  test("advertiseAddress and the kubelet node IP are the node's own address, never the endpoint", () => {
+    expect(init.localAPIEndpoint).toEqual({ advertiseAddress: node.privateIp, bindPort: 6443 });
+    expect(join.controlPlane.localAPIEndpoint).toEqual({ advertiseAddress: node.privateIp, bindPort: 6443 });
+    expect(join.nodeRegistration).toMatchObject({ name: node.name, kubeletExtraArgs: [{ name: "node-ip", value: node.privateIp }] });
+  });
+
+  test("the join document carries placeholders, not a token or certificate key", () => {
+    expect(join.discovery.bootstrapToken).toEqual({
+      apiServerEndpoint: "api.example.internal:6443",
+      token: JOIN_PLACEHOLDERS.token,
+      caCertHashes: [JOIN_PLACEHOLDERS.caCertHash],
+    });
+    expect(join.controlPlane.certificateKey).toBeUndefined();
+    expect(init.certificateKey).toBeUndefined();
+    expect(init.bootstrapTokens[0].token).toBeUndefined();
+  });
+
+  test("stacked etcd is kubeadm's local etcd", () => {
+    expect(cluster.etcd).toEqual({ local: { dataDir: "/var/lib/etcd" } });
+  });
+
+  test("kubelet local mode is switched on explicitly only where it is not yet the default (< 1.33)", () => {
+    const old = resolveClusterSpec({ kubernetesVersion: "1.32.4" });
+    const [oldCluster] = yamlDocs(renderKubeadmConfig(old, old.controlPlane[0], endpoint).init);
+    expect(oldCluster.featureGates).toEqual({ ControlPlaneKubeletLocalMode: true });
+    expect(cluster.featureGates).toBeUndefined();
+  });
+});
+
+describe("env file", () => {
+  test("values are single-quoted so bash reads them literally", () => {
+    expect(shellQuote("it's $HOME")).toBe(`'it'\\''s $HOME'`);
+    expect(renderEnvFile({ A: "x y", B: 3 })).toMatch(/^A='x y'\nB='3'\n$/m);
+    expect(() => renderEnvFile({ "bad-name": "x" })).toThrow(/shell variable/);
+  });
+});
+
+describe("cloud-config", () => {
+  test("files keep their exact content, YAML-special characters included", () => {
+    const script = "#!/bin/bash\necho \"${HOME}\" 'q' %{x} \\\n: done # not a comment\n";
+    const text = renderCloudConfig({
+      hostname: "n0",
+      files: [
+        { path: "/a", content: "plain: text\n", permissions: "0644" },
+        { path: "/b.sh", content: script, permissions: "0755" },
+      ],
+      runcmd: [["/b.sh"]],
+    });
+    const { files, cloudConfig } = decodeUserData(text);
+    expect(files["/a"]).toEqual({ content: "plain: text\n", permissions: "0644" });
+    expect(files["/b.sh"].content).toBe(script);
+    expect(cloudConfig.runcmd).toEqual([["/b.sh"]]);
+  });
+
+  test("a control-plane node's user data ships every script byte for byte", () => {
+    const spec = resolveClusterSpec();
+    const scripts = Object.fromEntries(NODE_SCRIPTS.map((n) => [n, readFileSync(join(USERDATA_DIR, n), "utf8")])) as any;
+    const { files } = decodeUserData(
+      renderControlPlaneUserData({ spec, node: spec.controlPlane[0], endpoint, joinSecretId: "arn:secret", region: "eu-west-1" }, scripts),
+    );
+    const shipped = Object.keys(files).filter((p) => p.startsWith("/opt/kubeadm-ha/"));
+    expect(shipped).toHaveLength(4); // the NLB topology needs no keepalived scripts
+    for (const path of shipped) expect(files[path].content).toBe(scripts[path.split("/").pop()!]);
+  });
+});
+
+test("the vendored kubeadm field list matches ../shared/reference when that is present", () => {
+  if (!sharedReferenceExists()) return; // a packed or standalone checkout has only the vendored copy
+  expect(readFileSync(join(__dirname, "..", "fixtures", "kubeadm-v1beta4-fields.json"), "utf8")).toBe(readFileSync(SHARED_FIELD_REFERENCE, "utf8"));
+});

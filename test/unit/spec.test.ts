@@ -1,0 +1,239 @@
+import { ClusterInput, ClusterSpecError, resolveClusterSpec } from "../../lib/spec";
+import { cidrHost, cidrSubnet, cidrsOverlap, parseCidr } from "../../lib/spec/cidr";
+
+describe("defaults", () => {
+  const spec = resolveClusterSpec();
+
+  test("the smallest call gives 3 nodes, NLB, stacked etcd, a new 3-zone VPC, Kubernetes 1.34.2", () => {
+    expect(spec.controlPlane).toHaveLength(3);
+    expect(spec.endpoint).toEqual({ type: "nlb", internetFacing: false, allowedCidrs: ["10.0.0.0/16"], port: 6443 });
+    expect(spec.etcd).toEqual({ topology: "stacked" });
+    expect(spec.network.mode).toBe("new");
+    expect(spec.network.privateSubnets.map((s) => s.cidrBlock)).toEqual(["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"]);
+    expect(spec.network.publicSubnets.map((s) => s.cidrBlock)).toEqual(["10.0.240.0/24", "10.0.241.0/24", "10.0.242.0/24"]);
+    expect(spec.kubernetesVersion).toBe("1.34.2");
+    expect(spec.kubernetesMinor).toBe(34);
+  });
+
+  test("nodes are spread round-robin over subnets at fixed host addresses", () => {
+    const five = resolveClusterSpec({ controlPlaneCount: 5 });
+    expect(five.controlPlane.map((n) => [n.name, n.subnetIndex, n.privateIp])).toEqual([
+      ["kubeadm-ha-cp-0", 0, "10.0.0.10"],
+      ["kubeadm-ha-cp-1", 1, "10.0.16.10"],
+      ["kubeadm-ha-cp-2", 2, "10.0.32.10"],
+      ["kubeadm-ha-cp-3", 0, "10.0.0.11"],
+      ["kubeadm-ha-cp-4", 1, "10.0.16.11"],
+    ]);
+  });
+
+  test("a leading v in the version is accepted and dropped", () => {
+    expect(resolveClusterSpec({ kubernetesVersion: "v1.31.0" }).kubernetesVersion).toBe("1.31.0");
+  });
+});
+
+describe("deploy-time values (tokens)", () => {
+  const isUnresolved = (v: string) => v.startsWith("${TOKEN");
+  const existing = {
+    vpcId: "${TOKEN.vpc}",
+    vpcCidr: "10.1.0.0/16",
+    privateSubnets: [0, 1, 2].map((i) => ({ id: `\${TOKEN.s${i}}`, availabilityZone: `\${TOKEN.az${i}}`, cidrBlock: `\${TOKEN.cidr${i}}` })),
+  };
+
+  test("are not validated and addresses inside token CIDRs come from tokenCidrHost", () => {
+    const spec = resolveClusterSpec(
+      { network: existing },
+      { isUnresolved, tokenCidrHost: (cidr, offset) => `cidrhost(${cidr},${offset})` },
+    );
+    expect(spec.controlPlane.map((n) => n.privateIp)).toEqual(["cidrhost(${TOKEN.cidr0},10)", "cidrhost(${TOKEN.cidr1},10)", "cidrhost(${TOKEN.cidr2},10)"]);
+  });
+});
+
+describe("existing network", () => {
+  test("subnets in three zones are accepted and used in order", () => {
+    const spec = resolveClusterSpec({
+      network: {
+        vpcId: "vpc-1",
+        vpcCidr: "10.1.0.0/16",
+        privateSubnets: ["a", "b", "c"].map((z, i) => ({ id: `subnet-${z}`, availabilityZone: `eu-west-1${z}`, cidrBlock: `10.1.${i}.0/24` })),
+      },
+    });
+    expect(spec.controlPlane.map((n) => n.privateIp)).toEqual(["10.1.0.10", "10.1.1.10", "10.1.2.10"]);
+    expect(spec.endpoint.allowedCidrs).toEqual(["10.1.0.0/16"]);
+  });
+});
+
+const threeZones = (zones: string[], cidrs = ["10.1.0.0/24", "10.1.1.0/24", "10.1.2.0/24"]) => ({
+  vpcId: "vpc-1",
+  vpcCidr: "10.1.0.0/16",
+  privateSubnets: zones.map((z, i) => ({ id: `subnet-${i}`, availabilityZone: z, cidrBlock: cidrs[i] })),
+});
+
+/** [what is wrong, input, prop the error must name, words the message must contain] */
+const BAD_INPUTS: [string, ClusterInput, string, RegExp][] = [
+  ["an even control-plane count", { controlPlaneCount: 4 }, "controlPlaneCount", /odd/],
+  ["a single control-plane node", { controlPlaneCount: 1 }, "controlPlaneCount", /3, 5 or 7/],
+  ["too many control-plane nodes", { controlPlaneCount: 9 }, "controlPlaneCount", /3, 5 or 7/],
+  ["a fractional control-plane count", { controlPlaneCount: 3.5 }, "controlPlaneCount", /3, 5 or 7/],
+  ["a malformed Kubernetes version", { kubernetesVersion: "1.34" }, "kubernetesVersion", /1\.MINOR\.PATCH/],
+  ["a Kubernetes version with a suffix", { kubernetesVersion: "1.34.2-rc.0" }, "kubernetesVersion", /1\.MINOR\.PATCH/],
+  ["a Kubernetes version below 1.31", { kubernetesVersion: "1.30.9" }, "kubernetesVersion", /1\.31\.0 or later/],
+  ["a cluster name with capitals", { clusterName: "Prod" }, "clusterName", /lower-case DNS label/],
+  ["a cluster name that is too long", { clusterName: "a".repeat(25) }, "clusterName", /1-24 characters/],
+  ["a cluster name ending in a dash", { clusterName: "prod-" }, "clusterName", /DNS label/],
+  ["an extra SAN with a scheme", { extraCertSans: ["https://api.example.com"] }, "extraCertSans[0]", /no scheme/],
+  ["an extra SAN with a port", { extraCertSans: ["api.example.com:6443"] }, "extraCertSans[0]", /DNS name/],
+  ["an extra SAN with an underscore", { extraCertSans: ["ok.example.com", "bad_name.example.com"] }, "extraCertSans[1]", /DNS name/],
+  ["an extra SAN that is an invalid address", { extraCertSans: ["300.1.1.1"] }, "extraCertSans[0]", /IPv4/],
+  ["a pod CIDR overlapping the VPC", { podCidr: "10.0.128.0/17" }, "network.vpcCidr", /overlaps podCidr/],
+  ["a service CIDR overlapping the pod CIDR", { serviceCidr: "10.244.0.0/16" }, "serviceCidr", /overlaps podCidr/],
+  ["a pod CIDR with host bits set", { podCidr: "10.244.0.1/16" }, "podCidr", /host bits/],
+  ["a service CIDR larger than /12", { serviceCidr: "10.64.0.0/10" }, "serviceCidr", /\/12/],
+  ["a VPC CIDR too large for AWS", { network: { vpcCidr: "10.0.0.0/8" } }, "network.vpcCidr", /\/16 to \/20/],
+  ["fewer than 3 zones for a spread control plane", { network: { zoneCount: 2 } }, "network.zoneCount", /spreadAcrossZones: false/],
+  ["the same zone listed twice", { network: { availabilityZones: ["eu-west-1a", "eu-west-1a", "eu-west-1b"] } }, "network.availabilityZones", /distinct/],
+  ["existing subnets all in one zone", { network: threeZones(["eu-west-1a", "eu-west-1a", "eu-west-1a"]) }, "network.privateSubnets", /cover 1 availability zone/],
+  ["existing subnets in two zones", { network: threeZones(["eu-west-1a", "eu-west-1b", "eu-west-1a"]) }, "network.privateSubnets", /at least 3/],
+  ["an existing subnet outside the VPC", { network: threeZones(["a", "b", "c"], ["10.1.0.0/24", "10.1.1.0/24", "10.9.2.0/24"]) }, "network.privateSubnets[2].cidrBlock", /not inside/],
+  ["no private subnets", { network: { vpcId: "vpc-1", vpcCidr: "10.1.0.0/16", privateSubnets: [] } }, "network.privateSubnets", /is empty/],
+  ["an internet-facing endpoint without allowed CIDRs", { endpoint: { type: "nlb", internetFacing: true } }, "endpoint.allowedCidrs", /is required/],
+  ["the whole internet on an internal endpoint", { endpoint: { type: "nlb", allowedCidrs: ["0.0.0.0/0"] } }, "endpoint.allowedCidrs[0]", /internetFacing: true/],
+  ["a malformed allowed CIDR", { endpoint: { type: "nlb", allowedCidrs: ["10.0.0.0/33"] } }, "endpoint.allowedCidrs[0]", /IPv4 CIDR/],
+  [
+    "an internet-facing endpoint in an existing VPC without public subnets",
+    { network: threeZones(["a", "b", "c"]), endpoint: { type: "nlb", internetFacing: true, allowedCidrs: ["198.51.100.0/24"] } },
+    "network.publicSubnets",
+    /is empty/,
+  ],
+  ["an unknown endpoint type", { endpoint: { type: "haproxy" } as any }, "endpoint.type", /use "nlb" or "keepalived"/],
+  ["an unknown etcd topology", { etcd: { topology: "sidecar" } as any }, "etcd.topology", /not supported/],
+  ["a root volume too small for etcd", { rootVolumeSizeGiB: 8 }, "rootVolumeSizeGiB", /between 20/],
+  ["a malformed instance type", { instanceType: "large" }, "instanceType", /EC2 instance type/],
+  ["a malformed containerd version", { containerdVersion: "latest" }, "containerdVersion", /Debian package version/],
+  ["a malformed DNS domain", { dnsDomain: "cluster..local" }, "dnsDomain", /DNS domain/],
+  ["a routed VIP without an address", { endpoint: { type: "keepalived" } }, "endpoint.virtualIp", /required in "route" mode/],
+  ["a routed VIP inside the VPC", { endpoint: { type: "keepalived", virtualIp: "10.0.200.1" } }, "endpoint.virtualIp", /must be outside/],
+  ["a VIP inside the pod CIDR", { endpoint: { type: "keepalived", virtualIp: "10.244.0.9" } }, "endpoint.virtualIp", /inside podCidr/],
+  ["a VIP that is not an address", { endpoint: { type: "keepalived", virtualIp: "192.168.1" } }, "endpoint.virtualIp", /not an IPv4 address/],
+  [
+    "a secondary-IP VIP with colocated peers in three subnets",
+    { endpoint: { type: "keepalived", vipMode: "secondary-ip" } },
+    "endpoint.vipMode",
+    /one subnet[\s\S]*vipMode: "route"/,
+  ],
+  [
+    "a secondary-IP VIP outside the peers' subnet",
+    { endpoint: { type: "keepalived", vipMode: "secondary-ip", placement: "dedicated", virtualIp: "10.0.16.9" } },
+    "endpoint.virtualIp",
+    /not inside the peers' subnet "10.0.0.0\/20"/,
+  ],
+  [
+    "a routed VIP in an existing VPC without route tables",
+    { network: threeZones(["a", "b", "c"]), endpoint: { type: "keepalived", virtualIp: "192.168.255.10" } },
+    "endpoint.routeTableIds",
+    /is required/,
+  ],
+  ["a VRRP router id out of range", { endpoint: { type: "keepalived", virtualIp: "192.168.255.10", virtualRouterId: 300 } }, "endpoint.virtualRouterId", /1-255/],
+  ["a malformed VIP DNS name", { endpoint: { type: "keepalived", virtualIp: "192.168.255.10", dnsName: "API.example.com" } }, "endpoint.dnsName", /DNS name/],
+  ["a keepalived VIP open to the world", { endpoint: { type: "keepalived", virtualIp: "192.168.255.10", allowedCidrs: ["0.0.0.0/0"] } }, "endpoint.allowedCidrs[0]", /private to the VPC/],
+  ["an unknown VIP mode", { endpoint: { type: "keepalived", virtualIp: "192.168.255.10", vipMode: "arp" as any } }, "endpoint.vipMode", /"route" or "secondary-ip"/],
+];
+
+describe("bad inputs fail with an error that names the prop and the fix", () => {
+  test(`the table covers at least 40 distinct bad inputs (${BAD_INPUTS.length})`, () => {
+    expect(BAD_INPUTS.length).toBeGreaterThanOrEqual(40);
+  });
+
+  test.each(BAD_INPUTS)("%s", (_what, input, prop, words) => {
+    let error: unknown;
+    try {
+      resolveClusterSpec(input);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ClusterSpecError);
+    const problems = (error as ClusterSpecError).problems;
+    const named = problems.filter((p) => p.prop === prop);
+    expect(named.map((p) => p.message)).toEqual(expect.arrayContaining([expect.stringMatching(words)]));
+    expect((error as Error).message).toContain(`  - ${prop}: `);
+  });
+
+  test("every problem is reported at once, not only the first", () => {
+    expect(() => resolveClusterSpec({ controlPlaneCount: 2, kubernetesVersion: "1.29.0", clusterName: "X" })).toThrow(
+      /clusterName[\s\S]*kubernetesVersion[\s\S]*controlPlaneCount/,
+    );
+  });
+
+  test("spreadAcrossZones: false accepts subnets in one zone", () => {
+    const spec = resolveClusterSpec({ network: threeZones(["a", "a", "a"]), spreadAcrossZones: false });
+    expect(spec.controlPlane).toHaveLength(3);
+  });
+
+  test("an internet-facing endpoint may be opened to the world when asked explicitly", () => {
+    const spec = resolveClusterSpec({ endpoint: { type: "nlb", internetFacing: true, allowedCidrs: ["0.0.0.0/0"] } });
+    expect(spec.endpoint.allowedCidrs).toEqual(["0.0.0.0/0"]);
+  });
+});
+
+describe("CIDR helpers agree with Terraform's functions", () => {
+  test.each([
+    ["10.0.0.0/16", 4, 0, "10.0.0.0/20"],
+    ["10.0.0.0/16", 4, 2, "10.0.32.0/20"],
+    ["10.0.0.0/16", 8, 240, "10.0.240.0/24"],
+    ["172.16.0.0/20", 4, 15, "172.16.15.0/24"],
+  ])("cidrsubnet(%s, %i, %i) = %s", (cidr, bits, num, expected) => expect(cidrSubnet(cidr, bits, num)).toBe(expected));
+
+  test("cidrhost and overlap", () => {
+    expect(cidrHost("10.0.16.0/20", 10)).toBe("10.0.16.10");
+    expect(cidrHost("192.168.255.0/24", 255)).toBe("192.168.255.255");
+    expect(() => cidrHost("10.0.0.0/30", 4)).toThrow(/outside/);
+    expect(cidrsOverlap(parseCidr("10.0.0.0/8")!, parseCidr("10.96.0.0/12")!)).toBe(true);
+    expect(cidrsOverlap(parseCidr("10.0.0.0/16")!, parseCidr("10.1.0.0/16")!)).toBe(false);
+    expect(parseCidr("10.0.0.1/16")).toBeUndefined();
+    expect(parseCidr("256.0.0.0/8")).toBeUndefined();
+  });
+});
+
+describe("keepalived endpoint", () => {
+  test("colocated, routed by default: every control-plane node is a peer with a distinct priority, HAProxy on 8443", () => {
+    const spec = resolveClusterSpec({ endpoint: { type: "keepalived", virtualIp: "192.168.255.10", dnsName: "api.example.com" } });
+    const endpoint = spec.endpoint;
+    if (endpoint.type !== "keepalived") throw new Error("expected keepalived");
+    expect(endpoint).toMatchObject({ vipMode: "route", placement: "colocated", port: 8443, virtualRouterId: 51, allowedCidrs: ["10.0.0.0/16"] });
+    expect(endpoint.peers.map((p) => [p.name, p.privateIp, p.priority])).toEqual([
+      ["kubeadm-ha-cp-0", "10.0.0.10", 110],
+      ["kubeadm-ha-cp-1", "10.0.16.10", 105],
+      ["kubeadm-ha-cp-2", "10.0.32.10", 100],
+    ]);
+    // A failing check drops the master below every healthy peer.
+    expect(Math.max(...endpoint.peers.map((p) => p.priority)) + endpoint.checkWeight).toBeLessThan(Math.min(...endpoint.peers.map((p) => p.priority)));
+  });
+
+  test("dedicated with a secondary IP: two load balancers in one subnet, VIP at host 9, HAProxy on 6443", () => {
+    const spec = resolveClusterSpec({ endpoint: { type: "keepalived", vipMode: "secondary-ip", placement: "dedicated" } });
+    const endpoint = spec.endpoint;
+    if (endpoint.type !== "keepalived") throw new Error("expected keepalived");
+    expect(endpoint.virtualIp).toBe("10.0.0.9");
+    expect(endpoint.port).toBe(6443);
+    expect(endpoint.peers.map((p) => [p.name, p.subnetIndex, p.privateIp])).toEqual([
+      ["kubeadm-ha-lb-0", 0, "10.0.0.20"],
+      ["kubeadm-ha-lb-1", 0, "10.0.0.21"],
+    ]);
+  });
+
+  test("dedicated and routed: the load balancers sit in two zones", () => {
+    const spec = resolveClusterSpec({ endpoint: { type: "keepalived", placement: "dedicated", virtualIp: "192.168.255.10" } });
+    if (spec.endpoint.type !== "keepalived") throw new Error("expected keepalived");
+    expect(spec.endpoint.peers.map((p) => p.subnetIndex)).toEqual([0, 1]);
+  });
+
+  test("a secondary-IP VIP works colocated when the control plane shares one subnet", () => {
+    const spec = resolveClusterSpec({
+      network: threeZones(["a"], ["10.1.0.0/24"]),
+      spreadAcrossZones: false,
+      endpoint: { type: "keepalived", vipMode: "secondary-ip" },
+    });
+    if (spec.endpoint.type !== "keepalived") throw new Error("expected keepalived");
+    expect(spec.endpoint.virtualIp).toBe("10.1.0.9");
+    expect(spec.endpoint.peers.map((p) => p.privateIp)).toEqual(["10.1.0.10", "10.1.0.11", "10.1.0.12"]);
+  });
+});

@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# Bootstraps this control-plane node; cloud-init runs it once per instance (runcmd), and it is safe
+# to run again by hand as root. The protocol (DESIGN.md, "Bootstrap protocol"):
+#   - node 0 with an empty join secret runs `kubeadm init` and publishes the shared roots (CAs, SA key);
+#   - every other node, and a replaced node 0, waits for those roots and for a ready API server (its
+#     predecessor, so stacked-etcd members are added one at a time), mints its own short-lived bootstrap
+#     token with a one-hour admin credential derived from the CA, removes the etcd member a previous
+#     instance left at this address, and runs `kubeadm join --control-plane`.
+# Nothing depends on kubeadm's 2-hour certificate key or on a token made at init time, so a node
+# that joins days later succeeds. Secrets stay on the nodes and in the cluster's own secret: kubeadm's
+# output is logged with tokens and keys redacted, and the token never appears in argv of a long-lived
+# process or in a file outside a root-only tmpfs folder.
+# Needs: cluster.env, kubeadm-init.yaml and kubeadm-join.yaml in $KHA_ETC; install-kubernetes.sh.
+set -euo pipefail
+KHA_SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=common.sh
+. "$KHA_SCRIPT_DIR/common.sh"
+: "${NODE_INDEX:?}" "${NODE_IP:?}" "${CONTROL_PLANE_IPS:?}" "${CONTROL_PLANE_NAMES:?}" \
+  "${ENDPOINT_HOST:?}" "${API_SERVER_PORT:?}" "${JOIN_SECRET_ID:?}"
+
+KHA_INSTALL_CMD=${KHA_INSTALL_CMD:-$KHA_SCRIPT_DIR/install-kubernetes.sh}
+# A colocated keepalived + HAProxy endpoint must be up before kubeadm talks to the VIP.
+ENDPOINT_SETUP_CMD=${KHA_ENDPOINT_SETUP_CMD:-${ENDPOINT_SETUP:-}}
+KHA_RUN=${KHA_RUN:-/run/kubeadm-ha}
+# How long a joiner waits for the roots and its predecessor before it gives up (seconds).
+JOIN_DEADLINE=${JOIN_DEADLINE:-3600}
+PKI_DIR=$KUBE_DIR/pki
+ETCD_TOPOLOGY=${ETCD_TOPOLOGY:-stacked}
+# The shared roots; with external etcd the control plane never holds the etcd CA key.
+BUNDLE_FILES=(ca.crt ca.key sa.key sa.pub front-proxy-ca.crt front-proxy-ca.key)
+[ "$ETCD_TOPOLOGY" = stacked ] && BUNDLE_FILES+=(etcd/ca.crt etcd/ca.key)
+HOSTS_MARK="# kubeadm-ha bootstrap override"
+read -r -a PEER_IPS <<<"$CONTROL_PLANE_IPS"
+read -r -a PEER_NAMES <<<"$CONTROL_PLANE_NAMES"
+
+mkdir -p "$KHA_RUN"
+WORK_DIR=$(mktemp -d "$KHA_RUN/run.XXXXXX")
+trap 'endpoint_override_clear; rm -rf "$WORK_DIR"' EXIT
+
+# redact: hides bootstrap tokens and 64-hex keys in tool output before it reaches any log.
+redact() {
+  sed -E 's/[a-z0-9]{6}\.[a-z0-9]{16}/<redacted-token>/g; s/[a-f0-9]{64}/<redacted-hex>/g'
+}
+
+# kubeadm_logged ARGS...: runs kubeadm with its redacted output in kubeadm.log and on the console.
+kubeadm_logged() {
+  log "kubeadm $1 (output in $KHA_LOG/kubeadm.log)"
+  kubeadm "$@" 2>&1 | redact | tee -a "$KHA_LOG/kubeadm.log" >&2
+}
+
+is_member() {
+  [ -s "$KUBE_DIR/kubelet.conf" ] && [ -s "$KUBE_DIR/manifests/kube-apiserver.yaml" ]
+}
+
+# fetch_bundle: leaves the join secret's value in $WORK_DIR/bundle (empty file: no value yet).
+fetch_bundle_once() {
+  local status=0
+  cloud_secret_get "$JOIN_SECRET_ID" "$WORK_DIR/bundle" || status=$?
+  if [ "$status" -eq 3 ]; then
+    : >"$WORK_DIR/bundle"
+    return 0
+  fi
+  return "$status"
+}
+fetch_bundle() { retry 6 fetch_bundle_once; }
+bundle_published() { fetch_bundle && [ -s "$WORK_DIR/bundle" ]; }
+
+publish_bundle() {
+  (cd "$PKI_DIR" && tar -czf - "${BUNDLE_FILES[@]}") | base64 -w0 >"$WORK_DIR/bundle.out"
+  retry 6 cloud_secret_put "$JOIN_SECRET_ID" "$WORK_DIR/bundle.out"
+  log "published the cluster's shared roots to the join secret"
+}
+
+install_bundle() {
+  mkdir -p "$PKI_DIR/etcd"
+  base64 -d <"$WORK_DIR/bundle" | tar -C "$PKI_DIR" -xzf - "${BUNDLE_FILES[@]}"
+  chmod 0600 "$PKI_DIR"/*.key
+  log "placed the shared roots in $PKI_DIR"
+}
+
+# External etcd: the API server's client certificate (from member 0) and an etcd that answers.
+etcd_client_published() {
+  local status=0
+  cloud_secret_get "$ETCD_CLIENT_SECRET_ID" "$WORK_DIR/etcd-client" || status=$?
+  [ "$status" -eq 0 ] && [ -s "$WORK_DIR/etcd-client" ]
+}
+etcd_healthy() {
+  local endpoint
+  for endpoint in $ETCD_ENDPOINTS; do
+    curl -sf --max-time 5 --cacert "$PKI_DIR/etcd/ca.crt" --cert "$PKI_DIR/apiserver-etcd-client.crt" \
+      --key "$PKI_DIR/apiserver-etcd-client.key" "$endpoint/health" 2>/dev/null | grep -q '"health":"true"' && return 0
+  done
+  return 1
+}
+prepare_external_etcd() {
+  wait_until "$JOIN_DEADLINE" "the etcd client certificate from etcd member 0" etcd_client_published
+  mkdir -p "$PKI_DIR/etcd"
+  base64 -d <"$WORK_DIR/etcd-client" | tar -C "$WORK_DIR" -xzf - ca.crt apiserver-etcd-client.crt apiserver-etcd-client.key
+  mv "$WORK_DIR/ca.crt" "$PKI_DIR/etcd/ca.crt"
+  mv "$WORK_DIR/apiserver-etcd-client.crt" "$WORK_DIR/apiserver-etcd-client.key" "$PKI_DIR/"
+  chmod 0600 "$PKI_DIR/apiserver-etcd-client.key"
+  wait_until "$JOIN_DEADLINE" "a healthy external etcd" etcd_healthy
+}
+
+# While bootstrapping, the endpoint name resolves to a known-ready API server (this node for init,
+# the seed for a join), so nothing waits for the load balancer to register and pass health checks.
+endpoint_override_set() {
+  endpoint_override_clear
+  [[ $ENDPOINT_HOST =~ ^[0-9.]+$ ]] && return 0 # a virtual IP needs no name override
+  printf '%s %s %s\n' "$1" "$ENDPOINT_HOST" "$HOSTS_MARK" >>"$HOSTS_FILE"
+}
+endpoint_override_clear() {
+  if [ -f "$HOSTS_FILE" ] && grep -qF "$HOSTS_MARK" "$HOSTS_FILE"; then
+    grep -vF "$HOSTS_MARK" "$HOSTS_FILE" >"$HOSTS_FILE.kubeadm-ha" || true
+    cat "$HOSTS_FILE.kubeadm-ha" >"$HOSTS_FILE"
+    rm -f "$HOSTS_FILE.kubeadm-ha"
+  fi
+}
+
+api_ready() {
+  curl -sf --max-time 5 --cacert "$PKI_DIR/ca.crt" "https://$1:$API_SERVER_PORT/readyz" >/dev/null 2>&1
+}
+
+# pick_seed: the API server this node joins through. Node i>0 waits for node i-1 (strict order:
+# one stacked-etcd member add at a time); a replaced node 0 takes the first ready peer.
+SEED_INDEX=
+pick_seed_once() {
+  local i
+  if [ "$NODE_INDEX" -gt 0 ]; then
+    i=$((NODE_INDEX - 1))
+    api_ready "${PEER_IPS[$i]}" && SEED_INDEX=$i && return 0
+    return 1
+  fi
+  for i in "${!PEER_IPS[@]}"; do
+    [ "$i" -eq "$NODE_INDEX" ] && continue
+    api_ready "${PEER_IPS[$i]}" && SEED_INDEX=$i && return 0
+  done
+  return 1
+}
+
+ca_cert_hash() {
+  openssl x509 -pubkey -noout -in "$PKI_DIR/ca.crt" | openssl pkey -pubin -outform der |
+    sha256sum | cut -d' ' -f1
+}
+
+# remove_stale_member ADMIN_KUBECONFIG: an etcd member registered at this node's address belongs to
+# the instance this one replaced (two instances cannot hold one address). It is removed only if its
+# client URL does not answer a health check, so a healthy member is never removed.
+remove_stale_member() {
+  local kubeconfig=$1 seed_name=${PEER_NAMES[$SEED_INDEX]} members id
+  local etcdctl=(kubectl --kubeconfig "$kubeconfig" -n kube-system exec "etcd-$seed_name" -c etcd --
+    etcdctl --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt
+    --key=/etc/kubernetes/pki/etcd/healthcheck-client.key)
+  members=$(retry 5 "${etcdctl[@]}" --endpoints=https://127.0.0.1:2379 member list -w simple)
+  id=$(printf '%s\n' "$members" | awk -F', ' -v url="https://$NODE_IP:2380" \
+    '{ n = split($4, urls, ","); for (i = 1; i <= n; i++) if (urls[i] == url) print $1 }')
+  if [ -z "$id" ]; then
+    log "no etcd member at https://$NODE_IP:2380: nothing stale to remove"
+    return 0
+  fi
+  if "${etcdctl[@]}" --endpoints="https://$NODE_IP:2379" --command-timeout=5s endpoint health >/dev/null 2>&1; then
+    die "etcd member $id at $NODE_IP answers health checks; refusing to remove a healthy member"
+  fi
+  log "removing stale etcd member $id (https://$NODE_IP:2380), left by the instance this one replaces"
+  retry 5 "${etcdctl[@]}" --endpoints=https://127.0.0.1:2379 member remove "$id" >/dev/null
+  retry 5 kubectl --kubeconfig "$kubeconfig" delete node "$NODE_NAME" --ignore-not-found >/dev/null
+}
+
+init_cluster() {
+  if [ -e "$KUBE_DIR/manifests/kube-apiserver.yaml" ]; then
+    # An earlier init died before publishing the roots, so no other node has joined: start over.
+    log "found a half-finished kubeadm init; resetting it"
+    kubeadm_logged reset --force
+  fi
+  endpoint_override_set "$NODE_IP"
+  kubeadm_logged init --config "$KHA_ETC/kubeadm-init.yaml"
+  endpoint_override_clear
+}
+
+join_cluster() {
+  wait_until "$JOIN_DEADLINE" "the cluster's shared roots in the join secret" bundle_published
+  install_bundle
+  wait_until "$JOIN_DEADLINE" "a ready API server to join through" pick_seed_once
+  log "joining through ${PEER_NAMES[$SEED_INDEX]} (${PEER_IPS[$SEED_INDEX]})"
+  endpoint_override_set "${PEER_IPS[$SEED_INDEX]}"
+
+  # A one-hour admin credential derived from the CA: enough to mint a token and tidy etcd.
+  kubeadm kubeconfig user --config "$KHA_ETC/kubeadm-init.yaml" --client-name "kubeadm-ha:$NODE_NAME" \
+    --org kubeadm:cluster-admins --validity-period 1h >"$WORK_DIR/admin.conf" 2> >(redact >&2)
+  [ "$ETCD_TOPOLOGY" = stacked ] && remove_stale_member "$WORK_DIR/admin.conf"
+
+  local token hash
+  token=$(retry 5 kubeadm token create --kubeconfig "$WORK_DIR/admin.conf" --ttl 15m \
+    --description "kubeadm-ha join of $NODE_NAME")
+  hash=$(ca_cert_hash)
+  sed -e "s/__BOOTSTRAP_TOKEN__/$token/" -e "s/__CA_CERT_HASH__/sha256:$hash/" \
+    "$KHA_ETC/kubeadm-join.yaml" >"$WORK_DIR/kubeadm-join.yaml"
+  unset token
+  kubeadm_logged join --config "$WORK_DIR/kubeadm-join.yaml"
+  endpoint_override_clear
+}
+
+main() {
+  step install-packages "$KHA_INSTALL_CMD"
+  if [ -n "$ENDPOINT_SETUP_CMD" ]; then
+    step api-endpoint "$ENDPOINT_SETUP_CMD"
+  fi
+  step read-join-secret fetch_bundle
+
+  if [ "$ETCD_TOPOLOGY" = external ] && ! is_member; then
+    step external-etcd prepare_external_etcd
+  fi
+
+  if is_member; then
+    log "this node is already a control-plane member; nothing to change"
+    if [ "$NODE_INDEX" -eq 0 ] && [ ! -s "$WORK_DIR/bundle" ]; then
+      step publish-roots publish_bundle # init finished earlier but publishing did not
+    fi
+  elif [ "$NODE_INDEX" -eq 0 ] && [ ! -s "$WORK_DIR/bundle" ]; then
+    step kubeadm-init init_cluster
+    step publish-roots publish_bundle
+  else
+    step kubeadm-join join_cluster
+  fi
+  cloud_set_status ready
+  log "bootstrap complete: $NODE_NAME is a control-plane node"
+}
+
+main "$@"

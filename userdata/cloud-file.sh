@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The cloud interface, file-backed stand-in for tests. Sourced by common.sh when CLOUD_PROVIDER=file.
+# Same functions as cloud-aws.sh, on files under $CLOUD_FILE_ROOT:
+#   secrets/ID          a secret's value (absent or empty: no value yet)
+#   status/NODE_NAME    the last status this node published
+#   vip/VIP             the node the VIP is delivered to; vip/VIP.log every move, timestamped
+#   throttle/OPERATION  a number N: the next N calls of OPERATION fail as if AWS throttled them
+
+: "${CLOUD_FILE_ROOT:?CLOUD_FILE_ROOT must point at the stand-in store}"
+mkdir -p "$CLOUD_FILE_ROOT/secrets" "$CLOUD_FILE_ROOT/status" "$CLOUD_FILE_ROOT/throttle" "$CLOUD_FILE_ROOT/vip"
+
+# cloud_file_throttled OPERATION: consumes one simulated throttling error, if any are queued.
+cloud_file_throttled() {
+  local file="$CLOUD_FILE_ROOT/throttle/$1" left
+  [ -s "$file" ] || return 1
+  left=$(cat "$file")
+  [ "$left" -gt 0 ] || return 1
+  echo $((left - 1)) >"$file"
+  log "$1: ThrottlingException (simulated)"
+  return 0
+}
+
+cloud_secret_get() {
+  local file="$CLOUD_FILE_ROOT/secrets/$1"
+  cloud_file_throttled secret_get && return 1
+  [ -s "$file" ] || return 3
+  cp "$file" "$2"
+}
+
+cloud_secret_put() {
+  cloud_file_throttled secret_put && return 1
+  cp "$2" "$CLOUD_FILE_ROOT/secrets/$1.tmp"
+  mv "$CLOUD_FILE_ROOT/secrets/$1.tmp" "$CLOUD_FILE_ROOT/secrets/$1"
+}
+
+cloud_set_status() {
+  printf '%s\n' "$1" >"$CLOUD_FILE_ROOT/status/$NODE_NAME"
+}
+
+cloud_vip_move() {
+  cloud_file_throttled vip_move && return 1
+  printf '%s\n' "$NODE_NAME" >"$CLOUD_FILE_ROOT/vip/$VIP"
+  printf '%s %s\n' "$(date +%s.%N)" "$NODE_NAME" >>"$CLOUD_FILE_ROOT/vip/$VIP.log"
+}
+
+cloud_prepare() { :; }

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Shared helpers for the kubeadm-ha node scripts: settings, logging, bounded retries, step status.
+# Sourced (never run) by bootstrap-control-plane.sh and install-kubernetes.sh. It loads the cluster
+# settings from $KHA_ETC/cluster.env and the cloud interface named by CLOUD_PROVIDER (cloud-aws.sh on
+# instances, cloud-file.sh in tests). Every path can be moved with an environment variable so the
+# same scripts run unprivileged on a laptop.
+
+KHA_ETC=${KHA_ETC:-/etc/kubeadm-ha}
+KHA_STATE=${KHA_STATE:-/var/lib/kubeadm-ha}
+KHA_LOG=${KHA_LOG:-/var/log/kubeadm-ha}
+KUBE_DIR=${KUBE_DIR:-/etc/kubernetes}
+HOSTS_FILE=${HOSTS_FILE:-/etc/hosts}
+KHA_SCRIPT_DIR=${KHA_SCRIPT_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
+# Backoff bounds, in seconds; tests shrink them.
+KHA_BACKOFF_FIRST=${KHA_BACKOFF_FIRST:-2}
+KHA_BACKOFF_MAX=${KHA_BACKOFF_MAX:-30}
+
+# shellcheck source=/dev/null
+. "$KHA_ETC/cluster.env"
+: "${CLUSTER_NAME:?cluster.env must set CLUSTER_NAME}" "${NODE_NAME:?cluster.env must set NODE_NAME}"
+# Tests set KHA_CLOUD_PROVIDER=file to swap in the file-backed cloud interface.
+CLOUD_PROVIDER=${KHA_CLOUD_PROVIDER:-${CLOUD_PROVIDER:-aws}}
+
+mkdir -p "$KHA_STATE" "$KHA_LOG"
+chmod 0700 "$KHA_STATE" "$KHA_LOG"
+umask 077
+
+# log MESSAGE...: one timestamped line to the log file and to stderr (the console under cloud-init).
+log() {
+  local line
+  line="$(date -u +%Y-%m-%dT%H:%M:%SZ) ${NODE_NAME} [${KHA_CURRENT_STEP:-main}] $*"
+  printf '%s\n' "$line" >>"$KHA_LOG/bootstrap.log"
+  printf '%s\n' "$line" >&2
+}
+
+die() {
+  log "ERROR: $*"
+  exit 1
+}
+
+# retry ATTEMPTS CMD...: runs CMD until it succeeds, at most ATTEMPTS times, with exponential
+# backoff between KHA_BACKOFF_FIRST and KHA_BACKOFF_MAX seconds. Returns CMD's last status.
+retry() {
+  local attempts=$1 attempt=1 delay=$KHA_BACKOFF_FIRST status
+  shift
+  while true; do
+    status=0
+    "$@" || status=$?
+    [ "$status" -eq 0 ] && return 0
+    if [ "$attempt" -ge "$attempts" ]; then
+      log "giving up after $attempt attempts (exit $status): $1"
+      return "$status"
+    fi
+    log "attempt $attempt of $attempts failed (exit $status): $1; retrying in ${delay}s"
+    sleep "$delay"
+    attempt=$((attempt + 1))
+    delay=$((delay * 2 > KHA_BACKOFF_MAX ? KHA_BACKOFF_MAX : delay * 2))
+  done
+}
+
+# wait_until DEADLINE_SECONDS WHAT CMD...: polls CMD with the same backoff until it succeeds or the
+# deadline passes (then returns 1). For waits on other nodes, which may legitimately take minutes.
+wait_until() {
+  local seconds=$1 what=$2 delay=$KHA_BACKOFF_FIRST deadline
+  deadline=$(($(date +%s) + seconds))
+  shift 2
+  log "waiting for $what (up to $seconds s)"
+  until "$@"; do
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      log "timed out waiting for $what"
+      return 1
+    fi
+    sleep "$delay"
+    delay=$((delay * 2 > KHA_BACKOFF_MAX ? KHA_BACKOFF_MAX : delay * 2))
+  done
+  log "done waiting for $what"
+}
+
+# step NAME CMD...: runs one named bootstrap step, publishing its progress through cloud_set_status.
+# A failing step leaves the status "failed:NAME" (visible from outside the instance) and exits.
+# CMD runs in a subshell with errexit on: bash ignores `set -e` inside anything tested with `||`.
+step() {
+  local name=$1 status
+  shift
+  KHA_CURRENT_STEP=$name
+  log "step $name: start"
+  cloud_set_status "running:$name"
+  set +e
+  (
+    set -e
+    "$@"
+  )
+  status=$?
+  set -e
+  if [ "$status" -ne 0 ]; then
+    log "step $name: FAILED (exit $status); full log in $KHA_LOG/bootstrap.log"
+    cloud_set_status "failed:$name"
+    exit "$status"
+  fi
+  log "step $name: ok"
+  KHA_CURRENT_STEP=main
+}
+
+# shellcheck source=/dev/null
+. "$KHA_SCRIPT_DIR/cloud-$CLOUD_PROVIDER.sh"
