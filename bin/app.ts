@@ -2,7 +2,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { App, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { KubeadmCluster, KubeadmClusterProps } from "../lib/constructs";
-import { EndpointInput, KeepalivedEndpointInput } from "../lib/spec";
+import { EndpointInput, EtcdInput, KeepalivedEndpointInput } from "../lib/spec";
 
 /** Settings of the default app, from environment variables (first) or cdktf.json context. */
 export interface AppSettings {
@@ -23,6 +23,8 @@ export const SETTINGS = {
   virtualIp: "KUBEADM_HA_VIRTUAL_IP",
   vipMode: "KUBEADM_HA_VIP_MODE",
   placement: "KUBEADM_HA_ENDPOINT_PLACEMENT",
+  etcd: "KUBEADM_HA_ETCD",
+  etcdMembers: "KUBEADM_HA_ETCD_MEMBERS",
 } as const;
 
 export const DEFAULT_REGION = "us-east-1";
@@ -49,6 +51,12 @@ export function readSettings(env: NodeJS.ProcessEnv, context: (key: string) => u
   } else {
     throw new Error(`${SETTINGS.endpoint} / context "endpoint": "${endpointType}" is not an endpoint; use "nlb" or "keepalived".`);
   }
+  const etcdTopology = get("etcd") ?? "stacked";
+  const etcdMembers = get("etcdMembers");
+  let etcd: EtcdInput;
+  if (etcdTopology === "stacked") etcd = { topology: "stacked" };
+  else if (etcdTopology === "external") etcd = { topology: "external", members: etcdMembers === undefined ? undefined : Number(etcdMembers) };
+  else throw new Error(`${SETTINGS.etcd} / context "etcd": "${etcdTopology}" is not an etcd topology; use "stacked" or "external".`);
   return {
     region: get("region") ?? env.AWS_REGION ?? DEFAULT_REGION,
     cluster: {
@@ -57,6 +65,7 @@ export function readSettings(env: NodeJS.ProcessEnv, context: (key: string) => u
       controlPlaneCount: count === undefined ? undefined : Number(count),
       instanceType: get("instanceType"),
       endpoint,
+      etcd,
     },
   };
 }

@@ -15,7 +15,7 @@ set -euo pipefail
 KHA_SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=common.sh
 . "$KHA_SCRIPT_DIR/common.sh"
-: "${NODE_INDEX:?}" "${NODE_IP:?}" "${ETCD_MEMBER_IPS:?}" "${ETCD_CA_SECRET_ID:?}" "${ETCD_CLIENT_SECRET_ID:?}"
+: "${NODE_INDEX:?}" "${NODE_IP:?}" "${ETCD_ENDPOINTS:?}" "${ETCD_CA_SECRET_ID:?}" "${ETCD_CLIENT_SECRET_ID:?}"
 
 ETCD_ENV_FILE=${ETCD_ENV_FILE:-/etc/etcd/etcd.env}
 ETCD_STATE_FILE=${ETCD_STATE_FILE:-$(dirname "$ETCD_ENV_FILE")/state.env}
@@ -29,24 +29,27 @@ KHA_RUN=${KHA_RUN:-/run/kubeadm-ha}
 mkdir -p "$KHA_RUN" "$PKI"
 WORK_DIR=$(mktemp -d "$KHA_RUN/etcd.XXXXXX")
 trap 'rm -rf "$WORK_DIR"' EXIT
-read -r -a MEMBER_IPS <<<"$ETCD_MEMBER_IPS"
-PEER_URL="https://$NODE_IP:2380"
+read -r -a MEMBER_ENDPOINTS <<<"$ETCD_ENDPOINTS"
+PEER_URL=$ETCD_INITIAL_ADVERTISE_PEER_URLS
+CLIENT_URL=$ETCD_ADVERTISE_CLIENT_URLS
+LOCAL_URL="https://127.0.0.1:${CLIENT_URL##*:}"
 
 install_etcd() {
-  if etcd --version 2>/dev/null | grep -q "etcd Version: ${ETCD_VERSION:?}$"; then return 0; fi
-  local name="etcd-v$ETCD_VERSION-linux-${ETCD_ARCH:?}"
+  if etcd --version 2>/dev/null | grep -q "etcd Version: ${ETCD_RELEASE:?}$"; then return 0; fi
+  local name="etcd-v$ETCD_RELEASE-linux-${ETCD_RELEASE_ARCH:?}"
   retry 5 curl -fsSL --max-time 300 -o "$WORK_DIR/$name.tar.gz" \
-    "https://github.com/etcd-io/etcd/releases/download/v$ETCD_VERSION/$name.tar.gz"
-  echo "${ETCD_SHA256:?}  $WORK_DIR/$name.tar.gz" | sha256sum -c --quiet - || die "etcd download does not match its SHA-256"
+    "https://github.com/etcd-io/etcd/releases/download/v$ETCD_RELEASE/$name.tar.gz"
+  echo "${ETCD_RELEASE_SHA256:?}  $WORK_DIR/$name.tar.gz" | sha256sum -c --quiet - || die "etcd download does not match its SHA-256"
   tar -C "$WORK_DIR" -xzf "$WORK_DIR/$name.tar.gz"
   install -m 0755 "$WORK_DIR/$name/etcd" "$WORK_DIR/$name/etcdctl" /usr/local/bin/
-  log "etcd $ETCD_VERSION installed (SHA-256 verified)"
+  log "etcd $ETCD_RELEASE installed (SHA-256 verified)"
 }
 
+# --no-block: a member of a new cluster reports ready only once a majority runs, which may take minutes.
 start_etcd_service() {
   systemctl daemon-reload
   systemctl enable etcd
-  systemctl restart etcd
+  systemctl restart --no-block etcd
 }
 
 # secret_fetch ID FILE: 0 with the value in FILE, 3 when the secret has no value yet (retries errors).
@@ -139,12 +142,12 @@ etcdctl_at() { # etcdctl_at ENDPOINT ARGS...: etcdctl over mutual TLS with this 
 
 HEALTHY_PEER=
 find_healthy_peer() {
-  local ip
+  local endpoint
   HEALTHY_PEER=
-  for ip in "${MEMBER_IPS[@]}"; do
-    [ "$ip" = "$NODE_IP" ] && continue
-    if etcdctl_at "https://$ip:2379" endpoint health >/dev/null 2>&1; then
-      HEALTHY_PEER="https://$ip:2379"
+  for endpoint in "${MEMBER_ENDPOINTS[@]}"; do
+    [ "$endpoint" = "$CLIENT_URL" ] && continue
+    if etcdctl_at "$endpoint" endpoint health >/dev/null 2>&1; then
+      HEALTHY_PEER=$endpoint
       return 0
     fi
   done
@@ -173,7 +176,7 @@ decide_membership() {
       echo "ETCD_INITIAL_CLUSTER_STATE=new" >"$ETCD_STATE_FILE"
       return 0
     fi
-    if etcdctl_at "https://$NODE_IP:2379" endpoint health >/dev/null 2>&1; then
+    if etcdctl_at "$CLIENT_URL" endpoint health >/dev/null 2>&1; then
       die "member $id at $PEER_URL answers health checks; refusing to remove a healthy member"
     fi
     log "removing stale member $id at $PEER_URL, left by the instance this one replaces"
@@ -187,11 +190,12 @@ decide_membership() {
   } >"$ETCD_STATE_FILE"
 }
 
-local_health() { etcdctl_at "https://127.0.0.1:2379" endpoint health >/dev/null 2>&1; }
+local_health() { etcdctl_at "$LOCAL_URL" endpoint health >/dev/null 2>&1; }
 
+# Healthy means a majority answers, so on first boot this waits for the other members too.
 start_and_wait() {
   "$KHA_ETCD_START_CMD"
-  wait_until 600 "etcd to serve on https://127.0.0.1:2379" local_health
+  wait_until "$JOIN_DEADLINE" "etcd to serve on $LOCAL_URL with a majority" local_health
 }
 
 main() {

@@ -10,7 +10,7 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
 import { EndpointAddress, NodeScripts, renderLoadBalancerUserData } from "../render";
-import { ClusterSpec, KeepalivedEndpointSpec } from "../spec";
+import { Architecture, ClusterSpec, KeepalivedEndpointSpec, instanceArchitecture } from "../spec";
 import { IApiEndpoint } from "./api-endpoint";
 import { CLUSTER_TAG, hardenedInstance, nodeRole, statusTagStatement } from "./node-defaults";
 import { compressedUserData } from "./user-data";
@@ -30,7 +30,8 @@ export interface KeepalivedEndpointProps {
   readonly partition: string;
   readonly region: string;
   readonly accountId: string;
-  readonly imageId: string;
+  /** The image for an architecture (the dedicated load balancers use the one of their instance type). */
+  readonly imageFor: (architecture: Architecture) => string;
   readonly scripts: NodeScripts;
   readonly tags: Record<string, string>;
 }
@@ -142,7 +143,7 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
       for (const peer of spec.peers) {
         this.loadBalancers.push(
           hardenedInstance(this, `load-balancer-${peer.index}`, {
-            ami: props.imageId,
+            ami: props.imageFor(instanceArchitecture(spec.loadBalancerInstanceType)),
             instanceType: spec.loadBalancerInstanceType,
             subnetId: props.privateSubnetIds[peer.subnetIndex],
             privateIp: peer.privateIp,

@@ -9,9 +9,10 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { Fn, TerraformOutput, Token } from "cdktf";
 import { Construct } from "constructs";
 import { renderControlPlaneUserData } from "../render";
-import { ClusterInput, ClusterSpec, instanceArchitecture, resolveClusterSpec } from "../spec";
+import { Architecture, ClusterInput, ClusterSpec, instanceArchitecture, resolveClusterSpec } from "../spec";
 import { IApiEndpoint } from "./api-endpoint";
 import { ControlPlaneIdentity } from "./control-plane-identity";
+import { EtcdCluster } from "./etcd-cluster";
 import { KeepalivedEndpoint } from "./keepalived-endpoint";
 import { CLUSTER_TAG, STATUS_TAG, hardenedInstance } from "./node-defaults";
 import { ClusterNetwork } from "./network";
@@ -29,7 +30,7 @@ export function ubuntuImageParameter(architecture: "amd64" | "arm64"): string {
 
 /**
  * A highly available Kubernetes control plane on EC2: an odd number of kubeadm control-plane nodes
- * with stacked etcd, spread over availability zones behind one stable API endpoint (an NLB, or a
+ * with stacked etcd (or an external etcd cluster), spread over availability zones behind one stable API endpoint (an NLB, or a
  * keepalived VIP with HAProxy), each bootstrapping itself through cloud-init. Validates its props
  * before creating anything.
  */
@@ -40,6 +41,8 @@ export class KubeadmCluster extends Construct {
   readonly identity: ControlPlaneIdentity;
   readonly controlPlaneSecurityGroup: SecurityGroup;
   readonly controlPlaneNodes: Instance[];
+  /** The external etcd cluster, with `etcd.topology: "external"`. */
+  readonly etcd?: EtcdCluster;
   /** User data of each control-plane node, as synthesized (tokens unresolved). */
   readonly controlPlaneUserData: string[];
 
@@ -74,7 +77,7 @@ export class KubeadmCluster extends Construct {
         referencedSecurityGroupId: sg.id,
       });
     fromControlPlane("api-from-control-plane", "Kubernetes API between control-plane nodes", apiPort, apiPort);
-    fromControlPlane("etcd-peers", "etcd client and peer traffic between stacked members", 2379, 2380);
+    if (spec.etcd.topology === "stacked") fromControlPlane("etcd-peers", "etcd client and peer traffic between stacked members", 2379, 2380);
     fromControlPlane("kubelet-from-control-plane", "kubelet API from the control plane", 10250, 10250);
     const egress = (ruleId: string, config: Omit<VpcSecurityGroupEgressRuleConfig, "securityGroupId">) =>
       new VpcSecurityGroupEgressRule(this, ruleId, { securityGroupId: sg.id, ...config });
@@ -85,9 +88,17 @@ export class KubeadmCluster extends Construct {
     const partition = new DataAwsPartition(this, "partition").partition;
     const region = new DataAwsRegion(this, "region").region;
     this.identity = new ControlPlaneIdentity(this, "identity", { clusterName: name, partition, tags });
-    const imageId =
-      spec.imageId ??
-      new DataAwsSsmParameter(this, "ubuntu-image", { name: ubuntuImageParameter(instanceArchitecture(spec.instanceType)) }).insecureValue;
+    // One image lookup per architecture in use; a given imageId serves every node (the spec checks
+    // that all instance types share its architecture).
+    const images = new Map<Architecture, string>();
+    const imageFor = (architecture: Architecture): string => {
+      if (spec.imageId !== undefined) return spec.imageId;
+      if (!images.has(architecture)) {
+        const id = architecture === "amd64" ? "ubuntu-image" : `ubuntu-image-${architecture}`;
+        images.set(architecture, new DataAwsSsmParameter(this, id, { name: ubuntuImageParameter(architecture) }).insecureValue);
+      }
+      return images.get(architecture)!;
+    };
     const scripts = loadNodeScripts();
 
     let routeTableIds: string[] | undefined;
@@ -102,7 +113,7 @@ export class KubeadmCluster extends Construct {
         partition,
         region,
         accountId: new DataAwsCallerIdentity(this, "account").accountId,
-        imageId,
+        imageFor,
         scripts,
         tags,
       });
@@ -122,15 +133,32 @@ export class KubeadmCluster extends Construct {
     // Colocated VRRP peers receive traffic for a routed VIP that is not their own address.
     const routedPeers = spec.endpoint.type === "keepalived" && spec.endpoint.placement === "colocated" && spec.endpoint.vipMode === "route";
 
+    if (spec.etcd.topology === "external") {
+      this.etcd = new EtcdCluster(this, "etcd", {
+        cluster: spec,
+        vpcId: this.network.vpcId,
+        privateSubnetIds: this.network.privateSubnetIds,
+        controlPlaneSecurityGroupId: sg.id,
+        controlPlaneRole: this.identity.role,
+        partition,
+        region,
+        imageFor,
+        scripts,
+        tags,
+        dependsOn: this.network.egressDependencies,
+      });
+    }
+    const etcdClientSecretId = this.etcd?.clientSecret.arn;
+
     this.controlPlaneUserData = [];
     this.controlPlaneNodes = spec.controlPlane.map((node) => {
       const userData = renderControlPlaneUserData(
-        { spec, node, endpoint: endpoint.address, joinSecretId: this.identity.joinSecret.arn, region, routeTableIds },
+        { spec, node, endpoint: endpoint.address, joinSecretId: this.identity.joinSecret.arn, region, routeTableIds, etcdClientSecretId },
         scripts,
       );
       this.controlPlaneUserData.push(userData);
       return hardenedInstance(this, `control-plane-${node.index}`, {
-        ami: imageId,
+        ami: imageFor(instanceArchitecture(spec.instanceType)),
         instanceType: spec.instanceType,
         subnetId: this.network.privateSubnetIds[node.subnetIndex],
         privateIp: node.privateIp,
@@ -150,6 +178,9 @@ export class KubeadmCluster extends Construct {
     new TerraformOutput(this, "api-endpoint-url", { value: endpoint.url, description: "Kubernetes API endpoint" });
     new TerraformOutput(this, "join-secret-arn", { value: this.identity.joinSecret.arn, description: "Secret the control-plane nodes share their roots through" });
     new TerraformOutput(this, "control-plane-instance-ids", { value: this.controlPlaneNodes.map((n) => n.id), description: "Control-plane instances, by node index" });
+    if (this.etcd) {
+      new TerraformOutput(this, "etcd-member-instance-ids", { value: this.etcd.members.map((m) => m.id), description: "External etcd members, by member index" });
+    }
     new TerraformOutput(this, "shell-command", {
       value: `aws ssm start-session --region ${region} --target ${firstNode}`,
       description: "Open a shell on control-plane node 0 through SSM Session Manager (no SSH)",

@@ -1,6 +1,6 @@
 import { ClusterSpec, ControlPlaneNodeSpec, EtcdMemberSpec, ExternalEtcdSpec, KeepalivedEndpointSpec, VrrpPeerSpec } from "../spec";
 import { CloudConfigFile, renderCloudConfig } from "./cloud-config";
-import { ETCD_PATHS, etcdClientUrl, renderEtcdEnv, renderEtcdUnit } from "./etcd";
+import { ETCD_PATHS, etcdClientUrls, renderEtcdEnv, renderEtcdUnit } from "./etcd";
 import { renderHaproxyCfg, renderKeepalivedConf } from "./keepalived";
 import { EndpointAddress, renderKubeadmConfig } from "./kubeadm";
 import { renderEnvFile } from "./node-env";
@@ -78,7 +78,7 @@ export function renderControlPlaneEnv(input: ControlPlaneUserDataInput): string 
     ETCD_TOPOLOGY: spec.etcd.topology,
     ...(spec.etcd.topology === "external"
       ? {
-          ETCD_ENDPOINTS: spec.etcd.members.map((m) => etcdClientUrl(spec.etcd as ExternalEtcdSpec, m)).join(" "),
+          ETCD_ENDPOINTS: etcdClientUrls(spec.etcd),
           ETCD_CLIENT_SECRET_ID: input.etcdClientSecretId ?? "",
         }
       : {}),
@@ -163,12 +163,12 @@ export function renderEtcdMemberEnv(input: EtcdMemberUserDataInput): string {
     NODE_INDEX: input.member.index,
     NODE_NAME: input.member.name,
     NODE_IP: input.member.privateIp,
-    ETCD_MEMBER_IPS: etcd.members.map((m) => m.privateIp).join(" "),
+    ETCD_ENDPOINTS: etcdClientUrls(etcd),
     ETCD_CA_SECRET_ID: input.etcdCaSecretId,
     ETCD_CLIENT_SECRET_ID: input.etcdClientSecretId,
-    ETCD_VERSION: etcd.version,
-    ETCD_SHA256: etcd.sha256,
-    ETCD_ARCH: etcd.architecture,
+    ETCD_RELEASE: etcd.version,
+    ETCD_RELEASE_SHA256: etcd.sha256,
+    ETCD_RELEASE_ARCH: etcd.architecture,
     AWS_REGION: input.region,
     CLOUD_PROVIDER: "aws",
   });

@@ -21,6 +21,11 @@ export function etcdClientUrl(etcd: ExternalEtcdSpec, member: EtcdMemberSpec): s
   return `https://${member.privateIp}:${etcd.clientPort}`;
 }
 
+/** Every member's client URL, space-separated, as the node scripts read it. */
+export function etcdClientUrls(etcd: ExternalEtcdSpec): string {
+  return etcd.members.map((m) => etcdClientUrl(etcd, m)).join(" ");
+}
+
 export function etcdPeerUrl(etcd: ExternalEtcdSpec, member: EtcdMemberSpec): string {
   return `https://${member.privateIp}:${etcd.peerPort}`;
 }
@@ -28,13 +33,19 @@ export function etcdPeerUrl(etcd: ExternalEtcdSpec, member: EtcdMemberSpec): str
 /**
  * etcd's flags as the environment file its systemd unit reads (etcd takes every flag as ETCD_*):
  * client and peer URLs on the member's own address, the full initial cluster, and mutual TLS for
- * both client and peer traffic (client-certificate auth on).
+ * both client and peer traffic (client-certificate auth on). The initial cluster state is not here:
+ * bootstrap-etcd.sh decides it at boot (state.env). `paths` moves the files for tests.
  */
-export function renderEtcdEnv(cluster: ClusterSpec, etcd: ExternalEtcdSpec, member: EtcdMemberSpec): string {
-  const pki = ETCD_PATHS.pki;
+export function renderEtcdEnv(
+  cluster: ClusterSpec,
+  etcd: ExternalEtcdSpec,
+  member: EtcdMemberSpec,
+  paths: { readonly data: string; readonly pki: string } = ETCD_PATHS,
+): string {
+  const pki = paths.pki;
   return renderEnvFile({
     ETCD_NAME: member.name,
-    ETCD_DATA_DIR: ETCD_PATHS.data,
+    ETCD_DATA_DIR: paths.data,
     ETCD_LISTEN_CLIENT_URLS: `${etcdClientUrl(etcd, member)},https://127.0.0.1:${etcd.clientPort}`,
     ETCD_ADVERTISE_CLIENT_URLS: etcdClientUrl(etcd, member),
     ETCD_LISTEN_PEER_URLS: etcdPeerUrl(etcd, member),
@@ -60,6 +71,8 @@ After=network-online.target
 
 [Service]
 Type=notify
+# A new cluster's first member is ready only once a majority of members runs.
+TimeoutStartSec=900
 EnvironmentFile=${ETCD_PATHS.env}
 EnvironmentFile=${ETCD_PATHS.state}
 ExecStart=/usr/local/bin/etcd

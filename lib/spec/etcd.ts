@@ -1,3 +1,4 @@
+import { instanceArchitecture } from "./architecture";
 import { Architecture, EtcdMemberSpec, ExternalEtcdInput, ExternalEtcdSpec } from "./types";
 
 export const ETCD_DEFAULTS = {
@@ -18,11 +19,6 @@ export const ETCD_RELEASE_SHA256: Record<string, Record<Architecture, string>> =
     arm64: "95bf6918623a097c0385b96f139d90248614485e781ec9bee4768dbb6c79c53f",
   },
 };
-
-/** Graviton instance families (m7g, t4g, c8gd, ...) are arm64. */
-export function instanceArchitecture(instanceType: string): Architecture {
-  return /^[a-z]+\d+g[a-z]*\./.test(instanceType) ? "arm64" : "amd64";
-}
 
 export function resolveExternalEtcd(
   input: ExternalEtcdInput,

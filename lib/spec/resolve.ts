@@ -1,4 +1,5 @@
 import { cidrContains, cidrHost, cidrsOverlap, cidrSubnet, parseCidr, parseIpv4, Ipv4Cidr } from "./cidr";
+import { instanceArchitecture } from "./architecture";
 import { resolveExternalEtcd } from "./etcd";
 import { resolveKeepalivedEndpoint } from "./keepalived";
 import {
@@ -70,7 +71,9 @@ export function resolveClusterSpec(input: ClusterInput = {}, options: ResolveOpt
   const isToken = options.isUnresolved ?? (() => false);
   const literal = (value: string | undefined): value is string => value !== undefined && !isToken(value);
   const problems: SpecProblem[] = [];
-  const problem = (prop: string, message: string) => problems.push({ prop, message });
+  const problem = (prop: string, message: string) => {
+    if (!problems.some((p) => p.prop === prop && p.message === message)) problems.push({ prop, message });
+  };
 
   const clusterName = input.clusterName ?? DEFAULTS.clusterName;
   if (literal(clusterName) && !CLUSTER_NAME.test(clusterName)) {
@@ -156,7 +159,18 @@ export function resolveClusterSpec(input: ClusterInput = {}, options: ResolveOpt
   });
   const address = (subnetIndex: number, offset: number) => {
     const cidr = subnets[subnetIndex].cidrBlock;
-    if (literal(cidr)) return cidrHost(cidr, offset);
+    if (literal(cidr)) {
+      const parsed = parseCidr(cidr);
+      // AWS keeps the last address of a subnet (and the first four, below every offset used here).
+      if (parsed && offset > 2 ** (32 - parsed.prefix) - 2) {
+        problem(
+          `network.privateSubnets[${subnetIndex}].cidrBlock`,
+          `"${cidr}" is too small: this cluster places a node at host ${offset} of it. Use subnets of /26 or larger.`,
+        );
+        return "0.0.0.0";
+      }
+      return cidrHost(cidr, offset);
+    }
     if (options.tokenCidrHost) return options.tokenCidrHost(cidr, offset);
     throw new Error(`subnet CIDR "${cidr}" is a deploy-time value and no tokenCidrHost was given`);
   };
@@ -184,6 +198,19 @@ export function resolveClusterSpec(input: ClusterInput = {}, options: ResolveOpt
     problem("etcd.topology", `"${(etcdInput as { topology: string }).topology}" is not supported; use "stacked" or "external".`);
   }
 
+  // One given image must boot every node, so every instance type must share its architecture.
+  if (input.imageId !== undefined) {
+    const cpArchitecture = instanceArchitecture(instanceType);
+    const others: [string, string | undefined][] = [
+      ["etcd.instanceType", etcd.topology === "external" ? etcd.instanceType : undefined],
+      ["endpoint.loadBalancerInstanceType", endpoint.type === "keepalived" && endpoint.placement === "dedicated" ? endpoint.loadBalancerInstanceType : undefined],
+    ];
+    for (const [prop, type] of others) {
+      if (type === undefined || !literal(type) || instanceArchitecture(type) === cpArchitecture) continue;
+      problem(prop, `"${type}" is ${instanceArchitecture(type)} but imageId is used for every node and instanceType "${instanceType}" is ${cpArchitecture}: choose a ${cpArchitecture} type, or leave imageId unset so each node gets an image of its own architecture.`);
+    }
+  }
+
   const extraCertSans = input.extraCertSans ?? [];
   extraCertSans.forEach((san, i) => {
     if (!literal(san)) return;
@@ -203,12 +230,15 @@ export function resolveClusterSpec(input: ClusterInput = {}, options: ResolveOpt
   const spreadAcrossZones = input.spreadAcrossZones ?? true;
   if (spreadAcrossZones) checkZoneSpread(input.network, network, literal, problem);
 
-  if (problems.length > 0) throw new ClusterSpecError(problems);
+  const controlPlane: ControlPlaneNodeSpec[] =
+    subnets.length === 0 || problems.some((p) => p.prop === "controlPlaneCount")
+      ? []
+      : Array.from({ length: count }, (_, index) => {
+          const { subnetIndex, offset } = placement(index);
+          return { index, name: `${clusterName}-cp-${index}`, subnetIndex, privateIp: address(subnetIndex, offset) };
+        });
 
-  const controlPlane: ControlPlaneNodeSpec[] = Array.from({ length: count }, (_, index) => {
-    const { subnetIndex, offset } = placement(index);
-    return { index, name: `${clusterName}-cp-${index}`, subnetIndex, privateIp: address(subnetIndex, offset) };
-  });
+  if (problems.length > 0) throw new ClusterSpecError(problems);
   return {
     clusterName,
     kubernetesVersion,

@@ -32,6 +32,22 @@ describe("the default app's settings", () => {
   });
 });
 
+describe("etcd settings", () => {
+  test("stacked by default; external with a member count from KUBEADM_HA_ETCD_MEMBERS", () => {
+    expect(readSettings({}, noContext).cluster.etcd).toEqual({ topology: "stacked" });
+    expect(readSettings({ KUBEADM_HA_ETCD: "external", KUBEADM_HA_ETCD_MEMBERS: "5" }, noContext).cluster.etcd).toEqual({ topology: "external", members: 5 });
+    expect(readSettings({}, (key) => ({ etcd: "external" })[key]).cluster.etcd).toEqual({ topology: "external", members: undefined });
+  });
+
+  test("an unknown topology is refused with the variable's name", () => {
+    expect(() => readSettings({ KUBEADM_HA_ETCD: "sidecar" }, noContext)).toThrow(/KUBEADM_HA_ETCD .*"sidecar" is not an etcd topology/);
+  });
+
+  test("an even member count fails at synth, naming etcd.members", () => {
+    expect(() => buildApp({ env: { KUBEADM_HA_ETCD: "external", KUBEADM_HA_ETCD_MEMBERS: "4" } })).toThrow(/etcd\.members: 4 is not one of 3, 5 or 7/);
+  });
+});
+
 describe("a failing synth writes nothing", () => {
   const outdir = join(mkdtempSync(join(tmpdir(), "kubeadm-ha-app-")), "cdktf.out");
   afterAll(() => rmSync(join(outdir, ".."), { recursive: true, force: true }));

@@ -3,7 +3,7 @@
  * file-backed cloud interface (userdata/cloud-file.sh) and stand-ins for kubeadm, kubectl and curl
  * (test/system/fakes) that share a "world": ready API servers, etcd members, tokens, a call log.
  */
-import { spawn } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
@@ -30,17 +30,18 @@ export class FakeWorld {
   readonly root = mkdtempSync(join(tmpdir(), "kubeadm-ha-world-"));
   readonly spec: ClusterSpec;
 
-  constructor(count = 3) {
+  constructor(count = 3, readonly etcd: "stacked" | "external" = "stacked") {
     // Addresses from 198.18.0.0/15 (benchmarking range); nothing here touches a network.
     this.spec = resolveClusterSpec({
       controlPlaneCount: count,
+      etcd: { topology: etcd },
       network: {
         vpcId: "vpc-test",
         vpcCidr: "198.18.0.0/16",
         privateSubnets: ["a", "b", "c"].map((z, i) => ({ id: `subnet-${z}`, availabilityZone: `test-1${z}`, cidrBlock: `198.18.${i}.0/24` })),
       },
     });
-    for (const d of ["ready", "fail", "cloud/throttle"]) mkdirSync(join(this.root, d), { recursive: true });
+    for (const d of ["ready", "fail", "cloud/throttle", "cloud/secrets"]) mkdirSync(join(this.root, d), { recursive: true });
     writeFileSync(join(this.root, "members"), "");
     writeFileSync(join(this.root, "tokens"), "");
     writeFileSync(join(this.root, "calls.log"), "");
@@ -60,7 +61,7 @@ export class FakeWorld {
     rmSync(dir, { recursive: true, force: true });
     for (const d of ["etc", "scripts", "kube", "state", "log", "run"]) mkdirSync(join(dir, d), { recursive: true });
     const node = this.spec.controlPlane[i];
-    const input = { spec: this.spec, node, endpoint: ENDPOINT, joinSecretId: "join-secret", region: "test-1" };
+    const input = { spec: this.spec, node, endpoint: ENDPOINT, joinSecretId: "join-secret", region: "test-1", etcdClientSecretId: "etcd-client" };
     const kubeadm = renderKubeadmConfig(this.spec, node, ENDPOINT);
     writeFileSync(join(dir, "etc", "cluster.env"), renderControlPlaneEnv(input));
     writeFileSync(join(dir, "etc", "kubeadm-init.yaml"), kubeadm.init);
@@ -96,6 +97,7 @@ export class FakeWorld {
         KHA_BACKOFF_MAX: "1",
         JOIN_DEADLINE: "60",
         FAKE_JOIN_SECONDS: "1",
+        FAKE_ETCD_TOPOLOGY: this.etcd,
         ...env,
       },
     });
@@ -158,6 +160,28 @@ export class FakeWorld {
     const lines = readFileSync(f, "utf8").split("\n").filter(Boolean);
     writeFileSync(f, lines.map((l) => `${l.split(" ")[0]} 1`).join("\n") + (lines.length ? "\n" : ""));
   }
+  /** External etcd: what etcd member 0 publishes for the API servers (a real CA and client certificate). */
+  publishEtcdClientSecret() {
+    const dir = join(this.root, "etcd-client");
+    mkdirSync(dir, { recursive: true });
+    const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
+    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    openssl("req", "-x509", ...ec, "-days", "1", "-keyout", "ca.key", "-out", "ca.crt", "-subj", "/CN=etcd-ca");
+    openssl("req", "-new", ...ec, "-keyout", "apiserver-etcd-client.key", "-out", "client.csr", "-subj", "/CN=kube-apiserver-etcd-client");
+    openssl("x509", "-req", "-in", "client.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "1", "-out", "apiserver-etcd-client.crt");
+    const packed = execFileSync("bash", ["-c", "tar -czf - ca.crt apiserver-etcd-client.crt apiserver-etcd-client.key | base64 -w0"], { cwd: dir });
+    writeFileSync(join(this.root, "cloud", "secrets", "etcd-client"), packed);
+  }
+  setEtcdHealthy(healthy: boolean) {
+    const f = join(this.root, "etcd-healthy");
+    if (healthy) writeFileSync(f, "");
+    else rmSync(f, { force: true });
+  }
+  pkiFiles(i: number): string[] {
+    const pki = join(this.nodeDir(i), "kube", "pki");
+    return existsSync(pki) ? (readdirSync(pki, { recursive: true }) as string[]).sort() : [];
+  }
+
   cleanup() {
     rmSync(this.root, { recursive: true, force: true });
   }

@@ -5,6 +5,7 @@
 import { execFileSync } from "child_process";
 import { BOOTSTRAP_TOKEN_PATTERN, PRIVATE_KEY_PATTERN } from "../helpers";
 import { FakeWorld } from "./bootstrap-harness";
+import { sleep, waitFor } from "./netns";
 
 const BUNDLE = ["ca.crt", "ca.key", "etcd/ca.crt", "etcd/ca.key", "front-proxy-ca.crt", "front-proxy-ca.key", "sa.key", "sa.pub"];
 const changing = /^(init|join|reset|token create|kubectl .*(member remove|delete node))/;
@@ -222,3 +223,52 @@ describe("node 0's own failures", () => {
     }
   });
 });
+
+describe("external etcd: the control plane waits for etcd member 0's client certificate and a healthy etcd", () => {
+  let world: FakeWorld;
+  let results: Promise<{ code: number; output: string }[]>;
+  beforeAll(() => {
+    world = new FakeWorld(3, "external");
+    results = Promise.all([0, 1, 2].map((i) => world.run(i)));
+  });
+  afterAll(() => world.cleanup());
+
+  test("no node inits or joins before the client certificate is published and etcd answers", async () => {
+    await waitFor("every node to wait for external etcd", () => [0, 1, 2].every((i) => world.status(i) === "running:external-etcd"), 20_000, 100);
+    world.publishEtcdClientSecret();
+    await sleep(2500); // certificate placed, etcd still unhealthy: everyone keeps waiting
+    expect([0, 1, 2].map((i) => world.status(i))).toEqual(Array(3).fill("running:external-etcd"));
+    expect(world.calls().filter((c) => /^(init|join)/.test(c.command))).toEqual([]);
+    world.setEtcdHealthy(true);
+    (await results).forEach((r, i) => expect({ node: i, code: r.code }).toEqual({ node: i, code: 0 }));
+  });
+
+  test("node 0 inits once, the others join in order; nothing touches etcd membership", () => {
+    const calls = world.calls();
+    expect(calls.filter((c) => c.command.startsWith("init")).map((c) => c.ip)).toEqual([world.ip(0)]);
+    expect(calls.filter((c) => c.command.startsWith("join")).map((c) => c.ip)).toEqual([world.ip(1), world.ip(2)]);
+    expect(calls.filter((c) => /MISSING-PKI|ETCD-|member (list|remove)/.test(c.command))).toEqual([]);
+  });
+
+  test("the join secret carries no etcd CA; every node holds the etcd CA certificate and client pair, never the etcd CA key", () => {
+    const listing = execFileSync("bash", ["-c", "base64 -d | tar -tzf -"], { input: world.secret() }).toString().trim().split("\n");
+    expect(listing.sort()).toEqual(BUNDLE.filter((f) => !f.startsWith("etcd/")));
+    for (const i of [0, 1, 2]) {
+      expect(world.pkiFiles(i)).toEqual(expect.arrayContaining(["apiserver-etcd-client.crt", "apiserver-etcd-client.key", "etcd/ca.crt"]));
+      expect(world.pkiFiles(i)).not.toContain("etcd/ca.key");
+      expectNoSecretsIn(world, i);
+    }
+  });
+
+  test("a replaced node joins without any etcd member removal", async () => {
+    world.terminate(1);
+    world.provision(1);
+    const before = world.calls().length;
+    const result = await world.run(1);
+    expect(result.code).toBe(0);
+    const mine = world.calls().slice(before);
+    expect(mine.filter((c) => c.command.startsWith("join")).map((c) => c.ip)).toEqual([world.ip(1)]);
+    expect(mine.filter((c) => /member|reset/.test(c.command))).toEqual([]);
+  });
+});
+

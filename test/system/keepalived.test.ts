@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
 import { FAILOVER_TIMERS } from "../../lib/render";
 import { decodeInstanceUserData, resourcesOf, synthStack } from "../helpers";
-import { VipLab, ip, outage, sleep, waitFor } from "./vip-lab";
+import { ip, sleep, waitFor } from "./netns";
+import { VipLab, outage } from "./vip-lab";
 
 for (const tool of ["keepalived", "haproxy", "curl", "ip"]) {
   if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) throw new Error(`${tool} is missing: apt-get install keepalived haproxy curl iproute2`);

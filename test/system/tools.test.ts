@@ -28,6 +28,7 @@ const topologies: [string, Parameters<typeof synthStack>[0]][] = [
   }],
   ["keepalived colocated, routed VIP", { endpoint: { type: "keepalived", virtualIp: "192.168.255.10" } }],
   ["keepalived dedicated, secondary-IP VIP", { endpoint: { type: "keepalived", vipMode: "secondary-ip", placement: "dedicated" } }],
+  ["NLB with external etcd (3 members)", { etcd: { topology: "external" } }],
 ];
 
 describe("shellcheck", () => {
@@ -46,10 +47,13 @@ describe("shellcheck", () => {
     }
   });
 
-  test("the scripts decoded from a node's user data are clean too", () => {
-    const [node] = resourcesOf(synthStack(), "aws_instance");
+  test.each([
+    ["control-plane node", "control-plane", ["bootstrap-control-plane.sh", "cloud-aws.sh", "common.sh", "install-kubernetes.sh"]],
+    ["etcd member", "etcd", ["bootstrap-etcd.sh", "cloud-aws.sh", "common.sh"]],
+  ])("the scripts decoded from the user data of an %s are clean too", (_what, role, expected) => {
+    const node = resourcesOf(synthStack({ etcd: { topology: "external" } }), "aws_instance").find((n) => n.tags["kubeadm-ha:role"] === role)!;
     const { files } = decodeInstanceUserData(node);
-    const dir = join(work, "decoded");
+    const dir = join(work, `decoded-${role}`);
     execFileSync("mkdir", ["-p", dir]);
     const names: string[] = [];
     for (const [path, file] of Object.entries(files)) {
@@ -59,7 +63,7 @@ describe("shellcheck", () => {
       names.push(name);
     }
     // cloud-file.sh is not shipped; common.sh sources cloud-$CLOUD_PROVIDER.sh dynamically.
-    expect(names.sort()).toEqual(["bootstrap-control-plane.sh", "cloud-aws.sh", "common.sh", "install-kubernetes.sh"]);
+    expect(names.sort()).toEqual(expected);
     const run = spawnSync("shellcheck", ["-x", "-S", "style", ...names], { cwd: dir, encoding: "utf8" });
     expect(run.stdout + run.stderr).toBe("");
   });
@@ -72,7 +76,8 @@ describe("cloud-init schema", () => {
     const result = synthStack(props);
     const nodes = resourcesOf(result, "aws_instance");
     const loadBalancers = props?.endpoint?.type === "keepalived" && props.endpoint.placement === "dedicated" ? 2 : 0;
-    expect(nodes.length).toBe((props?.controlPlaneCount ?? 3) + loadBalancers);
+    const etcdMembers = props?.etcd?.topology === "external" ? 3 : 0;
+    expect(nodes.length).toBe((props?.controlPlaneCount ?? 3) + loadBalancers + etcdMembers);
     nodes.forEach((node, i) => {
       const file = join(work, `user-data-${i}.yaml`);
       writeFileSync(file, resolveReferences(userDataText(node)));

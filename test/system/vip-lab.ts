@@ -9,6 +9,7 @@
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
+import { attachNode, createSwitch, ip, pidsIn, removeNamespaces } from "./netns";
 import { renderControlPlaneEnv, renderHaproxyCfg, renderKeepalivedConf } from "../../lib/render";
 import { ClusterSpec, KeepalivedEndpointSpec, resolveClusterSpec } from "../../lib/spec";
 import { USERDATA_DIR } from "../helpers";
@@ -16,10 +17,6 @@ import { USERDATA_DIR } from "../helpers";
 const FAKES = join(__dirname, "fakes");
 const LAB_SCRIPTS = ["common.sh", "cloud-file.sh", "check-apiserver.sh", "keepalived-notify.sh"];
 export type Daemon = "keepalived" | "haproxy" | "api";
-
-export function ip(...args: string[]): string {
-  return execFileSync("ip", args, { encoding: "utf8" });
-}
 
 export interface Probe {
   readonly t: number;
@@ -60,36 +57,12 @@ export class VipLab {
   }
 
   static removeLeftovers(prefix: string) {
-    for (const name of ip("netns", "list").split("\n").map((l) => l.split(" ")[0]).filter((n) => n.startsWith(`${prefix}-`))) {
-      for (const pid of ip("netns", "pids", name).split("\n").filter(Boolean)) {
-        try {
-          process.kill(Number(pid), "SIGKILL");
-        } catch {
-          /* already gone */
-        }
-      }
-      ip("netns", "del", name);
-    }
+    removeNamespaces(prefix);
   }
 
   build() {
-    VipLab.removeLeftovers(this.prefix);
-    const sw = `${this.prefix}-sw`;
-    ip("netns", "add", sw);
-    ip("-n", sw, "link", "add", "br0", "type", "bridge");
-    ip("-n", sw, "link", "set", "br0", "up");
-    const attach = (ns: string, veth: string, address: string) => {
-      ip("netns", "add", ns);
-      ip("link", "add", veth, "type", "veth", "peer", "name", `${veth}p`);
-      ip("link", "set", veth, "netns", sw);
-      ip("link", "set", `${veth}p`, "netns", ns);
-      ip("-n", ns, "link", "set", `${veth}p`, "name", "eth0");
-      ip("-n", sw, "link", "set", veth, "master", "br0");
-      ip("-n", sw, "link", "set", veth, "up");
-      ip("-n", ns, "addr", "add", `${address}/24`, "dev", "eth0");
-      ip("-n", ns, "link", "set", "eth0", "up");
-      ip("-n", ns, "link", "set", "lo", "up");
-    };
+    createSwitch(this.prefix);
+    const attach = (ns: string, veth: string, address: string) => attachNode(this.prefix, ns, veth, address);
     execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
       "-keyout", join(this.root, "api.key"), "-out", join(this.root, "api.crt"), "-subj", "/CN=kube-apiserver"], { stdio: "ignore" });
     this.endpoint.peers.forEach((peer, i) => {
@@ -143,17 +116,7 @@ export class VipLab {
 
   private pidsOf(i: number, daemon: Daemon): number[] {
     const names: Record<Daemon, string> = { keepalived: "keepalived", haproxy: "haproxy", api: "node" };
-    return ip("netns", "pids", this.ns(i))
-      .split("\n")
-      .filter(Boolean)
-      .filter((pid) => {
-        try {
-          return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === names[daemon];
-        } catch {
-          return false;
-        }
-      })
-      .map(Number);
+    return pidsIn(this.ns(i), names[daemon]);
   }
 
   /** Kills daemons of node i hard: every process of theirs in the namespace (keepalived forks a VRRP child). */
@@ -196,18 +159,6 @@ export class VipLab {
     VipLab.removeLeftovers(this.prefix);
     rmSync(this.root, { recursive: true, force: true });
   }
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `condition` every `everyMs` until true; returns the ms it took, or throws after `limitMs`. */
-export async function waitFor(what: string, condition: () => boolean, limitMs: number, everyMs = 20): Promise<number> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > limitMs) throw new Error(`timed out after ${limitMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-  return Date.now() - start;
 }
 
 /** Client-observed outage after time t: from the first failed request to the next success. */

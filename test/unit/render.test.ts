@@ -6,6 +6,9 @@ import {
   renderCloudConfig,
   renderControlPlaneUserData,
   renderEnvFile,
+  renderEtcdEnv,
+  renderEtcdMemberUserData,
+  renderEtcdUnit,
   renderKubeadmConfig,
   shellQuote,
 } from "../../lib/render";
@@ -102,6 +105,43 @@ describe("cloud-config", () => {
     const shipped = Object.keys(files).filter((p) => p.startsWith("/opt/kubeadm-ha/"));
     expect(shipped).toHaveLength(4); // the NLB topology needs no keepalived scripts
     for (const path of shipped) expect(files[path].content).toBe(scripts[path.split("/").pop()!]);
+  });
+});
+
+describe("external etcd member", () => {
+  const spec = resolveClusterSpec({ etcd: { topology: "external" } });
+  const etcd = spec.etcd.topology === "external" ? spec.etcd : undefined!;
+
+  test("flags can be moved to other paths (the system test's lab) without changing anything else", () => {
+    const standard = renderEtcdEnv(spec, etcd, etcd.members[0]);
+    const moved = renderEtcdEnv(spec, etcd, etcd.members[0], { data: "/lab/data", pki: "/lab/pki" });
+    expect(moved).toBe(standard.replaceAll("/var/lib/etcd", "/lab/data").replaceAll("/etc/etcd/pki", "/lab/pki"));
+    expect(standard).toContain("ETCD_INITIAL_CLUSTER_TOKEN='kubeadm-ha-etcd'");
+  });
+
+  test("the systemd unit reads the rendered flags and then the boot-time state, restarts etcd, and waits for a majority", () => {
+    const unit = renderEtcdUnit();
+    expect(unit).toMatch(/^Type=notify$/m);
+    expect(unit).toMatch(/^EnvironmentFile=\/etc\/etcd\/etcd\.env\nEnvironmentFile=\/etc\/etcd\/state\.env$/m);
+    expect(unit).toMatch(/^Restart=always$/m);
+    expect(unit).toMatch(/^TimeoutStartSec=900$/m);
+  });
+
+  test("a member's user data ships only the etcd scripts and files, and holds no key material", () => {
+    const scripts = Object.fromEntries(NODE_SCRIPTS.map((n) => [n, readFileSync(join(USERDATA_DIR, n), "utf8")])) as any;
+    const text = renderEtcdMemberUserData({ spec, member: etcd.members[2], region: "eu-west-1", etcdCaSecretId: "arn:ca", etcdClientSecretId: "arn:client" }, scripts);
+    const { files, cloudConfig } = decodeUserData(text);
+    expect(Object.keys(files).sort()).toEqual([
+      "/etc/etcd/etcd.env",
+      "/etc/kubeadm-ha/cluster.env",
+      "/etc/systemd/system/etcd.service",
+      "/opt/kubeadm-ha/bootstrap-etcd.sh",
+      "/opt/kubeadm-ha/cloud-aws.sh",
+      "/opt/kubeadm-ha/common.sh",
+    ]);
+    expect(cloudConfig.hostname).toBe("kubeadm-ha-etcd-2");
+    expect(files["/etc/kubeadm-ha/cluster.env"].content).toContain("NODE_INDEX='2'");
+    expect(text).not.toMatch(/PRIVATE KEY|BEGIN CERTIFICATE/);
   });
 });
 

@@ -1,4 +1,4 @@
-import { ClusterInput, ClusterSpecError, resolveClusterSpec } from "../../lib/spec";
+import { ClusterInput, ClusterSpecError, ETCD_RELEASE_SHA256, resolveClusterSpec } from "../../lib/spec";
 import { cidrHost, cidrSubnet, cidrsOverlap, parseCidr } from "../../lib/spec/cidr";
 
 describe("defaults", () => {
@@ -136,11 +136,36 @@ const BAD_INPUTS: [string, ClusterInput, string, RegExp][] = [
   ["a malformed VIP DNS name", { endpoint: { type: "keepalived", virtualIp: "192.168.255.10", dnsName: "API.example.com" } }, "endpoint.dnsName", /DNS name/],
   ["a keepalived VIP open to the world", { endpoint: { type: "keepalived", virtualIp: "192.168.255.10", allowedCidrs: ["0.0.0.0/0"] } }, "endpoint.allowedCidrs[0]", /private to the VPC/],
   ["an unknown VIP mode", { endpoint: { type: "keepalived", virtualIp: "192.168.255.10", vipMode: "arp" as any } }, "endpoint.vipMode", /"route" or "secondary-ip"/],
+  ["an even etcd member count", { etcd: { topology: "external", members: 4 } }, "etcd.members", /odd member count/],
+  ["a single etcd member", { etcd: { topology: "external", members: 1 } }, "etcd.members", /3, 5 or 7/],
+  ["an etcd version without a known checksum", { etcd: { topology: "external", version: "3.5.99" } }, "etcd.sha256", /is required for etcd 3\.5\.99 \(amd64\)[\s\S]*SHA256SUMS/],
+  ["an etcd checksum that is not SHA-256", { etcd: { topology: "external", version: "3.5.99", sha256: "abc" } }, "etcd.sha256", /64 lower-case hex/],
+  ["a malformed etcd version", { etcd: { topology: "external", version: "3.5" } }, "etcd.version", /etcd 3\.x release/],
+  ["a malformed etcd instance type", { etcd: { topology: "external", instanceType: "big" } }, "etcd.instanceType", /EC2 instance type/],
+  ["an etcd root volume too small", { etcd: { topology: "external", rootVolumeSizeGiB: 10 } }, "etcd.rootVolumeSizeGiB", /at least 20/],
+  [
+    "one image for amd64 control plane and arm64 etcd members",
+    { imageId: "ami-0123456789abcdef0", etcd: { topology: "external", instanceType: "m7g.large" } },
+    "etcd.instanceType",
+    /arm64 but imageId is used for every node[\s\S]*leave imageId unset/,
+  ],
+  [
+    "one image for an amd64 control plane and arm64 load balancers",
+    { imageId: "ami-0123456789abcdef0", endpoint: { type: "keepalived", placement: "dedicated", virtualIp: "192.168.255.10", loadBalancerInstanceType: "t4g.small" } },
+    "endpoint.loadBalancerInstanceType",
+    /arm64 but imageId/,
+  ],
+  [
+    "subnets too small for the etcd members' addresses",
+    { network: threeZones(["a", "b", "c"], ["10.1.0.0/28", "10.1.0.16/28", "10.1.0.32/28"]), etcd: { topology: "external" } },
+    "network.privateSubnets[0].cidrBlock",
+    /too small: this cluster places a node at host 30/,
+  ],
 ];
 
 describe("bad inputs fail with an error that names the prop and the fix", () => {
-  test(`the table covers at least 40 distinct bad inputs (${BAD_INPUTS.length})`, () => {
-    expect(BAD_INPUTS.length).toBeGreaterThanOrEqual(40);
+  test(`the table covers at least 50 distinct bad inputs (${BAD_INPUTS.length})`, () => {
+    expect(BAD_INPUTS.length).toBeGreaterThanOrEqual(50);
   });
 
   test.each(BAD_INPUTS)("%s", (_what, input, prop, words) => {
@@ -235,5 +260,37 @@ describe("keepalived endpoint", () => {
     if (spec.endpoint.type !== "keepalived") throw new Error("expected keepalived");
     expect(spec.endpoint.virtualIp).toBe("10.1.0.9");
     expect(spec.endpoint.peers.map((p) => p.privateIp)).toEqual(["10.1.0.10", "10.1.0.11", "10.1.0.12"]);
+  });
+});
+
+describe("external etcd", () => {
+  test("3 members by default, spread over the subnets at host 30, etcd 3.5.21 with its release checksum", () => {
+    const spec = resolveClusterSpec({ etcd: { topology: "external" } });
+    if (spec.etcd.topology !== "external") throw new Error("expected external etcd");
+    expect(spec.etcd.members.map((m) => [m.name, m.subnetIndex, m.privateIp])).toEqual([
+      ["kubeadm-ha-etcd-0", 0, "10.0.0.30"],
+      ["kubeadm-ha-etcd-1", 1, "10.0.16.30"],
+      ["kubeadm-ha-etcd-2", 2, "10.0.32.30"],
+    ]);
+    expect(spec.etcd).toMatchObject({ version: "3.5.21", architecture: "amd64", clientPort: 2379, peerPort: 2380 });
+    expect(spec.etcd.sha256).toBe(ETCD_RELEASE_SHA256["3.5.21"].amd64);
+  });
+
+  test("5 members wrap around the zones; Graviton members get the arm64 checksum", () => {
+    const spec = resolveClusterSpec({ etcd: { topology: "external", members: 5, instanceType: "m7g.large", version: "v3.5.21" } });
+    if (spec.etcd.topology !== "external") throw new Error("expected external etcd");
+    expect(spec.etcd.members.map((m) => m.privateIp)).toEqual(["10.0.0.30", "10.0.16.30", "10.0.32.30", "10.0.0.31", "10.0.16.31"]);
+    expect(spec.etcd.sha256).toBe(ETCD_RELEASE_SHA256["3.5.21"].arm64);
+  });
+
+  test("no address is shared between control-plane nodes, load balancers and etcd members", () => {
+    const spec = resolveClusterSpec({
+      controlPlaneCount: 7,
+      endpoint: { type: "keepalived", placement: "dedicated", virtualIp: "192.168.255.10" },
+      etcd: { topology: "external", members: 7 },
+    });
+    if (spec.etcd.topology !== "external" || spec.endpoint.type !== "keepalived") throw new Error("unexpected topology");
+    const addresses = [...spec.controlPlane, ...spec.endpoint.peers, ...spec.etcd.members].map((n) => n.privateIp);
+    expect(new Set(addresses).size).toBe(7 + 2 + 7);
   });
 });

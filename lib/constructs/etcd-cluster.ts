@@ -1,0 +1,160 @@
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { Instance } from "@cdktf/provider-aws/lib/instance";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import { NodeScripts, renderEtcdMemberUserData } from "../render";
+import { Architecture, ClusterSpec, ExternalEtcdSpec } from "../spec";
+import { hardenedInstance, nodeRole, statusTagStatement } from "./node-defaults";
+import { compressedUserData } from "./user-data";
+
+export interface EtcdClusterProps {
+  /** A resolved spec whose `etcd.topology` is "external". */
+  readonly cluster: ClusterSpec;
+  readonly vpcId: string;
+  readonly privateSubnetIds: string[];
+  readonly controlPlaneSecurityGroupId: string;
+  readonly controlPlaneRole: IamRole;
+  readonly partition: string;
+  readonly region: string;
+  /** The image for an architecture (members use the one of `etcd.instanceType`). */
+  readonly imageFor: (architecture: Architecture) => string;
+  readonly scripts: NodeScripts;
+  readonly tags: Record<string, string>;
+  /** Resources the members need before they boot (e.g. the NAT route for downloads). */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/**
+ * An external etcd cluster on dedicated instances. Its PKI is born on the members: member 0 creates
+ * the etcd CA and publishes it to a secret only the members can read, plus the API server's client
+ * certificate to a second secret the control plane can read (never write). Client traffic (2379)
+ * comes only from the control plane and the members; peer traffic (2380) only between members.
+ */
+export class EtcdCluster extends Construct {
+  readonly spec: ExternalEtcdSpec;
+  readonly securityGroup: SecurityGroup;
+  /** The etcd CA (certificate and key), for members only. */
+  readonly caSecret: SecretsmanagerSecret;
+  /** The API server's etcd client certificate and key, plus the etcd CA certificate. */
+  readonly clientSecret: SecretsmanagerSecret;
+  readonly members: Instance[];
+  readonly memberUserData: string[];
+
+  constructor(scope: Construct, id: string, props: EtcdClusterProps) {
+    super(scope, id);
+    const { cluster, tags, partition } = props;
+    if (cluster.etcd.topology !== "external") throw new Error("EtcdCluster needs a spec with etcd.topology \"external\"");
+    const etcd = cluster.etcd;
+    this.spec = etcd;
+    const name = cluster.clusterName;
+
+    this.caSecret = new SecretsmanagerSecret(this, "ca-secret", {
+      namePrefix: `${name}/etcd-ca-`,
+      description: `etcd CA of ${name}, written by etcd member 0; readable by the etcd members only`,
+      recoveryWindowInDays: 7,
+      tags,
+    });
+    this.clientSecret = new SecretsmanagerSecret(this, "client-secret", {
+      namePrefix: `${name}/etcd-apiserver-client-`,
+      description: `The API server's etcd client certificate of ${name}, written by etcd member 0`,
+      recoveryWindowInDays: 7,
+      tags,
+    });
+
+    const sg = new SecurityGroup(this, "security-group", {
+      name: `${name}-etcd`,
+      description: `External etcd members of ${name}`,
+      vpcId: props.vpcId,
+      tags: { ...tags, Name: `${name}-etcd` },
+    });
+    this.securityGroup = sg;
+    const port = (fromPort: number) => ({ ipProtocol: "tcp", fromPort, toPort: fromPort });
+    new VpcSecurityGroupIngressRule(this, "client-from-control-plane", {
+      securityGroupId: sg.id,
+      description: "etcd clients: the API servers",
+      ...port(etcd.clientPort),
+      referencedSecurityGroupId: props.controlPlaneSecurityGroupId,
+    });
+    new VpcSecurityGroupIngressRule(this, "client-from-members", {
+      securityGroupId: sg.id,
+      description: "etcd clients: members checking health and changing membership",
+      ...port(etcd.clientPort),
+      referencedSecurityGroupId: sg.id,
+    });
+    new VpcSecurityGroupIngressRule(this, "peer-from-members", {
+      securityGroupId: sg.id,
+      description: "etcd peer traffic between members only",
+      ...port(etcd.peerPort),
+      referencedSecurityGroupId: sg.id,
+    });
+    new VpcSecurityGroupEgressRule(this, "egress-members", {
+      securityGroupId: sg.id,
+      description: "etcd client and peer traffic to other members",
+      ipProtocol: "tcp",
+      fromPort: etcd.clientPort,
+      toPort: etcd.peerPort,
+      referencedSecurityGroupId: sg.id,
+    });
+    new VpcSecurityGroupEgressRule(this, "egress-https", {
+      securityGroupId: sg.id,
+      description: "AWS APIs and the etcd release download (github.com)",
+      ...port(443),
+      cidrIpv4: "0.0.0.0/0",
+    });
+    new VpcSecurityGroupEgressRule(this, "control-plane-to-etcd", {
+      securityGroupId: props.controlPlaneSecurityGroupId,
+      description: "API servers to the external etcd",
+      ...port(etcd.clientPort),
+      referencedSecurityGroupId: sg.id,
+    });
+
+    const { role, instanceProfile } = nodeRole(this, `${name}-etcd-`, `External etcd members of ${name}`, partition, tags);
+    const memberPermissions = new DataAwsIamPolicyDocument(this, "member-permissions", {
+      statement: [
+        {
+          sid: "EtcdSecrets",
+          actions: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret"],
+          resources: [this.caSecret.arn, this.clientSecret.arn],
+        },
+        statusTagStatement(partition, name),
+      ],
+    });
+    const memberPolicy = new IamRolePolicy(this, "member-policy", { role: role.id, name: "kubeadm-ha-etcd", policy: memberPermissions.json });
+    const controlPlanePermissions = new DataAwsIamPolicyDocument(this, "control-plane-permissions", {
+      statement: [{ sid: "EtcdClientSecret", actions: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], resources: [this.clientSecret.arn] }],
+    });
+    new IamRolePolicy(this, "control-plane-policy", {
+      role: props.controlPlaneRole.id,
+      name: "kubeadm-ha-etcd-client",
+      policy: controlPlanePermissions.json,
+    });
+
+    this.memberUserData = [];
+    this.members = etcd.members.map((member) => {
+      const userData = renderEtcdMemberUserData(
+        { spec: cluster, member, region: props.region, etcdCaSecretId: this.caSecret.arn, etcdClientSecretId: this.clientSecret.arn },
+        props.scripts,
+      );
+      this.memberUserData.push(userData);
+      return hardenedInstance(this, `member-${member.index}`, {
+        ami: props.imageFor(etcd.architecture),
+        instanceType: etcd.instanceType,
+        subnetId: props.privateSubnetIds[member.subnetIndex],
+        privateIp: member.privateIp,
+        vpcSecurityGroupIds: [sg.id],
+        iamInstanceProfile: instanceProfile.name,
+        userDataBase64: compressedUserData(userData),
+        rootVolumeSizeGiB: etcd.rootVolumeSizeGiB,
+        tags: { ...tags, Name: member.name, "kubeadm-ha:node-index": String(member.index), "kubeadm-ha:role": "etcd" },
+        volumeTags: { ...tags, Name: member.name },
+        dependsOn: [memberPolicy, ...(props.dependsOn ?? [])],
+      });
+    });
+  }
+}

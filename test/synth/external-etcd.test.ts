@@ -1,0 +1,193 @@
+import { Testing } from "cdktf";
+import { KubeadmClusterProps } from "../../lib/constructs";
+import { EXTERNAL_ETCD_CLIENT_FILES } from "../../lib/render";
+import { ETCD_RELEASE_SHA256 } from "../../lib/spec";
+import {
+  BOOTSTRAP_TOKEN_PATTERN,
+  PRIVATE_KEY_PATTERN,
+  dataOf,
+  decodeInstanceUserData,
+  refTo,
+  resourcesOf,
+  reviewablePlan,
+  synthStack,
+  unknownKubeadmFields,
+  worstCaseUserDataBytes,
+  yamlDocs,
+} from "../helpers";
+
+Testing.setupJest();
+
+const props: KubeadmClusterProps = { etcd: { topology: "external" } };
+const MEMBER_IPS = ["10.0.0.30", "10.0.16.30", "10.0.32.30"];
+const CLIENT_URLS = MEMBER_IPS.map((ip) => `https://${ip}:2379`);
+
+/** `KEY='value'` lines of an env file, as a map. */
+const envOf = (text: string) => Object.fromEntries([...text.matchAll(/^([A-Z0-9_]+)='(.*)'$/gm)].map((m) => [m[1], m[2]]));
+
+describe("NLB endpoint with an external etcd cluster of 3 members", () => {
+  const result = synthStack(props);
+  const instances = resourcesOf(result, "aws_instance");
+  const members = instances.filter((n) => n.tags["kubeadm-ha:role"] === "etcd");
+  const controlPlane = instances.filter((n) => n.tags["kubeadm-ha:role"] === "control-plane");
+  const etcdSg = refTo(result, "aws_security_group", (sg) => sg.name === "kubeadm-ha-etcd", "id");
+  const cpSg = refTo(result, "aws_security_group", (sg) => sg.name === "kubeadm-ha-control-plane", "id");
+  const caSecret = refTo(result, "aws_secretsmanager_secret", (s) => s.name_prefix === "kubeadm-ha/etcd-ca-", "arn");
+  const clientSecret = refTo(result, "aws_secretsmanager_secret", (s) => s.name_prefix === "kubeadm-ha/etcd-apiserver-client-", "arn");
+  const joinSecret = refTo(result, "aws_secretsmanager_secret", (s) => s.name_prefix === "kubeadm-ha/control-plane-join-", "arn");
+
+  test("three hardened members, one per zone, at fixed addresses in the private subnets", () => {
+    expect(members.map((m) => m.private_ip)).toEqual(MEMBER_IPS);
+    expect(new Set(members.map((m) => m.subnet_id)).size).toBe(3);
+    for (const m of members) {
+      expect(m.instance_type).toBe("t3.medium");
+      expect(m.metadata_options).toMatchObject({ http_tokens: "required", http_put_response_hop_limit: 1 });
+      expect(m.root_block_device).toMatchObject({ encrypted: true, volume_size: 30 });
+      expect(m.key_name).toBeUndefined();
+      expect(m.vpc_security_group_ids).toEqual([etcdSg]);
+      expect(m.associate_public_ip_address).toBeUndefined();
+    }
+    expect(controlPlane).toHaveLength(3);
+  });
+
+  test.each([0, 1, 2])("member %i: etcd.env has its own URLs, every member in the initial cluster, and mutual TLS", (i) => {
+    const { files, cloudConfig } = decodeInstanceUserData(members[i]);
+    const flags = envOf(files["/etc/etcd/etcd.env"].content);
+    const ip = MEMBER_IPS[i];
+    expect(flags).toMatchObject({
+      ETCD_NAME: `kubeadm-ha-etcd-${i}`,
+      ETCD_DATA_DIR: "/var/lib/etcd",
+      ETCD_LISTEN_CLIENT_URLS: `https://${ip}:2379,https://127.0.0.1:2379`,
+      ETCD_ADVERTISE_CLIENT_URLS: `https://${ip}:2379`,
+      ETCD_LISTEN_PEER_URLS: `https://${ip}:2380`,
+      ETCD_INITIAL_ADVERTISE_PEER_URLS: `https://${ip}:2380`,
+      ETCD_INITIAL_CLUSTER: MEMBER_IPS.map((m, j) => `kubeadm-ha-etcd-${j}=https://${m}:2380`).join(","),
+      ETCD_CLIENT_CERT_AUTH: "true",
+      ETCD_PEER_CLIENT_CERT_AUTH: "true",
+      ETCD_TRUSTED_CA_FILE: "/etc/etcd/pki/ca.crt",
+      ETCD_PEER_TRUSTED_CA_FILE: "/etc/etcd/pki/ca.crt",
+      ETCD_CERT_FILE: "/etc/etcd/pki/server.crt",
+      ETCD_KEY_FILE: "/etc/etcd/pki/server.key",
+      ETCD_PEER_CERT_FILE: "/etc/etcd/pki/peer.crt",
+      ETCD_PEER_KEY_FILE: "/etc/etcd/pki/peer.key",
+    });
+    // No plain-HTTP URL anywhere, and the initial state is decided at boot, not baked in.
+    expect(Object.values(flags).join(" ")).not.toMatch(/http:\/\//);
+    expect(flags.ETCD_INITIAL_CLUSTER_STATE).toBeUndefined();
+    expect(files["/etc/systemd/system/etcd.service"].content).toMatch(/EnvironmentFile=\/etc\/etcd\/etcd\.env\nEnvironmentFile=\/etc\/etcd\/state\.env/);
+    expect(cloudConfig.runcmd).toEqual([["/opt/kubeadm-ha/bootstrap-etcd.sh"]]);
+  });
+
+  test("members install the pinned release verified by its SHA-256, and know both secrets by ARN", () => {
+    const env = envOf(decodeInstanceUserData(members[0]).files["/etc/kubeadm-ha/cluster.env"].content);
+    expect(env).toMatchObject({
+      NODE_INDEX: "0",
+      ETCD_RELEASE: "3.5.21",
+      ETCD_RELEASE_ARCH: "amd64",
+      ETCD_RELEASE_SHA256: ETCD_RELEASE_SHA256["3.5.21"].amd64,
+      ETCD_ENDPOINTS: CLIENT_URLS.join(" "),
+      ETCD_CA_SECRET_ID: caSecret,
+      ETCD_CLIENT_SECRET_ID: clientSecret,
+    });
+  });
+
+  test.each([0, 1, 2])("control-plane node %i: kubeadm uses etcd.external with every member and the client certificate files", (i) => {
+    const { files } = decodeInstanceUserData(controlPlane[i]);
+    const [cluster, init] = yamlDocs(files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
+    expect(cluster.etcd).toEqual({ external: { endpoints: CLIENT_URLS, ...EXTERNAL_ETCD_CLIENT_FILES } });
+    expect(cluster.etcd.local).toBeUndefined();
+    for (const doc of [cluster, init, ...yamlDocs(files["/etc/kubeadm-ha/kubeadm-join.yaml"].content)]) expect(unknownKubeadmFields(doc)).toEqual([]);
+    const env = envOf(files["/etc/kubeadm-ha/cluster.env"].content);
+    expect(env).toMatchObject({ ETCD_TOPOLOGY: "external", ETCD_ENDPOINTS: CLIENT_URLS.join(" "), ETCD_CLIENT_SECRET_ID: clientSecret });
+  });
+
+  test("security groups: 2379 only from the control plane and the members, 2380 only between members", () => {
+    const ingress = resourcesOf(result, "aws_vpc_security_group_ingress_rule");
+    const toEtcd = ingress.filter((r) => r.security_group_id === etcdSg);
+    expect(toEtcd.map((r) => [r.from_port, r.to_port, r.referenced_security_group_id]).sort()).toEqual(
+      [
+        [2379, 2379, cpSg],
+        [2379, 2379, etcdSg],
+        [2380, 2380, etcdSg],
+      ].sort(),
+    );
+    for (const r of toEtcd) expect(r.cidr_ipv4).toBeUndefined();
+    // The control plane has no stacked-etcd ports of its own any more.
+    expect(ingress.filter((r) => r.security_group_id === cpSg && r.from_port <= 2380 && r.to_port >= 2379)).toEqual([]);
+    const egress = resourcesOf(result, "aws_vpc_security_group_egress_rule");
+    expect(egress.filter((r) => r.security_group_id === cpSg && r.referenced_security_group_id === etcdSg).map((r) => [r.from_port, r.to_port])).toEqual([[2379, 2379]]);
+    expect(egress.filter((r) => r.security_group_id === etcdSg).map((r) => [r.from_port, r.to_port, r.cidr_ipv4 ?? r.referenced_security_group_id]).sort()).toEqual(
+      [
+        [2379, 2380, etcdSg],
+        [443, 443, "0.0.0.0/0"],
+      ].sort(),
+    );
+  });
+
+  test("IAM: members read and write only the two etcd secrets; the control plane only reads the client secret", () => {
+    const docs = dataOf(result, "aws_iam_policy_document");
+    const statement = (sid: string) => docs.flatMap((d) => d.statement).find((s: any) => s.sid === sid);
+    expect(statement("EtcdSecrets").resources.sort()).toEqual([caSecret, clientSecret].sort());
+    expect(statement("EtcdClientSecret")).toEqual({
+      sid: "EtcdClientSecret",
+      actions: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+      resources: [clientSecret],
+    });
+    expect(statement("JoinSecret").resources).toEqual([joinSecret]);
+    // Nobody's permissions name the CA secret except the members'.
+    const namingCa = docs.flatMap((d) => d.statement).filter((s: any) => JSON.stringify(s).includes(caSecret));
+    expect(namingCa.map((s: any) => s.sid)).toEqual(["EtcdSecrets"]);
+    const policies = resourcesOf(result, "aws_iam_role_policy");
+    const memberRole = refTo(result, "aws_iam_role", (r) => r.name_prefix === "kubeadm-ha-etcd-", "id");
+    const cpRole = refTo(result, "aws_iam_role", (r) => r.name_prefix === "kubeadm-ha-cp-", "id");
+    expect(policies.find((p) => p.name === "kubeadm-ha-etcd")!.role).toBe(memberRole);
+    expect(policies.find((p) => p.name === "kubeadm-ha-etcd-client")!.role).toBe(cpRole);
+    for (const m of members) expect(m.iam_instance_profile).toBe(refTo(result, "aws_iam_instance_profile", (p) => p.name_prefix === "kubeadm-ha-etcd-", "name"));
+  });
+
+  test("no secret, key or certificate in any user data; each stays under 16 KB", () => {
+    for (const n of instances) {
+      const { raw } = decodeInstanceUserData(n);
+      expect(raw).not.toMatch(PRIVATE_KEY_PATTERN);
+      expect(raw).not.toMatch(/BEGIN CERTIFICATE/);
+      expect(raw).not.toMatch(BOOTSTRAP_TOKEN_PATTERN);
+      expect(worstCaseUserDataBytes(raw)).toBeLessThan(16384);
+    }
+    expect(resourcesOf(result, "aws_secretsmanager_secret_version")).toEqual([]); // values are written by the nodes only
+  });
+
+  test("snapshot (NLB, external etcd)", () => {
+    expect(reviewablePlan(result)).toMatchSnapshot();
+  });
+});
+
+describe("keepalived endpoint with external etcd, and Graviton members", () => {
+  const result = synthStack({
+    endpoint: { type: "keepalived", virtualIp: "192.168.255.10" },
+    etcd: { topology: "external", members: 5, instanceType: "m7g.large" },
+  });
+  const instances = resourcesOf(result, "aws_instance");
+  const members = instances.filter((n) => n.tags["kubeadm-ha:role"] === "etcd");
+
+  test("5 members on arm64 images (their own image lookup), with the arm64 checksum", () => {
+    expect(members).toHaveLength(5);
+    const params = dataOf(result, "aws_ssm_parameter").map((p) => p.name).sort();
+    expect(params).toEqual([
+      "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id",
+      "/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id",
+    ]);
+    for (const m of members) {
+      expect(m.ami).toMatch(/data\.aws_ssm_parameter\.[^.]*arm64[^.]*\.insecure_value/);
+      const env = envOf(decodeInstanceUserData(m).files["/etc/kubeadm-ha/cluster.env"].content);
+      expect(env.ETCD_RELEASE_SHA256).toBe(ETCD_RELEASE_SHA256["3.5.21"].arm64);
+    }
+    for (const n of instances.filter((n) => n.tags["kubeadm-ha:role"] === "control-plane")) expect(n.ami).not.toMatch(/arm64/);
+  });
+
+  test("the control plane's kubeadm config lists all 5 members; the VIP stays the endpoint", () => {
+    const cp = instances.find((n) => n.tags["kubeadm-ha:role"] === "control-plane")!;
+    const [cluster] = yamlDocs(decodeInstanceUserData(cp).files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
+    expect(cluster.controlPlaneEndpoint).toBe("192.168.255.10:8443");
+    expect(cluster.etcd.external.endpoints).toHaveLength(5);
+  });
+});

@@ -1,0 +1,198 @@
+/**
+ * A three-member external etcd cluster in network namespaces, bootstrapped by the real
+ * userdata/bootstrap-etcd.sh with the rendered flags: namespaces <prefix>-m0..2 (the members, at
+ * their spec addresses in 198.18.0.0/24) and <prefix>-cl (a client at a control-plane address).
+ * Lab substitutions only: file paths moved under a temporary folder, the file-backed cloud, the
+ * etcd from Debian's package instead of the release download, and fakes/start-etcd for systemctl.
+ * Needs root, iproute2, etcd-server, etcd-client, openssl, curl and node. Always call destroy().
+ */
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
+import { join } from "path";
+import { renderEtcdEnv, renderEtcdMemberEnv } from "../../lib/render";
+import { ClusterSpec, ExternalEtcdSpec, resolveClusterSpec } from "../../lib/spec";
+import { USERDATA_DIR } from "../helpers";
+import { attachNode, createSwitch, pidsIn, removeNamespaces } from "./netns";
+
+const FAKES = join(__dirname, "fakes");
+const MEMBER_SCRIPTS = ["common.sh", "cloud-file.sh", "bootstrap-etcd.sh"];
+export const SECRETS = { ca: "etcd-ca", client: "etcd-apiserver-client" };
+
+export interface RunResult {
+  readonly code: number;
+  readonly output: string;
+}
+
+export class EtcdLab {
+  readonly spec: ClusterSpec;
+  readonly etcd: ExternalEtcdSpec;
+  readonly root = mkdtempSync("/run/kha-etcd-");
+  readonly clientNs: string;
+  /** The API server's view: the client secret unpacked into <root>/client. */
+  readonly clientDir: string;
+  private writer?: ChildProcess;
+  private writes = "";
+
+  constructor(readonly prefix: string) {
+    this.spec = resolveClusterSpec({
+      clusterName: "lab",
+      network: { vpcId: "vpc-lab", vpcCidr: "198.18.0.0/16", privateSubnets: [{ id: "subnet-lab", availabilityZone: "lab-1a", cidrBlock: "198.18.0.0/24" }] },
+      spreadAcrossZones: false,
+      etcd: { topology: "external" },
+    });
+    this.etcd = this.spec.etcd as ExternalEtcdSpec;
+    this.clientNs = `${prefix}-cl`;
+    this.clientDir = join(this.root, "client");
+  }
+
+  ns(i: number) {
+    return `${this.prefix}-m${i}`;
+  }
+  memberDir(i: number) {
+    return join(this.root, `m${i}`);
+  }
+  url(i: number) {
+    return `https://${this.etcd.members[i].privateIp}:${this.etcd.clientPort}`;
+  }
+  get endpoints() {
+    return this.etcd.members.map((_, i) => this.url(i));
+  }
+
+  build() {
+    createSwitch(this.prefix);
+    this.etcd.members.forEach((m, i) => {
+      attachNode(this.prefix, this.ns(i), `${this.prefix}v${i}`, m.privateIp);
+      this.provision(i);
+    });
+    attachNode(this.prefix, this.clientNs, `${this.prefix}vc`, this.spec.controlPlane[0].privateIp);
+    mkdirSync(join(this.root, "cloud"), { recursive: true });
+  }
+
+  /** A fresh instance for member i: only what cloud-init writes (no data, no certificates). */
+  provision(i: number) {
+    const dir = this.memberDir(i);
+    rmSync(dir, { recursive: true, force: true });
+    for (const d of ["etc", "scripts", "log", "state", "run", "pki"]) mkdirSync(join(dir, d), { recursive: true });
+    const member = this.etcd.members[i];
+    const input = { spec: this.spec, member, region: "lab-1", etcdCaSecretId: SECRETS.ca, etcdClientSecretId: SECRETS.client };
+    writeFileSync(join(dir, "etc", "cluster.env"), renderEtcdMemberEnv(input));
+    writeFileSync(join(dir, "etc", "etcd.env"), renderEtcdEnv(this.spec, this.etcd, member, { data: join(dir, "data"), pki: join(dir, "pki") }));
+    for (const s of MEMBER_SCRIPTS) copyFileSync(join(USERDATA_DIR, s), join(dir, "scripts", s));
+  }
+
+  private memberEnv(i: number): Record<string, string> {
+    const dir = this.memberDir(i);
+    return {
+      PATH: process.env.PATH!,
+      HOME: dir,
+      KHA_ETC: join(dir, "etc"),
+      KHA_STATE: join(dir, "state"),
+      KHA_LOG: join(dir, "log"),
+      KHA_RUN: join(dir, "run"),
+      KHA_CLOUD_PROVIDER: "file",
+      CLOUD_FILE_ROOT: join(this.root, "cloud"),
+      KHA_BACKOFF_FIRST: "1",
+      KHA_BACKOFF_MAX: "1",
+      JOIN_DEADLINE: "90",
+      KHA_ETCD_INSTALL_CMD: "true",
+      KHA_ETCD_START_CMD: join(FAKES, "start-etcd"),
+      ETCD_ENV_FILE: join(dir, "etc", "etcd.env"),
+      ETCD_STATE_FILE: join(dir, "etc", "state.env"),
+      ETCD_LOG: join(dir, "log", "etcd.log"),
+    };
+  }
+
+  /** Runs bootstrap-etcd.sh as cloud-init would, inside member i's namespace. */
+  bootstrap(i: number): Promise<RunResult> {
+    const dir = this.memberDir(i);
+    const child = spawn("ip", ["netns", "exec", this.ns(i), "bash", join(dir, "scripts", "bootstrap-etcd.sh")], { env: this.memberEnv(i) });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    return new Promise((resolve) => child.on("close", (code) => resolve({ code: code ?? -1, output })));
+  }
+
+  /** What systemd's Restart=always does after a crash: start etcd again with the same files. */
+  restart(i: number) {
+    const run = spawnSync("ip", ["netns", "exec", this.ns(i), join(FAKES, "start-etcd")], { env: this.memberEnv(i), encoding: "utf8" });
+    if (run.status !== 0) throw new Error(`start-etcd failed: ${run.stderr}`);
+  }
+
+  kill(i: number) {
+    for (const pid of pidsIn(this.ns(i), "etcd")) process.kill(pid, "SIGKILL");
+  }
+  isRunning(i: number) {
+    return pidsIn(this.ns(i), "etcd").length > 0;
+  }
+
+  /** Unpacks the client secret as a control-plane node does (bootstrap-control-plane.sh). */
+  unpackClientSecret(): string[] {
+    mkdirSync(this.clientDir, { recursive: true });
+    const secret = readFileSync(join(this.root, "cloud", "secrets", SECRETS.client));
+    const listing = spawnSync("bash", ["-c", 'base64 -d | tar -tzf -'], { input: secret, encoding: "utf8" }).stdout.trim().split("\n");
+    spawnSync("bash", ["-c", `base64 -d | tar -C '${this.clientDir}' -xzf -`], { input: secret });
+    return listing;
+  }
+
+  /** etcdctl from the client namespace with the API server's certificate (or `auth` files). */
+  etcdctl(args: string[], auth?: { cacert: string; cert?: string; key?: string }, endpoints = this.endpoints) {
+    const files = auth ?? { cacert: join(this.clientDir, "ca.crt"), cert: join(this.clientDir, "apiserver-etcd-client.crt"), key: join(this.clientDir, "apiserver-etcd-client.key") };
+    const tls = [`--cacert=${files.cacert}`, ...(files.cert ? [`--cert=${files.cert}`, `--key=${files.key}`] : [])];
+    return spawnSync("ip", ["netns", "exec", this.clientNs, "etcdctl", `--endpoints=${endpoints.join(",")}`, ...tls, "--dial-timeout=2s", "--command-timeout=5s", ...args], {
+      env: { ...process.env, ETCDCTL_API: "3" },
+      encoding: "utf8",
+    });
+  }
+
+  /** Members as the cluster lists them: [id, status, name, peer URL]. */
+  memberList(endpoints = this.endpoints): string[][] {
+    const run = this.etcdctl(["member", "list", "-w", "simple"], undefined, endpoints);
+    if (run.status !== 0) throw new Error(`member list failed: ${run.stderr}`);
+    return run.stdout.trim().split("\n").map((l) => l.split(", ").slice(0, 4));
+  }
+
+  healthy(i: number): boolean {
+    return this.etcdctl(["endpoint", "health"], undefined, [this.url(i)]).status === 0;
+  }
+
+  /** Index of the leader; `endpoint status -w simple` prints "URL, ID, VERSION, SIZE, IS_LEADER, ...". */
+  leader(): number {
+    const run = this.etcdctl(["endpoint", "status", "-w", "simple"]);
+    const line = run.stdout.split("\n").find((l) => l.split(", ")[4] === "true");
+    if (!line) throw new Error(`no leader in: ${run.stdout}${run.stderr}`);
+    return this.endpoints.indexOf(line.split(", ")[0]);
+  }
+
+  startWriter(durationMs: number, intervalMs = 50, timeoutMs = 1000) {
+    const c = this.clientDir;
+    this.writes = "";
+    this.writer = spawn(
+      "ip",
+      ["netns", "exec", this.clientNs, "node", join(FAKES, "etcd-writer.js"), this.endpoints.join(","), join(c, "ca.crt"),
+        join(c, "apiserver-etcd-client.crt"), join(c, "apiserver-etcd-client.key"), String(intervalMs), String(timeoutMs), String(durationMs)],
+      { stdio: ["ignore", "pipe", "ignore"] },
+    );
+    this.writer.stdout!.on("data", (d) => (this.writes += d));
+    return new Promise<{ t: number; ok: boolean; by: string }[]>((resolve) =>
+      this.writer!.on("close", () => resolve(this.writes.split("\n").filter(Boolean).map((l) => JSON.parse(l)))),
+    );
+  }
+
+  status(i: number): string | undefined {
+    const f = join(this.root, "cloud", "status", this.etcd.members[i].name);
+    return existsSync(f) ? readFileSync(f, "utf8").trim() : undefined;
+  }
+  logs(i: number): string {
+    const logDir = join(this.memberDir(i), "log");
+    return readdirSync(logDir).filter((f) => f !== "etcd.log").map((f) => readFileSync(join(logDir, f), "utf8")).join("\n");
+  }
+  secret(id: string): Buffer {
+    return readFileSync(join(this.root, "cloud", "secrets", id));
+  }
+
+  destroy() {
+    this.writer?.kill("SIGKILL");
+    removeNamespaces(this.prefix); // kills every etcd started inside
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
