@@ -1,7 +1,10 @@
 /**
- * Prints synth figures (not assertions): wall time and peak memory of synthesizing the default app
- * against an empty cdktf app holding only the AWS provider, each in a fresh Node process, measured
- * in the same run (median of N runs), plus the size of each control-plane node's user data.
+ * Prints figures (not assertions), each program in a fresh Node process, interleaved, median of N:
+ *   - wall time and peak memory of synthesizing each example in examples/ and the default app,
+ *     against an empty cdktf app holding only the AWS provider, measured in the same run;
+ *   - the user-data size of every node of every example (EC2's limit is 16384 bytes);
+ *   - the test suite's wall time: unit + synth always, everything with BENCH_ALL_TESTS=1 (needs root
+ *     and the Debian packages of the system tests).
  * Run with `npm run bench` (builds first). BENCH_RUNS overrides the number of runs (default 5).
  */
 import { spawnSync } from "child_process";
@@ -12,7 +15,9 @@ import { gzipSync } from "zlib";
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const distRoot = join(__dirname, "..");
+const sourceRoot = join(distRoot, "..");
 
+const { EXAMPLES } = require(join(distRoot, "examples", "index.js"));
 const programs: Record<string, string> = {
   "empty app + AWS provider": `
     const { App, TerraformStack } = require("cdktf");
@@ -21,10 +26,18 @@ const programs: Record<string, string> = {
     const stack = new TerraformStack(app, "empty");
     new AwsProvider(stack, "aws", { region: "us-east-1" });
     app.synth();`,
-  "default app (3 nodes, NLB, stacked etcd)": `
+  "default app (bin/, NLB, stacked etcd)": `
     const { buildApp } = require(${JSON.stringify(join(distRoot, "bin", "app.js"))});
     buildApp({ outdir: process.argv[1], env: {} }).app.synth();`,
 };
+for (const name of Object.keys(EXAMPLES)) {
+  programs[`examples/${name}`] = `
+    const { App } = require("cdktf");
+    const { EXAMPLES } = require(${JSON.stringify(join(distRoot, "examples", "index.js"))});
+    const app = new App({ outdir: process.argv[1] });
+    new EXAMPLES[${JSON.stringify(name)}](app, ${JSON.stringify(name)});
+    app.synth();`;
+}
 
 function measure(program: string): { ms: number; rssMiB: number } {
   const outdir = mkdtempSync(join(tmpdir(), "kubeadm-ha-bench-"));
@@ -56,11 +69,23 @@ for (const [name, s] of Object.entries(samples)) {
   console.log(`  ${name.padEnd(42)} ${median(s.ms).toFixed(0).padStart(6)} ms   ${median(s.rss).toFixed(0).padStart(5)} MiB peak RSS`);
 }
 
-// User-data sizes of the default app, as synthesized (deploy-time names still unresolved).
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const { buildApp } = require(join(distRoot, "bin", "app.js"));
-const { stack } = buildApp({ outdir: join(tmpdir(), "kubeadm-ha-bench-unused"), env: {} }); // not synthesized
-stack.cluster.controlPlaneUserData.forEach((text: string, i: number) => {
-  const gzipped = gzipSync(Buffer.from(text, "utf8")).length;
-  console.log(`  user data of control-plane node ${i}: ${Buffer.byteLength(text, "utf8")} bytes as cloud-config, ${gzipped} bytes gzipped (EC2 limit 16384)`);
-});
+// User-data sizes, as synthesized (deploy-time names still unresolved).
+const { App } = require("cdktf");
+console.log("user data per node (cloud-config bytes / gzipped bytes; EC2 limit 16384)");
+for (const [name, Stack] of Object.entries<any>(EXAMPLES)) {
+  const stack = new Stack(new App({ outdir: join(tmpdir(), "kubeadm-ha-bench-unused") }), name); // not synthesized
+  const cluster = stack.cluster;
+  const sizes = [...cluster.controlPlaneUserData, ...(cluster.etcd?.memberUserData ?? [])].map(
+    (text: string) => `${Buffer.byteLength(text, "utf8")}/${gzipSync(Buffer.from(text, "utf8")).length}`,
+  );
+  console.log(`  examples/${name.padEnd(26)} control plane ${sizes.slice(0, cluster.controlPlaneUserData.length).join(", ")}` +
+    (cluster.etcd ? `; etcd members ${sizes.slice(cluster.controlPlaneUserData.length).join(", ")}` : ""));
+}
+
+// Test-suite wall time (one run: it is minutes long with the system tests).
+const all = process.env.BENCH_ALL_TESTS === "1";
+const suites = all ? [] : ["test/unit", "test/synth"];
+const start = Date.now();
+const jest = spawnSync(join(sourceRoot, "node_modules", ".bin", "jest"), ["--silent", ...suites], { cwd: sourceRoot, encoding: "utf8" });
+const summary = `${jest.stdout}${jest.stderr}`.match(/^Tests:.*$/m)?.[0] ?? "no summary";
+console.log(`test suite (${all ? "everything" : "unit + synth; BENCH_ALL_TESTS=1 for everything"}): ${((Date.now() - start) / 1000).toFixed(1)} s, ${summary}`);

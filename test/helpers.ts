@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import { existsSync, readFileSync } from "fs";
 import { join } from "path";
 import { gzipSync } from "zlib";
-import { Testing } from "cdktf";
+import { App, TerraformStack, Testing } from "cdktf";
 import { parse, parseAllDocuments } from "yaml";
 import { AppSettings, KubeadmHaStack } from "../bin/app";
 import { KubeadmClusterProps } from "../lib/constructs";
@@ -14,16 +14,18 @@ export type Resources = Record<string, Record<string, any>>;
 export interface SynthResult {
   readonly json: string;
   readonly plan: { resource: Resources; data: Resources; output: Record<string, any> };
-  readonly stack: KubeadmHaStack;
 }
 
 /** Synthesizes the default app's stack with the given cluster props (region us-east-1). */
 export function synthStack(cluster: KubeadmClusterProps = {}, region = "us-east-1"): SynthResult {
-  const app = Testing.app();
   const settings: AppSettings = { region, cluster };
-  const stack = new KubeadmHaStack(app, "test", settings);
-  const json = Testing.synth(stack);
-  return { json, plan: JSON.parse(json), stack };
+  return synthOf((app) => new KubeadmHaStack(app, "test", settings));
+}
+
+/** Synthesizes the stack that `build` creates in a fresh test app. */
+export function synthOf(build: (app: App) => TerraformStack): SynthResult {
+  const json = Testing.synth(build(Testing.app()));
+  return { json, plan: JSON.parse(json) };
 }
 
 export function resourcesOf(result: SynthResult, type: string): Record<string, any>[] {

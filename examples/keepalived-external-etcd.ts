@@ -1,0 +1,30 @@
+/**
+ * keepalived VIP with HAProxy on two dedicated load balancers, external etcd: the classic
+ * lb01/lb02 + etcd01-03 + master01-03 design. The VIP is a secondary private IP that keepalived
+ * moves between the two load balancers (both in the first private subnet).
+ *   npm run build && cdktf synth --app "node dist/examples/keepalived-external-etcd.js"
+ */
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { App, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { KubeadmCluster } from "../lib";
+
+export class KeepalivedExternalEtcdStack extends TerraformStack {
+  readonly cluster: KubeadmCluster;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    new AwsProvider(this, "aws", { region: "eu-west-1" });
+    this.cluster = new KubeadmCluster(this, "cluster", {
+      clusterName: "vip-external",
+      endpoint: { type: "keepalived", vipMode: "secondary-ip", placement: "dedicated" },
+      etcd: { topology: "external" },
+    });
+  }
+}
+
+if (require.main === module) {
+  const app = new App();
+  new KeepalivedExternalEtcdStack(app, "keepalived-external-etcd");
+  app.synth();
+}

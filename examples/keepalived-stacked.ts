@@ -1,0 +1,30 @@
+/**
+ * keepalived VIP with HAProxy, stacked etcd: five control-plane nodes that also run keepalived and
+ * HAProxy (VIP:8443), the VIP an overlay address routed to the VRRP master in every route table, so
+ * the control plane stays spread over three zones.
+ *   npm run build && cdktf synth --app "node dist/examples/keepalived-stacked.js"
+ */
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { App, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { KubeadmCluster } from "../lib";
+
+export class KeepalivedStackedStack extends TerraformStack {
+  readonly cluster: KubeadmCluster;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    new AwsProvider(this, "aws", { region: "eu-west-1" });
+    this.cluster = new KubeadmCluster(this, "cluster", {
+      clusterName: "vip-stacked",
+      controlPlaneCount: 5,
+      endpoint: { type: "keepalived", virtualIp: "192.168.255.10", dnsName: "api.vip-stacked.example.internal" },
+    });
+  }
+}
+
+if (require.main === module) {
+  const app = new App();
+  new KeepalivedStackedStack(app, "keepalived-stacked");
+  app.synth();
+}

@@ -1,0 +1,29 @@
+/**
+ * NLB endpoint, stacked etcd: three control-plane nodes in a new VPC over three zones, behind an
+ * internal Network Load Balancer. The default topology, written out as a user's own stack.
+ *   npm run build && cdktf synth --app "node dist/examples/nlb-stacked.js"
+ */
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { App, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { KubeadmCluster } from "../lib";
+
+export class NlbStackedStack extends TerraformStack {
+  readonly cluster: KubeadmCluster;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    new AwsProvider(this, "aws", { region: "eu-west-1" });
+    this.cluster = new KubeadmCluster(this, "cluster", {
+      clusterName: "nlb-stacked",
+      kubernetesVersion: "1.34.2",
+      extraCertSans: ["api.nlb-stacked.example.com"],
+    });
+  }
+}
+
+if (require.main === module) {
+  const app = new App();
+  new NlbStackedStack(app, "nlb-stacked");
+  app.synth();
+}

@@ -1,0 +1,52 @@
+import { Testing } from "cdktf";
+import { EXAMPLES } from "../../examples";
+import { PRIVATE_KEY_PATTERN, decodeInstanceUserData, resourcesOf, reviewablePlan, synthOf, worstCaseUserDataBytes, yamlDocs } from "../helpers";
+
+Testing.setupJest();
+
+/** What each example must build: [control-plane nodes, load balancers, etcd members, NLBs, controlPlaneEndpoint pattern, etcd mode]. */
+const EXPECTED: Record<string, [number, number, number, number, RegExp, "local" | "external"]> = {
+  "nlb-stacked": [3, 0, 0, 1, /^\$\{aws_lb\.[^}]+\.dns_name\}:6443$/, "local"],
+  "nlb-external-etcd": [3, 0, 3, 1, /^\$\{aws_lb\.[^}]+\.dns_name\}:6443$/, "external"],
+  "keepalived-stacked": [5, 0, 0, 0, /^192\.168\.255\.10:8443$/, "local"],
+  "keepalived-external-etcd": [3, 2, 3, 0, /^10\.0\.0\.9:6443$/, "external"],
+};
+
+test("there is one example per endpoint and etcd combination", () => {
+  expect(Object.keys(EXAMPLES).sort()).toEqual(Object.keys(EXPECTED).sort());
+});
+
+describe.each(Object.keys(EXPECTED))("example %s", (name) => {
+  const result = synthOf((app) => new EXAMPLES[name](app, name) as any);
+  const instances = resourcesOf(result, "aws_instance");
+  const byRole = (role: string) => instances.filter((i) => i.tags["kubeadm-ha:role"] === role);
+  const [controlPlane, loadBalancers, etcdMembers, nlbs, endpoint, etcdMode] = EXPECTED[name];
+
+  test("builds the nodes and the endpoint of its topology", () => {
+    expect([byRole("control-plane").length, byRole("api-load-balancer").length, byRole("etcd").length]).toEqual([controlPlane, loadBalancers, etcdMembers]);
+    expect(resourcesOf(result, "aws_lb")).toHaveLength(nlbs);
+    expect(JSON.parse(result.json).provider.aws).toEqual([expect.objectContaining({ region: "eu-west-1" })]);
+  });
+
+  test("every control-plane node's kubeadm config has the endpoint and the etcd mode", () => {
+    for (const node of byRole("control-plane")) {
+      const [cluster] = yamlDocs(decodeInstanceUserData(node).files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
+      expect(cluster.controlPlaneEndpoint).toMatch(endpoint);
+      expect(Object.keys(cluster.etcd)).toEqual([etcdMode]);
+    }
+  });
+
+  test("every instance is hardened, and its user data is small and free of secrets", () => {
+    for (const i of instances) {
+      expect(i.metadata_options.http_tokens).toBe("required");
+      expect(i.root_block_device.encrypted).toBe(true);
+      const { raw } = decodeInstanceUserData(i);
+      expect(worstCaseUserDataBytes(raw)).toBeLessThan(16384);
+      expect(raw).not.toMatch(PRIVATE_KEY_PATTERN);
+    }
+  });
+
+  test("snapshot", () => {
+    expect(reviewablePlan(result)).toMatchSnapshot();
+  });
+});
