@@ -6,6 +6,7 @@
 
 /** An API endpoint in front of the control plane: an AWS Network Load Balancer. */
 export interface NlbEndpointInput {
+  /** Selects this endpoint. */
   readonly type: "nlb";
   /**
    * Put the NLB in public subnets with a public DNS name.
@@ -25,6 +26,7 @@ export interface NlbEndpointInput {
  * design, made to work on AWS by a notify script that moves the VIP with one EC2 call.
  */
 export interface KeepalivedEndpointInput {
+  /** Selects this endpoint. */
   readonly type: "keepalived";
   /**
    * How AWS delivers the VIP to the VRRP master:
@@ -73,17 +75,19 @@ export type EndpointInput = NlbEndpointInput | KeepalivedEndpointInput;
 
 /** etcd on the control-plane nodes, managed by kubeadm. */
 export interface StackedEtcdInput {
+  /** Selects this topology: one etcd member per control-plane node, managed by kubeadm. */
   readonly topology: "stacked";
 }
 
 /** A separate etcd cluster on dedicated instances, used by the control plane over mutual TLS. */
 export interface ExternalEtcdInput {
+  /** Selects this topology. */
   readonly topology: "external";
-  /** Odd, 3 to 7. @default 3 */
+  /** Number of etcd members, one per zone in turn: odd, 3 to 7. @default 3 */
   readonly members?: number;
-  /** @default "t3.medium" */
+  /** Instance type of the members (Graviton types get arm64 images and the arm64 release). @default "t3.medium" */
   readonly instanceType?: string;
-  /** @default 30 */
+  /** Encrypted gp3 root volume of each member, holding etcd's data, in GiB (at least 20). @default 30 */
   readonly rootVolumeSizeGiB?: number;
   /** etcd release installed from the etcd project's GitHub releases. @default "3.5.21" */
   readonly version?: string;
@@ -98,33 +102,35 @@ export type EtcdInput = StackedEtcdInput | ExternalEtcdInput;
 
 /** A subnet the cluster should use, in a VPC you already have. */
 export interface SubnetInput {
+  /** The subnet id (may be a reference to a subnet in your stack). */
   readonly id: string;
   /** Its availability zone, e.g. `eu-west-1a`. */
   readonly availabilityZone: string;
-  /** Its IPv4 CIDR: control-plane addresses are fixed inside it (host 10 onward). */
+  /** Its IPv4 CIDR: node addresses are fixed inside it (control plane from host 10, load balancers 20, etcd 30). */
   readonly cidrBlock: string;
 }
 
 /** Create a new VPC: public subnets (NAT, internet-facing NLB) and private ones (the nodes). */
 export interface NewNetworkInput {
-  /** @default "10.0.0.0/16" */
+  /** CIDR of the new VPC, /16 to /20; the private and public subnets are cut from it. @default "10.0.0.0/16" */
   readonly vpcCidr?: string;
   /**
    * Availability zones to use, e.g. `["eu-west-1a","eu-west-1b","eu-west-1c"]`.
    * @default - the first `zoneCount` zones of the region, looked up at deploy time
    */
   readonly availabilityZones?: string[];
-  /** @default 3 */
+  /** Number of availability zones (and private/public subnet pairs) when `availabilityZones` is not given. @default 3 */
   readonly zoneCount?: number;
   /**
    * One NAT gateway per zone instead of one in the first zone.
-   * @default false - one NAT gateway (egress only; the API endpoint does not depend on it)
+   * @default false - one NAT gateway; it carries egress only, the API endpoint does not depend on it
    */
   readonly natGatewayPerZone?: boolean;
 }
 
 /** Use an existing VPC. */
 export interface ExistingNetworkInput {
+  /** The VPC id (may be a reference to a VPC in your stack). */
   readonly vpcId: string;
   /** The VPC's CIDR, used for the default allowed CIDRs and overlap checks. */
   readonly vpcCidr: string;
@@ -161,31 +167,31 @@ export interface ClusterInput {
    * @default 3
    */
   readonly controlPlaneCount?: number;
-  /** @default "t3.medium" (2 vCPU, 4 GiB: kubeadm's minimum is 2 vCPU, 2 GiB) */
+  /** Instance type of the control-plane nodes (2 vCPU, 2 GiB at least, kubeadm's minimum). @default "t3.medium" */
   readonly instanceType?: string;
-  /** @default 40 */
+  /** Encrypted gp3 root volume of each control-plane node, in GiB (20 to 16384). @default 40 */
   readonly rootVolumeSizeGiB?: number;
   /**
    * AMI id for the nodes (Ubuntu 24.04 or another Debian-family image with cloud-init and snap).
    * @default - Ubuntu 24.04 LTS, the current image found at deploy time through AWS's public SSM parameter
    */
   readonly imageId?: string;
-  /** @default "10.244.0.0/16" */
+  /** Pod network range for kubeadm (`networking.podSubnet`); must not overlap the VPC or services. @default "10.244.0.0/16" */
   readonly podCidr?: string;
-  /** @default "10.96.0.0/12" */
+  /** Service range (`networking.serviceSubnet`), at most a /12; must not overlap the VPC or pods. @default "10.96.0.0/12" */
   readonly serviceCidr?: string;
-  /** @default "cluster.local" */
+  /** Cluster DNS domain (`networking.dnsDomain`). @default "cluster.local" */
   readonly dnsDomain?: string;
   /**
    * Extra DNS names or IPv4 addresses for the API server certificate (e.g. a Route 53 alias).
    * @default - none; the endpoint's own name is always included
    */
   readonly extraCertSans?: string[];
-  /** @default { type: "nlb" } */
+  /** The stable API endpoint: `NlbEndpointInput` or `KeepalivedEndpointInput`. @default { type: "nlb" } */
   readonly endpoint?: EndpointInput;
-  /** @default { topology: "stacked" } */
+  /** Where etcd runs: `StackedEtcdInput` or `ExternalEtcdInput`. @default { topology: "stacked" } */
   readonly etcd?: EtcdInput;
-  /** @default - a new VPC, see `NewNetworkInput` */
+  /** Where the nodes live: `NewNetworkInput` or `ExistingNetworkInput`. @default - a new VPC, see `NewNetworkInput` */
   readonly network?: NetworkInput;
   /**
    * Require the control plane's subnets to cover at least 3 availability zones, so losing one zone
@@ -193,7 +199,7 @@ export interface ClusterInput {
    * @default true
    */
   readonly spreadAcrossZones?: boolean;
-  /** @default - none */
+  /** Tags for every resource (the construct adds `kubeadm-ha:cluster`). @default - none */
   readonly tags?: Record<string, string>;
 }
 

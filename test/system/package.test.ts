@@ -86,7 +86,7 @@ describe("npm pack, then a separate consumer project", () => {
 
   test("the tarball holds the compiled library, its declarations and the node scripts, and nothing else", () => {
     const paths = packed.files.map((f) => f.path);
-    expect(paths).toEqual(expect.arrayContaining(["dist/lib/index.js", "dist/lib/index.d.ts", "dist/lib/constructs/kubeadm-cluster.d.ts", "package.json", "README.md"]));
+    expect(paths).toEqual(expect.arrayContaining(["dist/lib/index.js", "dist/lib/index.d.ts", "dist/lib/constructs/kubeadm-cluster.d.ts", "docs/API.md", "package.json", "README.md"]));
     const scripts = paths.filter((p) => p.startsWith("userdata/")).map((p) => p.slice("userdata/".length)).sort();
     expect(scripts).toEqual(execFileSync("ls", [USERDATA_DIR], { encoding: "utf8" }).trim().split("\n").sort());
     expect(paths.filter((p) => /^(test|bin|bench|dist\/(test|bin|bench))\/|\.ts$/.test(p) && !p.endsWith(".d.ts"))).toEqual([]);
