@@ -5,12 +5,12 @@
 #   - etcd CA: member 0 creates it if the CA secret is empty and publishes it, plus the API server's etcd
 #     client certificate to a second secret that only the control plane reads; the others wait for the CA;
 #   - every member issues its own server and peer certificates from the CA (SANs: its IP and name, localhost);
-#   - membership: with data on disk, just start; if a healthy member answers and lists a started member at
-#     this address (the instance this one replaced), remove it (only if it fails a health check) and re-add
-#     this one, starting as "existing"; otherwise start as part of the initial cluster ("new");
-#   - start etcd and wait until it serves over TLS.
-# Needs: cluster.env, etcd.env (rendered flags), openssl, etcdctl after install. Private keys never leave
-# the members except the CA to its secret; logs carry no key material.
+#   - membership: with data on disk, just start. Otherwise, if a member with a majority answers: join the
+#     running cluster ("existing"), after removing the entry a replaced instance left at this address
+#     (only if that address fails a health check) and adding this one. If none answers: start as part of
+#     the initial cluster ("new"), unless the CA secret records that the cluster formed before (then wait,
+#     and fail rather than start an empty cluster);
+#   - start etcd and wait until it serves with a majority; member 0 then records that the cluster formed.
 set -euo pipefail
 KHA_SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=common.sh
@@ -82,24 +82,44 @@ issue() {
     -days 3650 -extfile "$WORK_DIR/$name.ext" -out "$PKI/$name.crt" 2>/dev/null
 }
 
+# The CA secret holds a base64 tar.gz of ca.crt and ca.key, plus a file "formed" once member 0 has
+# seen the cluster healthy: after that, no member may ever start a new (empty) cluster.
+CA_DIR=$WORK_DIR/ca-secret
+cluster_formed() { [ -e "$CA_DIR/formed" ]; }
+
+publish_ca() { # publish_ca [formed]: member 0 writes the CA (and the marker) from $CA_DIR
+  [ -z "${1:-}" ] || : >"$CA_DIR/formed"
+  pack "$WORK_DIR/ca.out" "$CA_DIR" ca.crt ca.key ${1:+formed}
+  retry 6 cloud_secret_put "$ETCD_CA_SECRET_ID" "$WORK_DIR/ca.out"
+}
+
+# The secret is the source of truth. Member 0 publishes before it installs anything, so a failed
+# publish leaves nothing behind that would skip publishing on a re-run.
 ensure_ca() {
-  if [ -s "$PKI/ca.crt" ] && [ -s "$PKI/ca.key" ]; then return 0; fi
+  mkdir -p "$CA_DIR"
   secret_fetch "$ETCD_CA_SECRET_ID" "$WORK_DIR/ca"
-  if [ ! -s "$WORK_DIR/ca" ]; then
-    if [ "$NODE_INDEX" -eq 0 ]; then
+  if [ ! -s "$WORK_DIR/ca" ] && [ "$NODE_INDEX" -eq 0 ]; then
+    if [ -s "$PKI/ca.crt" ] && [ -s "$PKI/ca.key" ]; then
+      log "publishing the etcd CA an earlier run created"
+      cp "$PKI/ca.crt" "$PKI/ca.key" "$CA_DIR/"
+    else
       log "creating the etcd CA"
-      new_key "$PKI/ca.key"
-      openssl req -x509 -new -key "$PKI/ca.key" -subj "/CN=etcd-ca" -days 3650 -out "$PKI/ca.crt" 2>/dev/null
-      pack "$WORK_DIR/ca.out" "$PKI" ca.crt ca.key
-      retry 6 cloud_secret_put "$ETCD_CA_SECRET_ID" "$WORK_DIR/ca.out"
-      log "published the etcd CA to the members' secret"
-      return 0
+      new_key "$CA_DIR/ca.key"
+      openssl req -x509 -new -key "$CA_DIR/ca.key" -subj "/CN=etcd-ca" -days 3650 \
+        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+        -out "$CA_DIR/ca.crt" 2>/dev/null
     fi
-    wait_until "$JOIN_DEADLINE" "the etcd CA from member 0" secret_present "$ETCD_CA_SECRET_ID" "$WORK_DIR/ca"
+    publish_ca
+    log "published the etcd CA to the members' secret"
+  else
+    [ -s "$WORK_DIR/ca" ] || wait_until "$JOIN_DEADLINE" "the etcd CA from member 0" secret_present "$ETCD_CA_SECRET_ID" "$WORK_DIR/ca"
+    base64 -d <"$WORK_DIR/ca" | tar -C "$CA_DIR" -xzf -
   fi
-  base64 -d <"$WORK_DIR/ca" | tar -C "$PKI" -xzf - ca.crt ca.key
-  chmod 0600 "$PKI/ca.key"
-  log "placed the etcd CA"
+  if ! cmp -s "$CA_DIR/ca.crt" "$PKI/ca.crt" || ! cmp -s "$CA_DIR/ca.key" "$PKI/ca.key"; then
+    install -m 0644 "$CA_DIR/ca.crt" "$PKI/ca.crt"
+    install -m 0600 "$CA_DIR/ca.key" "$PKI/ca.key"
+    log "placed the etcd CA"
+  fi
 }
 
 # The API server's client certificate goes to its own secret; the control plane never sees the CA key.
@@ -154,7 +174,35 @@ find_healthy_peer() {
   return 1
 }
 
-# Writes state.env: "new" for the initial cluster, "existing" (with the current membership) after an add.
+# members_to FILE: the member list as a healthy member reports it, one line per member:
+# "ID, STATUS, NAME, PEER_URLS, CLIENT_URLS, IS_LEARNER" (NAME and CLIENT_URLS stay empty until it starts).
+members_to() { etcdctl_at "$HEALTHY_PEER" member list -w simple >"$1"; }
+
+# join_existing: state.env that joins the running cluster as its member list shows it; etcd finds its
+# own entry by this member's peer URL (members added but never started have no name yet).
+join_existing() {
+  members_to "$WORK_DIR/members"
+  awk -F', ' -v me="$PEER_URL" -v my="$NODE_NAME" '
+    { name = ($4 == me) ? my : ($3 == "" ? $1 : $3); cluster = cluster (NR > 1 ? "," : "") name "=" $4 }
+    END { print "ETCD_INITIAL_CLUSTER_STATE=existing"; print "ETCD_INITIAL_CLUSTER=" cluster }' \
+    "$WORK_DIR/members" >"$ETCD_STATE_FILE"
+}
+
+# Idempotent, so a retry after a lost answer does no harm.
+remove_member() {
+  members_to "$WORK_DIR/members"
+  grep -q "^$1, " "$WORK_DIR/members" || return 0
+  etcdctl_at "$HEALTHY_PEER" member remove "$1" >/dev/null
+}
+add_self() {
+  members_to "$WORK_DIR/members"
+  awk -F', ' -v url="$PEER_URL" '$4 == url { found = 1 } END { exit !found }' "$WORK_DIR/members" && return 0
+  etcdctl_at "$HEALTHY_PEER" member add "$NODE_NAME" --peer-urls="$PEER_URL" >/dev/null
+}
+
+# Decides how etcd starts (state.env). Never starts a new cluster once one has formed, never removes a
+# healthy member, and changes membership only through a member that has a majority (etcd's strict
+# reconfiguration check refuses a change that would cost the quorum).
 decide_membership() {
   if [ -d "$ETCD_DATA_DIR/member" ]; then
     log "etcd data found in $ETCD_DATA_DIR: restarting as the member it holds"
@@ -162,32 +210,34 @@ decide_membership() {
     return 0
   fi
   if ! find_healthy_peer; then
-    log "no member answers yet: starting as part of the initial cluster"
-    echo "ETCD_INITIAL_CLUSTER_STATE=new" >"$ETCD_STATE_FILE"
-    return 0
+    if ! cluster_formed; then
+      log "no member answers and the cluster has never formed: starting as part of the initial cluster"
+      echo "ETCD_INITIAL_CLUSTER_STATE=new" >"$ETCD_STATE_FILE"
+      return 0
+    fi
+    wait_until "$JOIN_DEADLINE" "a member with a majority (the cluster exists: join it, never start an empty one)" find_healthy_peer ||
+      die "the etcd cluster formed earlier but no member answers with a majority: restore it from a snapshot (README, External etcd)"
   fi
-  local line id status
-  line=$(etcdctl_at "$HEALTHY_PEER" member list -w simple | awk -F', ' -v url="$PEER_URL" '$4 == url' | head -n1)
+  local line id client_urls
+  members_to "$WORK_DIR/members"
+  line=$(awk -F', ' -v url="$PEER_URL" '$4 == url' "$WORK_DIR/members" | head -n1)
   if [ -n "$line" ]; then
     id=${line%%,*}
-    status=$(printf '%s' "$line" | awk -F', ' '{print $2}')
-    if [ "$status" = unstarted ]; then
-      log "this member is in the initial cluster and has not started yet: joining it as new"
-      echo "ETCD_INITIAL_CLUSTER_STATE=new" >"$ETCD_STATE_FILE"
+    client_urls=$(printf '%s' "$line" | awk -F', ' '{print $5}')
+    if [ -z "$client_urls" ]; then
+      log "this member is listed but has never started: joining the running cluster"
+      join_existing
       return 0
     fi
     if etcdctl_at "$CLIENT_URL" endpoint health >/dev/null 2>&1; then
       die "member $id at $PEER_URL answers health checks; refusing to remove a healthy member"
     fi
     log "removing stale member $id at $PEER_URL, left by the instance this one replaces"
-    retry 5 etcdctl_at "$HEALTHY_PEER" member remove "$id" >/dev/null
+    retry 5 remove_member "$id"
   fi
   log "adding this member to the running cluster through $HEALTHY_PEER"
-  retry 5 etcdctl_at "$HEALTHY_PEER" member add "$NODE_NAME" --peer-urls="$PEER_URL" >"$WORK_DIR/added"
-  {
-    echo "ETCD_INITIAL_CLUSTER_STATE=existing"
-    grep '^ETCD_INITIAL_CLUSTER=' "$WORK_DIR/added"
-  } >"$ETCD_STATE_FILE"
+  retry 5 add_self
+  join_existing
 }
 
 local_health() { etcdctl_at "$LOCAL_URL" endpoint health >/dev/null 2>&1; }
@@ -198,6 +248,13 @@ start_and_wait() {
   wait_until "$JOIN_DEADLINE" "etcd to serve on $LOCAL_URL with a majority" local_health
 }
 
+# Member 0 records that the cluster has formed, once it has seen it healthy.
+mark_formed() {
+  if [ "$NODE_INDEX" -ne 0 ] || cluster_formed; then return 0; fi
+  publish_ca formed
+  log "recorded in the CA secret that the cluster has formed"
+}
+
 main() {
   cloud_prepare
   step install-etcd "$KHA_ETCD_INSTALL_CMD"
@@ -206,6 +263,7 @@ main() {
   step member-certificates ensure_member_certs
   step membership decide_membership
   step start-etcd start_and_wait
+  step mark-formed mark_formed
   cloud_set_status ready
   log "bootstrap complete: $NODE_NAME serves etcd"
 }

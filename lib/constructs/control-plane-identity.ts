@@ -41,7 +41,7 @@ export class ControlPlaneIdentity extends Construct {
       statement: [
         {
           sid: "JoinSecret",
-          actions: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret"],
+          actions: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
           resources: [this.joinSecret.arn],
         },
         statusTagStatement(partition, clusterName),

@@ -1,4 +1,4 @@
-import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
@@ -75,38 +75,27 @@ export class EtcdCluster extends Construct {
     });
     this.securityGroup = sg;
     const port = (fromPort: number) => ({ ipProtocol: "tcp", fromPort, toPort: fromPort });
-    new VpcSecurityGroupIngressRule(this, "client-from-control-plane", {
-      securityGroupId: sg.id,
-      description: "etcd clients: the API servers",
-      ...port(etcd.clientPort),
-      referencedSecurityGroupId: props.controlPlaneSecurityGroupId,
-    });
-    new VpcSecurityGroupIngressRule(this, "client-from-members", {
-      securityGroupId: sg.id,
-      description: "etcd clients: members checking health and changing membership",
-      ...port(etcd.clientPort),
-      referencedSecurityGroupId: sg.id,
-    });
-    new VpcSecurityGroupIngressRule(this, "peer-from-members", {
-      securityGroupId: sg.id,
-      description: "etcd peer traffic between members only",
-      ...port(etcd.peerPort),
-      referencedSecurityGroupId: sg.id,
-    });
-    new VpcSecurityGroupEgressRule(this, "egress-members", {
-      securityGroupId: sg.id,
-      description: "etcd client and peer traffic to other members",
-      ipProtocol: "tcp",
-      fromPort: etcd.clientPort,
-      toPort: etcd.peerPort,
-      referencedSecurityGroupId: sg.id,
-    });
-    new VpcSecurityGroupEgressRule(this, "egress-https", {
-      securityGroupId: sg.id,
-      description: "AWS APIs and the etcd release download (github.com)",
-      ...port(443),
-      cidrIpv4: "0.0.0.0/0",
-    });
+    const ingress = (ruleId: string, description: string, fromPort: number, from: string) =>
+      new VpcSecurityGroupIngressRule(this, ruleId, { securityGroupId: sg.id, description, ...port(fromPort), referencedSecurityGroupId: from });
+    const rules = [
+      ingress("client-from-control-plane", "etcd clients: the API servers", etcd.clientPort, props.controlPlaneSecurityGroupId),
+      ingress("client-from-members", "etcd clients: members checking health and changing membership", etcd.clientPort, sg.id),
+      ingress("peer-from-members", "etcd peer traffic between members only", etcd.peerPort, sg.id),
+      new VpcSecurityGroupEgressRule(this, "egress-members", {
+        securityGroupId: sg.id,
+        description: "etcd client and peer traffic to other members",
+        ipProtocol: "tcp",
+        fromPort: etcd.clientPort,
+        toPort: etcd.peerPort,
+        referencedSecurityGroupId: sg.id,
+      }),
+      new VpcSecurityGroupEgressRule(this, "egress-https", {
+        securityGroupId: sg.id,
+        description: "AWS APIs and the etcd release download (github.com)",
+        ...port(443),
+        cidrIpv4: "0.0.0.0/0",
+      }),
+    ];
     new VpcSecurityGroupEgressRule(this, "control-plane-to-etcd", {
       securityGroupId: props.controlPlaneSecurityGroupId,
       description: "API servers to the external etcd",
@@ -114,20 +103,22 @@ export class EtcdCluster extends Construct {
       referencedSecurityGroupId: sg.id,
     });
 
-    const { role, instanceProfile } = nodeRole(this, `${name}-etcd-`, `External etcd members of ${name}`, partition, tags);
-    const memberPermissions = new DataAwsIamPolicyDocument(this, "member-permissions", {
-      statement: [
-        {
-          sid: "EtcdSecrets",
-          actions: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret"],
-          resources: [this.caSecret.arn, this.clientSecret.arn],
-        },
-        statusTagStatement(partition, name),
-      ],
-    });
-    const memberPolicy = new IamRolePolicy(this, "member-policy", { role: role.id, name: "kubeadm-ha-etcd", policy: memberPermissions.json });
+    // Member 0 creates the PKI and writes both secrets; the others only read the CA.
+    const memberIdentity = (roleId: string, namePrefix: string, description: string, statements: DataAwsIamPolicyDocumentStatement[]) => {
+      const scope = new Construct(this, roleId);
+      const { role, instanceProfile } = nodeRole(scope, namePrefix, description, partition, tags);
+      const permissions = new DataAwsIamPolicyDocument(scope, "permissions", { statement: [...statements, statusTagStatement(partition, name)] });
+      const policy = new IamRolePolicy(scope, "policy", { role: role.id, name: "kubeadm-ha-etcd", policy: permissions.json });
+      return { role, instanceProfile, policy };
+    };
+    const seed = memberIdentity("seed-identity", `${name}-etcd0-`, `etcd member 0 of ${name}: creates the etcd PKI`, [
+      { sid: "EtcdSecretsWrite", actions: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], resources: [this.caSecret.arn, this.clientSecret.arn] },
+    ]);
+    const others = memberIdentity("member-identity", `${name}-etcd-`, `etcd members 1+ of ${name}`, [
+      { sid: "EtcdCaRead", actions: ["secretsmanager:GetSecretValue"], resources: [this.caSecret.arn] },
+    ]);
     const controlPlanePermissions = new DataAwsIamPolicyDocument(this, "control-plane-permissions", {
-      statement: [{ sid: "EtcdClientSecret", actions: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], resources: [this.clientSecret.arn] }],
+      statement: [{ sid: "EtcdClientSecret", actions: ["secretsmanager:GetSecretValue"], resources: [this.clientSecret.arn] }],
     });
     new IamRolePolicy(this, "control-plane-policy", {
       role: props.controlPlaneRole.id,
@@ -142,18 +133,20 @@ export class EtcdCluster extends Construct {
         props.scripts,
       );
       this.memberUserData.push(userData);
+      const identity = member.index === 0 ? seed : others;
       return hardenedInstance(this, `member-${member.index}`, {
         ami: props.imageFor(etcd.architecture),
         instanceType: etcd.instanceType,
         subnetId: props.privateSubnetIds[member.subnetIndex],
         privateIp: member.privateIp,
         vpcSecurityGroupIds: [sg.id],
-        iamInstanceProfile: instanceProfile.name,
+        iamInstanceProfile: identity.instanceProfile.name,
         userDataBase64: compressedUserData(userData),
         rootVolumeSizeGiB: etcd.rootVolumeSizeGiB,
         tags: { ...tags, Name: member.name, "kubeadm-ha:node-index": String(member.index), "kubeadm-ha:role": "etcd" },
         volumeTags: { ...tags, Name: member.name },
-        dependsOn: [memberPolicy, ...(props.dependsOn ?? [])],
+        // The rules are separate resources: without them first-boot downloads and peer traffic fail.
+        dependsOn: [identity.policy, ...rules, ...(props.dependsOn ?? [])],
       });
     });
   }

@@ -262,7 +262,7 @@ describe("IAM", () => {
     const secretStatements = permissions.statement.filter((s: any) => s.actions.some((a: string) => a.startsWith("secretsmanager:")));
     expect(secretStatements).toHaveLength(1);
     expect(secretStatements[0].resources).toEqual([secretArn]);
-    expect(secretStatements[0].actions.sort()).toEqual(["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"]);
+    expect(secretStatements[0].actions.sort()).toEqual(["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"]); // all the scripts call
   });
 
   test("nodes may only set the status tag, only on this cluster's instances", () => {

@@ -124,25 +124,39 @@ describe("NLB endpoint with an external etcd cluster of 3 members", () => {
     );
   });
 
-  test("IAM: members read and write only the two etcd secrets; the control plane only reads the client secret", () => {
+  test("IAM: member 0 writes the two etcd secrets, the other members only read the CA, the control plane only reads the client secret", () => {
     const docs = dataOf(result, "aws_iam_policy_document");
-    const statement = (sid: string) => docs.flatMap((d) => d.statement).find((s: any) => s.sid === sid);
-    expect(statement("EtcdSecrets").resources.sort()).toEqual([caSecret, clientSecret].sort());
-    expect(statement("EtcdClientSecret")).toEqual({
-      sid: "EtcdClientSecret",
-      actions: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-      resources: [clientSecret],
+    const statements = docs.flatMap((d) => d.statement);
+    const statement = (sid: string) => statements.find((s: any) => s.sid === sid);
+    expect(statement("EtcdSecretsWrite")).toEqual({
+      sid: "EtcdSecretsWrite",
+      actions: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+      resources: [caSecret, clientSecret],
     });
+    expect(statement("EtcdCaRead")).toEqual({ sid: "EtcdCaRead", actions: ["secretsmanager:GetSecretValue"], resources: [caSecret] });
+    expect(statement("EtcdClientSecret")).toEqual({ sid: "EtcdClientSecret", actions: ["secretsmanager:GetSecretValue"], resources: [clientSecret] });
     expect(statement("JoinSecret").resources).toEqual([joinSecret]);
-    // Nobody's permissions name the CA secret except the members'.
-    const namingCa = docs.flatMap((d) => d.statement).filter((s: any) => JSON.stringify(s).includes(caSecret));
-    expect(namingCa.map((s: any) => s.sid)).toEqual(["EtcdSecrets"]);
+    // Only member 0 may write anything etcd; nobody but the members names the CA secret.
+    const writers = statements.filter((s: any) => s.actions.includes("secretsmanager:PutSecretValue")).map((s: any) => s.sid).sort();
+    expect(writers).toEqual(["EtcdSecretsWrite", "JoinSecret"]);
+    expect(statements.filter((s: any) => JSON.stringify(s).includes(caSecret)).map((s: any) => s.sid).sort()).toEqual(["EtcdCaRead", "EtcdSecretsWrite"]);
+
     const policies = resourcesOf(result, "aws_iam_role_policy");
-    const memberRole = refTo(result, "aws_iam_role", (r) => r.name_prefix === "kubeadm-ha-etcd-", "id");
-    const cpRole = refTo(result, "aws_iam_role", (r) => r.name_prefix === "kubeadm-ha-cp-", "id");
-    expect(policies.find((p) => p.name === "kubeadm-ha-etcd")!.role).toBe(memberRole);
-    expect(policies.find((p) => p.name === "kubeadm-ha-etcd-client")!.role).toBe(cpRole);
-    for (const m of members) expect(m.iam_instance_profile).toBe(refTo(result, "aws_iam_instance_profile", (p) => p.name_prefix === "kubeadm-ha-etcd-", "name"));
+    const roleId = (prefix: string) => refTo(result, "aws_iam_role", (r) => r.name_prefix === prefix, "id");
+    const profile = (prefix: string) => refTo(result, "aws_iam_instance_profile", (p) => p.name_prefix === prefix, "name");
+    const policyOf = (role: string) => policies.filter((p) => p.role === role).map((p) => p.policy);
+    expect(policyOf(roleId("kubeadm-ha-etcd0-"))).toHaveLength(1);
+    expect(policyOf(roleId("kubeadm-ha-etcd-"))).toHaveLength(1);
+    expect(policies.find((p) => p.name === "kubeadm-ha-etcd-client")!.role).toBe(roleId("kubeadm-ha-cp-"));
+    expect(members.map((m) => m.iam_instance_profile)).toEqual([profile("kubeadm-ha-etcd0-"), profile("kubeadm-ha-etcd-"), profile("kubeadm-ha-etcd-")]);
+  });
+
+  test("members are created after their permissions and every security-group rule they need", () => {
+    for (const m of members) {
+      const deps: string[] = m.depends_on;
+      expect(deps.filter((d) => d.startsWith("aws_vpc_security_group_"))).toHaveLength(5);
+      expect(deps.filter((d) => d.startsWith("aws_iam_role_policy."))).toHaveLength(1);
+    }
   });
 
   test("no secret, key or certificate in any user data; each stays under 16 KB", () => {

@@ -103,9 +103,9 @@ export class EtcdLab {
   }
 
   /** Runs bootstrap-etcd.sh as cloud-init would, inside member i's namespace. */
-  bootstrap(i: number): Promise<RunResult> {
+  bootstrap(i: number, env: Record<string, string> = {}): Promise<RunResult> {
     const dir = this.memberDir(i);
-    const child = spawn("ip", ["netns", "exec", this.ns(i), "bash", join(dir, "scripts", "bootstrap-etcd.sh")], { env: this.memberEnv(i) });
+    const child = spawn("ip", ["netns", "exec", this.ns(i), "bash", join(dir, "scripts", "bootstrap-etcd.sh")], { env: { ...this.memberEnv(i), ...env } });
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
@@ -185,6 +185,14 @@ export class EtcdLab {
   logs(i: number): string {
     const logDir = join(this.memberDir(i), "log");
     return readdirSync(logDir).filter((f) => f !== "etcd.log").map((f) => readFileSync(join(logDir, f), "utf8")).join("\n");
+  }
+  hasSecret(id: string): boolean {
+    return existsSync(join(this.root, "cloud", "secrets", id));
+  }
+  /** The next `times` calls of a cloud operation fail as if AWS throttled them (cloud-file.sh). */
+  throttle(operation: string, times: number) {
+    mkdirSync(join(this.root, "cloud", "throttle"), { recursive: true });
+    writeFileSync(join(this.root, "cloud", "throttle", operation), String(times));
   }
   secret(id: string): Buffer {
     return readFileSync(join(this.root, "cloud", "secrets", id));

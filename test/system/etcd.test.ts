@@ -98,7 +98,10 @@ describe("three members bootstrapped by bootstrap-etcd.sh", () => {
     expect(san).toContain("IP Address:127.0.0.1");
     expect(san).toContain(`DNS:${m.name}`);
     expect(san).toContain("DNS:localhost");
-    expect(tarListing(lab.secret(SECRETS.ca))).toEqual(["ca.crt", "ca.key"]);
+    expect(tarListing(lab.secret(SECRETS.ca))).toEqual(["ca.crt", "ca.key", "formed"]); // member 0 recorded the formed cluster
+    const ca = execFileSync("openssl", ["x509", "-noout", "-ext", "basicConstraints,keyUsage", "-in", join(lab.memberDir(0), "pki", "ca.crt")]).toString();
+    expect(ca).toMatch(/Basic Constraints: critical\s+CA:TRUE/);
+    expect(ca).toMatch(/Key Usage: critical\s+Certificate Sign, CRL Sign/);
     expect(tarListing(lab.secret(SECRETS.client))).toEqual(["apiserver-etcd-client.crt", "apiserver-etcd-client.key", "ca.crt"]);
     const usage = execFileSync("openssl", ["x509", "-noout", "-ext", "extendedKeyUsage", "-in", join(lab.clientDir, "apiserver-etcd-client.crt")]).toString();
     expect(usage).toMatch(/TLS Web Client Authentication/);
@@ -178,4 +181,45 @@ describe("three members bootstrapped by bootstrap-etcd.sh", () => {
     expect(lab.memberList().map(([id]) => id).sort()).toEqual(before);
     expect(lab.status(2)).toBe("failed:membership");
   });
+});
+
+describe("members that boot at different times, and a cluster that must not be recreated", () => {
+  const lab = new EtcdLab("khl");
+  beforeAll(() => lab.build());
+  afterAll(() => lab.destroy());
+
+  test("member 0 failing to publish the CA (throttled for good) fails visibly; its re-run publishes", async () => {
+    lab.throttle("secret_put", 6); // every attempt of the first run's bounded retry
+    const failed = await lab.bootstrap(0);
+    expect(failed.code).not.toBe(0);
+    expect(lab.status(0)).toBe("failed:etcd-pki");
+    expect(lab.hasSecret(SECRETS.ca)).toBe(false);
+    const [first, second] = await Promise.all([lab.bootstrap(0), lab.bootstrap(1)]);
+    expect([first.code, second.code]).toEqual([0, 0]);
+    expect(tarListing(lab.secret(SECRETS.ca))).toEqual(["ca.crt", "ca.key", "formed"]);
+    lab.unpackClientSecret();
+  }, 120_000);
+
+  test("a member that boots after the others formed the cluster joins as listed: no member is removed or added", async () => {
+    const before = lab.memberList();
+    const late = before.find(([, , , peer]) => peer === `https://${lab.etcd.members[2].privateIp}:2380`)!;
+    const run = await lab.bootstrap(2);
+    expect({ code: run.code, output: run.code === 0 ? "" : run.output }).toEqual({ code: 0, output: "" });
+    expect(run.output).toMatch(/listed but has never started: joining the running cluster/);
+    expect(run.output).not.toMatch(/removing stale member|adding this member/);
+    const after = lab.memberList();
+    expect(after.map(([id]) => id).sort()).toEqual(before.map(([id]) => id).sort());
+    expect(after.find(([id]) => id === late[0])![1]).toBe("started");
+    expect(after.every(([, status]) => status === "started")).toBe(true);
+  }, 120_000);
+
+  test("after every member is lost, an empty instance refuses to start a new cluster", async () => {
+    for (const i of [0, 1, 2]) lab.kill(i);
+    lab.provision(2);
+    const run = await lab.bootstrap(2, { JOIN_DEADLINE: "4" });
+    expect(run.code).not.toBe(0);
+    expect(run.output).toMatch(/formed earlier but no member answers with a majority: restore it from a snapshot/);
+    expect(lab.status(2)).toBe("failed:membership");
+    expect(lab.isRunning(2)).toBe(false);
+  }, 60_000);
 });
