@@ -68,6 +68,7 @@ bundle_published() { fetch_bundle && [ -s "$WORK_DIR/bundle" ]; }
 publish_bundle() {
   (cd "$PKI_DIR" && tar -czf - "${BUNDLE_FILES[@]}") | base64 -w0 >"$WORK_DIR/bundle.out"
   retry 6 cloud_secret_put "$JOIN_SECRET_ID" "$WORK_DIR/bundle.out"
+  rm -f "$KHA_STATE/init-started" # the cluster is real now: its etcd data is never cleared
   log "published the cluster's shared roots to the join secret"
 }
 
@@ -166,12 +167,42 @@ remove_stale_member() {
   retry 5 kubectl --kubeconfig "$kubeconfig" delete node "$NODE_NAME" --ignore-not-found >/dev/null
 }
 
+# etcd_gateway PATH JSON: POST to etcd's JSON gateway through the first member that answers, with the
+# API server's client certificate (external etcd; the control plane has no etcdctl).
+etcd_gateway() {
+  local endpoint
+  for endpoint in $ETCD_ENDPOINTS; do
+    curl -sf --max-time 10 --cacert "$PKI_DIR/etcd/ca.crt" --cert "$PKI_DIR/apiserver-etcd-client.crt" \
+      --key "$PKI_DIR/apiserver-etcd-client.key" -X POST -d "$2" "$endpoint$1" && return 0
+  done
+  return 1
+}
+# Base64 of "/registry" and "/registrz": the range of every key the API server writes.
+REGISTRY_RANGE='"key":"L3JlZ2lzdHJ5","range_end":"L3JlZ2lzdHJ6"'
+
+# kubeadm reset leaves external etcd's data alone. Kubernetes data there while the join secret is empty
+# comes from this node's own aborted init (it left a marker: cleared) or from a cluster whose join
+# secret was lost (refused: initializing on top would mix two clusters' objects).
+clear_aborted_init_data() {
+  local answer count
+  answer=$(retry 5 etcd_gateway /v3/kv/range "{$REGISTRY_RANGE,\"count_only\":true}")
+  count=$(printf '%s' "$answer" | sed -n 's/.*"count":"\{0,1\}\([0-9]*\).*/\1/p')
+  [ "${count:-0}" -eq 0 ] && return 0
+  if [ ! -e "$KHA_STATE/init-started" ]; then
+    die "external etcd already holds $count Kubernetes keys but the join secret is empty: restore the join secret, or clear /registry in etcd if that cluster is gone for good"
+  fi
+  log "clearing $count keys an earlier, aborted kubeadm init of this node left in external etcd"
+  retry 5 etcd_gateway /v3/kv/deleterange "{$REGISTRY_RANGE}" >/dev/null
+}
+
 init_cluster() {
   if [ -e "$KUBE_DIR/manifests/kube-apiserver.yaml" ]; then
     # An earlier init died before publishing the roots, so no other node has joined: start over.
     log "found a half-finished kubeadm init; resetting it"
     kubeadm_logged reset --force
   fi
+  if [ "$ETCD_TOPOLOGY" = external ]; then clear_aborted_init_data; fi
+  touch "$KHA_STATE/init-started"
   endpoint_override_set "$NODE_IP"
   kubeadm_logged init --config "$KHA_ETC/kubeadm-init.yaml"
   endpoint_override_clear
@@ -226,4 +257,5 @@ main() {
   log "bootstrap complete: $NODE_NAME is a control-plane node"
 }
 
-main "$@"
+# Run when executed (cloud-init); only define the functions when sourced (the etcd system test).
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then main "$@"; fi

@@ -177,6 +177,14 @@ export class FakeWorld {
     if (healthy) writeFileSync(f, "");
     else rmSync(f, { force: true });
   }
+  /** Keys under /registry in the fake external etcd. */
+  etcdKeys(): number {
+    const f = join(this.root, "etcd-keys");
+    return existsSync(f) ? Number(readFileSync(f, "utf8").trim()) : 0;
+  }
+  setEtcdKeys(count: number) {
+    writeFileSync(join(this.root, "etcd-keys"), String(count));
+  }
   pkiFiles(i: number): string[] {
     const pki = join(this.nodeDir(i), "kube", "pki");
     return existsSync(pki) ? (readdirSync(pki, { recursive: true }) as string[]).sort() : [];

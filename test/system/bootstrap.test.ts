@@ -272,3 +272,50 @@ describe("external etcd: the control plane waits for etcd member 0's client cert
   });
 });
 
+
+describe("external etcd: node 0's init never mixes two clusters' data", () => {
+  function externalWorld() {
+    const world = new FakeWorld(3, "external");
+    world.publishEtcdClientSecret();
+    world.setEtcdHealthy(true);
+    return world;
+  }
+
+  test("an aborted init's keys in etcd are cleared by the same node's re-run, then it inits", async () => {
+    const world = externalWorld();
+    try {
+      world.fail("init");
+      expect((await world.run(0)).code).not.toBe(0);
+      expect(world.etcdKeys()).toBe(17);
+      world.fail("init", false);
+      const retried = await world.run(0);
+      expect(retried.code).toBe(0);
+      expect(retried.output).toMatch(/clearing 17 keys an earlier, aborted kubeadm init of this node left/);
+      const commands = world.calls().map((c) => c.command);
+      expect(commands.filter((c) => /^(init|curl etcd deleterange)/.test(c)).map((c) => c.split(" ")[0] + (c.includes("deleterange") ? "-clear" : ""))).toEqual([
+        "init",
+        "curl-clear",
+        "init",
+      ]);
+      expect(commands).not.toContain("ETCD-HAS-OLD-DATA");
+      expect(world.secret()).toBeDefined();
+    } finally {
+      world.cleanup();
+    }
+  });
+
+  test("a fresh node 0 that finds Kubernetes data in etcd while the join secret is empty refuses and touches nothing", async () => {
+    const world = externalWorld();
+    try {
+      world.setEtcdKeys(40); // a cluster whose join secret was lost
+      const run = await world.run(0);
+      expect(run.code).not.toBe(0);
+      expect(run.output).toMatch(/already holds 40 Kubernetes keys but the join secret is empty/);
+      expect(world.status(0)).toBe("failed:kubeadm-init");
+      expect(world.etcdKeys()).toBe(40);
+      expect(world.calls().filter((c) => /^(init|curl)/.test(c.command))).toEqual([]);
+    } finally {
+      world.cleanup();
+    }
+  });
+});

@@ -9,7 +9,7 @@
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
-import { renderEtcdEnv, renderEtcdMemberEnv } from "../../lib/render";
+import { renderControlPlaneEnv, renderEtcdEnv, renderEtcdMemberEnv } from "../../lib/render";
 import { ClusterSpec, ExternalEtcdSpec, resolveClusterSpec } from "../../lib/spec";
 import { USERDATA_DIR } from "../helpers";
 import { attachNode, createSwitch, pidsIn, removeNamespaces } from "./netns";
@@ -132,6 +132,43 @@ export class EtcdLab {
     const listing = spawnSync("bash", ["-c", 'base64 -d | tar -tzf -'], { input: secret, encoding: "utf8" }).stdout.trim().split("\n");
     spawnSync("bash", ["-c", `base64 -d | tar -C '${this.clientDir}' -xzf -`], { input: secret });
     return listing;
+  }
+
+  /**
+   * Control-plane node 0 of the lab, in the client namespace: its rendered settings, the client
+   * secret unpacked where kubeadm expects it, and bootstrap-control-plane.sh sourced so that single
+   * functions can be run against the real etcd.
+   */
+  controlPlaneNode() {
+    const dir = join(this.root, "cp0");
+    for (const d of ["etc", "scripts", "log", "state", "run", "kube/pki/etcd"]) mkdirSync(join(dir, d), { recursive: true });
+    const node = this.spec.controlPlane[0];
+    const env = renderControlPlaneEnv({ spec: this.spec, node, endpoint: { host: "api.lab.invalid", port: 6443 }, joinSecretId: "join", region: "lab-1", etcdClientSecretId: SECRETS.client });
+    writeFileSync(join(dir, "etc", "cluster.env"), env);
+    for (const s of ["common.sh", "cloud-file.sh", "bootstrap-control-plane.sh"]) copyFileSync(join(USERDATA_DIR, s), join(dir, "scripts", s));
+    copyFileSync(join(this.clientDir, "ca.crt"), join(dir, "kube", "pki", "etcd", "ca.crt"));
+    for (const f of ["apiserver-etcd-client.crt", "apiserver-etcd-client.key"]) copyFileSync(join(this.clientDir, f), join(dir, "kube", "pki", f));
+    const scriptEnv = {
+      PATH: process.env.PATH!,
+      KHA_ETC: join(dir, "etc"),
+      KHA_STATE: join(dir, "state"),
+      KHA_LOG: join(dir, "log"),
+      KHA_RUN: join(dir, "run"),
+      KUBE_DIR: join(dir, "kube"),
+      KHA_CLOUD_PROVIDER: "file",
+      CLOUD_FILE_ROOT: join(this.root, "cloud"),
+      KHA_BACKOFF_FIRST: "1",
+      KHA_BACKOFF_MAX: "1",
+    };
+    return {
+      run: (fn: string) =>
+        spawnSync("ip", ["netns", "exec", this.clientNs, "bash", "-c", `. "$1"; ${fn}`, "bash", join(dir, "scripts", "bootstrap-control-plane.sh")], {
+          env: scriptEnv,
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "pipe"],
+        }),
+      markInitStarted: () => writeFileSync(join(dir, "state", "init-started"), ""),
+    };
   }
 
   /** etcdctl from the client namespace with the API server's certificate (or `auth` files). */

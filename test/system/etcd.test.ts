@@ -91,6 +91,26 @@ describe("three members bootstrapped by bootstrap-etcd.sh", () => {
     expect(apiServer.stdout).toMatch(/"health":"true"/);
   });
 
+  test("node 0's check for an aborted init's data, against the real etcd gateway: clears its own leftovers, refuses others", () => {
+    // Ten keys as an aborted kubeadm init leaves them, and one outside Kubernetes' range.
+    for (let k = 0; k < 10; k++) expect(lab.etcdctl(["put", `/registry/pods/default/p${k}`, "x"]).status).toBe(0);
+    expect(lab.etcdctl(["put", "/registrz-outside", "kept"]).status).toBe(0);
+    const cp = lab.controlPlaneNode();
+    const refused = cp.run("clear_aborted_init_data");
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/already holds 10 Kubernetes keys but the join secret is empty/);
+    const registryKeys = () => lab.etcdctl(["get", "/registry", "--prefix", "--keys-only"]).stdout.split("\n").filter(Boolean).length;
+    expect(registryKeys()).toBe(10);
+
+    cp.markInitStarted(); // this node's own aborted init
+    const cleared = cp.run("clear_aborted_init_data");
+    expect({ status: cleared.status, stderr: cleared.status === 0 ? "" : cleared.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(cleared.stderr + cleared.stdout).not.toMatch(PRIVATE_KEY_PATTERN);
+    expect(registryKeys()).toBe(0);
+    expect(lab.etcdctl(["get", "/registrz-outside", "--print-value-only"]).stdout.trim()).toBe("kept");
+    expect(cp.run("clear_aborted_init_data").status).toBe(0); // nothing left: a no-op
+  });
+
   test("certificates: member SANs are its IP, name and localhost; the client secret never holds the CA key", () => {
     const san = execFileSync("openssl", ["x509", "-noout", "-ext", "subjectAltName", "-in", join(lab.memberDir(1), "pki", "server.crt")]).toString();
     const m = lab.etcd.members[1];

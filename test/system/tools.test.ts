@@ -47,6 +47,14 @@ describe("shellcheck", () => {
     }
   });
 
+  test("the bash stand-ins the system tests put on PATH are clean too", () => {
+    const fakes = join(__dirname, "fakes");
+    const scripts = readdirSync(fakes).filter((f) => !f.endsWith(".js"));
+    expect(scripts.sort()).toEqual(["curl", "kubeadm", "kubectl", "start-etcd"]);
+    const run = spawnSync("shellcheck", ["-S", "style", ...scripts], { cwd: fakes, encoding: "utf8" });
+    expect(run.stdout + run.stderr).toBe("");
+  });
+
   test.each([
     ["control-plane node", "control-plane", ["bootstrap-control-plane.sh", "cloud-aws.sh", "common.sh", "install-kubernetes.sh"]],
     ["etcd member", "etcd", ["bootstrap-etcd.sh", "cloud-aws.sh", "common.sh"]],
