@@ -37,10 +37,12 @@ cloud_set_status() {
   printf '%s\n' "$1" >"$CLOUD_FILE_ROOT/status/$NODE_NAME"
 }
 
+# CLOUD_FILE_VIP_HOOK, if set, is run after each move: a lab uses it to deliver the VIP to this node only.
 cloud_vip_move() {
   cloud_file_throttled vip_move && return 1
   printf '%s\n' "$NODE_NAME" >"$CLOUD_FILE_ROOT/vip/$VIP"
   printf '%s %s\n' "$(date +%s.%N)" "$NODE_NAME" >>"$CLOUD_FILE_ROOT/vip/$VIP.log"
+  if [ -n "${CLOUD_FILE_VIP_HOOK:-}" ]; then VIP=$VIP "$CLOUD_FILE_VIP_HOOK"; fi
 }
 
 cloud_prepare() { :; }

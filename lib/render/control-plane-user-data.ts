@@ -1,7 +1,7 @@
 import { ClusterSpec, ControlPlaneNodeSpec, EtcdMemberSpec, ExternalEtcdSpec, KeepalivedEndpointSpec, VrrpPeerSpec } from "../spec";
 import { CloudConfigFile, renderCloudConfig } from "./cloud-config";
 import { ETCD_PATHS, etcdClientUrls, renderEtcdEnv, renderEtcdUnit } from "./etcd";
-import { renderHaproxyCfg, renderKeepalivedConf } from "./keepalived";
+import { HAPROXY_MONITOR, renderHaproxyCfg, renderKeepalivedConf } from "./keepalived";
 import { EndpointAddress, renderKubeadmConfig } from "./kubeadm";
 import { renderEnvFile } from "./node-env";
 
@@ -52,6 +52,8 @@ function vipEnv(endpoint: KeepalivedEndpointSpec, routeTableIds: string[] | unde
     VIP: endpoint.virtualIp,
     VIP_MODE: endpoint.vipMode,
     ROUTE_TABLE_IDS: (routeTableIds ?? []).join(" "),
+    HAPROXY_MONITOR_PORT: HAPROXY_MONITOR.port,
+    HAPROXY_MONITOR_PATH: HAPROXY_MONITOR.path,
     ENDPOINT_SETUP: `${NODE_PATHS.scripts}/setup-endpoint.sh`,
   };
 }

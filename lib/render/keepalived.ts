@@ -17,6 +17,13 @@ export const FAILOVER_TIMERS = {
   haproxyRise: 2,
 } as const;
 
+/**
+ * HAProxy's own health endpoint on loopback, for keepalived's check: 200 while HAProxy runs and has at
+ * least one API server up, 503 otherwise. Checking through the API port instead would fail whenever a
+ * request lands on a dead server not yet marked down, and make the VIP flap between healthy peers.
+ */
+export const HAPROXY_MONITOR = { port: 8404, path: "/healthz" } as const;
+
 /** Replaced at boot by the interface that carries the peer's address (never hard-coded). */
 export const INTERFACE_PLACEHOLDER = "__INTERFACE__";
 
@@ -90,7 +97,7 @@ defaults
     option dontlognull
     retries 2
     option redispatch
-    timeout connect 3s
+    timeout connect 1s
     timeout client 4h
     timeout server 4h
     timeout tunnel 24h
@@ -100,6 +107,13 @@ defaults
 frontend kubernetes-api
     bind :${port}
     default_backend kubernetes-api
+
+frontend monitor
+    mode http
+    option httplog
+    bind 127.0.0.1:${HAPROXY_MONITOR.port}
+    monitor-uri ${HAPROXY_MONITOR.path}
+    monitor fail if { nbsrv(kubernetes-api) lt 1 }
 
 backend kubernetes-api
     balance roundrobin

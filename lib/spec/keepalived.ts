@@ -27,7 +27,12 @@ export const KEEPALIVED_DEFAULTS = {
   vipOffset: 9,
   loadBalancerOffset: 20,
   priorityBase: 100,
-  priorityStep: 5,
+  /**
+   * VRRPv3 backups declare the master dead after 3 adverts plus a skew of (256 - priority) / 256
+   * adverts: 20 points apart, the best backup fires ~16 ms before the next, enough to win reliably
+   * instead of being preempted a moment later (a second VIP move); 7 peers still fit in 100..220.
+   */
+  priorityStep: 20,
 } as const;
 
 export function resolveKeepalivedEndpoint(input: KeepalivedEndpointInput, ctx: KeepalivedContext): KeepalivedEndpointSpec {

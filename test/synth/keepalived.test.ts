@@ -91,8 +91,8 @@ describe("colocated peers with a routed VIP (the control-plane nodes run keepali
     const others = nodes.filter((_, j) => j !== i).map((n) => n.private_ip);
     expect(conf).toContain(`unicast_src_ip ${nodes[i].private_ip}`);
     expect(conf).toMatch(new RegExp(`unicast_peer \\{\\n\\s+${others[0]}\\n\\s+${others[1]}\\n\\s+\\}`));
-    expect(conf).toContain(`priority ${110 - 5 * i}`);
-    expect(conf).toContain("weight -15");
+    expect(conf).toContain(`priority ${140 - 20 * i}`);
+    expect(conf).toContain("weight -60");
     expect(conf).toContain(`vrrp_version ${FAILOVER_TIMERS.vrrpVersion}`);
     expect(conf).toContain(`advert_int ${FAILOVER_TIMERS.advertIntervalSeconds}`);
     expect(conf).toContain("enable_script_security");
@@ -108,6 +108,8 @@ describe("colocated peers with a routed VIP (the control-plane nodes run keepali
     expect(cfg).toContain("http-check send meth GET uri /readyz");
     expect(cfg).toContain("check check-ssl verify none inter 500ms fall 2 rise 2");
     expect(cfg).toContain("timeout tunnel 24h");
+    // keepalived's check asks HAProxy's own monitor (up, and at least one API server up), on loopback only.
+    expect(cfg).toMatch(/frontend monitor\n\s+mode http\n\s+option httplog\n\s+bind 127\.0\.0\.1:8404\n\s+monitor-uri \/healthz\n\s+monitor fail if \{ nbsrv\(kubernetes-api\) lt 1 \}/);
     for (const n of nodes) expect(cfg).toContain(`server ${n.tags.Name} ${n.private_ip}:6443`);
   });
 

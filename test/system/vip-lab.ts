@@ -3,7 +3,8 @@
  * namespaces <prefix>-n0..2 (the peers, eth0 on a bridge in <prefix>-sw) and <prefix>-cl (a client),
  * addresses in 198.18.0.0/24. Each peer runs a stand-in API server (fakes/api-server.js) on :6443,
  * HAProxy and keepalived exactly as rendered, except for three lab substitutions: the interface name,
- * where the scripts live, and the stats socket path. The VIP "move" goes to the file-backed cloud.
+ * where the scripts live, and the stats socket path. The VIP "move" goes to the file-backed cloud,
+ * whose hook (fakes/deliver-vip) then delivers the VIP to the new master only, as AWS would.
  * Needs root, iproute2, keepalived, haproxy, curl, openssl and node. Always call destroy().
  */
 import { ChildProcess, execFileSync, spawn } from "child_process";
@@ -82,7 +83,9 @@ export class VipLab {
     const node = this.spec.controlPlane[i];
     const env = renderControlPlaneEnv({ spec: this.spec, node, endpoint: { host: this.vip, port: this.endpoint.port }, joinSecretId: "lab", region: "lab-1" });
     writeFileSync(join(dir, "etc", "cluster.env"), env);
-    const scriptEnv = `/usr/bin/env KHA_ETC=${dir}/etc KHA_LOG=${dir}/log KHA_STATE=${dir}/state KHA_CLOUD_PROVIDER=file CLOUD_FILE_ROOT=${this.root}/cloud `;
+    const scriptEnv =
+      `/usr/bin/env KHA_ETC=${dir}/etc KHA_LOG=${dir}/log KHA_STATE=${dir}/state KHA_CLOUD_PROVIDER=file CLOUD_FILE_ROOT=${this.root}/cloud ` +
+      `CLOUD_FILE_VIP_HOOK=${join(FAKES, "deliver-vip")} LAB_PREFIX=${this.prefix} LAB_NODE_NS=${this.ns(i)} `;
     const keepalived = renderKeepalivedConf(this.endpoint, this.endpoint.peers[i])
       .replace(/__INTERFACE__/g, "eth0")
       .replace(/"\/opt\/kubeadm-ha\//g, `"${scriptEnv}${dir}/scripts/`);

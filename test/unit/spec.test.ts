@@ -225,12 +225,17 @@ describe("keepalived endpoint", () => {
     if (endpoint.type !== "keepalived") throw new Error("expected keepalived");
     expect(endpoint).toMatchObject({ vipMode: "route", placement: "colocated", port: 8443, virtualRouterId: 51, allowedCidrs: ["10.0.0.0/16"] });
     expect(endpoint.peers.map((p) => [p.name, p.privateIp, p.priority])).toEqual([
-      ["kubeadm-ha-cp-0", "10.0.0.10", 110],
-      ["kubeadm-ha-cp-1", "10.0.16.10", 105],
+      ["kubeadm-ha-cp-0", "10.0.0.10", 140],
+      ["kubeadm-ha-cp-1", "10.0.16.10", 120],
       ["kubeadm-ha-cp-2", "10.0.32.10", 100],
     ]);
     // A failing check drops the master below every healthy peer.
     expect(Math.max(...endpoint.peers.map((p) => p.priority)) + endpoint.checkWeight).toBeLessThan(Math.min(...endpoint.peers.map((p) => p.priority)));
+    // 7 peers stay inside VRRP's 1..254 with the same rule.
+    const seven = resolveClusterSpec({ controlPlaneCount: 7, endpoint: { type: "keepalived", virtualIp: "192.168.255.10" } }).endpoint;
+    if (seven.type !== "keepalived") throw new Error("expected keepalived");
+    expect(seven.peers.map((p) => p.priority)).toEqual([220, 200, 180, 160, 140, 120, 100]);
+    expect(220 + seven.checkWeight).toBeLessThan(100);
   });
 
   test("dedicated with a secondary IP: two load balancers in one subnet, VIP at host 9, HAProxy on 6443", () => {
