@@ -33,6 +33,8 @@ export class VipLab {
   private readonly daemons = new Map<string, ChildProcess>();
   /** HAProxy log lines with the time they arrived, per node. */
   readonly haproxyLog: { t: number; node: number; line: string }[] = [];
+  /** keepalived's console lines with the time they arrived, per node (for diagnosing a failed run). */
+  readonly keepalivedLog: { t: number; node: number; line: string }[] = [];
   private prober?: ChildProcess;
   private probes = "";
 
@@ -104,8 +106,8 @@ export class VipLab {
     };
     const child = spawn("ip", ["netns", "exec", this.ns(i), ...commands[daemon]], { stdio: ["ignore", "pipe", "pipe"] });
     const onData = (d: Buffer) => {
-      if (daemon !== "haproxy") return;
-      for (const line of d.toString().split("\n").filter(Boolean)) this.haproxyLog.push({ t: Date.now(), node: i, line });
+      const log = daemon === "haproxy" ? this.haproxyLog : daemon === "keepalived" ? this.keepalivedLog : undefined;
+      for (const line of d.toString().split("\n").filter(Boolean)) log?.push({ t: Date.now(), node: i, line });
     };
     child.stdout!.on("data", onData);
     child.stderr!.on("data", onData);
