@@ -26,7 +26,10 @@ export interface EtcdClusterProps {
   readonly imageFor: (architecture: Architecture) => string;
   readonly scripts: NodeScripts;
   readonly tags: Record<string, string>;
-  /** Resources the members need before they boot (e.g. the NAT route for downloads). */
+  /**
+   * Resources the members need before they boot (e.g. the NAT route for downloads).
+   * @default - none besides the members' own permissions and security-group rules
+   */
   readonly dependsOn?: ITerraformDependable[];
 }
 

@@ -43,6 +43,11 @@ export class KubeadmCluster extends Construct {
   readonly controlPlaneNodes: Instance[];
   /** The external etcd cluster, with `etcd.topology: "external"`. */
   readonly etcd?: EtcdCluster;
+  /** Every instance of the cluster: control-plane nodes, then dedicated load balancers and etcd members if any. */
+  get allNodes(): Instance[] {
+    const loadBalancers = this.endpoint instanceof KeepalivedEndpoint ? this.endpoint.loadBalancers : [];
+    return [...this.controlPlaneNodes, ...loadBalancers, ...(this.etcd?.members ?? [])];
+  }
   /** User data of each control-plane node, as synthesized (tokens unresolved). */
   readonly controlPlaneUserData: string[];
 
@@ -192,8 +197,8 @@ export class KubeadmCluster extends Construct {
       description: "Print the admin kubeconfig of node 0 (see README: reaching the cluster)",
     });
     new TerraformOutput(this, "bootstrap-status-command", {
-      value: `aws ec2 describe-tags --region ${region} --filters Name=key,Values=${STATUS_TAG} Name=resource-id,Values=${Fn.join(",", this.controlPlaneNodes.map((n) => n.id))}`,
-      description: "Each node's bootstrap status tag: running:STEP, failed:STEP or ready",
+      value: `aws ec2 describe-tags --region ${region} --filters Name=key,Values=${STATUS_TAG} Name=resource-id,Values=${Fn.join(",", this.allNodes.map((n) => n.id))}`,
+      description: "Each node's bootstrap status tag (control plane, load balancers, etcd members): running:STEP, failed:STEP or ready",
     });
   }
 }
