@@ -172,7 +172,7 @@ describe("NLB endpoint with an external etcd cluster of 3 members", () => {
 
   test("the bootstrap-status command covers the etcd members as well as the control plane", () => {
     const command = Object.entries(result.plan.output).find(([k]) => k.includes("bootstrap-status-command"))![1].value as string;
-    const ids = Object.keys(result.plan.resource.aws_instance).map((k) => `\${aws_instance.${k}.id}`);
+    const ids = Object.keys(result.plan.resource.aws_instance).map((k) => `aws_instance.${k}.id`);
     expect(ids).toHaveLength(6);
     for (const id of ids) expect(command).toContain(id);
   });
