@@ -157,8 +157,12 @@ etcdctl_at() { # etcdctl_at ENDPOINT ARGS...: etcdctl over mutual TLS with this 
   local endpoint=$1
   shift
   ETCDCTL_API=3 etcdctl --endpoints="$endpoint" --cacert="$PKI/ca.crt" --cert="$PKI/server.crt" \
-    --key="$PKI/server.key" --command-timeout=5s "$@"
+    --key="$PKI/server.key" --dial-timeout=2s --command-timeout="${ETCDCTL_TIMEOUT:-5s}" "$@"
 }
+
+# healthy_at ENDPOINT: the member there answers with a majority behind it. Bounded at 2 s: etcdctl
+# keeps redialing a refused connection until its command timeout.
+healthy_at() { ETCDCTL_TIMEOUT=2s etcdctl_at "$1" endpoint health >/dev/null 2>&1; }
 
 HEALTHY_PEER=
 find_healthy_peer() {
@@ -166,7 +170,7 @@ find_healthy_peer() {
   HEALTHY_PEER=
   for endpoint in "${MEMBER_ENDPOINTS[@]}"; do
     [ "$endpoint" = "$CLIENT_URL" ] && continue
-    if etcdctl_at "$endpoint" endpoint health >/dev/null 2>&1; then
+    if healthy_at "$endpoint"; then
       HEALTHY_PEER=$endpoint
       return 0
     fi
@@ -229,7 +233,7 @@ decide_membership() {
       join_existing
       return 0
     fi
-    if etcdctl_at "$CLIENT_URL" endpoint health >/dev/null 2>&1; then
+    if healthy_at "$CLIENT_URL"; then
       die "member $id at $PEER_URL answers health checks; refusing to remove a healthy member"
     fi
     log "removing stale member $id at $PEER_URL, left by the instance this one replaces"
@@ -240,7 +244,7 @@ decide_membership() {
   join_existing
 }
 
-local_health() { etcdctl_at "$LOCAL_URL" endpoint health >/dev/null 2>&1; }
+local_health() { healthy_at "$LOCAL_URL"; }
 
 # Healthy means a majority answers, so on first boot this waits for the other members too.
 start_and_wait() {

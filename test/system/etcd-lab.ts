@@ -175,7 +175,7 @@ export class EtcdLab {
   etcdctl(args: string[], auth?: { cacert: string; cert?: string; key?: string }, endpoints = this.endpoints) {
     const files = auth ?? { cacert: join(this.clientDir, "ca.crt"), cert: join(this.clientDir, "apiserver-etcd-client.crt"), key: join(this.clientDir, "apiserver-etcd-client.key") };
     const tls = [`--cacert=${files.cacert}`, ...(files.cert ? [`--cert=${files.cert}`, `--key=${files.key}`] : [])];
-    return spawnSync("ip", ["netns", "exec", this.clientNs, "etcdctl", `--endpoints=${endpoints.join(",")}`, ...tls, "--dial-timeout=2s", "--command-timeout=5s", ...args], {
+    return spawnSync("ip", ["netns", "exec", this.clientNs, "etcdctl", `--endpoints=${endpoints.join(",")}`, ...tls, "--dial-timeout=2s", "--command-timeout=3s", ...args], {
       env: { ...process.env, ETCDCTL_API: "3" },
       encoding: "utf8",
     });
