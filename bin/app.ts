@@ -58,7 +58,8 @@ export function readSettings(env: NodeJS.ProcessEnv, context: (key: string) => u
   else if (etcdTopology === "external") etcd = { topology: "external", members: etcdMembers === undefined ? undefined : Number(etcdMembers) };
   else throw new Error(`${SETTINGS.etcd} / context "etcd": "${etcdTopology}" is not an etcd topology; use "stacked" or "external".`);
   return {
-    region: get("region") ?? env.AWS_REGION ?? DEFAULT_REGION,
+    // Environment first, as for every setting: KUBEADM_HA_REGION, then AWS_REGION, then context.
+    region: env[SETTINGS.region] || env.AWS_REGION || (context("region") as string | undefined) || DEFAULT_REGION,
     cluster: {
       clusterName: get("clusterName"),
       kubernetesVersion: get("kubernetesVersion"),

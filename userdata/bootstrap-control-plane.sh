@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Bootstraps this control-plane node; cloud-init runs it once per instance (runcmd), and it is safe
-# to run again by hand as root. The protocol (DESIGN.md, "Bootstrap protocol"):
+# to run again by hand as root. The protocol:
 #   - node 0 with an empty join secret runs `kubeadm init` and publishes the shared roots (CAs, SA key);
 #   - every other node, and a replaced node 0, waits for those roots and for a ready API server (its
 #     predecessor, so stacked-etcd members are added one at a time), mints its own short-lived bootstrap

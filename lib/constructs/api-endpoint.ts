@@ -3,7 +3,7 @@ import { EndpointAddress } from "../render";
 
 /**
  * The stable address in front of the API servers. One implementation per kind of endpoint
- * (NlbEndpoint today); KubeadmCluster only talks to this interface.
+ * (NlbEndpoint, KeepalivedEndpoint); KubeadmCluster only talks to this interface.
  */
 export interface IApiEndpoint {
   /** Host and port clients use: the kubeadm controlPlaneEndpoint, and a certificate SAN. */

@@ -134,7 +134,7 @@ export interface ExistingNetworkInput {
   readonly vpcId: string;
   /** The VPC's CIDR, used for the default allowed CIDRs and overlap checks. */
   readonly vpcCidr: string;
-  /** Private subnets for the control-plane nodes (and an internal NLB), ideally in 3 zones. */
+  /** Private subnets for the nodes (and an internal NLB), in 3 zones unless `spreadAcrossZones` is false. */
   readonly privateSubnets: SubnetInput[];
   /**
    * Public subnets, needed only for an internet-facing NLB.

@@ -17,6 +17,11 @@ describe("the default app's settings", () => {
     expect(settings.cluster.endpoint).toEqual({ type: "nlb", internetFacing: false, allowedCidrs: ["10.0.0.0/16", "192.0.2.0/24"] });
     expect(readSettings({}, noContext).region).toBe("us-east-1");
     expect(readSettings({ AWS_REGION: "eu-west-1" }, noContext).region).toBe("eu-west-1");
+    // The environment wins over context for the region too, AWS_REGION included.
+    const regionContext = (key: string) => ({ region: "ap-south-1" })[key];
+    expect(readSettings({ AWS_REGION: "eu-west-1" }, regionContext).region).toBe("eu-west-1");
+    expect(readSettings({ KUBEADM_HA_REGION: "eu-north-1", AWS_REGION: "eu-west-1" }, regionContext).region).toBe("eu-north-1");
+    expect(readSettings({}, regionContext).region).toBe("ap-south-1");
   });
 
   test("an unsupported endpoint is refused with the variable's name", () => {
