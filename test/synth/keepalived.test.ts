@@ -202,3 +202,15 @@ describe("a dedicated pair of load balancers with a secondary-IP VIP", () => {
     expect(reviewablePlan(result)).toMatchSnapshot();
   });
 });
+
+test("the largest user data (7 colocated peers, external etcd, many SANs) stays under EC2's 16 KB with long deploy-time names", () => {
+  const result = synthStack({
+    controlPlaneCount: 7,
+    extraCertSans: Array.from({ length: 10 }, (_, i) => `api-${i}.a-rather-long-domain-name.example.com`),
+    endpoint: { type: "keepalived", virtualIp: VIP, dnsName: "api.a-rather-long-domain-name.example.com" },
+    etcd: { topology: "external", members: 7 },
+  });
+  const sizes = resourcesOf(result, "aws_instance").map((n) => worstCaseUserDataBytes(decodeInstanceUserData(n).raw));
+  expect(sizes).toHaveLength(14);
+  expect(Math.max(...sizes)).toBeLessThan(16384);
+});
