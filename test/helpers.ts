@@ -1,3 +1,4 @@
+import { execFileSync } from "child_process";
 import { createHash } from "crypto";
 import { existsSync, readFileSync } from "fs";
 import { join } from "path";
@@ -182,4 +183,29 @@ export function reviewablePlan(result: SynthResult): unknown {
     };
   }
   return plan;
+}
+
+/**
+ * The environment that runs userdata/ scripts for one simulated node whose folders (etc, state, log,
+ * run, kube) are under `dir`, with the file-backed cloud in `cloudRoot` and backoff shrunk to 1 s.
+ */
+export function nodeScriptEnv(dir: string, cloudRoot: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH!,
+    HOME: dir,
+    KHA_ETC: join(dir, "etc"),
+    KHA_STATE: join(dir, "state"),
+    KHA_LOG: join(dir, "log"),
+    KHA_RUN: join(dir, "run"),
+    KUBE_DIR: join(dir, "kube"),
+    KHA_CLOUD_PROVIDER: "file",
+    CLOUD_FILE_ROOT: cloudRoot,
+    KHA_BACKOFF_FIRST: "1",
+    KHA_BACKOFF_MAX: "1",
+  };
+}
+
+/** The file names inside a secret's value (a base64 tar.gz, as the node scripts pack it), sorted. */
+export function secretFileNames(value: Buffer | string): string[] {
+  return execFileSync("bash", ["-c", "base64 -d | tar -tzf -"], { input: value }).toString().trim().split("\n").sort();
 }

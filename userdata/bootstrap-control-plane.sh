@@ -53,20 +53,11 @@ is_member() {
 }
 
 # fetch_bundle: leaves the join secret's value in $WORK_DIR/bundle (empty file: no value yet).
-fetch_bundle_once() {
-  local status=0
-  cloud_secret_get "$JOIN_SECRET_ID" "$WORK_DIR/bundle" || status=$?
-  if [ "$status" -eq 3 ]; then
-    : >"$WORK_DIR/bundle"
-    return 0
-  fi
-  return "$status"
-}
-fetch_bundle() { retry 6 fetch_bundle_once; }
-bundle_published() { fetch_bundle && [ -s "$WORK_DIR/bundle" ]; }
+fetch_bundle() { secret_fetch "$JOIN_SECRET_ID" "$WORK_DIR/bundle"; }
+bundle_published() { secret_present "$JOIN_SECRET_ID" "$WORK_DIR/bundle"; }
 
 publish_bundle() {
-  (cd "$PKI_DIR" && tar -czf - "${BUNDLE_FILES[@]}") | base64 -w0 >"$WORK_DIR/bundle.out"
+  pack "$WORK_DIR/bundle.out" "$PKI_DIR" "${BUNDLE_FILES[@]}"
   retry 6 cloud_secret_put "$JOIN_SECRET_ID" "$WORK_DIR/bundle.out"
   rm -f "$KHA_STATE/init-started" # the cluster is real now: its etcd data is never cleared
   log "published the cluster's shared roots to the join secret"
@@ -74,29 +65,30 @@ publish_bundle() {
 
 install_bundle() {
   mkdir -p "$PKI_DIR/etcd"
-  base64 -d <"$WORK_DIR/bundle" | tar -C "$PKI_DIR" -xzf - "${BUNDLE_FILES[@]}"
+  unpack "$WORK_DIR/bundle" "$PKI_DIR" "${BUNDLE_FILES[@]}"
   chmod 0600 "$PKI_DIR"/*.key
   log "placed the shared roots in $PKI_DIR"
 }
 
-# External etcd: the API server's client certificate (from member 0) and an etcd that answers.
-etcd_client_published() {
-  local status=0
-  cloud_secret_get "$ETCD_CLIENT_SECRET_ID" "$WORK_DIR/etcd-client" || status=$?
-  [ "$status" -eq 0 ] && [ -s "$WORK_DIR/etcd-client" ]
-}
-etcd_healthy() {
-  local endpoint
+# etcd_request PATH [JSON]: etcd's HTTP API (GET, or POST of JSON to its gateway) through the first
+# member that answers successfully, with the API server's client certificate (external etcd; the
+# control plane has no etcdctl).
+etcd_request() {
+  local endpoint body=()
+  [ -z "${2:-}" ] || body=(-X POST -d "$2")
   for endpoint in $ETCD_ENDPOINTS; do
-    curl -sf --max-time 5 --cacert "$PKI_DIR/etcd/ca.crt" --cert "$PKI_DIR/apiserver-etcd-client.crt" \
-      --key "$PKI_DIR/apiserver-etcd-client.key" "$endpoint/health" 2>/dev/null | grep -q '"health":"true"' && return 0
+    curl -sf --max-time 10 --cacert "$PKI_DIR/etcd/ca.crt" --cert "$PKI_DIR/apiserver-etcd-client.crt" \
+      --key "$PKI_DIR/apiserver-etcd-client.key" "${body[@]}" "$endpoint$1" 2>/dev/null && return 0
   done
   return 1
 }
+
+# External etcd: the API server's client certificate (from member 0) and an etcd that answers.
+etcd_healthy() { etcd_request /health | grep -q '"health":"true"'; }
 prepare_external_etcd() {
-  wait_until "$JOIN_DEADLINE" "the etcd client certificate from etcd member 0" etcd_client_published
+  wait_until "$JOIN_DEADLINE" "the etcd client certificate from etcd member 0" secret_present "$ETCD_CLIENT_SECRET_ID" "$WORK_DIR/etcd-client"
   mkdir -p "$PKI_DIR/etcd"
-  base64 -d <"$WORK_DIR/etcd-client" | tar -C "$WORK_DIR" -xzf - ca.crt apiserver-etcd-client.crt apiserver-etcd-client.key
+  unpack "$WORK_DIR/etcd-client" "$WORK_DIR" ca.crt apiserver-etcd-client.crt apiserver-etcd-client.key
   mv "$WORK_DIR/ca.crt" "$PKI_DIR/etcd/ca.crt"
   mv "$WORK_DIR/apiserver-etcd-client.crt" "$WORK_DIR/apiserver-etcd-client.key" "$PKI_DIR/"
   chmod 0600 "$PKI_DIR/apiserver-etcd-client.key"
@@ -167,16 +159,6 @@ remove_stale_member() {
   retry 5 kubectl --kubeconfig "$kubeconfig" delete node "$NODE_NAME" --ignore-not-found >/dev/null
 }
 
-# etcd_gateway PATH JSON: POST to etcd's JSON gateway through the first member that answers, with the
-# API server's client certificate (external etcd; the control plane has no etcdctl).
-etcd_gateway() {
-  local endpoint
-  for endpoint in $ETCD_ENDPOINTS; do
-    curl -sf --max-time 10 --cacert "$PKI_DIR/etcd/ca.crt" --cert "$PKI_DIR/apiserver-etcd-client.crt" \
-      --key "$PKI_DIR/apiserver-etcd-client.key" -X POST -d "$2" "$endpoint$1" && return 0
-  done
-  return 1
-}
 # Base64 of "/registry" and "/registrz": the range of every key the API server writes.
 REGISTRY_RANGE='"key":"L3JlZ2lzdHJ5","range_end":"L3JlZ2lzdHJ6"'
 
@@ -185,14 +167,14 @@ REGISTRY_RANGE='"key":"L3JlZ2lzdHJ5","range_end":"L3JlZ2lzdHJ6"'
 # secret was lost (refused: initializing on top would mix two clusters' objects).
 clear_aborted_init_data() {
   local answer count
-  answer=$(retry 5 etcd_gateway /v3/kv/range "{$REGISTRY_RANGE,\"count_only\":true}")
+  answer=$(retry 5 etcd_request /v3/kv/range "{$REGISTRY_RANGE,\"count_only\":true}")
   count=$(printf '%s' "$answer" | sed -n 's/.*"count":"\{0,1\}\([0-9]*\).*/\1/p')
   [ "${count:-0}" -eq 0 ] && return 0
   if [ ! -e "$KHA_STATE/init-started" ]; then
     die "external etcd already holds $count Kubernetes keys but the join secret is empty: restore the join secret, or clear /registry in etcd if that cluster is gone for good"
   fi
   log "clearing $count keys an earlier, aborted kubeadm init of this node left in external etcd"
-  retry 5 etcd_gateway /v3/kv/deleterange "{$REGISTRY_RANGE}" >/dev/null
+  retry 5 etcd_request /v3/kv/deleterange "{$REGISTRY_RANGE}" >/dev/null
 }
 
 init_cluster() {

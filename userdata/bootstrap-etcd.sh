@@ -52,23 +52,6 @@ start_etcd_service() {
   systemctl restart --no-block etcd
 }
 
-# secret_fetch ID FILE: 0 with the value in FILE, 3 when the secret has no value yet (retries errors).
-secret_fetch_once() {
-  local status=0
-  cloud_secret_get "$1" "$2" || status=$?
-  [ "$status" -eq 3 ] && { : >"$2"; return 0; }
-  return "$status"
-}
-secret_fetch() { retry 6 secret_fetch_once "$1" "$2"; }
-secret_present() { secret_fetch "$1" "$2" && [ -s "$2" ]; }
-
-# pack FILE DIR NAMES...: base64 tar.gz of NAMES in DIR, written to FILE (0600 via umask).
-pack() {
-  local out=$1 dir=$2
-  shift 2
-  (cd "$dir" && tar -czf - "$@") | base64 -w0 >"$out"
-}
-
 new_key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out "$1" 2>/dev/null; }
 
 # issue NAME CN SANS [EXT_KEY_USAGE]: a key and certificate signed by the etcd CA, valid 10 years.
@@ -113,7 +96,7 @@ ensure_ca() {
     log "published the etcd CA to the members' secret"
   else
     [ -s "$WORK_DIR/ca" ] || wait_until "$JOIN_DEADLINE" "the etcd CA from member 0" secret_present "$ETCD_CA_SECRET_ID" "$WORK_DIR/ca"
-    base64 -d <"$WORK_DIR/ca" | tar -C "$CA_DIR" -xzf -
+    unpack "$WORK_DIR/ca" "$CA_DIR"
   fi
   if ! cmp -s "$CA_DIR/ca.crt" "$PKI/ca.crt" || ! cmp -s "$CA_DIR/ca.key" "$PKI/ca.key"; then
     install -m 0644 "$CA_DIR/ca.crt" "$PKI/ca.crt"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Shared helpers for the kubeadm-ha node scripts: settings, logging, bounded retries, step status.
-# Sourced (never run) by bootstrap-control-plane.sh and install-kubernetes.sh. It loads the cluster
+# Shared helpers for the kubeadm-ha node scripts: settings, logging, bounded retries, step status,
+# secrets and the bundles stored in them. Sourced (never run) by every node script. It loads the cluster
 # settings from $KHA_ETC/cluster.env and the cloud interface named by CLOUD_PROVIDER (cloud-aws.sh on
 # instances, cloud-file.sh in tests). Every path can be moved with an environment variable so the
 # same scripts run unprivileged on a laptop.
@@ -99,6 +99,32 @@ step() {
   fi
   log "step $name: ok"
   KHA_CURRENT_STEP=main
+}
+
+# secret_fetch ID FILE: the secret's value in FILE, or an empty FILE while it has none (the cloud
+# interface's status 3); other errors (throttling, network) are retried with backoff.
+secret_fetch_once() {
+  local status=0
+  cloud_secret_get "$1" "$2" || status=$?
+  [ "$status" -eq 3 ] && { : >"$2"; return 0; }
+  return "$status"
+}
+secret_fetch() { retry 6 secret_fetch_once "$1" "$2"; }
+# secret_present ID FILE: like secret_fetch, and succeeds only when the secret has a value.
+secret_present() { secret_fetch "$1" "$2" && [ -s "$2" ]; }
+
+# Secrets hold files as a base64 tar.gz.
+# pack FILE DIR NAMES...: NAMES in DIR, packed into FILE (0600 via umask).
+pack() {
+  local out=$1 dir=$2
+  shift 2
+  (cd "$dir" && tar -czf - "$@") | base64 -w0 >"$out"
+}
+# unpack FILE DIR [NAMES...]: FILE's files (or only NAMES) into DIR.
+unpack() {
+  local in=$1 dir=$2
+  shift 2
+  base64 -d <"$in" | tar -C "$dir" -xzf - "$@"
 }
 
 # shellcheck source=/dev/null

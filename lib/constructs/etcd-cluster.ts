@@ -1,5 +1,4 @@
 import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
@@ -8,24 +7,13 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { NodeScripts, renderEtcdMemberUserData } from "../render";
-import { Architecture, ClusterSpec, ExternalEtcdSpec } from "../spec";
-import { hardenedInstance, nodeRole, statusTagStatement } from "./node-defaults";
+import { renderEtcdMemberUserData } from "../render";
+import { ExternalEtcdSpec } from "../spec";
+import { ClusterNodeContext, hardenedInstance, nodeRole, statusTagStatement } from "./node-defaults";
 import { compressedUserData } from "./user-data";
 
-export interface EtcdClusterProps {
-  /** A resolved spec whose `etcd.topology` is "external". */
-  readonly cluster: ClusterSpec;
-  readonly vpcId: string;
-  readonly privateSubnetIds: string[];
-  readonly controlPlaneSecurityGroupId: string;
-  readonly controlPlaneRole: IamRole;
-  readonly partition: string;
-  readonly region: string;
-  /** The image for an architecture (members use the one of `etcd.instanceType`). */
-  readonly imageFor: (architecture: Architecture) => string;
-  readonly scripts: NodeScripts;
-  readonly tags: Record<string, string>;
+/** `cluster.etcd.topology` must be "external"; the control-plane role gets read access to the client secret. */
+export interface EtcdClusterProps extends ClusterNodeContext {
   /**
    * Resources the members need before they boot (e.g. the NAT route for downloads).
    * @default - none besides the members' own permissions and security-group rules

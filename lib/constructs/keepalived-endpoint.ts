@@ -1,7 +1,6 @@
 import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { Ec2SubnetCidrReservation } from "@cdktf/provider-aws/lib/ec2-subnet-cidr-reservation";
 import { Ec2Tag } from "@cdktf/provider-aws/lib/ec2-tag";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { Route } from "@cdktf/provider-aws/lib/route";
@@ -9,31 +8,20 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
-import { EndpointAddress, NodeScripts, renderLoadBalancerUserData } from "../render";
-import { Architecture, ClusterSpec, KeepalivedEndpointSpec, instanceArchitecture } from "../spec";
+import { EndpointAddress, renderLoadBalancerUserData } from "../render";
+import { KeepalivedEndpointSpec, instanceArchitecture } from "../spec";
 import { IApiEndpoint } from "./api-endpoint";
-import { CLUSTER_TAG, hardenedInstance, nodeRole, statusTagStatement } from "./node-defaults";
+import { CLUSTER_TAG, ClusterNodeContext, hardenedInstance, nodeRole, statusTagStatement } from "./node-defaults";
 import { compressedUserData } from "./user-data";
 
 /** IP protocol number of VRRP: the security groups allow it between peers only. */
 export const VRRP_PROTOCOL = "112";
 
-export interface KeepalivedEndpointProps {
-  readonly cluster: ClusterSpec;
-  readonly vpcId: string;
-  readonly privateSubnetIds: string[];
+/** The control-plane role gets the VIP permissions when the peers are the control-plane nodes. */
+export interface KeepalivedEndpointProps extends ClusterNodeContext {
   /** Route tables of the network this construct created; used when the spec names none. */
   readonly defaultRouteTableIds: string[];
-  readonly controlPlaneSecurityGroupId: string;
-  /** The control-plane role: gets the VIP permissions when the peers are the control-plane nodes. */
-  readonly controlPlaneRole: IamRole;
-  readonly partition: string;
-  readonly region: string;
   readonly accountId: string;
-  /** The image for an architecture (the dedicated load balancers use the one of their instance type). */
-  readonly imageFor: (architecture: Architecture) => string;
-  readonly scripts: NodeScripts;
-  readonly tags: Record<string, string>;
 }
 
 /**

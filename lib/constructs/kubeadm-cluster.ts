@@ -14,7 +14,7 @@ import { IApiEndpoint } from "./api-endpoint";
 import { ControlPlaneIdentity } from "./control-plane-identity";
 import { EtcdCluster } from "./etcd-cluster";
 import { KeepalivedEndpoint } from "./keepalived-endpoint";
-import { CLUSTER_TAG, STATUS_TAG, hardenedInstance } from "./node-defaults";
+import { CLUSTER_TAG, ClusterNodeContext, STATUS_TAG, hardenedInstance } from "./node-defaults";
 import { ClusterNetwork } from "./network";
 import { NlbEndpoint } from "./nlb-endpoint";
 import { loadNodeScripts } from "./node-scripts";
@@ -30,9 +30,9 @@ export function ubuntuImageParameter(architecture: "amd64" | "arm64"): string {
 
 /**
  * A highly available Kubernetes control plane on EC2: an odd number of kubeadm control-plane nodes
- * with stacked etcd (or an external etcd cluster), spread over availability zones behind one stable API endpoint (an NLB, or a
- * keepalived VIP with HAProxy), each bootstrapping itself through cloud-init. Validates its props
- * before creating anything.
+ * with stacked etcd (or an external etcd cluster), spread over availability zones behind one stable
+ * API endpoint (an NLB, or a keepalived VIP with HAProxy), each bootstrapping itself through
+ * cloud-init. Validates its props before creating anything.
  */
 export class KubeadmCluster extends Construct {
   readonly spec: ClusterSpec;
@@ -43,13 +43,14 @@ export class KubeadmCluster extends Construct {
   readonly controlPlaneNodes: Instance[];
   /** The external etcd cluster, with `etcd.topology: "external"`. */
   readonly etcd?: EtcdCluster;
+  /** User data of each control-plane node, as synthesized (tokens unresolved). */
+  readonly controlPlaneUserData: string[];
+
   /** Every instance of the cluster: control-plane nodes, then dedicated load balancers and etcd members if any. */
   get allNodes(): Instance[] {
     const loadBalancers = this.endpoint instanceof KeepalivedEndpoint ? this.endpoint.loadBalancers : [];
     return [...this.controlPlaneNodes, ...loadBalancers, ...(this.etcd?.members ?? [])];
   }
-  /** User data of each control-plane node, as synthesized (tokens unresolved). */
-  readonly controlPlaneUserData: string[];
 
   constructor(scope: Construct, id: string, props: KubeadmClusterProps = {}) {
     super(scope, id);
@@ -105,22 +106,25 @@ export class KubeadmCluster extends Construct {
       return images.get(architecture)!;
     };
     const scripts = loadNodeScripts();
+    const context: ClusterNodeContext = {
+      cluster: spec,
+      vpcId: this.network.vpcId,
+      privateSubnetIds: this.network.privateSubnetIds,
+      controlPlaneSecurityGroupId: sg.id,
+      controlPlaneRole: this.identity.role,
+      partition,
+      region,
+      imageFor,
+      scripts,
+      tags,
+    };
 
     let routeTableIds: string[] | undefined;
     if (spec.endpoint.type === "keepalived") {
       const keepalived = new KeepalivedEndpoint(this, "api-endpoint", {
-        cluster: spec,
-        vpcId: this.network.vpcId,
-        privateSubnetIds: this.network.privateSubnetIds,
+        ...context,
         defaultRouteTableIds: this.network.routeTableIds,
-        controlPlaneSecurityGroupId: sg.id,
-        controlPlaneRole: this.identity.role,
-        partition,
-        region,
         accountId: new DataAwsCallerIdentity(this, "account").accountId,
-        imageFor,
-        scripts,
-        tags,
       });
       routeTableIds = keepalived.routeTableIds;
       this.endpoint = keepalived;
@@ -139,19 +143,7 @@ export class KubeadmCluster extends Construct {
     const routedPeers = spec.endpoint.type === "keepalived" && spec.endpoint.placement === "colocated" && spec.endpoint.vipMode === "route";
 
     if (spec.etcd.topology === "external") {
-      this.etcd = new EtcdCluster(this, "etcd", {
-        cluster: spec,
-        vpcId: this.network.vpcId,
-        privateSubnetIds: this.network.privateSubnetIds,
-        controlPlaneSecurityGroupId: sg.id,
-        controlPlaneRole: this.identity.role,
-        partition,
-        region,
-        imageFor,
-        scripts,
-        tags,
-        dependsOn: this.network.egressDependencies,
-      });
+      this.etcd = new EtcdCluster(this, "etcd", { ...context, dependsOn: this.network.egressDependencies });
     }
     const etcdClientSecretId = this.etcd?.clientSecret.arn;
 

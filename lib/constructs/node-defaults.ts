@@ -4,11 +4,31 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { Instance, InstanceConfig } from "@cdktf/provider-aws/lib/instance";
 import { Construct } from "constructs";
+import { NodeScripts } from "../render";
+import { Architecture, ClusterSpec } from "../spec";
 
 /** Tag on every resource of a cluster; IAM conditions use it to keep nodes to their own cluster. */
 export const CLUSTER_TAG = "kubeadm-ha:cluster";
 /** Tag a node writes on itself with its bootstrap status (running:STEP, failed:STEP, ready). */
 export const STATUS_TAG = "kubeadm-ha:bootstrap";
+
+/** What every construct that runs nodes of a cluster needs from KubeadmCluster. */
+export interface ClusterNodeContext {
+  /** The resolved, validated spec. */
+  readonly cluster: ClusterSpec;
+  readonly vpcId: string;
+  readonly privateSubnetIds: string[];
+  readonly controlPlaneSecurityGroupId: string;
+  /** The control-plane role, for permissions its nodes need on this construct's resources. */
+  readonly controlPlaneRole: IamRole;
+  readonly partition: string;
+  readonly region: string;
+  /** The image for an architecture: nodes take the one of their instance type. */
+  readonly imageFor: (architecture: Architecture) => string;
+  /** The userdata/ scripts, by file name. */
+  readonly scripts: NodeScripts;
+  readonly tags: Record<string, string>;
+}
 
 export type NodeInstanceConfig = Omit<InstanceConfig, "metadataOptions" | "rootBlockDevice" | "lifecycle"> & { readonly rootVolumeSizeGiB: number };
 

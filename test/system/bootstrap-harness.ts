@@ -9,7 +9,7 @@ import { tmpdir } from "os";
 import { join } from "path";
 import { renderControlPlaneEnv, renderKubeadmConfig } from "../../lib/render";
 import { ClusterSpec, resolveClusterSpec } from "../../lib/spec";
-import { USERDATA_DIR } from "../helpers";
+import { USERDATA_DIR, nodeScriptEnv } from "../helpers";
 
 export const ENDPOINT = { host: "api.kubeadm-ha.test.invalid", port: 6443 };
 const FAKES = join(__dirname, "fakes");
@@ -79,22 +79,13 @@ export class FakeWorld {
     const dir = this.nodeDir(i);
     const child = spawn("bash", [join(dir, "scripts", "bootstrap-control-plane.sh")], {
       env: {
+        ...nodeScriptEnv(dir, join(this.root, "cloud")),
         PATH: `${FAKES}:${process.env.PATH}`,
-        HOME: dir,
         FAKE_WORLD: this.root,
         FAKE_NODE_IP: this.ip(i),
         FAKE_NODE_NAME: this.spec.controlPlane[i].name,
-        KHA_ETC: join(dir, "etc"),
-        KHA_STATE: join(dir, "state"),
-        KHA_LOG: join(dir, "log"),
-        KHA_RUN: join(dir, "run"),
-        KUBE_DIR: join(dir, "kube"),
         HOSTS_FILE: join(dir, "hosts"),
         KHA_INSTALL_CMD: "true",
-        KHA_CLOUD_PROVIDER: "file",
-        CLOUD_FILE_ROOT: join(this.root, "cloud"),
-        KHA_BACKOFF_FIRST: "1",
-        KHA_BACKOFF_MAX: "1",
         JOIN_DEADLINE: "60",
         FAKE_JOIN_SECONDS: "1",
         FAKE_ETCD_TOPOLOGY: this.etcd,

@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { join } from "path";
 import { renderControlPlaneEnv, renderEtcdEnv, renderEtcdMemberEnv } from "../../lib/render";
 import { ClusterSpec, ExternalEtcdSpec, resolveClusterSpec } from "../../lib/spec";
-import { USERDATA_DIR } from "../helpers";
+import { USERDATA_DIR, nodeScriptEnv, secretFileNames } from "../helpers";
 import { attachNode, createSwitch, pidsIn, removeNamespaces } from "./netns";
 
 const FAKES = join(__dirname, "fakes");
@@ -83,16 +83,7 @@ export class EtcdLab {
   private memberEnv(i: number): Record<string, string> {
     const dir = this.memberDir(i);
     return {
-      PATH: process.env.PATH!,
-      HOME: dir,
-      KHA_ETC: join(dir, "etc"),
-      KHA_STATE: join(dir, "state"),
-      KHA_LOG: join(dir, "log"),
-      KHA_RUN: join(dir, "run"),
-      KHA_CLOUD_PROVIDER: "file",
-      CLOUD_FILE_ROOT: join(this.root, "cloud"),
-      KHA_BACKOFF_FIRST: "1",
-      KHA_BACKOFF_MAX: "1",
+      ...nodeScriptEnv(dir, join(this.root, "cloud")),
       JOIN_DEADLINE: "90",
       KHA_ETCD_INSTALL_CMD: "true",
       KHA_ETCD_START_CMD: join(FAKES, "start-etcd"),
@@ -129,9 +120,8 @@ export class EtcdLab {
   unpackClientSecret(): string[] {
     mkdirSync(this.clientDir, { recursive: true });
     const secret = readFileSync(join(this.root, "cloud", "secrets", SECRETS.client));
-    const listing = spawnSync("bash", ["-c", 'base64 -d | tar -tzf -'], { input: secret, encoding: "utf8" }).stdout.trim().split("\n");
     spawnSync("bash", ["-c", `base64 -d | tar -C '${this.clientDir}' -xzf -`], { input: secret });
-    return listing;
+    return secretFileNames(secret);
   }
 
   /**
@@ -148,18 +138,7 @@ export class EtcdLab {
     for (const s of ["common.sh", "cloud-file.sh", "bootstrap-control-plane.sh"]) copyFileSync(join(USERDATA_DIR, s), join(dir, "scripts", s));
     copyFileSync(join(this.clientDir, "ca.crt"), join(dir, "kube", "pki", "etcd", "ca.crt"));
     for (const f of ["apiserver-etcd-client.crt", "apiserver-etcd-client.key"]) copyFileSync(join(this.clientDir, f), join(dir, "kube", "pki", f));
-    const scriptEnv = {
-      PATH: process.env.PATH!,
-      KHA_ETC: join(dir, "etc"),
-      KHA_STATE: join(dir, "state"),
-      KHA_LOG: join(dir, "log"),
-      KHA_RUN: join(dir, "run"),
-      KUBE_DIR: join(dir, "kube"),
-      KHA_CLOUD_PROVIDER: "file",
-      CLOUD_FILE_ROOT: join(this.root, "cloud"),
-      KHA_BACKOFF_FIRST: "1",
-      KHA_BACKOFF_MAX: "1",
-    };
+    const scriptEnv = nodeScriptEnv(dir, join(this.root, "cloud"));
     return {
       run: (fn: string) =>
         spawnSync("ip", ["netns", "exec", this.clientNs, "bash", "-c", `. "$1"; ${fn}`, "bash", join(dir, "scripts", "bootstrap-control-plane.sh")], {

@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from "child_process";
 import { mkdtempSync, readFileSync, renameSync, rmSync } from "fs";
 import { join } from "path";
 import { renderEtcdEnv } from "../../lib/render";
-import { PRIVATE_KEY_PATTERN } from "../helpers";
+import { PRIVATE_KEY_PATTERN, secretFileNames } from "../helpers";
 import { EtcdLab, SECRETS } from "./etcd-lab";
 import { waitFor } from "./netns";
 
@@ -18,7 +18,6 @@ for (const tool of ["etcd", "etcdctl", "openssl", "curl", "ip"]) {
 if (process.getuid?.() !== 0) throw new Error("the etcd system tests need root (network namespaces)");
 
 const figures: string[] = [];
-const tarListing = (base64: Buffer) => execFileSync("bash", ["-c", "base64 -d | tar -tzf -"], { input: base64 }).toString().trim().split("\n").sort();
 
 test("every rendered etcd flag is a flag of the real etcd", () => {
   const lab = new EtcdLab("khef"); // namespaces are not built: only the spec is used
@@ -118,11 +117,11 @@ describe("three members bootstrapped by bootstrap-etcd.sh", () => {
     expect(san).toContain("IP Address:127.0.0.1");
     expect(san).toContain(`DNS:${m.name}`);
     expect(san).toContain("DNS:localhost");
-    expect(tarListing(lab.secret(SECRETS.ca))).toEqual(["ca.crt", "ca.key", "formed"]); // member 0 recorded the formed cluster
+    expect(secretFileNames(lab.secret(SECRETS.ca))).toEqual(["ca.crt", "ca.key", "formed"]); // member 0 recorded the formed cluster
     const ca = execFileSync("openssl", ["x509", "-noout", "-ext", "basicConstraints,keyUsage", "-in", join(lab.memberDir(0), "pki", "ca.crt")]).toString();
     expect(ca).toMatch(/Basic Constraints: critical\s+CA:TRUE/);
     expect(ca).toMatch(/Key Usage: critical\s+Certificate Sign, CRL Sign/);
-    expect(tarListing(lab.secret(SECRETS.client))).toEqual(["apiserver-etcd-client.crt", "apiserver-etcd-client.key", "ca.crt"]);
+    expect(secretFileNames(lab.secret(SECRETS.client))).toEqual(["apiserver-etcd-client.crt", "apiserver-etcd-client.key", "ca.crt"]);
     const usage = execFileSync("openssl", ["x509", "-noout", "-ext", "extendedKeyUsage", "-in", join(lab.clientDir, "apiserver-etcd-client.crt")]).toString();
     expect(usage).toMatch(/TLS Web Client Authentication/);
     expect(usage).not.toMatch(/Server Authentication/);
@@ -216,7 +215,7 @@ describe("members that boot at different times, and a cluster that must not be r
     expect(lab.hasSecret(SECRETS.ca)).toBe(false);
     const [first, second] = await Promise.all([lab.bootstrap(0), lab.bootstrap(1)]);
     expect([first.code, second.code]).toEqual([0, 0]);
-    expect(tarListing(lab.secret(SECRETS.ca))).toEqual(["ca.crt", "ca.key", "formed"]);
+    expect(secretFileNames(lab.secret(SECRETS.ca))).toEqual(["ca.crt", "ca.key", "formed"]);
     lab.unpackClientSecret();
   }, 120_000);
 
