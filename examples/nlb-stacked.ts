@@ -16,7 +16,7 @@ export class NlbStackedStack extends TerraformStack {
     new AwsProvider(this, "aws", { region: "eu-west-1" });
     this.cluster = new KubeadmCluster(this, "cluster", {
       clusterName: "nlb-stacked",
-      kubernetesVersion: "1.34.2",
+      kubernetesVersion: "1.37.1",
       extraCertSans: ["api.nlb-stacked.example.com"],
     });
   }

@@ -160,6 +160,17 @@ export function unknownKubeadmFields(doc: any): string[] {
   return problems;
 }
 
+/** What cloud-init runs on every node: it only starts the bootstrap unit, which systemd runs. */
+export const BOOTSTRAP_RUNCMD = [
+  ["systemctl", "daemon-reload"],
+  ["systemctl", "enable", "--now", "--no-block", "kubeadm-ha-bootstrap.service"],
+];
+
+/** The command the node's bootstrap unit runs. */
+export function bootstrapCommand(files: DecodedUserData["files"]): string | undefined {
+  return /^ExecStart=(.*)$/m.exec(files["/etc/systemd/system/kubeadm-ha-bootstrap.service"]?.content ?? "")?.[1];
+}
+
 export const PRIVATE_KEY_PATTERN = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 export const BOOTSTRAP_TOKEN_PATTERN = /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/;
 

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Bootstraps this control-plane node; cloud-init runs it once per instance (runcmd), and it is safe
-# to run again by hand as root. The protocol:
+# Bootstraps this control-plane node. Run by the kubeadm-ha-bootstrap systemd unit (a oneshot that
+# cloud-init starts on first boot and systemd restarts on failure and after a reboot, until the done
+# marker exists); safe to run again by hand as root. The protocol:
 #   - node 0 with an empty join secret runs `kubeadm init` and publishes the shared roots (CAs, SA key);
 #   - every other node, and a replaced node 0, waits for those roots and for a ready API server (its
 #     predecessor, so stacked-etcd members are added one at a time), mints its own short-lived bootstrap
 #     token with a one-hour admin credential derived from the CA, removes the etcd member a previous
-#     instance left at this address, and runs `kubeadm join --control-plane`.
+#     instance left at this address, runs `kubeadm join --control-plane`, and deletes its token.
+# A node is a member only once kubeadm returned success on it (the kubeadm.done marker), never because
+# some kubeadm file exists. A failed init or join is cleaned up (kubeadm reset; for a join, the etcd
+# member it may have added and its token) before it is tried again, at most KUBEADM_ATTEMPTS times per run.
 # Nothing depends on kubeadm's 2-hour certificate key or on a token made at init time, so a node
 # that joins days later succeeds. Secrets stay on the nodes and in the cluster's own secret: kubeadm's
 # output is logged with tokens and keys redacted, and the token never appears in argv of a long-lived
@@ -21,19 +25,21 @@ KHA_SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KHA_INSTALL_CMD=${KHA_INSTALL_CMD:-$KHA_SCRIPT_DIR/install-kubernetes.sh}
 # A colocated keepalived + HAProxy endpoint must be up before kubeadm talks to the VIP.
 ENDPOINT_SETUP_CMD=${KHA_ENDPOINT_SETUP_CMD:-${ENDPOINT_SETUP:-}}
-KHA_RUN=${KHA_RUN:-/run/kubeadm-ha}
 # How long a joiner waits for the roots and its predecessor before it gives up (seconds).
 JOIN_DEADLINE=${JOIN_DEADLINE:-3600}
+# kubeadm init or join attempts per run, each failure cleaned up before the next (systemd restarts the run).
+KUBEADM_ATTEMPTS=${KUBEADM_ATTEMPTS:-3}
 PKI_DIR=$KUBE_DIR/pki
 ETCD_TOPOLOGY=${ETCD_TOPOLOGY:-stacked}
 # The shared roots; with external etcd the control plane never holds the etcd CA key.
 BUNDLE_FILES=(ca.crt ca.key sa.key sa.pub front-proxy-ca.crt front-proxy-ca.key)
 [ "$ETCD_TOPOLOGY" = stacked ] && BUNDLE_FILES+=(etcd/ca.crt etcd/ca.key)
+# kubeadm init or join returned success on this instance: it is a control-plane member.
+MEMBER_FILE=$KHA_STATE/kubeadm.done
 HOSTS_MARK="# kubeadm-ha bootstrap override"
 read -r -a PEER_IPS <<<"$CONTROL_PLANE_IPS"
 read -r -a PEER_NAMES <<<"$CONTROL_PLANE_NAMES"
 
-mkdir -p "$KHA_RUN"
 WORK_DIR=$(mktemp -d "$KHA_RUN/run.XXXXXX")
 trap 'endpoint_override_clear; rm -rf "$WORK_DIR"' EXIT
 
@@ -48,8 +54,51 @@ kubeadm_logged() {
   kubeadm "$@" 2>&1 | redact | tee -a "$KHA_LOG/kubeadm.log" >&2
 }
 
-is_member() {
-  [ -s "$KUBE_DIR/kubelet.conf" ] && [ -s "$KUBE_DIR/manifests/kube-apiserver.yaml" ]
+is_member() { [ -e "$MEMBER_FILE" ]; }
+
+# Files an unfinished kubeadm run left behind; kubeadm refuses to init or join over them.
+kubeadm_leftovers() {
+  compgen -G "$KUBE_DIR/manifests/*" >/dev/null || compgen -G "$KUBE_DIR/*.conf" >/dev/null || compgen -G "$PKI_DIR/*" >/dev/null
+}
+reset_leftovers() {
+  kubeadm_leftovers || return 0
+  log "clearing what an unfinished kubeadm run left on this node (kubeadm reset)"
+  kubeadm_logged reset --force
+}
+
+# attempt_kubeadm WHAT ATTEMPT CLEANUP: runs ATTEMPT (errexit on) until it succeeds, at most
+# KUBEADM_ATTEMPTS times, running CLEANUP after each failure. Returns the last attempt's status.
+attempt_kubeadm() {
+  local what=$1 attempt_fn=$2 cleanup_fn=$3 attempt status delay=$KHA_BACKOFF_FIRST
+  for ((attempt = 1; ; attempt++)); do
+    set +e
+    (
+      set -e
+      "$attempt_fn"
+    )
+    status=$?
+    set -e
+    [ "$status" -eq 0 ] && return 0
+    log "kubeadm $what: attempt $attempt of $KUBEADM_ATTEMPTS failed (exit $status); cleaning up"
+    set +e
+    (
+      set -e
+      "$cleanup_fn"
+    ) || log "cleanup after the failed kubeadm $what did not finish; the next attempt starts with kubeadm reset"
+    set -e
+    [ "$attempt" -lt "$KUBEADM_ATTEMPTS" ] || return "$status"
+    sleep "$delay"
+    delay=$((delay * 2 > KHA_BACKOFF_MAX ? KHA_BACKOFF_MAX : delay * 2))
+  done
+}
+
+# The kubeadm configs with this instance's provider ID (aws:///ZONE/INSTANCE-ID) filled in.
+render_configs() {
+  local provider_id
+  provider_id=$(retry 5 cloud_provider_id)
+  sed "s|__PROVIDER_ID__|$provider_id|" "$KHA_ETC/kubeadm-init.yaml" >"$WORK_DIR/kubeadm-init.yaml"
+  sed "s|__PROVIDER_ID__|$provider_id|" "$KHA_ETC/kubeadm-join.yaml" >"$WORK_DIR/kubeadm-join.template.yaml"
+  log "kubelet provider ID: $provider_id"
 }
 
 # fetch_bundle: leaves the join secret's value in $WORK_DIR/bundle (empty file: no value yet).
@@ -73,25 +122,30 @@ install_bundle() {
 # etcd_request PATH [JSON]: etcd's HTTP API (GET, or POST of JSON to its gateway) through the first
 # member that answers successfully, with the API server's client certificate (external etcd; the
 # control plane has no etcdctl).
+ETCD_CLIENT_DIR=$WORK_DIR/etcd-client.d
 etcd_request() {
   local endpoint body=()
   [ -z "${2:-}" ] || body=(-X POST -d "$2")
   for endpoint in $ETCD_ENDPOINTS; do
-    curl -sf --max-time 10 --cacert "$PKI_DIR/etcd/ca.crt" --cert "$PKI_DIR/apiserver-etcd-client.crt" \
-      --key "$PKI_DIR/apiserver-etcd-client.key" "${body[@]}" "$endpoint$1" 2>/dev/null && return 0
+    curl -sf --max-time 10 --cacert "$ETCD_CLIENT_DIR/ca.crt" --cert "$ETCD_CLIENT_DIR/apiserver-etcd-client.crt" \
+      --key "$ETCD_CLIENT_DIR/apiserver-etcd-client.key" "${body[@]}" "$endpoint$1" 2>/dev/null && return 0
   done
   return 1
 }
 
 # External etcd: the API server's client certificate (from member 0) and an etcd that answers.
 etcd_healthy() { etcd_request /health | grep -q '"health":"true"'; }
-prepare_external_etcd() {
+# The files kubeadm's etcd.external points at (kubeadm reset removes them with the rest of pki/).
+place_etcd_client() {
+  install -d -m 0755 "$PKI_DIR/etcd"
+  install -m 0644 "$ETCD_CLIENT_DIR/ca.crt" "$PKI_DIR/etcd/ca.crt"
+  install -m 0644 "$ETCD_CLIENT_DIR/apiserver-etcd-client.crt" "$PKI_DIR/"
+  install -m 0600 "$ETCD_CLIENT_DIR/apiserver-etcd-client.key" "$PKI_DIR/"
+}
+wait_external_etcd() {
   wait_until "$JOIN_DEADLINE" "the etcd client certificate from etcd member 0" secret_present "$ETCD_CLIENT_SECRET_ID" "$WORK_DIR/etcd-client"
-  mkdir -p "$PKI_DIR/etcd"
-  unpack "$WORK_DIR/etcd-client" "$WORK_DIR" ca.crt apiserver-etcd-client.crt apiserver-etcd-client.key
-  mv "$WORK_DIR/ca.crt" "$PKI_DIR/etcd/ca.crt"
-  mv "$WORK_DIR/apiserver-etcd-client.crt" "$WORK_DIR/apiserver-etcd-client.key" "$PKI_DIR/"
-  chmod 0600 "$PKI_DIR/apiserver-etcd-client.key"
+  mkdir -p "$ETCD_CLIENT_DIR"
+  unpack "$WORK_DIR/etcd-client" "$ETCD_CLIENT_DIR" ca.crt apiserver-etcd-client.crt apiserver-etcd-client.key
   wait_until "$JOIN_DEADLINE" "a healthy external etcd" etcd_healthy
 }
 
@@ -177,64 +231,108 @@ clear_aborted_init_data() {
   retry 5 etcd_request /v3/kv/deleterange "{$REGISTRY_RANGE}" >/dev/null
 }
 
-init_cluster() {
-  if [ -e "$KUBE_DIR/manifests/kube-apiserver.yaml" ]; then
-    # An earlier init died before publishing the roots, so no other node has joined: start over.
-    log "found a half-finished kubeadm init; resetting it"
-    kubeadm_logged reset --force
+init_attempt() {
+  reset_leftovers
+  if [ "$ETCD_TOPOLOGY" = external ]; then
+    place_etcd_client
+    clear_aborted_init_data
   fi
-  if [ "$ETCD_TOPOLOGY" = external ]; then clear_aborted_init_data; fi
   touch "$KHA_STATE/init-started"
   endpoint_override_set "$NODE_IP"
-  kubeadm_logged init --config "$KHA_ETC/kubeadm-init.yaml"
+  kubeadm_logged init --config "$WORK_DIR/kubeadm-init.yaml"
   endpoint_override_clear
 }
+# kubeadm reset removes what the failed init wrote; with external etcd the next attempt clears the
+# keys it wrote there (it left the init-started marker).
+init_cleanup() {
+  endpoint_override_clear
+  kubeadm_logged reset --force
+}
+init_cluster() {
+  attempt_kubeadm init init_attempt init_cleanup
+  touch "$MEMBER_FILE"
+}
 
-join_cluster() {
-  wait_until "$JOIN_DEADLINE" "the cluster's shared roots in the join secret" bundle_published
+join_attempt() {
+  local token hash
+  reset_leftovers
   install_bundle
+  if [ "$ETCD_TOPOLOGY" = external ]; then place_etcd_client; fi
   wait_until "$JOIN_DEADLINE" "a ready API server to join through" pick_seed_once
+  echo "$SEED_INDEX" >"$WORK_DIR/seed"
   log "joining through ${PEER_NAMES[$SEED_INDEX]} (${PEER_IPS[$SEED_INDEX]})"
   endpoint_override_set "${PEER_IPS[$SEED_INDEX]}"
 
   # A one-hour admin credential derived from the CA: enough to mint a token and tidy etcd.
-  kubeadm kubeconfig user --config "$KHA_ETC/kubeadm-init.yaml" --client-name "kubeadm-ha:$NODE_NAME" \
+  kubeadm kubeconfig user --config "$WORK_DIR/kubeadm-init.yaml" --client-name "kubeadm-ha:$NODE_NAME" \
     --org kubeadm:cluster-admins --validity-period 1h >"$WORK_DIR/admin.conf" 2> >(redact >&2)
-  [ "$ETCD_TOPOLOGY" = stacked ] && remove_stale_member "$WORK_DIR/admin.conf"
+  if [ "$ETCD_TOPOLOGY" = stacked ]; then remove_stale_member "$WORK_DIR/admin.conf"; fi
 
-  local token hash
   token=$(retry 5 kubeadm token create --kubeconfig "$WORK_DIR/admin.conf" --ttl 15m \
     --description "kubeadm-ha join of $NODE_NAME")
+  printf '%s\n' "${token%%.*}" >"$WORK_DIR/token-id"
   hash=$(ca_cert_hash)
   sed -e "s/__BOOTSTRAP_TOKEN__/$token/" -e "s/__CA_CERT_HASH__/sha256:$hash/" \
-    "$KHA_ETC/kubeadm-join.yaml" >"$WORK_DIR/kubeadm-join.yaml"
+    "$WORK_DIR/kubeadm-join.template.yaml" >"$WORK_DIR/kubeadm-join.yaml"
   unset token
   kubeadm_logged join --config "$WORK_DIR/kubeadm-join.yaml"
   endpoint_override_clear
 }
 
+# The token this run minted is deleted once it has served (or failed): it must not outlive the join.
+delete_token() {
+  [ -s "$WORK_DIR/token-id" ] || return 0
+  retry 3 kubeadm token delete "$(cat "$WORK_DIR/token-id")" --kubeconfig "$WORK_DIR/admin.conf" >/dev/null
+  rm -f "$WORK_DIR/token-id"
+  log "deleted the bootstrap token this node joined with"
+}
+
+# kubeadm reset removes this node's files and, when it can reach the cluster, its etcd member; the
+# member is removed here too if it is still listed (reset could not), as a stale member would be.
+join_cleanup() {
+  endpoint_override_clear
+  kubeadm_logged reset --force
+  if [ "$ETCD_TOPOLOGY" = stacked ] && [ -s "$WORK_DIR/admin.conf" ] && [ -s "$WORK_DIR/seed" ]; then
+    SEED_INDEX=$(cat "$WORK_DIR/seed")
+    remove_stale_member "$WORK_DIR/admin.conf"
+  fi
+  delete_token
+}
+
+join_cluster() {
+  wait_until "$JOIN_DEADLINE" "the cluster's shared roots in the join secret" bundle_published
+  attempt_kubeadm join join_attempt join_cleanup
+  touch "$MEMBER_FILE"
+  delete_token
+}
+
 main() {
+  endpoint_override_clear # a power loss in the middle of a run can leave it behind
+  if bootstrap_done; then
+    log "this node is already a control-plane member (its bootstrap finished earlier); nothing to change"
+    return 0
+  fi
   step install-packages "$KHA_INSTALL_CMD"
   if [ -n "$ENDPOINT_SETUP_CMD" ]; then
     step api-endpoint "$ENDPOINT_SETUP_CMD"
   fi
   step read-join-secret fetch_bundle
-
-  if [ "$ETCD_TOPOLOGY" = external ] && ! is_member; then
-    step external-etcd prepare_external_etcd
-  fi
+  step node-config render_configs
 
   if is_member; then
-    log "this node is already a control-plane member; nothing to change"
+    log "kubeadm already succeeded on this node; finishing its bootstrap"
     if [ "$NODE_INDEX" -eq 0 ] && [ ! -s "$WORK_DIR/bundle" ]; then
       step publish-roots publish_bundle # init finished earlier but publishing did not
     fi
   elif [ "$NODE_INDEX" -eq 0 ] && [ ! -s "$WORK_DIR/bundle" ]; then
+    if [ "$ETCD_TOPOLOGY" = external ]; then step external-etcd wait_external_etcd; fi
     step kubeadm-init init_cluster
     step publish-roots publish_bundle
   else
+    if [ "$ETCD_TOPOLOGY" = external ]; then step external-etcd wait_external_etcd; fi
     step kubeadm-join join_cluster
   fi
+  mark_bootstrap_done
   cloud_set_status ready
   log "bootstrap complete: $NODE_NAME is a control-plane node"
 }

@@ -35,14 +35,28 @@ CLIENT_URL=$ETCD_ADVERTISE_CLIENT_URLS
 LOCAL_URL="https://127.0.0.1:${CLIENT_URL##*:}"
 
 install_etcd() {
-  if etcd --version 2>/dev/null | grep -q "etcd Version: ${ETCD_RELEASE:?}$"; then return 0; fi
+  ensure_etcd_user
+  if /usr/local/bin/etcd --version 2>/dev/null | grep -q "etcd Version: ${ETCD_RELEASE:?}$"; then return 0; fi
   local name="etcd-v$ETCD_RELEASE-linux-${ETCD_RELEASE_ARCH:?}"
-  retry 5 curl -fsSL --max-time 300 -o "$WORK_DIR/$name.tar.gz" \
-    "https://github.com/etcd-io/etcd/releases/download/v$ETCD_RELEASE/$name.tar.gz"
-  echo "${ETCD_RELEASE_SHA256:?}  $WORK_DIR/$name.tar.gz" | sha256sum -c --quiet - || die "etcd download does not match its SHA-256"
-  tar -C "$WORK_DIR" -xzf "$WORK_DIR/$name.tar.gz"
+  download_verified "${ETCD_RELEASES:?}/v$ETCD_RELEASE/$name.tar.gz" "${ETCD_RELEASE_SHA256:?}" "$WORK_DIR/$name.tar.gz"
+  tar -C "$WORK_DIR" -xzf "$WORK_DIR/$name.tar.gz" --no-same-owner
   install -m 0755 "$WORK_DIR/$name/etcd" "$WORK_DIR/$name/etcdctl" /usr/local/bin/
   log "etcd $ETCD_RELEASE installed (SHA-256 verified)"
+}
+
+# etcd runs as its own system user (the unit's User=etcd): it owns its data folder and its own keys.
+ensure_etcd_user() {
+  id -u etcd >/dev/null 2>&1 && return 0
+  useradd --system --user-group --no-create-home --home-dir "$ETCD_DATA_DIR" --shell /usr/sbin/nologin etcd
+  log "created the etcd system user"
+}
+# Run on every start: a re-run over files with other owners or modes puts them right.
+own_etcd_files() {
+  install -d -m 0700 -o etcd -g etcd "$ETCD_DATA_DIR"
+  chmod 0755 "$PKI"
+  chown etcd:etcd "$PKI/server.key" "$PKI/peer.key"
+  chmod 0600 "$PKI/server.key" "$PKI/peer.key" "$PKI/ca.key"
+  chmod 0644 "$PKI/ca.crt" "$PKI/server.crt" "$PKI/peer.crt"
 }
 
 # --no-block: a member of a new cluster reports ready only once a majority runs, which may take minutes.
@@ -231,6 +245,7 @@ local_health() { healthy_at "$LOCAL_URL"; }
 
 # Healthy means a majority answers, so on first boot this waits for the other members too.
 start_and_wait() {
+  own_etcd_files
   "$KHA_ETCD_START_CMD"
   wait_until "$JOIN_DEADLINE" "etcd to serve on $LOCAL_URL with a majority" local_health
 }
@@ -245,6 +260,7 @@ mark_formed() {
 main() {
   cloud_prepare
   step install-etcd "$KHA_ETCD_INSTALL_CMD"
+  ensure_etcd_user
   step etcd-pki ensure_ca
   step etcd-client-certificate ensure_apiserver_client
   step member-certificates ensure_member_certs

@@ -2,35 +2,46 @@
 # The cloud interface, AWS implementation. Sourced by common.sh when CLOUD_PROVIDER=aws.
 # Every script talks to the cloud only through these functions; cloud-file.sh implements the
 # same ones on plain files for tests:
-#   cloud_secret_get ID FILE   write the secret's value to FILE; exit 3 if it has no value yet
+#   cloud_secret_get ID FILE   write the secret's value to FILE, byte for byte; exit 3 if it has no
+#                              value yet; exit 4 if the secret does not exist (wrong id, deleted)
 #   cloud_secret_put ID FILE   store FILE's content as the secret's new value
 #   cloud_set_status VALUE     publish this node's bootstrap status (best effort, never fails)
-#   cloud_vip_move             make the VPC deliver $VIP to this instance ($VIP_MODE: route or secondary-ip)
+#   cloud_vip_move             make the VPC deliver $VIP to this instance ($VIP_MODE: route or
+#                              secondary-ip); idempotent, so a caller retries it until it succeeds
+#   cloud_provider_id          print this instance's Kubernetes provider ID, aws:///ZONE/INSTANCE-ID
 #   cloud_prepare              install what these functions need (the AWS CLI)
-# Needs: aws CLI v2, curl, AWS_REGION from cluster.env. The secret's value never reaches argv or logs.
+# Needs: aws CLI, curl, python3 (cloud-init's own), AWS_REGION and IMDS_ENDPOINT from cluster.env.
+# The secret's value never reaches argv or logs.
 
 export AWS_RETRY_MODE=adaptive AWS_MAX_ATTEMPTS=6 AWS_PAGER=""
 STATUS_TAG_KEY=${STATUS_TAG_KEY:-kubeadm-ha:bootstrap}
+IMDS_ENDPOINT=${IMDS_ENDPOINT:-http://169.254.169.254}
 
 # imds PATH: reads instance metadata with an IMDSv2 session token (IMDSv1 is disabled on our instances).
 imds() {
   local token
   token=$(curl -sSf --max-time 5 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 300" \
-    http://169.254.169.254/latest/api/token) || return 1
-  curl -sSf --max-time 5 -H "X-aws-ec2-metadata-token: $token" "http://169.254.169.254/latest/meta-data/$1"
+    "$IMDS_ENDPOINT/latest/api/token") || return 1
+  curl -sSf --max-time 5 -H "X-aws-ec2-metadata-token: $token" "$IMDS_ENDPOINT/latest/meta-data/$1"
 }
 
+# Both "no value yet" and "no such secret" come back as ResourceNotFoundException; only the message differs.
 cloud_secret_get() {
   local id=$1 out=$2 err status=0
   err=$(mktemp)
-  aws --region "$AWS_REGION" secretsmanager get-secret-value --secret-id "$id" \
-    --query SecretString --output text >"$out" 2>"$err" || status=$?
-  if [ "$status" -ne 0 ] && grep -q 'ResourceNotFoundException' "$err"; then
-    # The secret exists (Terraform created it) but nothing has been stored in it yet.
-    rm -f "$err" "$out"
-    return 3
+  aws --region "$AWS_REGION" secretsmanager get-secret-value --secret-id "$id" --query SecretString --output json \
+    2>"$err" | python3 -c 'import json, sys; sys.stdout.write(json.load(sys.stdin))' >"$out" || status=$?
+  if [ "$status" -ne 0 ]; then
+    rm -f "$out"
+    if grep -q "can't find the specified secret value" "$err"; then
+      status=3 # the secret exists (Terraform created it) but nothing has been stored in it yet
+    elif grep -Eq "ResourceNotFoundException|marked (for deletion|deleted)" "$err"; then
+      log "secret $id does not exist or is deleted: $(head -c 300 "$err")"
+      status=4
+    else
+      log "get-secret-value failed: $(head -c 300 "$err")"
+    fi
   fi
-  [ "$status" -eq 0 ] || log "get-secret-value failed: $(head -c 300 "$err")"
   rm -f "$err"
   return "$status"
 }
@@ -49,6 +60,7 @@ cloud_set_status() {
   return 0
 }
 
+# Every route table or none: a failure returns non-zero and the caller runs the whole move again.
 cloud_vip_move() {
   local mac eni table
   mac=$(imds mac) || return 1
@@ -68,7 +80,14 @@ cloud_vip_move() {
   esac
 }
 
+cloud_provider_id() {
+  local zone instance_id
+  zone=$(imds placement/availability-zone) && instance_id=$(imds instance-id) || return 1
+  echo "aws:///$zone/$instance_id"
+}
+
 cloud_prepare() {
+  case ":$PATH:" in *:/snap/bin:*) ;; *) PATH=$PATH:/snap/bin ;; esac
   command -v aws >/dev/null 2>&1 && return 0
   retry 5 snap install aws-cli --classic
 }

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The cloud interface, file-backed stand-in for tests. Sourced by common.sh when CLOUD_PROVIDER=file.
 # Same functions as cloud-aws.sh, on files under $CLOUD_FILE_ROOT:
-#   secrets/ID          a secret's value (absent or empty: no value yet)
+#   secrets/ID          a secret's value (empty: no value yet; absent: no such secret)
 #   status/NODE_NAME    the last status this node published
 #   vip/VIP             the node the VIP is delivered to; vip/VIP.log every move, timestamped
 #   throttle/OPERATION  a number N: the next N calls of OPERATION fail as if AWS throttled them
 
 : "${CLOUD_FILE_ROOT:?CLOUD_FILE_ROOT must point at the stand-in store}"
-mkdir -p "$CLOUD_FILE_ROOT/secrets" "$CLOUD_FILE_ROOT/status" "$CLOUD_FILE_ROOT/throttle" "$CLOUD_FILE_ROOT/vip"
+mkdir -p "$CLOUD_FILE_ROOT/secrets" "$CLOUD_FILE_ROOT/status" "$CLOUD_FILE_ROOT/throttle" "$CLOUD_FILE_ROOT/vip" "$CLOUD_FILE_ROOT/instance"
 
 # cloud_file_throttled OPERATION: consumes one simulated throttling error, if any are queued.
 cloud_file_throttled() {
@@ -23,12 +23,14 @@ cloud_file_throttled() {
 cloud_secret_get() {
   local file="$CLOUD_FILE_ROOT/secrets/$1"
   cloud_file_throttled secret_get && return 1
+  [ -e "$file" ] || return 4
   [ -s "$file" ] || return 3
   cp "$file" "$2"
 }
 
 cloud_secret_put() {
   cloud_file_throttled secret_put && return 1
+  [ -e "$CLOUD_FILE_ROOT/secrets/$1" ] || return 4
   cp "$2" "$CLOUD_FILE_ROOT/secrets/$1.tmp"
   mv "$CLOUD_FILE_ROOT/secrets/$1.tmp" "$CLOUD_FILE_ROOT/secrets/$1"
 }
@@ -43,6 +45,13 @@ cloud_vip_move() {
   printf '%s\n' "$NODE_NAME" >"$CLOUD_FILE_ROOT/vip/$VIP"
   printf '%s %s\n' "$(date +%s.%N)" "$NODE_NAME" >>"$CLOUD_FILE_ROOT/vip/$VIP.log"
   if [ -n "${CLOUD_FILE_VIP_HOOK:-}" ]; then VIP=$VIP "$CLOUD_FILE_VIP_HOOK"; fi
+}
+
+# instance/NODE_NAME holds "ZONE INSTANCE-ID", as the instance metadata would tell.
+cloud_provider_id() {
+  local zone id
+  read -r zone id <"$CLOUD_FILE_ROOT/instance/$NODE_NAME" || return 1
+  echo "aws:///$zone/$id"
 }
 
 cloud_prepare() { :; }

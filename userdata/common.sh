@@ -8,6 +8,7 @@
 KHA_ETC=${KHA_ETC:-/etc/kubeadm-ha}
 KHA_STATE=${KHA_STATE:-/var/lib/kubeadm-ha}
 KHA_LOG=${KHA_LOG:-/var/log/kubeadm-ha}
+KHA_RUN=${KHA_RUN:-/run/kubeadm-ha}
 KUBE_DIR=${KUBE_DIR:-/etc/kubernetes}
 HOSTS_FILE=${HOSTS_FILE:-/etc/hosts}
 KHA_SCRIPT_DIR=${KHA_SCRIPT_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
@@ -21,9 +22,15 @@ KHA_BACKOFF_MAX=${KHA_BACKOFF_MAX:-30}
 # Tests set KHA_CLOUD_PROVIDER=file to swap in the file-backed cloud interface.
 CLOUD_PROVIDER=${KHA_CLOUD_PROVIDER:-${CLOUD_PROVIDER:-aws}}
 
-mkdir -p "$KHA_STATE" "$KHA_LOG"
-chmod 0700 "$KHA_STATE" "$KHA_LOG"
+mkdir -p "$KHA_STATE" "$KHA_LOG" "$KHA_RUN"
+chmod 0700 "$KHA_STATE" "$KHA_LOG" "$KHA_RUN"
+# Private by default (secrets pass through these scripts); what other programs read is written with
+# its own mode (write_file, install -m), never through the umask.
 umask 077
+
+# The done marker: written once the node's bootstrap has fully succeeded; the bootstrap unit never runs after it.
+bootstrap_done() { [ -e "$KHA_STATE/bootstrap.done" ]; }
+mark_bootstrap_done() { touch "$KHA_STATE/bootstrap.done"; }
 
 # log MESSAGE...: one timestamped line to the log file and to stderr (the console under cloud-init).
 log() {
@@ -101,12 +108,41 @@ step() {
   KHA_CURRENT_STEP=main
 }
 
+# write_file MODE PATH: stdin into PATH with exactly MODE (also over an existing file with another mode),
+# replaced atomically so a reader never sees half a file; its folder is created 0755 if missing.
+write_file() {
+  local mode=$1 path=$2 tmp
+  install -d -m 0755 "$(dirname "$path")"
+  tmp=$(mktemp "$path.XXXXXX")
+  cat >"$tmp"
+  chmod "$mode" "$tmp"
+  mv -f "$tmp" "$path"
+}
+
+# apt_get ARGS...: apt-get, non-interactive, waiting for the dpkg lock that unattended-upgrades holds
+# for minutes on a first boot (rather than failing at once).
+APT_LOCK_TIMEOUT=${APT_LOCK_TIMEOUT:-900}
+apt_get() { DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout="$APT_LOCK_TIMEOUT" "$@"; }
+
+# download_verified URL SHA256 FILE: URL into FILE, refused (and removed) unless its SHA-256 matches.
+download_verified() {
+  local url=$1 sha256=$2 out=$3
+  retry 5 curl -fsSL --max-time 300 -o "$out" "$url"
+  if ! echo "$sha256  $out" | sha256sum -c --quiet - >/dev/null 2>&1; then
+    rm -f "$out"
+    log "ERROR: $url does not match its SHA-256 $sha256"
+    return 1
+  fi
+}
+
 # secret_fetch ID FILE: the secret's value in FILE, or an empty FILE while it has none (the cloud
-# interface's status 3); other errors (throttling, network) are retried with backoff.
+# interface's status 3); a secret that does not exist (status 4) stops the step at once, since no
+# retry can fix a wrong id; other errors (throttling, network) are retried with backoff.
 secret_fetch_once() {
   local status=0
   cloud_secret_get "$1" "$2" || status=$?
   [ "$status" -eq 3 ] && { : >"$2"; return 0; }
+  [ "$status" -eq 4 ] && die "secret $1 does not exist (wrong id, or deleted): check the stack's outputs"
   return "$status"
 }
 secret_fetch() { retry 6 secret_fetch_once "$1" "$2"; }

@@ -16,11 +16,10 @@ peer_interface() {
 }
 
 install_packages() {
-  export DEBIAN_FRONTEND=noninteractive
   cloud_prepare # the notify script moves the VIP with the cloud's CLI
   if ! command -v keepalived >/dev/null 2>&1 || ! command -v haproxy >/dev/null 2>&1; then
-    retry 5 apt-get update -q
-    retry 5 apt-get install -y -q -o Dpkg::Options::=--force-confold keepalived haproxy curl
+    retry 5 apt_get update
+    retry 3 apt_get install --no-install-recommends -o Dpkg::Options::=--force-confold keepalived haproxy curl
   fi
 }
 
@@ -33,10 +32,13 @@ configure() {
   haproxy -c -f /etc/haproxy/haproxy.cfg.new >/dev/null
   keepalived -t -f /etc/keepalived/keepalived.conf.new
   mv /etc/haproxy/haproxy.cfg.new /etc/haproxy/haproxy.cfg
+  chmod 0644 /etc/keepalived/keepalived.conf.new
   mv /etc/keepalived/keepalived.conf.new /etc/keepalived/keepalived.conf
-  systemctl enable haproxy keepalived
-  systemctl restart haproxy keepalived
-  log "keepalived and HAProxy running on $interface for VIP ${VIP:-?}"
+  # The guard re-asserts the VIP in AWS while this peer is the master (keepalived-notify.sh guard).
+  systemctl daemon-reload
+  systemctl enable haproxy keepalived "${VIP_GUARD_UNIT:?}"
+  systemctl restart haproxy keepalived "$VIP_GUARD_UNIT"
+  log "keepalived, HAProxy and the VIP guard running on $interface for VIP ${VIP:-?}"
 }
 
 if [ "${1:-}" = --standalone ]; then

@@ -7,19 +7,9 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
-import { EndpointAddress } from "../render";
+import { EndpointAddress, NLB_TIMERS } from "../render";
 import { NlbEndpointSpec } from "../spec";
 import { IApiEndpoint } from "./api-endpoint";
-
-/** Health check and draining timers of the API target group: fast to notice a dead API server, gentle to its open watches. */
-export const NLB_TIMERS = {
-  healthCheckIntervalSeconds: 10,
-  healthCheckTimeoutSeconds: 5,
-  healthyThreshold: 2,
-  unhealthyThreshold: 2,
-  /** Time a deregistered or unhealthy API server keeps its connections, so watches end cleanly. */
-  drainSeconds: 120,
-} as const;
 
 export interface NlbEndpointProps {
   readonly clusterName: string;

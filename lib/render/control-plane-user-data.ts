@@ -1,9 +1,13 @@
 import { ClusterSpec, ControlPlaneNodeSpec, EtcdMemberSpec, ExternalEtcdSpec, KeepalivedEndpointSpec, VrrpPeerSpec } from "../spec";
+import { DOWNLOAD_SOURCES } from "../spec/versions";
 import { CloudConfigFile, renderCloudConfig } from "./cloud-config";
+import { CONTAINERD_PATHS, renderContainerdConfig, renderContainerdUnit, renderCrictlConfig } from "./containerd";
 import { ETCD_PATHS, etcdClientUrls, renderEtcdEnv, renderEtcdUnit } from "./etcd";
-import { HAPROXY_MONITOR, renderHaproxyCfg, renderKeepalivedConf } from "./keepalived";
-import { EndpointAddress, renderKubeadmConfig } from "./kubeadm";
+import { FAILOVER_TIMERS, HAPROXY_MONITOR, renderHaproxyCfg, renderKeepalivedConf } from "./keepalived";
+import { EndpointAddress, KUBEADM_PATCHES_DIR, renderKubeadmConfig } from "./kubeadm";
 import { renderEnvFile } from "./node-env";
+import { IMDS_ENDPOINT, NODE_PATHS } from "./paths";
+import { BOOTSTRAP_UNIT, VIP_GUARD_UNIT, renderBootstrapUnit, renderVipGuardUnit, unitPath } from "./systemd";
 
 /** Every userdata/ script a node may run, by file name. */
 export const NODE_SCRIPTS = [
@@ -20,11 +24,6 @@ export type ScriptName = (typeof NODE_SCRIPTS)[number];
 export type NodeScripts = Readonly<Record<ScriptName, string>>;
 
 const ENDPOINT_SCRIPTS: ScriptName[] = ["setup-endpoint.sh", "check-apiserver.sh", "keepalived-notify.sh"];
-
-export const NODE_PATHS = {
-  etc: "/etc/kubeadm-ha",
-  scripts: "/opt/kubeadm-ha",
-} as const;
 
 export interface NodeUserDataContext {
   readonly spec: ClusterSpec;
@@ -47,14 +46,39 @@ export function colocatedPeer(spec: ClusterSpec, node: ControlPlaneNodeSpec): Vr
   return spec.endpoint.type === "keepalived" && spec.endpoint.placement === "colocated" ? spec.endpoint.peers[node.index] : undefined;
 }
 
+/** Settings every node kind has: who it is and how it reaches the cloud. */
+function nodeEnv(spec: ClusterSpec, name: string, ip: string, region: string) {
+  return {
+    CLUSTER_NAME: spec.clusterName,
+    NODE_NAME: name,
+    NODE_IP: ip,
+    AWS_REGION: region,
+    CLOUD_PROVIDER: "aws",
+    IMDS_ENDPOINT,
+  };
+}
+
 function vipEnv(endpoint: KeepalivedEndpointSpec, routeTableIds: string[] | undefined) {
   return {
     VIP: endpoint.virtualIp,
     VIP_MODE: endpoint.vipMode,
     ROUTE_TABLE_IDS: (routeTableIds ?? []).join(" "),
+    VIP_REASSERT_SECONDS: FAILOVER_TIMERS.vipReassertSeconds,
+    VIP_GUARD_UNIT,
     HAPROXY_MONITOR_PORT: HAPROXY_MONITOR.port,
     HAPROXY_MONITOR_PATH: HAPROXY_MONITOR.path,
     ENDPOINT_SETUP: `${NODE_PATHS.scripts}/setup-endpoint.sh`,
+  };
+}
+
+/** The unit that bootstraps the node, and the commands cloud-init runs once to start it (without waiting: it may take minutes). */
+function bootstrapFiles(what: string, execStart: string): { files: CloudConfigFile[]; runcmd: string[][] } {
+  return {
+    files: [{ path: unitPath(BOOTSTRAP_UNIT), content: renderBootstrapUnit(what, execStart), permissions: "0644" }],
+    runcmd: [
+      ["systemctl", "daemon-reload"],
+      ["systemctl", "enable", "--now", "--no-block", BOOTSTRAP_UNIT],
+    ],
   };
 }
 
@@ -62,20 +86,23 @@ function vipEnv(endpoint: KeepalivedEndpointSpec, routeTableIds: string[] | unde
 export function renderControlPlaneEnv(input: ControlPlaneUserDataInput): string {
   const { spec, node, endpoint } = input;
   return renderEnvFile({
-    CLUSTER_NAME: spec.clusterName,
+    ...nodeEnv(spec, node.name, node.privateIp, input.region),
     NODE_INDEX: node.index,
-    NODE_NAME: node.name,
-    NODE_IP: node.privateIp,
     CONTROL_PLANE_IPS: spec.controlPlane.map((n) => n.privateIp).join(" "),
     CONTROL_PLANE_NAMES: spec.controlPlane.map((n) => n.name).join(" "),
     ENDPOINT_HOST: endpoint.host,
     API_SERVER_PORT: spec.apiServerPort,
     JOIN_SECRET_ID: input.joinSecretId,
-    AWS_REGION: input.region,
     KUBERNETES_VERSION: spec.kubernetesVersion,
     KUBERNETES_MINOR: `1.${spec.kubernetesMinor}`,
-    CONTAINERD_VERSION: spec.containerdVersion,
-    CLOUD_PROVIDER: "aws",
+    KUBERNETES_PACKAGE_REPO: DOWNLOAD_SOURCES.kubernetesPackages(spec.kubernetesMinor),
+    NODE_ARCH: spec.architecture,
+    CONTAINERD_VERSION: spec.containerd.version,
+    CONTAINERD_SHA256: spec.containerd.sha256,
+    CONTAINERD_RELEASES: DOWNLOAD_SOURCES.containerdReleases,
+    RUNC_VERSION: spec.runc.version,
+    RUNC_SHA256: spec.runc.sha256,
+    RUNC_RELEASES: DOWNLOAD_SOURCES.runcReleases,
     ETCD_TOPOLOGY: spec.etcd.topology,
     ...(spec.etcd.topology === "external"
       ? {
@@ -97,6 +124,7 @@ function endpointFiles(spec: ClusterSpec, endpoint: KeepalivedEndpointSpec, peer
   return [
     { path: `${NODE_PATHS.etc}/keepalived.conf.template`, content: renderKeepalivedConf(endpoint, peer), permissions: "0644" },
     { path: `${NODE_PATHS.etc}/haproxy.cfg`, content: renderHaproxyCfg(endpoint.port, backends, spec.apiServerPort), permissions: "0644" },
+    { path: unitPath(VIP_GUARD_UNIT), content: renderVipGuardUnit(), permissions: "0644" },
   ];
 }
 
@@ -106,16 +134,22 @@ export function renderControlPlaneUserData(input: ControlPlaneUserDataInput, scr
   const kubeadm = renderKubeadmConfig(spec, node, input.endpoint);
   const peer = colocatedPeer(spec, node);
   const names: ScriptName[] = ["common.sh", "cloud-aws.sh", "install-kubernetes.sh", "bootstrap-control-plane.sh", ...(peer ? ENDPOINT_SCRIPTS : [])];
+  const bootstrap = bootstrapFiles(`control-plane node ${node.name}`, `${NODE_PATHS.scripts}/bootstrap-control-plane.sh`);
   return renderCloudConfig({
     hostname: node.name,
     files: [
       { path: `${NODE_PATHS.etc}/cluster.env`, content: renderControlPlaneEnv(input), permissions: "0644" },
       { path: `${NODE_PATHS.etc}/kubeadm-init.yaml`, content: kubeadm.init, permissions: "0600" },
       { path: `${NODE_PATHS.etc}/kubeadm-join.yaml`, content: kubeadm.join, permissions: "0600" },
+      ...Object.entries(kubeadm.patches).map(([name, content]) => ({ path: `${KUBEADM_PATCHES_DIR}/${name}`, content, permissions: "0644" })),
+      { path: CONTAINERD_PATHS.config, content: renderContainerdConfig(spec), permissions: "0644" },
+      { path: CONTAINERD_PATHS.unit, content: renderContainerdUnit(), permissions: "0644" },
+      { path: CONTAINERD_PATHS.crictl, content: renderCrictlConfig(), permissions: "0644" },
       ...(peer ? endpointFiles(spec, spec.endpoint as KeepalivedEndpointSpec, peer) : []),
+      ...bootstrap.files,
       ...scriptFiles(names, scripts),
     ],
-    runcmd: [[`${NODE_PATHS.scripts}/bootstrap-control-plane.sh`]],
+    runcmd: bootstrap.runcmd,
   });
 }
 
@@ -123,11 +157,7 @@ export function renderControlPlaneUserData(input: ControlPlaneUserDataInput, scr
 export function renderLoadBalancerEnv(context: NodeUserDataContext, peer: VrrpPeerSpec): string {
   const endpoint = context.spec.endpoint as KeepalivedEndpointSpec;
   return renderEnvFile({
-    CLUSTER_NAME: context.spec.clusterName,
-    NODE_NAME: peer.name,
-    NODE_IP: peer.privateIp,
-    AWS_REGION: context.region,
-    CLOUD_PROVIDER: "aws",
+    ...nodeEnv(context.spec, peer.name, peer.privateIp, context.region),
     ...vipEnv(endpoint, context.routeTableIds),
   });
 }
@@ -135,14 +165,16 @@ export function renderLoadBalancerEnv(context: NodeUserDataContext, peer: VrrpPe
 /** The complete `#cloud-config` user data of a dedicated keepalived + HAProxy load balancer. */
 export function renderLoadBalancerUserData(context: NodeUserDataContext, peer: VrrpPeerSpec, scripts: NodeScripts): string {
   const endpoint = context.spec.endpoint as KeepalivedEndpointSpec;
+  const bootstrap = bootstrapFiles(`API load balancer ${peer.name}`, `${NODE_PATHS.scripts}/setup-endpoint.sh --standalone`);
   return renderCloudConfig({
     hostname: peer.name,
     files: [
       { path: `${NODE_PATHS.etc}/cluster.env`, content: renderLoadBalancerEnv(context, peer), permissions: "0644" },
       ...endpointFiles(context.spec, endpoint, peer),
+      ...bootstrap.files,
       ...scriptFiles(["common.sh", "cloud-aws.sh", ...ENDPOINT_SCRIPTS], scripts),
     ],
-    runcmd: [[`${NODE_PATHS.scripts}/setup-endpoint.sh`, "--standalone"]],
+    runcmd: bootstrap.runcmd,
   });
 }
 
@@ -159,32 +191,31 @@ export interface EtcdMemberUserDataInput {
 export function renderEtcdMemberEnv(input: EtcdMemberUserDataInput): string {
   const etcd = input.spec.etcd as ExternalEtcdSpec;
   return renderEnvFile({
-    CLUSTER_NAME: input.spec.clusterName,
+    ...nodeEnv(input.spec, input.member.name, input.member.privateIp, input.region),
     NODE_INDEX: input.member.index,
-    NODE_NAME: input.member.name,
-    NODE_IP: input.member.privateIp,
     ETCD_ENDPOINTS: etcdClientUrls(etcd),
     ETCD_CA_SECRET_ID: input.etcdCaSecretId,
     ETCD_CLIENT_SECRET_ID: input.etcdClientSecretId,
     ETCD_RELEASE: etcd.version,
     ETCD_RELEASE_SHA256: etcd.sha256,
     ETCD_RELEASE_ARCH: etcd.architecture,
-    AWS_REGION: input.region,
-    CLOUD_PROVIDER: "aws",
+    ETCD_RELEASES: DOWNLOAD_SOURCES.etcdReleases,
   });
 }
 
 /** The complete `#cloud-config` user data of an external etcd member. */
 export function renderEtcdMemberUserData(input: EtcdMemberUserDataInput, scripts: NodeScripts): string {
   const etcd = input.spec.etcd as ExternalEtcdSpec;
+  const bootstrap = bootstrapFiles(`etcd member ${input.member.name}`, `${NODE_PATHS.scripts}/bootstrap-etcd.sh`);
   return renderCloudConfig({
     hostname: input.member.name,
     files: [
       { path: `${NODE_PATHS.etc}/cluster.env`, content: renderEtcdMemberEnv(input), permissions: "0644" },
       { path: ETCD_PATHS.env, content: renderEtcdEnv(input.spec, etcd, input.member), permissions: "0644" },
       { path: ETCD_PATHS.unit, content: renderEtcdUnit(), permissions: "0644" },
+      ...bootstrap.files,
       ...scriptFiles(["common.sh", "cloud-aws.sh", "bootstrap-etcd.sh"], scripts),
     ],
-    runcmd: [[`${NODE_PATHS.scripts}/bootstrap-etcd.sh`]],
+    runcmd: bootstrap.runcmd,
   });
 }

@@ -10,6 +10,9 @@ export const ETCD_PATHS = {
   unit: "/etc/systemd/system/etcd.service",
 } as const;
 
+/** etcd runs as this system user, created by bootstrap-etcd.sh; it owns its data and its own keys. */
+export const ETCD_USER = "etcd";
+
 /** Files kubeadm's `etcd.external` points at on control-plane nodes. */
 export const EXTERNAL_ETCD_CLIENT_FILES = {
   caFile: "/etc/kubernetes/pki/etcd/ca.crt",
@@ -79,6 +82,29 @@ ExecStart=/usr/local/bin/etcd
 Restart=always
 RestartSec=5
 LimitNOFILE=65536
+# Unprivileged and sandboxed: etcd writes only its data folder and reads only its own keys.
+User=${ETCD_USER}
+Group=${ETCD_USER}
+NoNewPrivileges=yes
+ProtectSystem=strict
+ReadWritePaths=${ETCD_PATHS.data}
+ProtectHome=yes
+PrivateTmp=yes
+PrivateDevices=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
+RestrictNamespaces=yes
+RestrictRealtime=yes
+RestrictSUIDSGID=yes
+LockPersonality=yes
+MemoryDenyWriteExecute=yes
+SystemCallArchitectures=native
+CapabilityBoundingSet=
 
 [Install]
 WantedBy=multi-user.target

@@ -4,3 +4,7 @@ export * from "./etcd";
 export * from "./keepalived";
 export * from "./kubeadm";
 export * from "./node-env";
+export * from "./drain";
+export * from "./containerd";
+export * from "./paths";
+export * from "./systemd";

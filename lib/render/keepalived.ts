@@ -1,4 +1,5 @@
 import { KeepalivedEndpointSpec, VrrpPeerSpec } from "../spec";
+import { NODE_PATHS } from "./paths";
 
 /**
  * Failover timers (measured in test/system/keepalived.test.ts, figures in the README). VRRPv3 adverts every 0.2 s make a dead master
@@ -15,7 +16,14 @@ export const FAILOVER_TIMERS = {
   haproxyCheckIntervalMs: 500,
   haproxyFall: 2,
   haproxyRise: 2,
+  /** A peer that (re)starts waits this long before it takes the VIP back from a lower-priority master, so a rebooting node settles first. */
+  preemptDelaySeconds: 30,
+  /** While master, the notify script's guard re-asserts the VIP in AWS this often (a failed or raced move gets corrected). */
+  vipReassertSeconds: 15,
 } as const;
+
+/** keepalived follows the HAProxy process itself (kernel process events): a dead HAProxy puts its peer in FAULT at once. */
+export const HAPROXY_PROCESS = "haproxy";
 
 /**
  * HAProxy's own health endpoint on loopback, for keepalived's check: 200 while HAProxy runs and has at
@@ -27,13 +35,11 @@ export const HAPROXY_MONITOR = { port: 8404, path: "/healthz" } as const;
 /** Replaced at boot by the interface that carries the peer's address (never hard-coded). */
 export const INTERFACE_PLACEHOLDER = "__INTERFACE__";
 
-export const ENDPOINT_SCRIPTS_DIR = "/opt/kubeadm-ha";
-
 /** keepalived.conf for one peer: unicast VRRPv3, script security on, no vrrp_strict. */
 export function renderKeepalivedConf(endpoint: KeepalivedEndpointSpec, self: VrrpPeerSpec): string {
   const t = FAILOVER_TIMERS;
   const others = endpoint.peers.filter((p) => p.index !== self.index);
-  const notify = (state: string) => `"${ENDPOINT_SCRIPTS_DIR}/keepalived-notify.sh ${state}"`;
+  const notify = (state: string) => `"${NODE_PATHS.scripts}/keepalived-notify.sh ${state}"`;
   return `# keepalived for the Kubernetes API VIP ${endpoint.virtualIp} (${endpoint.vipMode}, ${endpoint.placement}); rendered from the cluster spec.
 global_defs {
     router_id ${self.name}
@@ -43,12 +49,17 @@ global_defs {
 }
 
 vrrp_script check_api_path {
-    script "${ENDPOINT_SCRIPTS_DIR}/check-apiserver.sh"
+    script "${NODE_PATHS.scripts}/check-apiserver.sh"
     interval ${t.checkIntervalSeconds}
     timeout ${t.checkTimeoutSeconds}
     fall ${t.checkFall}
     rise ${t.checkRise}
     weight ${endpoint.checkWeight}
+}
+
+vrrp_track_process haproxy_running {
+    process ${HAPROXY_PROCESS}
+    quorum 1
 }
 
 vrrp_instance kubernetes_api {
@@ -57,6 +68,7 @@ vrrp_instance kubernetes_api {
     virtual_router_id ${endpoint.virtualRouterId}
     priority ${self.priority}
     advert_int ${t.advertIntervalSeconds}
+    preempt_delay ${t.preemptDelaySeconds}
     unicast_src_ip ${self.privateIp}
     unicast_peer {
 ${others.map((p) => `        ${p.privateIp}`).join("\n")}
@@ -66,6 +78,9 @@ ${others.map((p) => `        ${p.privateIp}`).join("\n")}
     }
     track_script {
         check_api_path
+    }
+    track_process {
+        haproxy_running
     }
     notify_master ${notify("master")}
     notify_backup ${notify("backup")}
@@ -88,6 +103,10 @@ export function renderHaproxyCfg(port: number, backends: HaproxyBackend[], apiSe
   return `# HAProxy for the Kubernetes API; rendered from the cluster spec.
 global
     log stdout format raw local0 info
+    # Started as root to bind; then confined to an empty folder as the unprivileged haproxy user.
+    chroot /var/lib/haproxy
+    user haproxy
+    group haproxy
     stats socket ${statsSocket} mode 600 level admin
 
 defaults

@@ -1,11 +1,19 @@
 import { stringify } from "yaml";
 import { ClusterSpec, ControlPlaneNodeSpec, ExternalEtcdSpec } from "../spec";
+import { drainTimers } from "./drain";
+import { NODE_PATHS } from "./paths";
 import { EXTERNAL_ETCD_CLIENT_FILES, etcdClientUrl } from "./etcd";
 
 export const KUBEADM_API_VERSION = "kubeadm.k8s.io/v1beta4";
 export const CRI_SOCKET = "unix:///run/containerd/containerd.sock";
-/** Filled in on the node at join time (the token is minted there, never shipped). */
-export const JOIN_PLACEHOLDERS = { token: "__BOOTSTRAP_TOKEN__", caCertHash: "__CA_CERT_HASH__" } as const;
+/**
+ * Filled in on the node at boot: the token is minted there (never shipped), the CA hash comes with the
+ * shared roots, and the provider ID (`aws:///ZONE/INSTANCE-ID`) from the instance metadata.
+ */
+export const NODE_PLACEHOLDERS = { token: "__BOOTSTRAP_TOKEN__", caCertHash: "__CA_CERT_HASH__", providerId: "__PROVIDER_ID__" } as const;
+export const KUBELET_CONFIG_API_VERSION = "kubelet.config.k8s.io/v1beta1";
+/** kubeadm applies the strategic-merge patches in this folder to the static pods it writes. */
+export const KUBEADM_PATCHES_DIR = `${NODE_PATHS.etc}/kubeadm-patches`;
 
 /** The stable endpoint clients use: an NLB's DNS name (a token at synth time) and its port. */
 export interface EndpointAddress {
@@ -14,10 +22,12 @@ export interface EndpointAddress {
 }
 
 export interface KubeadmDocuments {
-  /** ClusterConfiguration + InitConfiguration, used when this node creates the cluster. */
+  /** ClusterConfiguration + InitConfiguration + KubeletConfiguration, used when this node creates the cluster. */
   readonly init: string;
   /** JoinConfiguration with placeholders for the token and CA hash, used otherwise. */
   readonly join: string;
+  /** Files for KUBEADM_PATCHES_DIR, by name. */
+  readonly patches: Readonly<Record<string, string>>;
 }
 
 export function controlPlaneEndpoint(endpoint: EndpointAddress): string {
@@ -28,8 +38,14 @@ export function renderKubeadmConfig(spec: ClusterSpec, node: ControlPlaneNodeSpe
   const nodeRegistration = {
     name: node.name,
     criSocket: CRI_SOCKET,
-    kubeletExtraArgs: [{ name: "node-ip", value: node.privateIp }],
+    // The EC2 provider ID lets the AWS cloud controller manager or load-balancer controller be added later without re-registering nodes.
+    kubeletExtraArgs: [
+      { name: "node-ip", value: node.privateIp },
+      { name: "provider-id", value: NODE_PLACEHOLDERS.providerId },
+    ],
   };
+  const drain = drainTimers(spec.endpoint);
+  const patches = { directory: KUBEADM_PATCHES_DIR };
   const localAPIEndpoint = { advertiseAddress: node.privateIp, bindPort: spec.apiServerPort };
 
   const clusterConfiguration = {
@@ -41,15 +57,13 @@ export function renderKubeadmConfig(spec: ClusterSpec, node: ControlPlaneNodeSpe
     networking: { podSubnet: spec.podCidr, serviceSubnet: spec.serviceCidr, dnsDomain: spec.dnsDomain },
     apiServer: {
       certSANs: unique([endpoint.host, ...(spec.endpoint.type === "keepalived" && spec.endpoint.dnsName ? [spec.endpoint.dnsName] : []), ...spec.extraCertSans]),
-      // Let an API server that is shutting down keep answering while the endpoint drains it.
-      extraArgs: [{ name: "shutdown-delay-duration", value: "20s" }],
+      // An API server that is stopping keeps answering (its /readyz already failing) until the endpoint has let go of it.
+      extraArgs: [{ name: "shutdown-delay-duration", value: `${drain.shutdownDelaySeconds}s` }],
     },
     etcd:
       spec.etcd.topology === "external"
         ? { external: { endpoints: spec.etcd.members.map((m) => etcdClientUrl(spec.etcd as ExternalEtcdSpec, m)), ...EXTERNAL_ETCD_CLIENT_FILES } }
         : { local: { dataDir: "/var/lib/etcd" } },
-    // Joined control-plane kubelets talk to their own API server, not through the endpoint (beta and on by default from 1.33).
-    ...(spec.kubernetesMinor < 33 ? { featureGates: { ControlPlaneKubeletLocalMode: true } } : {}),
   };
   const initConfiguration = {
     apiVersion: KUBEADM_API_VERSION,
@@ -58,23 +72,36 @@ export function renderKubeadmConfig(spec: ClusterSpec, node: ControlPlaneNodeSpe
     bootstrapTokens: [{ description: "created by kubeadm init; joiners mint their own", ttl: "15m0s" }],
     localAPIEndpoint,
     nodeRegistration,
+    patches,
+  };
+  // The base kubelet configuration of every node (kubeadm uploads it; joiners download it).
+  const kubeletConfiguration = {
+    apiVersion: KUBELET_CONFIG_API_VERSION,
+    kind: "KubeletConfiguration",
+    cgroupDriver: "systemd",
+    // On an instance stop or reboot the kubelet stops ordinary pods first, then the control plane, which drains.
+    shutdownGracePeriod: `${drain.nodeShutdownSeconds}s`,
+    shutdownGracePeriodCriticalPods: `${drain.nodeShutdownCriticalPodsSeconds}s`,
   };
   const joinConfiguration = {
     apiVersion: KUBEADM_API_VERSION,
     kind: "JoinConfiguration",
     nodeRegistration,
     controlPlane: { localAPIEndpoint },
+    patches,
     discovery: {
       bootstrapToken: {
         apiServerEndpoint: controlPlaneEndpoint(endpoint),
-        token: JOIN_PLACEHOLDERS.token,
-        caCertHashes: [JOIN_PLACEHOLDERS.caCertHash],
+        token: NODE_PLACEHOLDERS.token,
+        caCertHashes: [NODE_PLACEHOLDERS.caCertHash],
       },
     },
   };
   return {
-    init: yamlDocuments([clusterConfiguration, initConfiguration]),
+    init: yamlDocuments([clusterConfiguration, initConfiguration, kubeletConfiguration]),
     join: yamlDocuments([joinConfiguration]),
+    // kubeadm's static pods get the default 30 s grace period, shorter than the shutdown delay: lengthen it.
+    patches: { "kube-apiserver+strategic.yaml": stringify({ spec: { terminationGracePeriodSeconds: drain.terminationGraceSeconds } }) },
   };
 }
 

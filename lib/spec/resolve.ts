@@ -2,6 +2,7 @@ import { cidrContains, cidrHost, cidrsOverlap, cidrSubnet, parseCidr, parseIpv4,
 import { instanceArchitecture } from "./architecture";
 import { resolveExternalEtcd } from "./etcd";
 import { resolveKeepalivedEndpoint } from "./keepalived";
+import { CONTAINERD_RELEASE_SHA256, KUBERNETES_MINORS, RUNC_RELEASE, compareVersions } from "./versions";
 import {
   ClusterInput,
   ClusterSpec,
@@ -19,8 +20,8 @@ import {
 
 export const DEFAULTS = {
   clusterName: "kubeadm-ha",
-  kubernetesVersion: "1.34.2",
-  containerdVersion: "1.7",
+  kubernetesVersion: "1.37.1",
+  containerdVersion: "2.3.4",
   controlPlaneCount: 3,
   instanceType: "t3.medium",
   rootVolumeSizeGiB: 40,
@@ -34,7 +35,8 @@ export const DEFAULTS = {
   firstHostOffset: 10,
 } as const;
 
-export const MIN_KUBERNETES_MINOR = 31;
+/** The Kubernetes minors this library supports, oldest first (see versions.ts). */
+export const SUPPORTED_KUBERNETES_MINORS = Object.keys(KUBERNETES_MINORS).map(Number).sort((a, b) => a - b);
 
 /** One problem with the input: the prop it concerns and what to do about it. */
 export interface SpecProblem {
@@ -63,7 +65,8 @@ const CLUSTER_NAME = /^[a-z]([-a-z0-9]{0,22}[a-z0-9])?$/;
 const KUBERNETES_VERSION = /^v?1\.(\d+)\.(\d+)$/;
 const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 const WILDCARD_DNS_NAME = /^\*\.(.+)$/;
-const DEB_VERSION = /^[0-9][A-Za-z0-9.+~:-]*$/;
+const RELEASE_VERSION = /^(\d+)\.\d+\.\d+$/;
+const SHA256 = /^[a-f0-9]{64}$/;
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 
 /** Applies defaults and validates; throws one ClusterSpecError listing every problem. */
@@ -85,22 +88,48 @@ export function resolveClusterSpec(input: ClusterInput = {}, options: ResolveOpt
 
   const kubernetesVersion = (input.kubernetesVersion ?? DEFAULTS.kubernetesVersion).replace(/^v/, "");
   const versionMatch = KUBERNETES_VERSION.exec(kubernetesVersion);
+  const supported = SUPPORTED_KUBERNETES_MINORS.map((m) => `1.${m}`).join(", ");
   let kubernetesMinor = 0;
   if (!versionMatch) {
     problem("kubernetesVersion", `"${input.kubernetesVersion}" is not of the form 1.MINOR.PATCH (e.g. "${DEFAULTS.kubernetesVersion}").`);
   } else {
     kubernetesMinor = Number(versionMatch[1]);
-    if (kubernetesMinor < MIN_KUBERNETES_MINOR) {
+    if (!KUBERNETES_MINORS[kubernetesMinor]) {
       problem(
         "kubernetesVersion",
-        `${kubernetesVersion} is older than 1.${MIN_KUBERNETES_MINOR}: this project renders kubeadm v1beta4 and relies on kubelet local mode on joined control-plane nodes. Use 1.${MIN_KUBERNETES_MINOR}.0 or later.`,
+        kubernetesMinor < SUPPORTED_KUBERNETES_MINORS[0]
+          ? `${kubernetesVersion} is past its upstream support window; this library supports ${supported}. Use e.g. "${DEFAULTS.kubernetesVersion}" (upgrade a running cluster one minor at a time, README: Day 2).`
+          : `${kubernetesVersion} is newer than this library knows (its sandbox image and containerd needs are not recorded); use ${supported}, or a newer release of this library.`,
       );
     }
   }
+  const minor = KUBERNETES_MINORS[kubernetesMinor];
 
-  const containerdVersion = input.containerdVersion ?? DEFAULTS.containerdVersion;
-  if (!DEB_VERSION.test(containerdVersion)) {
-    problem("containerdVersion", `"${containerdVersion}" is not a Debian package version or prefix (e.g. "1.7" or "1.7.28-0ubuntu1~24.04.1").`);
+  const instanceType = input.instanceType ?? DEFAULTS.instanceType;
+  const architecture = instanceArchitecture(instanceType);
+  const containerdVersion = (input.containerdVersion ?? DEFAULTS.containerdVersion).replace(/^v/, "");
+  const containerdMatch = RELEASE_VERSION.exec(containerdVersion);
+  if (!containerdMatch) {
+    problem("containerdVersion", `"${input.containerdVersion}" is not a containerd release of the form 2.MINOR.PATCH (e.g. "${DEFAULTS.containerdVersion}").`);
+  } else if (containerdMatch[1] !== "2") {
+    problem(
+      "containerdVersion",
+      `"${containerdVersion}" is containerd ${containerdMatch[1]}.x: containerd 1.7 left support in September 2026 and Kubernetes 1.36 and later cannot run on 1.x. Use "${DEFAULTS.containerdVersion}".`,
+    );
+  } else if (minor && compareVersions(containerdVersion, minor.minContainerd) < 0) {
+    problem(
+      "containerdVersion",
+      `"${containerdVersion}" is older than ${minor.minContainerd}, the oldest containerd Kubernetes 1.${kubernetesMinor} supports (containerd RELEASES.md). Use "${DEFAULTS.containerdVersion}".`,
+    );
+  }
+  const containerdSha256 = input.containerdSha256 ?? CONTAINERD_RELEASE_SHA256[containerdVersion]?.[architecture];
+  if (containerdSha256 === undefined) {
+    problem(
+      "containerdSha256",
+      `is required for containerd ${containerdVersion} (${architecture}): give the SHA-256 of containerd-${containerdVersion}-linux-${architecture}.tar.gz from the release's .sha256sum file, so the download can be verified.`,
+    );
+  } else if (!SHA256.test(containerdSha256)) {
+    problem("containerdSha256", `"${containerdSha256}" is not a SHA-256 digest (64 lower-case hex characters).`);
   }
 
   const count = input.controlPlaneCount ?? DEFAULTS.controlPlaneCount;
@@ -111,7 +140,6 @@ export function resolveClusterSpec(input: ClusterInput = {}, options: ResolveOpt
     );
   }
 
-  const instanceType = input.instanceType ?? DEFAULTS.instanceType;
   if (literal(instanceType) && !INSTANCE_TYPE.test(instanceType)) {
     problem("instanceType", `"${instanceType}" is not an EC2 instance type such as "t3.medium" or "m7i.large".`);
   }
@@ -200,7 +228,7 @@ export function resolveClusterSpec(input: ClusterInput = {}, options: ResolveOpt
 
   // One given image must boot every node, so every instance type must share its architecture.
   if (input.imageId !== undefined) {
-    const cpArchitecture = instanceArchitecture(instanceType);
+    const cpArchitecture = architecture;
     const others: [string, string | undefined][] = [
       ["etcd.instanceType", etcd.topology === "external" ? etcd.instanceType : undefined],
       ["endpoint.loadBalancerInstanceType", endpoint.type === "keepalived" && endpoint.placement === "dedicated" ? endpoint.loadBalancerInstanceType : undefined],
@@ -243,7 +271,10 @@ export function resolveClusterSpec(input: ClusterInput = {}, options: ResolveOpt
     clusterName,
     kubernetesVersion,
     kubernetesMinor,
-    containerdVersion,
+    pauseImage: minor?.pauseImage ?? "",
+    architecture,
+    containerd: { version: containerdVersion, sha256: containerdSha256 ?? "" },
+    runc: { version: RUNC_RELEASE.version, sha256: RUNC_RELEASE.sha256[architecture] },
     instanceType,
     rootVolumeSizeGiB,
     imageId: input.imageId,

@@ -152,16 +152,23 @@ export interface ClusterInput {
    */
   readonly clusterName?: string;
   /**
-   * Kubernetes version `1.MINOR.PATCH` (1.31 or later: kubeadm v1beta4 and kubelet local mode).
-   * @default "1.34.2"
+   * Kubernetes version `1.MINOR.PATCH` of a minor in upstream support: 1.35, 1.36 or 1.37. kubeadm,
+   * kubelet and kubectl come from pkgs.k8s.io at this version and are held there.
+   * @default "1.37.1"
    */
   readonly kubernetesVersion?: string;
   /**
-   * containerd package version from Ubuntu's archive: an exact version, or a prefix such as `1.7`
-   * meaning the newest package of that series; the package is held at what was installed.
-   * @default "1.7"
+   * containerd release (2.x) installed from containerd's GitHub releases, verified by SHA-256; at least
+   * what the Kubernetes minor supports (1.35: 2.1.5, 1.36 and 1.37: 2.2.0). containerd 1.x is refused:
+   * it left support in September 2026 and Kubernetes 1.36 dropped it.
+   * @default "2.3.4"
    */
   readonly containerdVersion?: string;
+  /**
+   * SHA-256 of `containerd-VERSION-linux-ARCH.tar.gz` for the control plane's architecture.
+   * @default - the known checksum of 2.3.4 or 2.2.7; required with any other version
+   */
+  readonly containerdSha256?: string;
   /**
    * Number of control-plane nodes: odd, 3 to 7, so etcd keeps a majority when one (or two) fail.
    * @default 3
@@ -288,11 +295,22 @@ export interface ControlPlaneNodeSpec {
   readonly privateIp: string;
 }
 
+/** A release binary a node downloads and verifies before installing it. */
+export interface VerifiedRelease {
+  readonly version: string;
+  readonly sha256: string;
+}
+
 export interface ClusterSpec {
   readonly clusterName: string;
   readonly kubernetesVersion: string;
   readonly kubernetesMinor: number;
-  readonly containerdVersion: string;
+  /** The sandbox image kubeadm of this minor expects, which containerd is configured with. */
+  readonly pauseImage: string;
+  /** Architecture of the control-plane nodes (their instance type). */
+  readonly architecture: Architecture;
+  readonly containerd: VerifiedRelease;
+  readonly runc: VerifiedRelease;
   readonly instanceType: string;
   readonly rootVolumeSizeGiB: number;
   readonly imageId?: string;

@@ -3,7 +3,7 @@ import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { readFileSync } from "fs";
 import { join } from "path";
 import { Testing } from "cdktf";
-import { NLB_TIMERS } from "../../lib/constructs";
+import { NLB_TIMERS } from "../../lib/render";
 import {
   BOOTSTRAP_TOKEN_PATTERN,
   PRIVATE_KEY_PATTERN,
@@ -142,24 +142,39 @@ describe("each node's decoded user data", () => {
         "/etc/kubeadm-ha/cluster.env",
         "/etc/kubeadm-ha/kubeadm-init.yaml",
         "/etc/kubeadm-ha/kubeadm-join.yaml",
+        "/etc/kubeadm-ha/kubeadm-patches/kube-apiserver+strategic.yaml",
+        "/etc/containerd/config.toml",
+        "/etc/crictl.yaml",
+        "/etc/systemd/system/containerd.service",
+        "/etc/systemd/system/kubeadm-ha-bootstrap.service",
         "/opt/kubeadm-ha/bootstrap-control-plane.sh",
         "/opt/kubeadm-ha/cloud-aws.sh",
         "/opt/kubeadm-ha/common.sh",
         "/opt/kubeadm-ha/install-kubernetes.sh",
       ].sort(),
     );
-    expect(cloudConfig.runcmd).toEqual([["/opt/kubeadm-ha/bootstrap-control-plane.sh"]]);
+    // cloud-init only starts the bootstrap unit; systemd runs it (and again after a reboot, until it has succeeded).
+    expect(cloudConfig.runcmd).toEqual([
+      ["systemctl", "daemon-reload"],
+      ["systemctl", "enable", "--now", "--no-block", "kubeadm-ha-bootstrap.service"],
+    ]);
+    const unit = files["/etc/systemd/system/kubeadm-ha-bootstrap.service"].content;
+    expect(unit).toMatch(/^ExecStart=\/opt\/kubeadm-ha\/bootstrap-control-plane\.sh$/m);
+    expect(unit).toMatch(/^Type=oneshot$/m);
+    expect(unit).toMatch(/^Restart=on-failure$/m);
+    expect(unit).toMatch(/^ConditionPathExists=!\/var\/lib\/kubeadm-ha\/bootstrap\.done$/m);
   });
 
   test.each([0, 1, 2])("node %i: kubeadm documents of the right kinds, every key a real v1beta4 field", (i) => {
     const init = yamlDocs(decoded[i].files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
     const join = yamlDocs(decoded[i].files["/etc/kubeadm-ha/kubeadm-join.yaml"].content);
-    expect(init.map((d) => d.kind)).toEqual(["ClusterConfiguration", "InitConfiguration"]);
+    expect(init.map((d) => d.kind)).toEqual(["ClusterConfiguration", "InitConfiguration", "KubeletConfiguration"]);
     expect(join.map((d) => d.kind)).toEqual(["JoinConfiguration"]);
-    for (const doc of [...init, ...join]) {
+    for (const doc of [...init.slice(0, 2), ...join]) {
       expect(doc.apiVersion).toBe("kubeadm.k8s.io/v1beta4");
       expect(unknownKubeadmFields(doc)).toEqual([]);
     }
+    expect(init[2].apiVersion).toBe("kubelet.config.k8s.io/v1beta1");
   });
 
   test.each([0, 1, 2])("node %i: controlPlaneEndpoint is the NLB, certSANs hold its name, advertiseAddress is the node's own IP", (i) => {
@@ -170,7 +185,9 @@ describe("each node's decoded user data", () => {
     expect(cluster.apiServer.certSANs).toContain(endpointHost);
     expect(init.localAPIEndpoint.advertiseAddress).toBe(ip);
     expect(join.controlPlane.localAPIEndpoint.advertiseAddress).toBe(ip);
-    expect(init.nodeRegistration.kubeletExtraArgs).toEqual([{ name: "node-ip", value: ip }]);
+    // The provider ID comes from the instance metadata at boot (the bootstrap fills the placeholder).
+    expect(init.nodeRegistration.kubeletExtraArgs).toEqual([{ name: "node-ip", value: ip }, { name: "provider-id", value: "__PROVIDER_ID__" }]);
+    expect(join.nodeRegistration.kubeletExtraArgs).toEqual(init.nodeRegistration.kubeletExtraArgs);
     expect(join.discovery.bootstrapToken.apiServerEndpoint).toBe(`${endpointHost}:6443`);
     expect(cluster.etcd).toEqual({ local: { dataDir: "/var/lib/etcd" } });
   });
@@ -182,7 +199,10 @@ describe("each node's decoded user data", () => {
     expect(env).toContain(`CONTROL_PLANE_IPS='10.0.0.10 10.0.16.10 10.0.32.10'`);
     expect(env).toContain(`ENDPOINT_HOST='${endpointHost}'`);
     expect(env).toContain(`JOIN_SECRET_ID='${refTo(result, "aws_secretsmanager_secret", () => true, "arn")}'`);
-    expect(env).toContain(`KUBERNETES_VERSION='1.34.2'`);
+    expect(env).toContain(`KUBERNETES_VERSION='1.37.1'`);
+    expect(env).toContain(`KUBERNETES_PACKAGE_REPO='https://pkgs.k8s.io/core:/stable:/v1.37/deb/'`);
+    expect(env).toContain(`CONTAINERD_VERSION='2.3.4'`);
+    expect(env).toContain(`IMDS_ENDPOINT='http://169.254.169.254'`);
   });
 
   test("user data is gzipped by Terraform and stays under EC2's 16 KB limit even with long deploy-time names", () => {

@@ -15,6 +15,7 @@ import {
   worstCaseUserDataBytes,
   yamlDocs,
 } from "../helpers";
+import { BOOTSTRAP_RUNCMD, bootstrapCommand } from "../helpers";
 
 Testing.setupJest();
 
@@ -75,7 +76,8 @@ describe("NLB endpoint with an external etcd cluster of 3 members", () => {
     expect(Object.values(flags).join(" ")).not.toMatch(/http:\/\//);
     expect(flags.ETCD_INITIAL_CLUSTER_STATE).toBeUndefined();
     expect(files["/etc/systemd/system/etcd.service"].content).toMatch(/EnvironmentFile=\/etc\/etcd\/etcd\.env\nEnvironmentFile=\/etc\/etcd\/state\.env/);
-    expect(cloudConfig.runcmd).toEqual([["/opt/kubeadm-ha/bootstrap-etcd.sh"]]);
+    expect(cloudConfig.runcmd).toEqual(BOOTSTRAP_RUNCMD);
+    expect(bootstrapCommand(files)).toBe("/opt/kubeadm-ha/bootstrap-etcd.sh");
   });
 
   test("members install the pinned release verified by its SHA-256, and know both secrets by ARN", () => {

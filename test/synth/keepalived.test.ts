@@ -13,6 +13,7 @@ import {
   worstCaseUserDataBytes,
   yamlDocs,
 } from "../helpers";
+import { BOOTSTRAP_RUNCMD, bootstrapCommand } from "../helpers";
 
 Testing.setupJest();
 
@@ -183,7 +184,8 @@ describe("a dedicated pair of load balancers with a secondary-IP VIP", () => {
   test("each load balancer's user data: keepalived and HAProxy on 6443, set up standalone; control-plane nodes carry neither", () => {
     lbs.forEach((lb, i) => {
       const { files, cloudConfig } = decodeInstanceUserData(lb);
-      expect(cloudConfig.runcmd).toEqual([["/opt/kubeadm-ha/setup-endpoint.sh", "--standalone"]]);
+      expect(cloudConfig.runcmd).toEqual(BOOTSTRAP_RUNCMD);
+      expect(bootstrapCommand(files)).toBe("/opt/kubeadm-ha/setup-endpoint.sh --standalone");
       expect(keepalivedConf(files)).toContain(`unicast_src_ip ${lb.private_ip}`);
       expect(keepalivedConf(files)).toContain(`unicast_peer {\n        ${lbs[1 - i].private_ip}\n    }`);
       expect(haproxyCfg(files)).toContain("bind :6443");

@@ -1,7 +1,9 @@
 /**
  * Runs the real userdata/ scripts on this machine, one folder per simulated node, with the
- * file-backed cloud interface (userdata/cloud-file.sh) and stand-ins for kubeadm, kubectl and curl
- * (test/system/fakes) that share a "world": ready API servers, etcd members, tokens, a call log.
+ * file-backed cloud interface (userdata/cloud-file.sh) and stand-ins for kubeadm, kubectl, curl and
+ * systemctl (test/system/fakes) that share a "world": ready API servers, etcd members, tokens, the
+ * uploaded configs, a call log. Each node folder also stands in for what the node's kernel and
+ * packages provide: /proc (ip_forward on, no swap), containerd's socket, the kubelet's unit.
  */
 import { execFileSync, spawn } from "child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
@@ -41,10 +43,12 @@ export class FakeWorld {
         privateSubnets: ["a", "b", "c"].map((z, i) => ({ id: `subnet-${z}`, availabilityZone: `test-1${z}`, cidrBlock: `198.18.${i}.0/24` })),
       },
     });
-    for (const d of ["ready", "fail", "cloud/throttle", "cloud/secrets"]) mkdirSync(join(this.root, d), { recursive: true });
+    for (const d of ["ready", "fail", "cloud/throttle", "cloud/secrets", "cloud/instance"]) mkdirSync(join(this.root, d), { recursive: true });
     writeFileSync(join(this.root, "members"), "");
     writeFileSync(join(this.root, "tokens"), "");
     writeFileSync(join(this.root, "calls.log"), "");
+    // The secrets exist from the start, empty (Terraform creates them before any instance).
+    for (const secret of ["join-secret", "etcd-client"]) writeFileSync(join(this.root, "cloud", "secrets", secret), "");
     this.spec.controlPlane.forEach((_, i) => this.provision(i));
   }
 
@@ -59,8 +63,15 @@ export class FakeWorld {
   provision(i: number) {
     const dir = this.nodeDir(i);
     rmSync(dir, { recursive: true, force: true });
-    for (const d of ["etc", "scripts", "kube", "state", "log", "run"]) mkdirSync(join(dir, d), { recursive: true });
+    for (const d of ["etc", "scripts", "kube", "state", "log", "run", "kubelet", "etcd", "proc/sys/net/ipv4", "systemd/lib/systemd/system", "systemctl"]) {
+      mkdirSync(join(dir, d), { recursive: true });
+    }
+    writeFileSync(join(dir, "proc", "sys", "net", "ipv4", "ip_forward"), "1\n");
+    writeFileSync(join(dir, "proc", "swaps"), "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
+    writeFileSync(join(dir, "containerd.sock"), "");
+    writeFileSync(join(dir, "systemd", "lib", "systemd", "system", "kubelet.service"), "[Service]\nExecStart=/usr/bin/kubelet\n[Install]\nWantedBy=multi-user.target\n");
     const node = this.spec.controlPlane[i];
+    writeFileSync(join(this.root, "cloud", "instance", node.name), `test-1${"abc"[node.subnetIndex]} i-0${String(i).padStart(16, "0")}\n`);
     const input = { spec: this.spec, node, endpoint: ENDPOINT, joinSecretId: "join-secret", region: "test-1", etcdClientSecretId: "etcd-client" };
     const kubeadm = renderKubeadmConfig(this.spec, node, ENDPOINT);
     writeFileSync(join(dir, "etc", "cluster.env"), renderControlPlaneEnv(input));
@@ -85,10 +96,16 @@ export class FakeWorld {
         FAKE_NODE_IP: this.ip(i),
         FAKE_NODE_NAME: this.spec.controlPlane[i].name,
         HOSTS_FILE: join(dir, "hosts"),
+        KUBELET_DIR: join(dir, "kubelet"),
+        ETCD_DIR: join(dir, "etcd"),
+        PROC_DIR: join(dir, "proc"),
+        CRI_SOCKET_PATH: join(dir, "containerd.sock"),
+        SYSTEMCTL_STANDIN_ROOT: join(dir, "systemd"),
+        SYSTEMCTL_STANDIN_DIR: join(dir, "systemctl"),
         KHA_INSTALL_CMD: "true",
         JOIN_DEADLINE: "60",
         FAKE_JOIN_SECONDS: "1",
-        FAKE_ETCD_TOPOLOGY: this.etcd,
+        FAKE_CONTROL_PLANE_WAIT: "5",
         ...env,
       },
     });
@@ -127,8 +144,9 @@ export class FakeWorld {
   hosts(i: number) {
     return readFileSync(join(this.nodeDir(i), "hosts"), "utf8");
   }
+  /** kubeadm said so: its init or join returned success on this node. */
   isMember(i: number) {
-    return existsSync(join(this.nodeDir(i), "kube", "kubelet.conf"));
+    return existsSync(join(this.nodeDir(i), "state", "kubeadm.done"));
   }
   /** Every log a node wrote, and the files its bootstrap left in its run folder. */
   logs(i: number): string {
@@ -138,10 +156,19 @@ export class FakeWorld {
   runLeftovers(i: number): string[] {
     return readdirSync(join(this.nodeDir(i), "run"));
   }
-  fail(operation: string, on = true) {
-    const f = join(this.root, "fail", operation);
-    if (on) writeFileSync(f, "");
-    else rmSync(f, { force: true });
+  /** Makes kubeadm `init` or `join` fail at `phase` (every time, or only the next time), or stops that. */
+  failAt(command: "init" | "join", phase: string, times: "always" | "once" = "always") {
+    writeFileSync(join(this.root, "fail", command), `${phase}${times === "once" ? " once" : ""}\n`);
+  }
+  stopFailing(command: "init" | "join" | "token") {
+    rmSync(join(this.root, "fail", command), { force: true });
+  }
+  failTokens() {
+    writeFileSync(join(this.root, "fail", "token"), "");
+  }
+  /** Bootstrap tokens that still exist in the cluster (not deleted), with their expiry. */
+  tokens(): string[] {
+    return readFileSync(join(this.root, "tokens"), "utf8").split("\n").filter(Boolean);
   }
   throttle(operation: string, times: number) {
     writeFileSync(join(this.root, "cloud", "throttle", operation), String(times));

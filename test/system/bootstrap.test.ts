@@ -3,8 +3,10 @@
  * (see bootstrap-harness.ts). Needs bash, openssl, tar, base64, sed and awk; no root, no network.
  */
 import { execFileSync } from "child_process";
+import { readFileSync, rmSync, writeFileSync } from "fs";
+import { join } from "path";
 import { BOOTSTRAP_TOKEN_PATTERN, PRIVATE_KEY_PATTERN, secretFileNames } from "../helpers";
-import { FakeWorld } from "./bootstrap-harness";
+import { ENDPOINT, FakeWorld } from "./bootstrap-harness";
 import { sleep, waitFor } from "./netns";
 
 const BUNDLE = ["ca.crt", "ca.key", "etcd/ca.crt", "etcd/ca.key", "front-proxy-ca.crt", "front-proxy-ca.key", "sa.key", "sa.pub"];
@@ -170,7 +172,7 @@ describe("failures", () => {
   test("a join that fails for good leaves a visible marker, a non-zero exit and nothing that blocks a retry", async () => {
     world.terminate(2);
     world.provision(2);
-    world.fail("join");
+    world.failAt("join", "preflight");
     const failed = await world.run(2);
     expect(failed.code).not.toBe(0);
     expect(world.status(2)).toBe("failed:kubeadm-join");
@@ -179,7 +181,7 @@ describe("failures", () => {
     expect(world.runLeftovers(2)).toEqual([]);
     expect(world.isMember(2)).toBe(false);
 
-    world.fail("join", false);
+    world.stopFailing("join");
     const retried = await world.run(2);
     expect(retried.code).toBe(0);
     expect(world.status(2)).toBe("ready");
@@ -191,17 +193,17 @@ describe("node 0's own failures", () => {
   test("a failed init is marked; a half-finished one is reset and redone on the next run", async () => {
     const world = new FakeWorld();
     try {
-      world.fail("init");
-      const failed = await world.run(0);
+      world.failAt("init", "wait-control-plane");
+      const failed = await world.run(0, { KUBEADM_ATTEMPTS: "1" });
       expect(failed.code).not.toBe(0);
       expect(world.status(0)).toBe("failed:kubeadm-init");
-      expect(world.secret()).toBeUndefined(); // nothing published, so nobody joins a broken cluster
+      expect(world.secret()).toBe(""); // nothing published, so nobody joins a broken cluster
 
-      world.fail("init", false);
+      world.stopFailing("init");
       execFileSync("bash", ["-c", `mkdir -p "$0/kube/manifests" && echo partial > "$0/kube/manifests/kube-apiserver.yaml"`, world.nodeDir(0)]);
       const retried = await world.run(0);
       expect(retried.code).toBe(0);
-      const commands = world.calls().map((c) => c.command.split(" ")[0]);
+      const commands = world.calls().map((c) => c.command.split(" ")[0]).filter((c) => c === "reset" || c === "init");
       expect(commands.slice(-2)).toEqual(["reset", "init"]);
       expect(world.secret()).toBeDefined();
     } finally {
@@ -284,10 +286,10 @@ describe("external etcd: node 0's init never mixes two clusters' data", () => {
   test("an aborted init's keys in etcd are cleared by the same node's re-run, then it inits", async () => {
     const world = externalWorld();
     try {
-      world.fail("init");
-      expect((await world.run(0)).code).not.toBe(0);
+      world.failAt("init", "wait-control-plane");
+      expect((await world.run(0, { KUBEADM_ATTEMPTS: "1" })).code).not.toBe(0);
       expect(world.etcdKeys()).toBe(17);
-      world.fail("init", false);
+      world.stopFailing("init");
       const retried = await world.run(0);
       expect(retried.code).toBe(0);
       expect(retried.output).toMatch(/clearing 17 keys an earlier, aborted kubeadm init of this node left/);
@@ -316,6 +318,154 @@ describe("external etcd: node 0's init never mixes two clusters' data", () => {
       expect(world.calls().filter((c) => /^(init|curl)/.test(c.command))).toEqual([]);
     } finally {
       world.cleanup();
+    }
+  });
+});
+
+/** kubeadm's phases in the order kubeadm 1.35-1.37 runs them (cmd/kubeadm/app/cmd/init.go, join.go). */
+const INIT_PHASES = ["preflight", "certs", "kubeconfig", "etcd", "control-plane", "kubelet-start", "wait-control-plane", "upload-config",
+  "upload-certs", "mark-control-plane", "bootstrap-token", "kubelet-finalize", "addon", "show-join-command"];
+const JOIN_PHASES = ["preflight", "control-plane-prepare", "check-etcd", "kubelet-start", "etcd-join", "kubelet-wait-bootstrap", "control-plane-join",
+  "wait-control-plane"];
+const phaseTable: string[] = [];
+afterAll(() => phaseTable.length && console.log(`kubeadm phase failures (first run with one attempt, then the unit's restart):\n${phaseTable.join("\n")}`));
+
+describe("kubeadm fails at any phase: the run fails visibly, and the next run cleans up and succeeds", () => {
+  test("the stand-in runs kubeadm's phases in kubeadm's order", async () => {
+    const world = await formedCluster();
+    try {
+      const phases = (command: string, ip: string) =>
+        world.calls().filter((c) => c.ip === ip && c.command.startsWith(`phase ${command} `)).map((c) => c.command.split(" ")[2]);
+      expect(phases("init", world.ip(0))).toEqual(INIT_PHASES);
+      expect(phases("join", world.ip(1))).toEqual(JOIN_PHASES);
+    } finally {
+      world.cleanup();
+    }
+  });
+
+  test.each(INIT_PHASES)("init fails at %s", async (phase) => {
+    const world = new FakeWorld();
+    try {
+      world.failAt("init", phase, "once");
+      const failed = await world.run(0, { KUBEADM_ATTEMPTS: "1" });
+      const firstStatus = world.status(0);
+      expect({ code: failed.code, status: firstStatus, published: world.secret() }).toEqual({ code: 1, status: "failed:kubeadm-init", published: "" });
+      expect(world.isMember(0)).toBe(false);
+      const retried = await world.run(0);
+      phaseTable.push(`  init  ${phase.padEnd(24)} first run ${firstStatus}, retry ${world.status(0)}`);
+      expect({ code: retried.code, status: world.status(0) }).toEqual({ code: 0, status: "ready" });
+      expect(world.isMember(0)).toBe(true);
+      expect(world.members().map((m) => m.url)).toEqual([`https://${world.ip(0)}:2380`]);
+      expect(secretFileNames(world.secret()!)).toEqual(BUNDLE);
+      // What the failed phase left was cleared by kubeadm reset before kubeadm ran again.
+      const kubeadm = world.calls().map((c) => c.command.split(" ")[0]).filter((c) => ["init", "reset"].includes(c));
+      expect(kubeadm).toEqual(["init", "reset", "init"]);
+    } finally {
+      world.cleanup();
+    }
+  });
+
+  describe("join", () => {
+    let world: FakeWorld;
+    beforeAll(async () => {
+      world = await formedCluster();
+    });
+    afterAll(() => world.cleanup());
+
+    test.each(JOIN_PHASES)("a replaced node 2's join fails at %s", async (phase) => {
+      world.terminate(2);
+      world.provision(2);
+      world.failAt("join", phase, "once");
+      const failed = await world.run(2, { KUBEADM_ATTEMPTS: "1" });
+      const firstStatus = world.status(2);
+      expect({ code: failed.code, status: firstStatus }).toEqual({ code: 1, status: "failed:kubeadm-join" });
+      // The failed join leaves no etcd member of its own, no token and no endpoint override behind.
+      expect(world.members().map((m) => m.url).sort()).toEqual([0, 1].map((i) => `https://${world.ip(i)}:2380`).sort());
+      expect(world.tokens()).toHaveLength(1); // kubeadm init's own, which expires in 15 minutes
+      expect(world.hosts(2)).toBe("127.0.0.1 localhost\n");
+      expect(world.isMember(2)).toBe(false);
+      const retried = await world.run(2);
+      phaseTable.push(`  join  ${phase.padEnd(24)} first run ${firstStatus}, retry ${world.status(2)}`);
+      expect({ code: retried.code, status: world.status(2) }).toEqual({ code: 0, status: "ready" });
+      expect(world.members().map((m) => m.url).sort()).toEqual([0, 1, 2].map((i) => `https://${world.ip(i)}:2380`).sort());
+      expect(world.tokens()).toHaveLength(1);
+      expectNoSecretsIn(world, 2);
+    });
+  });
+
+  test("a failure inside one run is cleaned up and retried in the same run, up to KUBEADM_ATTEMPTS", async () => {
+    const world = await formedCluster();
+    try {
+      world.terminate(1);
+      world.provision(1);
+      world.failAt("join", "kubelet-wait-bootstrap", "once");
+      const before = world.calls().length;
+      const run = await world.run(1);
+      expect(run.code).toBe(0);
+      expect(run.output).toMatch(/kubeadm join: attempt 1 of 3 failed \(exit 1\); cleaning up/);
+      const mine = world.calls().slice(before).filter((c) => c.ip === world.ip(1)).map((c) => c.command.split(" ").slice(0, 2).join(" "));
+      const firstJoin = mine.indexOf("join --config");
+      expect(mine.slice(firstJoin).filter((c) => /^(join|reset|token)/.test(c))).toEqual(["join --config", "reset --force", "reset removed", "token delete", "token create", "join --config", "token delete"]);
+      expect(world.members()).toHaveLength(3);
+    } finally {
+      world.cleanup();
+    }
+  });
+});
+
+describe("what a member is, and what a run leaves behind", () => {
+  let world: FakeWorld;
+  beforeAll(async () => {
+    world = await formedCluster();
+  });
+  afterAll(() => world.cleanup());
+
+  test("every joiner deletes the bootstrap token it minted once it has joined", () => {
+    const created = world.calls().filter((c) => c.command === "token create").length;
+    const deleted = world.calls().filter((c) => c.command.startsWith("token delete")).length;
+    expect({ created, deleted }).toEqual({ created: 2, deleted: 2 });
+    expect(world.tokens()).toHaveLength(1);
+  });
+
+  test("each kubelet registers with its EC2 provider ID, aws:///ZONE/INSTANCE-ID", () => {
+    for (const i of [0, 1, 2]) {
+      const flags = readFileSync(join(world.nodeDir(i), "kubelet", "kubeadm-flags.env"), "utf8");
+      expect(flags).toContain(`--provider-id=aws:///test-1${"abc"[i]}/i-0${String(i).padStart(16, "0")}`);
+    }
+  });
+
+  test("kubeadm's files without kubeadm's success are not membership: the node is reset and joined again", async () => {
+    world.terminate(2);
+    world.provision(2);
+    // A lost power mid-join leaves a kubelet.conf and manifests, but no marker.
+    execFileSync("bash", ["-c", `mkdir -p "$0/kube/manifests" && echo x > "$0/kube/manifests/kube-apiserver.yaml" && echo x > "$0/kube/kubelet.conf"`, world.nodeDir(2)]);
+    const run = await world.run(2);
+    expect(run.code).toBe(0);
+    expect(run.output).toMatch(/clearing what an unfinished kubeadm run left on this node/);
+    expect(world.isMember(2)).toBe(true);
+  });
+
+  test("an endpoint override left by a power loss is gone at the next start, even on a finished node", async () => {
+    writeFileSync(join(world.nodeDir(1), "hosts"), `127.0.0.1 localhost\n${world.ip(0)} ${ENDPOINT.host} # kubeadm-ha bootstrap override\n`);
+    const run = await world.run(1);
+    expect(run.code).toBe(0);
+    expect(world.hosts(1)).toBe("127.0.0.1 localhost\n");
+  });
+
+  test("a secret that does not exist stops the bootstrap at once (no retries), naming the secret", async () => {
+    world.provision(2);
+    rmSync(join(world.root, "cloud", "secrets", "join-secret.bak"), { force: true });
+    execFileSync("mv", [join(world.root, "cloud", "secrets", "join-secret"), join(world.root, "cloud", "secrets", "join-secret.bak")]);
+    try {
+      const started = Date.now();
+      const run = await world.run(2);
+      expect(run.code).not.toBe(0);
+      expect(run.output).toMatch(/secret join-secret does not exist \(wrong id, or deleted\)/);
+      expect(run.output).not.toMatch(/attempt \d of \d failed/);
+      expect(world.status(2)).toBe("failed:read-join-secret");
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      execFileSync("mv", [join(world.root, "cloud", "secrets", "join-secret.bak"), join(world.root, "cloud", "secrets", "join-secret")]);
     }
   });
 });

@@ -7,7 +7,7 @@
  * Needs root, iproute2, etcd-server, etcd-client, openssl, curl and node. Always call destroy().
  */
 import { ChildProcess, spawn, spawnSync } from "child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
 import { renderControlPlaneEnv, renderEtcdEnv, renderEtcdMemberEnv } from "../../lib/render";
 import { ClusterSpec, ExternalEtcdSpec, resolveClusterSpec } from "../../lib/spec";
@@ -65,7 +65,11 @@ export class EtcdLab {
       this.provision(i);
     });
     attachNode(this.prefix, this.clientNs, `${this.prefix}vc`, this.spec.controlPlane[0].privateIp);
-    mkdirSync(join(this.root, "cloud"), { recursive: true });
+    // The secrets exist from the start, empty (Terraform creates them before any instance).
+    mkdirSync(join(this.root, "cloud", "secrets"), { recursive: true });
+    for (const id of Object.values(SECRETS)) writeFileSync(join(this.root, "cloud", "secrets", id), "");
+    // etcd runs as the etcd user (as its unit says): it must be able to reach its data and keys.
+    chmodSync(this.root, 0o755);
   }
 
   /** A fresh instance for member i: only what cloud-init writes (no data, no certificates). */
@@ -73,6 +77,7 @@ export class EtcdLab {
     const dir = this.memberDir(i);
     rmSync(dir, { recursive: true, force: true });
     for (const d of ["etc", "scripts", "log", "state", "run", "pki"]) mkdirSync(join(dir, d), { recursive: true });
+    chmodSync(dir, 0o755);
     const member = this.etcd.members[i];
     const input = { spec: this.spec, member, region: "lab-1", etcdCaSecretId: SECRETS.ca, etcdClientSecretId: SECRETS.client };
     writeFileSync(join(dir, "etc", "cluster.env"), renderEtcdMemberEnv(input));
@@ -125,9 +130,9 @@ export class EtcdLab {
   }
 
   /**
-   * Control-plane node 0 of the lab, in the client namespace: its rendered settings, the client
-   * secret unpacked where kubeadm expects it, and bootstrap-control-plane.sh sourced so that single
-   * functions can be run against the real etcd.
+   * Control-plane node 0 of the lab, in the client namespace: its rendered settings and
+   * bootstrap-control-plane.sh sourced, so that single functions can be run against the real etcd
+   * after the script's own external-etcd step (the client secret fetched and unpacked, etcd healthy).
    */
   controlPlaneNode() {
     const dir = join(this.root, "cp0");
@@ -136,12 +141,10 @@ export class EtcdLab {
     const env = renderControlPlaneEnv({ spec: this.spec, node, endpoint: { host: "api.lab.invalid", port: 6443 }, joinSecretId: "join", region: "lab-1", etcdClientSecretId: SECRETS.client });
     writeFileSync(join(dir, "etc", "cluster.env"), env);
     for (const s of ["common.sh", "cloud-file.sh", "bootstrap-control-plane.sh"]) copyFileSync(join(USERDATA_DIR, s), join(dir, "scripts", s));
-    copyFileSync(join(this.clientDir, "ca.crt"), join(dir, "kube", "pki", "etcd", "ca.crt"));
-    for (const f of ["apiserver-etcd-client.crt", "apiserver-etcd-client.key"]) copyFileSync(join(this.clientDir, f), join(dir, "kube", "pki", f));
     const scriptEnv = nodeScriptEnv(dir, join(this.root, "cloud"));
     return {
       run: (fn: string) =>
-        spawnSync("ip", ["netns", "exec", this.clientNs, "bash", "-c", `. "$1"; ${fn}`, "bash", join(dir, "scripts", "bootstrap-control-plane.sh")], {
+        spawnSync("ip", ["netns", "exec", this.clientNs, "bash", "-c", `. "$1"; wait_external_etcd 2>/dev/null; ${fn}`, "bash", join(dir, "scripts", "bootstrap-control-plane.sh")], {
           env: scriptEnv,
           encoding: "utf8",
           stdio: ["ignore", "pipe", "pipe"],
@@ -202,8 +205,10 @@ export class EtcdLab {
     const logDir = join(this.memberDir(i), "log");
     return readdirSync(logDir).filter((f) => f !== "etcd.log").map((f) => readFileSync(join(logDir, f), "utf8")).join("\n");
   }
+  /** The secret has a value (they all exist, empty, from the start). */
   hasSecret(id: string): boolean {
-    return existsSync(join(this.root, "cloud", "secrets", id));
+    const f = join(this.root, "cloud", "secrets", id);
+    return existsSync(f) && readFileSync(f).length > 0;
   }
   /** The next `times` calls of a cloud operation fail as if AWS throttled them (cloud-file.sh). */
   throttle(operation: string, times: number) {

@@ -20,9 +20,9 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const topologies: [string, Parameters<typeof synthStack>[0]][] = [
   ["default (3 nodes, internal NLB, stacked etcd)", {}],
-  ["5 nodes, internet-facing NLB, Kubernetes 1.31, extra SANs", {
+  ["5 nodes, internet-facing NLB, Kubernetes 1.35, extra SANs", {
     controlPlaneCount: 5,
-    kubernetesVersion: "1.31.6",
+    kubernetesVersion: "1.35.9",
     extraCertSans: ["api.example.com"],
     endpoint: { type: "nlb", internetFacing: true, allowedCidrs: ["198.51.100.0/24"] },
   }],
@@ -50,7 +50,7 @@ describe("shellcheck", () => {
   test("the bash stand-ins the system tests put on PATH are clean too", () => {
     const fakes = join(__dirname, "fakes");
     const scripts = readdirSync(fakes).filter((f) => !f.endsWith(".js"));
-    expect(scripts.sort()).toEqual(["curl", "deliver-vip", "kubeadm", "kubectl", "start-etcd"]);
+    expect(scripts.sort()).toEqual(["curl", "deliver-vip", "kubeadm", "kubectl", "start-etcd", "systemctl"]);
     const run = spawnSync("shellcheck", ["-S", "style", ...scripts], { cwd: fakes, encoding: "utf8" });
     expect(run.stdout + run.stderr).toBe("");
   });

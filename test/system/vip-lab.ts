@@ -2,8 +2,11 @@
  * A three-node keepalived + HAProxy lab in network namespaces, built from the rendered configs:
  * namespaces <prefix>-n0..2 (the peers, eth0 on a bridge in <prefix>-sw) and <prefix>-cl (a client),
  * addresses in 198.18.0.0/24. Each peer runs a stand-in API server (fakes/api-server.js) on :6443,
- * HAProxy and keepalived exactly as rendered, except for three lab substitutions: the interface name,
- * where the scripts live, and the stats socket path. The VIP "move" goes to the file-backed cloud,
+ * HAProxy and keepalived exactly as rendered, except for lab substitutions: the interface name, where
+ * the scripts live, the stats socket path, HAProxy's tracked process (matched by its command line, since
+ * three peers' HAProxies share this machine) and a shorter preempt delay. keepalived enters its namespace
+ * itself (--namespace), as process tracking needs the kernel's process events, which only the initial
+ * network namespace delivers; on an instance it runs there anyway. The VIP "move" goes to the file-backed cloud,
  * whose hook (fakes/deliver-vip) then delivers the VIP to the new master only, as AWS would.
  * Needs root, iproute2, keepalived, haproxy, curl, openssl and node. Always call destroy().
  */
@@ -17,7 +20,11 @@ import { USERDATA_DIR } from "../helpers";
 
 const FAKES = join(__dirname, "fakes");
 const LAB_SCRIPTS = ["common.sh", "cloud-file.sh", "check-apiserver.sh", "keepalived-notify.sh"];
-export type Daemon = "keepalived" | "haproxy" | "api";
+/** A restarted peer waits this long before it takes the VIP back (30 s on instances). */
+export const LAB_PREEMPT_DELAY_S = 2;
+export type Daemon = "keepalived" | "haproxy" | "api" | "guard";
+/** The guard re-asserts the VIP every second in the lab (15 s on instances). */
+export const LAB_REASSERT_S = 1;
 
 export interface Probe {
   readonly t: number;
@@ -84,14 +91,17 @@ export class VipLab {
     }
     const node = this.spec.controlPlane[i];
     const env = renderControlPlaneEnv({ spec: this.spec, node, endpoint: { host: this.vip, port: this.endpoint.port }, joinSecretId: "lab", region: "lab-1" });
-    writeFileSync(join(dir, "etc", "cluster.env"), env);
+    writeFileSync(join(dir, "etc", "cluster.env"), env.replace(/^VIP_REASSERT_SECONDS='\d+'$/m, `VIP_REASSERT_SECONDS='${LAB_REASSERT_S}'`));
     const scriptEnv =
       `/usr/bin/env KHA_ETC=${dir}/etc KHA_LOG=${dir}/log KHA_STATE=${dir}/state KHA_CLOUD_PROVIDER=file CLOUD_FILE_ROOT=${this.root}/cloud ` +
       `CLOUD_FILE_VIP_HOOK=${join(FAKES, "deliver-vip")} LAB_PREFIX=${this.prefix} LAB_NODE_NS=${this.ns(i)} `;
     const keepalived = renderKeepalivedConf(this.endpoint, this.endpoint.peers[i])
       .replace(/__INTERFACE__/g, "eth0")
-      .replace(/"\/opt\/kubeadm-ha\//g, `"${scriptEnv}${dir}/scripts/`);
+      .replace(/"\/opt\/kubeadm-ha\//g, `"${scriptEnv}${dir}/scripts/`)
+      .replace(/^( *process) haproxy$/m, `$1 haproxy -db -f ${join(dir, "haproxy.cfg")}`)
+      .replace(/^( *preempt_delay) \d+$/m, `$1 ${LAB_PREEMPT_DELAY_S}`);
     writeFileSync(join(dir, "keepalived.conf"), keepalived);
+    writeFileSync(join(dir, "guard.sh"), `#!/bin/sh\nexec ${scriptEnv}${dir}/scripts/keepalived-notify.sh guard\n`, { mode: 0o755 });
     const backends = this.spec.controlPlane.map((n) => ({ name: n.name, address: n.privateIp }));
     writeFileSync(join(dir, "haproxy.cfg"), renderHaproxyCfg(this.endpoint.port, backends, this.spec.apiServerPort, join(dir, "haproxy.sock")));
   }
@@ -101,10 +111,12 @@ export class VipLab {
     const commands: Record<Daemon, string[]> = {
       api: ["node", join(FAKES, "api-server.js"), this.spec.controlPlane[i].privateIp, String(this.spec.apiServerPort), `n${i}`, join(this.root, "api.key"), join(this.root, "api.crt")],
       haproxy: ["haproxy", "-db", "-f", join(dir, "haproxy.cfg")],
-      keepalived: ["keepalived", "--dont-fork", "--log-console", "--vrrp", "-f", join(dir, "keepalived.conf"),
+      guard: [join(dir, "guard.sh")],
+      keepalived: ["keepalived", `--namespace=${this.ns(i)}`, "--dont-fork", "--log-console", "--vrrp", "-f", join(dir, "keepalived.conf"),
         "-p", join(dir, "keepalived.pid"), "-r", join(dir, "vrrp.pid"), "-c", join(dir, "checkers.pid")],
     };
-    const child = spawn("ip", ["netns", "exec", this.ns(i), ...commands[daemon]], { stdio: ["ignore", "pipe", "pipe"] });
+    const [command, ...args] = daemon === "keepalived" ? commands[daemon] : ["ip", "netns", "exec", this.ns(i), ...commands[daemon]];
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
     const onData = (d: Buffer) => {
       const log = daemon === "haproxy" ? this.haproxyLog : daemon === "keepalived" ? this.keepalivedLog : undefined;
       for (const line of d.toString().split("\n").filter(Boolean)) log?.push({ t: Date.now(), node: i, line });
@@ -120,7 +132,7 @@ export class VipLab {
   }
 
   private pidsOf(i: number, daemon: Daemon): number[] {
-    const names: Record<Daemon, string> = { keepalived: "keepalived", haproxy: "haproxy", api: "node" };
+    const names: Record<Daemon, string> = { keepalived: "keepalived", haproxy: "haproxy", api: "node", guard: "keepalived-noti" };
     return pidsIn(this.ns(i), names[daemon]);
   }
 
@@ -148,6 +160,14 @@ export class VipLab {
 
   probesSince(t: number): Probe[] {
     return this.probes.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Probe).filter((p) => p.t >= t);
+  }
+
+  /** The node the (file-backed) cloud delivers the VIP to. */
+  cloudVipOwner(): string {
+    return readFileSync(join(this.root, "cloud", "vip", this.vip), "utf8").trim();
+  }
+  setCloudVipOwner(node: string) {
+    writeFileSync(join(this.root, "cloud", "vip", this.vip), `${node}\n`);
   }
 
   vipMoves(): string {

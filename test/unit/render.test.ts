@@ -2,7 +2,7 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import {
   NODE_SCRIPTS,
-  JOIN_PLACEHOLDERS,
+  NODE_PLACEHOLDERS,
   renderCloudConfig,
   renderControlPlaneUserData,
   renderEnvFile,
@@ -11,7 +11,9 @@ import {
   renderEtcdUnit,
   renderKubeadmConfig,
   shellQuote,
+  drainTimers,
 } from "../../lib/render";
+import { parse } from "yaml";
 import { resolveClusterSpec } from "../../lib/spec";
 import { SHARED_FIELD_REFERENCE, USERDATA_DIR, decodeUserData, sharedReferenceExists, unknownKubeadmFields, yamlDocs } from "../helpers";
 
@@ -45,14 +47,14 @@ describe("kubeadm configuration", () => {
   test("advertiseAddress and the kubelet node IP are the node's own address, never the endpoint", () => {
     expect(init.localAPIEndpoint).toEqual({ advertiseAddress: node.privateIp, bindPort: 6443 });
     expect(join.controlPlane.localAPIEndpoint).toEqual({ advertiseAddress: node.privateIp, bindPort: 6443 });
-    expect(join.nodeRegistration).toMatchObject({ name: node.name, kubeletExtraArgs: [{ name: "node-ip", value: node.privateIp }] });
+    expect(join.nodeRegistration).toMatchObject({ name: node.name, kubeletExtraArgs: [{ name: "node-ip", value: node.privateIp }, { name: "provider-id", value: NODE_PLACEHOLDERS.providerId }] });
   });
 
   test("the join document carries placeholders, not a token or certificate key", () => {
     expect(join.discovery.bootstrapToken).toEqual({
       apiServerEndpoint: "api.example.internal:6443",
-      token: JOIN_PLACEHOLDERS.token,
-      caCertHashes: [JOIN_PLACEHOLDERS.caCertHash],
+      token: NODE_PLACEHOLDERS.token,
+      caCertHashes: [NODE_PLACEHOLDERS.caCertHash],
     });
     expect(join.controlPlane.certificateKey).toBeUndefined();
     expect(init.certificateKey).toBeUndefined();
@@ -63,11 +65,38 @@ describe("kubeadm configuration", () => {
     expect(cluster.etcd).toEqual({ local: { dataDir: "/var/lib/etcd" } });
   });
 
-  test("kubelet local mode is switched on explicitly only where it is not yet the default (< 1.33)", () => {
-    const old = resolveClusterSpec({ kubernetesVersion: "1.32.4" });
-    const [oldCluster] = yamlDocs(renderKubeadmConfig(old, old.controlPlane[0], endpoint).init);
-    expect(oldCluster.featureGates).toEqual({ ControlPlaneKubeletLocalMode: true });
+  test("no feature gates: every supported minor has kubelet local mode and waits for all control-plane components by default", () => {
     expect(cluster.featureGates).toBeUndefined();
+  });
+
+  test("an API server that is stopping keeps serving until the endpoint has let go: an NLB needs a minute, HAProxy seconds", () => {
+    const delay = (s: typeof spec) => yamlDocs(renderKubeadmConfig(s, s.controlPlane[0], endpoint).init)[0].apiServer.extraArgs;
+    // NLB: 2 failed checks 10 s apart, then up to 40 s until it stops sending new connections, plus 10 s.
+    expect(delay(spec)).toEqual([{ name: "shutdown-delay-duration", value: "70s" }]);
+    const keepalived = resolveClusterSpec({ endpoint: { type: "keepalived", virtualIp: "192.168.255.10" } });
+    expect(delay(keepalived)).toEqual([{ name: "shutdown-delay-duration", value: "11s" }]);
+    for (const s of [spec, keepalived]) {
+      const timers = drainTimers(s.endpoint);
+      expect(timers.shutdownDelaySeconds).toBeGreaterThan(timers.endpointDetectionSeconds);
+      // The pod's grace period and the kubelet's shutdown of critical pods outlast the delay.
+      expect(timers.terminationGraceSeconds).toBeGreaterThan(timers.shutdownDelaySeconds);
+      expect(timers.nodeShutdownCriticalPodsSeconds).toBeGreaterThan(timers.terminationGraceSeconds);
+      const docs = renderKubeadmConfig(s, s.controlPlane[0], endpoint);
+      expect(parse(docs.patches["kube-apiserver+strategic.yaml"])).toEqual({ spec: { terminationGracePeriodSeconds: timers.terminationGraceSeconds } });
+      const kubelet = yamlDocs(docs.init)[2];
+      expect(kubelet).toMatchObject({
+        kind: "KubeletConfiguration",
+        cgroupDriver: "systemd",
+        shutdownGracePeriod: `${timers.nodeShutdownSeconds}s`,
+        shutdownGracePeriodCriticalPods: `${timers.nodeShutdownCriticalPodsSeconds}s`,
+      });
+      expect(kubelet.providerID).toBeUndefined(); // per node (kubeletExtraArgs), never in the shared config
+    }
+  });
+
+  test("init and join apply the patches folder", () => {
+    expect(init.patches).toEqual({ directory: "/etc/kubeadm-ha/kubeadm-patches" });
+    expect(join.patches).toEqual({ directory: "/etc/kubeadm-ha/kubeadm-patches" });
   });
 });
 
@@ -135,6 +164,7 @@ describe("external etcd member", () => {
       "/etc/etcd/etcd.env",
       "/etc/kubeadm-ha/cluster.env",
       "/etc/systemd/system/etcd.service",
+      "/etc/systemd/system/kubeadm-ha-bootstrap.service",
       "/opt/kubeadm-ha/bootstrap-etcd.sh",
       "/opt/kubeadm-ha/cloud-aws.sh",
       "/opt/kubeadm-ha/common.sh",

@@ -4,15 +4,18 @@ import { cidrHost, cidrSubnet, cidrsOverlap, parseCidr } from "../../lib/spec/ci
 describe("defaults", () => {
   const spec = resolveClusterSpec();
 
-  test("the smallest call gives 3 nodes, NLB, stacked etcd, a new 3-zone VPC, Kubernetes 1.34.2", () => {
+  test("the smallest call gives 3 nodes, NLB, stacked etcd, a new 3-zone VPC, Kubernetes 1.37.1 on containerd 2.3.4", () => {
     expect(spec.controlPlane).toHaveLength(3);
     expect(spec.endpoint).toEqual({ type: "nlb", internetFacing: false, allowedCidrs: ["10.0.0.0/16"], port: 6443 });
     expect(spec.etcd).toEqual({ topology: "stacked" });
     expect(spec.network.mode).toBe("new");
     expect(spec.network.privateSubnets.map((s) => s.cidrBlock)).toEqual(["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"]);
     expect(spec.network.publicSubnets.map((s) => s.cidrBlock)).toEqual(["10.0.240.0/24", "10.0.241.0/24", "10.0.242.0/24"]);
-    expect(spec.kubernetesVersion).toBe("1.34.2");
-    expect(spec.kubernetesMinor).toBe(34);
+    expect(spec.kubernetesVersion).toBe("1.37.1");
+    expect(spec.kubernetesMinor).toBe(37);
+    expect(spec.pauseImage).toBe("registry.k8s.io/pause:3.10.2");
+    expect(spec.containerd).toEqual({ version: "2.3.4", sha256: "9d68969855fbf676cdb8ed758e420fb048d61f984f61de3e53eddfebe484d168" });
+    expect(spec.runc).toEqual({ version: "1.4.3", sha256: "f6ae8efc0fa40079e1475e97cbe9d1bd3f106a28d6af78a11d9f1bd565515e60" });
   });
 
   test("nodes are spread round-robin over subnets at fixed host addresses", () => {
@@ -27,7 +30,22 @@ describe("defaults", () => {
   });
 
   test("a leading v in the version is accepted and dropped", () => {
-    expect(resolveClusterSpec({ kubernetesVersion: "v1.31.0" }).kubernetesVersion).toBe("1.31.0");
+    expect(resolveClusterSpec({ kubernetesVersion: "v1.36.4" }).kubernetesVersion).toBe("1.36.4");
+  });
+
+  test.each([
+    ["1.35.9", "registry.k8s.io/pause:3.10.1"],
+    ["1.36.5", "registry.k8s.io/pause:3.10.2"],
+    ["1.37.1", "registry.k8s.io/pause:3.10.2"],
+  ])("every supported minor is accepted, with the sandbox image its kubeadm expects: %s", (version, pause) => {
+    expect(resolveClusterSpec({ kubernetesVersion: version }).pauseImage).toBe(pause);
+  });
+
+  test("Graviton control planes get the arm64 containerd and runc", () => {
+    const arm = resolveClusterSpec({ instanceType: "m7g.large" });
+    expect(arm.architecture).toBe("arm64");
+    expect(arm.containerd.sha256).toBe("a985fbb7e18fc0362d31a055338f5d7b0e087a3e27f14c70d1c5965399a29f95");
+    expect(arm.runc.sha256).toBe("633301e2e32f8a5ad54031aab4901eb00308bec677dd15faa2751e8f9dab5ca4");
   });
 });
 
@@ -74,9 +92,14 @@ const BAD_INPUTS: [string, ClusterInput, string, RegExp][] = [
   ["a single control-plane node", { controlPlaneCount: 1 }, "controlPlaneCount", /3, 5 or 7/],
   ["too many control-plane nodes", { controlPlaneCount: 9 }, "controlPlaneCount", /3, 5 or 7/],
   ["a fractional control-plane count", { controlPlaneCount: 3.5 }, "controlPlaneCount", /3, 5 or 7/],
-  ["a malformed Kubernetes version", { kubernetesVersion: "1.34" }, "kubernetesVersion", /1\.MINOR\.PATCH/],
-  ["a Kubernetes version with a suffix", { kubernetesVersion: "1.34.2-rc.0" }, "kubernetesVersion", /1\.MINOR\.PATCH/],
-  ["a Kubernetes version below 1.31", { kubernetesVersion: "1.30.9" }, "kubernetesVersion", /1\.31\.0 or later/],
+  ["a malformed Kubernetes version", { kubernetesVersion: "1.37" }, "kubernetesVersion", /1\.MINOR\.PATCH/],
+  ["a Kubernetes version with a suffix", { kubernetesVersion: "1.37.1-rc.0" }, "kubernetesVersion", /1\.MINOR\.PATCH/],
+  ["a Kubernetes minor past its support window", { kubernetesVersion: "1.34.2" }, "kubernetesVersion", /past its upstream support window; this library supports 1\.35, 1\.36, 1\.37/],
+  ["a Kubernetes minor this library does not know yet", { kubernetesVersion: "1.38.0" }, "kubernetesVersion", /newer than this library knows/],
+  ["containerd 1.x", { containerdVersion: "1.7.28" }, "containerdVersion", /left support in September 2026 and Kubernetes 1\.36 and later cannot run on 1\.x/],
+  ["a containerd older than the minor supports", { kubernetesVersion: "1.36.5", containerdVersion: "2.1.9", containerdSha256: "0".repeat(64) }, "containerdVersion", /older than 2\.2\.0, the oldest containerd Kubernetes 1\.36 supports/],
+  ["a containerd version without a known checksum", { containerdVersion: "2.3.5" }, "containerdSha256", /is required for containerd 2\.3\.5 \(amd64\)/],
+  ["a malformed containerd checksum", { containerdVersion: "2.3.5", containerdSha256: "abc" }, "containerdSha256", /not a SHA-256 digest/],
   ["a cluster name with capitals", { clusterName: "Prod" }, "clusterName", /lower-case DNS label/],
   ["a cluster name that is too long", { clusterName: "a".repeat(25) }, "clusterName", /1-24 characters/],
   ["a cluster name ending in a dash", { clusterName: "prod-" }, "clusterName", /DNS label/],
@@ -108,7 +131,7 @@ const BAD_INPUTS: [string, ClusterInput, string, RegExp][] = [
   ["an unknown etcd topology", { etcd: { topology: "sidecar" } as any }, "etcd.topology", /not supported/],
   ["a root volume too small for etcd", { rootVolumeSizeGiB: 8 }, "rootVolumeSizeGiB", /between 20/],
   ["a malformed instance type", { instanceType: "large" }, "instanceType", /EC2 instance type/],
-  ["a malformed containerd version", { containerdVersion: "latest" }, "containerdVersion", /Debian package version/],
+  ["a malformed containerd version", { containerdVersion: "latest" }, "containerdVersion", /containerd release of the form 2\.MINOR\.PATCH/],
   ["a malformed DNS domain", { dnsDomain: "cluster..local" }, "dnsDomain", /DNS domain/],
   ["a routed VIP without an address", { endpoint: { type: "keepalived" } }, "endpoint.virtualIp", /required in "route" mode/],
   ["a routed VIP inside the VPC", { endpoint: { type: "keepalived", virtualIp: "10.0.200.1" } }, "endpoint.virtualIp", /must be outside/],

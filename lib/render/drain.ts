@@ -1,0 +1,55 @@
+import { EndpointSpec } from "../spec";
+import { FAILOVER_TIMERS } from "./keepalived";
+
+/** Health check and draining timers of the NLB's API target group: fast to notice a dead API server, gentle to its open watches. */
+export const NLB_TIMERS = {
+  healthCheckIntervalSeconds: 10,
+  healthCheckTimeoutSeconds: 5,
+  healthyThreshold: 2,
+  unhealthyThreshold: 2,
+  /** Time a deregistered or unhealthy API server keeps its connections, so watches end cleanly. */
+  drainSeconds: 120,
+  /** After a target turns unhealthy, an NLB takes 30-40 s more to stop sending it new connections. */
+  propagationSeconds: 40,
+} as const;
+
+/** Slack on top of each measured or documented bound. */
+const MARGIN_SECONDS = 10;
+/** What an API server may still be answering when its shutdown delay ends (requests time out at 60 s; most end far sooner). */
+const IN_FLIGHT_SECONDS = 30;
+/** Ordinary pods' share of a node shutdown, before critical pods (the control plane) are stopped. */
+const REGULAR_PODS_SECONDS = 30;
+
+export interface DrainTimers {
+  /** Seconds the endpoint needs to stop sending new connections to an API server whose /readyz fails. */
+  readonly endpointDetectionSeconds: number;
+  /** kube-apiserver `--shutdown-delay-duration`: keeps serving while /readyz already fails, until the endpoint has let go. */
+  readonly shutdownDelaySeconds: number;
+  /** The API server pod's terminationGracePeriodSeconds: the delay, then the requests still in flight. */
+  readonly terminationGraceSeconds: number;
+  /** Kubelet graceful node shutdown (`shutdownGracePeriod`, `shutdownGracePeriodCriticalPods`). */
+  readonly nodeShutdownSeconds: number;
+  readonly nodeShutdownCriticalPodsSeconds: number;
+}
+
+/**
+ * How long an API server that is stopping (an upgrade, a reboot, an instance stop) keeps serving:
+ * the endpoint must notice its failing /readyz and stop sending it new connections before it closes.
+ * An NLB needs unhealthyThreshold checks plus its propagation (tens of seconds); HAProxy about 1 s.
+ */
+export function drainTimers(endpoint: EndpointSpec): DrainTimers {
+  const detection =
+    endpoint.type === "nlb"
+      ? NLB_TIMERS.unhealthyThreshold * NLB_TIMERS.healthCheckIntervalSeconds + NLB_TIMERS.propagationSeconds
+      : Math.ceil((FAILOVER_TIMERS.haproxyFall * FAILOVER_TIMERS.haproxyCheckIntervalMs) / 1000);
+  const shutdownDelay = detection + MARGIN_SECONDS;
+  const termination = shutdownDelay + IN_FLIGHT_SECONDS;
+  const critical = termination + MARGIN_SECONDS;
+  return {
+    endpointDetectionSeconds: detection,
+    shutdownDelaySeconds: shutdownDelay,
+    terminationGraceSeconds: termination,
+    nodeShutdownCriticalPodsSeconds: critical,
+    nodeShutdownSeconds: critical + REGULAR_PODS_SECONDS,
+  };
+}

@@ -1,0 +1,61 @@
+import { NODE_PATHS } from "./paths";
+
+export const BOOTSTRAP_UNIT = "kubeadm-ha-bootstrap.service";
+export const VIP_GUARD_UNIT = "kubeadm-ha-vip-guard.service";
+/** Written by a node's bootstrap script once it has fully succeeded; the unit never runs again after it. */
+export const BOOTSTRAP_DONE_FILE = `${NODE_PATHS.state}/bootstrap.done`;
+/** systemd's default path, plus /snap/bin where the AWS CLI lands. */
+const UNIT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/snap/bin";
+
+/**
+ * The unit that bootstraps a node: a oneshot restarted on failure (a reboot or a power loss mid-way
+ * resumes where the done marker says), started by cloud-init on first boot and by systemd on every
+ * boot until it has succeeded once. At most 10 starts a day: a node that cannot succeed stays failed
+ * with its status tag saying where.
+ */
+export function renderBootstrapUnit(what: string, execStart: string): string {
+  return `[Unit]
+Description=kubeadm-ha bootstrap: ${what}
+Wants=network-online.target
+After=network-online.target cloud-final.service
+ConditionPathExists=!${BOOTSTRAP_DONE_FILE}
+StartLimitIntervalSec=1d
+StartLimitBurst=10
+
+[Service]
+Type=oneshot
+ExecStart=${execStart}
+Restart=on-failure
+RestartSec=30
+TimeoutStartSec=infinity
+Environment=PATH=${UNIT_PATH}
+StandardOutput=journal+console
+StandardError=journal+console
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+/** The loop that re-asserts the VIP in AWS while this peer is the VRRP master (see keepalived-notify.sh). */
+export function renderVipGuardUnit(): string {
+  return `[Unit]
+Description=kubeadm-ha: keep the API VIP routed to this peer while it is the VRRP master
+After=keepalived.service
+PartOf=keepalived.service
+
+[Service]
+Type=simple
+ExecStart=${NODE_PATHS.scripts}/keepalived-notify.sh guard
+Restart=always
+RestartSec=5
+Environment=PATH=${UNIT_PATH}
+
+[Install]
+WantedBy=keepalived.service
+`;
+}
+
+export function unitPath(unit: string): string {
+  return `/etc/systemd/system/${unit}`;
+}
