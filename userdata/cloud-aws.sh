@@ -27,22 +27,23 @@ imds() {
 
 # Both "no value yet" and "no such secret" come back as ResourceNotFoundException; only the message differs.
 cloud_secret_get() {
-  local id=$1 out=$2 err status=0
-  err=$(mktemp)
+  local id=$1 out=$2 err raw status=0
+  err=$(mktemp -p "$KHA_RUN") raw=$(mktemp -p "$KHA_RUN")
   aws --region "$AWS_REGION" secretsmanager get-secret-value --secret-id "$id" --query SecretString --output json \
-    2>"$err" | python3 -c 'import json, sys; sys.stdout.write(json.load(sys.stdin))' >"$out" || status=$?
-  if [ "$status" -ne 0 ]; then
-    rm -f "$out"
-    if grep -q "can't find the specified secret value" "$err"; then
-      status=3 # the secret exists (Terraform created it) but nothing has been stored in it yet
-    elif grep -Eq "ResourceNotFoundException|marked (for deletion|deleted)" "$err"; then
-      log "secret $id does not exist or is deleted: $(head -c 300 "$err")"
-      status=4
-    else
-      log "get-secret-value failed: $(head -c 300 "$err")"
-    fi
+    >"$raw" 2>"$err" || status=$?
+  if [ "$status" -eq 0 ]; then
+    # --output text would add a newline: decode the JSON string instead, byte for byte.
+    python3 -c 'import json, sys; sys.stdout.write(json.load(sys.stdin))' <"$raw" >"$out" || status=$?
+  elif grep -q "can't find the specified secret value" "$err"; then
+    status=3 # the secret exists (Terraform created it) but nothing has been stored in it yet
+  elif grep -Eq "ResourceNotFoundException|marked (for deletion|deleted)" "$err"; then
+    log "secret $id does not exist or is deleted: $(head -c 300 "$err")"
+    status=4
+  else
+    log "get-secret-value failed: $(head -c 300 "$err")"
   fi
-  rm -f "$err"
+  [ "$status" -eq 0 ] || rm -f "$out"
+  rm -f "$err" "$raw"
   return "$status"
 }
 

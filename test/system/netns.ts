@@ -33,8 +33,8 @@ export function createSwitch(prefix: string) {
   ip("-n", sw, "link", "set", "br0", "up");
 }
 
-/** Namespace `ns` with eth0 (address/24) on the prefix's switch, through veth pair `veth`. */
-export function attachNode(prefix: string, ns: string, veth: string, address: string) {
+/** Namespace `ns` with eth0 (address/prefixLength) on the prefix's switch, through veth pair `veth`. */
+export function attachNode(prefix: string, ns: string, veth: string, address: string, prefixLength = 24) {
   const sw = `${prefix}-sw`;
   ip("netns", "add", ns);
   ip("link", "add", veth, "type", "veth", "peer", "name", `${veth}p`);
@@ -43,7 +43,7 @@ export function attachNode(prefix: string, ns: string, veth: string, address: st
   ip("-n", ns, "link", "set", `${veth}p`, "name", "eth0");
   ip("-n", sw, "link", "set", veth, "master", "br0");
   ip("-n", sw, "link", "set", veth, "up");
-  ip("-n", ns, "addr", "add", `${address}/24`, "dev", "eth0");
+  ip("-n", ns, "addr", "add", `${address}/${prefixLength}`, "dev", "eth0");
   ip("-n", ns, "link", "set", "eth0", "up");
   ip("-n", ns, "link", "set", "lo", "up");
 }

@@ -1,0 +1,239 @@
+/**
+ * Rehearses the first boot of every kind of node from the user data the stack synthesizes, as an
+ * instance would run it (node-boot.ts): real cloud-init, apt/dpkg/gpg against signed repositories,
+ * the real AWS CLI against moto, real etcd; stand-ins only for kubeadm, the kubelet, containerd and the
+ * kernel. Each boot's changes are the overlay's upper folder, which the assertions read.
+ */
+import { KubeadmClusterProps } from "../../lib/constructs";
+import { readFileSync } from "fs";
+import { join } from "path";
+import { BOOTSTRAP_TOKEN_PATTERN, PRIVATE_KEY_PATTERN, resourcesOf, secretFileNames, synthStack, userDataText } from "../helpers";
+import { waitFor } from "./netns";
+import { BootLab, CloudPlan, NodeRoot, missingBootTools } from "./node-boot";
+
+const missing = missingBootTools();
+if (missing.length > 0) throw new Error(`the node-boot rehearsal needs: ${missing.join(", ")} (apt-get install cloud-init dpkg-dev apt-utils etcd-server etcd-client; pip install moto boto3 awscli)`);
+
+/** An existing VPC in 198.18.0.0/16 (the lab's network), subnets in three zones. */
+const NETWORK = {
+  vpcId: "vpc-rehearsal",
+  vpcCidr: "198.18.0.0/16",
+  privateSubnets: ["a", "b", "c"].map((z, i) => ({ id: `subnet-${z}`, availabilityZone: `us-east-1${z}`, cidrBlock: `198.18.${i}.0/24` })),
+};
+
+interface SynthesizedNode {
+  readonly name: string;
+  readonly ip: string;
+  readonly role: string;
+  readonly subnet: number;
+  readonly userData: string; // with Terraform references left in
+}
+
+function synthesizedNodes(props: KubeadmClusterProps): SynthesizedNode[] {
+  return resourcesOf(synthStack({ ...props, network: NETWORK }), "aws_instance").map((i) => ({
+    name: i.tags.Name,
+    ip: i.private_ip,
+    role: i.tags["kubeadm-ha:role"],
+    subnet: NETWORK.privateSubnets.findIndex((s) => i.subnet_id === s.id),
+    userData: userDataText(i),
+  }));
+}
+
+const TERRAFORM_REFERENCE = /\$\{((?:data\.)?aws_[a-z0-9_]+)\.([^.}]+)\.([a-z_]+)\}/g;
+
+/** The cloud a plan's user data refers to: its secrets and route tables, in moto. */
+function cloudPlan(nodes: SynthesizedNode[]): CloudPlan {
+  const secrets = new Set<string>();
+  for (const n of nodes) for (const [, type, name] of n.userData.matchAll(TERRAFORM_REFERENCE)) if (type === "aws_secretsmanager_secret") secrets.add(name);
+  return {
+    vpcCidr: NETWORK.vpcCidr,
+    subnets: NETWORK.privateSubnets.map((s) => ({ cidr: s.cidrBlock, zone: s.availabilityZone })),
+    instances: nodes.map((n) => ({ name: n.name, ip: n.ip, subnet: n.subnet })),
+    secrets: [...secrets],
+  };
+}
+
+/** The user data as EC2 would deliver it: Terraform's references filled in, and the lab's addresses in the settings. */
+function deliveredUserData(lab: BootLab, node: SynthesizedNode, minor: number): string {
+  let text = node.userData.replace(TERRAFORM_REFERENCE, (ref, type: string, name: string) => {
+    if (type === "aws_secretsmanager_secret") return lab.cloud!.secrets[name];
+    if (type === "data.aws_region") return "us-east-1";
+    if (type === "aws_lb") return "kubeadm-ha-api-0123456789abcdef.elb.us-east-1.amazonaws.com";
+    throw new Error(`no rehearsal value for ${ref}`);
+  });
+  const settings = { ...lab.settings(), KUBERNETES_PACKAGE_REPO: lab.kubernetesRepo(minor) };
+  for (const [key, value] of Object.entries(settings)) text = text.replace(new RegExp(`^(\\s*${key}=)'[^']*'$`, "m"), `$1'${value}'`);
+  return text;
+}
+
+function expectNoSecrets(node: NodeRoot) {
+  for (const log of ["/var/log/kubeadm-ha/bootstrap.log", "/var/log/kubeadm-ha/kubeadm.log", "/var/log/cloud-init-output.log"]) {
+    const text = node.read(log) ?? "";
+    expect(text).not.toMatch(BOOTSTRAP_TOKEN_PATTERN);
+    expect(text).not.toMatch(PRIVATE_KEY_PATTERN);
+  }
+}
+
+/** The EC2 status tag a node last published (through the real AWS CLI, into moto). */
+function statusTag(lab: BootLab, ip: string): string | undefined {
+  const id = lab.cloud!.instances[ip].instanceId;
+  return lab.aws(["ec2", "describe-tags", "--filters", `Name=resource-id,Values=${id}`, "Name=key,Values=kubeadm-ha:bootstrap"]).Tags[0]?.Value;
+}
+
+/** Why a node is not ready, for the failure message. */
+function diagnosis(node: NodeRoot): string {
+  return [node.read("/var/log/kubeadm-ha/bootstrap.log"), node.read("/var/log/standin/systemctl/kubeadm-ha-bootstrap.service.log")?.slice(-3000)].join("\n");
+}
+
+function expectReady(lab: BootLab, node: NodeRoot) {
+  const status = statusTag(lab, node.ip);
+  expect({ node: node.name, status, why: status === "ready" ? "" : diagnosis(node) }).toEqual({ node: node.name, status: "ready", why: "" });
+}
+
+/** Package → version of what dpkg holds, from the node's dpkg status. */
+function heldPackages(node: NodeRoot): Record<string, string> {
+  const held: Record<string, string> = {};
+  for (const entry of (node.read("/var/lib/dpkg/status") ?? "").split("\n\n")) {
+    const name = /^Package: (.*)$/m.exec(entry)?.[1];
+    if (name && /^Status: hold ok installed$/m.test(entry)) held[name] = /^Version: (.*)$/m.exec(entry)![1];
+  }
+  return held;
+}
+
+const boots: string[] = [];
+afterAll(() => boots.length && console.log(`node boots (first boot to ready, wall clock):\n${boots.join("\n")}`));
+async function timedBoot(node: NodeRoot, options: { keepRunning?: boolean } = {}) {
+  const started = Date.now();
+  const result = await node.boot(options);
+  boots.push(`  ${node.name.padEnd(20)} ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return result;
+}
+
+describe("NLB with stacked etcd: control plane 0 inits, control plane 1 joins", () => {
+  const lab = new BootLab("khab");
+  const nodes = synthesizedNodes({});
+  let cp0: NodeRoot;
+  let cp1: NodeRoot;
+
+  beforeAll(async () => {
+    await lab.build({ minors: { 37: 1 }, containerd: "2.3.4", runc: "1.4.3", etcd: "3.5.21" });
+    await lab.seedCloud(cloudPlan(nodes));
+    [cp0, cp1] = nodes.slice(0, 2).map((n) => {
+      const node = lab.node(n.name, n.ip);
+      node.prepareImage(deliveredUserData(lab, n, 37), { instanceId: lab.cloud!.instances[n.ip].instanceId });
+      return node;
+    });
+    await timedBoot(cp0, { keepRunning: true });
+  }, 300_000);
+  afterAll(() => lab.destroy());
+
+  test("cp-0 boots to ready: cloud-init started the bootstrap unit, kubeadm init ran, the status tag in EC2 says ready", () => {
+    expectReady(lab, cp0);
+    expect(cp0.lines("/var/log/standin/systemctl/calls.log").slice(0, 2)).toEqual(["daemon-reload", "enable --now --no-block kubeadm-ha-bootstrap.service"]);
+    expect(cp0.lines("/var/log/standin/systemctl/runs.log")).toContain("kubeadm-ha-bootstrap.service run 1: exit 0");
+    expect(cp0.read("/var/lib/kubeadm-ha/bootstrap.done")).toBeDefined();
+  });
+
+  test("cloud-init wrote every file of the user data with its mode and owner", () => {
+    expect(cp0.stat("/etc/kubeadm-ha/cluster.env")).toEqual({ mode: "0644", uid: 0, gid: 0 });
+    expect(cp0.stat("/etc/kubeadm-ha/kubeadm-init.yaml")).toEqual({ mode: "0600", uid: 0, gid: 0 });
+    expect(cp0.stat("/opt/kubeadm-ha/bootstrap-control-plane.sh")?.mode).toBe("0755");
+    expect(cp0.stat("/etc/systemd/system/kubeadm-ha-bootstrap.service")?.mode).toBe("0644");
+    expect(cp0.read("/etc/hostname")?.trim()).toBe("kubeadm-ha-cp-0");
+  });
+
+  test("apt verified pkgs.k8s.io's signature as its _apt user: the keyring, its folder and the source are world-readable", () => {
+    expect(cp0.stat("/etc/apt/keyrings")?.mode).toBe("0755");
+    expect(cp0.stat("/etc/apt/keyrings/kubernetes-apt-keyring.gpg")?.mode).toBe("0644");
+    expect(cp0.stat("/etc/apt/sources.list.d/kubernetes.list")?.mode).toBe("0644");
+    expect(cp0.read("/etc/apt/sources.list.d/kubernetes.list")).toBe(
+      `deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] ${lab.kubernetesRepo(37)} /\n`,
+    );
+  });
+
+  test("a keyring only root can read (what umask 077 made of it on main) makes apt refuse the repository; a re-run repairs it", () => {
+    cp0.exec("chmod 0600 /etc/apt/keyrings/kubernetes-apt-keyring.gpg && chmod 0700 /etc/apt/keyrings");
+    const refused = cp0.exec("apt-get update 2>&1");
+    expect(refused.stdout).toMatch(/The repository .*v1\.37\/deb .* is not signed|NO_PUBKEY|not signed/);
+    const rerun = cp0.exec("/opt/kubeadm-ha/install-kubernetes.sh 2>&1");
+    expect({ status: rerun.status, tail: rerun.status === 0 ? "" : rerun.stdout.slice(-2000) }).toEqual({ status: 0, tail: "" });
+    expect(cp0.exec("stat -c %a /etc/apt/keyrings /etc/apt/keyrings/kubernetes-apt-keyring.gpg").stdout.split("\n")).toEqual(["755", "644", ""]);
+    expect(cp0.exec("apt-get update 2>&1").stdout).not.toMatch(/not signed|NO_PUBKEY/);
+  });
+
+  test("the pinned Kubernetes packages are installed at the pin (a newer patch is in the repository) and held with cri-tools and kubernetes-cni", () => {
+    expect(heldPackages(cp0)).toEqual({
+      kubeadm: "1.37.1-1.1",
+      kubelet: "1.37.1-1.1",
+      kubectl: "1.37.1-1.1",
+      "cri-tools": "1.37.0-1.1",
+      "kubernetes-cni": "1.9.1-1.1",
+    });
+    expect(cp0.read("/var/lib/dpkg/status")).toMatch(/Package: conntrack\nStatus: install ok installed/);
+    expect(cp0.read("/etc/crictl.yaml")).toBe("runtime-endpoint: unix:///run/containerd/containerd.sock\nimage-endpoint: unix:///run/containerd/containerd.sock\ntimeout: 10\n");
+  });
+
+  test("containerd and runc come from their releases, verified by SHA-256, with the sandbox image kubeadm 1.37 expects", () => {
+    expect(cp0.stat("/usr/local/bin/containerd")?.mode).toBe("0755");
+    expect(cp0.stat("/usr/local/sbin/runc")?.mode).toBe("0755");
+    expect(cp0.read("/etc/containerd/config.toml")).toContain("sandbox = 'registry.k8s.io/pause:3.10.2'");
+    expect(cp0.read("/var/log/kubeadm-ha/bootstrap.log")).toMatch(/containerd 2\.3\.4 installed in \/usr\/local\/bin \(SHA-256 verified\)/);
+  });
+
+  test("kernel modules, sysctls and swap are set, in that order, for now and for the next boot; containerd and the kubelet are enabled", () => {
+    // install-kubernetes.sh, then containerd's unit (ExecStartPre=-/sbin/modprobe overlay)
+    expect(cp0.lines("/var/log/standin/calls.log").filter((c) => /^(modprobe|swapoff|sysctl)/.test(c)).slice(1, 6)).toEqual([
+      "modprobe overlay",
+      "modprobe br_netfilter",
+      "sysctl --system",
+      "swapoff -a",
+      "modprobe overlay",
+    ]);
+    expect(cp0.lines("/var/log/standin/sysctl.log").filter((l) => / = 1$/.test(l) && /bridge|ip_forward/.test(l)).slice(0, 3)).toEqual([
+      "net.bridge.bridge-nf-call-iptables = 1",
+      "net.bridge.bridge-nf-call-ip6tables = 1",
+      "net.ipv4.ip_forward = 1",
+    ]);
+    for (const f of ["/etc/modules-load.d/kubernetes.conf", "/etc/sysctl.d/90-kubernetes.conf"]) expect(cp0.stat(f)?.mode).toBe("0644");
+    expect(cp0.read("/etc/fstab")).toMatch(/^# \/swap\.img none swap sw 0 0 # disabled by kubeadm-ha$/m);
+    expect(cp0.link("/etc/systemd/system/multi-user.target.wants/containerd.service")).toBe("/etc/systemd/system/containerd.service");
+    expect(cp0.link("/etc/systemd/system/multi-user.target.wants/kubelet.service")).toBe("/usr/lib/systemd/system/kubelet.service");
+    expect(cp0.link("/etc/systemd/system/multi-user.target.wants/kubeadm-ha-bootstrap.service")).toBe("/etc/systemd/system/kubeadm-ha-bootstrap.service");
+  });
+
+  test("kubeadm's files: provider ID from the instance metadata, the API server's grace period and shutdown delay, the kubelet's shutdown grace", () => {
+    const instance = lab.cloud!.instances[cp0.ip];
+    expect(cp0.read("/var/lib/kubelet/kubeadm-flags.env")).toContain(`--provider-id=aws:///${instance.zone}/${instance.instanceId}`);
+    const apiserver = cp0.read("/etc/kubernetes/manifests/kube-apiserver.yaml")!;
+    expect(apiserver).toContain("terminationGracePeriodSeconds: 100");
+    expect(apiserver).toContain("--shutdown-delay-duration=70s");
+    expect(cp0.read("/var/lib/kubelet/config.yaml")).toMatch(/shutdownGracePeriod: 140s\nshutdownGracePeriodCriticalPods: 110s/);
+  });
+
+  test("the join secret in AWS holds the shared roots; no token or key reached a log", () => {
+    const bundle = lab.aws(["secretsmanager", "get-secret-value", "--secret-id", lab.cloud!.secrets[Object.keys(lab.cloud!.secrets)[0]]]).SecretString;
+    expect(secretFileNames(bundle)).toEqual(["ca.crt", "ca.key", "etcd/ca.crt", "etcd/ca.key", "front-proxy-ca.crt", "front-proxy-ca.key", "sa.key", "sa.pub"]);
+    expectNoSecrets(cp0);
+  });
+
+  test("cp-1 joins through cp-0's API server (TLS, verified against the cluster CA) and deletes its token", async () => {
+    await timedBoot(cp1, { keepRunning: true });
+    expectReady(lab, cp1);
+    expect(cp1.read("/var/log/kubeadm-ha/bootstrap.log")).toMatch(/joining through kubeadm-ha-cp-0 \(198\.18\.0\.10\)/);
+    expect(cp1.read("/var/log/kubeadm-ha/bootstrap.log")).toMatch(/deleted the bootstrap token this node joined with/);
+    expect(readFileSync(join(lab.world, "members"), "utf8").split("\n").filter(Boolean)).toHaveLength(2);
+    expect(cp1.read("/etc/hosts")).not.toContain("kubeadm-ha bootstrap override");
+    expectNoSecrets(cp1);
+  });
+
+  test("a reboot of a finished node runs no bootstrap: the unit's condition skips it, containerd and the kubelet start again", async () => {
+    cp1.shutdown();
+    const reboot = await cp1.boot({ keepRunning: true });
+    expect(reboot.booted).toBe(true);
+    expect(cp1.lines("/var/log/standin/systemctl/runs.log")).toContain("kubeadm-ha-bootstrap.service skipped: condition not met");
+    const started = cp1.lines("/var/log/standin/systemctl/runs.log").filter((l) => / started: /.test(l)).map((l) => l.split(" ")[0]);
+    expect(started.filter((u) => u === "kubelet.service")).toHaveLength(2);
+    expect(started.filter((u) => u === "containerd.service")).toHaveLength(2);
+    await waitFor("cp-1's API server to serve again", () => cp1.exec("curl -sf --cacert /etc/kubernetes/pki/ca.crt https://198.18.1.10:6443/readyz").stdout === "ok", 15_000, 250);
+  });
+});
