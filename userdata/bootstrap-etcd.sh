@@ -267,6 +267,7 @@ main() {
   step membership decide_membership
   step start-etcd start_and_wait
   step mark-formed mark_formed
+  mark_bootstrap_done
   cloud_set_status ready
   log "bootstrap complete: $NODE_NAME serves etcd"
 }

@@ -44,6 +44,7 @@ configure() {
 if [ "${1:-}" = --standalone ]; then
   step install-packages install_packages
   step api-endpoint configure
+  mark_bootstrap_done
   cloud_set_status ready
 else
   install_packages

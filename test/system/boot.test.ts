@@ -5,7 +5,7 @@
  * kernel. Each boot's changes are the overlay's upper folder, which the assertions read.
  */
 import { KubeadmClusterProps } from "../../lib/constructs";
-import { readFileSync } from "fs";
+import { readFileSync, writeFileSync } from "fs";
 import { join } from "path";
 import { BOOTSTRAP_TOKEN_PATTERN, PRIVATE_KEY_PATTERN, resourcesOf, secretFileNames, synthStack, userDataText } from "../helpers";
 import { waitFor } from "./netns";
@@ -109,21 +109,66 @@ async function timedBoot(node: NodeRoot, options: { keepRunning?: boolean } = {}
   return result;
 }
 
+/** What each node's boot ran, for the record: apt's command lines, dpkg's installs, systemctl calls, the kernel stand-ins. */
+const commandsRun: string[] = [];
+afterAll(() => commandsRun.length && console.log(`what each node kind ran on its first boot:\n${commandsRun.join("\n")}`));
+function recordCommands(kind: string, node: NodeRoot) {
+  const apt = node.lines("/var/log/apt/history.log").filter((l) => l.startsWith("Commandline: ")).map((l) => l.slice(13));
+  const dpkg = node.lines("/var/log/dpkg.log").filter((l) => / status installed /.test(l)).map((l) => l.split(" ")[4]);
+  const cloudInit = node.lines("/var/log/cloud-init.log").filter((l) => /running 'modules:|running 'init/.test(l)).map((l) => l.replace(/.*running '([^']+)'.*/, "$1"));
+  commandsRun.push(
+    `  ${kind} (${node.name}):`,
+    `    cloud-init stages: ${[...new Set(cloudInit)].join(", ")}`,
+    ...apt.map((c) => `    apt: ${c}`),
+    `    dpkg installed: ${[...new Set(dpkg)].join(" ")}`,
+    `    systemctl: ${node.lines("/var/log/standin/systemctl/calls.log").join("; ")}`,
+    `    kernel and service stand-ins: ${node.lines("/var/log/standin/calls.log").join("; ")}`,
+  );
+}
+
+interface RehearsalOptions {
+  readonly minor: number;
+  readonly patch: number;
+  readonly containerd?: string;
+  readonly debianPackages?: string[];
+}
+
+/** A lab with the repositories and cloud a topology needs, and its nodes' roots, prepared from the synthesized user data. */
+function rehearsal(prefix: string, props: KubeadmClusterProps, options: RehearsalOptions) {
+  const lab = new BootLab(prefix);
+  const nodes = synthesizedNodes(props);
+  const roots = new Map<string, NodeRoot>();
+  return {
+    lab,
+    nodes,
+    async build() {
+      await lab.build({ minors: { [options.minor]: options.patch }, containerd: options.containerd ?? "2.3.4", runc: "1.4.3", etcd: "3.5.21", debianPackages: options.debianPackages });
+      await lab.seedCloud(cloudPlan(nodes));
+    },
+    /** The root of the node with this role and index, its image prepared from the node's user data. */
+    root(role: string, index: number, image: { purge?: string[]; removeUsers?: string[] } = {}): NodeRoot {
+      const n = nodes.filter((x) => x.role === role)[index];
+      if (!roots.has(n.name)) {
+        const node = lab.node(n.name, n.ip);
+        node.prepareImage(deliveredUserData(lab, n, options.minor), { ...image, instanceId: lab.cloud!.instances[n.ip].instanceId });
+        roots.set(n.name, node);
+      }
+      return roots.get(n.name)!;
+    },
+  };
+}
+
 describe("NLB with stacked etcd: control plane 0 inits, control plane 1 joins", () => {
-  const lab = new BootLab("khab");
-  const nodes = synthesizedNodes({});
+  const { lab, build, root } = rehearsal("khab", {}, { minor: 37, patch: 1 });
   let cp0: NodeRoot;
   let cp1: NodeRoot;
 
   beforeAll(async () => {
-    await lab.build({ minors: { 37: 1 }, containerd: "2.3.4", runc: "1.4.3", etcd: "3.5.21" });
-    await lab.seedCloud(cloudPlan(nodes));
-    [cp0, cp1] = nodes.slice(0, 2).map((n) => {
-      const node = lab.node(n.name, n.ip);
-      node.prepareImage(deliveredUserData(lab, n, 37), { instanceId: lab.cloud!.instances[n.ip].instanceId });
-      return node;
-    });
+    await build();
+    cp0 = root("control-plane", 0);
+    cp1 = root("control-plane", 1);
     await timedBoot(cp0, { keepRunning: true });
+    recordCommands("control plane 0 (kubeadm init)", cp0);
   }, 300_000);
   afterAll(() => lab.destroy());
 
@@ -218,6 +263,7 @@ describe("NLB with stacked etcd: control plane 0 inits, control plane 1 joins", 
 
   test("cp-1 joins through cp-0's API server (TLS, verified against the cluster CA) and deletes its token", async () => {
     await timedBoot(cp1, { keepRunning: true });
+    recordCommands("control plane 1 (kubeadm join)", cp1);
     expectReady(lab, cp1);
     expect(cp1.read("/var/log/kubeadm-ha/bootstrap.log")).toMatch(/joining through kubeadm-ha-cp-0 \(198\.18\.0\.10\)/);
     expect(cp1.read("/var/log/kubeadm-ha/bootstrap.log")).toMatch(/deleted the bootstrap token this node joined with/);
@@ -235,5 +281,166 @@ describe("NLB with stacked etcd: control plane 0 inits, control plane 1 joins", 
     expect(started.filter((u) => u === "kubelet.service")).toHaveLength(2);
     expect(started.filter((u) => u === "containerd.service")).toHaveLength(2);
     await waitFor("cp-1's API server to serve again", () => cp1.exec("curl -sf --cacert /etc/kubernetes/pki/ca.crt https://198.18.1.10:6443/readyz").stdout === "ok", 15_000, 250);
+  });
+
+  test("a power loss mid-bootstrap resumes at the next boot; a run that fails is restarted by systemd until it succeeds", async () => {
+    const cp2 = root("control-plane", 2);
+    cp1.shutdown(); // cp-2 joins through cp-1: it waits
+    const interrupted = cp2.boot({ keepRunning: true });
+    await waitFor("cp-2 to wait for its predecessor", () => /waiting for a ready API server to join through/.test(cp2.read("/var/log/kubeadm-ha/bootstrap.log") ?? ""), 60_000, 250);
+    cp2.shutdown(); // power loss
+    await interrupted;
+    expect(statusTag(lab, cp2.ip)).toBe("running:kubeadm-join");
+
+    await cp1.boot({ keepRunning: true });
+    await waitFor("cp-1's API server", () => cp1.exec("curl -sf --cacert /etc/kubernetes/pki/ca.crt https://198.18.1.10:6443/readyz").stdout === "ok", 15_000, 250);
+    // The resumed run's kubeadm join fails three times (every attempt of that run) before it can succeed.
+    writeFileSync(join(lab.world, "fail", "join"), "kubelet-start 3\n");
+    const resumed = await cp2.boot({ keepRunning: true });
+    expect(resumed.booted).toBe(true);
+    expectReady(lab, cp2);
+    const runs = cp2.lines("/var/log/standin/systemctl/runs.log").filter((l) => l.startsWith("kubeadm-ha-bootstrap.service run"));
+    expect(runs).toEqual(["kubeadm-ha-bootstrap.service run 1: exit 1", "kubeadm-ha-bootstrap.service run 2: exit 0"]);
+    expect(cp2.read("/var/log/kubeadm-ha/bootstrap.log")).toMatch(/step kubeadm-join: FAILED/);
+    expect(readFileSync(join(lab.world, "members"), "utf8").split("\n").filter(Boolean)).toHaveLength(3);
+    expect(cp2.read("/etc/hosts") ?? "").not.toContain("kubeadm-ha bootstrap override");
+  }, 180_000);
+});
+
+describe("keepalived colocated with a routed VIP, Kubernetes 1.36: control plane 0 sets up its endpoint, then inits", () => {
+  const { lab, build, root } = rehearsal(
+    "khak",
+    { kubernetesVersion: "1.36.5", endpoint: { type: "keepalived", virtualIp: "198.19.255.10", routeTableIds: ["rtb-0rehearsal"] } },
+    { minor: 36, patch: 5 },
+  );
+  let cp0: NodeRoot;
+  beforeAll(async () => {
+    await build();
+    cp0 = root("control-plane", 0);
+    await timedBoot(cp0, { keepRunning: true });
+    recordCommands("control plane 0 with colocated keepalived", cp0);
+  }, 300_000);
+  afterAll(() => lab.destroy());
+
+  test("cp-0 is ready; its API endpoint step ran before kubeadm", () => {
+    expectReady(lab, cp0);
+    const steps = cp0.lines("/var/log/kubeadm-ha/bootstrap.log").filter((l) => /step [a-z-]+: ok$/.test(l)).map((l) => l.replace(/.*step ([a-z-]+): ok$/, "$1"));
+    expect(steps).toEqual(["install-packages", "api-endpoint", "read-join-secret", "node-config", "kubeadm-init", "publish-roots"]);
+  });
+
+  test("keepalived and HAProxy got configs that passed their own checks, for the interface that carries the node's address", () => {
+    const keepalived = cp0.read("/etc/keepalived/keepalived.conf")!;
+    expect(keepalived).toMatch(/^\s*interface eth0$/m);
+    expect(keepalived).toContain("198.19.255.10/32 dev eth0");
+    expect(keepalived).toMatch(/track_process \{\n\s*haproxy_running\n\s*\}/);
+    expect(cp0.read("/etc/haproxy/haproxy.cfg")).toMatch(/chroot \/var\/lib\/haproxy\n\s*user haproxy\n\s*group haproxy/);
+    expect(cp0.stat("/etc/haproxy/haproxy.cfg")?.mode).toBe("0644");
+    const systemctl = cp0.lines("/var/log/standin/systemctl/calls.log");
+    expect(systemctl).toEqual(expect.arrayContaining(["enable haproxy keepalived kubeadm-ha-vip-guard.service", "restart haproxy keepalived kubeadm-ha-vip-guard.service"]));
+    expect(cp0.link("/etc/systemd/system/keepalived.service.wants/kubeadm-ha-vip-guard.service")).toBe("/etc/systemd/system/kubeadm-ha-vip-guard.service");
+  });
+
+  test("Kubernetes 1.36 from its own repository, with the sandbox image kubeadm 1.36 expects and the short HAProxy drain", () => {
+    expect(heldPackages(cp0).kubeadm).toBe("1.36.5-1.1");
+    expect(cp0.read("/etc/containerd/config.toml")).toContain("sandbox = 'registry.k8s.io/pause:3.10.2'");
+    expect(cp0.read("/etc/kubernetes/manifests/kube-apiserver.yaml")).toContain("--shutdown-delay-duration=11s");
+  });
+});
+
+describe("keepalived on dedicated load balancers with a secondary-IP VIP: a load balancer installs HAProxy and keepalived from the archive", () => {
+  const { lab, build, root } = rehearsal(
+    "khal",
+    { endpoint: { type: "keepalived", vipMode: "secondary-ip", placement: "dedicated" } },
+    { minor: 37, patch: 1, debianPackages: ["haproxy", "keepalived"] },
+  );
+  let lb0: NodeRoot;
+  beforeAll(async () => {
+    await build();
+    // A cloud image has neither: they come from its archive (here, this machine's real Debian packages).
+    lb0 = root("api-load-balancer", 0, { purge: ["haproxy", "keepalived"] });
+    await timedBoot(lb0, { keepRunning: true });
+    recordCommands("dedicated load balancer", lb0);
+  }, 300_000);
+  afterAll(() => lab.destroy());
+
+  test("lb-0 is ready after its two steps, with no Kubernetes package on it", () => {
+    expectReady(lab, lb0);
+    const steps = lb0.lines("/var/log/kubeadm-ha/bootstrap.log").filter((l) => /step [a-z-]+: ok$/.test(l)).map((l) => l.replace(/.*step ([a-z-]+): ok$/, "$1"));
+    expect(steps).toEqual(["install-packages", "api-endpoint"]);
+    expect(heldPackages(lb0)).toEqual({});
+    expect(lb0.read("/var/lib/kubeadm-ha/bootstrap.done")).toBeDefined();
+  });
+
+  test("real HAProxy and keepalived packages were installed by apt, and HAProxy's package made its unprivileged user and chroot", () => {
+    const status = lb0.read("/var/lib/dpkg/status")!;
+    expect(status).toMatch(/Package: haproxy\nStatus: install ok installed/);
+    expect(status).toMatch(/Package: keepalived\nStatus: install ok installed/);
+    expect(lb0.exec("id -u haproxy && test -d /var/lib/haproxy && echo chroot-ok").stdout).toMatch(/^\d+\nchroot-ok\n$/);
+    expect(lb0.exec("haproxy -c -f /etc/haproxy/haproxy.cfg 2>&1").stdout).toMatch(/Configuration file is valid/);
+  });
+});
+
+describe("NLB with an external etcd cluster, Kubernetes 1.35 on containerd 2.2: three etcd members form the cluster as their own user, control plane 0 inits on it", () => {
+  const { lab, build, root } = rehearsal(
+    "khae",
+    { kubernetesVersion: "1.35.9", containerdVersion: "2.2.7", etcd: { topology: "external" } },
+    { minor: 35, patch: 9, containerd: "2.2.7" },
+  );
+  let members: NodeRoot[];
+  let cp0: NodeRoot;
+  beforeAll(async () => {
+    await build();
+    // A cloud image has no etcd user: the member's bootstrap creates it.
+    members = [0, 1, 2].map((i) => root("etcd", i, { removeUsers: ["etcd"] }));
+    await Promise.all(members.map((m) => timedBoot(m, { keepRunning: true })));
+    recordCommands("external etcd member", members[0]);
+    cp0 = root("control-plane", 0);
+    await timedBoot(cp0, { keepRunning: true });
+    recordCommands("control plane 0 on external etcd", cp0);
+  }, 400_000);
+  afterAll(() => lab.destroy());
+
+  test("every member is ready, serving over mutual TLS with a majority", () => {
+    for (const m of members) expectReady(lab, m);
+    const health = members[1].exec(
+      "ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/server.crt --key=/etc/etcd/pki/server.key endpoint health 2>&1",
+    );
+    expect(health.stdout).toMatch(/is healthy/);
+  });
+
+  test("etcd runs as the etcd user its bootstrap created, owning its data and its own keys; the CA key stays root's", () => {
+    const m = members[0];
+    expect(m.exec("id -u etcd").status).toBe(0);
+    expect(m.exec("ps -o user= -C etcd | sort -u").stdout.trim()).toBe("etcd");
+    expect(m.exec("stat -c '%U %a' /var/lib/etcd /etc/etcd/pki/server.key /etc/etcd/pki/peer.key /etc/etcd/pki/ca.key").stdout.split("\n")).toEqual([
+      "etcd 700",
+      "etcd 600",
+      "etcd 600",
+      "root 600",
+      "",
+    ]);
+    expect(m.read("/etc/systemd/system/etcd.service")).toMatch(/^User=etcd$/m);
+    expect(m.read("/var/lib/kubeadm-ha/bootstrap.done")).toBeDefined();
+  });
+
+  test("cp-0 inits on the external etcd (its client certificate from member 0, checked against real etcd), on Kubernetes 1.35 and containerd 2.2.7", () => {
+    expectReady(lab, cp0);
+    expect(cp0.read("/var/log/kubeadm-ha/bootstrap.log")).toMatch(/done waiting for a healthy external etcd/);
+    expect(cp0.stat("/etc/kubernetes/pki/apiserver-etcd-client.key")?.mode).toBe("0600");
+    expect(cp0.read("/etc/kubernetes/pki/etcd/ca.key")).toBeUndefined();
+    expect(heldPackages(cp0).kubeadm).toBe("1.35.9-1.1");
+    expect(cp0.read("/etc/containerd/config.toml")).toContain("sandbox = 'registry.k8s.io/pause:3.10.1'");
+    expect(cp0.read("/var/log/kubeadm-ha/bootstrap.log")).toMatch(/containerd 2\.2\.7 installed/);
+    expectNoSecrets(cp0);
+  });
+
+  test("a rebooted member comes back from its data as a member (systemd starts etcd; the bootstrap does not run again)", async () => {
+    members[2].shutdown();
+    const reboot = await members[2].boot({ keepRunning: true });
+    expect(reboot.booted).toBe(true);
+    expect(members[2].lines("/var/log/standin/systemctl/runs.log")).toContain("kubeadm-ha-bootstrap.service skipped: condition not met");
+    const healthy = () =>
+      members[2].exec("ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/server.crt --key=/etc/etcd/pki/server.key endpoint health 2>&1").stdout.includes("is healthy");
+    await waitFor("the rebooted member to be healthy", healthy, 20_000, 250);
   });
 });

@@ -202,7 +202,7 @@ export class NodeRoot {
    * limited to the modules this user data uses plus the script runners (disk, ssh and apt modules
    * would act on this machine).
    */
-  prepareImage(userData: string, options: { purge?: string[]; instanceId: string }) {
+  prepareImage(userData: string, options: { purge?: string[]; removeUsers?: string[]; instanceId: string }) {
     this.put("var/lib/cloud/seed/nocloud/user-data", gzipSync(userData));
     this.put("var/lib/cloud/seed/nocloud/meta-data", `instance-id: ${options.instanceId}\nlocal-hostname: ${this.name}\n`);
     this.put(
@@ -247,6 +247,7 @@ export class NodeRoot {
         "# This machine's own apt sources and anything a cloud image would not have are not the image's.",
         "rm -f /etc/apt/sources.list /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list.d/*.list",
         ...(options.purge?.length ? [`dpkg --purge --force-depends ${options.purge.join(" ")} >/dev/null`] : []),
+        ...(options.removeUsers ?? []).map((u) => `userdel ${u}`),
         `echo '${identity?.instanceId ?? "unknown"}' >/var/log/standin/instance-id`,
         "",
       ].join("\n"),
@@ -266,9 +267,11 @@ export class NodeRoot {
     driver.stderr!.on("data", (d) => (this.output += d));
     this.driver = driver;
     const limit = Date.now() + (options.timeoutMs ?? 150_000);
-    while (!existsSync(marker) && driver.exitCode === null && Date.now() < limit) await sleep(200);
+    // Until the boot finishes, the driver exits, or the node is powered off (shutdown()).
+    const running = () => driver.exitCode === null && driver.signalCode === null && this.driver === driver;
+    while (!existsSync(marker) && running() && Date.now() < limit) await sleep(200);
     if (!options.keepRunning) {
-      while (driver.exitCode === null && Date.now() < limit) await sleep(100);
+      while (running() && Date.now() < limit) await sleep(100);
     }
     return { booted: existsSync(marker), output: this.output };
   }
