@@ -47,11 +47,19 @@ describe("shellcheck", () => {
     }
   });
 
-  test("the bash stand-ins the system tests put on PATH are clean too", () => {
+  test("the bash stand-ins the system tests put on PATH or into a node's root are clean too", () => {
     const fakes = join(__dirname, "fakes");
-    const scripts = readdirSync(fakes).filter((f) => !f.endsWith(".js"));
-    expect(scripts.sort()).toEqual(["curl", "deliver-vip", "kubeadm", "kubectl", "start-etcd", "systemctl"]);
-    const run = spawnSync("shellcheck", ["-S", "style", ...scripts], { cwd: fakes, encoding: "utf8" });
+    const bash = (dir: string) =>
+      readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isFile() && !/\.(js|py|md)$/.test(e.name))
+        .map((e) => join(dir, e.name));
+    const scripts = [...bash(fakes), ...bash(join(fakes, "node")), join(__dirname, "node-boot.sh")];
+    expect(scripts.map((f) => f.slice(__dirname.length + 1)).sort()).toEqual(
+      ["curl", "deliver-vip", "kubeadm", "kubectl", "start-etcd", "systemctl"].map((f) => `fakes/${f}`)
+        .concat(["containerd", "crictl", "kubelet", "modprobe", "runc", "snap", "swapoff", "sysctl", "tool"].map((f) => `fakes/node/${f}`), ["node-boot.sh"])
+        .sort(),
+    );
+    const run = spawnSync("shellcheck", ["-S", "style", ...scripts], { encoding: "utf8" });
     expect(run.stdout + run.stderr).toBe("");
   });
 
