@@ -1,5 +1,5 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { App, TerraformStack } from "cdktf";
+import { App, LocalBackend, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { KubeadmCluster, KubeadmClusterProps } from "../lib/constructs";
 import { EndpointInput, EtcdInput, KeepalivedEndpointInput } from "../lib/spec";
@@ -71,12 +71,22 @@ export function readSettings(env: NodeJS.ProcessEnv, context: (key: string) => u
   };
 }
 
+/**
+ * Where the default app keeps its state: the project folder, as cdktf does by default, but written
+ * relative to the stack's folder (cdktf.out/stacks/NAME) so the plan holds no path of this machine.
+ * A team uses a remote backend instead (README: Deploying for real).
+ */
+export function defaultStatePath(stackId: string): string {
+  return `../../../terraform.${stackId}.tfstate`;
+}
+
 /** The default stack: AWS provider plus one KubeadmCluster in a new VPC. */
 export class KubeadmHaStack extends TerraformStack {
   readonly cluster: KubeadmCluster;
 
   constructor(scope: Construct, id: string, settings: AppSettings) {
     super(scope, id);
+    new LocalBackend(this, { path: defaultStatePath(id) });
     new AwsProvider(this, "aws", { region: settings.region });
     this.cluster = new KubeadmCluster(this, "cluster", settings.cluster);
   }

@@ -110,9 +110,14 @@ export function decodeInstanceUserData(instance: { user_data_base64?: string }):
   return decodeUserData(userDataText(instance));
 }
 
-/** Size EC2 sees: the gzipped document with deploy-time values replaced by long stand-ins. */
+/**
+ * Size EC2 sees: the gzipped document with every deploy-time value (a Terraform reference, not the
+ * scripts' own ${VAR}s) replaced by a 160-character stand-in, plus 3%: Go's gzip, which Terraform's
+ * base64gzip uses, comes out up to about 2% larger than zlib's at the same level.
+ */
 export function worstCaseUserDataBytes(text: string): number {
-  return gzipSync(Buffer.from(text.replace(/\$\{[^}]+\}/g, "x".repeat(160)), "utf8"), { level: 6 }).length;
+  const filled = text.replace(/\$\{(?:data\.)?aws_[^}]+\}/g, "x".repeat(160));
+  return Math.ceil(gzipSync(Buffer.from(filled, "utf8"), { level: 6 }).length * 1.03);
 }
 
 /** Parses a multi-document YAML file into objects. */

@@ -123,6 +123,20 @@ write_file() {
 # for minutes on a first boot (rather than failing at once).
 APT_LOCK_TIMEOUT=${APT_LOCK_TIMEOUT:-900}
 apt_get() { DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout="$APT_LOCK_TIMEOUT" "$@"; }
+# apt_update: `apt-get update`, waiting as long for the lists lock (which the option above does not
+# cover, and a first boot's apt-daily may hold); other failures are returned for the caller to retry.
+apt_update() {
+  local deadline=$(($(date +%s) + APT_LOCK_TIMEOUT)) out status
+  while true; do
+    status=0
+    out=$(apt_get update 2>&1) || status=$?
+    printf '%s\n' "$out" >&2
+    if [ "$status" -eq 0 ] || ! grep -q "Could not get lock" <<<"$out"; then return "$status"; fi
+    [ "$(date +%s)" -lt "$deadline" ] || return "$status"
+    log "the package lists are locked (apt-daily on a first boot?); waiting"
+    sleep 5
+  done
+}
 
 # download_verified URL SHA256 FILE: URL into FILE, refused (and removed) unless its SHA-256 matches.
 download_verified() {

@@ -82,10 +82,15 @@ install_kubernetes_packages() {
   # apt checks signatures as its unprivileged _apt user: the keyring must be world-readable.
   chmod 0644 "$KUBERNETES_KEYRING"
   echo "deb [signed-by=$KUBERNETES_KEYRING] $KUBERNETES_PACKAGE_REPO /" | write_file 0644 /etc/apt/sources.list.d/kubernetes.list
-  retry 5 apt_get update
-  local wanted=(conntrack)
-  wanted+=("$(pinned kubelet "$KUBERNETES_VERSION")" "$(pinned kubeadm "$KUBERNETES_VERSION")" "$(pinned kubectl "$KUBERNETES_VERSION")")
-  wanted+=("$(pinned cri-tools "$KUBERNETES_MINOR")" "$(pinned kubernetes-cni)")
+  retry 5 apt_update
+  # One assignment each: a failed $(pinned ...) inside a list assignment would not stop the script.
+  local kubelet kubeadm kubectl cri_tools cni
+  kubelet=$(pinned kubelet "$KUBERNETES_VERSION")
+  kubeadm=$(pinned kubeadm "$KUBERNETES_VERSION")
+  kubectl=$(pinned kubectl "$KUBERNETES_VERSION")
+  cri_tools=$(pinned cri-tools "$KUBERNETES_MINOR")
+  cni=$(pinned kubernetes-cni)
+  local wanted=(conntrack "$kubelet" "$kubeadm" "$kubectl" "$cri_tools" "$cni")
   # --allow-downgrades: an image may already carry a newer version; the cluster runs the pinned one.
   retry 3 apt_get install --no-install-recommends --allow-downgrades --allow-change-held-packages "${wanted[@]}"
   apt-mark hold "${KUBERNETES_PACKAGES[@]}" >/dev/null

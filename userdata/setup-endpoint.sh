@@ -18,7 +18,7 @@ peer_interface() {
 install_packages() {
   cloud_prepare # the notify script moves the VIP with the cloud's CLI
   if ! command -v keepalived >/dev/null 2>&1 || ! command -v haproxy >/dev/null 2>&1; then
-    retry 5 apt_get update
+    retry 5 apt_update
     retry 3 apt_get install --no-install-recommends -o Dpkg::Options::=--force-confold keepalived haproxy curl
   fi
 }

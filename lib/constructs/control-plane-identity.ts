@@ -35,7 +35,7 @@ export class ControlPlaneIdentity extends Construct {
       recoveryWindowInDays: 7,
       tags,
     });
-    ({ role: this.role, instanceProfile: this.instanceProfile } = nodeRole(this, `${clusterName}-cp-`, `Control-plane nodes of ${clusterName}`, partition, tags));
+    ({ role: this.role, instanceProfile: this.instanceProfile } = nodeRole(this, `${clusterName}-cp-`, `Control-plane nodes of ${clusterName}`, tags));
 
     const permissions = new DataAwsIamPolicyDocument(this, "permissions", {
       statement: [

@@ -97,7 +97,7 @@ export class EtcdCluster extends Construct {
     // Member 0 creates the PKI and writes both secrets; the others only read the CA.
     const memberIdentity = (roleId: string, namePrefix: string, description: string, statements: DataAwsIamPolicyDocumentStatement[]) => {
       const scope = new Construct(this, roleId);
-      const { role, instanceProfile } = nodeRole(scope, namePrefix, description, partition, tags);
+      const { role, instanceProfile } = nodeRole(scope, namePrefix, description, tags);
       const permissions = new DataAwsIamPolicyDocument(scope, "permissions", { statement: [...statements, statusTagStatement(partition, name)] });
       const policy = new IamRolePolicy(scope, "policy", { role: role.id, name: "kubeadm-ha-etcd", policy: permissions.json });
       return { role, instanceProfile, policy };

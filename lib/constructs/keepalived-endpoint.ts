@@ -123,7 +123,7 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
 
     const permissions = new DataAwsIamPolicyDocument(this, "vip-permissions", { statement: this.vipStatements(props) });
     if (spec.placement === "dedicated") {
-      const { role, instanceProfile } = nodeRole(this, `${name}-lb-`, `keepalived + HAProxy load balancers of ${name}`, props.partition, props.tags);
+      const { role, instanceProfile } = nodeRole(this, `${name}-lb-`, `keepalived + HAProxy load balancers of ${name}`, props.tags);
       const statusOnly = new DataAwsIamPolicyDocument(this, "status-permissions", { statement: [statusTagStatement(props.partition, name)] });
       new IamRolePolicy(this, "status-policy", { role: role.id, name: "kubeadm-ha-status", policy: statusOnly.json });
       const policy = new IamRolePolicy(this, "vip-policy", { role: role.id, name: "kubeadm-ha-vip", policy: permissions.json });
@@ -186,7 +186,7 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
     return [
       {
         sid: "MoveVipSecondaryIp",
-        actions: ["ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
+        actions: ["ec2:AssignPrivateIpAddresses"],
         resources: [`arn:${props.partition}:ec2:${props.region}:${props.accountId}:network-interface/*`],
         condition: [{ test: "StringEquals", variable: `aws:ResourceTag/${CLUSTER_TAG}`, values: [props.cluster.clusterName] }],
       },

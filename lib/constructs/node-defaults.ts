@@ -1,7 +1,7 @@
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Instance, InstanceConfig } from "@cdktf/provider-aws/lib/instance";
 import { Construct } from "constructs";
 import { NodeScripts } from "../render";
@@ -33,9 +33,17 @@ export interface ClusterNodeContext {
 export type NodeInstanceConfig = Omit<InstanceConfig, "metadataOptions" | "rootBlockDevice" | "lifecycle"> & { readonly rootVolumeSizeGiB: number };
 
 /**
+ * What Terraform leaves to the instance after creating it: the image and the user data (a new AMI or
+ * spec never replaces all nodes at once), the instance type (changing it stops and starts the instance:
+ * all nodes at once), and the bootstrap status tag each node writes on itself (the next plan would
+ * remove it). Changes to any of these roll one node at a time, by hand (README: Changing a running cluster).
+ */
+export const INSTANCE_IGNORED_CHANGES = ["ami", "user_data", "user_data_base64", "instance_type", `tags["${STATUS_TAG}"]`, `tags_all["${STATUS_TAG}"]`];
+
+/**
  * An EC2 instance with the project's security defaults: IMDSv2 only (hop limit 1, so pods cannot
- * borrow the node's role), encrypted gp3 root volume, no SSH key, and image or user-data changes
- * ignored so a new AMI never stops or replaces running nodes at once (roll them one by one).
+ * borrow the node's role), encrypted gp3 root volume, no SSH key, and the changes in
+ * INSTANCE_IGNORED_CHANGES left to the node or to a rolling replacement.
  */
 export function hardenedInstance(scope: Construct, id: string, config: NodeInstanceConfig): Instance {
   const { rootVolumeSizeGiB, ...rest } = config;
@@ -43,17 +51,34 @@ export function hardenedInstance(scope: Construct, id: string, config: NodeInsta
     ...rest,
     metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
     rootBlockDevice: { encrypted: true, volumeType: "gp3", volumeSize: rootVolumeSizeGiB, deleteOnTermination: true },
-    lifecycle: { ignoreChanges: ["ami", "user_data", "user_data_base64"] },
+    lifecycle: { ignoreChanges: INSTANCE_IGNORED_CHANGES },
   });
 }
 
+/**
+ * What SSM Session Manager needs on an instance, and nothing more: registering with Systems Manager
+ * and opening session channels. (AWS's AmazonSSMManagedInstanceCore would also grant
+ * ssm:GetParameter(s) on every parameter of the account to each node, and so to every pod on the host
+ * network.) None of these actions takes a resource ARN.
+ */
+export const SESSION_MANAGER_ACTIONS = [
+  "ssm:UpdateInstanceInformation",
+  "ssmmessages:CreateControlChannel",
+  "ssmmessages:CreateDataChannel",
+  "ssmmessages:OpenControlChannel",
+  "ssmmessages:OpenDataChannel",
+] as const;
+
 /** An EC2 role and instance profile with SSM Session Manager access (instead of SSH). */
-export function nodeRole(scope: Construct, namePrefix: string, description: string, partition: string, tags: Record<string, string>) {
+export function nodeRole(scope: Construct, namePrefix: string, description: string, tags: Record<string, string>) {
   const assume = new DataAwsIamPolicyDocument(scope, "assume-role", {
     statement: [{ actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: ["ec2.amazonaws.com"] }] }],
   });
   const role = new IamRole(scope, "role", { namePrefix, description, assumeRolePolicy: assume.json, tags });
-  new IamRolePolicyAttachment(scope, "ssm", { role: role.name, policyArn: `arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore` });
+  const sessionManager = new DataAwsIamPolicyDocument(scope, "session-manager-permissions", {
+    statement: [{ sid: "SessionManager", actions: [...SESSION_MANAGER_ACTIONS], resources: ["*"] }],
+  });
+  new IamRolePolicy(scope, "session-manager", { role: role.id, name: "kubeadm-ha-session-manager", policy: sessionManager.json });
   const instanceProfile = new IamInstanceProfile(scope, "instance-profile", { namePrefix, role: role.name, tags });
   return { role, instanceProfile };
 }

@@ -7,6 +7,7 @@ import { FAILOVER_TIMERS, HAPROXY_MONITOR, renderHaproxyCfg, renderKeepalivedCon
 import { EndpointAddress, KUBEADM_PATCHES_DIR, renderKubeadmConfig } from "./kubeadm";
 import { renderEnvFile } from "./node-env";
 import { IMDS_ENDPOINT, NODE_PATHS } from "./paths";
+import { shippedScript } from "./scripts";
 import { BOOTSTRAP_UNIT, VIP_GUARD_UNIT, renderBootstrapUnit, renderVipGuardUnit, unitPath } from "./systemd";
 
 /** Every userdata/ script a node may run, by file name. */
@@ -115,7 +116,7 @@ export function renderControlPlaneEnv(input: ControlPlaneUserDataInput): string 
 }
 
 function scriptFiles(names: readonly ScriptName[], scripts: NodeScripts): CloudConfigFile[] {
-  return names.map((name) => ({ path: `${NODE_PATHS.scripts}/${name}`, content: scripts[name], permissions: "0755" }));
+  return names.map((name) => ({ path: `${NODE_PATHS.scripts}/${name}`, content: shippedScript(name, scripts[name]), permissions: "0755" }));
 }
 
 /** keepalived template and haproxy.cfg of one VRRP peer. */

@@ -1,4 +1,4 @@
-import { EndpointSpec } from "../spec";
+import { EndpointSpec, EtcdSpec } from "../spec";
 import { FAILOVER_TIMERS } from "./keepalived";
 
 /** Health check and draining timers of the NLB's API target group: fast to notice a dead API server, gentle to its open watches. */
@@ -27,6 +27,13 @@ export interface DrainTimers {
   readonly shutdownDelaySeconds: number;
   /** The API server pod's terminationGracePeriodSeconds: the delay, then the requests still in flight. */
   readonly terminationGraceSeconds: number;
+  /**
+   * Stacked etcd only: the local etcd the API server talks to must outlive it. On a node shutdown the
+   * kubelet stops every critical pod at once, so etcd waits (a preStop sleep) as long as the API server
+   * may still serve, then stops.
+   */
+  readonly etcdPreStopSeconds?: number;
+  readonly etcdTerminationGraceSeconds?: number;
   /** Kubelet graceful node shutdown (`shutdownGracePeriod`, `shutdownGracePeriodCriticalPods`). */
   readonly nodeShutdownSeconds: number;
   readonly nodeShutdownCriticalPodsSeconds: number;
@@ -37,18 +44,20 @@ export interface DrainTimers {
  * the endpoint must notice its failing /readyz and stop sending it new connections before it closes.
  * An NLB needs unhealthyThreshold checks plus its propagation (tens of seconds); HAProxy about 1 s.
  */
-export function drainTimers(endpoint: EndpointSpec): DrainTimers {
+export function drainTimers(endpoint: EndpointSpec, etcd: EtcdSpec): DrainTimers {
   const detection =
     endpoint.type === "nlb"
       ? NLB_TIMERS.unhealthyThreshold * NLB_TIMERS.healthCheckIntervalSeconds + NLB_TIMERS.propagationSeconds
       : Math.ceil((FAILOVER_TIMERS.haproxyFall * FAILOVER_TIMERS.haproxyCheckIntervalMs) / 1000);
   const shutdownDelay = detection + MARGIN_SECONDS;
   const termination = shutdownDelay + IN_FLIGHT_SECONDS;
-  const critical = termination + MARGIN_SECONDS;
+  const etcdDrain = etcd.topology === "stacked" ? { etcdPreStopSeconds: termination, etcdTerminationGraceSeconds: termination + MARGIN_SECONDS } : {};
+  const critical = (etcdDrain.etcdTerminationGraceSeconds ?? termination) + MARGIN_SECONDS;
   return {
     endpointDetectionSeconds: detection,
     shutdownDelaySeconds: shutdownDelay,
     terminationGraceSeconds: termination,
+    ...etcdDrain,
     nodeShutdownCriticalPodsSeconds: critical,
     nodeShutdownSeconds: critical + REGULAR_PODS_SECONDS,
   };

@@ -8,3 +8,4 @@ export * from "./drain";
 export * from "./containerd";
 export * from "./paths";
 export * from "./systemd";
+export * from "./scripts";

@@ -44,7 +44,7 @@ export function renderKubeadmConfig(spec: ClusterSpec, node: ControlPlaneNodeSpe
       { name: "provider-id", value: NODE_PLACEHOLDERS.providerId },
     ],
   };
-  const drain = drainTimers(spec.endpoint);
+  const drain = drainTimers(spec.endpoint, spec.etcd);
   const patches = { directory: KUBEADM_PATCHES_DIR };
   const localAPIEndpoint = { advertiseAddress: node.privateIp, bindPort: spec.apiServerPort };
 
@@ -100,8 +100,21 @@ export function renderKubeadmConfig(spec: ClusterSpec, node: ControlPlaneNodeSpe
   return {
     init: yamlDocuments([clusterConfiguration, initConfiguration, kubeletConfiguration]),
     join: yamlDocuments([joinConfiguration]),
-    // kubeadm's static pods get the default 30 s grace period, shorter than the shutdown delay: lengthen it.
-    patches: { "kube-apiserver+strategic.yaml": stringify({ spec: { terminationGracePeriodSeconds: drain.terminationGraceSeconds } }) },
+    // kubeadm's static pods get the default 30 s grace period, shorter than the shutdown delay: lengthen it,
+    // and keep a stacked etcd serving until its API server is done.
+    patches: {
+      "kube-apiserver+strategic.yaml": stringify({ spec: { terminationGracePeriodSeconds: drain.terminationGraceSeconds } }),
+      ...(drain.etcdPreStopSeconds === undefined
+        ? {}
+        : {
+            "etcd+strategic.yaml": stringify({
+              spec: {
+                terminationGracePeriodSeconds: drain.etcdTerminationGraceSeconds,
+                containers: [{ name: "etcd", lifecycle: { preStop: { sleep: { seconds: drain.etcdPreStopSeconds } } } }],
+              },
+            }),
+          }),
+    },
   };
 }
 

@@ -11,13 +11,15 @@ const UNIT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:
  * The unit that bootstraps a node: a oneshot restarted on failure (a reboot or a power loss mid-way
  * resumes where the done marker says), started by cloud-init on first boot and by systemd on every
  * boot until it has succeeded once. At most 10 starts a day: a node that cannot succeed stays failed
- * with its status tag saying where.
+ * with its status tag saying where. Ordered after multi-user.target explicitly, as cloud-init's own
+ * units are: cloud-final runs after multi-user.target, so a unit wanted by that target and ordered
+ * after cloud-final alone would be in an ordering cycle, and systemd would drop it at the next boot.
  */
 export function renderBootstrapUnit(what: string, execStart: string): string {
   return `[Unit]
 Description=kubeadm-ha bootstrap: ${what}
 Wants=network-online.target
-After=network-online.target cloud-final.service
+After=network-online.target multi-user.target cloud-final.service
 ConditionPathExists=!${BOOTSTRAP_DONE_FILE}
 StartLimitIntervalSec=1d
 StartLimitBurst=10

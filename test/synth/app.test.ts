@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { buildApp, readSettings } from "../../bin/app";
@@ -72,5 +72,12 @@ describe("a failing synth writes nothing", () => {
   test("good settings do write the stack (the check above can fail)", () => {
     buildApp({ outdir, env: {} }).app.synth();
     expect(existsSync(join(outdir, "stacks", "kubeadm-ha", "cdk.tf.json"))).toBe(true);
+  });
+
+  test("the plan names no path of the machine it was synthesized on: the local state sits in the project folder, by a relative path", () => {
+    const text = readFileSync(join(outdir, "stacks", "kubeadm-ha", "cdk.tf.json"), "utf8");
+    expect(JSON.parse(text).terraform.backend).toEqual({ local: { path: "../../../terraform.kubeadm-ha.tfstate" } });
+    expect(text).not.toContain(process.cwd());
+    expect(text).not.toContain(tmpdir());
   });
 });

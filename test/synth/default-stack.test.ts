@@ -3,7 +3,8 @@ import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { readFileSync } from "fs";
 import { join } from "path";
 import { Testing } from "cdktf";
-import { NLB_TIMERS } from "../../lib/render";
+import { SESSION_MANAGER_ACTIONS } from "../../lib/constructs";
+import { NLB_TIMERS, shippedScript } from "../../lib/render";
 import {
   BOOTSTRAP_TOKEN_PATTERN,
   PRIVATE_KEY_PATTERN,
@@ -113,12 +114,12 @@ describe("the default stack's control-plane instances", () => {
     }
   });
 
-  test("the image is Ubuntu 24.04 found at deploy time, and image or user-data changes never replace running nodes", () => {
+  test("the image is Ubuntu 24.04 found at deploy time; image, user-data or instance-type changes never touch running nodes, nor does their own status tag", () => {
     const [param] = dataOf(result, "aws_ssm_parameter");
     expect(param.name).toBe("/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id");
     for (const n of nodes) {
       expect(n.ami).toMatch(/^\$\{data\.aws_ssm_parameter\..*\.insecure_value\}$/);
-      expect(n.lifecycle.ignore_changes).toEqual(expect.arrayContaining(["ami", "user_data", "user_data_base64"]));
+      expect(n.lifecycle.ignore_changes).toEqual(["ami", "user_data", "user_data_base64", "instance_type", 'tags["kubeadm-ha:bootstrap"]', 'tags_all["kubeadm-ha:bootstrap"]']);
       expect(n.user_data_replace_on_change).toBeUndefined();
     }
   });
@@ -142,6 +143,7 @@ describe("each node's decoded user data", () => {
         "/etc/kubeadm-ha/cluster.env",
         "/etc/kubeadm-ha/kubeadm-init.yaml",
         "/etc/kubeadm-ha/kubeadm-join.yaml",
+        "/etc/kubeadm-ha/kubeadm-patches/etcd+strategic.yaml",
         "/etc/kubeadm-ha/kubeadm-patches/kube-apiserver+strategic.yaml",
         "/etc/containerd/config.toml",
         "/etc/crictl.yaml",
@@ -223,10 +225,11 @@ describe("each node's decoded user data", () => {
     }
   });
 
-  test("scripts arrive byte for byte as in userdata/ (the HCL escaping round-trips)", () => {
+  test("scripts arrive byte for byte as userdata/ ships them, comment lines removed (the HCL escaping round-trips)", () => {
     for (const d of decoded) {
       for (const [path, file] of Object.entries(d.files).filter(([p]) => p.endsWith(".sh"))) {
-        expect(file.content).toBe(readFileSync(join(USERDATA_DIR, path.split("/").pop()!), "utf8"));
+        const name = path.split("/").pop()!;
+        expect(file.content).toBe(shippedScript(name, readFileSync(join(USERDATA_DIR, name), "utf8")));
       }
     }
   });
@@ -297,18 +300,21 @@ describe("IAM", () => {
     for (const n of nodes) expect(n.tags["kubeadm-ha:cluster"]).toBe("kubeadm-ha");
   });
 
-  test("no statement grants a wildcard action or an unconditioned wildcard resource", () => {
+  test("no statement grants a wildcard action or an unconditioned wildcard resource (but Session Manager's, which take no resource)", () => {
     for (const doc of policyDocs) {
       for (const s of doc.statement) {
         for (const a of s.actions ?? []) expect(a).not.toMatch(/\*/);
+        if (s.sid === "SessionManager") continue;
         if ((s.resources ?? []).some((r: string) => r.includes("*"))) expect(s.condition?.length ?? 0).toBeGreaterThan(0);
       }
     }
   });
 
-  test("SSM Session Manager replaces SSH", () => {
-    const attachments = resourcesOf(result, "aws_iam_role_policy_attachment");
-    expect(attachments.map((a) => a.policy_arn)).toEqual([expect.stringMatching(/:iam::aws:policy\/AmazonSSMManagedInstanceCore$/)]);
+  test("SSM Session Manager replaces SSH, with only its own actions: no managed policy, no access to Parameter Store", () => {
+    expect(resourcesOf(result, "aws_iam_role_policy_attachment")).toEqual([]);
+    const sessionManager = policyDocs.flatMap((d) => d.statement).filter((s: any) => s.sid === "SessionManager");
+    expect(sessionManager).toEqual([{ sid: "SessionManager", actions: [...SESSION_MANAGER_ACTIONS], resources: ["*"] }]);
+    expect(policyDocs.flatMap((d) => d.statement).flatMap((s: any) => s.actions ?? []).filter((a: string) => /^ssm:(Get|Put|Describe)Parameter/.test(a))).toEqual([]);
   });
 });
 

@@ -146,7 +146,7 @@ describe("NLB endpoint with an external etcd cluster of 3 members", () => {
     const policies = resourcesOf(result, "aws_iam_role_policy");
     const roleId = (prefix: string) => refTo(result, "aws_iam_role", (r) => r.name_prefix === prefix, "id");
     const profile = (prefix: string) => refTo(result, "aws_iam_instance_profile", (p) => p.name_prefix === prefix, "name");
-    const policyOf = (role: string) => policies.filter((p) => p.role === role).map((p) => p.policy);
+    const policyOf = (role: string) => policies.filter((p) => p.role === role && p.name !== "kubeadm-ha-session-manager").map((p) => p.policy);
     expect(policyOf(roleId("kubeadm-ha-etcd0-"))).toHaveLength(1);
     expect(policyOf(roleId("kubeadm-ha-etcd-"))).toHaveLength(1);
     expect(policies.find((p) => p.name === "kubeadm-ha-etcd-client")!.role).toBe(roleId("kubeadm-ha-cp-"));

@@ -5,6 +5,7 @@
  * The peer dependencies (cdktf, constructs, @cdktf/provider-aws) are linked from this checkout, as a
  * monorepo would; the library itself and its own dependency come from the tarball and the cache.
  */
+import { shippedScript } from "../../lib/render";
 import { execFileSync, spawnSync } from "child_process";
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
@@ -109,7 +110,7 @@ describe("npm pack, then a separate consumer project", () => {
     expect([...new Set(instances.map((i) => i.subnet_id))].sort()).toEqual(subnetRefs);
     const node = instances.find((i) => i.tags["kubeadm-ha:role"] === "control-plane")!;
     const { files } = decodeInstanceUserData(node);
-    const shipped = readFileSync(join(USERDATA_DIR, "bootstrap-control-plane.sh"), "utf8");
+    const shipped = shippedScript("bootstrap-control-plane.sh", readFileSync(join(USERDATA_DIR, "bootstrap-control-plane.sh"), "utf8"));
     expect(files["/opt/kubeadm-ha/bootstrap-control-plane.sh"].content).toBe(shipped);
     expect(files["/etc/kubeadm-ha/kubeadm-init.yaml"].content).toContain("api.platform.example.com");
   });

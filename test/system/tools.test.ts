@@ -110,3 +110,58 @@ describe("cloud-init schema", () => {
     expect(run.status).not.toBe(0);
   });
 });
+
+describe("systemd-analyze verify", () => {
+  beforeAll(() => requireTool("systemd-analyze", "systemd"));
+
+  /** A root with this machine's systemd units, cloud-init enabled as its generator enables it, and the node's own units enabled. */
+  function nodeRoot(files: Record<string, { content: string }>): { root: string; units: string[] } {
+    const root = mkdtempSync(join(work, "systemd-root-"));
+    execFileSync("mkdir", ["-p", join(root, "usr", "lib"), join(root, "etc", "systemd", "system")]);
+    execFileSync("cp", ["-a", "/usr/lib/systemd", join(root, "usr", "lib")]);
+    const link = (target: string, wants: string, unit: string) => {
+      execFileSync("mkdir", ["-p", join(root, "etc", "systemd", "system", `${wants}.wants`)]);
+      execFileSync("ln", ["-sf", target, join(root, "etc", "systemd", "system", `${wants}.wants`, unit)]);
+    };
+    for (const u of ["cloud-init-local.service", "cloud-init.service", "cloud-config.service", "cloud-final.service"]) link(`/usr/lib/systemd/system/${u}`, "cloud-init.target", u);
+    link("/usr/lib/systemd/system/cloud-init.target", "multi-user.target", "cloud-init.target");
+    const units: string[] = [];
+    for (const [path, file] of Object.entries(files)) {
+      const target = join(root, path);
+      execFileSync("mkdir", ["-p", join(target, "..")]);
+      writeFileSync(target, file.content, { mode: path.endsWith(".sh") ? 0o755 : 0o644 });
+      if (!path.startsWith("/etc/systemd/system/")) continue;
+      const unit = path.split("/").pop()!;
+      units.push(unit);
+      for (const wants of /^WantedBy=(.*)$/m.exec(file.content)?.[1].split(" ") ?? []) link(path, wants, unit);
+    }
+    // What the bootstrap installs before systemd starts these units.
+    for (const bin of ["/usr/local/bin/containerd", "/usr/local/bin/etcd", "/usr/sbin/modprobe"]) {
+      execFileSync("mkdir", ["-p", join(root, bin, "..")]);
+      writeFileSync(join(root, bin), "#!/bin/sh\n", { mode: 0o755 });
+    }
+    return { root, units };
+  }
+
+  test.each([
+    ["control-plane node", "control-plane"],
+    ["etcd member", "etcd"],
+    ["dedicated load balancer", "api-load-balancer"],
+  ])("a %s's units are valid, enabled and in no ordering cycle with cloud-init's", (_what, role) => {
+    const result = synthStack({ etcd: { topology: "external" }, endpoint: { type: "keepalived", vipMode: "secondary-ip", placement: "dedicated" } });
+    const node = resourcesOf(result, "aws_instance").find((n) => n.tags["kubeadm-ha:role"] === role)!;
+    const { root, units } = nodeRoot(decodeInstanceUserData(node).files);
+    expect(units).toContain("kubeadm-ha-bootstrap.service");
+    const run = spawnSync("systemd-analyze", ["verify", `--root=${root}`, ...units, "multi-user.target"], { encoding: "utf8" });
+    expect(`${run.stdout}${run.stderr}`).toBe("");
+    expect(run.status).toBe(0);
+  });
+
+  test("the check can fail: a unit ordered after cloud-final but wanted by multi-user.target is a cycle", () => {
+    const { root } = nodeRoot({
+      "/etc/systemd/system/cycle.service": { content: "[Unit]\nAfter=cloud-final.service\n[Service]\nType=oneshot\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n" },
+    });
+    const run = spawnSync("systemd-analyze", ["verify", `--root=${root}`, "cycle.service", "multi-user.target"], { encoding: "utf8" });
+    expect(`${run.stdout}${run.stderr}`).toMatch(/Found ordering cycle/);
+  });
+});

@@ -1,3 +1,4 @@
+import { execFileSync } from "child_process";
 import { readFileSync } from "fs";
 import { join } from "path";
 import {
@@ -12,6 +13,7 @@ import {
   renderKubeadmConfig,
   shellQuote,
   drainTimers,
+  shippedScript,
 } from "../../lib/render";
 import { parse } from "yaml";
 import { resolveClusterSpec } from "../../lib/spec";
@@ -76,7 +78,7 @@ describe("kubeadm configuration", () => {
     const keepalived = resolveClusterSpec({ endpoint: { type: "keepalived", virtualIp: "192.168.255.10" } });
     expect(delay(keepalived)).toEqual([{ name: "shutdown-delay-duration", value: "11s" }]);
     for (const s of [spec, keepalived]) {
-      const timers = drainTimers(s.endpoint);
+      const timers = drainTimers(s.endpoint, s.etcd);
       expect(timers.shutdownDelaySeconds).toBeGreaterThan(timers.endpointDetectionSeconds);
       // The pod's grace period and the kubelet's shutdown of critical pods outlast the delay.
       expect(timers.terminationGraceSeconds).toBeGreaterThan(timers.shutdownDelaySeconds);
@@ -91,7 +93,15 @@ describe("kubeadm configuration", () => {
         shutdownGracePeriodCriticalPods: `${timers.nodeShutdownCriticalPodsSeconds}s`,
       });
       expect(kubelet.providerID).toBeUndefined(); // per node (kubeletExtraArgs), never in the shared config
+      // Stacked etcd outlives its API server on a node shutdown: it sleeps before it stops, within the critical pods' time.
+      expect(parse(docs.patches["etcd+strategic.yaml"])).toEqual({
+        spec: { terminationGracePeriodSeconds: timers.etcdTerminationGraceSeconds, containers: [{ name: "etcd", lifecycle: { preStop: { sleep: { seconds: timers.terminationGraceSeconds } } } }] },
+      });
+      expect(timers.etcdTerminationGraceSeconds!).toBeGreaterThan(timers.etcdPreStopSeconds!);
+      expect(timers.nodeShutdownCriticalPodsSeconds).toBeGreaterThan(timers.etcdTerminationGraceSeconds!);
     }
+    const external = resolveClusterSpec({ etcd: { topology: "external" } });
+    expect(Object.keys(renderKubeadmConfig(external, external.controlPlane[0], endpoint).patches)).toEqual(["kube-apiserver+strategic.yaml"]);
   });
 
   test("init and join apply the patches folder", () => {
@@ -125,7 +135,7 @@ describe("cloud-config", () => {
     expect(cloudConfig.runcmd).toEqual([["/b.sh"]]);
   });
 
-  test("a control-plane node's user data ships every script byte for byte", () => {
+  test("a control-plane node's user data ships every script as shippedScript makes it", () => {
     const spec = resolveClusterSpec();
     const scripts = Object.fromEntries(NODE_SCRIPTS.map((n) => [n, readFileSync(join(USERDATA_DIR, n), "utf8")])) as any;
     const { files } = decodeUserData(
@@ -133,7 +143,7 @@ describe("cloud-config", () => {
     );
     const shipped = Object.keys(files).filter((p) => p.startsWith("/opt/kubeadm-ha/"));
     expect(shipped).toHaveLength(4); // the NLB topology needs no keepalived scripts
-    for (const path of shipped) expect(files[path].content).toBe(scripts[path.split("/").pop()!]);
+    for (const path of shipped) expect(files[path].content).toBe(shippedScript(path.split("/").pop()!, scripts[path.split("/").pop()!]));
   });
 });
 
@@ -178,4 +188,47 @@ describe("external etcd member", () => {
 test("the vendored kubeadm field list matches ../shared/reference when that is present", () => {
   if (!sharedReferenceExists()) return; // a packed or standalone checkout has only the vendored copy
   expect(readFileSync(join(__dirname, "..", "fixtures", "kubeadm-v1beta4-fields.json"), "utf8")).toBe(readFileSync(SHARED_FIELD_REFERENCE, "utf8"));
+});
+
+describe("shipped scripts", () => {
+  const script = [
+    "#!/usr/bin/env bash",
+    "# A header comment.",
+    "set -euo pipefail",
+    "",
+    "  # an indented comment",
+    "# shellcheck source=common.sh",
+    ". ./common.sh",
+    "cat <<'EOF'",
+    "# inside a here-document: kept",
+    "",
+    "EOF",
+    'echo "# not a comment" # a trailing comment stays',
+    "",
+  ].join("\n");
+
+  test("comment and blank lines go; the shebang, shellcheck directives, here-documents and code stay", () => {
+    expect(shippedScript("x.sh", script).split("\n")).toEqual([
+      "#!/usr/bin/env bash",
+      "# kubeadm-ha x.sh, comments removed to fit in user data: the commented script is userdata/x.sh in the package",
+      "set -euo pipefail",
+      "# shellcheck source=common.sh",
+      ". ./common.sh",
+      "cat <<'EOF'",
+      "# inside a here-document: kept",
+      "",
+      "EOF",
+      'echo "# not a comment" # a trailing comment stays',
+      "",
+    ]);
+  });
+
+  test("every userdata/ script, shipped, still parses (bash -n) and is at least a fifth smaller", () => {
+    for (const name of NODE_SCRIPTS) {
+      const text = readFileSync(join(USERDATA_DIR, name), "utf8");
+      const shipped = shippedScript(name, text);
+      expect(execFileSync("bash", ["-n"], { input: shipped }).toString()).toBe("");
+      expect(shipped.length).toBeLessThan(text.length * 0.8);
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import { ClusterInput, ClusterSpecError, ETCD_RELEASE_SHA256, resolveClusterSpec } from "../../lib/spec";
+import { ClusterInput, ClusterSpecError, ETCD_RELEASE_SHA256, instanceArchitecture, resolveClusterSpec } from "../../lib/spec";
 import { cidrHost, cidrSubnet, cidrsOverlap, parseCidr } from "../../lib/spec/cidr";
 
 describe("defaults", () => {
@@ -39,6 +39,18 @@ describe("defaults", () => {
     ["1.37.1", "registry.k8s.io/pause:3.10.2"],
   ])("every supported minor is accepted, with the sandbox image its kubeadm expects: %s", (version, pause) => {
     expect(resolveClusterSpec({ kubernetesVersion: version }).pauseImage).toBe(pause);
+  });
+
+  test.each([
+    ["m7g.large", "arm64"],
+    ["t4g.medium", "arm64"],
+    ["c8gd.xlarge", "arm64"],
+    ["a1.large", "arm64"],
+    ["m7i.large", "amd64"],
+    ["t3.medium", "amd64"],
+    ["g5.xlarge", "amd64"],
+  ])("%s is %s", (type, arch) => {
+    expect(instanceArchitecture(type)).toBe(arch);
   });
 
   test("Graviton control planes get the arm64 containerd and runc", () => {
