@@ -137,7 +137,7 @@ export class EtcdCluster extends Construct {
         tags: { ...tags, Name: member.name, "kubeadm-ha:node-index": String(member.index), "kubeadm-ha:role": "etcd" },
         volumeTags: { ...tags, Name: member.name },
         // The rules are separate resources: without them first-boot downloads and peer traffic fail.
-        dependsOn: [identity.policy, ...rules, ...(props.dependsOn ?? [])],
+        dependsOn: [identity.policy, ...rules, ...props.addressReservations, ...(props.dependsOn ?? [])],
       });
     });
   }

@@ -14,7 +14,7 @@ import { IApiEndpoint } from "./api-endpoint";
 import { ControlPlaneIdentity } from "./control-plane-identity";
 import { EtcdCluster } from "./etcd-cluster";
 import { KeepalivedEndpoint } from "./keepalived-endpoint";
-import { CLUSTER_TAG, ClusterNodeContext, STATUS_TAG, hardenedInstance } from "./node-defaults";
+import { CLUSTER_TAG, ClusterNodeContext, STATUS_TAG, hardenedInstance, reserveNodeAddresses } from "./node-defaults";
 import { ClusterNetwork } from "./network";
 import { NlbEndpoint } from "./nlb-endpoint";
 import { loadNodeScripts } from "./node-scripts";
@@ -65,6 +65,7 @@ export class KubeadmCluster extends Construct {
     const apiPort = spec.apiServerPort;
 
     this.network = new ClusterNetwork(this, "network", { clusterName: name, network: spec.network, tags });
+    const addressReservations = reserveNodeAddresses(this, spec, this.network.privateSubnetIds);
 
     const sg = new SecurityGroup(this, "control-plane-security-group", {
       name: `${name}-control-plane`,
@@ -117,6 +118,7 @@ export class KubeadmCluster extends Construct {
       imageFor,
       scripts,
       tags,
+      addressReservations,
     };
 
     let routeTableIds: string[] | undefined;
@@ -136,6 +138,7 @@ export class KubeadmCluster extends Construct {
         subnetIds: spec.endpoint.internetFacing ? this.network.publicSubnetIds : this.network.privateSubnetIds,
         controlPlaneSecurityGroupId: sg.id,
         tags,
+        dependsOn: addressReservations,
       });
     }
     const endpoint = this.endpoint;
@@ -166,7 +169,7 @@ export class KubeadmCluster extends Construct {
         rootVolumeSizeGiB: spec.rootVolumeSizeGiB,
         tags: { ...tags, Name: node.name, "kubeadm-ha:node-index": String(node.index), "kubeadm-ha:role": "control-plane" },
         volumeTags: { ...tags, Name: node.name },
-        dependsOn: [this.identity.policy, ...this.network.egressDependencies],
+        dependsOn: [this.identity.policy, ...this.network.egressDependencies, ...addressReservations],
       });
     });
     endpoint.registerControlPlane(this.controlPlaneNodes, apiPort);

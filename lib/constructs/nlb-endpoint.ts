@@ -6,6 +6,7 @@ import { LbTargetGroupAttachment } from "@cdktf/provider-aws/lib/lb-target-group
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { EndpointAddress, NLB_TIMERS } from "../render";
 import { NlbEndpointSpec } from "../spec";
@@ -20,6 +21,8 @@ export interface NlbEndpointProps {
   /** Security group of the control-plane instances: gets 6443 from the NLB, and may call the NLB. */
   readonly controlPlaneSecurityGroupId: string;
   readonly tags: Record<string, string>;
+  /** Created first (the node address reservations: the NLB's interfaces must not take a node's address). */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -98,6 +101,7 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
       securityGroups: [this.securityGroup.id],
       enableCrossZoneLoadBalancing: true,
       tags: { ...tags, Name: `${clusterName}-api` },
+      dependsOn: props.dependsOn,
     });
 
     this.targetGroup = new LbTargetGroup(this, "api-servers", {

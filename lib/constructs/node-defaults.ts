@@ -1,4 +1,5 @@
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { Ec2SubnetCidrReservation } from "@cdktf/provider-aws/lib/ec2-subnet-cidr-reservation";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
@@ -28,6 +29,31 @@ export interface ClusterNodeContext {
   /** The userdata/ scripts, by file name. */
   readonly scripts: NodeScripts;
   readonly tags: Record<string, string>;
+  /** Every node's address reservation: instances are created after them. */
+  readonly addressReservations: Ec2SubnetCidrReservation[];
+}
+
+/**
+ * Reserves every fixed node address (control plane, dedicated load balancers, etcd members) in its
+ * subnet, as an explicit reservation: AWS then hands those addresses to nothing that asks for any
+ * address (the NLB's own interfaces, other instances of an existing VPC), while the nodes, which ask
+ * for exactly theirs, still get them. Created before the load balancer and the instances.
+ */
+export function reserveNodeAddresses(scope: Construct, spec: ClusterSpec, subnetIds: string[]): Ec2SubnetCidrReservation[] {
+  const nodes = [
+    ...spec.controlPlane.map((n) => ({ id: `control-plane-${n.index}`, ...n })),
+    ...(spec.endpoint.type === "keepalived" && spec.endpoint.placement === "dedicated" ? spec.endpoint.peers.map((p) => ({ id: `load-balancer-${p.index}`, ...p })) : []),
+    ...(spec.etcd.topology === "external" ? spec.etcd.members.map((m) => ({ id: `etcd-${m.index}`, ...m })) : []),
+  ];
+  return nodes.map(
+    (n) =>
+      new Ec2SubnetCidrReservation(scope, `address-${n.id}`, {
+        subnetId: subnetIds[n.subnetIndex],
+        cidrBlock: `${n.privateIp}/32`,
+        reservationType: "explicit",
+        description: `${n.name}, a node of ${spec.clusterName}`,
+      }),
+  );
 }
 
 export type NodeInstanceConfig = Omit<InstanceConfig, "metadataOptions" | "rootBlockDevice" | "lifecycle"> & { readonly rootVolumeSizeGiB: number };

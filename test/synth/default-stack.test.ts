@@ -124,6 +124,13 @@ describe("the default stack's control-plane instances", () => {
     }
   });
 
+  test("every node's fixed address is reserved (explicit) in its subnet, before the NLB and the instances exist", () => {
+    const reservations = resourcesOf(result, "aws_ec2_subnet_cidr_reservation");
+    expect(reservations.map((r) => [r.cidr_block, r.subnet_id, r.reservation_type])).toEqual(nodes.map((n) => [`${n.private_ip}/32`, n.subnet_id, "explicit"]));
+    const reservationRefs = Object.keys(result.plan.resource.aws_ec2_subnet_cidr_reservation).map((k) => `aws_ec2_subnet_cidr_reservation.${k}`);
+    for (const dependent of [...nodes, ...resourcesOf(result, "aws_lb")]) expect(dependent.depends_on).toEqual(expect.arrayContaining(reservationRefs));
+  });
+
   test("instances wait for their IAM policy and for egress through NAT before booting", () => {
     for (const n of nodes) {
       expect(n.depends_on.some((d: string) => d.startsWith("aws_iam_role_policy."))).toBe(true);
