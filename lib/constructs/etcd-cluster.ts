@@ -9,7 +9,7 @@ import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { renderEtcdMemberUserData } from "../render";
 import { ExternalEtcdSpec } from "../spec";
-import { ClusterNodeContext, hardenedInstance, nodeRole, statusTagStatement } from "./node-defaults";
+import { ClusterNodeContext, clusterSecurityGroup, hardenedInstance, nodeRole, statusTagStatement } from "./node-defaults";
 import { compressedUserData } from "./user-data";
 
 /** `cluster.etcd.topology` must be "external"; the control-plane role gets read access to the client secret. */
@@ -58,12 +58,7 @@ export class EtcdCluster extends Construct {
       tags,
     });
 
-    const sg = new SecurityGroup(this, "security-group", {
-      name: `${name}-etcd`,
-      description: `External etcd members of ${name}`,
-      vpcId: props.vpcId,
-      tags: { ...tags, Name: `${name}-etcd` },
-    });
+    const sg = clusterSecurityGroup(this, "security-group", { name: `${name}-etcd`, description: `External etcd members of ${name}`, vpcId: props.vpcId, tags });
     this.securityGroup = sg;
     const port = (fromPort: number) => ({ ipProtocol: "tcp", fromPort, toPort: fromPort });
     const ingress = (ruleId: string, description: string, fromPort: number, from: string) =>

@@ -4,14 +4,13 @@ import { Ec2Tag } from "@cdktf/provider-aws/lib/ec2-tag";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { Route } from "@cdktf/provider-aws/lib/route";
-import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
 import { EndpointAddress, renderLoadBalancerUserData } from "../render";
 import { KeepalivedEndpointSpec, instanceArchitecture } from "../spec";
 import { IApiEndpoint } from "./api-endpoint";
-import { CLUSTER_TAG, ClusterNodeContext, hardenedInstance, nodeRole, statusTagStatement } from "./node-defaults";
+import { CLUSTER_TAG, ClusterNodeContext, clusterSecurityGroup, hardenedInstance, nodeRole, statusTagStatement } from "./node-defaults";
 import { compressedUserData } from "./user-data";
 
 /** IP protocol number of VRRP: the security groups allow it between peers only. */
@@ -55,11 +54,11 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
 
     let peerSg = cpSg;
     if (spec.placement === "dedicated") {
-      peerSg = new SecurityGroup(this, "security-group", {
+      peerSg = clusterSecurityGroup(this, "security-group", {
         name: `${name}-api-load-balancers`,
         description: `keepalived + HAProxy API endpoint of ${name}`,
         vpcId: props.vpcId,
-        tags: { ...props.tags, Name: `${name}-api-load-balancers` },
+        tags: props.tags,
       }).id;
       const egress = (ruleId: string, description: string, ipProtocol: string, port: number | undefined, target: { cidrIpv4?: string; referencedSecurityGroupId?: string }) =>
         new VpcSecurityGroupEgressRule(this, ruleId, { securityGroupId: peerSg, description, ipProtocol, fromPort: port, toPort: port, ...target });

@@ -14,7 +14,7 @@ import { IApiEndpoint } from "./api-endpoint";
 import { ControlPlaneIdentity } from "./control-plane-identity";
 import { EtcdCluster } from "./etcd-cluster";
 import { KeepalivedEndpoint } from "./keepalived-endpoint";
-import { CLUSTER_TAG, ClusterNodeContext, STATUS_TAG, hardenedInstance, reserveNodeAddresses } from "./node-defaults";
+import { CLUSTER_TAG, ClusterNodeContext, clusterSecurityGroup, hardenedInstance, reserveNodeAddresses, STATUS_TAG } from "./node-defaults";
 import { ClusterNetwork } from "./network";
 import { NlbEndpoint } from "./nlb-endpoint";
 import { loadNodeScripts } from "./node-scripts";
@@ -67,12 +67,7 @@ export class KubeadmCluster extends Construct {
     this.network = new ClusterNetwork(this, "network", { clusterName: name, network: spec.network, tags });
     const addressReservations = reserveNodeAddresses(this, spec, this.network.privateSubnetIds);
 
-    const sg = new SecurityGroup(this, "control-plane-security-group", {
-      name: `${name}-control-plane`,
-      description: `Control-plane nodes of ${name}`,
-      vpcId: this.network.vpcId,
-      tags: { ...tags, Name: `${name}-control-plane` },
-    });
+    const sg = clusterSecurityGroup(this, "control-plane-security-group", { name: `${name}-control-plane`, description: `Control-plane nodes of ${name}`, vpcId: this.network.vpcId, tags });
     this.controlPlaneSecurityGroup = sg;
     const fromControlPlane = (ruleId: string, description: string, fromPort: number, toPort: number) =>
       new VpcSecurityGroupIngressRule(this, ruleId, {

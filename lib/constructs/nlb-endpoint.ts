@@ -11,6 +11,7 @@ import { Construct } from "constructs";
 import { EndpointAddress, NLB_TIMERS } from "../render";
 import { NlbEndpointSpec } from "../spec";
 import { IApiEndpoint } from "./api-endpoint";
+import { clusterSecurityGroup } from "./node-defaults";
 
 export interface NlbEndpointProps {
   readonly clusterName: string;
@@ -43,12 +44,7 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
     const { clusterName, spec, tags } = props;
     const port = spec.port;
 
-    this.securityGroup = new SecurityGroup(this, "security-group", {
-      name: `${clusterName}-api-endpoint`,
-      description: `Kubernetes API endpoint of ${clusterName}`,
-      vpcId: props.vpcId,
-      tags: { ...tags, Name: `${clusterName}-api-endpoint` },
-    });
+    this.securityGroup = clusterSecurityGroup(this, "security-group", { name: `${clusterName}-api-endpoint`, description: `Kubernetes API endpoint of ${clusterName}`, vpcId: props.vpcId, tags });
     spec.allowedCidrs.forEach((cidr, i) => {
       new VpcSecurityGroupIngressRule(this, `allow-client-${i}`, {
         securityGroupId: this.securityGroup.id,
@@ -100,12 +96,14 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
       subnets: props.subnetIds,
       securityGroups: [this.securityGroup.id],
       enableCrossZoneLoadBalancing: true,
+      enableDeletionProtection: spec.deletionProtection,
       tags: { ...tags, Name: `${clusterName}-api` },
       dependsOn: props.dependsOn,
     });
 
+    // No name: Terraform gives it a unique one, so a change that replaces it (port, protocol, VPC) can
+    // create the new group before the old one goes.
     this.targetGroup = new LbTargetGroup(this, "api-servers", {
-      name: `${clusterName}-api`,
       vpcId: props.vpcId,
       port,
       protocol: "TCP",
@@ -126,6 +124,7 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
       },
       targetHealthState: [{ enableUnhealthyConnectionTermination: false, unhealthyDrainingInterval: NLB_TIMERS.drainSeconds }],
       tags: { ...tags, Name: `${clusterName}-api` },
+      lifecycle: { createBeforeDestroy: true },
     });
 
     this.listener = new LbListener(this, "listener", {

@@ -4,6 +4,7 @@ import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Instance, InstanceConfig } from "@cdktf/provider-aws/lib/instance";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Construct } from "constructs";
 import { NodeScripts } from "../render";
 import { Architecture, ClusterSpec } from "../spec";
@@ -120,4 +121,19 @@ export function statusTagStatement(partition: string, clusterName: string) {
       { test: "ForAllValues:StringEquals", variable: "aws:TagKeys", values: [STATUS_TAG] },
     ],
   };
+}
+
+/**
+ * A security group named by prefix (AWS adds a unique suffix) and replaced create-before-destroy: a
+ * change that replaces it (its description, its VPC) never fails on a name still taken by the old one.
+ * The name shows in the console as NAME-<suffix>; the Name tag is NAME.
+ */
+export function clusterSecurityGroup(scope: Construct, id: string, props: { name: string; description: string; vpcId: string; tags: Record<string, string> }): SecurityGroup {
+  return new SecurityGroup(scope, id, {
+    namePrefix: `${props.name}-`,
+    description: props.description,
+    vpcId: props.vpcId,
+    tags: { ...props.tags, Name: props.name },
+    lifecycle: { createBeforeDestroy: true },
+  });
 }

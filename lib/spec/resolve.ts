@@ -378,7 +378,9 @@ function resolveNlbEndpoint(endpoint: NlbEndpointInput, network: NetworkSpec, li
   if (internetFacing && network.mode === "existing" && network.publicSubnets.length === 0) {
     problem("network.publicSubnets", "is empty but endpoint.internetFacing is true: give public subnets for the NLB, or make the endpoint internal.");
   }
-  return { type: "nlb", internetFacing, allowedCidrs, port: DEFAULTS.apiServerPort };
+  const deletionProtection = endpoint.deletionProtection ?? false;
+  if (typeof deletionProtection !== "boolean") problem("endpoint.deletionProtection", `${JSON.stringify(deletionProtection)} is not true or false.`);
+  return { type: "nlb", internetFacing, allowedCidrs, port: DEFAULTS.apiServerPort, deletionProtection };
 }
 
 function checkZoneSpread(input: NetworkInput | undefined, network: NetworkSpec, literal: Literal, problem: Problem) {

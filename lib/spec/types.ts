@@ -19,6 +19,12 @@ export interface NlbEndpointInput {
    * @default - the VPC CIDR (when known) for an internal NLB; required for an internet-facing one
    */
   readonly allowedCidrs?: string[];
+  /**
+   * Refuse to delete the NLB (AWS's deletion protection): `cdktf destroy` then fails until it is
+   * turned off again.
+   * @default false
+   */
+  readonly deletionProtection?: boolean;
 }
 
 /**
@@ -231,6 +237,7 @@ export interface NlbEndpointSpec {
   readonly internetFacing: boolean;
   readonly allowedCidrs: string[];
   readonly port: number;
+  readonly deletionProtection: boolean;
 }
 
 /** One keepalived/HAProxy peer: a control-plane node (colocated) or a dedicated load balancer. */

@@ -27,10 +27,28 @@ const result = synthStack();
 const nodes = resourcesOf(result, "aws_instance");
 const lbRef = (attr: string) => refTo(result, "aws_lb", () => true, attr);
 const tgArn = refTo(result, "aws_lb_target_group", () => true, "arn");
-const cpSgId = refTo(result, "aws_security_group", (sg) => sg.name === "kubeadm-ha-control-plane", "id");
-const nlbSgId = refTo(result, "aws_security_group", (sg) => sg.name === "kubeadm-ha-api-endpoint", "id");
+const cpSgId = refTo(result, "aws_security_group", (sg) => sg.tags.Name === "kubeadm-ha-control-plane", "id");
+const nlbSgId = refTo(result, "aws_security_group", (sg) => sg.tags.Name === "kubeadm-ha-api-endpoint", "id");
 const texts = nodes.map((n) => userDataText(n));
 const decoded = texts.map((t) => decodeUserData(t));
+
+describe("names that a replacement would collide on", () => {
+  test("security groups are named by prefix and replaced create-before-destroy; the target group lets Terraform name it", () => {
+    for (const sg of resourcesOf(result, "aws_security_group")) {
+      expect(sg.name).toBeUndefined();
+      expect(sg.name_prefix).toBe(`${sg.tags.Name}-`);
+      expect(sg.lifecycle).toEqual({ create_before_destroy: true });
+    }
+    const [tg] = resourcesOf(result, "aws_lb_target_group");
+    expect({ name: tg.name, name_prefix: tg.name_prefix, lifecycle: tg.lifecycle }).toEqual({ name: undefined, name_prefix: undefined, lifecycle: { create_before_destroy: true } });
+  });
+
+  test("the NLB's deletion protection is off by default (cdktf destroy works) and a prop turns it on", () => {
+    expect(resourcesOf(result, "aws_lb")[0].enable_deletion_protection).toBe(false);
+    const protectedPlan = synthStack({ endpoint: { type: "nlb", deletionProtection: true } });
+    expect(resourcesOf(protectedPlan, "aws_lb")[0].enable_deletion_protection).toBe(true);
+  });
+});
 
 describe("the default stack's NLB endpoint", () => {
   test("one internal network load balancer with cross-zone balancing in the private subnets", () => {

@@ -31,8 +31,8 @@ describe("NLB endpoint with an external etcd cluster of 3 members", () => {
   const instances = resourcesOf(result, "aws_instance");
   const members = instances.filter((n) => n.tags["kubeadm-ha:role"] === "etcd");
   const controlPlane = instances.filter((n) => n.tags["kubeadm-ha:role"] === "control-plane");
-  const etcdSg = refTo(result, "aws_security_group", (sg) => sg.name === "kubeadm-ha-etcd", "id");
-  const cpSg = refTo(result, "aws_security_group", (sg) => sg.name === "kubeadm-ha-control-plane", "id");
+  const etcdSg = refTo(result, "aws_security_group", (sg) => sg.tags.Name === "kubeadm-ha-etcd", "id");
+  const cpSg = refTo(result, "aws_security_group", (sg) => sg.tags.Name === "kubeadm-ha-control-plane", "id");
   const caSecret = refTo(result, "aws_secretsmanager_secret", (s) => s.name_prefix === "kubeadm-ha/etcd-ca-", "arn");
   const clientSecret = refTo(result, "aws_secretsmanager_secret", (s) => s.name_prefix === "kubeadm-ha/etcd-apiserver-client-", "arn");
   const joinSecret = refTo(result, "aws_secretsmanager_secret", (s) => s.name_prefix === "kubeadm-ha/control-plane-join-", "arn");

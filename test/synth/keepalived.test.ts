@@ -23,7 +23,7 @@ const dedicatedProps: KubeadmClusterProps = { endpoint: { type: "keepalived", vi
 
 const keepalivedConf = (files: Record<string, { content: string }>) => files["/etc/kubeadm-ha/keepalived.conf.template"].content;
 const haproxyCfg = (files: Record<string, { content: string }>) => files["/etc/kubeadm-ha/haproxy.cfg"].content;
-const cpSgOf = (result: ReturnType<typeof synthStack>) => refTo(result, "aws_security_group", (sg) => sg.name === "kubeadm-ha-control-plane", "id");
+const cpSgOf = (result: ReturnType<typeof synthStack>) => refTo(result, "aws_security_group", (sg) => sg.tags.Name === "kubeadm-ha-control-plane", "id");
 
 describe("colocated peers with a routed VIP (the control-plane nodes run keepalived and HAProxy)", () => {
   const result = synthStack(colocatedProps);
@@ -141,7 +141,7 @@ describe("a dedicated pair of load balancers with a secondary-IP VIP", () => {
   const instances = resourcesOf(result, "aws_instance");
   const lbs = instances.filter((n) => n.tags["kubeadm-ha:role"] === "api-load-balancer");
   const controlPlane = instances.filter((n) => n.tags["kubeadm-ha:role"] === "control-plane");
-  const lbSg = refTo(result, "aws_security_group", (sg) => sg.name === "kubeadm-ha-api-load-balancers", "id");
+  const lbSg = refTo(result, "aws_security_group", (sg) => sg.tags.Name === "kubeadm-ha-api-load-balancers", "id");
   const cpSg = cpSgOf(result);
 
   test("two hardened load balancers in one subnet at fixed addresses; source/destination check stays on", () => {
