@@ -17,56 +17,56 @@ export interface NlbEndpointProps {
   readonly clusterName: string;
   readonly spec: NlbEndpointSpec;
   readonly vpcId: string;
-  /** Subnets for the load balancer's nodes: private for internal, public for internet-facing. */
-  readonly subnetIds: string[];
-  /** Security group of the control-plane instances: gets 6443 from the NLB, and may call the NLB. */
+  /** Subnets of the internal load balancer (the control plane's private subnets). */
+  readonly privateSubnetIds: string[];
+  /** Subnets of the internet-facing load balancer, with `spec.internetFacing`. */
+  readonly publicSubnetIds: string[];
+  /** Security group of the control-plane instances: gets 6443 from the NLBs, and may call the internal one. */
   readonly controlPlaneSecurityGroupId: string;
   readonly tags: Record<string, string>;
   /** Created first (the node address reservations: the NLB's interfaces must not take a node's address). */
   readonly dependsOn?: ITerraformDependable[];
 }
 
+/** One network load balancer with its security group, listener and target group. */
+export interface ApiLoadBalancer {
+  readonly loadBalancer: Lb;
+  readonly targetGroup: LbTargetGroup;
+  readonly listener: LbListener;
+  readonly securityGroup: SecurityGroup;
+}
+
 /**
- * An AWS Network Load Balancer in front of the API servers: TCP 6443 to instance targets, HTTPS
- * /readyz health checks, client IP preservation off (so a node routed to itself is not dropped),
- * unhealthy targets drained rather than cut, cross-zone on.
+ * AWS Network Load Balancers in front of the API servers: TCP 6443 to instance targets, HTTPS /readyz
+ * health checks, client IP preservation off (so a node routed to itself is not dropped), unhealthy
+ * targets drained rather than cut, cross-zone on. The nodes always use an internal one: a public
+ * NLB's name resolves to public addresses even inside the VPC, which private nodes would reach only
+ * through the NAT. With `internetFacing`, a second, internet-facing NLB in the public subnets serves
+ * `allowedCidrs` (its name is in the API server's certificate), as Cluster API Provider AWS does with
+ * its secondary load balancer.
  */
 export class NlbEndpoint extends Construct implements IApiEndpoint {
   readonly address: EndpointAddress;
   readonly url: string;
+  /** The internal load balancer, which the nodes use. */
+  readonly internal: ApiLoadBalancer;
+  /** The internet-facing load balancer, with `internetFacing`. */
+  readonly public?: ApiLoadBalancer;
   readonly loadBalancer: Lb;
   readonly targetGroup: LbTargetGroup;
   readonly listener: LbListener;
   readonly securityGroup: SecurityGroup;
 
-  constructor(scope: Construct, id: string, props: NlbEndpointProps) {
+  constructor(scope: Construct, id: string, private readonly props: NlbEndpointProps) {
     super(scope, id);
-    const { clusterName, spec, tags } = props;
+    const { spec } = props;
     const port = spec.port;
-
-    this.securityGroup = clusterSecurityGroup(this, "security-group", { name: `${clusterName}-api-endpoint`, description: `Kubernetes API endpoint of ${clusterName}`, vpcId: props.vpcId, tags });
-    spec.allowedCidrs.forEach((cidr, i) => {
-      new VpcSecurityGroupIngressRule(this, `allow-client-${i}`, {
-        securityGroupId: this.securityGroup.id,
-        description: "Kubernetes API clients",
-        ipProtocol: "tcp",
-        fromPort: port,
-        toPort: port,
-        cidrIpv4: cidr,
-      });
-    });
-    // Control-plane nodes (kube-proxy, admin kubeconfig) reach the API through the endpoint too.
+    this.internal = this.apiLoadBalancer("", { internal: true, subnetIds: props.privateSubnetIds, allowedCidrs: spec.allowedCidrs });
+    ({ loadBalancer: this.loadBalancer, targetGroup: this.targetGroup, listener: this.listener, securityGroup: this.securityGroup } = this.internal);
+    // Control-plane nodes (kube-proxy, the kubelets of workers, admin.conf on a node) use the internal endpoint.
     new VpcSecurityGroupIngressRule(this, "allow-control-plane", {
-      securityGroupId: this.securityGroup.id,
+      securityGroupId: this.internal.securityGroup.id,
       description: "Kubernetes API from the control plane",
-      ipProtocol: "tcp",
-      fromPort: port,
-      toPort: port,
-      referencedSecurityGroupId: props.controlPlaneSecurityGroupId,
-    });
-    new VpcSecurityGroupEgressRule(this, "to-api-servers", {
-      securityGroupId: this.securityGroup.id,
-      description: "forward and health-check to the API servers",
       ipProtocol: "tcp",
       fromPort: port,
       toPort: port,
@@ -78,33 +78,70 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
       ipProtocol: "tcp",
       fromPort: port,
       toPort: port,
-      referencedSecurityGroupId: this.securityGroup.id,
+      referencedSecurityGroupId: this.internal.securityGroup.id,
     });
-    new VpcSecurityGroupIngressRule(this, "api-servers-from-endpoint", {
-      securityGroupId: props.controlPlaneSecurityGroupId,
-      description: "Kubernetes API from the endpoint's load balancer",
+    if (spec.internetFacing) {
+      this.public = this.apiLoadBalancer("public-", { internal: false, subnetIds: props.publicSubnetIds, allowedCidrs: spec.publicAllowedCidrs });
+    }
+    const extraNames = this.public ? [this.public.loadBalancer.dnsName] : [];
+    this.address = { host: this.internal.loadBalancer.dnsName, port, extraNames };
+    this.url = `https://${(this.public ?? this.internal).loadBalancer.dnsName}:${port}`;
+  }
+
+  /** A load balancer and what it needs; construct ids prefixed with `prefix` (none for the internal one, as before). */
+  private apiLoadBalancer(prefix: string, options: { internal: boolean; subnetIds: string[]; allowedCidrs: string[] }): ApiLoadBalancer {
+    const { clusterName, spec, tags } = this.props;
+    const port = spec.port;
+    const name = options.internal ? `${clusterName}-api` : `${clusterName}-public`;
+    const securityGroup = clusterSecurityGroup(this, `${prefix}security-group`, {
+      name: options.internal ? `${clusterName}-api-endpoint` : `${clusterName}-public-api-endpoint`,
+      description: `${options.internal ? "Internal" : "Internet-facing"} Kubernetes API endpoint of ${clusterName}`,
+      vpcId: this.props.vpcId,
+      tags,
+    });
+    options.allowedCidrs.forEach((cidr, i) => {
+      new VpcSecurityGroupIngressRule(this, `${prefix}allow-client-${i}`, {
+        securityGroupId: securityGroup.id,
+        description: "Kubernetes API clients",
+        ipProtocol: "tcp",
+        fromPort: port,
+        toPort: port,
+        cidrIpv4: cidr,
+      });
+    });
+    new VpcSecurityGroupEgressRule(this, `${prefix}to-api-servers`, {
+      securityGroupId: securityGroup.id,
+      description: "forward and health-check to the API servers",
       ipProtocol: "tcp",
       fromPort: port,
       toPort: port,
-      referencedSecurityGroupId: this.securityGroup.id,
+      referencedSecurityGroupId: this.props.controlPlaneSecurityGroupId,
+    });
+    new VpcSecurityGroupIngressRule(this, `${prefix}api-servers-from-endpoint`, {
+      securityGroupId: this.props.controlPlaneSecurityGroupId,
+      description: `Kubernetes API from the ${options.internal ? "internal" : "internet-facing"} load balancer`,
+      ipProtocol: "tcp",
+      fromPort: port,
+      toPort: port,
+      referencedSecurityGroupId: securityGroup.id,
     });
 
-    this.loadBalancer = new Lb(this, "load-balancer", {
-      name: `${clusterName}-api`,
+    const loadBalancer = new Lb(this, `${prefix}load-balancer`, {
+      name,
       loadBalancerType: "network",
-      internal: !spec.internetFacing,
-      subnets: props.subnetIds,
-      securityGroups: [this.securityGroup.id],
+      internal: options.internal,
+      subnets: options.subnetIds,
+      securityGroups: [securityGroup.id],
       enableCrossZoneLoadBalancing: true,
       enableDeletionProtection: spec.deletionProtection,
-      tags: { ...tags, Name: `${clusterName}-api` },
-      dependsOn: props.dependsOn,
+      tags: { ...tags, Name: name },
+      dependsOn: this.props.dependsOn,
     });
 
     // No name: Terraform gives it a unique one, so a change that replaces it (port, protocol, VPC) can
     // create the new group before the old one goes.
-    this.targetGroup = new LbTargetGroup(this, "api-servers", {
-      vpcId: props.vpcId,
+    const targetGroup = new LbTargetGroup(this, `${prefix}api-servers`, {
+      vpcId: this.props.vpcId,
       port,
       protocol: "TCP",
       targetType: "instance",
@@ -123,29 +160,26 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
         unhealthyThreshold: NLB_TIMERS.unhealthyThreshold,
       },
       targetHealthState: [{ enableUnhealthyConnectionTermination: false, unhealthyDrainingInterval: NLB_TIMERS.drainSeconds }],
-      tags: { ...tags, Name: `${clusterName}-api` },
+      tags: { ...tags, Name: name },
       lifecycle: { createBeforeDestroy: true },
     });
 
-    this.listener = new LbListener(this, "listener", {
-      loadBalancerArn: this.loadBalancer.arn,
+    const listener = new LbListener(this, `${prefix}listener`, {
+      loadBalancerArn: loadBalancer.arn,
       port,
       protocol: "TCP",
-      defaultAction: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
+      defaultAction: [{ type: "forward", targetGroupArn: targetGroup.arn }],
       tags,
     });
-
-    this.address = { host: this.loadBalancer.dnsName, port };
-    this.url = `https://${this.loadBalancer.dnsName}:${port}`;
+    return { loadBalancer, targetGroup, listener, securityGroup };
   }
 
   registerControlPlane(nodes: Instance[], apiServerPort: number): void {
-    nodes.forEach((node, i) => {
-      new LbTargetGroupAttachment(this, `api-server-${i}`, {
-        targetGroupArn: this.targetGroup.arn,
-        targetId: node.id,
-        port: apiServerPort,
+    for (const [prefix, lb] of [["", this.internal], ["public-", this.public]] as const) {
+      if (!lb) continue;
+      nodes.forEach((node, i) => {
+        new LbTargetGroupAttachment(this, `${prefix}api-server-${i}`, { targetGroupArn: lb.targetGroup.arn, targetId: node.id, port: apiServerPort });
       });
-    });
+    }
   }
 }

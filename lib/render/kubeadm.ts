@@ -15,10 +15,12 @@ export const KUBELET_CONFIG_API_VERSION = "kubelet.config.k8s.io/v1beta1";
 /** kubeadm applies the strategic-merge patches in this folder to the static pods it writes. */
 export const KUBEADM_PATCHES_DIR = `${NODE_PATHS.etc}/kubeadm-patches`;
 
-/** The stable endpoint clients use: an NLB's DNS name (a token at synth time) and its port. */
+/** The stable endpoint the nodes use: an internal NLB's DNS name (a token at synth time) or a VIP, and its port. */
 export interface EndpointAddress {
   readonly host: string;
   readonly port: number;
+  /** Other names clients reach the API servers by (an internet-facing NLB's): in the certificate, never used by nodes. */
+  readonly extraNames?: string[];
 }
 
 export interface KubeadmDocuments {
@@ -56,7 +58,12 @@ export function renderKubeadmConfig(spec: ClusterSpec, node: ControlPlaneNodeSpe
     controlPlaneEndpoint: controlPlaneEndpoint(endpoint),
     networking: { podSubnet: spec.podCidr, serviceSubnet: spec.serviceCidr, dnsDomain: spec.dnsDomain },
     apiServer: {
-      certSANs: unique([endpoint.host, ...(spec.endpoint.type === "keepalived" && spec.endpoint.dnsName ? [spec.endpoint.dnsName] : []), ...spec.extraCertSans]),
+      certSANs: unique([
+        endpoint.host,
+        ...(endpoint.extraNames ?? []),
+        ...(spec.endpoint.type === "keepalived" && spec.endpoint.dnsName ? [spec.endpoint.dnsName] : []),
+        ...spec.extraCertSans,
+      ]),
       // An API server that is stopping keeps answering (its /readyz already failing) until the endpoint has let go of it.
       extraArgs: [{ name: "shutdown-delay-duration", value: `${drain.shutdownDelaySeconds}s` }],
     },

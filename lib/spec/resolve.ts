@@ -380,7 +380,14 @@ function resolveNlbEndpoint(endpoint: NlbEndpointInput, network: NetworkSpec, li
   }
   const deletionProtection = endpoint.deletionProtection ?? false;
   if (typeof deletionProtection !== "boolean") problem("endpoint.deletionProtection", `${JSON.stringify(deletionProtection)} is not true or false.`);
-  return { type: "nlb", internetFacing, allowedCidrs, port: DEFAULTS.apiServerPort, deletionProtection };
+  return {
+    type: "nlb",
+    internetFacing,
+    allowedCidrs: internetFacing ? [network.vpcCidr] : allowedCidrs,
+    publicAllowedCidrs: internetFacing ? allowedCidrs : [],
+    port: DEFAULTS.apiServerPort,
+    deletionProtection,
+  };
 }
 
 function checkZoneSpread(input: NetworkInput | undefined, network: NetworkSpec, literal: Literal, problem: Problem) {

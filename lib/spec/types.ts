@@ -9,14 +9,16 @@ export interface NlbEndpointInput {
   /** Selects this endpoint. */
   readonly type: "nlb";
   /**
-   * Put the NLB in public subnets with a public DNS name.
-   * @default false - internal NLB in the control plane's private subnets
+   * Also serve the API from the internet: a second, internet-facing NLB in the public subnets, for
+   * `allowedCidrs`, its name in the API server's certificate. The nodes keep using the internal one.
+   * @default false - only the internal NLB in the control plane's private subnets
    */
   readonly internetFacing?: boolean;
   /**
-   * CIDRs allowed to reach the API on 6443 through the NLB. `0.0.0.0/0` is accepted only when
-   * `internetFacing` is true and you list it yourself.
-   * @default - the VPC CIDR (when known) for an internal NLB; required for an internet-facing one
+   * CIDRs allowed to reach the API on 6443: through the internet-facing NLB with `internetFacing`
+   * (required then; `0.0.0.0/0` only if you list it), otherwise through the internal one. The internal
+   * NLB always admits the control plane and, with `internetFacing`, the VPC CIDR.
+   * @default - the VPC CIDR for the internal NLB; required with `internetFacing`
    */
   readonly allowedCidrs?: string[];
   /**
@@ -235,7 +237,10 @@ export interface NetworkSpec {
 export interface NlbEndpointSpec {
   readonly type: "nlb";
   readonly internetFacing: boolean;
+  /** Who may use the internal NLB (besides the control plane). */
   readonly allowedCidrs: string[];
+  /** Who may use the internet-facing NLB; empty without `internetFacing`. */
+  readonly publicAllowedCidrs: string[];
   readonly port: number;
   readonly deletionProtection: boolean;
 }

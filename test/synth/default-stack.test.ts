@@ -9,6 +9,7 @@ import {
   BOOTSTRAP_TOKEN_PATTERN,
   PRIVATE_KEY_PATTERN,
   dataOf,
+  decodeInstanceUserData,
   decodeUserData,
   refTo,
   resourcesOf,
@@ -371,4 +372,46 @@ describe("outputs", () => {
 
 test("snapshot of the default topology (review changes in pull requests)", () => {
   expect(reviewablePlan(result)).toMatchSnapshot();
+});
+
+describe("an internet-facing endpoint is an addition: the nodes keep an internal one", () => {
+  const exposed = synthStack({ endpoint: { type: "nlb", internetFacing: true, allowedCidrs: ["198.51.100.0/24"] } });
+  const lbs = Object.entries(exposed.plan.resource.aws_lb);
+  const internal = lbs.find(([, lb]) => lb.internal)!;
+  const external = lbs.find(([, lb]) => !lb.internal)!;
+  const host = (entry: [string, any]) => `\${aws_lb.${entry[0]}.dns_name}`;
+  const sgRef = (name: string) => refTo(exposed, "aws_security_group", (sg) => sg.tags.Name === name, "id");
+
+  test("two NLBs: the internal one in the private subnets, the internet-facing one in the public subnets, each with its own target group", () => {
+    expect(lbs).toHaveLength(2);
+    expect(internal[1].subnets.every((s: string) => s.includes("private"))).toBe(true);
+    expect(external[1].subnets.every((s: string) => s.includes("public"))).toBe(true);
+    expect(resourcesOf(exposed, "aws_lb_target_group")).toHaveLength(2);
+    expect(resourcesOf(exposed, "aws_lb_target_group_attachment")).toHaveLength(6);
+  });
+
+  test("the nodes' controlPlaneEndpoint and join discovery are the internal NLB; the public name is only a certificate SAN", () => {
+    for (const node of resourcesOf(exposed, "aws_instance")) {
+      const { files } = decodeInstanceUserData(node);
+      const [cluster] = yamlDocs(files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
+      const [join] = yamlDocs(files["/etc/kubeadm-ha/kubeadm-join.yaml"].content);
+      expect(cluster.controlPlaneEndpoint).toBe(`${host(internal)}:6443`);
+      expect(join.discovery.bootstrapToken.apiServerEndpoint).toBe(`${host(internal)}:6443`);
+      expect(cluster.apiServer.certSANs).toEqual([host(internal), host(external)]);
+      expect(files["/etc/kubeadm-ha/cluster.env"].content).toContain(`ENDPOINT_HOST='${host(internal)}'`);
+    }
+  });
+
+  test("the allowed CIDRs reach only the internet-facing NLB; the internal one admits the VPC and the control plane", () => {
+    const ingress = resourcesOf(exposed, "aws_vpc_security_group_ingress_rule");
+    const cidrsOf = (sg: string) => ingress.filter((r) => r.security_group_id === sg && r.cidr_ipv4).map((r) => r.cidr_ipv4);
+    expect(cidrsOf(sgRef("kubeadm-ha-public-api-endpoint"))).toEqual(["198.51.100.0/24"]);
+    expect(cidrsOf(sgRef("kubeadm-ha-api-endpoint"))).toEqual(["10.0.0.0/16"]);
+    expect(ingress.filter((r) => r.security_group_id === sgRef("kubeadm-ha-api-endpoint") && r.referenced_security_group_id === sgRef("kubeadm-ha-control-plane"))).toHaveLength(1);
+  });
+
+  test("the API endpoint output is the internet-facing URL", () => {
+    const url = Object.entries(exposed.plan.output).find(([k]) => k.includes("api-endpoint-url"))![1].value;
+    expect(url).toBe(`https://${host(external)}:6443`);
+  });
 });

@@ -6,7 +6,7 @@ describe("defaults", () => {
 
   test("the smallest call gives 3 nodes, NLB, stacked etcd, a new 3-zone VPC, Kubernetes 1.37.1 on containerd 2.3.4", () => {
     expect(spec.controlPlane).toHaveLength(3);
-    expect(spec.endpoint).toEqual({ type: "nlb", internetFacing: false, allowedCidrs: ["10.0.0.0/16"], port: 6443, deletionProtection: false });
+    expect(spec.endpoint).toEqual({ type: "nlb", internetFacing: false, allowedCidrs: ["10.0.0.0/16"], publicAllowedCidrs: [], port: 6443, deletionProtection: false });
     expect(spec.etcd).toEqual({ topology: "stacked" });
     expect(spec.network.mode).toBe("new");
     expect(spec.network.privateSubnets.map((s) => s.cidrBlock)).toEqual(["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"]);
@@ -230,7 +230,8 @@ describe("bad inputs fail with an error that names the prop and the fix", () => 
 
   test("an internet-facing endpoint may be opened to the world when asked explicitly", () => {
     const spec = resolveClusterSpec({ endpoint: { type: "nlb", internetFacing: true, allowedCidrs: ["0.0.0.0/0"] } });
-    expect(spec.endpoint.allowedCidrs).toEqual(["0.0.0.0/0"]);
+    // The internet-facing NLB serves the world; the internal one, which the nodes use, stays the VPC's.
+    expect(spec.endpoint).toMatchObject({ publicAllowedCidrs: ["0.0.0.0/0"], allowedCidrs: ["10.0.0.0/16"] });
   });
 });
 
