@@ -110,6 +110,9 @@ publish_bundle() {
   retry 6 cloud_secret_put "$JOIN_SECRET_ID" "$WORK_DIR/bundle.out"
   rm -f "$KHA_STATE/init-started" # the cluster is real now: its etcd data is never cleared
   log "published the cluster's shared roots to the join secret"
+  # The operator's way in (the admin-kubeconfig-command output), without a shell on a node.
+  retry 6 cloud_secret_put "${ADMIN_KUBECONFIG_SECRET_ID:?}" "$KUBE_DIR/admin.conf"
+  log "stored the admin kubeconfig in its secret"
 }
 
 install_bundle() {

@@ -20,6 +20,8 @@ export interface ControlPlaneIdentityProps {
  */
 export class ControlPlaneIdentity extends Construct {
   readonly joinSecret: SecretsmanagerSecret;
+  /** Node 0 stores the cluster's admin kubeconfig here after `kubeadm init` (the admin-kubeconfig-command output reads it). */
+  readonly adminKubeconfigSecret: SecretsmanagerSecret;
   readonly role: IamRole;
   readonly instanceProfile: IamInstanceProfile;
   readonly policy: IamRolePolicy;
@@ -35,6 +37,12 @@ export class ControlPlaneIdentity extends Construct {
       recoveryWindowInDays: 7,
       tags,
     });
+    this.adminKubeconfigSecret = new SecretsmanagerSecret(this, "admin-kubeconfig", {
+      namePrefix: `${clusterName}/admin-kubeconfig-`,
+      description: `Admin kubeconfig of ${clusterName} (cluster-admin), written by control-plane node 0`,
+      recoveryWindowInDays: 7,
+      tags,
+    });
     ({ role: this.role, instanceProfile: this.instanceProfile } = nodeRole(this, `${clusterName}-cp-`, `Control-plane nodes of ${clusterName}`, tags));
 
     const permissions = new DataAwsIamPolicyDocument(this, "permissions", {
@@ -44,6 +52,7 @@ export class ControlPlaneIdentity extends Construct {
           actions: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
           resources: [this.joinSecret.arn],
         },
+        { sid: "AdminKubeconfigWrite", actions: ["secretsmanager:PutSecretValue"], resources: [this.adminKubeconfigSecret.arn] },
         statusTagStatement(partition, clusterName),
       ],
     });

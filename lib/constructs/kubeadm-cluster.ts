@@ -149,7 +149,16 @@ export class KubeadmCluster extends Construct {
     this.controlPlaneUserData = [];
     this.controlPlaneNodes = spec.controlPlane.map((node) => {
       const userData = renderControlPlaneUserData(
-        { spec, node, endpoint: endpoint.address, joinSecretId: this.identity.joinSecret.arn, region, routeTableIds, etcdClientSecretId },
+        {
+          spec,
+          node,
+          endpoint: endpoint.address,
+          joinSecretId: this.identity.joinSecret.arn,
+          adminKubeconfigSecretId: this.identity.adminKubeconfigSecret.arn,
+          region,
+          routeTableIds,
+          etcdClientSecretId,
+        },
         scripts,
       );
       this.controlPlaneUserData.push(userData);
@@ -182,10 +191,12 @@ export class KubeadmCluster extends Construct {
       description: "Open a shell on control-plane node 0 through SSM Session Manager (no SSH)",
     });
     new TerraformOutput(this, "admin-kubeconfig-command", {
-      value:
-        `aws ssm start-session --region ${region} --target ${firstNode} --document-name AWS-StartInteractiveCommand ` +
-        `--parameters command="sudo cat /etc/kubernetes/admin.conf"`,
-      description: "Print the admin kubeconfig of node 0 (see README: reaching the cluster)",
+      value: `aws secretsmanager get-secret-value --region ${region} --secret-id ${this.identity.adminKubeconfigSecret.arn} --query SecretString --output text > admin.conf`,
+      description: "Writes the cluster's admin kubeconfig, which node 0 stored after kubeadm init, to admin.conf (needs secretsmanager:GetSecretValue on it)",
+    });
+    new TerraformOutput(this, "api-endpoint-host", {
+      value: endpoint.address.host,
+      description: "The API endpoint's host name, as the nodes and the certificate know it (for a port forward's --tls-server-name)",
     });
     new TerraformOutput(this, "bootstrap-status-command", {
       value: `aws ec2 describe-tags --region ${region} --filters Name=key,Values=${STATUS_TAG} Name=resource-id,Values=${Fn.join(",", this.allNodes.map((n) => n.id))}`,

@@ -50,6 +50,8 @@ export class ClusterNetwork extends Construct {
       tags: named("vpc"),
     });
     this.vpcId = vpc.id;
+    // Subnets without a table of their own use the main one: a routed VIP needs its route there too.
+    this.routeTableIds.push(vpc.mainRouteTableId);
 
     const zones = network.availabilityZones
       ? undefined

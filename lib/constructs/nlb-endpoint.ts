@@ -3,6 +3,8 @@ import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { LbTargetGroupAttachment } from "@cdktf/provider-aws/lib/lb-target-group-attachment";
+import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
+import { Route53Zone } from "@cdktf/provider-aws/lib/route53-zone";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
@@ -56,6 +58,10 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
   readonly targetGroup: LbTargetGroup;
   readonly listener: LbListener;
   readonly securityGroup: SecurityGroup;
+  /** The private zone the construct made for the endpoint's name, if it made one. */
+  readonly privateZone?: Route53Zone;
+  /** The endpoint's own name (an alias to the internal NLB), unless `privateDns` is false. */
+  readonly record?: Route53Record;
 
   constructor(scope: Construct, id: string, private readonly props: NlbEndpointProps) {
     super(scope, id);
@@ -83,8 +89,28 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
     if (spec.internetFacing) {
       this.public = this.apiLoadBalancer("public-", { internal: false, subnetIds: props.publicSubnetIds, allowedCidrs: spec.publicAllowedCidrs });
     }
-    const extraNames = this.public ? [this.public.loadBalancer.dnsName] : [];
-    this.address = { host: this.internal.loadBalancer.dnsName, port, extraNames };
+    const nlbNames = [this.internal.loadBalancer.dnsName, ...(this.public ? [this.public.loadBalancer.dnsName] : [])];
+    if (spec.privateDns) {
+      const dns = spec.privateDns;
+      if (dns.zoneId === undefined) {
+        this.privateZone = new Route53Zone(this, "private-zone", {
+          name: dns.zoneName!,
+          comment: `Names of the Kubernetes cluster ${props.clusterName}`,
+          vpc: [{ vpcId: props.vpcId }],
+          tags: props.tags,
+        });
+      }
+      this.record = new Route53Record(this, "endpoint-name", {
+        zoneId: dns.zoneId ?? this.privateZone!.zoneId,
+        name: dns.name,
+        type: "A",
+        alias: { name: this.internal.loadBalancer.dnsName, zoneId: this.internal.loadBalancer.zoneId, evaluateTargetHealth: false },
+      });
+      // The nodes use the name; the NLBs' own names stay valid in the certificate.
+      this.address = { host: dns.name, port, extraNames: nlbNames };
+    } else {
+      this.address = { host: nlbNames[0], port, extraNames: nlbNames.slice(1) };
+    }
     this.url = `https://${(this.public ?? this.internal).loadBalancer.dnsName}:${port}`;
   }
 

@@ -38,6 +38,8 @@ export interface ControlPlaneUserDataInput extends NodeUserDataContext {
   readonly node: ControlPlaneNodeSpec;
   /** Id (ARN) of the per-cluster join secret; its value is written by node 0 at boot, never here. */
   readonly joinSecretId: string;
+  /** Id (ARN) of the secret node 0 stores the admin kubeconfig in. */
+  readonly adminKubeconfigSecretId: string;
   /** External etcd only: the secret etcd member 0 fills with the API server's etcd client certificate. */
   readonly etcdClientSecretId?: string;
 }
@@ -94,6 +96,7 @@ export function renderControlPlaneEnv(input: ControlPlaneUserDataInput): string 
     ENDPOINT_HOST: endpoint.host,
     API_SERVER_PORT: spec.apiServerPort,
     JOIN_SECRET_ID: input.joinSecretId,
+    ADMIN_KUBECONFIG_SECRET_ID: input.adminKubeconfigSecretId,
     KUBERNETES_VERSION: spec.kubernetesVersion,
     KUBERNETES_MINOR: `1.${spec.kubernetesMinor}`,
     KUBERNETES_PACKAGE_REPO: DOWNLOAD_SOURCES.kubernetesPackages(spec.kubernetesMinor),

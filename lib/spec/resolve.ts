@@ -217,7 +217,7 @@ export function resolveClusterSpec(input: ClusterInput = {}, options: ResolveOpt
       isValidDnsName: (name) => DNS_NAME.test(name),
     });
   } else {
-    endpoint = resolveNlbEndpoint(endpointInput, network, literal, problem);
+    endpoint = resolveNlbEndpoint(endpointInput, network, clusterName, literal, problem);
   }
   const etcdInput = input.etcd ?? { topology: "stacked" as const };
   let etcd: EtcdSpec = { topology: "stacked" };
@@ -353,7 +353,27 @@ function toSubnetSpec(s: SubnetInput): SubnetSpec {
   return { id: s.id, availabilityZone: s.availabilityZone, cidrBlock: s.cidrBlock };
 }
 
-function resolveNlbEndpoint(endpoint: NlbEndpointInput, network: NetworkSpec, literal: Literal, problem: Problem): NlbEndpointSpec {
+/** The endpoint's own name: in a zone the user gives, or api.CLUSTER.internal in one the construct creates. */
+function resolvePrivateDns(endpoint: NlbEndpointInput, clusterName: string, literal: Literal, problem: Problem): NlbEndpointSpec["privateDns"] {
+  const input = endpoint.privateDns ?? {};
+  if (input === false) return undefined;
+  if (input.zoneId !== undefined) {
+    if (input.name === undefined) {
+      problem("endpoint.privateDns.name", `is required with endpoint.privateDns.zoneId: give the endpoint's fully qualified name in that zone (e.g. "api.${clusterName}.example.internal").`);
+      return undefined;
+    }
+    if (literal(input.name) && !DNS_NAME.test(input.name)) problem("endpoint.privateDns.name", `"${input.name}" is not a lower-case DNS name such as "api.${clusterName}.example.internal".`);
+    return { zoneId: input.zoneId, name: input.name };
+  }
+  const zoneName = `${clusterName}.internal`;
+  const name = input.name ?? `api.${zoneName}`;
+  if (literal(name) && !name.endsWith(`.${zoneName}`)) {
+    problem("endpoint.privateDns.name", `"${name}" is not inside the zone the construct creates, ${zoneName}: name one such as "api.${zoneName}", or give the zoneId of your own private zone.`);
+  }
+  return { zoneName, name };
+}
+
+function resolveNlbEndpoint(endpoint: NlbEndpointInput, network: NetworkSpec, clusterName: string, literal: Literal, problem: Problem): NlbEndpointSpec {
   if (endpoint.type !== "nlb") {
     problem("endpoint.type", `"${(endpoint as { type: string }).type}" is not supported; use "nlb" or "keepalived".`);
   }
@@ -378,6 +398,7 @@ function resolveNlbEndpoint(endpoint: NlbEndpointInput, network: NetworkSpec, li
   if (internetFacing && network.mode === "existing" && network.publicSubnets.length === 0) {
     problem("network.publicSubnets", "is empty but endpoint.internetFacing is true: give public subnets for the NLB, or make the endpoint internal.");
   }
+  const privateDns = resolvePrivateDns(endpoint, clusterName, literal, problem);
   const deletionProtection = endpoint.deletionProtection ?? false;
   if (typeof deletionProtection !== "boolean") problem("endpoint.deletionProtection", `${JSON.stringify(deletionProtection)} is not true or false.`);
   return {
@@ -387,6 +408,7 @@ function resolveNlbEndpoint(endpoint: NlbEndpointInput, network: NetworkSpec, li
     publicAllowedCidrs: internetFacing ? allowedCidrs : [],
     port: DEFAULTS.apiServerPort,
     deletionProtection,
+    privateDns,
   };
 }
 

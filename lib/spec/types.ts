@@ -27,6 +27,30 @@ export interface NlbEndpointInput {
    * @default false
    */
   readonly deletionProtection?: boolean;
+  /**
+   * The endpoint's name, which the cluster owns: an alias record to the internal NLB in a Route 53
+   * private hosted zone of the VPC. It is the nodes' `controlPlaneEndpoint` and a certificate SAN, so a
+   * new load balancer (a changed subnet list or scheme, a re-created NLB) takes over without touching
+   * the nodes, whose kubeconfigs name it. Give `zoneId` (and a `name` in that zone) to use a private
+   * zone you have; `false` to use the NLB's own DNS name instead, which changes whenever the NLB is
+   * replaced and strands every node (README: The endpoint's name).
+   * @default - a private zone CLUSTER.internal for the VPC, and the name api.CLUSTER.internal
+   */
+  readonly privateDns?: PrivateDnsInput | false;
+}
+
+/** Where the endpoint's name lives: a private hosted zone you have, or one the construct creates. */
+export interface PrivateDnsInput {
+  /**
+   * A Route 53 private hosted zone associated with the cluster's VPC.
+   * @default - a new private zone CLUSTER.internal, associated with the VPC
+   */
+  readonly zoneId?: string;
+  /**
+   * The endpoint's fully qualified name, inside the zone.
+   * @default - api.CLUSTER.internal; required with `zoneId`
+   */
+  readonly name?: string;
 }
 
 /**
@@ -243,6 +267,8 @@ export interface NlbEndpointSpec {
   readonly publicAllowedCidrs: string[];
   readonly port: number;
   readonly deletionProtection: boolean;
+  /** The endpoint's own name in a private zone (created when `zoneId` is unset), or undefined to use the NLB's name. */
+  readonly privateDns?: { readonly zoneId?: string; readonly zoneName?: string; readonly name: string };
 }
 
 /** One keepalived/HAProxy peer: a control-plane node (colocated) or a dedicated load balancer. */

@@ -159,7 +159,8 @@ describe("the default stack's control-plane instances", () => {
 });
 
 describe("each node's decoded user data", () => {
-  const endpointHost = lbRef("dns_name");
+  // The cluster's own name for the endpoint (an alias to the NLB in a private zone), not the NLB's.
+  const endpointHost = "api.kubeadm-ha.internal";
 
   test.each([0, 1, 2])("node %i: a #cloud-config that writes the kubeadm config and scripts, then runs the bootstrap", (i) => {
     const { cloudConfig, files } = decoded[i];
@@ -205,12 +206,12 @@ describe("each node's decoded user data", () => {
     expect(init[2].apiVersion).toBe("kubelet.config.k8s.io/v1beta1");
   });
 
-  test.each([0, 1, 2])("node %i: controlPlaneEndpoint is the NLB, certSANs hold its name, advertiseAddress is the node's own IP", (i) => {
+  test.each([0, 1, 2])("node %i: controlPlaneEndpoint is the endpoint's own name, certSANs hold it and the NLB's, advertiseAddress is the node's own IP", (i) => {
     const ip = nodes[i].private_ip;
     const [cluster, init] = yamlDocs(decoded[i].files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
     const [join] = yamlDocs(decoded[i].files["/etc/kubeadm-ha/kubeadm-join.yaml"].content);
     expect(cluster.controlPlaneEndpoint).toBe(`${endpointHost}:6443`);
-    expect(cluster.apiServer.certSANs).toContain(endpointHost);
+    expect(cluster.apiServer.certSANs).toEqual([endpointHost, lbRef("dns_name")]);
     expect(init.localAPIEndpoint.advertiseAddress).toBe(ip);
     expect(join.controlPlane.localAPIEndpoint.advertiseAddress).toBe(ip);
     // The provider ID comes from the instance metadata at boot (the bootstrap fills the placeholder).
@@ -226,7 +227,8 @@ describe("each node's decoded user data", () => {
     expect(env).toContain(`NODE_IP='${nodes[i].private_ip}'`);
     expect(env).toContain(`CONTROL_PLANE_IPS='10.0.0.10 10.0.16.10 10.0.32.10'`);
     expect(env).toContain(`ENDPOINT_HOST='${endpointHost}'`);
-    expect(env).toContain(`JOIN_SECRET_ID='${refTo(result, "aws_secretsmanager_secret", () => true, "arn")}'`);
+    expect(env).toContain(`JOIN_SECRET_ID='${refTo(result, "aws_secretsmanager_secret", (s) => s.name_prefix.includes("join"), "arn")}'`);
+    expect(env).toContain(`ADMIN_KUBECONFIG_SECRET_ID='${refTo(result, "aws_secretsmanager_secret", (s) => s.name_prefix.includes("admin"), "arn")}'`);
     expect(env).toContain(`KUBERNETES_VERSION='1.37.1'`);
     expect(env).toContain(`KUBERNETES_PACKAGE_REPO='https://pkgs.k8s.io/core:/stable:/v1.37/deb/'`);
     expect(env).toContain(`CONTAINERD_VERSION='2.3.4'`);
@@ -305,13 +307,15 @@ describe("security groups", () => {
 describe("IAM", () => {
   const policyDocs = dataOf(result, "aws_iam_policy_document");
   const permissions = policyDocs.find((d) => d.statement.some((s: any) => s.sid === "JoinSecret"))!;
-  const secretArn = refTo(result, "aws_secretsmanager_secret", () => true, "arn");
+  const secretArn = refTo(result, "aws_secretsmanager_secret", (s) => s.name_prefix.includes("join"), "arn");
+  const adminSecretArn = refTo(result, "aws_secretsmanager_secret", (s) => s.name_prefix.includes("admin"), "arn");
 
-  test("the node role reads and writes only this cluster's join secret", () => {
+  test("the node role reads and writes only this cluster's join secret, and may only write the admin kubeconfig", () => {
     const secretStatements = permissions.statement.filter((s: any) => s.actions.some((a: string) => a.startsWith("secretsmanager:")));
-    expect(secretStatements).toHaveLength(1);
-    expect(secretStatements[0].resources).toEqual([secretArn]);
-    expect(secretStatements[0].actions.sort()).toEqual(["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"]); // all the scripts call
+    expect(secretStatements.map((s: any) => [s.sid, s.actions.sort(), s.resources])).toEqual([
+      ["JoinSecret", ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], [secretArn]], // all the scripts call
+      ["AdminKubeconfigWrite", ["secretsmanager:PutSecretValue"], [adminSecretArn]],
+    ]);
   });
 
   test("nodes may only set the status tag, only on this cluster's instances", () => {
@@ -345,10 +349,9 @@ describe("IAM", () => {
 });
 
 describe("secrets", () => {
-  test("the join secret is created empty: no secret version is in the plan", () => {
-    expect(resourcesOf(result, "aws_secretsmanager_secret")).toHaveLength(1);
+  test("the join and admin kubeconfig secrets are created empty: no secret version is in the plan", () => {
+    expect(resourcesOf(result, "aws_secretsmanager_secret").map((s) => s.name_prefix).sort()).toEqual(["kubeadm-ha/admin-kubeconfig-", "kubeadm-ha/control-plane-join-"]);
     expect(result.plan.resource.aws_secretsmanager_secret_version).toBeUndefined();
-    expect(resourcesOf(result, "aws_secretsmanager_secret")[0].name_prefix).toBe("kubeadm-ha/control-plane-join-");
   });
 
   test("no private key, bootstrap token or certificate key appears anywhere in the plan or user data", () => {
@@ -362,11 +365,19 @@ describe("secrets", () => {
 });
 
 describe("outputs", () => {
-  test("API endpoint, join secret, shell and kubeconfig commands are outputs", () => {
-    const outputs = Object.values(result.plan.output).map((o: any) => o.value);
-    expect(outputs).toContain(`https://${lbRef("dns_name")}:6443`);
-    expect(outputs.some((v: any) => typeof v === "string" && v.startsWith("aws ssm start-session"))).toBe(true);
-    expect(outputs.some((v: any) => typeof v === "string" && v.includes("/etc/kubernetes/admin.conf"))).toBe(true);
+  const output = (name: string) => Object.entries(result.plan.output).find(([k]) => k.startsWith(`cluster_${name}_`))![1].value;
+
+  test("API endpoint URL and host, join secret, shell and kubeconfig commands are outputs", () => {
+    expect(output("api-endpoint-url")).toBe(`https://${lbRef("dns_name")}:6443`);
+    expect(output("api-endpoint-host")).toBe("api.kubeadm-ha.internal");
+    expect(output("shell-command")).toMatch(/^aws ssm start-session /);
+  });
+
+  test("the admin kubeconfig command reads the secret into a file, with no interactive session (no banner, no CRLF, nothing in Session Manager's logs)", () => {
+    const adminSecretArn = refTo(result, "aws_secretsmanager_secret", (s) => s.name_prefix.includes("admin"), "arn");
+    expect(output("admin-kubeconfig-command")).toBe(
+      `aws secretsmanager get-secret-value --region \${data.aws_region.cluster_region_807B4548.region} --secret-id ${adminSecretArn} --query SecretString --output text > admin.conf`,
+    );
   });
 });
 
@@ -390,15 +401,15 @@ describe("an internet-facing endpoint is an addition: the nodes keep an internal
     expect(resourcesOf(exposed, "aws_lb_target_group_attachment")).toHaveLength(6);
   });
 
-  test("the nodes' controlPlaneEndpoint and join discovery are the internal NLB; the public name is only a certificate SAN", () => {
+  test("the nodes' controlPlaneEndpoint and join discovery are the internal endpoint's name; the public NLB's name is only a certificate SAN", () => {
     for (const node of resourcesOf(exposed, "aws_instance")) {
       const { files } = decodeInstanceUserData(node);
       const [cluster] = yamlDocs(files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
       const [join] = yamlDocs(files["/etc/kubeadm-ha/kubeadm-join.yaml"].content);
-      expect(cluster.controlPlaneEndpoint).toBe(`${host(internal)}:6443`);
-      expect(join.discovery.bootstrapToken.apiServerEndpoint).toBe(`${host(internal)}:6443`);
-      expect(cluster.apiServer.certSANs).toEqual([host(internal), host(external)]);
-      expect(files["/etc/kubeadm-ha/cluster.env"].content).toContain(`ENDPOINT_HOST='${host(internal)}'`);
+      expect(cluster.controlPlaneEndpoint).toBe("api.kubeadm-ha.internal:6443");
+      expect(join.discovery.bootstrapToken.apiServerEndpoint).toBe("api.kubeadm-ha.internal:6443");
+      expect(cluster.apiServer.certSANs).toEqual(["api.kubeadm-ha.internal", host(internal), host(external)]);
+      expect(files["/etc/kubeadm-ha/cluster.env"].content).toContain("ENDPOINT_HOST='api.kubeadm-ha.internal'");
     }
   });
 
@@ -413,5 +424,35 @@ describe("an internet-facing endpoint is an addition: the nodes keep an internal
   test("the API endpoint output is the internet-facing URL", () => {
     const url = Object.entries(exposed.plan.output).find(([k]) => k.includes("api-endpoint-url"))![1].value;
     expect(url).toBe(`https://${host(external)}:6443`);
+  });
+});
+
+describe("the endpoint's own name, which outlives any load balancer", () => {
+  test("a private hosted zone CLUSTER.internal for the VPC, with api.CLUSTER.internal an alias to the internal NLB", () => {
+    const [zone] = resourcesOf(result, "aws_route53_zone");
+    expect(zone).toMatchObject({ name: "kubeadm-ha.internal", vpc: [{ vpc_id: refTo(result, "aws_vpc", () => true, "id") }] });
+    const [record] = resourcesOf(result, "aws_route53_record");
+    expect(record).toMatchObject({
+      zone_id: refTo(result, "aws_route53_zone", () => true, "zone_id"),
+      name: "api.kubeadm-ha.internal",
+      type: "A",
+      alias: { name: lbRef("dns_name"), zone_id: lbRef("zone_id"), evaluate_target_health: false },
+    });
+  });
+
+  test("a private zone of your own: the record goes there and no zone is created", () => {
+    const own = synthStack({ endpoint: { type: "nlb", privateDns: { zoneId: "Z0123456789ABCDEFGHIJ", name: "k8s-api.prod.example.internal" } } });
+    expect(resourcesOf(own, "aws_route53_zone")).toEqual([]);
+    expect(resourcesOf(own, "aws_route53_record")[0]).toMatchObject({ zone_id: "Z0123456789ABCDEFGHIJ", name: "k8s-api.prod.example.internal" });
+    const [cluster] = yamlDocs(decodeInstanceUserData(resourcesOf(own, "aws_instance")[0]).files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
+    expect(cluster.controlPlaneEndpoint).toBe("k8s-api.prod.example.internal:6443");
+  });
+
+  test("privateDns: false uses the NLB's own name, and creates no zone or record", () => {
+    const bare = synthStack({ endpoint: { type: "nlb", privateDns: false } });
+    expect(resourcesOf(bare, "aws_route53_zone")).toEqual([]);
+    expect(resourcesOf(bare, "aws_route53_record")).toEqual([]);
+    const [cluster] = yamlDocs(decodeInstanceUserData(resourcesOf(bare, "aws_instance")[0]).files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
+    expect(cluster.controlPlaneEndpoint).toBe(`${refTo(bare, "aws_lb", () => true, "dns_name")}:6443`);
   });
 });

@@ -6,8 +6,8 @@ Testing.setupJest();
 
 /** What each example must build: [control-plane nodes, load balancers, etcd members, NLBs, controlPlaneEndpoint pattern, etcd mode]. */
 const EXPECTED: Record<string, [number, number, number, number, RegExp, "local" | "external"]> = {
-  "nlb-stacked": [3, 0, 0, 1, /^\$\{aws_lb\.[^}]+\.dns_name\}:6443$/, "local"],
-  "nlb-external-etcd": [3, 0, 3, 2, /^\$\{aws_lb\.cluster_api-endpoint_load-balancer_[^}]+\.dns_name\}:6443$/, "external"], // an internal NLB for the nodes, an internet-facing one
+  "nlb-stacked": [3, 0, 0, 1, /^api\.[a-z0-9-]+\.internal:6443$/, "local"],
+  "nlb-external-etcd": [3, 0, 3, 2, /^api\.[a-z0-9-]+\.internal:6443$/, "external"], // an internal NLB for the nodes, an internet-facing one
   "keepalived-stacked": [5, 0, 0, 0, /^192\.168\.255\.10:8443$/, "local"],
   "keepalived-external-etcd": [3, 2, 3, 0, /^10\.0\.0\.9:6443$/, "external"],
 };

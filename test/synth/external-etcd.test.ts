@@ -140,7 +140,7 @@ describe("NLB endpoint with an external etcd cluster of 3 members", () => {
     expect(statement("JoinSecret").resources).toEqual([joinSecret]);
     // Only member 0 may write anything etcd; nobody but the members names the CA secret.
     const writers = statements.filter((s: any) => s.actions.includes("secretsmanager:PutSecretValue")).map((s: any) => s.sid).sort();
-    expect(writers).toEqual(["EtcdSecretsWrite", "JoinSecret"]);
+    expect(writers).toEqual(["AdminKubeconfigWrite", "EtcdSecretsWrite", "JoinSecret"]);
     expect(statements.filter((s: any) => JSON.stringify(s).includes(caSecret)).map((s: any) => s.sid).sort()).toEqual(["EtcdCaRead", "EtcdSecretsWrite"]);
 
     const policies = resourcesOf(result, "aws_iam_role_policy");

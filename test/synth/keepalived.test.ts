@@ -39,9 +39,10 @@ describe("colocated peers with a routed VIP (the control-plane nodes run keepali
 
   test("a /32 route to the VIP in every route table, first aimed at node 0, and never moved back by Terraform", () => {
     const routes = resourcesOf(result, "aws_route").filter((r) => r.destination_cidr_block === `${VIP}/32`);
-    const tables = Object.keys(result.plan.resource.aws_route_table).map((k) => `\${aws_route_table.${k}.id}`);
+    // public + 3 private + the VPC's main table (where subnets without their own table route)
+    const tables = [...Object.keys(result.plan.resource.aws_route_table).map((k) => `\${aws_route_table.${k}.id}`), refTo(result, "aws_vpc", () => true, "main_route_table_id")];
     expect(routes.map((r) => r.route_table_id).sort()).toEqual(tables.sort());
-    expect(tables).toHaveLength(4); // public + 3 private
+    expect(tables).toHaveLength(5);
     const node0 = Object.keys(result.plan.resource.aws_instance).find((k) => k.includes("control-plane-0"));
     for (const r of routes) {
       expect(r.network_interface_id).toBe(`\${aws_instance.${node0}.primary_network_interface_id}`);
@@ -71,8 +72,10 @@ describe("colocated peers with a routed VIP (the control-plane nodes run keepali
     const doc = dataOf(result, "aws_iam_policy_document").find((d) => d.statement.some((s: any) => s.sid === "MoveVipRoute"))!;
     const [statement] = doc.statement;
     expect(statement.actions).toEqual(["ec2:ReplaceRoute"]);
-    expect(statement.resources).toHaveLength(4);
-    for (const arn of statement.resources) expect(arn).toMatch(/^arn:\$\{data\.aws_partition\.[^}]+\}:ec2:\$\{data\.aws_region\.[^}]+\}:\$\{data\.aws_caller_identity\.[^}]+\}:route-table\/\$\{aws_route_table\.[^}]+\.id\}$/);
+    expect(statement.resources).toHaveLength(5);
+    for (const arn of statement.resources) {
+      expect(arn).toMatch(/^arn:\$\{data\.aws_partition\.[^}]+\}:ec2:\$\{data\.aws_region\.[^}]+\}:\$\{data\.aws_caller_identity\.[^}]+\}:route-table\/\$\{aws_(route_table\.[^}]+\.id|vpc\.[^}]+\.main_route_table_id)\}$/);
+    }
     const policies = resourcesOf(result, "aws_iam_role_policy");
     const vipPolicy = policies.find((p) => p.name === "kubeadm-ha-vip")!;
     expect(vipPolicy.role).toBe(refTo(result, "aws_iam_role", () => true, "id"));
@@ -118,7 +121,7 @@ describe("colocated peers with a routed VIP (the control-plane nodes run keepali
     const env = decoded[1].files["/etc/kubeadm-ha/cluster.env"].content;
     expect(env).toContain(`VIP='${VIP}'`);
     expect(env).toContain("VIP_MODE='route'");
-    expect(env).toMatch(/ROUTE_TABLE_IDS='(\$\{aws_route_table\.[^}]+\.id\} ?){4}'/);
+    expect(env).toMatch(/ROUTE_TABLE_IDS='(\$\{aws_(route_table\.[^}]+\.id|vpc\.[^}]+\.main_route_table_id)\} ?){5}'/);
     expect(env).toContain("ENDPOINT_SETUP='/opt/kubeadm-ha/setup-endpoint.sh'");
     expect(Object.keys(decoded[1].files)).toEqual(expect.arrayContaining(["/opt/kubeadm-ha/check-apiserver.sh", "/opt/kubeadm-ha/keepalived-notify.sh"]));
   });

@@ -255,9 +255,10 @@ describe("NLB with stacked etcd: control plane 0 inits, control plane 1 joins", 
     expect(cp0.read("/var/lib/kubelet/config.yaml")).toMatch(/shutdownGracePeriod: 140s\nshutdownGracePeriodCriticalPods: 110s/);
   });
 
-  test("the join secret in AWS holds the shared roots; no token or key reached a log", () => {
-    const bundle = lab.aws(["secretsmanager", "get-secret-value", "--secret-id", lab.cloud!.secrets[Object.keys(lab.cloud!.secrets)[0]]]).SecretString;
-    expect(secretFileNames(bundle)).toEqual(["ca.crt", "ca.key", "etcd/ca.crt", "etcd/ca.key", "front-proxy-ca.crt", "front-proxy-ca.key", "sa.key", "sa.pub"]);
+  test("the join secret in AWS holds the shared roots, the admin kubeconfig secret cp-0's admin.conf; no token or key reached a log", () => {
+    const secret = (part: string) => lab.aws(["secretsmanager", "get-secret-value", "--secret-id", Object.entries(lab.cloud!.secrets).find(([name]) => name.includes(part))![1]]).SecretString;
+    expect(secretFileNames(secret("join-secret"))).toEqual(["ca.crt", "ca.key", "etcd/ca.crt", "etcd/ca.key", "front-proxy-ca.crt", "front-proxy-ca.key", "sa.key", "sa.pub"]);
+    expect(secret("admin-kubeconfig")).toBe(cp0.read("/etc/kubernetes/admin.conf"));
     expectNoSecrets(cp0);
   });
 

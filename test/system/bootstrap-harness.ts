@@ -48,7 +48,7 @@ export class FakeWorld {
     writeFileSync(join(this.root, "tokens"), "");
     writeFileSync(join(this.root, "calls.log"), "");
     // The secrets exist from the start, empty (Terraform creates them before any instance).
-    for (const secret of ["join-secret", "etcd-client"]) writeFileSync(join(this.root, "cloud", "secrets", secret), "");
+    for (const secret of ["join-secret", "etcd-client", "admin-kubeconfig"]) writeFileSync(join(this.root, "cloud", "secrets", secret), "");
     this.spec.controlPlane.forEach((_, i) => this.provision(i));
   }
 
@@ -72,7 +72,7 @@ export class FakeWorld {
     writeFileSync(join(dir, "systemd", "lib", "systemd", "system", "kubelet.service"), "[Service]\nExecStart=/usr/bin/kubelet\n[Install]\nWantedBy=multi-user.target\n");
     const node = this.spec.controlPlane[i];
     writeFileSync(join(this.root, "cloud", "instance", node.name), `test-1${"abc"[node.subnetIndex]} i-0${String(i).padStart(16, "0")}\n`);
-    const input = { spec: this.spec, node, endpoint: ENDPOINT, joinSecretId: "join-secret", region: "test-1", etcdClientSecretId: "etcd-client" };
+    const input = { spec: this.spec, node, endpoint: ENDPOINT, joinSecretId: "join-secret", adminKubeconfigSecretId: "admin-kubeconfig", region: "test-1", etcdClientSecretId: "etcd-client" };
     const kubeadm = renderKubeadmConfig(this.spec, node, ENDPOINT);
     writeFileSync(join(dir, "etc", "cluster.env"), renderControlPlaneEnv(input));
     writeFileSync(join(dir, "etc", "kubeadm-init.yaml"), kubeadm.init);

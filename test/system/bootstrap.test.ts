@@ -60,6 +60,10 @@ describe("first boot of a 3-node cluster (all nodes start at once)", () => {
     expect(listing.sort()).toEqual(BUNDLE);
   });
 
+  test("node 0 stores its admin kubeconfig, as kubeadm wrote it, in the admin kubeconfig secret", () => {
+    expect(readFileSync(join(world.root, "cloud", "secrets", "admin-kubeconfig"), "utf8")).toBe(readFileSync(join(world.nodeDir(0), "kube", "admin.conf"), "utf8"));
+  });
+
   test("every node reports ready, and the endpoint override is gone from every hosts file", () => {
     for (const i of [0, 1, 2]) {
       expect(world.status(i)).toBe("ready");

@@ -138,7 +138,7 @@ export class EtcdLab {
     const dir = join(this.root, "cp0");
     for (const d of ["etc", "scripts", "log", "state", "run", "kube/pki/etcd"]) mkdirSync(join(dir, d), { recursive: true });
     const node = this.spec.controlPlane[0];
-    const env = renderControlPlaneEnv({ spec: this.spec, node, endpoint: { host: "api.lab.invalid", port: 6443 }, joinSecretId: "join", region: "lab-1", etcdClientSecretId: SECRETS.client });
+    const env = renderControlPlaneEnv({ spec: this.spec, node, endpoint: { host: "api.lab.invalid", port: 6443 }, joinSecretId: "join", adminKubeconfigSecretId: "admin", region: "lab-1", etcdClientSecretId: SECRETS.client });
     writeFileSync(join(dir, "etc", "cluster.env"), env);
     for (const s of ["common.sh", "cloud-file.sh", "bootstrap-control-plane.sh"]) copyFileSync(join(USERDATA_DIR, s), join(dir, "scripts", s));
     const scriptEnv = nodeScriptEnv(dir, join(this.root, "cloud"));

@@ -90,7 +90,7 @@ export class VipLab {
       chmodSync(join(dir, "scripts", s), 0o755);
     }
     const node = this.spec.controlPlane[i];
-    const env = renderControlPlaneEnv({ spec: this.spec, node, endpoint: { host: this.vip, port: this.endpoint.port }, joinSecretId: "lab", region: "lab-1" });
+    const env = renderControlPlaneEnv({ spec: this.spec, node, endpoint: { host: this.vip, port: this.endpoint.port }, joinSecretId: "lab", adminKubeconfigSecretId: "lab-admin", region: "lab-1" });
     writeFileSync(join(dir, "etc", "cluster.env"), env.replace(/^VIP_REASSERT_SECONDS='\d+'$/m, `VIP_REASSERT_SECONDS='${LAB_REASSERT_S}'`));
     const scriptEnv =
       `/usr/bin/env KHA_ETC=${dir}/etc KHA_LOG=${dir}/log KHA_STATE=${dir}/state KHA_CLOUD_PROVIDER=file CLOUD_FILE_ROOT=${this.root}/cloud ` +

@@ -139,7 +139,7 @@ describe("cloud-config", () => {
     const spec = resolveClusterSpec();
     const scripts = Object.fromEntries(NODE_SCRIPTS.map((n) => [n, readFileSync(join(USERDATA_DIR, n), "utf8")])) as any;
     const { files } = decodeUserData(
-      renderControlPlaneUserData({ spec, node: spec.controlPlane[0], endpoint, joinSecretId: "arn:secret", region: "eu-west-1" }, scripts),
+      renderControlPlaneUserData({ spec, node: spec.controlPlane[0], endpoint, joinSecretId: "arn:secret", adminKubeconfigSecretId: "arn:admin", region: "eu-west-1" }, scripts),
     );
     const shipped = Object.keys(files).filter((p) => p.startsWith("/opt/kubeadm-ha/"));
     expect(shipped).toHaveLength(4); // the NLB topology needs no keepalived scripts

@@ -6,7 +6,7 @@ describe("defaults", () => {
 
   test("the smallest call gives 3 nodes, NLB, stacked etcd, a new 3-zone VPC, Kubernetes 1.37.1 on containerd 2.3.4", () => {
     expect(spec.controlPlane).toHaveLength(3);
-    expect(spec.endpoint).toEqual({ type: "nlb", internetFacing: false, allowedCidrs: ["10.0.0.0/16"], publicAllowedCidrs: [], port: 6443, deletionProtection: false });
+    expect(spec.endpoint).toEqual({ type: "nlb", internetFacing: false, allowedCidrs: ["10.0.0.0/16"], publicAllowedCidrs: [], port: 6443, deletionProtection: false, privateDns: { zoneName: "kubeadm-ha.internal", name: "api.kubeadm-ha.internal" } });
     expect(spec.etcd).toEqual({ topology: "stacked" });
     expect(spec.network.mode).toBe("new");
     expect(spec.network.privateSubnets.map((s) => s.cidrBlock)).toEqual(["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"]);
@@ -143,6 +143,8 @@ const BAD_INPUTS: [string, ClusterInput, string, RegExp][] = [
   ["an unknown etcd topology", { etcd: { topology: "sidecar" } as any }, "etcd.topology", /not supported/],
   ["a root volume too small for etcd", { rootVolumeSizeGiB: 8 }, "rootVolumeSizeGiB", /between 20/],
   ["a malformed instance type", { instanceType: "large" }, "instanceType", /EC2 instance type/],
+  ["a private zone of your own without the endpoint's name", { endpoint: { type: "nlb", privateDns: { zoneId: "Z0123" } } }, "endpoint.privateDns.name", /is required with endpoint\.privateDns\.zoneId/],
+  ["an endpoint name outside the zone the construct creates", { endpoint: { type: "nlb", privateDns: { name: "api.example.com" } } }, "endpoint.privateDns.name", /not inside the zone the construct creates, kubeadm-ha\.internal/],
   ["a malformed containerd version", { containerdVersion: "latest" }, "containerdVersion", /containerd release of the form 2\.MINOR\.PATCH/],
   ["a malformed DNS domain", { dnsDomain: "cluster..local" }, "dnsDomain", /DNS domain/],
   ["a routed VIP without an address", { endpoint: { type: "keepalived" } }, "endpoint.virtualIp", /required in "route" mode/],
