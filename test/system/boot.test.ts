@@ -252,7 +252,9 @@ describe("NLB with stacked etcd: control plane 0 inits, control plane 1 joins", 
     const apiserver = cp0.read("/etc/kubernetes/manifests/kube-apiserver.yaml")!;
     expect(apiserver).toContain("terminationGracePeriodSeconds: 100");
     expect(apiserver).toContain("--shutdown-delay-duration=70s");
-    expect(cp0.read("/var/lib/kubelet/config.yaml")).toMatch(/shutdownGracePeriod: 140s\nshutdownGracePeriodCriticalPods: 110s/);
+    // Stacked etcd outlives its API server on a shutdown: it sleeps as long as the API server may serve.
+    expect(cp0.read("/etc/kubernetes/manifests/etcd.yaml")).toMatch(/terminationGracePeriodSeconds: 110\n[\s\S]*preStop: \{sleep: \{seconds: 100\}\}/);
+    expect(cp0.read("/var/lib/kubelet/config.yaml")).toMatch(/shutdownGracePeriod: 150s\nshutdownGracePeriodCriticalPods: 120s/);
   });
 
   test("the join secret in AWS holds the shared roots, the admin kubeconfig secret cp-0's admin.conf; no token or key reached a log", () => {

@@ -246,6 +246,8 @@ export class NodeRoot {
         "set -e",
         "# This machine's own apt sources and anything a cloud image would not have are not the image's.",
         "rm -f /etc/apt/sources.list /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list.d/*.list",
+        "# A new instance's package logs hold nothing of this machine's history.",
+        ": >/var/log/apt/history.log; : >/var/log/dpkg.log",
         ...(options.purge?.length ? [`dpkg --purge --force-depends ${options.purge.join(" ")} >/dev/null`] : []),
         ...(options.removeUsers ?? []).map((u) => `userdel ${u}`),
         `echo '${identity?.instanceId ?? "unknown"}' >/var/log/standin/instance-id`,
