@@ -5,7 +5,6 @@ import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { renderEtcdMemberUserData } from "../render";
 import { ExternalEtcdSpec } from "../spec";
@@ -13,13 +12,7 @@ import { ClusterNodeContext, clusterSecurityGroup, hardenedInstance, nodeRole, s
 import { compressedUserData } from "./user-data";
 
 /** `cluster.etcd.topology` must be "external"; the control-plane role gets read access to the client secret. */
-export interface EtcdClusterProps extends ClusterNodeContext {
-  /**
-   * Resources the members need before they boot (e.g. the NAT route for downloads).
-   * @default - none besides the members' own permissions and security-group rules
-   */
-  readonly dependsOn?: ITerraformDependable[];
-}
+export type EtcdClusterProps = ClusterNodeContext;
 
 /**
  * An external etcd cluster on dedicated instances. Its PKI is born on the members: member 0 creates
@@ -132,7 +125,7 @@ export class EtcdCluster extends Construct {
         tags: { ...tags, Name: member.name, "kubeadm-ha:node-index": String(member.index), "kubeadm-ha:role": "etcd" },
         volumeTags: { ...tags, Name: member.name },
         // The rules are separate resources: without them first-boot downloads and peer traffic fail.
-        dependsOn: [identity.policy, ...rules, ...props.addressReservations, ...(props.dependsOn ?? [])],
+        dependsOn: [identity.policy, ...rules, ...props.bootPrerequisites],
       });
     });
   }

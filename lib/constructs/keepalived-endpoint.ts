@@ -141,7 +141,7 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
             rootVolumeSizeGiB: 20,
             tags: { ...props.tags, Name: peer.name, "kubeadm-ha:role": "api-load-balancer" },
             volumeTags: { ...props.tags, Name: peer.name },
-            dependsOn: [policy, ...props.addressReservations],
+            dependsOn: [policy, ...props.bootPrerequisites],
           }),
         );
       }

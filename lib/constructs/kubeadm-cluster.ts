@@ -113,7 +113,7 @@ export class KubeadmCluster extends Construct {
       imageFor,
       scripts,
       tags,
-      addressReservations,
+      bootPrerequisites: [...this.network.egressDependencies, ...addressReservations],
     };
 
     let routeTableIds: string[] | undefined;
@@ -142,7 +142,7 @@ export class KubeadmCluster extends Construct {
     const routedPeers = spec.endpoint.type === "keepalived" && spec.endpoint.placement === "colocated" && spec.endpoint.vipMode === "route";
 
     if (spec.etcd.topology === "external") {
-      this.etcd = new EtcdCluster(this, "etcd", { ...context, dependsOn: this.network.egressDependencies });
+      this.etcd = new EtcdCluster(this, "etcd", context);
     }
     const etcdClientSecretId = this.etcd?.clientSecret.arn;
 
@@ -174,7 +174,7 @@ export class KubeadmCluster extends Construct {
         rootVolumeSizeGiB: spec.rootVolumeSizeGiB,
         tags: { ...tags, Name: node.name, "kubeadm-ha:node-index": String(node.index), "kubeadm-ha:role": "control-plane" },
         volumeTags: { ...tags, Name: node.name },
-        dependsOn: [this.identity.policy, ...this.network.egressDependencies, ...addressReservations],
+        dependsOn: [this.identity.policy, ...context.bootPrerequisites],
       });
     });
     endpoint.registerControlPlane(this.controlPlaneNodes, apiPort);

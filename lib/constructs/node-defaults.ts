@@ -5,6 +5,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Instance, InstanceConfig } from "@cdktf/provider-aws/lib/instance";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { NodeScripts } from "../render";
 import { Architecture, ClusterSpec } from "../spec";
@@ -30,8 +31,8 @@ export interface ClusterNodeContext {
   /** The userdata/ scripts, by file name. */
   readonly scripts: NodeScripts;
   readonly tags: Record<string, string>;
-  /** Every node's address reservation: instances are created after them. */
-  readonly addressReservations: Ec2SubnetCidrReservation[];
+  /** What every node needs before its first boot: its egress routes and every node's address reservation. */
+  readonly bootPrerequisites: ITerraformDependable[];
 }
 
 /**

@@ -36,6 +36,16 @@ describe.each(Object.keys(EXPECTED))("example %s", (name) => {
     }
   });
 
+  test("every instance waits for its egress: the private subnets' default routes and route-table associations", () => {
+    const plan = JSON.parse(result.json);
+    const egress = [
+      ...Object.keys(plan.resource.aws_route ?? {}).filter((id) => /private-\d+-default/.test(id)).map((id) => `aws_route.${id}`),
+      ...Object.keys(plan.resource.aws_route_table_association ?? {}).filter((id) => /private-\d+-association/.test(id)).map((id) => `aws_route_table_association.${id}`),
+    ];
+    expect(egress.length).toBeGreaterThan(0);
+    for (const i of instances) expect({ node: i.tags.Name, waitsFor: i.depends_on }).toEqual({ node: i.tags.Name, waitsFor: expect.arrayContaining(egress) });
+  });
+
   test("every instance is hardened, and its user data is small and free of secrets", () => {
     for (const i of instances) {
       expect(i.metadata_options.http_tokens).toBe("required");

@@ -212,6 +212,12 @@ export const MOTO_QUIRKS: { readonly type: RegExp; readonly attribute: string; r
     matches: (before, after) => Array.isArray(before) && Array.isArray(after) && before.length === 0 && after.length > 0,
     what: "moto's DescribeInstances leaves SecurityGroups empty (its network interface has them), which the provider reads",
   },
+  {
+    type: /^aws_ec2_subnet_cidr_reservation$/,
+    attribute: "description",
+    matches: (before, after) => (before === null || before === "") && typeof after === "string",
+    what: "moto does not return a subnet CIDR reservation's description (forces a replacement)",
+  },
 ];
 
 export interface PlanDrift {
@@ -228,17 +234,26 @@ export function planDrift(showJson: any): PlanDrift {
   for (const rc of showJson.resource_changes ?? []) {
     const actions: string[] = rc.change.actions;
     if (actions.length === 1 && (actions[0] === "no-op" || actions[0] === "read")) continue;
-    if (!actions.includes("update")) {
+    const replaced = actions.includes("delete") && actions.includes("create");
+    if (!actions.includes("update") && !replaced) {
       changes.push(`${rc.address}: ${actions.join("+")}`);
       continue;
     }
     const before = rc.change.before ?? {};
     const after = rc.change.after ?? {};
+    const found: string[] = [];
+    const explained: string[] = [];
     for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
       if (JSON.stringify(before[key]) === JSON.stringify(after[key]) || rc.change.after_unknown?.[key] === true) continue;
       const quirk = MOTO_QUIRKS.find((q) => q.type.test(rc.type) && q.attribute === key && q.matches(before[key], after[key]));
-      if (quirk) quirks[quirk.what] = (quirks[quirk.what] ?? 0) + 1;
-      else changes.push(`${rc.address}: ${key} ${JSON.stringify(before[key])} -> ${JSON.stringify(after[key])}`);
+      if (quirk) explained.push(quirk.what);
+      else found.push(`${key} ${JSON.stringify(before[key])} -> ${JSON.stringify(after[key])}`);
+    }
+    // A replacement is moto's only when every attribute that differs is a quirk: then it counts as one.
+    if (replaced && found.length > 0) changes.push(`${rc.address}: ${actions.join("+")} (${found.join(", ")})`);
+    else {
+      for (const what of explained) quirks[what] = (quirks[what] ?? 0) + 1;
+      for (const f of found) changes.push(`${rc.address}: ${f}`);
     }
   }
   return { changes, quirks };
