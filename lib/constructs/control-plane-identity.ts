@@ -1,61 +1,75 @@
-import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { Construct } from "constructs";
-import { nodeRole, statusTagStatement } from "./node-defaults";
+import { SecretsSpec } from "../spec";
+import { clusterSecret, NodeIdentity, nodeRole, secretKeyStatements, withNodePolicy } from "./node-defaults";
 
 export interface ControlPlaneIdentityProps {
   readonly clusterName: string;
   readonly partition: string;
+  readonly region: string;
+  readonly secrets: SecretsSpec;
   readonly tags: Record<string, string>;
 }
 
 /**
- * What a control-plane node is allowed to be: the per-cluster join secret (created empty; node 0
- * fills it at boot, so its value never passes through Terraform), an IAM role that may read and
- * write only that secret and tag only this cluster's instances with the status tag, and SSM
- * Session Manager access instead of SSH.
+ * What a control-plane node is allowed to be. Node 0 (the seed) runs `kubeadm init` and is the only
+ * one that may write the join secret (the cluster's roots, created empty: the value never passes
+ * through Terraform) and the admin-kubeconfig secret; the other nodes may only read the join secret.
+ * Each secret's resource policy holds the same line against any other principal of the account. All
+ * may tag only this cluster's instances with the status tag, and use SSM Session Manager instead of SSH.
  */
 export class ControlPlaneIdentity extends Construct {
   readonly joinSecret: SecretsmanagerSecret;
   /** Node 0 stores the cluster's admin kubeconfig here after `kubeadm init` (the admin-kubeconfig-command output reads it). */
   readonly adminKubeconfigSecret: SecretsmanagerSecret;
-  readonly role: IamRole;
-  readonly instanceProfile: IamInstanceProfile;
-  readonly policy: IamRolePolicy;
+  /** Node 0's identity: reads and writes the join secret, writes the admin kubeconfig. */
+  readonly seed: NodeIdentity;
+  /** The identity of every other control-plane node: reads the join secret. */
+  readonly member: NodeIdentity;
 
   constructor(scope: Construct, id: string, props: ControlPlaneIdentityProps) {
     super(scope, id);
-    const { clusterName, partition, tags } = props;
+    const { clusterName, partition, region, secrets, tags } = props;
 
-    this.joinSecret = new SecretsmanagerSecret(this, "join-secret", {
-      // A unique suffix, so a re-created cluster never collides with a secret pending deletion.
+    const seedScope = new Construct(this, "seed-identity");
+    const seedRole = nodeRole(seedScope, `${clusterName}-cp0-`, `Control-plane node 0 of ${clusterName}: runs kubeadm init`, tags);
+    const memberRole = nodeRole(this, `${clusterName}-cp-`, `Control-plane nodes 1+ of ${clusterName}`, tags);
+
+    this.joinSecret = clusterSecret(this, "join-secret", {
       namePrefix: `${clusterName}/control-plane-join-`,
       description: `Shared roots (CAs, service-account key) of ${clusterName}, written by control-plane node 0`,
-      recoveryWindowInDays: 7,
+      readers: [memberRole.role.arn],
+      writers: [seedRole.role.arn],
+      secrets,
       tags,
     });
-    this.adminKubeconfigSecret = new SecretsmanagerSecret(this, "admin-kubeconfig", {
+    this.adminKubeconfigSecret = clusterSecret(this, "admin-kubeconfig", {
       namePrefix: `${clusterName}/admin-kubeconfig-`,
       description: `Admin kubeconfig of ${clusterName} (cluster-admin), written by control-plane node 0`,
-      recoveryWindowInDays: 7,
+      readers: undefined,
+      writers: [seedRole.role.arn],
+      secrets,
       tags,
     });
-    ({ role: this.role, instanceProfile: this.instanceProfile } = nodeRole(this, `${clusterName}-cp-`, `Control-plane nodes of ${clusterName}`, tags));
 
-    const permissions = new DataAwsIamPolicyDocument(this, "permissions", {
-      statement: [
-        {
-          sid: "JoinSecret",
-          actions: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
-          resources: [this.joinSecret.arn],
-        },
-        { sid: "AdminKubeconfigWrite", actions: ["secretsmanager:PutSecretValue"], resources: [this.adminKubeconfigSecret.arn] },
-        statusTagStatement(partition, clusterName),
-      ],
-    });
-    this.policy = new IamRolePolicy(this, "policy", { role: this.role.id, name: "kubeadm-ha-control-plane", policy: permissions.json });
+    this.seed = withNodePolicy(seedScope, seedRole, "kubeadm-ha-control-plane", [
+      { sid: "JoinSecret", actions: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], resources: [this.joinSecret.arn] },
+      { sid: "AdminKubeconfigWrite", actions: ["secretsmanager:PutSecretValue"], resources: [this.adminKubeconfigSecret.arn] },
+      ...secretKeyStatements(secrets, region, true),
+    ], { partition, clusterName });
+    this.member = withNodePolicy(this, memberRole, "kubeadm-ha-control-plane", [
+      { sid: "JoinSecretRead", actions: ["secretsmanager:GetSecretValue"], resources: [this.joinSecret.arn] },
+      ...secretKeyStatements(secrets, region, false),
+    ], { partition, clusterName });
+  }
+
+  /** Both roles, for permissions every control-plane node needs. */
+  get roles(): IamRole[] {
+    return [this.seed.role, this.member.role];
+  }
+
+  identityOf(nodeIndex: number): NodeIdentity {
+    return nodeIndex === 0 ? this.seed : this.member;
   }
 }

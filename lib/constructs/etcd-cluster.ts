@@ -1,4 +1,4 @@
-import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
@@ -8,10 +8,10 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { Construct } from "constructs";
 import { renderEtcdMemberUserData } from "../render";
 import { ExternalEtcdSpec } from "../spec";
-import { ClusterNodeContext, clusterSecurityGroup, hardenedInstance, nodeRole, statusTagStatement } from "./node-defaults";
+import { ClusterNodeContext, clusterSecret, clusterSecurityGroup, hardenedInstance, nodeRole, secretKeyStatements, withNodePolicy } from "./node-defaults";
 import { compressedUserData } from "./user-data";
 
-/** `cluster.etcd.topology` must be "external"; the control-plane role gets read access to the client secret. */
+/** `cluster.etcd.topology` must be "external"; the control-plane roles get read access to the client secret. */
 export type EtcdClusterProps = ClusterNodeContext;
 
 /**
@@ -38,18 +38,20 @@ export class EtcdCluster extends Construct {
     this.spec = etcd;
     const name = cluster.clusterName;
 
-    this.caSecret = new SecretsmanagerSecret(this, "ca-secret", {
-      namePrefix: `${name}/etcd-ca-`,
-      description: `etcd CA of ${name}, written by etcd member 0; readable by the etcd members only`,
-      recoveryWindowInDays: 7,
-      tags,
-    });
-    this.clientSecret = new SecretsmanagerSecret(this, "client-secret", {
-      namePrefix: `${name}/etcd-apiserver-client-`,
-      description: `The API server's etcd client certificate of ${name}, written by etcd member 0`,
-      recoveryWindowInDays: 7,
-      tags,
-    });
+    // Member 0 creates the PKI and writes both secrets; the others only read the CA; the API servers the client certificate.
+    const seedScope = new Construct(this, "seed-identity");
+    const memberScope = new Construct(this, "member-identity");
+    const seedRole = nodeRole(seedScope, `${name}-etcd0-`, `etcd member 0 of ${name}: creates the etcd PKI`, tags);
+    const memberRole = nodeRole(memberScope, `${name}-etcd-`, `etcd members 1+ of ${name}`, tags);
+    const secret = (secretId: string, namePrefix: string, description: string, readers: string[]) =>
+      clusterSecret(this, secretId, { namePrefix, description, readers, writers: [seedRole.role.arn], secrets: cluster.secrets, tags });
+    this.caSecret = secret("ca-secret", `${name}/etcd-ca-`, `etcd CA of ${name}, written by etcd member 0; readable by the etcd members only`, [memberRole.role.arn]);
+    this.clientSecret = secret(
+      "client-secret",
+      `${name}/etcd-apiserver-client-`,
+      `The API server's etcd client certificate of ${name}, written by etcd member 0`,
+      props.controlPlaneRoles.map((r) => r.arn),
+    );
 
     const sg = clusterSecurityGroup(this, "security-group", { name: `${name}-etcd`, description: `External etcd members of ${name}`, vpcId: props.vpcId, tags });
     this.securityGroup = sg;
@@ -82,28 +84,23 @@ export class EtcdCluster extends Construct {
       referencedSecurityGroupId: sg.id,
     });
 
-    // Member 0 creates the PKI and writes both secrets; the others only read the CA.
-    const memberIdentity = (roleId: string, namePrefix: string, description: string, statements: DataAwsIamPolicyDocumentStatement[]) => {
-      const scope = new Construct(this, roleId);
-      const { role, instanceProfile } = nodeRole(scope, namePrefix, description, tags);
-      const permissions = new DataAwsIamPolicyDocument(scope, "permissions", { statement: [...statements, statusTagStatement(partition, name)] });
-      const policy = new IamRolePolicy(scope, "policy", { role: role.id, name: "kubeadm-ha-etcd", policy: permissions.json });
-      return { role, instanceProfile, policy };
-    };
-    const seed = memberIdentity("seed-identity", `${name}-etcd0-`, `etcd member 0 of ${name}: creates the etcd PKI`, [
+    const seed = withNodePolicy(seedScope, seedRole, "kubeadm-ha-etcd", [
       { sid: "EtcdSecretsWrite", actions: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], resources: [this.caSecret.arn, this.clientSecret.arn] },
-    ]);
-    const others = memberIdentity("member-identity", `${name}-etcd-`, `etcd members 1+ of ${name}`, [
+      ...secretKeyStatements(cluster.secrets, props.region, true),
+    ], { partition, clusterName: name });
+    const others = withNodePolicy(memberScope, memberRole, "kubeadm-ha-etcd", [
       { sid: "EtcdCaRead", actions: ["secretsmanager:GetSecretValue"], resources: [this.caSecret.arn] },
-    ]);
+      ...secretKeyStatements(cluster.secrets, props.region, false),
+    ], { partition, clusterName: name });
     const controlPlanePermissions = new DataAwsIamPolicyDocument(this, "control-plane-permissions", {
-      statement: [{ sid: "EtcdClientSecret", actions: ["secretsmanager:GetSecretValue"], resources: [this.clientSecret.arn] }],
+      statement: [
+        { sid: "EtcdClientSecret", actions: ["secretsmanager:GetSecretValue"], resources: [this.clientSecret.arn] },
+        ...secretKeyStatements(cluster.secrets, props.region, false),
+      ],
     });
-    new IamRolePolicy(this, "control-plane-policy", {
-      role: props.controlPlaneRole.id,
-      name: "kubeadm-ha-etcd-client",
-      policy: controlPlanePermissions.json,
-    });
+    props.controlPlaneRoles.forEach(
+      (role, i) => new IamRolePolicy(this, i === 0 ? "control-plane-policy" : `control-plane-policy-${i}`, { role: role.id, name: "kubeadm-ha-etcd-client", policy: controlPlanePermissions.json }),
+    );
 
     this.memberUserData = [];
     this.members = etcd.members.map((member) => {

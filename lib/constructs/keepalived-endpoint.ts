@@ -147,7 +147,7 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
       }
       this.attachVip(this.loadBalancers);
     } else {
-      new IamRolePolicy(this, "vip-policy", { role: props.controlPlaneRole.id, name: "kubeadm-ha-vip", policy: permissions.json });
+      props.controlPlaneRoles.forEach((role, i) => new IamRolePolicy(this, i === 0 ? "vip-policy" : `vip-policy-${i}`, { role: role.id, name: "kubeadm-ha-vip", policy: permissions.json }));
     }
   }
 

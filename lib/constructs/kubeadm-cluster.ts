@@ -9,7 +9,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { Fn, TerraformOutput, Token } from "cdktf";
 import { Construct } from "constructs";
 import { renderControlPlaneUserData } from "../render";
-import { Architecture, ClusterInput, ClusterSpec, instanceArchitecture, resolveClusterSpec } from "../spec";
+import { Architecture, ClusterInput, ClusterSpec, instanceArchitecture, nodeInstanceTypes, resolveClusterSpec } from "../spec";
 import { IApiEndpoint } from "./api-endpoint";
 import { ControlPlaneIdentity } from "./control-plane-identity";
 import { EtcdCluster } from "./etcd-cluster";
@@ -64,7 +64,7 @@ export class KubeadmCluster extends Construct {
     const tags = { ...spec.tags, [CLUSTER_TAG]: name };
     const apiPort = spec.apiServerPort;
 
-    this.network = new ClusterNetwork(this, "network", { clusterName: name, network: spec.network, tags });
+    this.network = new ClusterNetwork(this, "network", { clusterName: name, network: spec.network, tags, instanceTypes: nodeInstanceTypes(spec) });
     const addressReservations = reserveNodeAddresses(this, spec, this.network.privateSubnetIds);
 
     const sg = clusterSecurityGroup(this, "control-plane-security-group", { name: `${name}-control-plane`, description: `Control-plane nodes of ${name}`, vpcId: this.network.vpcId, tags });
@@ -89,7 +89,7 @@ export class KubeadmCluster extends Construct {
 
     const partition = new DataAwsPartition(this, "partition").partition;
     const region = new DataAwsRegion(this, "region").region;
-    this.identity = new ControlPlaneIdentity(this, "identity", { clusterName: name, partition, tags });
+    this.identity = new ControlPlaneIdentity(this, "identity", { clusterName: name, partition, region, secrets: spec.secrets, tags });
     // One image lookup per architecture in use; a given imageId serves every node (the spec checks
     // that all instance types share its architecture).
     const images = new Map<Architecture, string>();
@@ -107,7 +107,7 @@ export class KubeadmCluster extends Construct {
       vpcId: this.network.vpcId,
       privateSubnetIds: this.network.privateSubnetIds,
       controlPlaneSecurityGroupId: sg.id,
-      controlPlaneRole: this.identity.role,
+      controlPlaneRoles: this.identity.roles,
       partition,
       region,
       imageFor,
@@ -168,13 +168,13 @@ export class KubeadmCluster extends Construct {
         subnetId: this.network.privateSubnetIds[node.subnetIndex],
         privateIp: node.privateIp,
         vpcSecurityGroupIds: [sg.id],
-        iamInstanceProfile: this.identity.instanceProfile.name,
+        iamInstanceProfile: this.identity.identityOf(node.index).instanceProfile.name,
         sourceDestCheck: routedPeers ? false : undefined,
         userDataBase64: compressedUserData(userData),
         rootVolumeSizeGiB: spec.rootVolumeSizeGiB,
         tags: { ...tags, Name: node.name, "kubeadm-ha:node-index": String(node.index), "kubeadm-ha:role": "control-plane" },
         volumeTags: { ...tags, Name: node.name },
-        dependsOn: [this.identity.policy, ...context.bootPrerequisites],
+        dependsOn: [this.identity.identityOf(node.index).policy, ...context.bootPrerequisites],
       });
     });
     endpoint.registerControlPlane(this.controlPlaneNodes, apiPort);

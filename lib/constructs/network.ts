@@ -1,4 +1,6 @@
 import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
+import { DataAwsEc2InstanceTypeOfferings } from "@cdktf/provider-aws/lib/data-aws-ec2-instance-type-offerings";
+import { DataAwsSubnet } from "@cdktf/provider-aws/lib/data-aws-subnet";
 import { Eip } from "@cdktf/provider-aws/lib/eip";
 import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
 import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
@@ -7,7 +9,7 @@ import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
 import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
-import { Fn, ITerraformDependable } from "cdktf";
+import { DataResource, Fn, ITerraformDependable, Op, TerraformSelf } from "cdktf";
 import { Construct } from "constructs";
 import { NetworkSpec } from "../spec";
 
@@ -15,6 +17,8 @@ export interface ClusterNetworkProps {
   readonly clusterName: string;
   readonly network: NetworkSpec;
   readonly tags: Record<string, string>;
+  /** Every instance type the nodes run, with the prop that sets it: each must be offered in every zone used. */
+  readonly instanceTypes: { readonly prop: string; readonly instanceType: string }[];
 }
 
 /**
@@ -35,7 +39,13 @@ export class ClusterNetwork extends Construct {
     super(scope, id);
     const { network, clusterName, tags } = props;
     this.vpcCidr = network.vpcCidr;
+    const offerings = props.instanceTypes.map(
+      ({ instanceType }, i) =>
+        new DataAwsEc2InstanceTypeOfferings(this, `instance-type-offerings-${i}`, { locationType: "availability-zone", filter: [{ name: "instance-type", values: [instanceType] }] }),
+    );
     if (network.mode === "existing") {
+      const zones = network.privateSubnets.map((s, i) => new DataAwsSubnet(this, `private-${i}`, { id: s.id }).availabilityZone);
+      this.requireOfferedIn(zones, "network.privateSubnets", offerings, props);
       this.vpcId = network.vpcId!;
       this.privateSubnetIds = network.privateSubnets.map((s) => s.id!);
       this.publicSubnetIds = network.publicSubnets.map((s) => s.id!);
@@ -53,10 +63,15 @@ export class ClusterNetwork extends Construct {
     // Subnets without a table of their own use the main one: a routed VIP needs its route there too.
     this.routeTableIds.push(vpc.mainRouteTableId);
 
-    const zones = network.availabilityZones
-      ? undefined
-      : new DataAwsAvailabilityZones(this, "zones", { state: "available", filter: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] });
-    const zoneOf = (i: number) => network.privateSubnets[i].availabilityZone ?? Fn.element(zones!.names, i);
+    let zoneOf: (i: number) => string;
+    if (network.availabilityZones) {
+      const given = network.availabilityZones;
+      this.requireOfferedIn(given, "network.availabilityZones", offerings, props);
+      zoneOf = (i) => given[i];
+    } else {
+      const chosen = this.chooseZones(network.privateSubnets.length, offerings, props);
+      zoneOf = (i) => Fn.element(chosen, i);
+    }
 
     const igw = new InternetGateway(this, "igw", { vpcId: vpc.id, tags: named("igw") });
     const publicRoutes = new RouteTable(this, "public-routes", { vpcId: vpc.id, tags: named("public") });
@@ -99,6 +114,69 @@ export class ClusterNetwork extends Construct {
       const association = new RouteTableAssociation(this, `private-${i}-association`, { subnetId: subnet.id, routeTableId: routes.id });
       this.egressDependencies.push(egress, association);
       return subnet.id;
+    });
+  }
+  /**
+   * The zones the subnets go in, chosen once: the first `wanted` zones of the region (by name) that
+   * offer every instance type. The choice is stored (terraform_data, later changes of the region's
+   * zone list ignored), so a new zone in the region or one that is impaired during a plan moves no
+   * subnet and no node; only a different zone count chooses again. Every check runs at plan time.
+   */
+  private chooseZones(wanted: number, offerings: DataAwsEc2InstanceTypeOfferings[], props: ClusterNetworkProps): string[] {
+    // No state filter: an impaired zone must not shrink the list that the checks count.
+    const region = new DataAwsAvailabilityZones(this, "zones", { filter: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] });
+    const offeringAll = Fn.sort(Fn.setintersection(region.names, offerings.map((o) => o.locations)));
+    const types = props.instanceTypes.map((t) => `${t.prop} "${t.instanceType}"`).join(", ");
+    const typeChecks = props.instanceTypes.map(({ prop, instanceType }, i) => {
+      const offeredIn = Fn.setintersection(region.names, [offerings[i].locations]);
+      return {
+        condition: Op.gte(Fn.lengthOf(offeredIn), wanted),
+        errorMessage: `${prop} "${instanceType}" is offered in only ${Fn.join(", ", Fn.sort(offeredIn))} of this region's zones, and the cluster needs ${wanted} (network.zoneCount): choose a type offered in ${wanted} zones, or fewer zones.`,
+      };
+    });
+    const sharedZonesCheck = {
+      condition: Op.gte(Fn.lengthOf(offeringAll), wanted),
+      errorMessage: `only ${Fn.join(", ", offeringAll)} offer every instance type of the cluster (${types}), and network.zoneCount is ${wanted}: choose types offered in the same ${wanted} zones, or fewer zones.`,
+    };
+    const stored = TerraformSelf.getAny("output.zones");
+    const choice = new DataResource(this, "zone-choice", {
+      input: { zones: Fn.slice(offeringAll, 0, Fn.min([wanted, Fn.lengthOf(offeringAll)])) },
+      triggersReplace: { zoneCount: String(wanted) },
+      lifecycle: {
+        ignoreChanges: ["input"],
+        precondition: [
+          {
+            condition: Op.gte(Fn.lengthOf(region.names), wanted),
+            errorMessage: `network.zoneCount is ${wanted} but this region has only ${Fn.lengthOf(region.names)} availability zones (${Fn.join(", ", region.names)}): one zone would carry two nodes, and losing it could lose the etcd majority. Set network.zoneCount (or network.availabilityZones) to at most that many, or use another region.`,
+          },
+          ...typeChecks,
+          // More than one type: they must also share the zones.
+          ...(props.instanceTypes.length > 1 ? [sharedZonesCheck] : []),
+        ],
+        // Checked again at every plan against the stored choice: a later instance type must run there too.
+        postcondition: [
+          {
+            condition: Op.lt(Fn.lengthOf(Fn.setsubtract(stored, offeringAll)), 1),
+            errorMessage: `the cluster's subnets are in ${Fn.join(", ", stored)}, and ${Fn.join(", ", Fn.setsubtract(stored, offeringAll))} does not offer every instance type (${types}): choose types offered there.`,
+          },
+        ],
+      },
+    });
+    return choice.output.lookup("zones");
+  }
+
+  /** Fails the plan when a zone the nodes use does not offer one of their instance types. */
+  private requireOfferedIn(zones: string[], zonesProp: string, offerings: DataAwsEc2InstanceTypeOfferings[], props: ClusterNetworkProps) {
+    const missing = Fn.setsubtract(zones, TerraformSelf.getAny("locations"));
+    props.instanceTypes.forEach(({ prop, instanceType }, i) => {
+      offerings[i].lifecycle = {
+        postcondition: [
+          {
+            condition: Op.lt(Fn.lengthOf(missing), 1),
+            errorMessage: `${prop} "${instanceType}" is not offered in ${Fn.join(", ", missing)} (${zonesProp}): choose a type offered in every zone the nodes use, or other zones.`,
+          },
+        ],
+      };
     });
   }
 }

@@ -1,14 +1,16 @@
-import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { Ec2SubnetCidrReservation } from "@cdktf/provider-aws/lib/ec2-subnet-cidr-reservation";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Instance, InstanceConfig } from "@cdktf/provider-aws/lib/instance";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { SecretsmanagerSecretPolicy } from "@cdktf/provider-aws/lib/secretsmanager-secret-policy";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { NodeScripts } from "../render";
-import { Architecture, ClusterSpec } from "../spec";
+import { Architecture, ClusterSpec, SecretsSpec } from "../spec";
 
 /** Tag on every resource of a cluster; IAM conditions use it to keep nodes to their own cluster. */
 export const CLUSTER_TAG = "kubeadm-ha:cluster";
@@ -22,8 +24,8 @@ export interface ClusterNodeContext {
   readonly vpcId: string;
   readonly privateSubnetIds: string[];
   readonly controlPlaneSecurityGroupId: string;
-  /** The control-plane role, for permissions its nodes need on this construct's resources. */
-  readonly controlPlaneRole: IamRole;
+  /** The control-plane roles (node 0's and the others'), for permissions the nodes need on this construct's resources. */
+  readonly controlPlaneRoles: IamRole[];
   readonly partition: string;
   readonly region: string;
   /** The image for an architecture: nodes take the one of their instance type. */
@@ -137,4 +139,79 @@ export function clusterSecurityGroup(scope: Construct, id: string, props: { name
     tags: { ...props.tags, Name: props.name },
     lifecycle: { createBeforeDestroy: true },
   });
+}
+
+export interface ClusterSecretProps {
+  readonly namePrefix: string;
+  readonly description: string;
+  /** ARNs of the roles that read the value; `undefined` leaves reading to the account's IAM policies (the admin kubeconfig, read by operators). */
+  readonly readers: string[] | undefined;
+  /** ARNs of the roles that write the value. */
+  readonly writers: string[];
+  readonly secrets: SecretsSpec;
+  readonly tags: Record<string, string>;
+}
+
+/**
+ * A secret created empty (its value is born on a node, never in Terraform), encrypted with the
+ * cluster's key when one is given, with a resource policy that denies reading to everyone but its
+ * readers and writing to everyone but its writers (and the break-glass principals), whatever an IAM
+ * policy elsewhere in the account allows. Managing the secret (describe, tag, delete) stays with IAM.
+ */
+export function clusterSecret(scope: Construct, id: string, props: ClusterSecretProps): SecretsmanagerSecret {
+  const secret = new SecretsmanagerSecret(scope, id, {
+    // A unique suffix, so a re-created cluster never collides with a secret pending deletion.
+    namePrefix: props.namePrefix,
+    description: props.description,
+    recoveryWindowInDays: 7,
+    kmsKeyId: props.secrets.kmsKeyArn,
+    tags: props.tags,
+  });
+  const breakGlass = props.secrets.breakGlassPrincipalArns;
+  const denyUnless = (sid: string, action: string, principals: string[]) => ({
+    sid,
+    effect: "Deny",
+    principals: [{ type: "*", identifiers: ["*"] }],
+    actions: [action],
+    resources: ["*"],
+    condition: [{ test: "ArnNotEquals", variable: "aws:PrincipalArn", values: [...principals, ...breakGlass] }],
+  });
+  const statement = [denyUnless("OnlyItsWritersWrite", "secretsmanager:PutSecretValue", props.writers)];
+  if (props.readers) statement.push(denyUnless("OnlyItsReadersRead", "secretsmanager:GetSecretValue", [...props.readers, ...props.writers]));
+  const policy = new DataAwsIamPolicyDocument(scope, `${id}-resource-policy`, { statement });
+  new SecretsmanagerSecretPolicy(scope, `${id}-policy`, { secretArn: secret.arn, policy: policy.json });
+  return secret;
+}
+
+/** Use of the cluster's KMS key through Secrets Manager only: decrypt to read, also generate data keys to write. */
+export function secretKeyStatements(secrets: SecretsSpec, region: string, write: boolean) {
+  if (secrets.kmsKeyArn === undefined) return [];
+  return [
+    {
+      sid: write ? "SecretKeyReadWrite" : "SecretKeyRead",
+      actions: write ? ["kms:Decrypt", "kms:GenerateDataKey"] : ["kms:Decrypt"],
+      resources: [secrets.kmsKeyArn],
+      condition: [{ test: "StringEquals", variable: "kms:ViaService", values: [`secretsmanager.${region}.amazonaws.com`] }],
+    },
+  ];
+}
+
+/** A node's role, its instance profile, and the policy its first boot must wait for. */
+export interface NodeIdentity {
+  readonly role: IamRole;
+  readonly instanceProfile: IamInstanceProfile;
+  readonly policy: IamRolePolicy;
+}
+
+/** Gives a node role (nodeRole) its one inline policy: these statements plus the status-tag statement. */
+export function withNodePolicy(
+  scope: Construct,
+  node: Omit<NodeIdentity, "policy">,
+  policyName: string,
+  statements: DataAwsIamPolicyDocumentStatement[],
+  cluster: { readonly partition: string; readonly clusterName: string },
+): NodeIdentity {
+  const permissions = new DataAwsIamPolicyDocument(scope, "permissions", { statement: [...statements, statusTagStatement(cluster.partition, cluster.clusterName)] });
+  const policy = new IamRolePolicy(scope, "policy", { role: node.role.id, name: policyName, policy: permissions.json });
+  return { ...node, policy };
 }

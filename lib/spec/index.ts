@@ -1,6 +1,6 @@
 export * from "./types";
 export * from "./resolve";
-export { instanceArchitecture } from "./architecture";
+export { instanceArchitecture, nodeInstanceTypes } from "./architecture";
 export { ETCD_DEFAULTS, ETCD_RELEASE_SHA256 } from "./etcd";
 export { KEEPALIVED_DEFAULTS } from "./keepalived";
 export { cidrHost, cidrSubnet, parseCidr, cidrsOverlap } from "./cidr";

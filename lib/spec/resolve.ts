@@ -15,6 +15,8 @@ import {
   NlbEndpointInput,
   NlbEndpointSpec,
   SubnetInput,
+  SecretsInput,
+  SecretsSpec,
   SubnetSpec,
 } from "./types";
 
@@ -151,7 +153,7 @@ export function resolveClusterSpec(input: ClusterInput = {}, options: ResolveOpt
   const dnsDomain = input.dnsDomain ?? DEFAULTS.dnsDomain;
   if (!DNS_NAME.test(dnsDomain)) problem("dnsDomain", `"${dnsDomain}" is not a DNS domain such as "cluster.local".`);
 
-  const network = resolveNetwork(input.network, literal, problem);
+  const network = resolveNetwork(input.network, input.endpoint?.type === "keepalived", literal, problem);
 
   // Pod, service and VPC ranges must not overlap: routing between them would be ambiguous.
   const ranges: { prop: string; text: string; cidr?: Ipv4Cidr }[] = [];
@@ -255,6 +257,8 @@ export function resolveClusterSpec(input: ClusterInput = {}, options: ResolveOpt
     }
   });
 
+  const secrets = resolveSecrets(input.secrets, literal, problem);
+
   const spreadAcrossZones = input.spreadAcrossZones ?? true;
   if (spreadAcrossZones) checkZoneSpread(input.network, network, literal, problem);
 
@@ -287,8 +291,26 @@ export function resolveClusterSpec(input: ClusterInput = {}, options: ResolveOpt
     network,
     apiServerPort: DEFAULTS.apiServerPort,
     controlPlane,
+    secrets,
     tags: input.tags ?? {},
   };
+}
+
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[A-Za-z0-9-]+$/;
+const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
+
+function resolveSecrets(input: SecretsInput | undefined, literal: Literal, problem: Problem): SecretsSpec {
+  const kmsKeyArn = input?.kmsKeyArn;
+  if (literal(kmsKeyArn) && !KMS_KEY_ARN.test(kmsKeyArn)) {
+    problem("secrets.kmsKeyArn", `"${kmsKeyArn}" is not a KMS key ARN such as "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" (an alias or key id cannot scope the nodes' permissions).`);
+  }
+  const breakGlassPrincipalArns = input?.breakGlassPrincipalArns ?? [];
+  breakGlassPrincipalArns.forEach((arn, i) => {
+    if (literal(arn) && !IAM_PRINCIPAL_ARN.test(arn)) {
+      problem(`secrets.breakGlassPrincipalArns[${i}]`, `"${arn}" is not an IAM role or user ARN such as "arn:aws:iam::123456789012:role/cluster-recovery" (no wildcards: each principal is named).`);
+    }
+  });
+  return { kmsKeyArn, breakGlassPrincipalArns };
 }
 
 type Problem = (prop: string, message: string) => void;
@@ -298,7 +320,7 @@ function isExisting(network: NetworkInput | undefined): network is ExistingNetwo
   return network !== undefined && "vpcId" in network;
 }
 
-function resolveNetwork(input: NetworkInput | undefined, literal: Literal, problem: Problem): NetworkSpec {
+function resolveNetwork(input: NetworkInput | undefined, keepalived: boolean, literal: Literal, problem: Problem): NetworkSpec {
   if (isExisting(input)) {
     const check = (subnets: SubnetInput[] | undefined, prop: string) =>
       (subnets ?? []).forEach((s, i) => {
@@ -345,7 +367,8 @@ function resolveNetwork(input: NetworkInput | undefined, literal: Literal, probl
     privateSubnets,
     publicSubnets,
     availabilityZones: zones,
-    natGatewayPerZone: input?.natGatewayPerZone ?? false,
+    // A new VRRP master moves the VIP with an EC2 call: it must not depend on a NAT in another zone.
+    natGatewayPerZone: input?.natGatewayPerZone ?? keepalived,
   };
 }
 

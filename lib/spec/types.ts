@@ -154,8 +154,11 @@ export interface NewNetworkInput {
   /** Number of availability zones (and private/public subnet pairs) when `availabilityZones` is not given. @default 3 */
   readonly zoneCount?: number;
   /**
-   * One NAT gateway per zone instead of one in the first zone.
-   * @default false - one NAT gateway; it carries egress only, the API endpoint does not depend on it
+   * One NAT gateway per zone instead of one in the first zone, so that losing a zone loses no other
+   * zone's egress (AWS API calls, Session Manager, packages for a replacement node). About $33 a month
+   * per extra gateway plus $0.045 per GB (us-east-1).
+   * @default - true for a keepalived endpoint (a new VRRP master moves the VIP with an EC2 call, which
+   * must not go through a NAT in the lost zone); false for an NLB (a running cluster's API needs no egress)
    */
   readonly natGatewayPerZone?: boolean;
 }
@@ -238,8 +241,32 @@ export interface ClusterInput {
    * @default true
    */
   readonly spreadAcrossZones?: boolean;
+  /** Who may use the cluster's secrets, and the key that encrypts them. @default - see `SecretsInput` */
+  readonly secrets?: SecretsInput;
   /** Tags for every resource (the construct adds `kubeadm-ha:cluster`). @default - none */
   readonly tags?: Record<string, string>;
+}
+
+/**
+ * The cluster's secrets (the join secret with the cluster CA and service-account keys, the admin
+ * kubeconfig, the external etcd's CA and client certificate) each have a resource policy: only the
+ * nodes that need a value may read it, only the node that creates it may write it, whatever else an
+ * IAM policy in the account allows.
+ */
+export interface SecretsInput {
+  /**
+   * ARN of a customer-managed KMS key that encrypts every secret of the cluster. Its key policy must
+   * let the account's IAM policies grant use of it (the default key policy does); the nodes' roles get
+   * kms:Decrypt (readers) and kms:GenerateDataKey (writers) through Secrets Manager only.
+   * @default - Secrets Manager's AWS-managed key (aws/secretsmanager)
+   */
+  readonly kmsKeyArn?: string;
+  /**
+   * IAM role or user ARNs that may also read and write the join secret and the etcd secrets, for
+   * break-glass recovery (restoring the cluster's roots). Wildcards are not accepted.
+   * @default - none: only the cluster's own nodes
+   */
+  readonly breakGlassPrincipalArns?: string[];
 }
 
 export interface SubnetSpec {
@@ -362,5 +389,11 @@ export interface ClusterSpec {
   /** Port every API server binds on its own address. */
   readonly apiServerPort: number;
   readonly controlPlane: ControlPlaneNodeSpec[];
+  readonly secrets: SecretsSpec;
   readonly tags: Record<string, string>;
+}
+
+export interface SecretsSpec {
+  readonly kmsKeyArn?: string;
+  readonly breakGlassPrincipalArns: string[];
 }

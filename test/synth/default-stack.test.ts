@@ -310,12 +310,54 @@ describe("IAM", () => {
   const secretArn = refTo(result, "aws_secretsmanager_secret", (s) => s.name_prefix.includes("join"), "arn");
   const adminSecretArn = refTo(result, "aws_secretsmanager_secret", (s) => s.name_prefix.includes("admin"), "arn");
 
-  test("the node role reads and writes only this cluster's join secret, and may only write the admin kubeconfig", () => {
-    const secretStatements = permissions.statement.filter((s: any) => s.actions.some((a: string) => a.startsWith("secretsmanager:")));
-    expect(secretStatements.map((s: any) => [s.sid, s.actions.sort(), s.resources])).toEqual([
-      ["JoinSecret", ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], [secretArn]], // all the scripts call
+  const roleArn = (prefix: string) => refTo(result, "aws_iam_role", (r) => r.name_prefix === prefix, "arn");
+  const secretStatementsOf = (rolePrefix: string) => {
+    const role = refTo(result, "aws_iam_role", (r) => r.name_prefix === rolePrefix, "id");
+    const policy = resourcesOf(result, "aws_iam_role_policy").find((p) => p.role === role && p.name === "kubeadm-ha-control-plane")!;
+    const doc = JSON.parse(result.json).data.aws_iam_policy_document[/data\.aws_iam_policy_document\.([^.]+)\.json/.exec(policy.policy)![1]];
+    return doc.statement.filter((s: any) => s.actions.some((a: string) => a.startsWith("secretsmanager:"))).map((s: any) => [s.sid, s.actions.sort(), s.resources]);
+  };
+  /** A secret's resource policy, statement by statement: [effect, actions, the principals it spares]. */
+  const resourcePolicyOf = (plan: typeof result, secret: string) => {
+    const policy = resourcesOf(plan, "aws_secretsmanager_secret_policy").find((p) => p.secret_arn === secret)!;
+    const doc = JSON.parse(plan.json).data.aws_iam_policy_document[/data\.aws_iam_policy_document\.([^.]+)\.json/.exec(policy.policy)![1]];
+    return Object.fromEntries(doc.statement.map((s: any) => [s.sid, [s.effect, s.principals, s.actions, s.condition]]));
+  };
+
+  test("only node 0 (kubeadm init) may write the join secret and the admin kubeconfig; the other nodes may only read the join secret", () => {
+    expect(secretStatementsOf("kubeadm-ha-cp0-")).toEqual([
+      ["JoinSecret", ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], [secretArn]],
       ["AdminKubeconfigWrite", ["secretsmanager:PutSecretValue"], [adminSecretArn]],
     ]);
+    expect(secretStatementsOf("kubeadm-ha-cp-")).toEqual([["JoinSecretRead", ["secretsmanager:GetSecretValue"], [secretArn]]]);
+    const profile = (prefix: string) => refTo(result, "aws_iam_instance_profile", (p) => p.name_prefix === prefix, "name");
+    expect(nodes.map((n) => n.iam_instance_profile)).toEqual([profile("kubeadm-ha-cp0-"), profile("kubeadm-ha-cp-"), profile("kubeadm-ha-cp-")]);
+  });
+
+  test("the join secret's resource policy denies reading to all but the cluster's roles, and writing to all but node 0's", () => {
+    const anyone = [{ type: "*", identifiers: ["*"] }];
+    const sparing = (arns: string[]) => [{ test: "ArnNotEquals", variable: "aws:PrincipalArn", values: arns }];
+    expect(resourcePolicyOf(result, secretArn)).toEqual({
+      OnlyItsWritersWrite: ["Deny", anyone, ["secretsmanager:PutSecretValue"], sparing([roleArn("kubeadm-ha-cp0-")])],
+      OnlyItsReadersRead: ["Deny", anyone, ["secretsmanager:GetSecretValue"], sparing([roleArn("kubeadm-ha-cp-"), roleArn("kubeadm-ha-cp0-")])],
+    });
+    // The admin kubeconfig is read by operators through their own IAM; only its writing is held to node 0.
+    expect(resourcePolicyOf(result, adminSecretArn)).toEqual({ OnlyItsWritersWrite: ["Deny", anyone, ["secretsmanager:PutSecretValue"], sparing([roleArn("kubeadm-ha-cp0-")])] });
+  });
+
+  test("break-glass principals are spared by every deny; a customer-managed key encrypts the secrets, usable by the nodes only through Secrets Manager", () => {
+    const key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    const recovery = "arn:aws:iam::123456789012:role/cluster-recovery";
+    const plan = synthStack({ secrets: { kmsKeyArn: key, breakGlassPrincipalArns: [recovery] } });
+    const join = refTo(plan, "aws_secretsmanager_secret", (s) => s.name_prefix.includes("join"), "arn");
+    for (const [, , , condition] of Object.values<any>(resourcePolicyOf(plan, join))) expect(condition[0].values).toContain(recovery);
+    expect(resourcesOf(plan, "aws_secretsmanager_secret").map((s) => s.kms_key_id)).toEqual([key, key]);
+    const keyStatements = dataOf(plan, "aws_iam_policy_document").flatMap((d) => d.statement).filter((s: any) => s.resources?.includes(key));
+    expect(keyStatements.map((s: any) => [s.sid, s.actions, s.condition]).sort()).toEqual([
+      ["SecretKeyRead", ["kms:Decrypt"], [{ test: "StringEquals", variable: "kms:ViaService", values: ["secretsmanager.${data.aws_region.cluster_region_807B4548.region}.amazonaws.com"] }]],
+      ["SecretKeyReadWrite", ["kms:Decrypt", "kms:GenerateDataKey"], [{ test: "StringEquals", variable: "kms:ViaService", values: ["secretsmanager.${data.aws_region.cluster_region_807B4548.region}.amazonaws.com"] }]],
+    ]);
+    expect(resourcesOf(result, "aws_secretsmanager_secret").map((s) => s.kms_key_id)).toEqual([undefined, undefined]);
   });
 
   test("nodes may only set the status tag, only on this cluster's instances", () => {
@@ -343,7 +385,7 @@ describe("IAM", () => {
   test("SSM Session Manager replaces SSH, with only its own actions: no managed policy, no access to Parameter Store", () => {
     expect(resourcesOf(result, "aws_iam_role_policy_attachment")).toEqual([]);
     const sessionManager = policyDocs.flatMap((d) => d.statement).filter((s: any) => s.sid === "SessionManager");
-    expect(sessionManager).toEqual([{ sid: "SessionManager", actions: [...SESSION_MANAGER_ACTIONS], resources: ["*"] }]);
+    expect(sessionManager).toEqual(resourcesOf(result, "aws_iam_role").map(() => ({ sid: "SessionManager", actions: [...SESSION_MANAGER_ACTIONS], resources: ["*"] })));
     expect(policyDocs.flatMap((d) => d.statement).flatMap((s: any) => s.actions ?? []).filter((a: string) => /^ssm:(Get|Put|Describe)Parameter/.test(a))).toEqual([]);
   });
 });
@@ -454,5 +496,47 @@ describe("the endpoint's own name, which outlives any load balancer", () => {
     expect(resourcesOf(bare, "aws_route53_record")).toEqual([]);
     const [cluster] = yamlDocs(decodeInstanceUserData(resourcesOf(bare, "aws_instance")[0]).files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
     expect(cluster.controlPlaneEndpoint).toBe(`${refTo(bare, "aws_lb", () => true, "dns_name")}:6443`);
+  });
+});
+
+describe("zones: enough of them, chosen once, offering every instance type", () => {
+  const plan = JSON.parse(result.json);
+  const [choiceId] = Object.keys(plan.resource.terraform_data ?? {});
+  const choice = plan.resource.terraform_data?.[choiceId];
+
+  test("every subnet's zone is an element of one stored choice, which later zone lists do not change", () => {
+    const zonesOf = (type: string) => resourcesOf(result, type).map((s) => s.availability_zone);
+    for (const zone of [...zonesOf("aws_subnet")]) expect(zone).toMatch(new RegExp(`^\\$\\{element\\(terraform_data\\.${choiceId}\\.output\\["zones"\\], \\d\\)\\}$`));
+    expect(choice.lifecycle.ignore_changes).toEqual(["input"]);
+    expect(choice.triggers_replace).toEqual({ zoneCount: "3" });
+    // The region's zone list is not filtered by state: an impaired zone must not shift the count.
+    expect(dataOf(result, "aws_availability_zones")[0].state).toBeUndefined();
+  });
+
+  test("the choice takes only zones that offer every instance type in use, one offerings lookup per type", () => {
+    const external = synthStack({ etcd: { topology: "external", instanceType: "m7g.large" }, endpoint: { type: "keepalived", placement: "dedicated", virtualIp: "192.168.255.10" } });
+    const lookups = dataOf(external, "aws_ec2_instance_type_offerings");
+    expect(lookups.map((l) => [l.location_type, l.filter[0].values])).toEqual([
+      ["availability-zone", ["t3.medium"]],
+      ["availability-zone", ["t3.small"]],
+      ["availability-zone", ["m7g.large"]],
+    ]);
+    const [input] = Object.values<any>(JSON.parse(external.json).resource.terraform_data).map((c) => c.input.zones);
+    for (const id of Object.keys(JSON.parse(external.json).data.aws_ec2_instance_type_offerings)) expect(input).toContain(`data.aws_ec2_instance_type_offerings.${id}.locations`);
+  });
+
+  test("the checks name the prop to change (their evaluation by Terraform is in test/system/terraform.test.ts)", () => {
+    const messages = choice.lifecycle.precondition.map((c: any) => c.error_message);
+    expect(messages[0]).toMatch(/^network\.zoneCount is 3 but this region has only \$\{length\(/);
+    expect(messages[1]).toMatch(/^instanceType "t3\.medium" is offered in only/);
+    expect(choice.lifecycle.postcondition[0].condition).toContain("self.output.zones");
+  });
+
+  test("given zones or existing subnets: each offerings lookup checks its type against them", () => {
+    const given = synthStack({ network: { availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"] } });
+    expect(JSON.parse(given.json).resource.terraform_data).toBeUndefined();
+    expect(resourcesOf(given, "aws_subnet").map((s) => s.availability_zone).slice(0, 3)).toEqual(["us-east-1a", "us-east-1b", "us-east-1c"]);
+    const [lookup] = dataOf(given, "aws_ec2_instance_type_offerings");
+    expect(lookup.lifecycle.postcondition[0].error_message).toMatch(/^instanceType "t3\.medium" is not offered in .* \(network\.availabilityZones\)/);
   });
 });

@@ -139,7 +139,7 @@ describe("NLB endpoint with an external etcd cluster of 3 members", () => {
     expect(statement("EtcdClientSecret")).toEqual({ sid: "EtcdClientSecret", actions: ["secretsmanager:GetSecretValue"], resources: [clientSecret] });
     expect(statement("JoinSecret").resources).toEqual([joinSecret]);
     // Only member 0 may write anything etcd; nobody but the members names the CA secret.
-    const writers = statements.filter((s: any) => s.actions.includes("secretsmanager:PutSecretValue")).map((s: any) => s.sid).sort();
+    const writers = statements.filter((s: any) => s.effect === undefined && s.actions.includes("secretsmanager:PutSecretValue")).map((s: any) => s.sid).sort();
     expect(writers).toEqual(["AdminKubeconfigWrite", "EtcdSecretsWrite", "JoinSecret"]);
     expect(statements.filter((s: any) => JSON.stringify(s).includes(caSecret)).map((s: any) => s.sid).sort()).toEqual(["EtcdCaRead", "EtcdSecretsWrite"]);
 
@@ -149,8 +149,26 @@ describe("NLB endpoint with an external etcd cluster of 3 members", () => {
     const policyOf = (role: string) => policies.filter((p) => p.role === role && p.name !== "kubeadm-ha-session-manager").map((p) => p.policy);
     expect(policyOf(roleId("kubeadm-ha-etcd0-"))).toHaveLength(1);
     expect(policyOf(roleId("kubeadm-ha-etcd-"))).toHaveLength(1);
-    expect(policies.find((p) => p.name === "kubeadm-ha-etcd-client")!.role).toBe(roleId("kubeadm-ha-cp-"));
+    expect(policies.filter((p) => p.name === "kubeadm-ha-etcd-client").map((p) => p.role).sort()).toEqual([roleId("kubeadm-ha-cp0-"), roleId("kubeadm-ha-cp-")].sort());
     expect(members.map((m) => m.iam_instance_profile)).toEqual([profile("kubeadm-ha-etcd0-"), profile("kubeadm-ha-etcd-"), profile("kubeadm-ha-etcd-")]);
+  });
+
+  test("each etcd secret's resource policy: only member 0 writes; the CA is read by the members only, the client certificate by the control plane only", () => {
+    const arn = (prefix: string) => refTo(result, "aws_iam_role", (r) => r.name_prefix === prefix, "arn");
+    const policyOf = (secret: string) => {
+      const policy = resourcesOf(result, "aws_secretsmanager_secret_policy").find((p) => p.secret_arn === secret)!;
+      const docId = /data\.aws_iam_policy_document\.([^.]+)\.json/.exec(policy.policy)![1];
+      const doc = JSON.parse(result.json).data.aws_iam_policy_document[docId];
+      return Object.fromEntries(doc.statement.map((s: any) => [s.sid, [s.effect, s.actions, s.condition[0].values]]));
+    };
+    expect(policyOf(caSecret)).toEqual({
+      OnlyItsWritersWrite: ["Deny", ["secretsmanager:PutSecretValue"], [arn("kubeadm-ha-etcd0-")]],
+      OnlyItsReadersRead: ["Deny", ["secretsmanager:GetSecretValue"], [arn("kubeadm-ha-etcd-"), arn("kubeadm-ha-etcd0-")]],
+    });
+    expect(policyOf(clientSecret)).toEqual({
+      OnlyItsWritersWrite: ["Deny", ["secretsmanager:PutSecretValue"], [arn("kubeadm-ha-etcd0-")]],
+      OnlyItsReadersRead: ["Deny", ["secretsmanager:GetSecretValue"], [arn("kubeadm-ha-cp0-"), arn("kubeadm-ha-cp-"), arn("kubeadm-ha-etcd0-")]],
+    });
   });
 
   test("members are created after their permissions and every security-group rule they need", () => {

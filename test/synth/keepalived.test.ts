@@ -219,3 +219,29 @@ test("the largest user data (7 colocated peers, external etcd, many SANs) stays 
   expect(sizes).toHaveLength(14);
   expect(Math.max(...sizes)).toBeLessThan(16384);
 });
+
+describe("losing a zone: the new VRRP master's EC2 call must not go through a NAT in the lost zone", () => {
+  /** For each private subnet, the public subnet its NAT gateway is in (by resource id). */
+  const natSubnetOfEachPrivateSubnet = (result: ReturnType<typeof synthStack>) => {
+    const plan = JSON.parse(result.json).resource;
+    return Object.entries<any>(plan.aws_route)
+      .filter(([id]) => /private-\d+-default/.test(id))
+      .map(([, route]) => {
+        const nat = /aws_nat_gateway\.([^.]+)\.id/.exec(route.nat_gateway_id)![1];
+        return /aws_subnet\.cluster_network_(public-\d+)_/.exec(plan.aws_nat_gateway[nat].subnet_id)![1];
+      });
+  };
+
+  test.each([
+    ["colocated", colocatedProps],
+    ["dedicated", dedicatedProps],
+  ])("keepalived (%s): one NAT gateway per zone, each private subnet's egress through its own zone's", (_, props) => {
+    expect(natSubnetOfEachPrivateSubnet(synthStack(props))).toEqual(["public-0", "public-1", "public-2"]);
+  });
+
+  test("NLB (a running cluster's API needs no egress): one NAT gateway by default; natGatewayPerZone: false is honoured for keepalived", () => {
+    expect(natSubnetOfEachPrivateSubnet(synthStack())).toEqual(["public-0", "public-0", "public-0"]);
+    const oneNat = synthStack({ ...colocatedProps, network: { natGatewayPerZone: false } });
+    expect(natSubnetOfEachPrivateSubnet(oneNat)).toEqual(["public-0", "public-0", "public-0"]);
+  });
+});

@@ -213,6 +213,12 @@ export const MOTO_QUIRKS: { readonly type: RegExp; readonly attribute: string; r
     what: "moto's DescribeInstances leaves SecurityGroups empty (its network interface has them), which the provider reads",
   },
   {
+    type: /^aws_route53_zone$/,
+    attribute: "vpc",
+    matches: (before, after) => Array.isArray(before) && before.length === 0 && Array.isArray(after) && after.length > 0,
+    what: "moto makes a zone private only when HostedZoneConfig.PrivateZone is sent (AWS takes the VPC as that), so it reads back no VPC",
+  },
+  {
     type: /^aws_ec2_subnet_cidr_reservation$/,
     attribute: "description",
     matches: (before, after) => (before === null || before === "") && typeof after === "string",

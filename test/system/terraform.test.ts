@@ -7,7 +7,7 @@
  * skips this file with its name; under CI=true it fails.
  */
 import { spawn, spawnSync } from "child_process";
-import { writeFileSync } from "fs";
+import { readFileSync, writeFileSync } from "fs";
 import { join } from "path";
 import { gunzipSync } from "zlib";
 import { App, TerraformStack } from "cdktf";
@@ -35,6 +35,9 @@ const PLANS: Plan[] = [
 ];
 
 const report: string[] = [];
+const tagOf = (resource: { Tags?: { Key: string; Value: string }[] }, key: string) => resource.Tags?.find((t) => t.Key === key)?.Value;
+/** A secondary-IP VIP's address (reserved like a node's, held by no instance as its primary address). */
+const vipOf = (plan: any) => Object.values<any>(plan.resource.aws_ec2_subnet_cidr_reservation).find((r) => /VIP/.test(r.description))?.cidr_block.replace("/32", "");
 afterAll(() => report.length && console.log(`Terraform against moto (provider ${"5.100.0"}):\n${report.join("\n")}`));
 
 describeIf.each(PLANS)("$name: Terraform init, validate, apply to moto, boot calls, plan again, destroy", ({ name, build }) => {
@@ -114,6 +117,96 @@ describeIf.each(PLANS)("$name: Terraform init, validate, apply to moto, boot cal
     }
   });
 
+  test("the endpoint in moto is the planned one: load balancers, listeners, target groups with their health checks, attributes and targets, the endpoint's name, VIP routes", () => {
+    const controlPlane = lab
+      .aws(["ec2", "describe-instances", "--filters", "Name=tag:kubeadm-ha:role,Values=control-plane"])
+      .Reservations.flatMap((r: any) => r.Instances)
+      .sort((a: any, b: any) => Number(tagOf(a, "kubeadm-ha:node-index")) - Number(tagOf(b, "kubeadm-ha:node-index")));
+    const plannedLbs = Object.values<any>(synthesized.resource.aws_lb ?? {});
+    const lbs = lab.aws(["elbv2", "describe-load-balancers"]).LoadBalancers ?? [];
+    expect(lbs.map((l: any) => [l.LoadBalancerName, l.Type, l.Scheme]).sort()).toEqual(plannedLbs.map((p) => [p.name, "network", p.internal ? "internal" : "internet-facing"]).sort());
+    const [plannedTg] = Object.values<any>(synthesized.resource.aws_lb_target_group ?? {});
+    for (const lb of lbs) {
+      const listeners = lab.aws(["elbv2", "describe-listeners", "--load-balancer-arn", lb.LoadBalancerArn]).Listeners;
+      expect(listeners.map((l: any) => [l.Port, l.Protocol, l.DefaultActions[0].Type])).toEqual([[plannedTg.port, "TCP", "forward"]]);
+      const tgArn = listeners[0].DefaultActions[0].TargetGroupArn;
+      const [tg] = lab.aws(["elbv2", "describe-target-groups", "--target-group-arns", tgArn]).TargetGroups;
+      const hc = plannedTg.health_check;
+      expect(tg).toMatchObject({
+        Protocol: "TCP",
+        Port: plannedTg.port,
+        TargetType: "instance",
+        HealthCheckProtocol: hc.protocol,
+        HealthCheckPort: hc.port,
+        HealthCheckPath: hc.path,
+        HealthCheckIntervalSeconds: hc.interval,
+        HealthCheckTimeoutSeconds: hc.timeout,
+        HealthyThresholdCount: hc.healthy_threshold,
+        UnhealthyThresholdCount: hc.unhealthy_threshold,
+        Matcher: { HttpCode: hc.matcher },
+      });
+      const attributes = Object.fromEntries(lab.aws(["elbv2", "describe-target-group-attributes", "--target-group-arn", tgArn]).Attributes.map((a: any) => [a.Key, a.Value]));
+      expect(attributes).toMatchObject({ "deregistration_delay.timeout_seconds": plannedTg.deregistration_delay, "preserve_client_ip.enabled": plannedTg.preserve_client_ip });
+      const targets = lab.aws(["elbv2", "describe-target-health", "--target-group-arn", tgArn]).TargetHealthDescriptions;
+      expect(targets.map((t: any) => [t.Target.Id, t.Target.Port]).sort()).toEqual(controlPlane.map((i: any) => [i.InstanceId, plannedTg.port]).sort());
+    }
+
+    for (const record of Object.values<any>(synthesized.resource.aws_route53_record ?? {})) {
+      const zone = lab.aws(["route53", "list-hosted-zones"]).HostedZones.find((z: any) => `${record.name}.`.endsWith(`.${z.Name}`));
+      const sets = lab.aws(["route53", "list-resource-record-sets", "--hosted-zone-id", zone.Id]).ResourceRecordSets;
+      const alias = sets.find((r: any) => r.Name === `${record.name}.` && r.Type === "A")?.AliasTarget;
+      const internal = lbs.find((l: any) => l.Scheme === "internal");
+      expect(alias?.DNSName.replace(/\.$/, "")).toBe(internal.DNSName);
+    }
+
+    const vipRoutes = Object.values<any>(synthesized.resource.aws_route ?? {}).filter((r) => r.destination_cidr_block.endsWith("/32"));
+    if (vipRoutes.length) {
+      const tables = lab.aws(["ec2", "describe-route-tables", "--filters", `Name=route.destination-cidr-block,Values=${vipRoutes[0].destination_cidr_block}`]).RouteTables;
+      expect(tables).toHaveLength(vipRoutes.length);
+      for (const t of tables) {
+        const route = t.Routes.find((r: any) => r.DestinationCidrBlock === vipRoutes[0].destination_cidr_block);
+        expect(route.NetworkInterfaceId).toBe(controlPlane[0].NetworkInterfaces[0].NetworkInterfaceId);
+      }
+      expect(tables.some((t: any) => t.Associations?.some((a: any) => a.Main))).toBe(true);
+    }
+  });
+
+  test("every node's address is reserved (explicit) in its subnet, and each node has it", () => {
+    const planned = Object.values<any>(synthesized.resource.aws_ec2_subnet_cidr_reservation).map((r) => r.cidr_block).sort();
+    const subnets = lab.aws(["ec2", "describe-subnets"]).Subnets;
+    const reserved = subnets.flatMap((s: any) => lab.aws(["ec2", "get-subnet-cidr-reservations", "--subnet-id", s.SubnetId]).SubnetIpv4CidrReservations);
+    expect(reserved.map((r: any) => [r.Cidr, r.ReservationType]).sort()).toEqual(planned.map((c) => [c, "explicit"]));
+    const addresses = lab.aws(["ec2", "describe-instances"]).Reservations.flatMap((r: any) => r.Instances).map((i: any) => `${i.PrivateIpAddress}/32`);
+    const nodeAddresses = Object.values<any>(synthesized.resource.aws_ec2_subnet_cidr_reservation).filter((r) => r.cidr_block !== `${vipOf(synthesized)}/32`);
+    for (const r of nodeAddresses) expect({ reserved: r.cidr_block, held: addresses.includes(r.cidr_block) }).toEqual({ reserved: r.cidr_block, held: true });
+  });
+
+  test("security groups hold the planned rules, and the roles the planned inline policies", () => {
+    const groupName = (ref: string) => {
+      const id = /aws_security_group\.([^.]+)\.id/.exec(ref)?.[1];
+      return id ? synthesized.resource.aws_security_group[id].tags.Name : undefined;
+    };
+    const groups = lab.aws(["ec2", "describe-security-groups"]).SecurityGroups;
+    const idOf = (name: string) => groups.find((g: any) => g.Tags?.some((t: any) => t.Key === "Name" && t.Value === name))?.GroupId;
+    const rules = lab.aws(["ec2", "describe-security-group-rules"]).SecurityGroupRules;
+    for (const [type, egress] of [["aws_vpc_security_group_ingress_rule", false], ["aws_vpc_security_group_egress_rule", true]] as const) {
+      for (const rule of Object.values<any>(synthesized.resource[type] ?? {})) {
+        const group = idOf(groupName(rule.security_group_id));
+        const found = rules.filter(
+          (r: any) => r.GroupId === group && r.IsEgress === egress && r.IpProtocol === rule.ip_protocol && (rule.from_port === undefined || r.FromPort === rule.from_port) && (rule.cidr_ipv4 === undefined || r.CidrIpv4 === rule.cidr_ipv4),
+        );
+        expect({ rule: rule.description, found: found.length > 0 }).toEqual({ rule: rule.description, found: true });
+      }
+    }
+    const roles = lab.aws(["iam", "list-roles"]).Roles;
+    for (const policy of Object.values<any>(synthesized.resource.aws_iam_role_policy)) {
+      const roleId = /aws_iam_role\.([^.]+)\.id/.exec(policy.role)?.[1];
+      const prefix = roleId ? synthesized.resource.aws_iam_role[roleId].name_prefix : undefined;
+      const role = roles.find((r: any) => prefix && r.RoleName.startsWith(prefix));
+      expect({ policy: policy.name, on: lab.aws(["iam", "list-role-policies", "--role-name", role.RoleName]).PolicyNames.includes(policy.name) }).toEqual({ policy: policy.name, on: true });
+    }
+  });
+
   test("after the nodes publish their bootstrap status (cloud-aws.sh with the AWS CLI, as booted nodes do), a second plan is empty", async () => {
     const instances = lab.aws(["ec2", "describe-instances"]).Reservations.flatMap((r: any) => r.Instances);
     const imdsPort = await freePort();
@@ -165,4 +258,66 @@ describeIf.each(PLANS)("$name: Terraform init, validate, apply to moto, boot cal
     expect({ status: destroy.status, tail: destroy.status === 0 ? "" : destroy.output.slice(-3000) }).toEqual({ status: 0, tail: "" });
     expect(destroy.output).toMatch(new RegExp(`Destroy complete! Resources: ${resourceCount} destroyed`));
   }, 600_000);
+});
+
+/** What Terraform itself decides about zones at plan time, against moto's zone and offering lists. */
+describeIf("zones: Terraform refuses too few zones or a type they do not offer, and keeps a choice once made", () => {
+  const lab = new TerraformLab();
+  beforeAll(() => lab.start(), 60_000);
+  afterAll(() => lab.destroy());
+
+  /** Synthesizes the default app with these props, initializes it, and plans it; returns the plan's output. */
+  const plan = (name: string, region: string, cluster: object, extra: string[] = []) => {
+    const synthesized = synthOf((app) => new KubeadmHaStack(app, "kubeadm-ha", { region, cluster })).plan as any;
+    const { dir } = lab.workspace(name, synthesized);
+    lab.publishImages(synthesized);
+    expect(lab.terraform(dir, ["init", "-input=false"]).status).toBe(0);
+    return { dir, synthesized, run: lab.terraform(dir, ["plan", "-input=false", "-out=plan.tfplan", ...extra]) };
+  };
+  const oneLine = (text: string) => text.replace(/[│╷╵]/g, " ").replace(/\s+/g, " ");
+
+  test("a region with 2 zones (moto's us-west-1) and 3 asked for: the plan fails naming network.zoneCount and the zones", () => {
+    const { run } = plan("two-zones", "us-west-1", {});
+    expect(run.status).not.toBe(0);
+    expect(oneLine(run.output)).toContain("network.zoneCount is 3 but this region has only 2 availability zones (us-west-1a, us-west-1b)");
+  }, 120_000);
+
+  test("a type offered in one zone of three (p4d.24xlarge in moto's eu-west-1): the plan fails naming instanceType and where it is offered", () => {
+    const { run } = plan("rare-type", "eu-west-1", { instanceType: "p4d.24xlarge" });
+    expect(run.status).not.toBe(0);
+    expect(oneLine(run.output)).toContain('instanceType "p4d.24xlarge" is offered in only eu-west-1c of this region\'s zones, and the cluster needs 3 (network.zoneCount)');
+  }, 120_000);
+
+  test("given zones that do not all offer the type: the plan fails naming the zones that lack it and network.availabilityZones", () => {
+    const { run } = plan("given-zones", "eu-west-1", { instanceType: "p4d.24xlarge", network: { availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] } });
+    expect(run.status).not.toBe(0);
+    expect(oneLine(run.output)).toContain('instanceType "p4d.24xlarge" is not offered in eu-west-1a, eu-west-1b (network.availabilityZones)');
+  }, 120_000);
+
+  test("5 zones in us-east-1: the choice skips us-east-1e, which does not offer t3.medium; once stored, a different zone list changes nothing", () => {
+    const { dir, run } = plan("five-zones", "us-east-1", { network: { zoneCount: 5 }, controlPlaneCount: 5 });
+    expect(run.status).toBe(0);
+    const shown = JSON.parse(lab.terraform(dir, ["show", "-json", "plan.tfplan"]).output);
+    const choice = shown.resource_changes.find((rc: any) => rc.type === "terraform_data");
+    expect(choice.change.after.input).toEqual({ zones: ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1f"] });
+
+    // Store the choice, then let the region's list "change" (the input expression now gives other zones): no change planned.
+    expect(lab.terraform(dir, ["apply", "-auto-approve", "-input=false", `-target=${choice.address}`]).status).toBe(0);
+    const config = JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8"));
+    const [id] = Object.keys(config.resource.terraform_data);
+    config.resource.terraform_data[id].input = { zones: ["us-east-1f", "us-east-1d", "us-east-1c", "us-east-1b", "us-east-1a"] };
+    writeFileSync(join(dir, "cdk.tf.json"), JSON.stringify(config));
+    expect(lab.terraform(dir, ["plan", "-input=false", "-out=again.tfplan", `-target=${choice.address}`]).status).toBe(0);
+    const again = JSON.parse(lab.terraform(dir, ["show", "-json", "again.tfplan"]).output);
+    expect(again.resource_changes.find((rc: any) => rc.type === "terraform_data").change.actions).toEqual(["no-op"]);
+
+    // A later instance type that a stored zone does not offer fails the plan, although 5 zones of the
+    // region offer it (i2.xlarge in moto: us-east-1a to 1e, not 1f): the choice is held, not redone.
+    const [offerings] = Object.values<any>(config.data.aws_ec2_instance_type_offerings);
+    offerings.filter[0].values = ["i2.xlarge"];
+    writeFileSync(join(dir, "cdk.tf.json"), JSON.stringify(config));
+    const changedType = lab.terraform(dir, ["plan", "-input=false", `-target=${choice.address}`]);
+    expect(changedType.status).not.toBe(0);
+    expect(oneLine(changedType.output)).toContain("us-east-1f does not offer every instance type");
+  }, 180_000);
 });
