@@ -1,4 +1,6 @@
+import { HOST_OFFSETS, placement } from "./addresses";
 import { instanceArchitecture } from "./architecture";
+import { checkInstanceType, checkMemberCount, checkVolumeSize, Literal, Problem } from "./rules";
 import { Architecture, EtcdMemberSpec, ExternalEtcdInput, ExternalEtcdSpec } from "./types";
 
 export const ETCD_DEFAULTS = {
@@ -6,8 +8,6 @@ export const ETCD_DEFAULTS = {
   instanceType: "t3.medium",
   rootVolumeSizeGiB: 30,
   version: "3.5.21",
-  /** Host offset of member 0's address in its subnet (control plane 10+, load balancers 20+). */
-  firstHostOffset: 30,
   clientPort: 2379,
   peerPort: 2380,
 } as const;
@@ -25,17 +25,15 @@ export function resolveExternalEtcd(
   clusterName: string,
   subnetCount: number,
   address: (subnetIndex: number, offset: number) => string,
-  literal: (value: string | undefined) => value is string,
-  problem: (prop: string, message: string) => void,
+  literal: Literal,
+  problem: Problem,
 ): ExternalEtcdSpec {
   const count = input.members ?? ETCD_DEFAULTS.members;
-  if (!Number.isInteger(count) || count < 3 || count > 7 || count % 2 === 0) {
-    problem("etcd.members", `${count} is not one of 3, 5 or 7: an etcd cluster needs an odd member count of at least 3 to keep a majority when one fails. Use 3 or 5.`);
-  }
+  checkMemberCount("etcd.members", count, problem);
   const instanceType = input.instanceType ?? ETCD_DEFAULTS.instanceType;
-  if (literal(instanceType) && !/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(instanceType)) problem("etcd.instanceType", `"${instanceType}" is not an EC2 instance type such as "t3.medium".`);
+  checkInstanceType("etcd.instanceType", instanceType, literal, problem);
   const rootVolumeSizeGiB = input.rootVolumeSizeGiB ?? ETCD_DEFAULTS.rootVolumeSizeGiB;
-  if (!Number.isInteger(rootVolumeSizeGiB) || rootVolumeSizeGiB < 20) problem("etcd.rootVolumeSizeGiB", `${rootVolumeSizeGiB} is not a whole number of GiB of at least 20.`);
+  checkVolumeSize("etcd.rootVolumeSizeGiB", rootVolumeSizeGiB, 20, 16384, problem);
   const version = (input.version ?? ETCD_DEFAULTS.version).replace(/^v/, "");
   if (!/^3\.\d+\.\d+$/.test(version)) problem("etcd.version", `"${input.version}" is not an etcd 3.x release such as "${ETCD_DEFAULTS.version}".`);
   const architecture = instanceArchitecture(instanceType);
@@ -49,13 +47,8 @@ export function resolveExternalEtcd(
     subnetCount === 0 || !Number.isInteger(count) || count < 1 || count > 7
       ? []
       : Array.from({ length: count }, (_, index) => {
-          const subnetIndex = index % subnetCount;
-          return {
-            index,
-            name: `${clusterName}-etcd-${index}`,
-            subnetIndex,
-            privateIp: address(subnetIndex, ETCD_DEFAULTS.firstHostOffset + Math.floor(index / subnetCount)),
-          };
+          const { subnetIndex, offset } = placement(index, subnetCount, HOST_OFFSETS.etcd);
+          return { index, name: `${clusterName}-etcd-${index}`, subnetIndex, privateIp: address(subnetIndex, offset) };
         });
   return {
     topology: "external",

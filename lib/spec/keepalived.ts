@@ -1,4 +1,6 @@
+import { HOST_OFFSETS } from "./addresses";
 import { cidrContains, parseCidr, parseIpv4 } from "./cidr";
+import { checkAllowedCidrs, checkInstanceType } from "./rules";
 import { KeepalivedEndpointInput, KeepalivedEndpointSpec, NetworkSpec, VrrpPeerSpec } from "./types";
 
 /** What resolving a keepalived endpoint needs from the rest of the spec. */
@@ -23,9 +25,6 @@ export const KEEPALIVED_DEFAULTS = {
   loadBalancerInstanceType: "t3.small",
   colocatedPort: 8443,
   dedicatedPort: 6443,
-  /** Host offsets: the secondary-IP VIP, and the first dedicated load balancer. */
-  vipOffset: 9,
-  loadBalancerOffset: 20,
   priorityBase: 100,
   /**
    * VRRPv3 backups declare the master dead after 3 adverts plus a skew of (256 - priority) / 256
@@ -49,7 +48,7 @@ export function resolveKeepalivedEndpoint(input: KeepalivedEndpointInput, ctx: K
       ? [0, 1].map((i) => ({
           name: `${ctx.clusterName}-lb-${i}`,
           subnetIndex: vipMode === "secondary-ip" ? 0 : i % Math.max(subnetCount, 1),
-          offset: KEEPALIVED_DEFAULTS.loadBalancerOffset + i,
+          offset: HOST_OFFSETS.loadBalancer + i,
         }))
       : Array.from({ length: ctx.controlPlaneCount }, (_, i) => ({ name: `${ctx.clusterName}-cp-${i}`, ...ctx.controlPlanePlacement(i) }));
   const peerSubnets = new Set(placements.map((p) => p.subnetIndex));
@@ -74,7 +73,7 @@ export function resolveKeepalivedEndpoint(input: KeepalivedEndpointInput, ctx: K
 
   let virtualIp = input.virtualIp;
   if (virtualIp === undefined) {
-    if (vipMode === "secondary-ip" && subnetCount > 0) virtualIp = ctx.address(placements[0].subnetIndex, KEEPALIVED_DEFAULTS.vipOffset);
+    if (vipMode === "secondary-ip" && subnetCount > 0) virtualIp = ctx.address(placements[0].subnetIndex, HOST_OFFSETS.vip);
     else {
       problem("endpoint.virtualIp", 'is required in "route" mode: give an address outside the VPC, pod and service CIDRs (e.g. "192.168.255.10" for a 10.x VPC).');
       virtualIp = "";
@@ -111,11 +110,9 @@ export function resolveKeepalivedEndpoint(input: KeepalivedEndpointInput, ctx: K
     problem("endpoint.routeTableIds", 'is required in "route" mode with an existing network: list the route tables of every subnet whose clients use the API.');
   }
   const allowedCidrs = input.allowedCidrs ?? [network.vpcCidr];
-  allowedCidrs.forEach((text, i) => {
-    if (!literal(text)) return;
-    if (!parseCidr(text)) problem(`endpoint.allowedCidrs[${i}]`, `"${text}" is not an IPv4 CIDR with its host bits clear.`);
-    else if (text === "0.0.0.0/0") problem(`endpoint.allowedCidrs[${i}]`, '"0.0.0.0/0": a keepalived VIP is private to the VPC; list the networks that need the API.');
-  });
+  checkAllowedCidrs("endpoint.allowedCidrs", allowedCidrs, "on a keepalived VIP, which is private to the VPC: list the networks that need the API.", literal, problem);
+  const loadBalancerInstanceType = input.loadBalancerInstanceType ?? KEEPALIVED_DEFAULTS.loadBalancerInstanceType;
+  checkInstanceType("endpoint.loadBalancerInstanceType", loadBalancerInstanceType, literal, problem);
 
   return {
     type: "keepalived",
@@ -127,7 +124,7 @@ export function resolveKeepalivedEndpoint(input: KeepalivedEndpointInput, ctx: K
     allowedCidrs,
     routeTableIds: input.routeTableIds,
     virtualRouterId,
-    loadBalancerInstanceType: input.loadBalancerInstanceType ?? KEEPALIVED_DEFAULTS.loadBalancerInstanceType,
+    loadBalancerInstanceType,
     peers,
     // Dropping by the whole priority spread plus one step puts a failing master below every healthy peer.
     checkWeight: -(step * placements.length),

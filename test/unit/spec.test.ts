@@ -142,8 +142,8 @@ const BAD_INPUTS: [string, ClusterInput, string, RegExp][] = [
     "network.publicSubnets",
     /is empty/,
   ],
-  ["an unknown endpoint type", { endpoint: { type: "haproxy" } as any }, "endpoint.type", /use "nlb" or "keepalived"/],
-  ["an unknown etcd topology", { etcd: { topology: "sidecar" } as any }, "etcd.topology", /not supported/],
+  ["an unknown endpoint type", { endpoint: { type: "haproxy" } as any }, "endpoint.type", /"haproxy" is not "nlb" or "keepalived"/],
+  ["an unknown etcd topology", { etcd: { topology: "sidecar" } as any }, "etcd.topology", /"sidecar" is not "stacked" or "external"/],
   ["a root volume too small for etcd", { rootVolumeSizeGiB: 8 }, "rootVolumeSizeGiB", /between 20/],
   ["a malformed instance type", { instanceType: "large" }, "instanceType", /EC2 instance type/],
   ["a private zone of your own without the endpoint's name", { endpoint: { type: "nlb", privateDns: { zoneId: "Z0123" } } }, "endpoint.privateDns.name", /is required with endpoint\.privateDns\.zoneId/],
@@ -182,7 +182,7 @@ const BAD_INPUTS: [string, ClusterInput, string, RegExp][] = [
   ["an etcd checksum that is not SHA-256", { etcd: { topology: "external", version: "3.5.99", sha256: "abc" } }, "etcd.sha256", /64 lower-case hex/],
   ["a malformed etcd version", { etcd: { topology: "external", version: "3.5" } }, "etcd.version", /etcd 3\.x release/],
   ["a malformed etcd instance type", { etcd: { topology: "external", instanceType: "big" } }, "etcd.instanceType", /EC2 instance type/],
-  ["an etcd root volume too small", { etcd: { topology: "external", rootVolumeSizeGiB: 10 } }, "etcd.rootVolumeSizeGiB", /at least 20/],
+  ["an etcd root volume too small", { etcd: { topology: "external", rootVolumeSizeGiB: 10 } }, "etcd.rootVolumeSizeGiB", /10 is not a whole number of GiB between 20/],
   [
     "one image for amd64 control plane and arm64 etcd members",
     { imageId: "ami-0123456789abcdef0", etcd: { topology: "external", instanceType: "m7g.large" } },
@@ -228,8 +228,8 @@ describe("bad inputs fail with an error that names the prop and the fix", () => 
     );
   });
 
-  test("spreadAcrossZones: false accepts subnets in one zone", () => {
-    const spec = resolveClusterSpec({ network: threeZones(["a", "a", "a"]), spreadAcrossZones: false });
+  test("spreadAcrossZones: false accepts subnets in one zone (for keepalived: a load balancer takes one subnet per zone)", () => {
+    const spec = resolveClusterSpec({ network: threeZones(["a", "a", "a"]), spreadAcrossZones: false, endpoint: { type: "keepalived", virtualIp: "192.168.255.10", routeTableIds: ["rtb-1"] } });
     expect(spec.controlPlane).toHaveLength(3);
   });
 
