@@ -11,12 +11,14 @@ import * as ts from "typescript";
 export const DOCUMENTED_INTERFACES = [
   "ClusterInput",
   "NlbEndpointInput",
+  "PrivateDnsInput",
   "KeepalivedEndpointInput",
   "StackedEtcdInput",
   "ExternalEtcdInput",
   "NewNetworkInput",
   "ExistingNetworkInput",
   "SubnetInput",
+  "SecretsInput",
 ] as const;
 
 export interface PropDoc {

@@ -2,11 +2,11 @@ import { execFileSync } from "child_process";
 import { createHash } from "crypto";
 import { existsSync, readFileSync } from "fs";
 import { join } from "path";
-import { gzipSync } from "zlib";
 import { App, TerraformStack, Testing } from "cdktf";
 import { parse, parseAllDocuments } from "yaml";
 import { AppSettings, KubeadmHaStack } from "../bin/app";
 import { KubeadmClusterProps } from "../lib/constructs";
+import { worstCaseUserDataBytes as worstCaseSize } from "../lib/render";
 
 export const ROOT = join(__dirname, "..");
 export const USERDATA_DIR = join(ROOT, "userdata");
@@ -110,14 +110,9 @@ export function decodeInstanceUserData(instance: { user_data_base64?: string }):
   return decodeUserData(userDataText(instance));
 }
 
-/**
- * Size EC2 sees: the gzipped document with every deploy-time value (a Terraform reference, not the
- * scripts' own ${VAR}s) replaced by a 160-character stand-in, plus 3%: Go's gzip, which Terraform's
- * base64gzip uses, comes out up to about 2% larger than zlib's at the same level.
- */
+/** Size EC2 sees of a synthesized document: every Terraform reference (not the scripts' own ${VAR}s) at its longest. */
 export function worstCaseUserDataBytes(text: string): number {
-  const filled = text.replace(/\$\{(?:data\.)?aws_[^}]+\}/g, "x".repeat(160));
-  return Math.ceil(gzipSync(Buffer.from(filled, "utf8"), { level: 6 }).length * 1.03);
+  return worstCaseSize(text, /\$\{(?:data\.)?aws_[^}]+\}/g);
 }
 
 /** Parses a multi-document YAML file into objects. */

@@ -117,7 +117,7 @@ export class EtcdCluster extends Construct {
         privateIp: member.privateIp,
         vpcSecurityGroupIds: [sg.id],
         iamInstanceProfile: identity.instanceProfile.name,
-        userDataBase64: compressedUserData(userData),
+        userDataBase64: compressedUserData(userData, member.name),
         rootVolumeSizeGiB: etcd.rootVolumeSizeGiB,
         tags: { ...tags, Name: member.name, "kubeadm-ha:node-index": String(member.index), "kubeadm-ha:role": "etcd" },
         volumeTags: { ...tags, Name: member.name },

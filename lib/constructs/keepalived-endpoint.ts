@@ -137,7 +137,7 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
             vpcSecurityGroupIds: [peerSg],
             iamInstanceProfile: instanceProfile.name,
             sourceDestCheck: spec.vipMode !== "route",
-            userDataBase64: compressedUserData(renderLoadBalancerUserData(context, peer, props.scripts)),
+            userDataBase64: compressedUserData(renderLoadBalancerUserData(context, peer, props.scripts), peer.name),
             rootVolumeSizeGiB: 20,
             tags: { ...props.tags, Name: peer.name, "kubeadm-ha:role": "api-load-balancer" },
             volumeTags: { ...props.tags, Name: peer.name },

@@ -7,9 +7,9 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule, VpcSecurityGroupEgressRuleConfig } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Fn, TerraformOutput, Token } from "cdktf";
-import { Construct } from "constructs";
+import { Construct, IConstruct } from "constructs";
 import { renderControlPlaneUserData } from "../render";
-import { Architecture, ClusterInput, ClusterSpec, instanceArchitecture, nodeInstanceTypes, resolveClusterSpec } from "../spec";
+import { Architecture, ClusterInput, ClusterSpec, ClusterSpecError, instanceArchitecture, nodeInstanceTypes, resolveClusterSpec } from "../spec";
 import { IApiEndpoint } from "./api-endpoint";
 import { ControlPlaneIdentity } from "./control-plane-identity";
 import { EtcdCluster } from "./etcd-cluster";
@@ -53,13 +53,14 @@ export class KubeadmCluster extends Construct {
   }
 
   constructor(scope: Construct, id: string, props: KubeadmClusterProps = {}) {
-    super(scope, id);
-    // Validate everything first: a bad prop must fail before any resource exists.
-    this.spec = resolveClusterSpec(props, {
+    // Validate everything first: a bad prop must fail before any construct exists, this one included.
+    const spec = resolveClusterSpec(props, {
       isUnresolved: (value) => Token.isUnresolved(value),
       tokenCidrHost: (cidr, offset) => Fn.cidrhost(cidr, offset),
     });
-    const spec = this.spec;
+    claimClusterName(scope, scope.node.path ? `${scope.node.path}/${id}` : id, spec.clusterName);
+    super(scope, id);
+    this.spec = spec;
     const name = spec.clusterName;
     const tags = { ...spec.tags, [CLUSTER_TAG]: name };
     const apiPort = spec.apiServerPort;
@@ -170,7 +171,7 @@ export class KubeadmCluster extends Construct {
         vpcSecurityGroupIds: [sg.id],
         iamInstanceProfile: this.identity.identityOf(node.index).instanceProfile.name,
         sourceDestCheck: routedPeers ? false : undefined,
-        userDataBase64: compressedUserData(userData),
+        userDataBase64: compressedUserData(userData, node.name),
         rootVolumeSizeGiB: spec.rootVolumeSizeGiB,
         tags: { ...tags, Name: node.name, "kubeadm-ha:node-index": String(node.index), "kubeadm-ha:role": "control-plane" },
         volumeTags: { ...tags, Name: node.name },
@@ -203,4 +204,22 @@ export class KubeadmCluster extends Construct {
       description: "Each node's bootstrap status tag (control plane, load balancers, etcd members): running:STEP, failed:STEP or ready",
     });
   }
+}
+
+/** Cluster names in use, per app: two clusters of one name collide on AWS names and on the tag that scopes each node's permissions. */
+const CLUSTER_NAMES = new WeakMap<IConstruct, Map<string, string>>();
+
+function claimClusterName(scope: Construct, path: string, name: string) {
+  const names = CLUSTER_NAMES.get(scope.node.root) ?? new Map<string, string>();
+  CLUSTER_NAMES.set(scope.node.root, names);
+  const other = names.get(name);
+  if (other !== undefined) {
+    throw new ClusterSpecError([
+      {
+        prop: "clusterName",
+        message: `"${name}" is also the name of the cluster at ${other}, and ${path} would collide with it on its load balancer's name and on the cluster tag that scopes each node's permissions: give each cluster its own clusterName.`,
+      },
+    ]);
+  }
+  names.set(name, path);
 }

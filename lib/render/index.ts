@@ -9,3 +9,4 @@ export * from "./containerd";
 export * from "./paths";
 export * from "./systemd";
 export * from "./scripts";
+export * from "./user-data-size";

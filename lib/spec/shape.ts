@@ -84,7 +84,7 @@ export const CLUSTER_SHAPE: Shape = {
   extraCertSans: STRINGS,
   endpoint: {
     kind: "variants",
-    variants: discriminated("endpoint", "type", { nlb: NLB_ENDPOINT, keepalived: KEEPALIVED_ENDPOINT }, (v) => `an ${v === "nlb" ? "NLB" : "keepalived"} endpoint (type "${v}")`),
+    variants: discriminated("endpoint", "type", { nlb: NLB_ENDPOINT, keepalived: KEEPALIVED_ENDPOINT }, (v) => (v === "nlb" ? 'an NLB endpoint (type "nlb")' : 'a keepalived endpoint (type "keepalived")')),
   },
   etcd: {
     kind: "variants",
@@ -140,6 +140,9 @@ function distance(a: string, b: string): number {
 
 export function nearestKey(key: string, known: string[]): string | undefined {
   const lower = key.toLowerCase();
+  // A key cut short or run on ("cidr", "kmsKey", "membersCount") is the known key it starts.
+  const started = known.filter((k) => k.toLowerCase().startsWith(lower) || lower.startsWith(k.toLowerCase())).sort((x, y) => x.length - y.length);
+  if (started.length > 0 && Math.min(lower.length, started[0].length) >= 3) return started[0];
   const scored = known.map((k) => ({ k, d: k.toLowerCase() === lower ? 0 : distance(lower, k.toLowerCase()) }));
   const best = scored.sort((x, y) => x.d - y.d)[0];
   return best && best.d <= Math.max(2, Math.floor(key.length / 4)) ? best.k : undefined;

@@ -14,7 +14,7 @@ describe("the default app's settings", () => {
     );
     expect(settings.cluster.clusterName).toBe("from-env");
     expect(settings.cluster.controlPlaneCount).toBe(5);
-    expect(settings.cluster.endpoint).toEqual({ type: "nlb", internetFacing: false, allowedCidrs: ["10.0.0.0/16", "192.0.2.0/24"] });
+    expect(settings.cluster.endpoint).toEqual({ type: "nlb", allowedCidrs: ["10.0.0.0/16", "192.0.2.0/24"] });
     expect(readSettings({}, noContext).region).toBe("us-east-1");
     expect(readSettings({ AWS_REGION: "eu-west-1" }, noContext).region).toBe("eu-west-1");
     // The environment wins over context for the region too, AWS_REGION included.
@@ -45,7 +45,43 @@ describe("etcd settings", () => {
   });
 
   test("an unknown topology is refused with the variable's name", () => {
-    expect(() => readSettings({ KUBEADM_HA_ETCD: "sidecar" }, noContext)).toThrow(/KUBEADM_HA_ETCD .*"sidecar" is not an etcd topology/);
+    expect(() => readSettings({ KUBEADM_HA_ETCD: "sidecar" }, noContext)).toThrow(/KUBEADM_HA_ETCD="sidecar" is not "stacked" or "external"/);
+  });
+
+  /** [environment, context, what the message must say] */
+  const BAD_SETTINGS: [NodeJS.ProcessEnv, Record<string, unknown>, RegExp][] = [
+    [{ KUBEADM_HA_CONTROL_PLANE_COUNT: "four" }, {}, /KUBEADM_HA_CONTROL_PLANE_COUNT="four" is not a whole number/],
+    [{ KUBEADM_HA_CONTROL_PLANE_COUNT: "3.0" }, {}, /KUBEADM_HA_CONTROL_PLANE_COUNT="3.0" is not a whole number/],
+    [{}, { controlPlaneCount: "five" }, /context "controlPlaneCount": "five" is not a whole number/],
+    [{ KUBEADM_HA_INTERNET_FACING: "yes" }, {}, /KUBEADM_HA_INTERNET_FACING="yes" is not true or false/],
+    [{}, { internetFacing: 1 }, /context "internetFacing": 1 is not true or false/],
+    [{ KUBEADM_HA_ENDPOINT: "keepalived", KUBEADM_HA_INTERNET_FACING: "true", KUBEADM_HA_VIRTUAL_IP: "192.168.255.10" }, {}, /KUBEADM_HA_INTERNET_FACING="true" applies only with KUBEADM_HA_ENDPOINT=nlb/],
+    [{ KUBEADM_HA_VIRTUAL_IP: "192.168.255.10" }, {}, /KUBEADM_HA_VIRTUAL_IP="192.168.255.10" applies only with KUBEADM_HA_ENDPOINT=keepalived/],
+    [{ KUBEADM_HA_ENDPOINT: "keepalived", KUBEADM_HA_VIP_MODE: "eip" }, {}, /KUBEADM_HA_VIP_MODE="eip" is not "route" or "secondary-ip"/],
+    [{ KUBEADM_HA_ENDPOINT: "keepalived", KUBEADM_HA_ENDPOINT_PLACEMENT: "sidecar" }, {}, /KUBEADM_HA_ENDPOINT_PLACEMENT="sidecar" is not "colocated" or "dedicated"/],
+    [{ KUBEADM_HA_ETCD_MEMBERS: "5" }, {}, /KUBEADM_HA_ETCD_MEMBERS="5" applies only with KUBEADM_HA_ETCD=external/],
+    [{ KUBEADM_HA_ETCD: "external", KUBEADM_HA_ETCD_MEMBERS: "many" }, {}, /KUBEADM_HA_ETCD_MEMBERS="many" is not a whole number/],
+    [{}, { allowedCidrs: [10, 20] }, /context "allowedCidrs": \[10,20\] is not a comma-separated list/],
+    [{}, { clusterName: 42 }, /context "clusterName": 42 is not text/],
+    [{}, { endpoint: "alb" }, /context "endpoint": "alb" is not "nlb" or "keepalived"/],
+  ];
+
+  test.each(BAD_SETTINGS)("a setting that does not convert is refused with its name and value: %j %j", (env, context, words) => {
+    expect(() => readSettings(env, (key) => context[key])).toThrow(words);
+  });
+
+  test("every bad setting is reported at once", () => {
+    const read = () => readSettings({ KUBEADM_HA_CONTROL_PLANE_COUNT: "four", KUBEADM_HA_INTERNET_FACING: "yes" }, noContext);
+    expect(read).toThrow(/KUBEADM_HA_CONTROL_PLANE_COUNT="four"/);
+    expect(read).toThrow(/KUBEADM_HA_INTERNET_FACING="yes"/);
+  });
+
+  test("settings convert explicitly: numbers, true/false and lists from the environment or typed context", () => {
+    const settings = readSettings({ KUBEADM_HA_CONTROL_PLANE_COUNT: " 5 ", KUBEADM_HA_INTERNET_FACING: "true", KUBEADM_HA_ALLOWED_CIDRS: "198.51.100.0/24" }, noContext);
+    expect(settings.cluster.controlPlaneCount).toBe(5);
+    expect(settings.cluster.endpoint).toEqual({ type: "nlb", internetFacing: true, allowedCidrs: ["198.51.100.0/24"] });
+    const typed = readSettings({}, (key) => ({ internetFacing: false, allowedCidrs: ["10.0.0.0/16"], etcd: "external", etcdMembers: 5 })[key]);
+    expect([typed.cluster.endpoint, typed.cluster.etcd]).toEqual([{ type: "nlb", internetFacing: false, allowedCidrs: ["10.0.0.0/16"] }, { topology: "external", members: 5 }]);
   });
 
   test("an even member count fails at synth, naming etcd.members", () => {
