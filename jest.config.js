@@ -1,8 +1,31 @@
-/** Transpile-only (swc) for speed; `tsc --noEmit` in `npm test` does the type checking. */
-module.exports = {
+/**
+ * Transpile-only (swc) for speed; `tsc --noEmit` in `npm test` does the type checking.
+ * Two projects: every test on cdktf, and the plan tests (unit, synth) again on CDK Terrain (cdktn and
+ * @cdktn/provider-aws, the maintained fork), with the same snapshots: the plans must be the same.
+ */
+const base = {
   testEnvironment: "node",
-  roots: ["<rootDir>/test"],
-  testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022" } }] },
+};
+
+module.exports = {
   testTimeout: 120000,
+  // Two workers on the 2-core CI machine; test/sequencer.js decides what runs beside what.
+  maxWorkers: 2,
+  testSequencer: "<rootDir>/test/sequencer.js",
+  projects: [
+    { ...base, displayName: "cdktf", roots: ["<rootDir>/test"], testMatch: ["**/*.test.ts"] },
+    {
+      ...base,
+      displayName: "cdktn",
+      roots: ["<rootDir>/test"],
+      testMatch: ["<rootDir>/test/synth/**/*.test.ts"],
+      // What a user's npm aliases do ("cdktf": "npm:cdktn@...", "@cdktf/provider-aws": "npm:@cdktn/provider-aws@...").
+      moduleNameMapper: {
+        "^cdktf$": "cdktn",
+        "^cdktf/(.*)$": "cdktn/$1",
+        "^@cdktf/provider-aws/(.*)$": "@cdktn/provider-aws/$1",
+      },
+    },
+  ],
 };

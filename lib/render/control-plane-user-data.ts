@@ -5,7 +5,7 @@ import { CONTAINERD_PATHS, renderContainerdConfig, renderContainerdUnit, renderC
 import { ETCD_PATHS, etcdClientUrls, renderEtcdEnv, renderEtcdUnit } from "./etcd";
 import { FAILOVER_TIMERS, HAPROXY_MONITOR, renderHaproxyCfg, renderKeepalivedConf } from "./keepalived";
 import { EndpointAddress, KUBEADM_PATCHES_DIR, renderKubeadmConfig } from "./kubeadm";
-import { renderEnvFile } from "./node-env";
+import { NodeSettings, renderNodeSettings } from "./node-settings";
 import { IMDS_ENDPOINT, NODE_PATHS } from "./paths";
 import { shippedScript } from "./scripts";
 import { BOOTSTRAP_UNIT, VIP_GUARD_UNIT, renderBootstrapUnit, renderVipGuardUnit, unitPath } from "./systemd";
@@ -50,7 +50,7 @@ export function colocatedPeer(spec: ClusterSpec, node: ControlPlaneNodeSpec): Vr
 }
 
 /** Settings every node kind has: who it is and how it reaches the cloud. */
-function nodeEnv(spec: ClusterSpec, name: string, ip: string, region: string) {
+function nodeEnv(spec: ClusterSpec, name: string, ip: string, region: string): NodeSettings {
   return {
     CLUSTER_NAME: spec.clusterName,
     NODE_NAME: name,
@@ -61,7 +61,7 @@ function nodeEnv(spec: ClusterSpec, name: string, ip: string, region: string) {
   };
 }
 
-function vipEnv(endpoint: KeepalivedEndpointSpec, routeTableIds: string[] | undefined) {
+function vipEnv(endpoint: KeepalivedEndpointSpec, routeTableIds: string[] | undefined): NodeSettings {
   return {
     VIP: endpoint.virtualIp,
     VIP_MODE: endpoint.vipMode,
@@ -88,7 +88,7 @@ function bootstrapFiles(what: string, execStart: string): { files: CloudConfigFi
 /** The settings file every node script sources: the spec as seen by one control-plane node. */
 export function renderControlPlaneEnv(input: ControlPlaneUserDataInput): string {
   const { spec, node, endpoint } = input;
-  return renderEnvFile({
+  return renderNodeSettings({
     ...nodeEnv(spec, node.name, node.privateIp, input.region),
     NODE_INDEX: node.index,
     CONTROL_PLANE_IPS: spec.controlPlane.map((n) => n.privateIp).join(" "),
@@ -160,7 +160,7 @@ export function renderControlPlaneUserData(input: ControlPlaneUserDataInput, scr
 /** The settings file of a dedicated load balancer. */
 export function renderLoadBalancerEnv(context: NodeUserDataContext, peer: VrrpPeerSpec): string {
   const endpoint = context.spec.endpoint as KeepalivedEndpointSpec;
-  return renderEnvFile({
+  return renderNodeSettings({
     ...nodeEnv(context.spec, peer.name, peer.privateIp, context.region),
     ...vipEnv(endpoint, context.routeTableIds),
   });
@@ -194,7 +194,7 @@ export interface EtcdMemberUserDataInput {
 /** The settings file of an external etcd member. */
 export function renderEtcdMemberEnv(input: EtcdMemberUserDataInput): string {
   const etcd = input.spec.etcd as ExternalEtcdSpec;
-  return renderEnvFile({
+  return renderNodeSettings({
     ...nodeEnv(input.spec, input.member.name, input.member.privateIp, input.region),
     NODE_INDEX: input.member.index,
     ETCD_ENDPOINTS: etcdClientUrls(etcd),

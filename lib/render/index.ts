@@ -10,3 +10,4 @@ export * from "./paths";
 export * from "./systemd";
 export * from "./scripts";
 export * from "./user-data-size";
+export * from "./node-settings";

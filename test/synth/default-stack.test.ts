@@ -33,6 +33,14 @@ const nlbSgId = refTo(result, "aws_security_group", (sg) => sg.tags.Name === "ku
 const texts = nodes.map((n) => userDataText(n));
 const decoded = texts.map((t) => decodeUserData(t));
 
+test("the plan pins hashicorp/aws at the version the provider package was generated for", () => {
+  // Under CDK Terrain (jest's cdktn project) this resolves to @cdktn/provider-aws.
+  const pkg = require("@cdktf/provider-aws/package.json");
+  const provider = (pkg.cdktf ?? pkg.cdktn).provider;
+  const pin = JSON.parse(result.json).terraform.required_providers.aws;
+  expect(`registry.terraform.io/${pin.source.includes("/") ? pin.source : `hashicorp/${pin.source}`}@${pin.version}`).toBe(`${provider.name}@${provider.version}`);
+});
+
 describe("names that a replacement would collide on", () => {
   test("security groups are named by prefix and replaced create-before-destroy; the target group lets Terraform name it", () => {
     for (const sg of resourcesOf(result, "aws_security_group")) {

@@ -3,7 +3,9 @@
  * temporary folder installs the tarball (npm cache first, then the registry), type-checks its own stack
  * against the shipped declarations and synthesizes it with an existing VPC and subnets passed in.
  * The peer dependencies (cdktf, constructs, @cdktf/provider-aws) are linked from this checkout, as a
- * monorepo would; the library itself and its own dependency come from the tarball and the cache.
+ * monorepo would; the library itself and its own dependency come from the tarball and the cache. A
+ * second consumer gets CDK Terrain under those names, as npm aliases ("cdktf": "npm:cdktn@0.24.0")
+ * give it: the same code must type-check and synthesize there.
  */
 import { shippedScript } from "../../lib/render";
 import { execFileSync, spawnSync } from "child_process";
@@ -58,7 +60,13 @@ try {
 app.synth();
 `;
 
-describe("npm pack, then a separate consumer project", () => {
+/** [framework, the package linked under each peer name] */
+const FRAMEWORKS: [string, Record<string, string>][] = [
+  ["cdktf 0.21 with @cdktf/provider-aws 21", { cdktf: "cdktf", "@cdktf/provider-aws": "@cdktf/provider-aws", constructs: "constructs" }],
+  ["CDK Terrain through npm aliases: cdktn 0.24 with @cdktn/provider-aws 25", { cdktf: "cdktn", "@cdktf/provider-aws": "@cdktn/provider-aws", constructs: "constructs" }],
+];
+
+describe.each(FRAMEWORKS)("npm pack, then a separate consumer project on %s", (_framework, peers) => {
   const work = mkdtempSync(join(tmpdir(), "kubeadm-ha-consumer-"));
   const consumer = join(work, "consumer");
   let packed: { filename: string; files: { path: string }[] };
@@ -74,9 +82,9 @@ describe("npm pack, then a separate consumer project", () => {
       cwd: consumer,
       stdio: "pipe",
     });
-    for (const peer of ["cdktf", "constructs", "@cdktf/provider-aws"]) {
+    for (const [peer, installed] of Object.entries(peers)) {
       execFileSync("mkdir", ["-p", join(consumer, "node_modules", peer, "..")]);
-      symlinkSync(join(ROOT, "node_modules", peer), join(consumer, "node_modules", peer));
+      symlinkSync(join(ROOT, "node_modules", installed), join(consumer, "node_modules", peer));
     }
     writeFileSync(join(consumer, "main.ts"), CONSUMER_STACK);
     writeFileSync(

@@ -1,0 +1,75 @@
+/**
+ * The contract between the TypeScript that renders a node and the bash that runs on it: every setting
+ * `/etc/kubeadm-ha/cluster.env` may hold, and what it means. The scripts read nothing else from the
+ * cluster (test/unit/node-settings.test.ts: every variable a script reads and does not set itself is
+ * one of these, etcd's own environment, or a documented test hook; each of these is read by a script
+ * and rendered for some node), and the renderers cannot write a key that is not here.
+ */
+import { renderEnvFile } from "./node-env";
+
+export const NODE_SETTINGS = {
+  // Every node.
+  CLUSTER_NAME: "The cluster's name: scopes the status tag and names the nodes.",
+  NODE_NAME: "This node's name: its hostname and, on the control plane, its Kubernetes node name.",
+  NODE_IP: "This node's fixed private address.",
+  AWS_REGION: "The region of every AWS API call.",
+  CLOUD_PROVIDER: "Which cloud interface the scripts load: `aws` (cloud-aws.sh); the tests use `file` (cloud-file.sh).",
+  IMDS_ENDPOINT: "The instance metadata service (http://169.254.169.254); a loopback stand-in in tests.",
+  // Control plane and etcd members.
+  NODE_INDEX: "This node's index among its kind: 0 runs kubeadm init (or creates the etcd PKI).",
+  // Control plane.
+  CONTROL_PLANE_IPS: "Every control-plane node's address, space-separated, by index.",
+  CONTROL_PLANE_NAMES: "Every control-plane node's name, space-separated, by index.",
+  ENDPOINT_HOST: "The API endpoint's host as the nodes know it (controlPlaneEndpoint without the port).",
+  API_SERVER_PORT: "The port each API server binds on its own address.",
+  JOIN_SECRET_ID: "ARN of the join secret node 0 fills with the cluster's shared roots.",
+  ADMIN_KUBECONFIG_SECRET_ID: "ARN of the secret node 0 stores the admin kubeconfig in.",
+  KUBERNETES_VERSION: "kubeadm, kubelet and kubectl version (1.MINOR.PATCH).",
+  KUBERNETES_MINOR: "Its minor (1.MINOR): the pkgs.k8s.io repository and the cri-tools version.",
+  KUBERNETES_PACKAGE_REPO: "The pkgs.k8s.io repository of that minor.",
+  NODE_ARCH: "amd64 or arm64: which release binaries to download.",
+  CONTAINERD_VERSION: "containerd release installed from its GitHub releases.",
+  CONTAINERD_SHA256: "SHA-256 of that release's tarball for NODE_ARCH.",
+  CONTAINERD_RELEASES: "Base URL of containerd's release downloads.",
+  RUNC_VERSION: "runc release installed beside containerd.",
+  RUNC_SHA256: "SHA-256 of runc's binary for NODE_ARCH.",
+  RUNC_RELEASES: "Base URL of runc's release downloads.",
+  ETCD_TOPOLOGY: "stacked or external.",
+  // External etcd (control plane and members).
+  ETCD_ENDPOINTS: "Every etcd member's client URL, space-separated.",
+  ETCD_CLIENT_SECRET_ID: "ARN of the secret etcd member 0 fills with the API server's etcd client certificate.",
+  // etcd members.
+  ETCD_CA_SECRET_ID: "ARN of the secret etcd member 0 fills with the etcd CA.",
+  ETCD_RELEASE: "etcd release installed from its GitHub releases.",
+  ETCD_RELEASE_SHA256: "SHA-256 of that release's tarball.",
+  ETCD_RELEASE_ARCH: "The members' architecture (amd64 or arm64).",
+  ETCD_RELEASES: "Base URL of etcd's release downloads.",
+  // keepalived peers (colocated control plane or dedicated load balancers).
+  VIP: "The virtual IP.",
+  VIP_MODE: "route or secondary-ip: how the VIP is moved to the master.",
+  ROUTE_TABLE_IDS: "Route tables holding the VIP's /32 route (route mode), space-separated.",
+  VIP_REASSERT_SECONDS: "How often the guard moves the VIP to the master again.",
+  VIP_GUARD_UNIT: "The guard's systemd unit.",
+  HAPROXY_MONITOR_PORT: "HAProxy's monitor endpoint port (loopback), which the check script asks.",
+  HAPROXY_MONITOR_PATH: "HAProxy's monitor endpoint path.",
+  ENDPOINT_SETUP: "The script that sets up keepalived and HAProxy on this node.",
+} as const;
+
+export type NodeSettingName = keyof typeof NODE_SETTINGS;
+export type NodeSettings = { readonly [K in NodeSettingName]?: string | number };
+
+/**
+ * Variables the scripts read that no node's settings file holds: overrides the tests set (a node
+ * leaves them unset and gets the default written beside each) and the file-backed cloud's own.
+ */
+export const SCRIPT_TEST_HOOKS = {
+  KHA_CLOUD_PROVIDER: "Overrides CLOUD_PROVIDER.",
+  KHA_ENDPOINT_SETUP_CMD: "Overrides ENDPOINT_SETUP (the bootstrap tests skip keepalived and HAProxy).",
+  CLOUD_FILE_ROOT: "cloud-file.sh: the folder that stands in for AWS.",
+  CLOUD_FILE_VIP_HOOK: "cloud-file.sh: a command run when the VIP moves (the failover lab routes it).",
+} as const;
+
+/** `/etc/kubeadm-ha/cluster.env`: the settings one node's scripts source. */
+export function renderNodeSettings(settings: NodeSettings): string {
+  return renderEnvFile(settings as Record<string, string | number>);
+}

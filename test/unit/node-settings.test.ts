@@ -1,0 +1,82 @@
+/**
+ * The settings contract (lib/render/node-settings.ts) against what the scripts in userdata/ really
+ * read: nothing read is undocumented, nothing documented is unread or never rendered.
+ */
+import { readdirSync, readFileSync } from "fs";
+import { join } from "path";
+import {
+  NODE_SETTINGS,
+  SCRIPT_TEST_HOOKS,
+  renderControlPlaneEnv,
+  renderEtcdEnv,
+  renderEtcdMemberEnv,
+  renderLoadBalancerEnv,
+} from "../../lib/render";
+import { ClusterInput, ExternalEtcdSpec, KeepalivedEndpointSpec, resolveClusterSpec } from "../../lib/spec";
+import { USERDATA_DIR } from "../helpers";
+
+const scripts = readdirSync(USERDATA_DIR).filter((f) => f.endsWith(".sh")).map((f) => readFileSync(join(USERDATA_DIR, f), "utf8"));
+const code = scripts.map((s) => s.split("\n").filter((line) => !/^\s*#/.test(line)).join("\n")).join("\n");
+
+/** Upper-case variables the scripts read: $VAR, ${VAR...}, ${!VAR[@]}, ${#VAR}. */
+const read = new Set([...code.matchAll(/\$\{?[!#]?([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]));
+/** Those the scripts set themselves: assignments (also inline and local), loop variables, read targets. */
+const own = new Set([
+  ...[...code.matchAll(/(?:^|[\s;(])(?:local |readonly |export |declare (?:-\w+ )?)?([A-Z][A-Z0-9_]*)\+?=/gm)].map((m) => m[1]),
+  ...[...code.matchAll(/\bfor ([A-Z][A-Z0-9_]*) in\b/g)].map((m) => m[1]),
+  ...[...code.matchAll(/\bread -r (?:-a )?([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]),
+]);
+const SHELL = new Set(["PATH", "BASH_SOURCE", "HOME"]);
+
+/** The settings files every kind of node gets, over the topologies that give each kind all its keys. */
+function renderedKeys(): Set<string> {
+  const keys = (env: string) => [...env.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
+  const specs: ClusterInput[] = [
+    {},
+    { endpoint: { type: "keepalived", virtualIp: "192.168.255.10" }, etcd: { topology: "external" } },
+    { endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" } },
+  ];
+  const found = new Set<string>();
+  for (const input of specs) {
+    const spec = resolveClusterSpec(input);
+    const endpoint = { host: "api.example.internal", port: 6443 };
+    for (const node of spec.controlPlane) {
+      keys(renderControlPlaneEnv({ spec, node, endpoint, region: "eu-west-1", joinSecretId: "j", adminKubeconfigSecretId: "a", etcdClientSecretId: "c", routeTableIds: ["rtb-1"] })).forEach((k) => found.add(k));
+    }
+    if (spec.endpoint.type === "keepalived") {
+      for (const peer of (spec.endpoint as KeepalivedEndpointSpec).peers) keys(renderLoadBalancerEnv({ spec, endpoint, region: "eu-west-1" }, peer)).forEach((k) => found.add(k));
+    }
+    if (spec.etcd.topology === "external") {
+      for (const member of (spec.etcd as ExternalEtcdSpec).members) {
+        keys(renderEtcdMemberEnv({ spec, member, region: "eu-west-1", etcdCaSecretId: "ca", etcdClientSecretId: "c" })).forEach((k) => found.add(k));
+      }
+    }
+  }
+  return found;
+}
+
+/** etcd's own environment (etcd.env, rendered for the etcd unit), which bootstrap-etcd.sh also reads. */
+function etcdEnvironment(): Set<string> {
+  const spec = resolveClusterSpec({ etcd: { topology: "external" } });
+  const etcd = spec.etcd as ExternalEtcdSpec;
+  return new Set([...renderEtcdEnv(spec, etcd, etcd.members[0]).matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
+}
+
+test("every variable a script reads and does not set is a node setting, etcd's own environment, a test hook or the shell's", () => {
+  const explained = new Set([...Object.keys(NODE_SETTINGS), ...etcdEnvironment(), ...Object.keys(SCRIPT_TEST_HOOKS), ...SHELL]);
+  expect([...read].filter((v) => !own.has(v) && !explained.has(v)).sort()).toEqual([]);
+});
+
+test("every node setting and test hook is read by a script", () => {
+  expect([...Object.keys(NODE_SETTINGS), ...Object.keys(SCRIPT_TEST_HOOKS)].filter((k) => !read.has(k))).toEqual([]);
+});
+
+test("every node setting is rendered for some node, and nothing else is", () => {
+  expect([...renderedKeys()].sort()).toEqual(Object.keys(NODE_SETTINGS).sort());
+});
+
+test("the scripts never set a node setting to anything but itself with a default (a setting has one source: the settings file)", () => {
+  const assignments = [...code.matchAll(/(?:^|[\s;(])(?:local |readonly |export )?([A-Z][A-Z0-9_]*)=(\S*)/gm)];
+  const overwritten = assignments.filter(([, name, value]) => name in NODE_SETTINGS && !value.includes(name)).map(([whole]) => whole.trim());
+  expect(overwritten).toEqual([]);
+});
