@@ -66,7 +66,9 @@ for (let i = 0; i < runs; i++) {
   }
 }
 for (const [name, s] of Object.entries(samples)) {
-  console.log(`  ${name.padEnd(42)} ${median(s.ms).toFixed(0).padStart(6)} ms   ${median(s.rss).toFixed(0).padStart(5)} MiB peak RSS`);
+  console.log(
+    `  ${name.padEnd(42)} ${median(s.ms).toFixed(0).padStart(6)} ms   ${median(s.rss).toFixed(0).padStart(5)} MiB peak RSS`,
+  );
 }
 
 // User-data sizes, as synthesized (deploy-time names still unresolved).
@@ -78,14 +80,21 @@ for (const [name, Stack] of Object.entries<any>(EXAMPLES)) {
   const sizes = [...cluster.controlPlaneUserData, ...(cluster.etcd?.memberUserData ?? [])].map(
     (text: string) => `${Buffer.byteLength(text, "utf8")}/${gzipSync(Buffer.from(text, "utf8")).length}`,
   );
-  console.log(`  examples/${name.padEnd(26)} control plane ${sizes.slice(0, cluster.controlPlaneUserData.length).join(", ")}` +
-    (cluster.etcd ? `; etcd members ${sizes.slice(cluster.controlPlaneUserData.length).join(", ")}` : ""));
+  console.log(
+    `  examples/${name.padEnd(26)} control plane ${sizes.slice(0, cluster.controlPlaneUserData.length).join(", ")}` +
+      (cluster.etcd ? `; etcd members ${sizes.slice(cluster.controlPlaneUserData.length).join(", ")}` : ""),
+  );
 }
 
 // Test-suite wall time (one run: it is minutes long with the system tests).
 const all = process.env.BENCH_ALL_TESTS === "1";
 const suites = all ? [] : ["test/unit", "test/synth"];
 const start = Date.now();
-const jest = spawnSync(join(sourceRoot, "node_modules", ".bin", "jest"), ["--silent", ...suites], { cwd: sourceRoot, encoding: "utf8" });
+const jest = spawnSync(join(sourceRoot, "node_modules", ".bin", "jest"), ["--silent", ...suites], {
+  cwd: sourceRoot,
+  encoding: "utf8",
+});
 const summary = `${jest.stdout}${jest.stderr}`.match(/^Tests:.*$/m)?.[0] ?? "no summary";
-console.log(`test suite (${all ? "everything" : "unit + synth; BENCH_ALL_TESTS=1 for everything"}): ${((Date.now() - start) / 1000).toFixed(1)} s, ${summary}`);
+console.log(
+  `test suite (${all ? "everything" : "unit + synth; BENCH_ALL_TESTS=1 for everything"}): ${((Date.now() - start) / 1000).toFixed(1)} s, ${summary}`,
+);

@@ -32,7 +32,9 @@ export const DEFAULT_REGION = "us-east-1";
 /** Settings that cannot be turned into props: each names its variable or context key and the value given. */
 export class SettingsError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Invalid settings of the default app (nothing was synthesized):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    super(
+      `Invalid settings of the default app (nothing was synthesized):\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
     this.name = "SettingsError";
   }
 }
@@ -47,7 +49,8 @@ export function readSettings(env: NodeJS.ProcessEnv, context: (key: string) => u
   /** The raw value and how to name it in a message: `VARIABLE="value"` or `context "key": value`. */
   const lookup = (key: keyof typeof SETTINGS): { raw: unknown; where: string } | undefined => {
     const fromEnv = env[SETTINGS[key]];
-    if (fromEnv !== undefined && fromEnv !== "") return { raw: fromEnv, where: `${SETTINGS[key]}=${JSON.stringify(fromEnv)}` };
+    if (fromEnv !== undefined && fromEnv !== "")
+      return { raw: fromEnv, where: `${SETTINGS[key]}=${JSON.stringify(fromEnv)}` };
     const fromContext = context(key);
     if (fromContext === undefined || fromContext === "") return undefined;
     return { raw: fromContext, where: `context "${key}": ${JSON.stringify(fromContext)}` };
@@ -85,13 +88,19 @@ export function readSettings(env: NodeJS.ProcessEnv, context: (key: string) => u
     const found = lookup(key);
     if (found === undefined) return undefined;
     if (Array.isArray(found.raw) && found.raw.every((v) => typeof v === "string")) return found.raw;
-    if (typeof found.raw === "string") return found.raw.split(",").map((c) => c.trim()).filter(Boolean);
+    if (typeof found.raw === "string")
+      return found.raw
+        .split(",")
+        .map((c) => c.trim())
+        .filter(Boolean);
     problems.push(`${found.where} is not a comma-separated list (or, in context, a list of strings).`);
     return undefined;
   };
   /** A setting that only one choice of another setting uses. */
   const onlyWith = (keys: (keyof typeof SETTINGS)[], owner: string, chosen: string) => {
-    for (const key of keys) if (lookup(key)) problems.push(`${lookup(key)!.where} applies only with ${owner}; this app has ${chosen}: leave it unset.`);
+    for (const key of keys)
+      if (lookup(key))
+        problems.push(`${lookup(key)!.where} applies only with ${owner}; this app has ${chosen}: leave it unset.`);
   };
 
   const endpointType = oneOf("endpoint", ["nlb", "keepalived"] as const) ?? "nlb";
@@ -151,7 +160,10 @@ export class KubeadmHaStack extends TerraformStack {
   }
 }
 
-export function buildApp(options: { outdir?: string; env?: NodeJS.ProcessEnv } = {}): { app: App; stack: KubeadmHaStack } {
+export function buildApp(options: { outdir?: string; env?: NodeJS.ProcessEnv } = {}): {
+  app: App;
+  stack: KubeadmHaStack;
+} {
   const app = new App({ outdir: options.outdir });
   const settings = readSettings(options.env ?? process.env, (key) => app.node.tryGetContext(key));
   const stack = new KubeadmHaStack(app, "kubeadm-ha", settings);

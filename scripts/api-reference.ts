@@ -92,7 +92,8 @@ export function renderApiReference(docs: InterfaceDoc[]): string {
     out.push(`## ${doc.name}`, "");
     if (doc.description) out.push(doc.description, "");
     out.push("| prop | type | default | meaning |", "| --- | --- | --- | --- |");
-    for (const p of doc.props) out.push(`| \`${p.name}\` | \`${cell(p.type)}\` | ${cell(defaultCell(p))} | ${cell(p.description)} |`);
+    for (const p of doc.props)
+      out.push(`| \`${p.name}\` | \`${cell(p.type)}\` | ${cell(defaultCell(p))} | ${cell(p.description)} |`);
     out.push("");
   }
   return out.join("\n");

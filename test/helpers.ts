@@ -124,13 +124,19 @@ export function yamlDocs(text: string): any[] {
 export function resolveReferences(text: string): string {
   return text
     .replace(/\$\{aws_lb\.[^}]+\.dns_name\}/g, "kubeadm-ha-api-0123456789abcdef.elb.us-east-1.amazonaws.com")
-    .replace(/\$\{aws_secretsmanager_secret\.[^}]+\.arn\}/g, "arn:aws:secretsmanager:us-east-1:123456789012:secret:kubeadm-ha/control-plane-join-20261123000000000000000001-AbCdEf")
+    .replace(
+      /\$\{aws_secretsmanager_secret\.[^}]+\.arn\}/g,
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:kubeadm-ha/control-plane-join-20261123000000000000000001-AbCdEf",
+    )
     .replace(/\$\{data\.aws_region\.[^}]+\.region\}/g, "us-east-1")
     .replace(/\$\{aws_route_table\.[^}]+\.id\}/g, "rtb-0123456789abcdef0");
 }
 
 /** The kubeadm v1beta4 field list (a copy of ../shared/reference/kubeadm-v1beta4-fields.json). */
-export function kubeadmFieldReference(): { types: Record<string, Record<string, string>>; kinds: Record<string, string> } {
+export function kubeadmFieldReference(): {
+  types: Record<string, Record<string, string>>;
+  kinds: Record<string, string>;
+} {
   return JSON.parse(readFileSync(join(__dirname, "fixtures", "kubeadm-v1beta4-fields.json"), "utf8"));
 }
 
@@ -150,7 +156,8 @@ export function unknownKubeadmFields(doc: any): string[] {
     }
     const fields = ref.types[type];
     if (!fields) return; // a leaf: string, bool, int, duration, map
-    if (typeof value !== "object" || value === null || Array.isArray(value)) return problems.push(`${path} should be an object`);
+    if (typeof value !== "object" || value === null || Array.isArray(value))
+      return problems.push(`${path} should be an object`);
     for (const [key, child] of Object.entries(value)) {
       if (!(key in fields)) problems.push(`${path}.${key}`);
       else walk(child, fields[key], `${path}.${key}`);
@@ -191,7 +198,11 @@ export function reviewablePlan(result: SynthResult): unknown {
       ...cloudConfig,
       write_files: Object.entries(files).map(([path, f]) =>
         path.endsWith(".sh")
-          ? { path, permissions: f.permissions, script: `${Buffer.byteLength(f.content)} bytes, sha256 ${createHash("sha256").update(f.content).digest("hex").slice(0, 16)}` }
+          ? {
+              path,
+              permissions: f.permissions,
+              script: `${Buffer.byteLength(f.content)} bytes, sha256 ${createHash("sha256").update(f.content).digest("hex").slice(0, 16)}`,
+            }
           : { path, permissions: f.permissions, content: f.content },
       ),
     };

@@ -6,7 +6,13 @@
  */
 const Sequencer = require("@jest/test-sequencer").default;
 
-const FIRST = ["system/terraform.test.ts", "system/boot.test.ts", "system/bootstrap.test.ts", "system/keepalived.test.ts", "system/etcd.test.ts"];
+const FIRST = [
+  "system/terraform.test.ts",
+  "system/boot.test.ts",
+  "system/bootstrap.test.ts",
+  "system/keepalived.test.ts",
+  "system/etcd.test.ts",
+];
 const rank = (path) => {
   const i = FIRST.findIndex((name) => path.endsWith(name));
   return i === -1 ? FIRST.length : i;

@@ -33,7 +33,12 @@ export class ControlPlaneIdentity extends Construct {
     const { clusterName, partition, region, secrets, tags } = props;
 
     const seedScope = new Construct(this, "seed-identity");
-    const seedRole = nodeRole(seedScope, `${clusterName}-cp0-`, `Control-plane node 0 of ${clusterName}: runs kubeadm init`, tags);
+    const seedRole = nodeRole(
+      seedScope,
+      `${clusterName}-cp0-`,
+      `Control-plane node 0 of ${clusterName}: runs kubeadm init`,
+      tags,
+    );
     const memberRole = nodeRole(this, `${clusterName}-cp-`, `Control-plane nodes 1+ of ${clusterName}`, tags);
 
     this.joinSecret = clusterSecret(this, "join-secret", {
@@ -53,15 +58,35 @@ export class ControlPlaneIdentity extends Construct {
       tags,
     });
 
-    this.seed = withNodePolicy(seedScope, seedRole, "kubeadm-ha-control-plane", [
-      { sid: "JoinSecret", actions: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], resources: [this.joinSecret.arn] },
-      { sid: "AdminKubeconfigWrite", actions: ["secretsmanager:PutSecretValue"], resources: [this.adminKubeconfigSecret.arn] },
-      ...secretKeyStatements(secrets, region, true),
-    ], { partition, clusterName });
-    this.member = withNodePolicy(this, memberRole, "kubeadm-ha-control-plane", [
-      { sid: "JoinSecretRead", actions: ["secretsmanager:GetSecretValue"], resources: [this.joinSecret.arn] },
-      ...secretKeyStatements(secrets, region, false),
-    ], { partition, clusterName });
+    this.seed = withNodePolicy(
+      seedScope,
+      seedRole,
+      "kubeadm-ha-control-plane",
+      [
+        {
+          sid: "JoinSecret",
+          actions: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+          resources: [this.joinSecret.arn],
+        },
+        {
+          sid: "AdminKubeconfigWrite",
+          actions: ["secretsmanager:PutSecretValue"],
+          resources: [this.adminKubeconfigSecret.arn],
+        },
+        ...secretKeyStatements(secrets, region, true),
+      ],
+      { partition, clusterName },
+    );
+    this.member = withNodePolicy(
+      this,
+      memberRole,
+      "kubeadm-ha-control-plane",
+      [
+        { sid: "JoinSecretRead", actions: ["secretsmanager:GetSecretValue"], resources: [this.joinSecret.arn] },
+        ...secretKeyStatements(secrets, region, false),
+      ],
+      { partition, clusterName },
+    );
   }
 
   /** Both roles, for permissions every control-plane node needs. */

@@ -8,7 +8,15 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { Construct } from "constructs";
 import { renderEtcdMemberUserData } from "../render";
 import { ExternalEtcdSpec } from "../spec";
-import { ClusterNodeContext, clusterSecret, clusterSecurityGroup, hardenedInstance, nodeRole, secretKeyStatements, withNodePolicy } from "./node-defaults";
+import {
+  ClusterNodeContext,
+  clusterSecret,
+  clusterSecurityGroup,
+  hardenedInstance,
+  nodeRole,
+  secretKeyStatements,
+  withNodePolicy,
+} from "./node-defaults";
 import { compressedUserData } from "./user-data";
 
 /** `cluster.etcd.topology` must be "external"; the control-plane roles get read access to the client secret. */
@@ -33,7 +41,7 @@ export class EtcdCluster extends Construct {
   constructor(scope: Construct, id: string, props: EtcdClusterProps) {
     super(scope, id);
     const { cluster, tags, partition } = props;
-    if (cluster.etcd.topology !== "external") throw new Error("EtcdCluster needs a spec with etcd.topology \"external\"");
+    if (cluster.etcd.topology !== "external") throw new Error('EtcdCluster needs a spec with etcd.topology "external"');
     const etcd = cluster.etcd;
     this.spec = etcd;
     const name = cluster.clusterName;
@@ -44,8 +52,20 @@ export class EtcdCluster extends Construct {
     const seedRole = nodeRole(seedScope, `${name}-etcd0-`, `etcd member 0 of ${name}: creates the etcd PKI`, tags);
     const memberRole = nodeRole(memberScope, `${name}-etcd-`, `etcd members 1+ of ${name}`, tags);
     const secret = (secretId: string, namePrefix: string, description: string, readers: string[]) =>
-      clusterSecret(this, secretId, { namePrefix, description, readers, writers: [seedRole.role.arn], secrets: cluster.secrets, tags });
-    this.caSecret = secret("ca-secret", `${name}/etcd-ca-`, `etcd CA of ${name}, written by etcd member 0; readable by the etcd members only`, [memberRole.role.arn]);
+      clusterSecret(this, secretId, {
+        namePrefix,
+        description,
+        readers,
+        writers: [seedRole.role.arn],
+        secrets: cluster.secrets,
+        tags,
+      });
+    this.caSecret = secret(
+      "ca-secret",
+      `${name}/etcd-ca-`,
+      `etcd CA of ${name}, written by etcd member 0; readable by the etcd members only`,
+      [memberRole.role.arn],
+    );
     this.clientSecret = secret(
       "client-secret",
       `${name}/etcd-apiserver-client-`,
@@ -53,14 +73,34 @@ export class EtcdCluster extends Construct {
       props.controlPlaneRoles.map((r) => r.arn),
     );
 
-    const sg = clusterSecurityGroup(this, "security-group", { name: `${name}-etcd`, description: `External etcd members of ${name}`, vpcId: props.vpcId, tags });
+    const sg = clusterSecurityGroup(this, "security-group", {
+      name: `${name}-etcd`,
+      description: `External etcd members of ${name}`,
+      vpcId: props.vpcId,
+      tags,
+    });
     this.securityGroup = sg;
     const port = (fromPort: number) => ({ ipProtocol: "tcp", fromPort, toPort: fromPort });
     const ingress = (ruleId: string, description: string, fromPort: number, from: string) =>
-      new VpcSecurityGroupIngressRule(this, ruleId, { securityGroupId: sg.id, description, ...port(fromPort), referencedSecurityGroupId: from });
+      new VpcSecurityGroupIngressRule(this, ruleId, {
+        securityGroupId: sg.id,
+        description,
+        ...port(fromPort),
+        referencedSecurityGroupId: from,
+      });
     const rules = [
-      ingress("client-from-control-plane", "etcd clients: the API servers", etcd.clientPort, props.controlPlaneSecurityGroupId),
-      ingress("client-from-members", "etcd clients: members checking health and changing membership", etcd.clientPort, sg.id),
+      ingress(
+        "client-from-control-plane",
+        "etcd clients: the API servers",
+        etcd.clientPort,
+        props.controlPlaneSecurityGroupId,
+      ),
+      ingress(
+        "client-from-members",
+        "etcd clients: members checking health and changing membership",
+        etcd.clientPort,
+        sg.id,
+      ),
       ingress("peer-from-members", "etcd peer traffic between members only", etcd.peerPort, sg.id),
       new VpcSecurityGroupEgressRule(this, "egress-members", {
         securityGroupId: sg.id,
@@ -84,14 +124,30 @@ export class EtcdCluster extends Construct {
       referencedSecurityGroupId: sg.id,
     });
 
-    const seed = withNodePolicy(seedScope, seedRole, "kubeadm-ha-etcd", [
-      { sid: "EtcdSecretsWrite", actions: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], resources: [this.caSecret.arn, this.clientSecret.arn] },
-      ...secretKeyStatements(cluster.secrets, props.region, true),
-    ], { partition, clusterName: name });
-    const others = withNodePolicy(memberScope, memberRole, "kubeadm-ha-etcd", [
-      { sid: "EtcdCaRead", actions: ["secretsmanager:GetSecretValue"], resources: [this.caSecret.arn] },
-      ...secretKeyStatements(cluster.secrets, props.region, false),
-    ], { partition, clusterName: name });
+    const seed = withNodePolicy(
+      seedScope,
+      seedRole,
+      "kubeadm-ha-etcd",
+      [
+        {
+          sid: "EtcdSecretsWrite",
+          actions: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+          resources: [this.caSecret.arn, this.clientSecret.arn],
+        },
+        ...secretKeyStatements(cluster.secrets, props.region, true),
+      ],
+      { partition, clusterName: name },
+    );
+    const others = withNodePolicy(
+      memberScope,
+      memberRole,
+      "kubeadm-ha-etcd",
+      [
+        { sid: "EtcdCaRead", actions: ["secretsmanager:GetSecretValue"], resources: [this.caSecret.arn] },
+        ...secretKeyStatements(cluster.secrets, props.region, false),
+      ],
+      { partition, clusterName: name },
+    );
     const controlPlanePermissions = new DataAwsIamPolicyDocument(this, "control-plane-permissions", {
       statement: [
         { sid: "EtcdClientSecret", actions: ["secretsmanager:GetSecretValue"], resources: [this.clientSecret.arn] },
@@ -99,13 +155,24 @@ export class EtcdCluster extends Construct {
       ],
     });
     props.controlPlaneRoles.forEach(
-      (role, i) => new IamRolePolicy(this, i === 0 ? "control-plane-policy" : `control-plane-policy-${i}`, { role: role.id, name: "kubeadm-ha-etcd-client", policy: controlPlanePermissions.json }),
+      (role, i) =>
+        new IamRolePolicy(this, i === 0 ? "control-plane-policy" : `control-plane-policy-${i}`, {
+          role: role.id,
+          name: "kubeadm-ha-etcd-client",
+          policy: controlPlanePermissions.json,
+        }),
     );
 
     this.memberUserData = [];
     this.members = etcd.members.map((member) => {
       const userData = renderEtcdMemberUserData(
-        { spec: cluster, member, region: props.region, etcdCaSecretId: this.caSecret.arn, etcdClientSecretId: this.clientSecret.arn },
+        {
+          spec: cluster,
+          member,
+          region: props.region,
+          etcdCaSecretId: this.caSecret.arn,
+          etcdClientSecretId: this.clientSecret.arn,
+        },
         props.scripts,
       );
       this.memberUserData.push(userData);

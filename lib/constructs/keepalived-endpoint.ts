@@ -1,4 +1,7 @@
-import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import {
+  DataAwsIamPolicyDocument,
+  DataAwsIamPolicyDocumentStatement,
+} from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { Ec2SubnetCidrReservation } from "@cdktf/provider-aws/lib/ec2-subnet-cidr-reservation";
 import { Ec2Tag } from "@cdktf/provider-aws/lib/ec2-tag";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
@@ -10,7 +13,14 @@ import { Construct } from "constructs";
 import { EndpointAddress, renderLoadBalancerUserData } from "../render";
 import { KeepalivedEndpointSpec, instanceArchitecture } from "../spec";
 import { IApiEndpoint } from "./api-endpoint";
-import { CLUSTER_TAG, ClusterNodeContext, clusterSecurityGroup, hardenedInstance, nodeRole, statusTagStatement } from "./node-defaults";
+import {
+  CLUSTER_TAG,
+  ClusterNodeContext,
+  clusterSecurityGroup,
+  hardenedInstance,
+  nodeRole,
+  statusTagStatement,
+} from "./node-defaults";
 import { compressedUserData } from "./user-data";
 
 /** IP protocol number of VRRP: the security groups allow it between peers only. */
@@ -60,10 +70,27 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
         vpcId: props.vpcId,
         tags: props.tags,
       }).id;
-      const egress = (ruleId: string, description: string, ipProtocol: string, port: number | undefined, target: { cidrIpv4?: string; referencedSecurityGroupId?: string }) =>
-        new VpcSecurityGroupEgressRule(this, ruleId, { securityGroupId: peerSg, description, ipProtocol, fromPort: port, toPort: port, ...target });
-      egress("vrrp-out", "VRRP adverts to the other load balancer", VRRP_PROTOCOL, undefined, { referencedSecurityGroupId: peerSg });
-      egress("to-api-servers", "forward and health-check to the API servers", "tcp", props.cluster.apiServerPort, { referencedSecurityGroupId: cpSg });
+      const egress = (
+        ruleId: string,
+        description: string,
+        ipProtocol: string,
+        port: number | undefined,
+        target: { cidrIpv4?: string; referencedSecurityGroupId?: string },
+      ) =>
+        new VpcSecurityGroupEgressRule(this, ruleId, {
+          securityGroupId: peerSg,
+          description,
+          ipProtocol,
+          fromPort: port,
+          toPort: port,
+          ...target,
+        });
+      egress("vrrp-out", "VRRP adverts to the other load balancer", VRRP_PROTOCOL, undefined, {
+        referencedSecurityGroupId: peerSg,
+      });
+      egress("to-api-servers", "forward and health-check to the API servers", "tcp", props.cluster.apiServerPort, {
+        referencedSecurityGroupId: cpSg,
+      });
       egress("egress-https", "AWS APIs and packages", "tcp", 443, { cidrIpv4: "0.0.0.0/0" });
       egress("egress-http", "Ubuntu package mirrors (signed metadata over HTTP)", "tcp", 80, { cidrIpv4: "0.0.0.0/0" });
       new VpcSecurityGroupIngressRule(this, "api-servers-from-load-balancers", {
@@ -122,11 +149,27 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
 
     const permissions = new DataAwsIamPolicyDocument(this, "vip-permissions", { statement: this.vipStatements(props) });
     if (spec.placement === "dedicated") {
-      const { role, instanceProfile } = nodeRole(this, `${name}-lb-`, `keepalived + HAProxy load balancers of ${name}`, props.tags);
-      const statusOnly = new DataAwsIamPolicyDocument(this, "status-permissions", { statement: [statusTagStatement(props.partition, name)] });
+      const { role, instanceProfile } = nodeRole(
+        this,
+        `${name}-lb-`,
+        `keepalived + HAProxy load balancers of ${name}`,
+        props.tags,
+      );
+      const statusOnly = new DataAwsIamPolicyDocument(this, "status-permissions", {
+        statement: [statusTagStatement(props.partition, name)],
+      });
       new IamRolePolicy(this, "status-policy", { role: role.id, name: "kubeadm-ha-status", policy: statusOnly.json });
-      const policy = new IamRolePolicy(this, "vip-policy", { role: role.id, name: "kubeadm-ha-vip", policy: permissions.json });
-      const context = { spec: props.cluster, endpoint: this.address, region: props.region, routeTableIds: this.routeTableIds };
+      const policy = new IamRolePolicy(this, "vip-policy", {
+        role: role.id,
+        name: "kubeadm-ha-vip",
+        policy: permissions.json,
+      });
+      const context = {
+        spec: props.cluster,
+        endpoint: this.address,
+        region: props.region,
+        routeTableIds: this.routeTableIds,
+      };
       for (const peer of spec.peers) {
         this.loadBalancers.push(
           hardenedInstance(this, `load-balancer-${peer.index}`, {
@@ -147,7 +190,14 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
       }
       this.attachVip(this.loadBalancers);
     } else {
-      props.controlPlaneRoles.forEach((role, i) => new IamRolePolicy(this, i === 0 ? "vip-policy" : `vip-policy-${i}`, { role: role.id, name: "kubeadm-ha-vip", policy: permissions.json }));
+      props.controlPlaneRoles.forEach(
+        (role, i) =>
+          new IamRolePolicy(this, i === 0 ? "vip-policy" : `vip-policy-${i}`, {
+            role: role.id,
+            name: "kubeadm-ha-vip",
+            policy: permissions.json,
+          }),
+      );
     }
   }
 
@@ -158,7 +208,11 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
   /** Initial VIP target (peer 0) and the interface tags the IAM conditions check. */
   private attachVip(peers: Instance[]) {
     peers.forEach((peer, i) => {
-      new Ec2Tag(this, `peer-${i}-interface-tag`, { resourceId: peer.primaryNetworkInterfaceId, key: CLUSTER_TAG, value: this.tags[CLUSTER_TAG] });
+      new Ec2Tag(this, `peer-${i}-interface-tag`, {
+        resourceId: peer.primaryNetworkInterfaceId,
+        key: CLUSTER_TAG,
+        value: this.tags[CLUSTER_TAG],
+      });
     });
     if (this.spec.vipMode !== "route") return;
     this.routeTableIds.forEach((routeTableId, i) => {
@@ -178,7 +232,9 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
         {
           sid: "MoveVipRoute",
           actions: ["ec2:ReplaceRoute"],
-          resources: this.routeTableIds.map((id) => `arn:${props.partition}:ec2:${props.region}:${props.accountId}:route-table/${id}`),
+          resources: this.routeTableIds.map(
+            (id) => `arn:${props.partition}:ec2:${props.region}:${props.accountId}:route-table/${id}`,
+          ),
         },
       ];
     }
@@ -187,7 +243,9 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
         sid: "MoveVipSecondaryIp",
         actions: ["ec2:AssignPrivateIpAddresses"],
         resources: [`arn:${props.partition}:ec2:${props.region}:${props.accountId}:network-interface/*`],
-        condition: [{ test: "StringEquals", variable: `aws:ResourceTag/${CLUSTER_TAG}`, values: [props.cluster.clusterName] }],
+        condition: [
+          { test: "StringEquals", variable: `aws:ResourceTag/${CLUSTER_TAG}`, values: [props.cluster.clusterName] },
+        ],
       },
     ];
   }

@@ -4,24 +4,42 @@ import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { VpcSecurityGroupEgressRule, VpcSecurityGroupEgressRuleConfig } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import {
+  VpcSecurityGroupEgressRule,
+  VpcSecurityGroupEgressRuleConfig,
+} from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Fn, TerraformOutput, Token } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { renderControlPlaneUserData } from "../render";
-import { Architecture, ClusterInput, ClusterSpec, ClusterSpecError, instanceArchitecture, nodeInstanceTypes, resolveClusterSpec } from "../spec";
+import {
+  Architecture,
+  ClusterInput,
+  ClusterSpec,
+  ClusterSpecError,
+  instanceArchitecture,
+  nodeInstanceTypes,
+  resolveClusterSpec,
+} from "../spec";
 import { IApiEndpoint } from "./api-endpoint";
 import { ControlPlaneIdentity } from "./control-plane-identity";
 import { EtcdCluster } from "./etcd-cluster";
 import { KeepalivedEndpoint } from "./keepalived-endpoint";
-import { CLUSTER_TAG, ClusterNodeContext, clusterSecurityGroup, hardenedInstance, reserveNodeAddresses, STATUS_TAG } from "./node-defaults";
+import {
+  CLUSTER_TAG,
+  ClusterNodeContext,
+  clusterSecurityGroup,
+  hardenedInstance,
+  reserveNodeAddresses,
+  STATUS_TAG,
+} from "./node-defaults";
 import { ClusterNetwork } from "./network";
 import { NlbEndpoint } from "./nlb-endpoint";
 import { loadNodeScripts } from "./node-scripts";
 import { compressedUserData } from "./user-data";
 
 /** Props of KubeadmCluster: the cluster spec, every field optional with a documented default. */
-export interface KubeadmClusterProps extends ClusterInput {}
+export type KubeadmClusterProps = ClusterInput;
 
 /** Ubuntu 24.04 LTS images, published by Canonical as public SSM parameters. */
 export function ubuntuImageParameter(architecture: "amd64" | "arm64"): string {
@@ -65,10 +83,20 @@ export class KubeadmCluster extends Construct {
     const tags = { ...spec.tags, [CLUSTER_TAG]: name };
     const apiPort = spec.apiServerPort;
 
-    this.network = new ClusterNetwork(this, "network", { clusterName: name, network: spec.network, tags, instanceTypes: nodeInstanceTypes(spec) });
+    this.network = new ClusterNetwork(this, "network", {
+      clusterName: name,
+      network: spec.network,
+      tags,
+      instanceTypes: nodeInstanceTypes(spec),
+    });
     const addressReservations = reserveNodeAddresses(this, spec, this.network.privateSubnetIds);
 
-    const sg = clusterSecurityGroup(this, "control-plane-security-group", { name: `${name}-control-plane`, description: `Control-plane nodes of ${name}`, vpcId: this.network.vpcId, tags });
+    const sg = clusterSecurityGroup(this, "control-plane-security-group", {
+      name: `${name}-control-plane`,
+      description: `Control-plane nodes of ${name}`,
+      vpcId: this.network.vpcId,
+      tags,
+    });
     this.controlPlaneSecurityGroup = sg;
     const fromControlPlane = (ruleId: string, description: string, fromPort: number, toPort: number) =>
       new VpcSecurityGroupIngressRule(this, ruleId, {
@@ -80,17 +108,40 @@ export class KubeadmCluster extends Construct {
         referencedSecurityGroupId: sg.id,
       });
     fromControlPlane("api-from-control-plane", "Kubernetes API between control-plane nodes", apiPort, apiPort);
-    if (spec.etcd.topology === "stacked") fromControlPlane("etcd-peers", "etcd client and peer traffic between stacked members", 2379, 2380);
+    if (spec.etcd.topology === "stacked")
+      fromControlPlane("etcd-peers", "etcd client and peer traffic between stacked members", 2379, 2380);
     fromControlPlane("kubelet-from-control-plane", "kubelet API from the control plane", 10250, 10250);
     const egress = (ruleId: string, config: Omit<VpcSecurityGroupEgressRuleConfig, "securityGroupId">) =>
       new VpcSecurityGroupEgressRule(this, ruleId, { securityGroupId: sg.id, ...config });
-    egress("egress-control-plane", { description: "anything to other control-plane nodes", ipProtocol: "-1", referencedSecurityGroupId: sg.id });
-    egress("egress-https", { description: "AWS APIs, pkgs.k8s.io, registry.k8s.io", ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" });
-    egress("egress-http", { description: "Ubuntu package mirrors (signed metadata over HTTP)", ipProtocol: "tcp", fromPort: 80, toPort: 80, cidrIpv4: "0.0.0.0/0" });
+    egress("egress-control-plane", {
+      description: "anything to other control-plane nodes",
+      ipProtocol: "-1",
+      referencedSecurityGroupId: sg.id,
+    });
+    egress("egress-https", {
+      description: "AWS APIs, pkgs.k8s.io, registry.k8s.io",
+      ipProtocol: "tcp",
+      fromPort: 443,
+      toPort: 443,
+      cidrIpv4: "0.0.0.0/0",
+    });
+    egress("egress-http", {
+      description: "Ubuntu package mirrors (signed metadata over HTTP)",
+      ipProtocol: "tcp",
+      fromPort: 80,
+      toPort: 80,
+      cidrIpv4: "0.0.0.0/0",
+    });
 
     const partition = new DataAwsPartition(this, "partition").partition;
     const region = new DataAwsRegion(this, "region").region;
-    this.identity = new ControlPlaneIdentity(this, "identity", { clusterName: name, partition, region, secrets: spec.secrets, tags });
+    this.identity = new ControlPlaneIdentity(this, "identity", {
+      clusterName: name,
+      partition,
+      region,
+      secrets: spec.secrets,
+      tags,
+    });
     // One image lookup per architecture in use; a given imageId serves every node (the spec checks
     // that all instance types share its architecture).
     const images = new Map<Architecture, string>();
@@ -98,7 +149,10 @@ export class KubeadmCluster extends Construct {
       if (spec.imageId !== undefined) return spec.imageId;
       if (!images.has(architecture)) {
         const id = architecture === "amd64" ? "ubuntu-image" : `ubuntu-image-${architecture}`;
-        images.set(architecture, new DataAwsSsmParameter(this, id, { name: ubuntuImageParameter(architecture) }).insecureValue);
+        images.set(
+          architecture,
+          new DataAwsSsmParameter(this, id, { name: ubuntuImageParameter(architecture) }).insecureValue,
+        );
       }
       return images.get(architecture)!;
     };
@@ -140,7 +194,10 @@ export class KubeadmCluster extends Construct {
     }
     const endpoint = this.endpoint;
     // Colocated VRRP peers receive traffic for a routed VIP that is not their own address.
-    const routedPeers = spec.endpoint.type === "keepalived" && spec.endpoint.placement === "colocated" && spec.endpoint.vipMode === "route";
+    const routedPeers =
+      spec.endpoint.type === "keepalived" &&
+      spec.endpoint.placement === "colocated" &&
+      spec.endpoint.vipMode === "route";
 
     if (spec.etcd.topology === "external") {
       this.etcd = new EtcdCluster(this, "etcd", context);
@@ -173,7 +230,12 @@ export class KubeadmCluster extends Construct {
         sourceDestCheck: routedPeers ? false : undefined,
         userDataBase64: compressedUserData(userData, node.name),
         rootVolumeSizeGiB: spec.rootVolumeSizeGiB,
-        tags: { ...tags, Name: node.name, "kubeadm-ha:node-index": String(node.index), "kubeadm-ha:role": "control-plane" },
+        tags: {
+          ...tags,
+          Name: node.name,
+          "kubeadm-ha:node-index": String(node.index),
+          "kubeadm-ha:role": "control-plane",
+        },
         volumeTags: { ...tags, Name: node.name },
         dependsOn: [this.identity.identityOf(node.index).policy, ...context.bootPrerequisites],
       });
@@ -182,10 +244,19 @@ export class KubeadmCluster extends Construct {
 
     const firstNode = this.controlPlaneNodes[0].id;
     new TerraformOutput(this, "api-endpoint-url", { value: endpoint.url, description: "Kubernetes API endpoint" });
-    new TerraformOutput(this, "join-secret-arn", { value: this.identity.joinSecret.arn, description: "Secret the control-plane nodes share their roots through" });
-    new TerraformOutput(this, "control-plane-instance-ids", { value: this.controlPlaneNodes.map((n) => n.id), description: "Control-plane instances, by node index" });
+    new TerraformOutput(this, "join-secret-arn", {
+      value: this.identity.joinSecret.arn,
+      description: "Secret the control-plane nodes share their roots through",
+    });
+    new TerraformOutput(this, "control-plane-instance-ids", {
+      value: this.controlPlaneNodes.map((n) => n.id),
+      description: "Control-plane instances, by node index",
+    });
     if (this.etcd) {
-      new TerraformOutput(this, "etcd-member-instance-ids", { value: this.etcd.members.map((m) => m.id), description: "External etcd members, by member index" });
+      new TerraformOutput(this, "etcd-member-instance-ids", {
+        value: this.etcd.members.map((m) => m.id),
+        description: "External etcd members, by member index",
+      });
     }
     new TerraformOutput(this, "shell-command", {
       value: `aws ssm start-session --region ${region} --target ${firstNode}`,
@@ -193,15 +264,21 @@ export class KubeadmCluster extends Construct {
     });
     new TerraformOutput(this, "admin-kubeconfig-command", {
       value: `aws secretsmanager get-secret-value --region ${region} --secret-id ${this.identity.adminKubeconfigSecret.arn} --query SecretString --output text > admin.conf`,
-      description: "Writes the cluster's admin kubeconfig, which node 0 stored after kubeadm init, to admin.conf (needs secretsmanager:GetSecretValue on it)",
+      description:
+        "Writes the cluster's admin kubeconfig, which node 0 stored after kubeadm init, to admin.conf (needs secretsmanager:GetSecretValue on it)",
     });
     new TerraformOutput(this, "api-endpoint-host", {
       value: endpoint.address.host,
-      description: "The API endpoint's host name, as the nodes and the certificate know it (for a port forward's --tls-server-name)",
+      description:
+        "The API endpoint's host name, as the nodes and the certificate know it (for a port forward's --tls-server-name)",
     });
     new TerraformOutput(this, "bootstrap-status-command", {
-      value: `aws ec2 describe-tags --region ${region} --filters Name=key,Values=${STATUS_TAG} Name=resource-id,Values=${Fn.join(",", this.allNodes.map((n) => n.id))}`,
-      description: "Each node's bootstrap status tag (control plane, load balancers, etcd members): running:STEP, failed:STEP or ready",
+      value: `aws ec2 describe-tags --region ${region} --filters Name=key,Values=${STATUS_TAG} Name=resource-id,Values=${Fn.join(
+        ",",
+        this.allNodes.map((n) => n.id),
+      )}`,
+      description:
+        "Each node's bootstrap status tag (control plane, load balancers, etcd members): running:STEP, failed:STEP or ready",
     });
   }
 }

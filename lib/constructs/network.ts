@@ -41,10 +41,15 @@ export class ClusterNetwork extends Construct {
     this.vpcCidr = network.vpcCidr;
     const offerings = props.instanceTypes.map(
       ({ instanceType }, i) =>
-        new DataAwsEc2InstanceTypeOfferings(this, `instance-type-offerings-${i}`, { locationType: "availability-zone", filter: [{ name: "instance-type", values: [instanceType] }] }),
+        new DataAwsEc2InstanceTypeOfferings(this, `instance-type-offerings-${i}`, {
+          locationType: "availability-zone",
+          filter: [{ name: "instance-type", values: [instanceType] }],
+        }),
     );
     if (network.mode === "existing") {
-      const zones = network.privateSubnets.map((s, i) => new DataAwsSubnet(this, `private-${i}`, { id: s.id }).availabilityZone);
+      const zones = network.privateSubnets.map(
+        (s, i) => new DataAwsSubnet(this, `private-${i}`, { id: s.id }).availabilityZone,
+      );
       this.requireOfferedIn(zones, "network.privateSubnets", offerings, props);
       this.vpcId = network.vpcId!;
       this.privateSubnetIds = network.privateSubnets.map((s) => s.id!);
@@ -76,7 +81,11 @@ export class ClusterNetwork extends Construct {
     const igw = new InternetGateway(this, "igw", { vpcId: vpc.id, tags: named("igw") });
     const publicRoutes = new RouteTable(this, "public-routes", { vpcId: vpc.id, tags: named("public") });
     this.routeTableIds.push(publicRoutes.id);
-    const defaultRoute = new Route(this, "public-default", { routeTableId: publicRoutes.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id });
+    const defaultRoute = new Route(this, "public-default", {
+      routeTableId: publicRoutes.id,
+      destinationCidrBlock: "0.0.0.0/0",
+      gatewayId: igw.id,
+    });
 
     const publicSubnets = network.publicSubnets.map((s, i) => {
       const subnet = new Subnet(this, `public-${i}`, {
@@ -94,7 +103,12 @@ export class ClusterNetwork extends Construct {
     const natCount = network.natGatewayPerZone ? publicSubnets.length : 1;
     const nats = publicSubnets.slice(0, natCount).map((subnet, i) => {
       const eip = new Eip(this, `nat-${i}-ip`, { domain: "vpc", tags: named(`nat-${i}`) });
-      return new NatGateway(this, `nat-${i}`, { allocationId: eip.id, subnetId: subnet.id, tags: named(`nat-${i}`), dependsOn: [defaultRoute] });
+      return new NatGateway(this, `nat-${i}`, {
+        allocationId: eip.id,
+        subnetId: subnet.id,
+        tags: named(`nat-${i}`),
+        dependsOn: [defaultRoute],
+      });
     });
 
     this.privateSubnetIds = network.privateSubnets.map((s, i) => {
@@ -111,7 +125,10 @@ export class ClusterNetwork extends Construct {
         destinationCidrBlock: "0.0.0.0/0",
         natGatewayId: nats[i % nats.length].id,
       });
-      const association = new RouteTableAssociation(this, `private-${i}-association`, { subnetId: subnet.id, routeTableId: routes.id });
+      const association = new RouteTableAssociation(this, `private-${i}-association`, {
+        subnetId: subnet.id,
+        routeTableId: routes.id,
+      });
       this.egressDependencies.push(egress, association);
       return subnet.id;
     });
@@ -122,10 +139,21 @@ export class ClusterNetwork extends Construct {
    * zone list ignored), so a new zone in the region or one that is impaired during a plan moves no
    * subnet and no node; only a different zone count chooses again. Every check runs at plan time.
    */
-  private chooseZones(wanted: number, offerings: DataAwsEc2InstanceTypeOfferings[], props: ClusterNetworkProps): string[] {
+  private chooseZones(
+    wanted: number,
+    offerings: DataAwsEc2InstanceTypeOfferings[],
+    props: ClusterNetworkProps,
+  ): string[] {
     // No state filter: an impaired zone must not shrink the list that the checks count.
-    const region = new DataAwsAvailabilityZones(this, "zones", { filter: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] });
-    const offeringAll = Fn.sort(Fn.setintersection(region.names, offerings.map((o) => o.locations)));
+    const region = new DataAwsAvailabilityZones(this, "zones", {
+      filter: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
+    });
+    const offeringAll = Fn.sort(
+      Fn.setintersection(
+        region.names,
+        offerings.map((o) => o.locations),
+      ),
+    );
     const types = props.instanceTypes.map((t) => `${t.prop} "${t.instanceType}"`).join(", ");
     const typeChecks = props.instanceTypes.map(({ prop, instanceType }, i) => {
       const offeredIn = Fn.setintersection(region.names, [offerings[i].locations]);
@@ -166,7 +194,12 @@ export class ClusterNetwork extends Construct {
   }
 
   /** Fails the plan when a zone the nodes use does not offer one of their instance types. */
-  private requireOfferedIn(zones: string[], zonesProp: string, offerings: DataAwsEc2InstanceTypeOfferings[], props: ClusterNetworkProps) {
+  private requireOfferedIn(
+    zones: string[],
+    zonesProp: string,
+    offerings: DataAwsEc2InstanceTypeOfferings[],
+    props: ClusterNetworkProps,
+  ) {
     const missing = Fn.setsubtract(zones, TerraformSelf.getAny("locations"));
     props.instanceTypes.forEach(({ prop, instanceType }, i) => {
       offerings[i].lifecycle = {

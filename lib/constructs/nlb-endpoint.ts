@@ -63,12 +63,25 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
   /** The endpoint's own name (an alias to the internal NLB), unless `privateDns` is false. */
   readonly record?: Route53Record;
 
-  constructor(scope: Construct, id: string, private readonly props: NlbEndpointProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: NlbEndpointProps,
+  ) {
     super(scope, id);
     const { spec } = props;
     const port = spec.port;
-    this.internal = this.apiLoadBalancer("", { internal: true, subnetIds: props.privateSubnetIds, allowedCidrs: spec.allowedCidrs });
-    ({ loadBalancer: this.loadBalancer, targetGroup: this.targetGroup, listener: this.listener, securityGroup: this.securityGroup } = this.internal);
+    this.internal = this.apiLoadBalancer("", {
+      internal: true,
+      subnetIds: props.privateSubnetIds,
+      allowedCidrs: spec.allowedCidrs,
+    });
+    ({
+      loadBalancer: this.loadBalancer,
+      targetGroup: this.targetGroup,
+      listener: this.listener,
+      securityGroup: this.securityGroup,
+    } = this.internal);
     // Control-plane nodes (kube-proxy, the kubelets of workers, admin.conf on a node) use the internal endpoint.
     new VpcSecurityGroupIngressRule(this, "allow-control-plane", {
       securityGroupId: this.internal.securityGroup.id,
@@ -87,7 +100,11 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
       referencedSecurityGroupId: this.internal.securityGroup.id,
     });
     if (spec.internetFacing) {
-      this.public = this.apiLoadBalancer("public-", { internal: false, subnetIds: props.publicSubnetIds, allowedCidrs: spec.publicAllowedCidrs });
+      this.public = this.apiLoadBalancer("public-", {
+        internal: false,
+        subnetIds: props.publicSubnetIds,
+        allowedCidrs: spec.publicAllowedCidrs,
+      });
     }
     const nlbNames = [this.internal.loadBalancer.dnsName, ...(this.public ? [this.public.loadBalancer.dnsName] : [])];
     if (spec.privateDns) {
@@ -104,7 +121,11 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
         zoneId: dns.zoneId ?? this.privateZone!.zoneId,
         name: dns.name,
         type: "A",
-        alias: { name: this.internal.loadBalancer.dnsName, zoneId: this.internal.loadBalancer.zoneId, evaluateTargetHealth: false },
+        alias: {
+          name: this.internal.loadBalancer.dnsName,
+          zoneId: this.internal.loadBalancer.zoneId,
+          evaluateTargetHealth: false,
+        },
       });
       // The nodes use the name; the NLBs' own names stay valid in the certificate.
       this.address = { host: dns.name, port, extraNames: nlbNames };
@@ -115,7 +136,10 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
   }
 
   /** A load balancer and what it needs; construct ids prefixed with `prefix` (none for the internal one, as before). */
-  private apiLoadBalancer(prefix: string, options: { internal: boolean; subnetIds: string[]; allowedCidrs: string[] }): ApiLoadBalancer {
+  private apiLoadBalancer(
+    prefix: string,
+    options: { internal: boolean; subnetIds: string[]; allowedCidrs: string[] },
+  ): ApiLoadBalancer {
     const { clusterName, spec, tags } = this.props;
     const port = spec.port;
     const name = options.internal ? `${clusterName}-api` : `${clusterName}-public`;
@@ -185,7 +209,9 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
         healthyThreshold: NLB_TIMERS.healthyThreshold,
         unhealthyThreshold: NLB_TIMERS.unhealthyThreshold,
       },
-      targetHealthState: [{ enableUnhealthyConnectionTermination: false, unhealthyDrainingInterval: NLB_TIMERS.drainSeconds }],
+      targetHealthState: [
+        { enableUnhealthyConnectionTermination: false, unhealthyDrainingInterval: NLB_TIMERS.drainSeconds },
+      ],
       tags: { ...tags, Name: name },
       lifecycle: { createBeforeDestroy: true },
     });
@@ -201,10 +227,17 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
   }
 
   registerControlPlane(nodes: Instance[], apiServerPort: number): void {
-    for (const [prefix, lb] of [["", this.internal], ["public-", this.public]] as const) {
+    for (const [prefix, lb] of [
+      ["", this.internal],
+      ["public-", this.public],
+    ] as const) {
       if (!lb) continue;
       nodes.forEach((node, i) => {
-        new LbTargetGroupAttachment(this, `${prefix}api-server-${i}`, { targetGroupArn: lb.targetGroup.arn, targetId: node.id, port: apiServerPort });
+        new LbTargetGroupAttachment(this, `${prefix}api-server-${i}`, {
+          targetGroupArn: lb.targetGroup.arn,
+          targetId: node.id,
+          port: apiServerPort,
+        });
       });
     }
   }

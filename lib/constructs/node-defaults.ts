@@ -1,4 +1,7 @@
-import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import {
+  DataAwsIamPolicyDocument,
+  DataAwsIamPolicyDocumentStatement,
+} from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { Ec2SubnetCidrReservation } from "@cdktf/provider-aws/lib/ec2-subnet-cidr-reservation";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
@@ -43,10 +46,16 @@ export interface ClusterNodeContext {
  * address (the NLB's own interfaces, other instances of an existing VPC), while the nodes, which ask
  * for exactly theirs, still get them. Created before the load balancer and the instances.
  */
-export function reserveNodeAddresses(scope: Construct, spec: ClusterSpec, subnetIds: string[]): Ec2SubnetCidrReservation[] {
+export function reserveNodeAddresses(
+  scope: Construct,
+  spec: ClusterSpec,
+  subnetIds: string[],
+): Ec2SubnetCidrReservation[] {
   const nodes = [
     ...spec.controlPlane.map((n) => ({ id: `control-plane-${n.index}`, ...n })),
-    ...(spec.endpoint.type === "keepalived" && spec.endpoint.placement === "dedicated" ? spec.endpoint.peers.map((p) => ({ id: `load-balancer-${p.index}`, ...p })) : []),
+    ...(spec.endpoint.type === "keepalived" && spec.endpoint.placement === "dedicated"
+      ? spec.endpoint.peers.map((p) => ({ id: `load-balancer-${p.index}`, ...p }))
+      : []),
     ...(spec.etcd.topology === "external" ? spec.etcd.members.map((m) => ({ id: `etcd-${m.index}`, ...m })) : []),
   ];
   return nodes.map(
@@ -60,7 +69,9 @@ export function reserveNodeAddresses(scope: Construct, spec: ClusterSpec, subnet
   );
 }
 
-export type NodeInstanceConfig = Omit<InstanceConfig, "metadataOptions" | "rootBlockDevice" | "lifecycle"> & { readonly rootVolumeSizeGiB: number };
+export type NodeInstanceConfig = Omit<InstanceConfig, "metadataOptions" | "rootBlockDevice" | "lifecycle"> & {
+  readonly rootVolumeSizeGiB: number;
+};
 
 /**
  * What Terraform leaves to the instance after creating it: the image and the user data (a new AMI or
@@ -68,7 +79,14 @@ export type NodeInstanceConfig = Omit<InstanceConfig, "metadataOptions" | "rootB
  * all nodes at once), and the bootstrap status tag each node writes on itself (the next plan would
  * remove it). Changes to any of these roll one node at a time, by hand (README: Changing a running cluster).
  */
-export const INSTANCE_IGNORED_CHANGES = ["ami", "user_data", "user_data_base64", "instance_type", `tags["${STATUS_TAG}"]`, `tags_all["${STATUS_TAG}"]`];
+export const INSTANCE_IGNORED_CHANGES = [
+  "ami",
+  "user_data",
+  "user_data_base64",
+  "instance_type",
+  `tags["${STATUS_TAG}"]`,
+  `tags_all["${STATUS_TAG}"]`,
+];
 
 /**
  * An EC2 instance with the project's security defaults: IMDSv2 only (hop limit 1, so pods cannot
@@ -79,7 +97,12 @@ export function hardenedInstance(scope: Construct, id: string, config: NodeInsta
   const { rootVolumeSizeGiB, ...rest } = config;
   return new Instance(scope, id, {
     ...rest,
-    metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
+    metadataOptions: {
+      httpEndpoint: "enabled",
+      httpTokens: "required",
+      httpPutResponseHopLimit: 1,
+      instanceMetadataTags: "disabled",
+    },
     rootBlockDevice: { encrypted: true, volumeType: "gp3", volumeSize: rootVolumeSizeGiB, deleteOnTermination: true },
     lifecycle: { ignoreChanges: INSTANCE_IGNORED_CHANGES },
   });
@@ -108,7 +131,11 @@ export function nodeRole(scope: Construct, namePrefix: string, description: stri
   const sessionManager = new DataAwsIamPolicyDocument(scope, "session-manager-permissions", {
     statement: [{ sid: "SessionManager", actions: [...SESSION_MANAGER_ACTIONS], resources: ["*"] }],
   });
-  new IamRolePolicy(scope, "session-manager", { role: role.id, name: "kubeadm-ha-session-manager", policy: sessionManager.json });
+  new IamRolePolicy(scope, "session-manager", {
+    role: role.id,
+    name: "kubeadm-ha-session-manager",
+    policy: sessionManager.json,
+  });
   const instanceProfile = new IamInstanceProfile(scope, "instance-profile", { namePrefix, role: role.name, tags });
   return { role, instanceProfile };
 }
@@ -131,7 +158,11 @@ export function statusTagStatement(partition: string, clusterName: string) {
  * change that replaces it (its description, its VPC) never fails on a name still taken by the old one.
  * The name shows in the console as NAME-<suffix>; the Name tag is NAME.
  */
-export function clusterSecurityGroup(scope: Construct, id: string, props: { name: string; description: string; vpcId: string; tags: Record<string, string> }): SecurityGroup {
+export function clusterSecurityGroup(
+  scope: Construct,
+  id: string,
+  props: { name: string; description: string; vpcId: string; tags: Record<string, string> },
+): SecurityGroup {
   return new SecurityGroup(scope, id, {
     namePrefix: `${props.name}-`,
     description: props.description,
@@ -177,7 +208,10 @@ export function clusterSecret(scope: Construct, id: string, props: ClusterSecret
     condition: [{ test: "ArnNotEquals", variable: "aws:PrincipalArn", values: [...principals, ...breakGlass] }],
   });
   const statement = [denyUnless("OnlyItsWritersWrite", "secretsmanager:PutSecretValue", props.writers)];
-  if (props.readers) statement.push(denyUnless("OnlyItsReadersRead", "secretsmanager:GetSecretValue", [...props.readers, ...props.writers]));
+  if (props.readers)
+    statement.push(
+      denyUnless("OnlyItsReadersRead", "secretsmanager:GetSecretValue", [...props.readers, ...props.writers]),
+    );
   const policy = new DataAwsIamPolicyDocument(scope, `${id}-resource-policy`, { statement });
   new SecretsmanagerSecretPolicy(scope, `${id}-policy`, { secretArn: secret.arn, policy: policy.json });
   return secret;
@@ -191,7 +225,9 @@ export function secretKeyStatements(secrets: SecretsSpec, region: string, write:
       sid: write ? "SecretKeyReadWrite" : "SecretKeyRead",
       actions: write ? ["kms:Decrypt", "kms:GenerateDataKey"] : ["kms:Decrypt"],
       resources: [secrets.kmsKeyArn],
-      condition: [{ test: "StringEquals", variable: "kms:ViaService", values: [`secretsmanager.${region}.amazonaws.com`] }],
+      condition: [
+        { test: "StringEquals", variable: "kms:ViaService", values: [`secretsmanager.${region}.amazonaws.com`] },
+      ],
     },
   ];
 }
@@ -211,7 +247,9 @@ export function withNodePolicy(
   statements: DataAwsIamPolicyDocumentStatement[],
   cluster: { readonly partition: string; readonly clusterName: string },
 ): NodeIdentity {
-  const permissions = new DataAwsIamPolicyDocument(scope, "permissions", { statement: [...statements, statusTagStatement(cluster.partition, cluster.clusterName)] });
+  const permissions = new DataAwsIamPolicyDocument(scope, "permissions", {
+    statement: [...statements, statusTagStatement(cluster.partition, cluster.clusterName)],
+  });
   const policy = new IamRolePolicy(scope, "policy", { role: node.role.id, name: policyName, policy: permissions.json });
   return { ...node, policy };
 }

@@ -14,5 +14,7 @@ export function userdataDir(): string {
 /** Reads the scripts the nodes run (the only file I/O of synthesis). */
 export function loadNodeScripts(): NodeScripts {
   const dir = userdataDir();
-  return Object.fromEntries(NODE_SCRIPTS.map((name) => [name, readFileSync(join(dir, name), "utf8")])) as unknown as NodeScripts;
+  return Object.fromEntries(
+    NODE_SCRIPTS.map((name) => [name, readFileSync(join(dir, name), "utf8")]),
+  ) as unknown as NodeScripts;
 }

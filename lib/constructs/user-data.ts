@@ -5,10 +5,13 @@ const TOKEN_IN_STRING = /(\$\{TfToken\[[^\]]+\]\})/;
 
 /** A node's user data would not fit EC2's limit even with the longest deploy-time values. */
 export class UserDataTooLargeError extends Error {
-  constructor(readonly nodeName: string, readonly bytes: number) {
+  constructor(
+    readonly nodeName: string,
+    readonly bytes: number,
+  ) {
     super(
       `${nodeName}'s user data would be about ${bytes} bytes gzipped, over EC2's limit of ${EC2_USER_DATA_LIMIT} (nothing was synthesized): ` +
-        "shorten what grows it (extraCertSans, endpoint.dnsName, tags, endpoint.routeTableIds) or use fewer keepalived peers (endpoint.placement: \"dedicated\" runs two).",
+        'shorten what grows it (extraCertSans, endpoint.dnsName, tags, endpoint.routeTableIds) or use fewer keepalived peers (endpoint.placement: "dedicated" runs two).',
     );
     this.name = "UserDataTooLargeError";
   }
@@ -27,6 +30,8 @@ export function compressedUserData(document: string, nodeName: string): string {
     .split(TOKEN_IN_STRING)
     .filter((part) => part !== "")
     // rawString escapes quotes, newlines and "${" but not backslashes or "%{": do those first.
-    .map((part) => (Token.isUnresolved(part) ? part : Fn.rawString(part.replace(/\\/g, "\\\\").replace(/%\{/g, "%%{"))));
+    .map((part) =>
+      Token.isUnresolved(part) ? part : Fn.rawString(part.replace(/\\/g, "\\\\").replace(/%\{/g, "%%{")),
+    );
   return Fn.base64gzip(Fn.join("", parts));
 }

@@ -1,4 +1,11 @@
-import { ClusterSpec, ControlPlaneNodeSpec, EtcdMemberSpec, ExternalEtcdSpec, KeepalivedEndpointSpec, VrrpPeerSpec } from "../spec";
+import {
+  ClusterSpec,
+  ControlPlaneNodeSpec,
+  EtcdMemberSpec,
+  ExternalEtcdSpec,
+  KeepalivedEndpointSpec,
+  VrrpPeerSpec,
+} from "../spec";
 import { DOWNLOAD_SOURCES } from "../spec/versions";
 import { CloudConfigFile, renderCloudConfig } from "./cloud-config";
 import { CONTAINERD_PATHS, renderContainerdConfig, renderContainerdUnit, renderCrictlConfig } from "./containerd";
@@ -46,7 +53,9 @@ export interface ControlPlaneUserDataInput extends NodeUserDataContext {
 
 /** The colocated keepalived peer a control-plane node is, if any. */
 export function colocatedPeer(spec: ClusterSpec, node: ControlPlaneNodeSpec): VrrpPeerSpec | undefined {
-  return spec.endpoint.type === "keepalived" && spec.endpoint.placement === "colocated" ? spec.endpoint.peers[node.index] : undefined;
+  return spec.endpoint.type === "keepalived" && spec.endpoint.placement === "colocated"
+    ? spec.endpoint.peers[node.index]
+    : undefined;
 }
 
 /** Settings every node kind has: who it is and how it reaches the cloud. */
@@ -119,15 +128,27 @@ export function renderControlPlaneEnv(input: ControlPlaneUserDataInput): string 
 }
 
 function scriptFiles(names: readonly ScriptName[], scripts: NodeScripts): CloudConfigFile[] {
-  return names.map((name) => ({ path: `${NODE_PATHS.scripts}/${name}`, content: shippedScript(name, scripts[name]), permissions: "0755" }));
+  return names.map((name) => ({
+    path: `${NODE_PATHS.scripts}/${name}`,
+    content: shippedScript(name, scripts[name]),
+    permissions: "0755",
+  }));
 }
 
 /** keepalived template and haproxy.cfg of one VRRP peer. */
 function endpointFiles(spec: ClusterSpec, endpoint: KeepalivedEndpointSpec, peer: VrrpPeerSpec): CloudConfigFile[] {
   const backends = spec.controlPlane.map((n) => ({ name: n.name, address: n.privateIp }));
   return [
-    { path: `${NODE_PATHS.etc}/keepalived.conf.template`, content: renderKeepalivedConf(endpoint, peer), permissions: "0644" },
-    { path: `${NODE_PATHS.etc}/haproxy.cfg`, content: renderHaproxyCfg(endpoint.port, backends, spec.apiServerPort), permissions: "0644" },
+    {
+      path: `${NODE_PATHS.etc}/keepalived.conf.template`,
+      content: renderKeepalivedConf(endpoint, peer),
+      permissions: "0644",
+    },
+    {
+      path: `${NODE_PATHS.etc}/haproxy.cfg`,
+      content: renderHaproxyCfg(endpoint.port, backends, spec.apiServerPort),
+      permissions: "0644",
+    },
     { path: unitPath(VIP_GUARD_UNIT), content: renderVipGuardUnit(), permissions: "0644" },
   ];
 }
@@ -137,15 +158,28 @@ export function renderControlPlaneUserData(input: ControlPlaneUserDataInput, scr
   const { spec, node } = input;
   const kubeadm = renderKubeadmConfig(spec, node, input.endpoint);
   const peer = colocatedPeer(spec, node);
-  const names: ScriptName[] = ["common.sh", "cloud-aws.sh", "install-kubernetes.sh", "bootstrap-control-plane.sh", ...(peer ? ENDPOINT_SCRIPTS : [])];
-  const bootstrap = bootstrapFiles(`control-plane node ${node.name}`, `${NODE_PATHS.scripts}/bootstrap-control-plane.sh`);
+  const names: ScriptName[] = [
+    "common.sh",
+    "cloud-aws.sh",
+    "install-kubernetes.sh",
+    "bootstrap-control-plane.sh",
+    ...(peer ? ENDPOINT_SCRIPTS : []),
+  ];
+  const bootstrap = bootstrapFiles(
+    `control-plane node ${node.name}`,
+    `${NODE_PATHS.scripts}/bootstrap-control-plane.sh`,
+  );
   return renderCloudConfig({
     hostname: node.name,
     files: [
       { path: `${NODE_PATHS.etc}/cluster.env`, content: renderControlPlaneEnv(input), permissions: "0644" },
       { path: `${NODE_PATHS.etc}/kubeadm-init.yaml`, content: kubeadm.init, permissions: "0600" },
       { path: `${NODE_PATHS.etc}/kubeadm-join.yaml`, content: kubeadm.join, permissions: "0600" },
-      ...Object.entries(kubeadm.patches).map(([name, content]) => ({ path: `${KUBEADM_PATCHES_DIR}/${name}`, content, permissions: "0644" })),
+      ...Object.entries(kubeadm.patches).map(([name, content]) => ({
+        path: `${KUBEADM_PATCHES_DIR}/${name}`,
+        content,
+        permissions: "0644",
+      })),
       { path: CONTAINERD_PATHS.config, content: renderContainerdConfig(spec), permissions: "0644" },
       { path: CONTAINERD_PATHS.unit, content: renderContainerdUnit(), permissions: "0644" },
       { path: CONTAINERD_PATHS.crictl, content: renderCrictlConfig(), permissions: "0644" },
@@ -167,9 +201,16 @@ export function renderLoadBalancerEnv(context: NodeUserDataContext, peer: VrrpPe
 }
 
 /** The complete `#cloud-config` user data of a dedicated keepalived + HAProxy load balancer. */
-export function renderLoadBalancerUserData(context: NodeUserDataContext, peer: VrrpPeerSpec, scripts: NodeScripts): string {
+export function renderLoadBalancerUserData(
+  context: NodeUserDataContext,
+  peer: VrrpPeerSpec,
+  scripts: NodeScripts,
+): string {
   const endpoint = context.spec.endpoint as KeepalivedEndpointSpec;
-  const bootstrap = bootstrapFiles(`API load balancer ${peer.name}`, `${NODE_PATHS.scripts}/setup-endpoint.sh --standalone`);
+  const bootstrap = bootstrapFiles(
+    `API load balancer ${peer.name}`,
+    `${NODE_PATHS.scripts}/setup-endpoint.sh --standalone`,
+  );
   return renderCloudConfig({
     hostname: peer.name,
     files: [

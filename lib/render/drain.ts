@@ -51,7 +51,10 @@ export function drainTimers(endpoint: EndpointSpec, etcd: EtcdSpec): DrainTimers
       : Math.ceil((FAILOVER_TIMERS.haproxyFall * FAILOVER_TIMERS.haproxyCheckIntervalMs) / 1000);
   const shutdownDelay = detection + MARGIN_SECONDS;
   const termination = shutdownDelay + IN_FLIGHT_SECONDS;
-  const etcdDrain = etcd.topology === "stacked" ? { etcdPreStopSeconds: termination, etcdTerminationGraceSeconds: termination + MARGIN_SECONDS } : {};
+  const etcdDrain =
+    etcd.topology === "stacked"
+      ? { etcdPreStopSeconds: termination, etcdTerminationGraceSeconds: termination + MARGIN_SECONDS }
+      : {};
   const critical = (etcdDrain.etcdTerminationGraceSeconds ?? termination) + MARGIN_SECONDS;
   return {
     endpointDetectionSeconds: detection,

@@ -98,7 +98,12 @@ export interface HaproxyBackend {
  * haproxy.cfg: TCP to every API server, HTTPS /readyz checks, timeouts that keep watches and
  * `kubectl logs -f` alive. A server marked down keeps its sessions (they end by themselves).
  */
-export function renderHaproxyCfg(port: number, backends: HaproxyBackend[], apiServerPort: number, statsSocket = "/run/haproxy/admin.sock"): string {
+export function renderHaproxyCfg(
+  port: number,
+  backends: HaproxyBackend[],
+  apiServerPort: number,
+  statsSocket = "/run/haproxy/admin.sock",
+): string {
   const t = FAILOVER_TIMERS;
   return `# HAProxy for the Kubernetes API; rendered from the cluster spec.
 global

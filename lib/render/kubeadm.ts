@@ -10,7 +10,11 @@ export const CRI_SOCKET = "unix:///run/containerd/containerd.sock";
  * Filled in on the node at boot: the token is minted there (never shipped), the CA hash comes with the
  * shared roots, and the provider ID (`aws:///ZONE/INSTANCE-ID`) from the instance metadata.
  */
-export const NODE_PLACEHOLDERS = { token: "__BOOTSTRAP_TOKEN__", caCertHash: "__CA_CERT_HASH__", providerId: "__PROVIDER_ID__" } as const;
+export const NODE_PLACEHOLDERS = {
+  token: "__BOOTSTRAP_TOKEN__",
+  caCertHash: "__CA_CERT_HASH__",
+  providerId: "__PROVIDER_ID__",
+} as const;
 export const KUBELET_CONFIG_API_VERSION = "kubelet.config.k8s.io/v1beta1";
 /** kubeadm applies the strategic-merge patches in this folder to the static pods it writes. */
 export const KUBEADM_PATCHES_DIR = `${NODE_PATHS.etc}/kubeadm-patches`;
@@ -36,7 +40,11 @@ export function controlPlaneEndpoint(endpoint: EndpointAddress): string {
   return `${endpoint.host}:${endpoint.port}`;
 }
 
-export function renderKubeadmConfig(spec: ClusterSpec, node: ControlPlaneNodeSpec, endpoint: EndpointAddress): KubeadmDocuments {
+export function renderKubeadmConfig(
+  spec: ClusterSpec,
+  node: ControlPlaneNodeSpec,
+  endpoint: EndpointAddress,
+): KubeadmDocuments {
   const nodeRegistration = {
     name: node.name,
     criSocket: CRI_SOCKET,
@@ -69,7 +77,12 @@ export function renderKubeadmConfig(spec: ClusterSpec, node: ControlPlaneNodeSpe
     },
     etcd:
       spec.etcd.topology === "external"
-        ? { external: { endpoints: spec.etcd.members.map((m) => etcdClientUrl(spec.etcd as ExternalEtcdSpec, m)), ...EXTERNAL_ETCD_CLIENT_FILES } }
+        ? {
+            external: {
+              endpoints: spec.etcd.members.map((m) => etcdClientUrl(spec.etcd as ExternalEtcdSpec, m)),
+              ...EXTERNAL_ETCD_CLIENT_FILES,
+            },
+          }
         : { local: { dataDir: "/var/lib/etcd" } },
   };
   const initConfiguration = {
@@ -110,14 +123,18 @@ export function renderKubeadmConfig(spec: ClusterSpec, node: ControlPlaneNodeSpe
     // kubeadm's static pods get the default 30 s grace period, shorter than the shutdown delay: lengthen it,
     // and keep a stacked etcd serving until its API server is done.
     patches: {
-      "kube-apiserver+strategic.yaml": stringify({ spec: { terminationGracePeriodSeconds: drain.terminationGraceSeconds } }),
+      "kube-apiserver+strategic.yaml": stringify({
+        spec: { terminationGracePeriodSeconds: drain.terminationGraceSeconds },
+      }),
       ...(drain.etcdPreStopSeconds === undefined
         ? {}
         : {
             "etcd+strategic.yaml": stringify({
               spec: {
                 terminationGracePeriodSeconds: drain.etcdTerminationGraceSeconds,
-                containers: [{ name: "etcd", lifecycle: { preStop: { sleep: { seconds: drain.etcdPreStopSeconds } } } }],
+                containers: [
+                  { name: "etcd", lifecycle: { preStop: { sleep: { seconds: drain.etcdPreStopSeconds } } } },
+                ],
               },
             }),
           }),

@@ -17,7 +17,10 @@ export function shippedScript(name: string, text: string): string {
     if (opens) heredocEnd = opens[1];
     const trimmed = line.trim();
     if (i === 0 && line.startsWith("#!")) {
-      out.push(line, `# kubeadm-ha ${name}, comments removed to fit in user data: the commented script is userdata/${name} in the package`);
+      out.push(
+        line,
+        `# kubeadm-ha ${name}, comments removed to fit in user data: the commented script is userdata/${name} in the package`,
+      );
       continue;
     }
     if (trimmed === "" || (trimmed.startsWith("#") && !trimmed.startsWith("# shellcheck "))) continue;

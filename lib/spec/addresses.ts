@@ -16,7 +16,11 @@ export const HOST_OFFSETS = {
 } as const;
 
 /** Node `index` of a kind: round-robin over the subnets, the next offset on each lap. */
-export function placement(index: number, subnetCount: number, firstOffset: number): { subnetIndex: number; offset: number } {
+export function placement(
+  index: number,
+  subnetCount: number,
+  firstOffset: number,
+): { subnetIndex: number; offset: number } {
   const n = Math.max(subnetCount, 1);
   return { subnetIndex: index % n, offset: firstOffset + Math.floor(index / n) };
 }
@@ -34,7 +38,10 @@ export function addressPlan(
       const parsed = parseCidr(cidr);
       if (!parsed) return "0.0.0.0"; // its own problem is reported with the subnet
       if (offset > 2 ** (32 - parsed.prefix) - 2) {
-        problem(`network.privateSubnets[${subnetIndex}].cidrBlock`, `"${cidr}" is too small: this cluster places a node at host ${offset} of it. Use subnets of /26 or larger.`);
+        problem(
+          `network.privateSubnets[${subnetIndex}].cidrBlock`,
+          `"${cidr}" is too small: this cluster places a node at host ${offset} of it. Use subnets of /26 or larger.`,
+        );
         return "0.0.0.0";
       }
       return cidrHost(cidr, offset);
@@ -57,15 +64,25 @@ const SPECIAL_RANGES: [string, string][] = [
  * Why a VIP may not be `vip`, if it may not: a special range, an address AWS keeps in `subnet`
  * (its first four and its last), or an address a node holds.
  */
-export function vipConflict(vip: string, subnet: string | undefined, nodeAddresses: { name: string; address: string }[]): string | undefined {
+export function vipConflict(
+  vip: string,
+  subnet: string | undefined,
+  nodeAddresses: { name: string; address: string }[],
+): string | undefined {
   const address = parseCidr(`${vip}/32`);
   if (!address) return undefined;
-  for (const [range, what] of SPECIAL_RANGES) if (cidrContains(parseCidr(range)!, address)) return `is ${what} (${range})`;
+  for (const [range, what] of SPECIAL_RANGES)
+    if (cidrContains(parseCidr(range)!, address)) return `is ${what} (${range})`;
   const net = subnet ? parseCidr(subnet) : undefined;
   if (net && cidrContains(net, address)) {
     const host = parseIpv4(vip)! - parseIpv4(subnet!.split("/")[0])!;
     const size = 2 ** (32 - net.prefix);
-    const kept = ["the subnet's network address", "the VPC router", "the Amazon DNS server", "kept by AWS for future use"];
+    const kept = [
+      "the subnet's network address",
+      "the VPC router",
+      "the Amazon DNS server",
+      "kept by AWS for future use",
+    ];
     if (host < 4) return `is ${kept[host]} of "${subnet}" (AWS keeps its first four addresses)`;
     if (host === size - 1) return `is the broadcast address of "${subnet}" (AWS keeps it)`;
   }

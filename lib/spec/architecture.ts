@@ -9,7 +9,9 @@ export function instanceArchitecture(instanceType: string): Architecture {
 export function nodeInstanceTypes(spec: ClusterSpec): { readonly prop: string; readonly instanceType: string }[] {
   const all = [
     { prop: "instanceType", instanceType: spec.instanceType },
-    ...(spec.endpoint.type === "keepalived" && spec.endpoint.placement === "dedicated" ? [{ prop: "endpoint.loadBalancerInstanceType", instanceType: spec.endpoint.loadBalancerInstanceType }] : []),
+    ...(spec.endpoint.type === "keepalived" && spec.endpoint.placement === "dedicated"
+      ? [{ prop: "endpoint.loadBalancerInstanceType", instanceType: spec.endpoint.loadBalancerInstanceType }]
+      : []),
     ...(spec.etcd.topology === "external" ? [{ prop: "etcd.instanceType", instanceType: spec.etcd.instanceType }] : []),
   ];
   return all.filter((t, i) => all.findIndex((u) => u.instanceType === t.instanceType) === i);

@@ -35,11 +35,15 @@ export function resolveExternalEtcd(
   const rootVolumeSizeGiB = input.rootVolumeSizeGiB ?? ETCD_DEFAULTS.rootVolumeSizeGiB;
   checkVolumeSize("etcd.rootVolumeSizeGiB", rootVolumeSizeGiB, 20, 16384, problem);
   const version = (input.version ?? ETCD_DEFAULTS.version).replace(/^v/, "");
-  if (!/^3\.\d+\.\d+$/.test(version)) problem("etcd.version", `"${input.version}" is not an etcd 3.x release such as "${ETCD_DEFAULTS.version}".`);
+  if (!/^3\.\d+\.\d+$/.test(version))
+    problem("etcd.version", `"${input.version}" is not an etcd 3.x release such as "${ETCD_DEFAULTS.version}".`);
   const architecture = instanceArchitecture(instanceType);
   const sha256 = input.sha256 ?? ETCD_RELEASE_SHA256[version]?.[architecture];
   if (sha256 === undefined) {
-    problem("etcd.sha256", `is required for etcd ${version} (${architecture}): give the SHA-256 of etcd-v${version}-linux-${architecture}.tar.gz from the release's SHA256SUMS, so the download can be verified.`);
+    problem(
+      "etcd.sha256",
+      `is required for etcd ${version} (${architecture}): give the SHA-256 of etcd-v${version}-linux-${architecture}.tar.gz from the release's SHA256SUMS, so the download can be verified.`,
+    );
   } else if (!/^[a-f0-9]{64}$/.test(sha256)) {
     problem("etcd.sha256", `"${sha256}" is not a SHA-256 digest (64 lower-case hex characters).`);
   }

@@ -34,12 +34,17 @@ export const KEEPALIVED_DEFAULTS = {
   priorityStep: 20,
 } as const;
 
-export function resolveKeepalivedEndpoint(input: KeepalivedEndpointInput, ctx: KeepalivedContext): KeepalivedEndpointSpec {
+export function resolveKeepalivedEndpoint(
+  input: KeepalivedEndpointInput,
+  ctx: KeepalivedContext,
+): KeepalivedEndpointSpec {
   const { network, literal, problem } = ctx;
   const vipMode = input.vipMode ?? KEEPALIVED_DEFAULTS.vipMode;
   const placement = input.placement ?? KEEPALIVED_DEFAULTS.placement;
-  if (vipMode !== "route" && vipMode !== "secondary-ip") problem("endpoint.vipMode", `"${vipMode}" is not "route" or "secondary-ip".`);
-  if (placement !== "colocated" && placement !== "dedicated") problem("endpoint.placement", `"${placement}" is not "colocated" or "dedicated".`);
+  if (vipMode !== "route" && vipMode !== "secondary-ip")
+    problem("endpoint.vipMode", `"${vipMode}" is not "route" or "secondary-ip".`);
+  if (placement !== "colocated" && placement !== "dedicated")
+    problem("endpoint.placement", `"${placement}" is not "colocated" or "dedicated".`);
   const subnetCount = network.privateSubnets.length;
 
   // Peers: the control-plane nodes, or two load balancers (in one subnet for secondary-ip, two zones for route).
@@ -50,7 +55,10 @@ export function resolveKeepalivedEndpoint(input: KeepalivedEndpointInput, ctx: K
           subnetIndex: vipMode === "secondary-ip" ? 0 : i % Math.max(subnetCount, 1),
           offset: HOST_OFFSETS.loadBalancer + i,
         }))
-      : Array.from({ length: ctx.controlPlaneCount }, (_, i) => ({ name: `${ctx.clusterName}-cp-${i}`, ...ctx.controlPlanePlacement(i) }));
+      : Array.from({ length: ctx.controlPlaneCount }, (_, i) => ({
+          name: `${ctx.clusterName}-cp-${i}`,
+          ...ctx.controlPlanePlacement(i),
+        }));
   const peerSubnets = new Set(placements.map((p) => p.subnetIndex));
   if (vipMode === "secondary-ip" && peerSubnets.size > 1) {
     problem(
@@ -73,28 +81,41 @@ export function resolveKeepalivedEndpoint(input: KeepalivedEndpointInput, ctx: K
 
   let virtualIp = input.virtualIp;
   if (virtualIp === undefined) {
-    if (vipMode === "secondary-ip" && subnetCount > 0) virtualIp = ctx.address(placements[0].subnetIndex, HOST_OFFSETS.vip);
+    if (vipMode === "secondary-ip" && subnetCount > 0)
+      virtualIp = ctx.address(placements[0].subnetIndex, HOST_OFFSETS.vip);
     else {
-      problem("endpoint.virtualIp", 'is required in "route" mode: give an address outside the VPC, pod and service CIDRs (e.g. "192.168.255.10" for a 10.x VPC).');
+      problem(
+        "endpoint.virtualIp",
+        'is required in "route" mode: give an address outside the VPC, pod and service CIDRs (e.g. "192.168.255.10" for a 10.x VPC).',
+      );
       virtualIp = "";
     }
   } else if (literal(virtualIp)) {
     const vip = parseCidr(`${virtualIp}/32`);
-    if (parseIpv4(virtualIp) === undefined || !vip) problem("endpoint.virtualIp", `"${virtualIp}" is not an IPv4 address.`);
+    if (parseIpv4(virtualIp) === undefined || !vip)
+      problem("endpoint.virtualIp", `"${virtualIp}" is not an IPv4 address.`);
     else {
       const vpc = literal(network.vpcCidr) ? parseCidr(network.vpcCidr) : undefined;
       const inVpc = vpc !== undefined && cidrContains(vpc, vip);
       if (vipMode === "route" && inVpc) {
-        problem("endpoint.virtualIp", `"${virtualIp}" is inside the VPC CIDR "${network.vpcCidr}": a routed (overlay) VIP must be outside it, or use vipMode: "secondary-ip".`);
+        problem(
+          "endpoint.virtualIp",
+          `"${virtualIp}" is inside the VPC CIDR "${network.vpcCidr}": a routed (overlay) VIP must be outside it, or use vipMode: "secondary-ip".`,
+        );
       }
       if (vipMode === "secondary-ip") {
         const subnet = network.privateSubnets[placements[0]?.subnetIndex ?? 0]?.cidrBlock;
         const parsed = literal(subnet) ? parseCidr(subnet) : undefined;
-        if (parsed && !cidrContains(parsed, vip)) problem("endpoint.virtualIp", `"${virtualIp}" is not inside the peers' subnet "${subnet}", as a secondary IP must be.`);
+        if (parsed && !cidrContains(parsed, vip))
+          problem(
+            "endpoint.virtualIp",
+            `"${virtualIp}" is not inside the peers' subnet "${subnet}", as a secondary IP must be.`,
+          );
       }
       for (const r of ctx.reservedCidrs) {
         const range = literal(r.text) ? parseCidr(r.text) : undefined;
-        if (range && r.prop !== "network.vpcCidr" && cidrContains(range, vip)) problem("endpoint.virtualIp", `"${virtualIp}" is inside ${r.prop} "${r.text}"; choose another address.`);
+        if (range && r.prop !== "network.vpcCidr" && cidrContains(range, vip))
+          problem("endpoint.virtualIp", `"${virtualIp}" is inside ${r.prop} "${r.text}"; choose another address.`);
       }
     }
   }
@@ -107,10 +128,19 @@ export function resolveKeepalivedEndpoint(input: KeepalivedEndpointInput, ctx: K
     problem("endpoint.virtualRouterId", `${virtualRouterId} is not a VRRP router id (1-255).`);
   }
   if (vipMode === "route" && network.mode === "existing" && (input.routeTableIds ?? []).length === 0) {
-    problem("endpoint.routeTableIds", 'is required in "route" mode with an existing network: list the route tables of every subnet whose clients use the API.');
+    problem(
+      "endpoint.routeTableIds",
+      'is required in "route" mode with an existing network: list the route tables of every subnet whose clients use the API.',
+    );
   }
   const allowedCidrs = input.allowedCidrs ?? [network.vpcCidr];
-  checkAllowedCidrs("endpoint.allowedCidrs", allowedCidrs, "on a keepalived VIP, which is private to the VPC: list the networks that need the API.", literal, problem);
+  checkAllowedCidrs(
+    "endpoint.allowedCidrs",
+    allowedCidrs,
+    "on a keepalived VIP, which is private to the VPC: list the networks that need the API.",
+    literal,
+    problem,
+  );
   const loadBalancerInstanceType = input.loadBalancerInstanceType ?? KEEPALIVED_DEFAULTS.loadBalancerInstanceType;
   checkInstanceType("endpoint.loadBalancerInstanceType", loadBalancerInstanceType, literal, problem);
 

@@ -7,9 +7,15 @@ import { Literal, Problem } from "./rules";
 const CLUSTER_NAME = /^[a-z]([-a-z0-9]{0,22}[a-z0-9])?$/;
 
 /** Names derived from the cluster name, by the AWS resource that carries them, with that resource's rule. */
-export function derivedNames(clusterName: string): { resource: string; name: string; rule: (name: string) => string | undefined }[] {
+export function derivedNames(
+  clusterName: string,
+): { resource: string; name: string; rule: (name: string) => string | undefined }[] {
   const loadBalancer = (name: string) =>
-    name.length > 32 ? "at most 32 characters" : name.startsWith("internal-") ? 'no name that begins with "internal-"' : undefined;
+    name.length > 32
+      ? "at most 32 characters"
+      : name.startsWith("internal-")
+        ? 'no name that begins with "internal-"'
+        : undefined;
   const securityGroup = (name: string) => (name.startsWith("sg-") ? 'no name that begins with "sg-"' : undefined);
   const rolePrefix = (name: string) => (name.length > 38 ? "a name prefix of at most 38 characters" : undefined);
   return [
@@ -31,6 +37,10 @@ export function checkClusterName(clusterName: string, literal: Literal, problem:
   }
   for (const { resource, name, rule } of derivedNames(clusterName)) {
     const broken = rule(name);
-    if (broken) problem("clusterName", `"${clusterName}" would name a ${resource} "${name}", and AWS allows ${broken}: choose another name, e.g. "k8s-${clusterName}".`);
+    if (broken)
+      problem(
+        "clusterName",
+        `"${clusterName}" would name a ${resource} "${name}", and AWS allows ${broken}: choose another name, e.g. "k8s-${clusterName}".`,
+      );
   }
 }

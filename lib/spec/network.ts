@@ -17,28 +17,52 @@ export interface NetworkNeeds {
   readonly internetFacing: boolean;
 }
 
-export function resolveNetwork(input: NetworkInput | undefined, needs: NetworkNeeds, literal: Literal, problem: Problem): NetworkSpec {
+export function resolveNetwork(
+  input: NetworkInput | undefined,
+  needs: NetworkNeeds,
+  literal: Literal,
+  problem: Problem,
+): NetworkSpec {
   if (isExisting(input)) return resolveExistingNetwork(input, needs, literal, problem);
 
   const vpcCidr = input?.vpcCidr ?? NETWORK_DEFAULTS.vpcCidr;
   const zones = input?.availabilityZones;
   if (zones && input?.zoneCount !== undefined && input.zoneCount !== zones.length) {
-    problem("network.zoneCount", `is ${input.zoneCount} but network.availabilityZones lists ${zones.length} zones: give one of the two.`);
+    problem(
+      "network.zoneCount",
+      `is ${input.zoneCount} but network.availabilityZones lists ${zones.length} zones: give one of the two.`,
+    );
   }
   const zoneCount = zones?.length ?? input?.zoneCount ?? NETWORK_DEFAULTS.zoneCount;
   if (!Number.isInteger(zoneCount) || zoneCount < 1 || zoneCount > 6) {
     problem("network.zoneCount", `${zoneCount} is not a number of availability zones between 1 and 6.`);
   }
   const vpc = literal(vpcCidr) ? parseCidr(vpcCidr) : undefined;
-  if (literal(vpcCidr) && !vpc) problem("network.vpcCidr", `"${vpcCidr}" is not an IPv4 CIDR with its host bits clear (e.g. "10.0.0.0/16").`);
+  if (literal(vpcCidr) && !vpc)
+    problem("network.vpcCidr", `"${vpcCidr}" is not an IPv4 CIDR with its host bits clear (e.g. "10.0.0.0/16").`);
   if (vpc && (vpc.prefix < 16 || vpc.prefix > 20)) {
-    problem("network.vpcCidr", `"${vpcCidr}" must be a /16 to /20 (AWS allows at most /16; smaller than /20 leaves no room for the subnets).`);
+    problem(
+      "network.vpcCidr",
+      `"${vpcCidr}" must be a /16 to /20 (AWS allows at most /16; smaller than /20 leaves no room for the subnets).`,
+    );
   }
-  const plannable = vpc !== undefined && vpc.prefix >= 16 && vpc.prefix <= 20 && Number.isInteger(zoneCount) && zoneCount >= 1 && zoneCount <= 6;
+  const plannable =
+    vpc !== undefined &&
+    vpc.prefix >= 16 &&
+    vpc.prefix <= 20 &&
+    Number.isInteger(zoneCount) &&
+    zoneCount >= 1 &&
+    zoneCount <= 6;
   const range = (n: number) => Array.from({ length: plannable ? n : 0 }, (_, i) => i);
   // Private subnets: the first /+4 blocks. Public: small /+8 blocks near the top of the VPC.
-  const privateSubnets = range(zoneCount).map((i) => ({ availabilityZone: zones?.[i], cidrBlock: cidrSubnet(vpcCidr, 4, i) }));
-  const publicSubnets = range(zoneCount).map((i) => ({ availabilityZone: zones?.[i], cidrBlock: cidrSubnet(vpcCidr, 8, 240 + i) }));
+  const privateSubnets = range(zoneCount).map((i) => ({
+    availabilityZone: zones?.[i],
+    cidrBlock: cidrSubnet(vpcCidr, 4, i),
+  }));
+  const publicSubnets = range(zoneCount).map((i) => ({
+    availabilityZone: zones?.[i],
+    cidrBlock: cidrSubnet(vpcCidr, 8, 240 + i),
+  }));
   return {
     mode: "new",
     vpcCidr,
@@ -51,12 +75,22 @@ export function resolveNetwork(input: NetworkInput | undefined, needs: NetworkNe
 }
 
 /** Every subnet complete (id, zone, CIDR), each once, inside the VPC, apart from the others; one per zone for a load balancer. */
-function resolveExistingNetwork(input: ExistingNetworkInput, needs: NetworkNeeds, literal: Literal, problem: Problem): NetworkSpec {
+function resolveExistingNetwork(
+  input: ExistingNetworkInput,
+  needs: NetworkNeeds,
+  literal: Literal,
+  problem: Problem,
+): NetworkSpec {
   const vpc = literal(input.vpcCidr) ? parseCidr(input.vpcCidr) : undefined;
-  if (literal(input.vpcCidr) && !vpc) problem("network.vpcCidr", `"${input.vpcCidr}" is not an IPv4 CIDR with its host bits clear (e.g. "10.1.0.0/16").`);
+  if (literal(input.vpcCidr) && !vpc)
+    problem("network.vpcCidr", `"${input.vpcCidr}" is not an IPv4 CIDR with its host bits clear (e.g. "10.1.0.0/16").`);
   const privateSubnets = input.privateSubnets ?? [];
   const publicSubnets = input.publicSubnets ?? [];
-  if (privateSubnets.length === 0) problem("network.privateSubnets", "is empty: give the private subnets the control-plane nodes should use (one per availability zone).");
+  if (privateSubnets.length === 0)
+    problem(
+      "network.privateSubnets",
+      "is empty: give the private subnets the control-plane nodes should use (one per availability zone).",
+    );
 
   const seen: { prop: string; id?: string; cidr?: ReturnType<typeof parseCidr>; text?: string }[] = [];
   const checkList = (subnets: SubnetInput[], list: string, onePerZone: boolean) => {
@@ -65,23 +99,37 @@ function resolveExistingNetwork(input: ExistingNetworkInput, needs: NetworkNeeds
       const prop = `${list}[${i}]`;
       for (const key of ["id", "availabilityZone", "cidrBlock"] as const) {
         if (s[key] === undefined || s[key] === "") {
-          const example = { id: '"subnet-0123456789abcdef0"', availabilityZone: '"eu-west-1a"', cidrBlock: '"10.1.0.0/24"' }[key];
+          const example = {
+            id: '"subnet-0123456789abcdef0"',
+            availabilityZone: '"eu-west-1a"',
+            cidrBlock: '"10.1.0.0/24"',
+          }[key];
           problem(`${prop}.${key}`, `is required for a subnet of an existing network (e.g. ${example}).`);
         }
       }
       const cidr = literal(s.cidrBlock) ? parseCidr(s.cidrBlock) : undefined;
-      if (literal(s.cidrBlock) && !cidr) problem(`${prop}.cidrBlock`, `"${s.cidrBlock}" is not an IPv4 CIDR with its host bits clear.`);
-      if (cidr && vpc && !cidrContains(vpc, cidr)) problem(`${prop}.cidrBlock`, `"${s.cidrBlock}" is not inside network.vpcCidr "${input.vpcCidr}".`);
+      if (literal(s.cidrBlock) && !cidr)
+        problem(`${prop}.cidrBlock`, `"${s.cidrBlock}" is not an IPv4 CIDR with its host bits clear.`);
+      if (cidr && vpc && !cidrContains(vpc, cidr))
+        problem(`${prop}.cidrBlock`, `"${s.cidrBlock}" is not inside network.vpcCidr "${input.vpcCidr}".`);
       for (const other of seen) {
-        if (literal(s.id) && other.id === s.id) problem(`${prop}.id`, `"${s.id}" is also ${other.prop}.id: list each subnet once.`);
+        if (literal(s.id) && other.id === s.id)
+          problem(`${prop}.id`, `"${s.id}" is also ${other.prop}.id: list each subnet once.`);
         else if (cidr && other.cidr && cidrsOverlap(cidr, other.cidr)) {
-          problem(`${prop}.cidrBlock`, `"${s.cidrBlock}" overlaps ${other.prop}.cidrBlock "${other.text}": two subnets of one VPC never overlap, so one of the two is wrong.`);
+          problem(
+            `${prop}.cidrBlock`,
+            `"${s.cidrBlock}" overlaps ${other.prop}.cidrBlock "${other.text}": two subnets of one VPC never overlap, so one of the two is wrong.`,
+          );
         }
       }
       seen.push({ prop, id: literal(s.id) ? s.id : undefined, cidr, text: s.cidrBlock });
       if (onePerZone && literal(s.availabilityZone)) {
         const first = zones.get(s.availabilityZone);
-        if (first) problem(`${prop}.availabilityZone`, `"${s.availabilityZone}" is also the zone of ${first}: a load balancer takes one subnet per zone; list one subnet per zone.`);
+        if (first)
+          problem(
+            `${prop}.availabilityZone`,
+            `"${s.availabilityZone}" is also the zone of ${first}: a load balancer takes one subnet per zone; list one subnet per zone.`,
+          );
         else zones.set(s.availabilityZone, prop);
       }
     });
@@ -102,12 +150,21 @@ function toSubnetSpec(s: SubnetInput): SubnetSpec {
   return { id: s.id, availabilityZone: s.availabilityZone, cidrBlock: s.cidrBlock ?? "" };
 }
 
-export function checkZoneSpread(input: NetworkInput | undefined, network: NetworkSpec, literal: Literal, problem: Problem) {
+export function checkZoneSpread(
+  input: NetworkInput | undefined,
+  network: NetworkSpec,
+  literal: Literal,
+  problem: Problem,
+) {
   const fix = "or set spreadAcrossZones: false to accept that losing one zone can lose the etcd majority.";
   if (!isExisting(input)) {
     const zones = network.availabilityZones;
     const zoneCount = zones?.length ?? input?.zoneCount ?? NETWORK_DEFAULTS.zoneCount;
-    if (zoneCount < 3) problem("network.zoneCount", `is ${zoneCount}: the control plane is spread over at least 3 availability zones; use 3, ${fix}`);
+    if (zoneCount < 3)
+      problem(
+        "network.zoneCount",
+        `is ${zoneCount}: the control plane is spread over at least 3 availability zones; use 3, ${fix}`,
+      );
     if (zones && zones.every(literal) && new Set(zones).size !== zones.length) {
       problem("network.availabilityZones", `lists a zone twice (${zones.join(", ")}): give distinct zones.`);
     }

@@ -5,26 +5,47 @@ import { NetworkSpec, NlbEndpointInput, NlbEndpointSpec } from "./types";
 /** The API servers' port, which the NLB listens on too. */
 export const NLB_PORT = 6443;
 
-function resolvePrivateDns(endpoint: NlbEndpointInput, clusterName: string, literal: Literal, problem: Problem): NlbEndpointSpec["privateDns"] {
+function resolvePrivateDns(
+  endpoint: NlbEndpointInput,
+  clusterName: string,
+  literal: Literal,
+  problem: Problem,
+): NlbEndpointSpec["privateDns"] {
   const input = endpoint.privateDns ?? {};
   if (input === false) return undefined;
   if (input.zoneId !== undefined) {
     if (input.name === undefined) {
-      problem("endpoint.privateDns.name", `is required with endpoint.privateDns.zoneId: give the endpoint's fully qualified name in that zone (e.g. "api.${clusterName}.example.internal").`);
+      problem(
+        "endpoint.privateDns.name",
+        `is required with endpoint.privateDns.zoneId: give the endpoint's fully qualified name in that zone (e.g. "api.${clusterName}.example.internal").`,
+      );
       return undefined;
     }
-    if (literal(input.name) && !DNS_NAME.test(input.name)) problem("endpoint.privateDns.name", `"${input.name}" is not a lower-case DNS name such as "api.${clusterName}.example.internal".`);
+    if (literal(input.name) && !DNS_NAME.test(input.name))
+      problem(
+        "endpoint.privateDns.name",
+        `"${input.name}" is not a lower-case DNS name such as "api.${clusterName}.example.internal".`,
+      );
     return { zoneId: input.zoneId, name: input.name };
   }
   const zoneName = `${clusterName}.internal`;
   const name = input.name ?? `api.${zoneName}`;
   if (literal(name) && !name.endsWith(`.${zoneName}`)) {
-    problem("endpoint.privateDns.name", `"${name}" is not inside the zone the construct creates, ${zoneName}: name one such as "api.${zoneName}", or give the zoneId of your own private zone.`);
+    problem(
+      "endpoint.privateDns.name",
+      `"${name}" is not inside the zone the construct creates, ${zoneName}: name one such as "api.${zoneName}", or give the zoneId of your own private zone.`,
+    );
   }
   return { zoneName, name };
 }
 
-export function resolveNlbEndpoint(endpoint: NlbEndpointInput, network: NetworkSpec, clusterName: string, literal: Literal, problem: Problem): NlbEndpointSpec {
+export function resolveNlbEndpoint(
+  endpoint: NlbEndpointInput,
+  network: NetworkSpec,
+  clusterName: string,
+  literal: Literal,
+  problem: Problem,
+): NlbEndpointSpec {
   const internetFacing = endpoint.internetFacing ?? false;
   let allowedCidrs = endpoint.allowedCidrs;
   if (allowedCidrs === undefined) {
@@ -36,9 +57,20 @@ export function resolveNlbEndpoint(endpoint: NlbEndpointInput, network: NetworkS
     }
     allowedCidrs = [network.vpcCidr];
   }
-  checkAllowedCidrs("endpoint.allowedCidrs", allowedCidrs, internetFacing ? undefined : "on an internal endpoint: list the networks that really need the API, or set internetFacing: true.", literal, problem);
+  checkAllowedCidrs(
+    "endpoint.allowedCidrs",
+    allowedCidrs,
+    internetFacing
+      ? undefined
+      : "on an internal endpoint: list the networks that really need the API, or set internetFacing: true.",
+    literal,
+    problem,
+  );
   if (internetFacing && network.mode === "existing" && network.publicSubnets.length === 0) {
-    problem("network.publicSubnets", "is empty but endpoint.internetFacing is true: give public subnets for the NLB, or make the endpoint internal.");
+    problem(
+      "network.publicSubnets",
+      "is empty but endpoint.internetFacing is true: give public subnets for the NLB, or make the endpoint internal.",
+    );
   }
   const privateDns = resolvePrivateDns(endpoint, clusterName, literal, problem);
   const deletionProtection = endpoint.deletionProtection ?? false;
@@ -52,4 +84,3 @@ export function resolveNlbEndpoint(endpoint: NlbEndpointInput, network: NetworkS
     privateDns,
   };
 }
-

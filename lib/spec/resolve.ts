@@ -9,7 +9,15 @@ import { NLB_PORT, resolveNlbEndpoint } from "./nlb";
 import { checkInstanceType, checkMemberCount, checkVolumeSize, DNS_NAME, Literal, Problem } from "./rules";
 import { checkShape } from "./shape";
 import { CONTAINERD_RELEASE_SHA256, KUBERNETES_MINORS, RUNC_RELEASE, compareVersions } from "./versions";
-import { ClusterInput, ClusterSpec, ControlPlaneNodeSpec, EndpointSpec, EtcdSpec, SecretsInput, SecretsSpec } from "./types";
+import {
+  ClusterInput,
+  ClusterSpec,
+  ControlPlaneNodeSpec,
+  EndpointSpec,
+  EtcdSpec,
+  SecretsInput,
+  SecretsSpec,
+} from "./types";
 
 export const DEFAULTS = {
   clusterName: "kubeadm-ha",
@@ -27,7 +35,9 @@ export const DEFAULTS = {
 } as const;
 
 /** The Kubernetes minors this library supports, oldest first (see versions.ts). */
-export const SUPPORTED_KUBERNETES_MINORS = Object.keys(KUBERNETES_MINORS).map(Number).sort((a, b) => a - b);
+export const SUPPORTED_KUBERNETES_MINORS = Object.keys(KUBERNETES_MINORS)
+  .map(Number)
+  .sort((a, b) => a - b);
 
 /** One problem with the input: the prop it concerns and what to do about it. */
 export interface SpecProblem {
@@ -92,7 +102,11 @@ export function resolveClusterSpec(rawInput: ClusterInput = {}, options: Resolve
   const endpointInput = input.endpoint ?? { type: "nlb" as const };
   const network = resolveNetwork(
     input.network,
-    { keepalived: endpointInput.type === "keepalived", nlb: endpointInput.type === "nlb", internetFacing: endpointInput.type === "nlb" && endpointInput.internetFacing === true },
+    {
+      keepalived: endpointInput.type === "keepalived",
+      nlb: endpointInput.type === "nlb",
+      internetFacing: endpointInput.type === "nlb" && endpointInput.internetFacing === true,
+    },
     literal,
     problem,
   );
@@ -120,7 +134,10 @@ export function resolveClusterSpec(rawInput: ClusterInput = {}, options: Resolve
     endpoint = resolveNlbEndpoint(endpointInput, network, clusterName, literal, problem);
   }
   const etcdInput = input.etcd ?? { topology: "stacked" as const };
-  const etcd: EtcdSpec = etcdInput.topology === "external" ? resolveExternalEtcd(etcdInput, clusterName, subnets.length, address, literal, problem) : { topology: "stacked" };
+  const etcd: EtcdSpec =
+    etcdInput.topology === "external"
+      ? resolveExternalEtcd(etcdInput, clusterName, subnets.length, address, literal, problem)
+      : { topology: "stacked" };
 
   checkOneImage(input.imageId, instanceType, etcd, endpoint, literal, problem);
   const extraCertSans = input.extraCertSans ?? [];
@@ -135,7 +152,14 @@ export function resolveClusterSpec(rawInput: ClusterInput = {}, options: Resolve
           const { subnetIndex, offset } = controlPlanePlacement(index);
           return { index, name: `${clusterName}-cp-${index}`, subnetIndex, privateIp: address(subnetIndex, offset) };
         });
-  if (endpoint.type === "keepalived") checkVipAddress(endpoint, network.privateSubnets, [...controlPlane, ...endpoint.peers, ...(etcd.topology === "external" ? etcd.members : [])], literal, problem);
+  if (endpoint.type === "keepalived")
+    checkVipAddress(
+      endpoint,
+      network.privateSubnets,
+      [...controlPlane, ...endpoint.peers, ...(etcd.topology === "external" ? etcd.members : [])],
+      literal,
+      problem,
+    );
 
   if (problems.length > 0) throw new ClusterSpecError(problems);
   return {
@@ -166,7 +190,10 @@ function resolveSoftware(input: ClusterInput, architecture: ClusterSpec["archite
   const supported = SUPPORTED_KUBERNETES_MINORS.map((m) => `1.${m}`).join(", ");
   let kubernetesMinor = 0;
   if (!versionMatch) {
-    problem("kubernetesVersion", `"${input.kubernetesVersion}" is not of the form 1.MINOR.PATCH (e.g. "${DEFAULTS.kubernetesVersion}").`);
+    problem(
+      "kubernetesVersion",
+      `"${input.kubernetesVersion}" is not of the form 1.MINOR.PATCH (e.g. "${DEFAULTS.kubernetesVersion}").`,
+    );
   } else {
     kubernetesMinor = Number(versionMatch[1]);
     if (!KUBERNETES_MINORS[kubernetesMinor]) {
@@ -183,7 +210,10 @@ function resolveSoftware(input: ClusterInput, architecture: ClusterSpec["archite
   const containerdVersion = (input.containerdVersion ?? DEFAULTS.containerdVersion).replace(/^v/, "");
   const containerdMatch = RELEASE_VERSION.exec(containerdVersion);
   if (!containerdMatch) {
-    problem("containerdVersion", `"${input.containerdVersion}" is not a containerd release of the form 2.MINOR.PATCH (e.g. "${DEFAULTS.containerdVersion}").`);
+    problem(
+      "containerdVersion",
+      `"${input.containerdVersion}" is not a containerd release of the form 2.MINOR.PATCH (e.g. "${DEFAULTS.containerdVersion}").`,
+    );
   } else if (containerdMatch[1] !== "2") {
     problem(
       "containerdVersion",
@@ -217,7 +247,14 @@ function resolveSoftware(input: ClusterInput, architecture: ClusterSpec["archite
  * Pod, service and VPC ranges: valid, disjoint, and as large as Kubernetes needs: every node takes a
  * /24 of the pod range (kubeadm's node CIDR mask), and the cluster DNS service the 10th service address.
  */
-function checkRanges(podCidr: string, serviceCidr: string, vpcCidr: string, controlPlaneCount: number, literal: Literal, problem: Problem) {
+function checkRanges(
+  podCidr: string,
+  serviceCidr: string,
+  vpcCidr: string,
+  controlPlaneCount: number,
+  literal: Literal,
+  problem: Problem,
+) {
   const ranges: { prop: string; text: string; cidr?: Ipv4Cidr }[] = [];
   for (const [prop, text] of [
     ["podCidr", podCidr],
@@ -226,24 +263,39 @@ function checkRanges(podCidr: string, serviceCidr: string, vpcCidr: string, cont
   ] as const) {
     if (!literal(text)) continue;
     const cidr = parseCidr(text);
-    if (!cidr && prop !== "network.vpcCidr") problem(prop, `"${text}" is not an IPv4 CIDR with its host bits clear (e.g. "10.0.0.0/16").`);
+    if (!cidr && prop !== "network.vpcCidr")
+      problem(prop, `"${text}" is not an IPv4 CIDR with its host bits clear (e.g. "10.0.0.0/16").`);
     ranges.push({ prop, text, cidr });
   }
   const pods = ranges.find((r) => r.prop === "podCidr")?.cidr;
   const nodeBlocks = 2 ** Math.ceil(Math.log2(Math.max(controlPlaneCount, 1)));
   if (pods && pods.prefix > 24 - Math.log2(nodeBlocks)) {
-    problem("podCidr", `"${podCidr}" holds ${pods.prefix > 24 ? "no" : 2 ** (24 - pods.prefix)} of the /24 blocks kubeadm gives each node, and the control plane alone has ${controlPlaneCount} nodes: use a /16 such as "10.244.0.0/16".`);
+    problem(
+      "podCidr",
+      `"${podCidr}" holds ${pods.prefix > 24 ? "no" : 2 ** (24 - pods.prefix)} of the /24 blocks kubeadm gives each node, and the control plane alone has ${controlPlaneCount} nodes: use a /16 such as "10.244.0.0/16".`,
+    );
   } else if (pods && pods.prefix < 8) {
-    problem("podCidr", `"${podCidr}" is larger than a /8: kube-controller-manager splits the pod range into at most 2^16 node blocks of /24.`);
+    problem(
+      "podCidr",
+      `"${podCidr}" is larger than a /8: kube-controller-manager splits the pod range into at most 2^16 node blocks of /24.`,
+    );
   }
   const services = ranges.find((r) => r.prop === "serviceCidr")?.cidr;
-  if (services && services.prefix < 12) problem("serviceCidr", `"${serviceCidr}" is larger than a /12, the largest service range the API server accepts.`);
-  else if (services && services.prefix > 28) problem("serviceCidr", `"${serviceCidr}" is too small: kubeadm gives the cluster DNS service its 10th address; use a /16 or larger, e.g. "10.96.0.0/12".`);
+  if (services && services.prefix < 12)
+    problem("serviceCidr", `"${serviceCidr}" is larger than a /12, the largest service range the API server accepts.`);
+  else if (services && services.prefix > 28)
+    problem(
+      "serviceCidr",
+      `"${serviceCidr}" is too small: kubeadm gives the cluster DNS service its 10th address; use a /16 or larger, e.g. "10.96.0.0/12".`,
+    );
   for (let i = 0; i < ranges.length; i++) {
     for (let j = i + 1; j < ranges.length; j++) {
       const [a, b] = [ranges[i], ranges[j]];
       if (a.cidr && b.cidr && cidrsOverlap(a.cidr, b.cidr)) {
-        problem(b.prop, `"${b.text}" overlaps ${a.prop} "${a.text}": pod, service and VPC ranges must be disjoint. Choose a range outside it.`);
+        problem(
+          b.prop,
+          `"${b.text}" overlaps ${a.prop} "${a.text}": pod, service and VPC ranges must be disjoint. Choose a range outside it.`,
+        );
       }
     }
   }
@@ -251,16 +303,31 @@ function checkRanges(podCidr: string, serviceCidr: string, vpcCidr: string, cont
 }
 
 /** One given image must boot every node, so every instance type must share its architecture. */
-function checkOneImage(imageId: string | undefined, instanceType: string, etcd: EtcdSpec, endpoint: EndpointSpec, literal: Literal, problem: Problem) {
+function checkOneImage(
+  imageId: string | undefined,
+  instanceType: string,
+  etcd: EtcdSpec,
+  endpoint: EndpointSpec,
+  literal: Literal,
+  problem: Problem,
+) {
   if (imageId === undefined) return;
   const architecture = instanceArchitecture(instanceType);
   const others: [string, string | undefined][] = [
     ["etcd.instanceType", etcd.topology === "external" ? etcd.instanceType : undefined],
-    ["endpoint.loadBalancerInstanceType", endpoint.type === "keepalived" && endpoint.placement === "dedicated" ? endpoint.loadBalancerInstanceType : undefined],
+    [
+      "endpoint.loadBalancerInstanceType",
+      endpoint.type === "keepalived" && endpoint.placement === "dedicated"
+        ? endpoint.loadBalancerInstanceType
+        : undefined,
+    ],
   ];
   for (const [prop, type] of others) {
     if (type === undefined || !literal(type) || instanceArchitecture(type) === architecture) continue;
-    problem(prop, `"${type}" is ${instanceArchitecture(type)} but imageId is used for every node and instanceType "${instanceType}" is ${architecture}: choose a ${architecture} type, or leave imageId unset so each node gets an image of its own architecture.`);
+    problem(
+      prop,
+      `"${type}" is ${instanceArchitecture(type)} but imageId is used for every node and instanceType "${instanceType}" is ${architecture}: choose a ${architecture} type, or leave imageId unset so each node gets an image of its own architecture.`,
+    );
   }
 }
 
@@ -269,7 +336,9 @@ function checkCertSans(sans: string[], literal: Literal, problem: Problem) {
     if (!literal(san)) return;
     const wildcard = WILDCARD_DNS_NAME.exec(san);
     const looksNumeric = /^[\d.]+$/.test(san); // "300.1.1.1" is a bad address, not a DNS name
-    const ok = looksNumeric ? parseIpv4(san) !== undefined : DNS_NAME.test(san) || (wildcard !== null && DNS_NAME.test(wildcard[1]));
+    const ok = looksNumeric
+      ? parseIpv4(san) !== undefined
+      : DNS_NAME.test(san) || (wildcard !== null && DNS_NAME.test(wildcard[1]));
     if (!ok) {
       problem(
         `extraCertSans[${i}]`,
@@ -288,20 +357,31 @@ function checkVipAddress(
   problem: Problem,
 ) {
   if (!literal(endpoint.virtualIp) || parseIpv4(endpoint.virtualIp) === undefined) return;
-  const subnet = endpoint.vipMode === "secondary-ip" ? subnets[endpoint.peers[0]?.subnetIndex ?? 0]?.cidrBlock : undefined;
-  const conflict = vipConflict(endpoint.virtualIp, literal(subnet) ? subnet : undefined, nodes.map((n) => ({ name: n.name, address: n.privateIp })));
+  const subnet =
+    endpoint.vipMode === "secondary-ip" ? subnets[endpoint.peers[0]?.subnetIndex ?? 0]?.cidrBlock : undefined;
+  const conflict = vipConflict(
+    endpoint.virtualIp,
+    literal(subnet) ? subnet : undefined,
+    nodes.map((n) => ({ name: n.name, address: n.privateIp })),
+  );
   if (conflict) problem("endpoint.virtualIp", `"${endpoint.virtualIp}" ${conflict}: choose another address.`);
 }
 
 function resolveSecrets(input: SecretsInput | undefined, literal: Literal, problem: Problem): SecretsSpec {
   const kmsKeyArn = input?.kmsKeyArn;
   if (literal(kmsKeyArn) && !KMS_KEY_ARN.test(kmsKeyArn)) {
-    problem("secrets.kmsKeyArn", `"${kmsKeyArn}" is not a KMS key ARN such as "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" (an alias or key id cannot scope the nodes' permissions).`);
+    problem(
+      "secrets.kmsKeyArn",
+      `"${kmsKeyArn}" is not a KMS key ARN such as "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" (an alias or key id cannot scope the nodes' permissions).`,
+    );
   }
   const breakGlassPrincipalArns = input?.breakGlassPrincipalArns ?? [];
   breakGlassPrincipalArns.forEach((arn, i) => {
     if (literal(arn) && !IAM_PRINCIPAL_ARN.test(arn)) {
-      problem(`secrets.breakGlassPrincipalArns[${i}]`, `"${arn}" is not an IAM role or user ARN such as "arn:aws:iam::123456789012:role/cluster-recovery" (no wildcards: each principal is named).`);
+      problem(
+        `secrets.breakGlassPrincipalArns[${i}]`,
+        `"${arn}" is not an IAM role or user ARN such as "arn:aws:iam::123456789012:role/cluster-recovery" (no wildcards: each principal is named).`,
+      );
     }
   });
   return { kmsKeyArn, breakGlassPrincipalArns };

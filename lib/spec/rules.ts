@@ -20,7 +20,8 @@ export function checkMemberCount(prop: string, count: number, problem: Problem) 
 }
 
 export function checkInstanceType(prop: string, instanceType: string, literal: Literal, problem: Problem) {
-  if (literal(instanceType) && !INSTANCE_TYPE.test(instanceType)) problem(prop, `"${instanceType}" is not an EC2 instance type such as "t3.medium" or "m7i.large".`);
+  if (literal(instanceType) && !INSTANCE_TYPE.test(instanceType))
+    problem(prop, `"${instanceType}" is not an EC2 instance type such as "t3.medium" or "m7i.large".`);
 }
 
 /** A whole number of GiB in [min, max]. */
@@ -31,10 +32,17 @@ export function checkVolumeSize(prop: string, size: number, min: number, max: nu
 }
 
 /** CIDRs a security group admits; `world` explains why 0.0.0.0/0 is refused here, or allows it (undefined). */
-export function checkAllowedCidrs(prop: string, cidrs: string[], world: string | undefined, literal: Literal, problem: Problem) {
+export function checkAllowedCidrs(
+  prop: string,
+  cidrs: string[],
+  world: string | undefined,
+  literal: Literal,
+  problem: Problem,
+) {
   cidrs.forEach((text, i) => {
     if (!literal(text)) return;
-    if (!parseCidr(text)) problem(`${prop}[${i}]`, `"${text}" is not an IPv4 CIDR with its host bits clear (e.g. "10.0.0.0/16").`);
+    if (!parseCidr(text))
+      problem(`${prop}[${i}]`, `"${text}" is not an IPv4 CIDR with its host bits clear (e.g. "10.0.0.0/16").`);
     else if (text === "0.0.0.0/0" && world !== undefined) problem(`${prop}[${i}]`, `"0.0.0.0/0" ${world}`);
   });
 }

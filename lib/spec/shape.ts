@@ -46,7 +46,12 @@ const KEEPALIVED_ENDPOINT: Shape = {
   loadBalancerInstanceType: STRING,
 };
 const SUBNET: Shape = { id: STRING, availabilityZone: STRING, cidrBlock: STRING };
-const NEW_NETWORK: Shape = { vpcCidr: STRING, availabilityZones: STRINGS, zoneCount: NUMBER, natGatewayPerZone: BOOLEAN };
+const NEW_NETWORK: Shape = {
+  vpcCidr: STRING,
+  availabilityZones: STRINGS,
+  zoneCount: NUMBER,
+  natGatewayPerZone: BOOLEAN,
+};
 const EXISTING_NETWORK: Shape = {
   vpcId: STRING,
   vpcCidr: STRING,
@@ -55,8 +60,15 @@ const EXISTING_NETWORK: Shape = {
 };
 
 /** A discriminated object: `key` selects the shape, one of `shapes`. */
-function discriminated(prop: string, key: string, shapes: Record<string, Shape>, label: (v: string) => string): Variants {
-  const choices = Object.keys(shapes).map((v) => JSON.stringify(v)).join(" or ");
+function discriminated(
+  prop: string,
+  key: string,
+  shapes: Record<string, Shape>,
+  label: (v: string) => string,
+): Variants {
+  const choices = Object.keys(shapes)
+    .map((v) => JSON.stringify(v))
+    .join(" or ");
   return {
     label,
     shapes,
@@ -84,11 +96,28 @@ export const CLUSTER_SHAPE: Shape = {
   extraCertSans: STRINGS,
   endpoint: {
     kind: "variants",
-    variants: discriminated("endpoint", "type", { nlb: NLB_ENDPOINT, keepalived: KEEPALIVED_ENDPOINT }, (v) => (v === "nlb" ? 'an NLB endpoint (type "nlb")' : 'a keepalived endpoint (type "keepalived")')),
+    variants: discriminated("endpoint", "type", { nlb: NLB_ENDPOINT, keepalived: KEEPALIVED_ENDPOINT }, (v) =>
+      v === "nlb" ? 'an NLB endpoint (type "nlb")' : 'a keepalived endpoint (type "keepalived")',
+    ),
   },
   etcd: {
     kind: "variants",
-    variants: discriminated("etcd", "topology", { stacked: { topology: STRING }, external: { topology: STRING, members: NUMBER, instanceType: STRING, rootVolumeSizeGiB: NUMBER, version: STRING, sha256: STRING } }, (v) => `${v} etcd (topology "${v}")`),
+    variants: discriminated(
+      "etcd",
+      "topology",
+      {
+        stacked: { topology: STRING },
+        external: {
+          topology: STRING,
+          members: NUMBER,
+          instanceType: STRING,
+          rootVolumeSizeGiB: NUMBER,
+          version: STRING,
+          sha256: STRING,
+        },
+      },
+      (v) => `${v} etcd (topology "${v}")`,
+    ),
   },
   network: {
     kind: "variants",
@@ -101,7 +130,10 @@ export const CLUSTER_SHAPE: Shape = {
         if (existing.length === 0) return { variant: "new" };
         for (const required of ["vpcId", "vpcCidr", "privateSubnets"]) {
           if (value[required] === undefined) {
-            return { prop: `network.${required}`, problem: `is required with network.${existing[0]} (an existing network: vpcId, vpcCidr and privateSubnets); leave all three out for a new VPC.` };
+            return {
+              prop: `network.${required}`,
+              problem: `is required with network.${existing[0]} (an existing network: vpcId, vpcCidr and privateSubnets); leave all three out for a new VPC.`,
+            };
           }
         }
         return { variant: "existing" };
@@ -125,7 +157,10 @@ export function show(value: unknown): string {
 function typeName(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
-  return { string: "a string", number: "a number", boolean: "a boolean", object: "an object" }[typeof value as string] ?? typeof value;
+  return (
+    { string: "a string", number: "a number", boolean: "a boolean", object: "an object" }[typeof value as string] ??
+    typeof value
+  );
 }
 
 /** The edit distance between two keys, for "did you mean". */
@@ -133,7 +168,8 @@ function distance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0][j] = j;
   for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
   }
   return d[a.length][b.length];
 }
@@ -141,7 +177,9 @@ function distance(a: string, b: string): number {
 export function nearestKey(key: string, known: string[]): string | undefined {
   const lower = key.toLowerCase();
   // A key cut short or run on ("cidr", "kmsKey", "membersCount") is the known key it starts.
-  const started = known.filter((k) => k.toLowerCase().startsWith(lower) || lower.startsWith(k.toLowerCase())).sort((x, y) => x.length - y.length);
+  const started = known
+    .filter((k) => k.toLowerCase().startsWith(lower) || lower.startsWith(k.toLowerCase()))
+    .sort((x, y) => x.length - y.length);
   if (started.length > 0 && Math.min(lower.length, started[0].length) >= 3) return started[0];
   const scored = known.map((k) => ({ k, d: k.toLowerCase() === lower ? 0 : distance(lower, k.toLowerCase()) }));
   const best = scored.sort((x, y) => x.d - y.d)[0];
@@ -185,7 +223,12 @@ function checkObject(
       if (owner) problem(prop, `is not a prop of ${where}; it belongs to ${owner.label}.`);
       else {
         const near = nearestKey(key, Object.keys(shape));
-        problem(prop, near ? `is not a prop of ${where}: did you mean ${join(path, near)}?` : `is not a prop of ${where}; its props are ${Object.keys(shape).join(", ")}.`);
+        problem(
+          prop,
+          near
+            ? `is not a prop of ${where}: did you mean ${join(path, near)}?`
+            : `is not a prop of ${where}; its props are ${Object.keys(shape).join(", ")}.`,
+        );
       }
       continue;
     }
@@ -200,11 +243,19 @@ function checkObject(
   return out;
 }
 
-function checkField(raw: unknown, field: Field, prop: string, problem: (prop: string, message: string) => void): unknown {
+function checkField(
+  raw: unknown,
+  field: Field,
+  prop: string,
+  problem: (prop: string, message: string) => void,
+): unknown {
   switch (field.kind) {
     case "string":
       if (typeof raw === "string") return raw;
-      problem(prop, `${show(raw)} (${typeName(raw)}) is not a string${typeof raw === "number" ? `: quote it, "${raw}"` : ""}.`);
+      problem(
+        prop,
+        `${show(raw)} (${typeName(raw)}) is not a string${typeof raw === "number" ? `: quote it, "${raw}"` : ""}.`,
+      );
       return undefined;
     case "number":
       if (typeof raw === "number" && Number.isFinite(raw)) return raw;
@@ -215,11 +266,17 @@ function checkField(raw: unknown, field: Field, prop: string, problem: (prop: st
       return undefined;
     case "boolean":
       if (typeof raw === "boolean") return raw;
-      problem(prop, `${show(raw)} (${typeName(raw)}) is not true or false${raw === "true" || raw === "false" ? `: write ${raw} without quotes (a non-empty string counts as true)` : ""}.`);
+      problem(
+        prop,
+        `${show(raw)} (${typeName(raw)}) is not true or false${raw === "true" || raw === "false" ? `: write ${raw} without quotes (a non-empty string counts as true)` : ""}.`,
+      );
       return undefined;
     case "strings": {
       if (!Array.isArray(raw)) {
-        problem(prop, `${show(raw)} (${typeName(raw)}) is not a list of strings${typeof raw === "string" ? `: write [${show(raw)}]` : ""}.`);
+        problem(
+          prop,
+          `${show(raw)} (${typeName(raw)}) is not a list of strings${typeof raw === "string" ? `: write [${show(raw)}]` : ""}.`,
+        );
         return undefined;
       }
       raw.forEach((item, i) => {
@@ -261,7 +318,14 @@ function checkField(raw: unknown, field: Field, prop: string, problem: (prop: st
       const others = Object.entries(field.variants.shapes)
         .filter(([v]) => v !== picked.variant)
         .map(([v, shape]) => ({ label: field.variants.label(v), shape }));
-      return checkObject(raw, field.variants.shapes[picked.variant], prop, field.variants.label(picked.variant), problem, others);
+      return checkObject(
+        raw,
+        field.variants.shapes[picked.variant],
+        prop,
+        field.variants.label(picked.variant),
+        problem,
+        others,
+      );
     }
   }
 }

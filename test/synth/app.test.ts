@@ -20,7 +20,9 @@ describe("the default app's settings", () => {
     // The environment wins over context for the region too, AWS_REGION included.
     const regionContext = (key: string) => ({ region: "ap-south-1" })[key];
     expect(readSettings({ AWS_REGION: "eu-west-1" }, regionContext).region).toBe("eu-west-1");
-    expect(readSettings({ KUBEADM_HA_REGION: "eu-north-1", AWS_REGION: "eu-west-1" }, regionContext).region).toBe("eu-north-1");
+    expect(readSettings({ KUBEADM_HA_REGION: "eu-north-1", AWS_REGION: "eu-west-1" }, regionContext).region).toBe(
+      "eu-north-1",
+    );
     expect(readSettings({}, regionContext).region).toBe("ap-south-1");
   });
 
@@ -30,22 +32,39 @@ describe("the default app's settings", () => {
 
   test("a keepalived endpoint is configured from its own variables", () => {
     const settings = readSettings(
-      { KUBEADM_HA_ENDPOINT: "keepalived", KUBEADM_HA_VIRTUAL_IP: "192.168.255.10", KUBEADM_HA_ENDPOINT_PLACEMENT: "dedicated" },
+      {
+        KUBEADM_HA_ENDPOINT: "keepalived",
+        KUBEADM_HA_VIRTUAL_IP: "192.168.255.10",
+        KUBEADM_HA_ENDPOINT_PLACEMENT: "dedicated",
+      },
       noContext,
     );
-    expect(settings.cluster.endpoint).toEqual({ type: "keepalived", virtualIp: "192.168.255.10", vipMode: undefined, placement: "dedicated", allowedCidrs: undefined });
+    expect(settings.cluster.endpoint).toEqual({
+      type: "keepalived",
+      virtualIp: "192.168.255.10",
+      vipMode: undefined,
+      placement: "dedicated",
+      allowedCidrs: undefined,
+    });
   });
 });
 
 describe("etcd settings", () => {
   test("stacked by default; external with a member count from KUBEADM_HA_ETCD_MEMBERS", () => {
     expect(readSettings({}, noContext).cluster.etcd).toEqual({ topology: "stacked" });
-    expect(readSettings({ KUBEADM_HA_ETCD: "external", KUBEADM_HA_ETCD_MEMBERS: "5" }, noContext).cluster.etcd).toEqual({ topology: "external", members: 5 });
-    expect(readSettings({}, (key) => ({ etcd: "external" })[key]).cluster.etcd).toEqual({ topology: "external", members: undefined });
+    expect(readSettings({ KUBEADM_HA_ETCD: "external", KUBEADM_HA_ETCD_MEMBERS: "5" }, noContext).cluster.etcd).toEqual(
+      { topology: "external", members: 5 },
+    );
+    expect(readSettings({}, (key) => ({ etcd: "external" })[key]).cluster.etcd).toEqual({
+      topology: "external",
+      members: undefined,
+    });
   });
 
   test("an unknown topology is refused with the variable's name", () => {
-    expect(() => readSettings({ KUBEADM_HA_ETCD: "sidecar" }, noContext)).toThrow(/KUBEADM_HA_ETCD="sidecar" is not "stacked" or "external"/);
+    expect(() => readSettings({ KUBEADM_HA_ETCD: "sidecar" }, noContext)).toThrow(
+      /KUBEADM_HA_ETCD="sidecar" is not "stacked" or "external"/,
+    );
   });
 
   /** [environment, context, what the message must say] */
@@ -55,37 +74,80 @@ describe("etcd settings", () => {
     [{}, { controlPlaneCount: "five" }, /context "controlPlaneCount": "five" is not a whole number/],
     [{ KUBEADM_HA_INTERNET_FACING: "yes" }, {}, /KUBEADM_HA_INTERNET_FACING="yes" is not true or false/],
     [{}, { internetFacing: 1 }, /context "internetFacing": 1 is not true or false/],
-    [{ KUBEADM_HA_ENDPOINT: "keepalived", KUBEADM_HA_INTERNET_FACING: "true", KUBEADM_HA_VIRTUAL_IP: "192.168.255.10" }, {}, /KUBEADM_HA_INTERNET_FACING="true" applies only with KUBEADM_HA_ENDPOINT=nlb/],
-    [{ KUBEADM_HA_VIRTUAL_IP: "192.168.255.10" }, {}, /KUBEADM_HA_VIRTUAL_IP="192.168.255.10" applies only with KUBEADM_HA_ENDPOINT=keepalived/],
-    [{ KUBEADM_HA_ENDPOINT: "keepalived", KUBEADM_HA_VIP_MODE: "eip" }, {}, /KUBEADM_HA_VIP_MODE="eip" is not "route" or "secondary-ip"/],
-    [{ KUBEADM_HA_ENDPOINT: "keepalived", KUBEADM_HA_ENDPOINT_PLACEMENT: "sidecar" }, {}, /KUBEADM_HA_ENDPOINT_PLACEMENT="sidecar" is not "colocated" or "dedicated"/],
+    [
+      {
+        KUBEADM_HA_ENDPOINT: "keepalived",
+        KUBEADM_HA_INTERNET_FACING: "true",
+        KUBEADM_HA_VIRTUAL_IP: "192.168.255.10",
+      },
+      {},
+      /KUBEADM_HA_INTERNET_FACING="true" applies only with KUBEADM_HA_ENDPOINT=nlb/,
+    ],
+    [
+      { KUBEADM_HA_VIRTUAL_IP: "192.168.255.10" },
+      {},
+      /KUBEADM_HA_VIRTUAL_IP="192.168.255.10" applies only with KUBEADM_HA_ENDPOINT=keepalived/,
+    ],
+    [
+      { KUBEADM_HA_ENDPOINT: "keepalived", KUBEADM_HA_VIP_MODE: "eip" },
+      {},
+      /KUBEADM_HA_VIP_MODE="eip" is not "route" or "secondary-ip"/,
+    ],
+    [
+      { KUBEADM_HA_ENDPOINT: "keepalived", KUBEADM_HA_ENDPOINT_PLACEMENT: "sidecar" },
+      {},
+      /KUBEADM_HA_ENDPOINT_PLACEMENT="sidecar" is not "colocated" or "dedicated"/,
+    ],
     [{ KUBEADM_HA_ETCD_MEMBERS: "5" }, {}, /KUBEADM_HA_ETCD_MEMBERS="5" applies only with KUBEADM_HA_ETCD=external/],
-    [{ KUBEADM_HA_ETCD: "external", KUBEADM_HA_ETCD_MEMBERS: "many" }, {}, /KUBEADM_HA_ETCD_MEMBERS="many" is not a whole number/],
+    [
+      { KUBEADM_HA_ETCD: "external", KUBEADM_HA_ETCD_MEMBERS: "many" },
+      {},
+      /KUBEADM_HA_ETCD_MEMBERS="many" is not a whole number/,
+    ],
     [{}, { allowedCidrs: [10, 20] }, /context "allowedCidrs": \[10,20\] is not a comma-separated list/],
     [{}, { clusterName: 42 }, /context "clusterName": 42 is not text/],
     [{}, { endpoint: "alb" }, /context "endpoint": "alb" is not "nlb" or "keepalived"/],
   ];
 
-  test.each(BAD_SETTINGS)("a setting that does not convert is refused with its name and value: %j %j", (env, context, words) => {
-    expect(() => readSettings(env, (key) => context[key])).toThrow(words);
-  });
+  test.each(BAD_SETTINGS)(
+    "a setting that does not convert is refused with its name and value: %j %j",
+    (env, context, words) => {
+      expect(() => readSettings(env, (key) => context[key])).toThrow(words);
+    },
+  );
 
   test("every bad setting is reported at once", () => {
-    const read = () => readSettings({ KUBEADM_HA_CONTROL_PLANE_COUNT: "four", KUBEADM_HA_INTERNET_FACING: "yes" }, noContext);
+    const read = () =>
+      readSettings({ KUBEADM_HA_CONTROL_PLANE_COUNT: "four", KUBEADM_HA_INTERNET_FACING: "yes" }, noContext);
     expect(read).toThrow(/KUBEADM_HA_CONTROL_PLANE_COUNT="four"/);
     expect(read).toThrow(/KUBEADM_HA_INTERNET_FACING="yes"/);
   });
 
   test("settings convert explicitly: numbers, true/false and lists from the environment or typed context", () => {
-    const settings = readSettings({ KUBEADM_HA_CONTROL_PLANE_COUNT: " 5 ", KUBEADM_HA_INTERNET_FACING: "true", KUBEADM_HA_ALLOWED_CIDRS: "198.51.100.0/24" }, noContext);
+    const settings = readSettings(
+      {
+        KUBEADM_HA_CONTROL_PLANE_COUNT: " 5 ",
+        KUBEADM_HA_INTERNET_FACING: "true",
+        KUBEADM_HA_ALLOWED_CIDRS: "198.51.100.0/24",
+      },
+      noContext,
+    );
     expect(settings.cluster.controlPlaneCount).toBe(5);
     expect(settings.cluster.endpoint).toEqual({ type: "nlb", internetFacing: true, allowedCidrs: ["198.51.100.0/24"] });
-    const typed = readSettings({}, (key) => ({ internetFacing: false, allowedCidrs: ["10.0.0.0/16"], etcd: "external", etcdMembers: 5 })[key]);
-    expect([typed.cluster.endpoint, typed.cluster.etcd]).toEqual([{ type: "nlb", internetFacing: false, allowedCidrs: ["10.0.0.0/16"] }, { topology: "external", members: 5 }]);
+    const typed = readSettings(
+      {},
+      (key) => ({ internetFacing: false, allowedCidrs: ["10.0.0.0/16"], etcd: "external", etcdMembers: 5 })[key],
+    );
+    expect([typed.cluster.endpoint, typed.cluster.etcd]).toEqual([
+      { type: "nlb", internetFacing: false, allowedCidrs: ["10.0.0.0/16"] },
+      { topology: "external", members: 5 },
+    ]);
   });
 
   test("an even member count fails at synth, naming etcd.members", () => {
-    expect(() => buildApp({ env: { KUBEADM_HA_ETCD: "external", KUBEADM_HA_ETCD_MEMBERS: "4" } })).toThrow(/etcd\.members: 4 is not one of 3, 5 or 7/);
+    expect(() => buildApp({ env: { KUBEADM_HA_ETCD: "external", KUBEADM_HA_ETCD_MEMBERS: "4" } })).toThrow(
+      /etcd\.members: 4 is not one of 3, 5 or 7/,
+    );
   });
 });
 
@@ -96,13 +158,18 @@ describe("a failing synth writes nothing", () => {
   test("bad settings throw a ClusterSpecError naming each prop, before any file is written", () => {
     let error: unknown;
     try {
-      buildApp({ outdir, env: { KUBEADM_HA_CONTROL_PLANE_COUNT: "4", KUBEADM_HA_KUBERNETES_VERSION: "1.29.1" } }).app.synth();
+      buildApp({
+        outdir,
+        env: { KUBEADM_HA_CONTROL_PLANE_COUNT: "4", KUBEADM_HA_KUBERNETES_VERSION: "1.29.1" },
+      }).app.synth();
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ClusterSpecError);
     expect((error as ClusterSpecError).problems.map((p) => p.prop)).toEqual(["kubernetesVersion", "controlPlaneCount"]);
-    expect(existsSync(outdir) ? readdirSync(outdir, { recursive: true }).filter((f) => String(f).endsWith(".json")) : []).toEqual([]);
+    expect(
+      existsSync(outdir) ? readdirSync(outdir, { recursive: true }).filter((f) => String(f).endsWith(".json")) : [],
+    ).toEqual([]);
   });
 
   test("good settings do write the stack (the check above can fail)", () => {

@@ -38,7 +38,9 @@ test("the plan pins hashicorp/aws at the version the provider package was genera
   const pkg = require("@cdktf/provider-aws/package.json");
   const provider = (pkg.cdktf ?? pkg.cdktn).provider;
   const pin = JSON.parse(result.json).terraform.required_providers.aws;
-  expect(`registry.terraform.io/${pin.source.includes("/") ? pin.source : `hashicorp/${pin.source}`}@${pin.version}`).toBe(`${provider.name}@${provider.version}`);
+  expect(
+    `registry.terraform.io/${pin.source.includes("/") ? pin.source : `hashicorp/${pin.source}`}@${pin.version}`,
+  ).toBe(`${provider.name}@${provider.version}`);
 });
 
 describe("names that a replacement would collide on", () => {
@@ -49,7 +51,11 @@ describe("names that a replacement would collide on", () => {
       expect(sg.lifecycle).toEqual({ create_before_destroy: true });
     }
     const [tg] = resourcesOf(result, "aws_lb_target_group");
-    expect({ name: tg.name, name_prefix: tg.name_prefix, lifecycle: tg.lifecycle }).toEqual({ name: undefined, name_prefix: undefined, lifecycle: { create_before_destroy: true } });
+    expect({ name: tg.name, name_prefix: tg.name_prefix, lifecycle: tg.lifecycle }).toEqual({
+      name: undefined,
+      name_prefix: undefined,
+      lifecycle: { create_before_destroy: true },
+    });
   });
 
   test("the NLB's deletion protection is off by default (cdktf destroy works) and a prop turns it on", () => {
@@ -63,7 +69,11 @@ describe("the default stack's NLB endpoint", () => {
   test("one internal network load balancer with cross-zone balancing in the private subnets", () => {
     const lbs = resourcesOf(result, "aws_lb");
     expect(lbs).toHaveLength(1);
-    expect(lbs[0]).toMatchObject({ load_balancer_type: "network", internal: true, enable_cross_zone_load_balancing: true });
+    expect(lbs[0]).toMatchObject({
+      load_balancer_type: "network",
+      internal: true,
+      enable_cross_zone_load_balancing: true,
+    });
     expect(lbs[0].subnets).toHaveLength(3);
     for (const subnet of lbs[0].subnets) expect(subnet).toMatch(/^\$\{aws_subnet\.cluster_network_private-\d/);
     expect(lbs[0].security_groups).toEqual([nlbSgId]);
@@ -102,7 +112,9 @@ describe("the default stack's NLB endpoint", () => {
 
   test("unhealthy and deregistered targets are drained, not cut", () => {
     const [tg] = resourcesOf(result, "aws_lb_target_group");
-    expect(tg.target_health_state).toEqual([{ enable_unhealthy_connection_termination: false, unhealthy_draining_interval: NLB_TIMERS.drainSeconds }]);
+    expect(tg.target_health_state).toEqual([
+      { enable_unhealthy_connection_termination: false, unhealthy_draining_interval: NLB_TIMERS.drainSeconds },
+    ]);
     expect(tg.connection_termination).toBe(false);
     expect(Number(tg.deregistration_delay)).toBe(NLB_TIMERS.drainSeconds);
   });
@@ -111,7 +123,9 @@ describe("the default stack's NLB endpoint", () => {
     const attachments = resourcesOf(result, "aws_lb_target_group_attachment");
     expect(attachments).toHaveLength(3);
     const targets = attachments.map((a) => a.target_id).sort();
-    const instanceIds = Object.keys(result.plan.resource.aws_instance).map((k) => `\${aws_instance.${k}.id}`).sort();
+    const instanceIds = Object.keys(result.plan.resource.aws_instance)
+      .map((k) => `\${aws_instance.${k}.id}`)
+      .sort();
     expect(targets).toEqual(instanceIds);
     for (const a of attachments) expect(a).toMatchObject({ target_group_arn: tgArn, port: 6443 });
   });
@@ -126,10 +140,19 @@ describe("the default stack's control-plane instances", () => {
 
   test("every instance requires IMDSv2 and encrypts its root volume", () => {
     expect(result.json).toHaveResourceWithProperties(Instance, {
-      metadata_options: { http_endpoint: "enabled", http_tokens: "required", http_put_response_hop_limit: 1, instance_metadata_tags: "disabled" },
+      metadata_options: {
+        http_endpoint: "enabled",
+        http_tokens: "required",
+        http_put_response_hop_limit: 1,
+        instance_metadata_tags: "disabled",
+      },
     });
     for (const n of nodes) {
-      expect(n.metadata_options).toMatchObject({ http_tokens: "required", http_endpoint: "enabled", http_put_response_hop_limit: 1 });
+      expect(n.metadata_options).toMatchObject({
+        http_tokens: "required",
+        http_endpoint: "enabled",
+        http_put_response_hop_limit: 1,
+      });
       expect(n.root_block_device).toMatchObject({ encrypted: true, volume_type: "gp3" });
     }
   });
@@ -146,16 +169,28 @@ describe("the default stack's control-plane instances", () => {
     expect(param.name).toBe("/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id");
     for (const n of nodes) {
       expect(n.ami).toMatch(/^\$\{data\.aws_ssm_parameter\..*\.insecure_value\}$/);
-      expect(n.lifecycle.ignore_changes).toEqual(["ami", "user_data", "user_data_base64", "instance_type", 'tags["kubeadm-ha:bootstrap"]', 'tags_all["kubeadm-ha:bootstrap"]']);
+      expect(n.lifecycle.ignore_changes).toEqual([
+        "ami",
+        "user_data",
+        "user_data_base64",
+        "instance_type",
+        'tags["kubeadm-ha:bootstrap"]',
+        'tags_all["kubeadm-ha:bootstrap"]',
+      ]);
       expect(n.user_data_replace_on_change).toBeUndefined();
     }
   });
 
   test("every node's fixed address is reserved (explicit) in its subnet, before the NLB and the instances exist", () => {
     const reservations = resourcesOf(result, "aws_ec2_subnet_cidr_reservation");
-    expect(reservations.map((r) => [r.cidr_block, r.subnet_id, r.reservation_type])).toEqual(nodes.map((n) => [`${n.private_ip}/32`, n.subnet_id, "explicit"]));
-    const reservationRefs = Object.keys(result.plan.resource.aws_ec2_subnet_cidr_reservation).map((k) => `aws_ec2_subnet_cidr_reservation.${k}`);
-    for (const dependent of [...nodes, ...resourcesOf(result, "aws_lb")]) expect(dependent.depends_on).toEqual(expect.arrayContaining(reservationRefs));
+    expect(reservations.map((r) => [r.cidr_block, r.subnet_id, r.reservation_type])).toEqual(
+      nodes.map((n) => [`${n.private_ip}/32`, n.subnet_id, "explicit"]),
+    );
+    const reservationRefs = Object.keys(result.plan.resource.aws_ec2_subnet_cidr_reservation).map(
+      (k) => `aws_ec2_subnet_cidr_reservation.${k}`,
+    );
+    for (const dependent of [...nodes, ...resourcesOf(result, "aws_lb")])
+      expect(dependent.depends_on).toEqual(expect.arrayContaining(reservationRefs));
   });
 
   test("instances wait for their IAM policy and for egress through NAT before booting", () => {
@@ -170,37 +205,40 @@ describe("each node's decoded user data", () => {
   // The cluster's own name for the endpoint (an alias to the NLB in a private zone), not the NLB's.
   const endpointHost = "api.kubeadm-ha.internal";
 
-  test.each([0, 1, 2])("node %i: a #cloud-config that writes the kubeadm config and scripts, then runs the bootstrap", (i) => {
-    const { cloudConfig, files } = decoded[i];
-    expect(cloudConfig.hostname).toBe(`kubeadm-ha-cp-${i}`);
-    expect(Object.keys(files).sort()).toEqual(
-      [
-        "/etc/kubeadm-ha/cluster.env",
-        "/etc/kubeadm-ha/kubeadm-init.yaml",
-        "/etc/kubeadm-ha/kubeadm-join.yaml",
-        "/etc/kubeadm-ha/kubeadm-patches/etcd+strategic.yaml",
-        "/etc/kubeadm-ha/kubeadm-patches/kube-apiserver+strategic.yaml",
-        "/etc/containerd/config.toml",
-        "/etc/crictl.yaml",
-        "/etc/systemd/system/containerd.service",
-        "/etc/systemd/system/kubeadm-ha-bootstrap.service",
-        "/opt/kubeadm-ha/bootstrap-control-plane.sh",
-        "/opt/kubeadm-ha/cloud-aws.sh",
-        "/opt/kubeadm-ha/common.sh",
-        "/opt/kubeadm-ha/install-kubernetes.sh",
-      ].sort(),
-    );
-    // cloud-init only starts the bootstrap unit; systemd runs it (and again after a reboot, until it has succeeded).
-    expect(cloudConfig.runcmd).toEqual([
-      ["systemctl", "daemon-reload"],
-      ["systemctl", "enable", "--now", "--no-block", "kubeadm-ha-bootstrap.service"],
-    ]);
-    const unit = files["/etc/systemd/system/kubeadm-ha-bootstrap.service"].content;
-    expect(unit).toMatch(/^ExecStart=\/opt\/kubeadm-ha\/bootstrap-control-plane\.sh$/m);
-    expect(unit).toMatch(/^Type=oneshot$/m);
-    expect(unit).toMatch(/^Restart=on-failure$/m);
-    expect(unit).toMatch(/^ConditionPathExists=!\/var\/lib\/kubeadm-ha\/bootstrap\.done$/m);
-  });
+  test.each([0, 1, 2])(
+    "node %i: a #cloud-config that writes the kubeadm config and scripts, then runs the bootstrap",
+    (i) => {
+      const { cloudConfig, files } = decoded[i];
+      expect(cloudConfig.hostname).toBe(`kubeadm-ha-cp-${i}`);
+      expect(Object.keys(files).sort()).toEqual(
+        [
+          "/etc/kubeadm-ha/cluster.env",
+          "/etc/kubeadm-ha/kubeadm-init.yaml",
+          "/etc/kubeadm-ha/kubeadm-join.yaml",
+          "/etc/kubeadm-ha/kubeadm-patches/etcd+strategic.yaml",
+          "/etc/kubeadm-ha/kubeadm-patches/kube-apiserver+strategic.yaml",
+          "/etc/containerd/config.toml",
+          "/etc/crictl.yaml",
+          "/etc/systemd/system/containerd.service",
+          "/etc/systemd/system/kubeadm-ha-bootstrap.service",
+          "/opt/kubeadm-ha/bootstrap-control-plane.sh",
+          "/opt/kubeadm-ha/cloud-aws.sh",
+          "/opt/kubeadm-ha/common.sh",
+          "/opt/kubeadm-ha/install-kubernetes.sh",
+        ].sort(),
+      );
+      // cloud-init only starts the bootstrap unit; systemd runs it (and again after a reboot, until it has succeeded).
+      expect(cloudConfig.runcmd).toEqual([
+        ["systemctl", "daemon-reload"],
+        ["systemctl", "enable", "--now", "--no-block", "kubeadm-ha-bootstrap.service"],
+      ]);
+      const unit = files["/etc/systemd/system/kubeadm-ha-bootstrap.service"].content;
+      expect(unit).toMatch(/^ExecStart=\/opt\/kubeadm-ha\/bootstrap-control-plane\.sh$/m);
+      expect(unit).toMatch(/^Type=oneshot$/m);
+      expect(unit).toMatch(/^Restart=on-failure$/m);
+      expect(unit).toMatch(/^ConditionPathExists=!\/var\/lib\/kubeadm-ha\/bootstrap\.done$/m);
+    },
+  );
 
   test.each([0, 1, 2])("node %i: kubeadm documents of the right kinds, every key a real v1beta4 field", (i) => {
     const init = yamlDocs(decoded[i].files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
@@ -214,34 +252,47 @@ describe("each node's decoded user data", () => {
     expect(init[2].apiVersion).toBe("kubelet.config.k8s.io/v1beta1");
   });
 
-  test.each([0, 1, 2])("node %i: controlPlaneEndpoint is the endpoint's own name, certSANs hold it and the NLB's, advertiseAddress is the node's own IP", (i) => {
-    const ip = nodes[i].private_ip;
-    const [cluster, init] = yamlDocs(decoded[i].files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
-    const [join] = yamlDocs(decoded[i].files["/etc/kubeadm-ha/kubeadm-join.yaml"].content);
-    expect(cluster.controlPlaneEndpoint).toBe(`${endpointHost}:6443`);
-    expect(cluster.apiServer.certSANs).toEqual([endpointHost, lbRef("dns_name")]);
-    expect(init.localAPIEndpoint.advertiseAddress).toBe(ip);
-    expect(join.controlPlane.localAPIEndpoint.advertiseAddress).toBe(ip);
-    // The provider ID comes from the instance metadata at boot (the bootstrap fills the placeholder).
-    expect(init.nodeRegistration.kubeletExtraArgs).toEqual([{ name: "node-ip", value: ip }, { name: "provider-id", value: "__PROVIDER_ID__" }]);
-    expect(join.nodeRegistration.kubeletExtraArgs).toEqual(init.nodeRegistration.kubeletExtraArgs);
-    expect(join.discovery.bootstrapToken.apiServerEndpoint).toBe(`${endpointHost}:6443`);
-    expect(cluster.etcd).toEqual({ local: { dataDir: "/var/lib/etcd" } });
-  });
+  test.each([0, 1, 2])(
+    "node %i: controlPlaneEndpoint is the endpoint's own name, certSANs hold it and the NLB's, advertiseAddress is the node's own IP",
+    (i) => {
+      const ip = nodes[i].private_ip;
+      const [cluster, init] = yamlDocs(decoded[i].files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
+      const [join] = yamlDocs(decoded[i].files["/etc/kubeadm-ha/kubeadm-join.yaml"].content);
+      expect(cluster.controlPlaneEndpoint).toBe(`${endpointHost}:6443`);
+      expect(cluster.apiServer.certSANs).toEqual([endpointHost, lbRef("dns_name")]);
+      expect(init.localAPIEndpoint.advertiseAddress).toBe(ip);
+      expect(join.controlPlane.localAPIEndpoint.advertiseAddress).toBe(ip);
+      // The provider ID comes from the instance metadata at boot (the bootstrap fills the placeholder).
+      expect(init.nodeRegistration.kubeletExtraArgs).toEqual([
+        { name: "node-ip", value: ip },
+        { name: "provider-id", value: "__PROVIDER_ID__" },
+      ]);
+      expect(join.nodeRegistration.kubeletExtraArgs).toEqual(init.nodeRegistration.kubeletExtraArgs);
+      expect(join.discovery.bootstrapToken.apiServerEndpoint).toBe(`${endpointHost}:6443`);
+      expect(cluster.etcd).toEqual({ local: { dataDir: "/var/lib/etcd" } });
+    },
+  );
 
-  test.each([0, 1, 2])("node %i: cluster.env names this node, its peers in order, the endpoint and the join secret", (i) => {
-    const env = decoded[i].files["/etc/kubeadm-ha/cluster.env"].content;
-    expect(env).toContain(`NODE_INDEX='${i}'`);
-    expect(env).toContain(`NODE_IP='${nodes[i].private_ip}'`);
-    expect(env).toContain(`CONTROL_PLANE_IPS='10.0.0.10 10.0.16.10 10.0.32.10'`);
-    expect(env).toContain(`ENDPOINT_HOST='${endpointHost}'`);
-    expect(env).toContain(`JOIN_SECRET_ID='${refTo(result, "aws_secretsmanager_secret", (s) => s.name_prefix.includes("join"), "arn")}'`);
-    expect(env).toContain(`ADMIN_KUBECONFIG_SECRET_ID='${refTo(result, "aws_secretsmanager_secret", (s) => s.name_prefix.includes("admin"), "arn")}'`);
-    expect(env).toContain(`KUBERNETES_VERSION='1.37.1'`);
-    expect(env).toContain(`KUBERNETES_PACKAGE_REPO='https://pkgs.k8s.io/core:/stable:/v1.37/deb/'`);
-    expect(env).toContain(`CONTAINERD_VERSION='2.3.4'`);
-    expect(env).toContain(`IMDS_ENDPOINT='http://169.254.169.254'`);
-  });
+  test.each([0, 1, 2])(
+    "node %i: cluster.env names this node, its peers in order, the endpoint and the join secret",
+    (i) => {
+      const env = decoded[i].files["/etc/kubeadm-ha/cluster.env"].content;
+      expect(env).toContain(`NODE_INDEX='${i}'`);
+      expect(env).toContain(`NODE_IP='${nodes[i].private_ip}'`);
+      expect(env).toContain(`CONTROL_PLANE_IPS='10.0.0.10 10.0.16.10 10.0.32.10'`);
+      expect(env).toContain(`ENDPOINT_HOST='${endpointHost}'`);
+      expect(env).toContain(
+        `JOIN_SECRET_ID='${refTo(result, "aws_secretsmanager_secret", (s) => s.name_prefix.includes("join"), "arn")}'`,
+      );
+      expect(env).toContain(
+        `ADMIN_KUBECONFIG_SECRET_ID='${refTo(result, "aws_secretsmanager_secret", (s) => s.name_prefix.includes("admin"), "arn")}'`,
+      );
+      expect(env).toContain(`KUBERNETES_VERSION='1.37.1'`);
+      expect(env).toContain(`KUBERNETES_PACKAGE_REPO='https://pkgs.k8s.io/core:/stable:/v1.37/deb/'`);
+      expect(env).toContain(`CONTAINERD_VERSION='2.3.4'`);
+      expect(env).toContain(`IMDS_ENDPOINT='http://169.254.169.254'`);
+    },
+  );
 
   test("user data is gzipped by Terraform and stays under EC2's 16 KB limit even with long deploy-time names", () => {
     for (const n of nodes) {
@@ -254,10 +305,16 @@ describe("each node's decoded user data", () => {
   test("the only deploy-time values in user data are the endpoint name, the join secret and the region", () => {
     for (const d of decoded) {
       // Scripts use ${VAR} themselves; the settings and kubeadm files are where deploy-time values go.
-      const text = Object.entries(d.files).filter(([p]) => !p.endsWith(".sh")).map(([, f]) => f.content).join("\n");
+      const text = Object.entries(d.files)
+        .filter(([p]) => !p.endsWith(".sh"))
+        .map(([, f]) => f.content)
+        .join("\n");
       const refs = text.match(/\$\{[^}]*\}/g) ?? [];
       expect(refs.length).toBeGreaterThan(0);
-      for (const ref of refs) expect(ref).toMatch(/^\$\{(aws_lb\.[^.]+\.dns_name|aws_secretsmanager_secret\.[^.]+\.arn|data\.aws_region\.[^.]+\.region)\}$/);
+      for (const ref of refs)
+        expect(ref).toMatch(
+          /^\$\{(aws_lb\.[^.]+\.dns_name|aws_secretsmanager_secret\.[^.]+\.arn|data\.aws_region\.[^.]+\.region)\}$/,
+        );
     }
   });
 
@@ -285,9 +342,16 @@ describe("security groups", () => {
 
   test("the control plane accepts 6443 only from the endpoint and itself, 2379-2380 and 10250 only from itself", () => {
     const toControlPlane = ingress.filter((r) => r.security_group_id === cpSgId);
-    const summary = toControlPlane.map((r) => `${r.ip_protocol}/${r.from_port}-${r.to_port} from ${r.referenced_security_group_id ?? r.cidr_ipv4}`).sort();
+    const summary = toControlPlane
+      .map((r) => `${r.ip_protocol}/${r.from_port}-${r.to_port} from ${r.referenced_security_group_id ?? r.cidr_ipv4}`)
+      .sort();
     expect(summary).toEqual(
-      [`tcp/10250-10250 from ${cpSgId}`, `tcp/2379-2380 from ${cpSgId}`, `tcp/6443-6443 from ${cpSgId}`, `tcp/6443-6443 from ${nlbSgId}`].sort(),
+      [
+        `tcp/10250-10250 from ${cpSgId}`,
+        `tcp/2379-2380 from ${cpSgId}`,
+        `tcp/6443-6443 from ${cpSgId}`,
+        `tcp/6443-6443 from ${nlbSgId}`,
+      ].sort(),
     );
   });
 
@@ -297,12 +361,16 @@ describe("security groups", () => {
 
   test("the internal endpoint admits 6443 from the VPC and the control plane only", () => {
     const toEndpoint = ingress.filter((r) => r.security_group_id === nlbSgId);
-    expect(toEndpoint.map((r) => r.cidr_ipv4 ?? r.referenced_security_group_id).sort()).toEqual(["10.0.0.0/16", cpSgId].sort());
+    expect(toEndpoint.map((r) => r.cidr_ipv4 ?? r.referenced_security_group_id).sort()).toEqual(
+      ["10.0.0.0/16", cpSgId].sort(),
+    );
     for (const r of toEndpoint) expect([r.from_port, r.to_port]).toEqual([6443, 6443]);
   });
 
   test("the control plane may reach the NLB on 6443 (kube-proxy and admin kubeconfigs use it)", () => {
-    const toEndpoint = egress.filter((r) => r.security_group_id === cpSgId && r.referenced_security_group_id === nlbSgId);
+    const toEndpoint = egress.filter(
+      (r) => r.security_group_id === cpSgId && r.referenced_security_group_id === nlbSgId,
+    );
     expect(toEndpoint.map((r) => [r.ip_protocol, r.from_port, r.to_port])).toEqual([["tcp", 6443, 6443]]);
   });
 
@@ -321,14 +389,22 @@ describe("IAM", () => {
   const roleArn = (prefix: string) => refTo(result, "aws_iam_role", (r) => r.name_prefix === prefix, "arn");
   const secretStatementsOf = (rolePrefix: string) => {
     const role = refTo(result, "aws_iam_role", (r) => r.name_prefix === rolePrefix, "id");
-    const policy = resourcesOf(result, "aws_iam_role_policy").find((p) => p.role === role && p.name === "kubeadm-ha-control-plane")!;
-    const doc = JSON.parse(result.json).data.aws_iam_policy_document[/data\.aws_iam_policy_document\.([^.]+)\.json/.exec(policy.policy)![1]];
-    return doc.statement.filter((s: any) => s.actions.some((a: string) => a.startsWith("secretsmanager:"))).map((s: any) => [s.sid, s.actions.sort(), s.resources]);
+    const policy = resourcesOf(result, "aws_iam_role_policy").find(
+      (p) => p.role === role && p.name === "kubeadm-ha-control-plane",
+    )!;
+    const doc = JSON.parse(result.json).data.aws_iam_policy_document[
+      /data\.aws_iam_policy_document\.([^.]+)\.json/.exec(policy.policy)![1]
+    ];
+    return doc.statement
+      .filter((s: any) => s.actions.some((a: string) => a.startsWith("secretsmanager:")))
+      .map((s: any) => [s.sid, s.actions.sort(), s.resources]);
   };
   /** A secret's resource policy, statement by statement: [effect, actions, the principals it spares]. */
   const resourcePolicyOf = (plan: typeof result, secret: string) => {
     const policy = resourcesOf(plan, "aws_secretsmanager_secret_policy").find((p) => p.secret_arn === secret)!;
-    const doc = JSON.parse(plan.json).data.aws_iam_policy_document[/data\.aws_iam_policy_document\.([^.]+)\.json/.exec(policy.policy)![1]];
+    const doc = JSON.parse(plan.json).data.aws_iam_policy_document[
+      /data\.aws_iam_policy_document\.([^.]+)\.json/.exec(policy.policy)![1]
+    ];
     return Object.fromEntries(doc.statement.map((s: any) => [s.sid, [s.effect, s.principals, s.actions, s.condition]]));
   };
 
@@ -337,9 +413,16 @@ describe("IAM", () => {
       ["JoinSecret", ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], [secretArn]],
       ["AdminKubeconfigWrite", ["secretsmanager:PutSecretValue"], [adminSecretArn]],
     ]);
-    expect(secretStatementsOf("kubeadm-ha-cp-")).toEqual([["JoinSecretRead", ["secretsmanager:GetSecretValue"], [secretArn]]]);
-    const profile = (prefix: string) => refTo(result, "aws_iam_instance_profile", (p) => p.name_prefix === prefix, "name");
-    expect(nodes.map((n) => n.iam_instance_profile)).toEqual([profile("kubeadm-ha-cp0-"), profile("kubeadm-ha-cp-"), profile("kubeadm-ha-cp-")]);
+    expect(secretStatementsOf("kubeadm-ha-cp-")).toEqual([
+      ["JoinSecretRead", ["secretsmanager:GetSecretValue"], [secretArn]],
+    ]);
+    const profile = (prefix: string) =>
+      refTo(result, "aws_iam_instance_profile", (p) => p.name_prefix === prefix, "name");
+    expect(nodes.map((n) => n.iam_instance_profile)).toEqual([
+      profile("kubeadm-ha-cp0-"),
+      profile("kubeadm-ha-cp-"),
+      profile("kubeadm-ha-cp-"),
+    ]);
   });
 
   test("the join secret's resource policy denies reading to all but the cluster's roles, and writing to all but node 0's", () => {
@@ -347,10 +430,17 @@ describe("IAM", () => {
     const sparing = (arns: string[]) => [{ test: "ArnNotEquals", variable: "aws:PrincipalArn", values: arns }];
     expect(resourcePolicyOf(result, secretArn)).toEqual({
       OnlyItsWritersWrite: ["Deny", anyone, ["secretsmanager:PutSecretValue"], sparing([roleArn("kubeadm-ha-cp0-")])],
-      OnlyItsReadersRead: ["Deny", anyone, ["secretsmanager:GetSecretValue"], sparing([roleArn("kubeadm-ha-cp-"), roleArn("kubeadm-ha-cp0-")])],
+      OnlyItsReadersRead: [
+        "Deny",
+        anyone,
+        ["secretsmanager:GetSecretValue"],
+        sparing([roleArn("kubeadm-ha-cp-"), roleArn("kubeadm-ha-cp0-")]),
+      ],
     });
     // The admin kubeconfig is read by operators through their own IAM; only its writing is held to node 0.
-    expect(resourcePolicyOf(result, adminSecretArn)).toEqual({ OnlyItsWritersWrite: ["Deny", anyone, ["secretsmanager:PutSecretValue"], sparing([roleArn("kubeadm-ha-cp0-")])] });
+    expect(resourcePolicyOf(result, adminSecretArn)).toEqual({
+      OnlyItsWritersWrite: ["Deny", anyone, ["secretsmanager:PutSecretValue"], sparing([roleArn("kubeadm-ha-cp0-")])],
+    });
   });
 
   test("break-glass principals are spared by every deny; a customer-managed key encrypts the secrets, usable by the nodes only through Secrets Manager", () => {
@@ -358,12 +448,35 @@ describe("IAM", () => {
     const recovery = "arn:aws:iam::123456789012:role/cluster-recovery";
     const plan = synthStack({ secrets: { kmsKeyArn: key, breakGlassPrincipalArns: [recovery] } });
     const join = refTo(plan, "aws_secretsmanager_secret", (s) => s.name_prefix.includes("join"), "arn");
-    for (const [, , , condition] of Object.values<any>(resourcePolicyOf(plan, join))) expect(condition[0].values).toContain(recovery);
+    for (const [, , , condition] of Object.values<any>(resourcePolicyOf(plan, join)))
+      expect(condition[0].values).toContain(recovery);
     expect(resourcesOf(plan, "aws_secretsmanager_secret").map((s) => s.kms_key_id)).toEqual([key, key]);
-    const keyStatements = dataOf(plan, "aws_iam_policy_document").flatMap((d) => d.statement).filter((s: any) => s.resources?.includes(key));
+    const keyStatements = dataOf(plan, "aws_iam_policy_document")
+      .flatMap((d) => d.statement)
+      .filter((s: any) => s.resources?.includes(key));
     expect(keyStatements.map((s: any) => [s.sid, s.actions, s.condition]).sort()).toEqual([
-      ["SecretKeyRead", ["kms:Decrypt"], [{ test: "StringEquals", variable: "kms:ViaService", values: ["secretsmanager.${data.aws_region.cluster_region_807B4548.region}.amazonaws.com"] }]],
-      ["SecretKeyReadWrite", ["kms:Decrypt", "kms:GenerateDataKey"], [{ test: "StringEquals", variable: "kms:ViaService", values: ["secretsmanager.${data.aws_region.cluster_region_807B4548.region}.amazonaws.com"] }]],
+      [
+        "SecretKeyRead",
+        ["kms:Decrypt"],
+        [
+          {
+            test: "StringEquals",
+            variable: "kms:ViaService",
+            values: ["secretsmanager.${data.aws_region.cluster_region_807B4548.region}.amazonaws.com"],
+          },
+        ],
+      ],
+      [
+        "SecretKeyReadWrite",
+        ["kms:Decrypt", "kms:GenerateDataKey"],
+        [
+          {
+            test: "StringEquals",
+            variable: "kms:ViaService",
+            values: ["secretsmanager.${data.aws_region.cluster_region_807B4548.region}.amazonaws.com"],
+          },
+        ],
+      ],
     ]);
     expect(resourcesOf(result, "aws_secretsmanager_secret").map((s) => s.kms_key_id)).toEqual([undefined, undefined]);
   });
@@ -385,7 +498,8 @@ describe("IAM", () => {
       for (const s of doc.statement) {
         for (const a of s.actions ?? []) expect(a).not.toMatch(/\*/);
         if (s.sid === "SessionManager") continue;
-        if ((s.resources ?? []).some((r: string) => r.includes("*"))) expect(s.condition?.length ?? 0).toBeGreaterThan(0);
+        if ((s.resources ?? []).some((r: string) => r.includes("*")))
+          expect(s.condition?.length ?? 0).toBeGreaterThan(0);
       }
     }
   });
@@ -393,14 +507,29 @@ describe("IAM", () => {
   test("SSM Session Manager replaces SSH, with only its own actions: no managed policy, no access to Parameter Store", () => {
     expect(resourcesOf(result, "aws_iam_role_policy_attachment")).toEqual([]);
     const sessionManager = policyDocs.flatMap((d) => d.statement).filter((s: any) => s.sid === "SessionManager");
-    expect(sessionManager).toEqual(resourcesOf(result, "aws_iam_role").map(() => ({ sid: "SessionManager", actions: [...SESSION_MANAGER_ACTIONS], resources: ["*"] })));
-    expect(policyDocs.flatMap((d) => d.statement).flatMap((s: any) => s.actions ?? []).filter((a: string) => /^ssm:(Get|Put|Describe)Parameter/.test(a))).toEqual([]);
+    expect(sessionManager).toEqual(
+      resourcesOf(result, "aws_iam_role").map(() => ({
+        sid: "SessionManager",
+        actions: [...SESSION_MANAGER_ACTIONS],
+        resources: ["*"],
+      })),
+    );
+    expect(
+      policyDocs
+        .flatMap((d) => d.statement)
+        .flatMap((s: any) => s.actions ?? [])
+        .filter((a: string) => /^ssm:(Get|Put|Describe)Parameter/.test(a)),
+    ).toEqual([]);
   });
 });
 
 describe("secrets", () => {
   test("the join and admin kubeconfig secrets are created empty: no secret version is in the plan", () => {
-    expect(resourcesOf(result, "aws_secretsmanager_secret").map((s) => s.name_prefix).sort()).toEqual(["kubeadm-ha/admin-kubeconfig-", "kubeadm-ha/control-plane-join-"]);
+    expect(
+      resourcesOf(result, "aws_secretsmanager_secret")
+        .map((s) => s.name_prefix)
+        .sort(),
+    ).toEqual(["kubeadm-ha/admin-kubeconfig-", "kubeadm-ha/control-plane-join-"]);
     expect(result.plan.resource.aws_secretsmanager_secret_version).toBeUndefined();
   });
 
@@ -415,7 +544,8 @@ describe("secrets", () => {
 });
 
 describe("outputs", () => {
-  const output = (name: string) => Object.entries(result.plan.output).find(([k]) => k.startsWith(`cluster_${name}_`))![1].value;
+  const output = (name: string) =>
+    Object.entries(result.plan.output).find(([k]) => k.startsWith(`cluster_${name}_`))![1].value;
 
   test("API endpoint URL and host, join secret, shell and kubeconfig commands are outputs", () => {
     expect(output("api-endpoint-url")).toBe(`https://${lbRef("dns_name")}:6443`);
@@ -465,10 +595,17 @@ describe("an internet-facing endpoint is an addition: the nodes keep an internal
 
   test("the allowed CIDRs reach only the internet-facing NLB; the internal one admits the VPC and the control plane", () => {
     const ingress = resourcesOf(exposed, "aws_vpc_security_group_ingress_rule");
-    const cidrsOf = (sg: string) => ingress.filter((r) => r.security_group_id === sg && r.cidr_ipv4).map((r) => r.cidr_ipv4);
+    const cidrsOf = (sg: string) =>
+      ingress.filter((r) => r.security_group_id === sg && r.cidr_ipv4).map((r) => r.cidr_ipv4);
     expect(cidrsOf(sgRef("kubeadm-ha-public-api-endpoint"))).toEqual(["198.51.100.0/24"]);
     expect(cidrsOf(sgRef("kubeadm-ha-api-endpoint"))).toEqual(["10.0.0.0/16"]);
-    expect(ingress.filter((r) => r.security_group_id === sgRef("kubeadm-ha-api-endpoint") && r.referenced_security_group_id === sgRef("kubeadm-ha-control-plane"))).toHaveLength(1);
+    expect(
+      ingress.filter(
+        (r) =>
+          r.security_group_id === sgRef("kubeadm-ha-api-endpoint") &&
+          r.referenced_security_group_id === sgRef("kubeadm-ha-control-plane"),
+      ),
+    ).toHaveLength(1);
   });
 
   test("the API endpoint output is the internet-facing URL", () => {
@@ -480,7 +617,10 @@ describe("an internet-facing endpoint is an addition: the nodes keep an internal
 describe("the endpoint's own name, which outlives any load balancer", () => {
   test("a private hosted zone CLUSTER.internal for the VPC, with api.CLUSTER.internal an alias to the internal NLB", () => {
     const [zone] = resourcesOf(result, "aws_route53_zone");
-    expect(zone).toMatchObject({ name: "kubeadm-ha.internal", vpc: [{ vpc_id: refTo(result, "aws_vpc", () => true, "id") }] });
+    expect(zone).toMatchObject({
+      name: "kubeadm-ha.internal",
+      vpc: [{ vpc_id: refTo(result, "aws_vpc", () => true, "id") }],
+    });
     const [record] = resourcesOf(result, "aws_route53_record");
     expect(record).toMatchObject({
       zone_id: refTo(result, "aws_route53_zone", () => true, "zone_id"),
@@ -491,10 +631,17 @@ describe("the endpoint's own name, which outlives any load balancer", () => {
   });
 
   test("a private zone of your own: the record goes there and no zone is created", () => {
-    const own = synthStack({ endpoint: { type: "nlb", privateDns: { zoneId: "Z0123456789ABCDEFGHIJ", name: "k8s-api.prod.example.internal" } } });
+    const own = synthStack({
+      endpoint: { type: "nlb", privateDns: { zoneId: "Z0123456789ABCDEFGHIJ", name: "k8s-api.prod.example.internal" } },
+    });
     expect(resourcesOf(own, "aws_route53_zone")).toEqual([]);
-    expect(resourcesOf(own, "aws_route53_record")[0]).toMatchObject({ zone_id: "Z0123456789ABCDEFGHIJ", name: "k8s-api.prod.example.internal" });
-    const [cluster] = yamlDocs(decodeInstanceUserData(resourcesOf(own, "aws_instance")[0]).files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
+    expect(resourcesOf(own, "aws_route53_record")[0]).toMatchObject({
+      zone_id: "Z0123456789ABCDEFGHIJ",
+      name: "k8s-api.prod.example.internal",
+    });
+    const [cluster] = yamlDocs(
+      decodeInstanceUserData(resourcesOf(own, "aws_instance")[0]).files["/etc/kubeadm-ha/kubeadm-init.yaml"].content,
+    );
     expect(cluster.controlPlaneEndpoint).toBe("k8s-api.prod.example.internal:6443");
   });
 
@@ -502,7 +649,9 @@ describe("the endpoint's own name, which outlives any load balancer", () => {
     const bare = synthStack({ endpoint: { type: "nlb", privateDns: false } });
     expect(resourcesOf(bare, "aws_route53_zone")).toEqual([]);
     expect(resourcesOf(bare, "aws_route53_record")).toEqual([]);
-    const [cluster] = yamlDocs(decodeInstanceUserData(resourcesOf(bare, "aws_instance")[0]).files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
+    const [cluster] = yamlDocs(
+      decodeInstanceUserData(resourcesOf(bare, "aws_instance")[0]).files["/etc/kubeadm-ha/kubeadm-init.yaml"].content,
+    );
     expect(cluster.controlPlaneEndpoint).toBe(`${refTo(bare, "aws_lb", () => true, "dns_name")}:6443`);
   });
 });
@@ -514,7 +663,10 @@ describe("zones: enough of them, chosen once, offering every instance type", () 
 
   test("every subnet's zone is an element of one stored choice, which later zone lists do not change", () => {
     const zonesOf = (type: string) => resourcesOf(result, type).map((s) => s.availability_zone);
-    for (const zone of [...zonesOf("aws_subnet")]) expect(zone).toMatch(new RegExp(`^\\$\\{element\\(terraform_data\\.${choiceId}\\.output\\["zones"\\], \\d\\)\\}$`));
+    for (const zone of [...zonesOf("aws_subnet")])
+      expect(zone).toMatch(
+        new RegExp(`^\\$\\{element\\(terraform_data\\.${choiceId}\\.output\\["zones"\\], \\d\\)\\}$`),
+      );
     expect(choice.lifecycle.ignore_changes).toEqual(["input"]);
     expect(choice.triggers_replace).toEqual({ zoneCount: "3" });
     // The region's zone list is not filtered by state: an impaired zone must not shift the count.
@@ -522,7 +674,10 @@ describe("zones: enough of them, chosen once, offering every instance type", () 
   });
 
   test("the choice takes only zones that offer every instance type in use, one offerings lookup per type", () => {
-    const external = synthStack({ etcd: { topology: "external", instanceType: "m7g.large" }, endpoint: { type: "keepalived", placement: "dedicated", virtualIp: "192.168.255.10" } });
+    const external = synthStack({
+      etcd: { topology: "external", instanceType: "m7g.large" },
+      endpoint: { type: "keepalived", placement: "dedicated", virtualIp: "192.168.255.10" },
+    });
     const lookups = dataOf(external, "aws_ec2_instance_type_offerings");
     expect(lookups.map((l) => [l.location_type, l.filter[0].values])).toEqual([
       ["availability-zone", ["t3.medium"]],
@@ -530,7 +685,8 @@ describe("zones: enough of them, chosen once, offering every instance type", () 
       ["availability-zone", ["m7g.large"]],
     ]);
     const [input] = Object.values<any>(JSON.parse(external.json).resource.terraform_data).map((c) => c.input.zones);
-    for (const id of Object.keys(JSON.parse(external.json).data.aws_ec2_instance_type_offerings)) expect(input).toContain(`data.aws_ec2_instance_type_offerings.${id}.locations`);
+    for (const id of Object.keys(JSON.parse(external.json).data.aws_ec2_instance_type_offerings))
+      expect(input).toContain(`data.aws_ec2_instance_type_offerings.${id}.locations`);
   });
 
   test("the checks name the prop to change (their evaluation by Terraform is in test/system/terraform.test.ts)", () => {
@@ -543,8 +699,14 @@ describe("zones: enough of them, chosen once, offering every instance type", () 
   test("given zones or existing subnets: each offerings lookup checks its type against them", () => {
     const given = synthStack({ network: { availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"] } });
     expect(JSON.parse(given.json).resource.terraform_data).toBeUndefined();
-    expect(resourcesOf(given, "aws_subnet").map((s) => s.availability_zone).slice(0, 3)).toEqual(["us-east-1a", "us-east-1b", "us-east-1c"]);
+    expect(
+      resourcesOf(given, "aws_subnet")
+        .map((s) => s.availability_zone)
+        .slice(0, 3),
+    ).toEqual(["us-east-1a", "us-east-1b", "us-east-1c"]);
     const [lookup] = dataOf(given, "aws_ec2_instance_type_offerings");
-    expect(lookup.lifecycle.postcondition[0].error_message).toMatch(/^instanceType "t3\.medium" is not offered in .* \(network\.availabilityZones\)/);
+    expect(lookup.lifecycle.postcondition[0].error_message).toMatch(
+      /^instanceType "t3\.medium" is not offered in .* \(network\.availabilityZones\)/,
+    );
   });
 });

@@ -1,6 +1,14 @@
 import { Testing } from "cdktf";
 import { EXAMPLES } from "../../examples";
-import { PRIVATE_KEY_PATTERN, decodeInstanceUserData, resourcesOf, reviewablePlan, synthOf, worstCaseUserDataBytes, yamlDocs } from "../helpers";
+import {
+  PRIVATE_KEY_PATTERN,
+  decodeInstanceUserData,
+  resourcesOf,
+  reviewablePlan,
+  synthOf,
+  worstCaseUserDataBytes,
+  yamlDocs,
+} from "../helpers";
 
 Testing.setupJest();
 
@@ -23,7 +31,11 @@ describe.each(Object.keys(EXPECTED))("example %s", (name) => {
   const [controlPlane, loadBalancers, etcdMembers, nlbs, endpoint, etcdMode] = EXPECTED[name];
 
   test("builds the nodes and the endpoint of its topology", () => {
-    expect([byRole("control-plane").length, byRole("api-load-balancer").length, byRole("etcd").length]).toEqual([controlPlane, loadBalancers, etcdMembers]);
+    expect([byRole("control-plane").length, byRole("api-load-balancer").length, byRole("etcd").length]).toEqual([
+      controlPlane,
+      loadBalancers,
+      etcdMembers,
+    ]);
     expect(resourcesOf(result, "aws_lb")).toHaveLength(nlbs);
     expect(JSON.parse(result.json).provider.aws).toEqual([expect.objectContaining({ region: "eu-west-1" })]);
   });
@@ -39,11 +51,19 @@ describe.each(Object.keys(EXPECTED))("example %s", (name) => {
   test("every instance waits for its egress: the private subnets' default routes and route-table associations", () => {
     const plan = JSON.parse(result.json);
     const egress = [
-      ...Object.keys(plan.resource.aws_route ?? {}).filter((id) => /private-\d+-default/.test(id)).map((id) => `aws_route.${id}`),
-      ...Object.keys(plan.resource.aws_route_table_association ?? {}).filter((id) => /private-\d+-association/.test(id)).map((id) => `aws_route_table_association.${id}`),
+      ...Object.keys(plan.resource.aws_route ?? {})
+        .filter((id) => /private-\d+-default/.test(id))
+        .map((id) => `aws_route.${id}`),
+      ...Object.keys(plan.resource.aws_route_table_association ?? {})
+        .filter((id) => /private-\d+-association/.test(id))
+        .map((id) => `aws_route_table_association.${id}`),
     ];
     expect(egress.length).toBeGreaterThan(0);
-    for (const i of instances) expect({ node: i.tags.Name, waitsFor: i.depends_on }).toEqual({ node: i.tags.Name, waitsFor: expect.arrayContaining(egress) });
+    for (const i of instances)
+      expect({ node: i.tags.Name, waitsFor: i.depends_on }).toEqual({
+        node: i.tags.Name,
+        waitsFor: expect.arrayContaining(egress),
+      });
   });
 
   test("every instance is hardened, and its user data is small and free of secrets", () => {

@@ -24,7 +24,8 @@ const MEMBER_IPS = ["10.0.0.30", "10.0.16.30", "10.0.32.30"];
 const CLIENT_URLS = MEMBER_IPS.map((ip) => `https://${ip}:2379`);
 
 /** `KEY='value'` lines of an env file, as a map. */
-const envOf = (text: string) => Object.fromEntries([...text.matchAll(/^([A-Z0-9_]+)='(.*)'$/gm)].map((m) => [m[1], m[2]]));
+const envOf = (text: string) =>
+  Object.fromEntries([...text.matchAll(/^([A-Z0-9_]+)='(.*)'$/gm)].map((m) => [m[1], m[2]]));
 
 describe("NLB endpoint with an external etcd cluster of 3 members", () => {
   const result = synthStack(props);
@@ -34,8 +35,18 @@ describe("NLB endpoint with an external etcd cluster of 3 members", () => {
   const etcdSg = refTo(result, "aws_security_group", (sg) => sg.tags.Name === "kubeadm-ha-etcd", "id");
   const cpSg = refTo(result, "aws_security_group", (sg) => sg.tags.Name === "kubeadm-ha-control-plane", "id");
   const caSecret = refTo(result, "aws_secretsmanager_secret", (s) => s.name_prefix === "kubeadm-ha/etcd-ca-", "arn");
-  const clientSecret = refTo(result, "aws_secretsmanager_secret", (s) => s.name_prefix === "kubeadm-ha/etcd-apiserver-client-", "arn");
-  const joinSecret = refTo(result, "aws_secretsmanager_secret", (s) => s.name_prefix === "kubeadm-ha/control-plane-join-", "arn");
+  const clientSecret = refTo(
+    result,
+    "aws_secretsmanager_secret",
+    (s) => s.name_prefix === "kubeadm-ha/etcd-apiserver-client-",
+    "arn",
+  );
+  const joinSecret = refTo(
+    result,
+    "aws_secretsmanager_secret",
+    (s) => s.name_prefix === "kubeadm-ha/control-plane-join-",
+    "arn",
+  );
 
   test("three hardened members, one per zone, at fixed addresses in the private subnets", () => {
     expect(members.map((m) => m.private_ip)).toEqual(MEMBER_IPS);
@@ -51,34 +62,39 @@ describe("NLB endpoint with an external etcd cluster of 3 members", () => {
     expect(controlPlane).toHaveLength(3);
   });
 
-  test.each([0, 1, 2])("member %i: etcd.env has its own URLs, every member in the initial cluster, and mutual TLS", (i) => {
-    const { files, cloudConfig } = decodeInstanceUserData(members[i]);
-    const flags = envOf(files["/etc/etcd/etcd.env"].content);
-    const ip = MEMBER_IPS[i];
-    expect(flags).toMatchObject({
-      ETCD_NAME: `kubeadm-ha-etcd-${i}`,
-      ETCD_DATA_DIR: "/var/lib/etcd",
-      ETCD_LISTEN_CLIENT_URLS: `https://${ip}:2379,https://127.0.0.1:2379`,
-      ETCD_ADVERTISE_CLIENT_URLS: `https://${ip}:2379`,
-      ETCD_LISTEN_PEER_URLS: `https://${ip}:2380`,
-      ETCD_INITIAL_ADVERTISE_PEER_URLS: `https://${ip}:2380`,
-      ETCD_INITIAL_CLUSTER: MEMBER_IPS.map((m, j) => `kubeadm-ha-etcd-${j}=https://${m}:2380`).join(","),
-      ETCD_CLIENT_CERT_AUTH: "true",
-      ETCD_PEER_CLIENT_CERT_AUTH: "true",
-      ETCD_TRUSTED_CA_FILE: "/etc/etcd/pki/ca.crt",
-      ETCD_PEER_TRUSTED_CA_FILE: "/etc/etcd/pki/ca.crt",
-      ETCD_CERT_FILE: "/etc/etcd/pki/server.crt",
-      ETCD_KEY_FILE: "/etc/etcd/pki/server.key",
-      ETCD_PEER_CERT_FILE: "/etc/etcd/pki/peer.crt",
-      ETCD_PEER_KEY_FILE: "/etc/etcd/pki/peer.key",
-    });
-    // No plain-HTTP URL anywhere, and the initial state is decided at boot, not baked in.
-    expect(Object.values(flags).join(" ")).not.toMatch(/http:\/\//);
-    expect(flags.ETCD_INITIAL_CLUSTER_STATE).toBeUndefined();
-    expect(files["/etc/systemd/system/etcd.service"].content).toMatch(/EnvironmentFile=\/etc\/etcd\/etcd\.env\nEnvironmentFile=\/etc\/etcd\/state\.env/);
-    expect(cloudConfig.runcmd).toEqual(BOOTSTRAP_RUNCMD);
-    expect(bootstrapCommand(files)).toBe("/opt/kubeadm-ha/bootstrap-etcd.sh");
-  });
+  test.each([0, 1, 2])(
+    "member %i: etcd.env has its own URLs, every member in the initial cluster, and mutual TLS",
+    (i) => {
+      const { files, cloudConfig } = decodeInstanceUserData(members[i]);
+      const flags = envOf(files["/etc/etcd/etcd.env"].content);
+      const ip = MEMBER_IPS[i];
+      expect(flags).toMatchObject({
+        ETCD_NAME: `kubeadm-ha-etcd-${i}`,
+        ETCD_DATA_DIR: "/var/lib/etcd",
+        ETCD_LISTEN_CLIENT_URLS: `https://${ip}:2379,https://127.0.0.1:2379`,
+        ETCD_ADVERTISE_CLIENT_URLS: `https://${ip}:2379`,
+        ETCD_LISTEN_PEER_URLS: `https://${ip}:2380`,
+        ETCD_INITIAL_ADVERTISE_PEER_URLS: `https://${ip}:2380`,
+        ETCD_INITIAL_CLUSTER: MEMBER_IPS.map((m, j) => `kubeadm-ha-etcd-${j}=https://${m}:2380`).join(","),
+        ETCD_CLIENT_CERT_AUTH: "true",
+        ETCD_PEER_CLIENT_CERT_AUTH: "true",
+        ETCD_TRUSTED_CA_FILE: "/etc/etcd/pki/ca.crt",
+        ETCD_PEER_TRUSTED_CA_FILE: "/etc/etcd/pki/ca.crt",
+        ETCD_CERT_FILE: "/etc/etcd/pki/server.crt",
+        ETCD_KEY_FILE: "/etc/etcd/pki/server.key",
+        ETCD_PEER_CERT_FILE: "/etc/etcd/pki/peer.crt",
+        ETCD_PEER_KEY_FILE: "/etc/etcd/pki/peer.key",
+      });
+      // No plain-HTTP URL anywhere, and the initial state is decided at boot, not baked in.
+      expect(Object.values(flags).join(" ")).not.toMatch(/http:\/\//);
+      expect(flags.ETCD_INITIAL_CLUSTER_STATE).toBeUndefined();
+      expect(files["/etc/systemd/system/etcd.service"].content).toMatch(
+        /EnvironmentFile=\/etc\/etcd\/etcd\.env\nEnvironmentFile=\/etc\/etcd\/state\.env/,
+      );
+      expect(cloudConfig.runcmd).toEqual(BOOTSTRAP_RUNCMD);
+      expect(bootstrapCommand(files)).toBe("/opt/kubeadm-ha/bootstrap-etcd.sh");
+    },
+  );
 
   test("members install the pinned release verified by its SHA-256, and know both secrets by ARN", () => {
     const env = envOf(decodeInstanceUserData(members[0]).files["/etc/kubeadm-ha/cluster.env"].content);
@@ -93,15 +109,23 @@ describe("NLB endpoint with an external etcd cluster of 3 members", () => {
     });
   });
 
-  test.each([0, 1, 2])("control-plane node %i: kubeadm uses etcd.external with every member and the client certificate files", (i) => {
-    const { files } = decodeInstanceUserData(controlPlane[i]);
-    const [cluster, init] = yamlDocs(files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
-    expect(cluster.etcd).toEqual({ external: { endpoints: CLIENT_URLS, ...EXTERNAL_ETCD_CLIENT_FILES } });
-    expect(cluster.etcd.local).toBeUndefined();
-    for (const doc of [cluster, init, ...yamlDocs(files["/etc/kubeadm-ha/kubeadm-join.yaml"].content)]) expect(unknownKubeadmFields(doc)).toEqual([]);
-    const env = envOf(files["/etc/kubeadm-ha/cluster.env"].content);
-    expect(env).toMatchObject({ ETCD_TOPOLOGY: "external", ETCD_ENDPOINTS: CLIENT_URLS.join(" "), ETCD_CLIENT_SECRET_ID: clientSecret });
-  });
+  test.each([0, 1, 2])(
+    "control-plane node %i: kubeadm uses etcd.external with every member and the client certificate files",
+    (i) => {
+      const { files } = decodeInstanceUserData(controlPlane[i]);
+      const [cluster, init] = yamlDocs(files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
+      expect(cluster.etcd).toEqual({ external: { endpoints: CLIENT_URLS, ...EXTERNAL_ETCD_CLIENT_FILES } });
+      expect(cluster.etcd.local).toBeUndefined();
+      for (const doc of [cluster, init, ...yamlDocs(files["/etc/kubeadm-ha/kubeadm-join.yaml"].content)])
+        expect(unknownKubeadmFields(doc)).toEqual([]);
+      const env = envOf(files["/etc/kubeadm-ha/cluster.env"].content);
+      expect(env).toMatchObject({
+        ETCD_TOPOLOGY: "external",
+        ETCD_ENDPOINTS: CLIENT_URLS.join(" "),
+        ETCD_CLIENT_SECRET_ID: clientSecret,
+      });
+    },
+  );
 
   test("security groups: 2379 only from the control plane and the members, 2380 only between members", () => {
     const ingress = resourcesOf(result, "aws_vpc_security_group_ingress_rule");
@@ -117,8 +141,17 @@ describe("NLB endpoint with an external etcd cluster of 3 members", () => {
     // The control plane has no stacked-etcd ports of its own any more.
     expect(ingress.filter((r) => r.security_group_id === cpSg && r.from_port <= 2380 && r.to_port >= 2379)).toEqual([]);
     const egress = resourcesOf(result, "aws_vpc_security_group_egress_rule");
-    expect(egress.filter((r) => r.security_group_id === cpSg && r.referenced_security_group_id === etcdSg).map((r) => [r.from_port, r.to_port])).toEqual([[2379, 2379]]);
-    expect(egress.filter((r) => r.security_group_id === etcdSg).map((r) => [r.from_port, r.to_port, r.cidr_ipv4 ?? r.referenced_security_group_id]).sort()).toEqual(
+    expect(
+      egress
+        .filter((r) => r.security_group_id === cpSg && r.referenced_security_group_id === etcdSg)
+        .map((r) => [r.from_port, r.to_port]),
+    ).toEqual([[2379, 2379]]);
+    expect(
+      egress
+        .filter((r) => r.security_group_id === etcdSg)
+        .map((r) => [r.from_port, r.to_port, r.cidr_ipv4 ?? r.referenced_security_group_id])
+        .sort(),
+    ).toEqual(
       [
         [2379, 2380, etcdSg],
         [443, 443, "0.0.0.0/0"],
@@ -135,22 +168,49 @@ describe("NLB endpoint with an external etcd cluster of 3 members", () => {
       actions: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
       resources: [caSecret, clientSecret],
     });
-    expect(statement("EtcdCaRead")).toEqual({ sid: "EtcdCaRead", actions: ["secretsmanager:GetSecretValue"], resources: [caSecret] });
-    expect(statement("EtcdClientSecret")).toEqual({ sid: "EtcdClientSecret", actions: ["secretsmanager:GetSecretValue"], resources: [clientSecret] });
+    expect(statement("EtcdCaRead")).toEqual({
+      sid: "EtcdCaRead",
+      actions: ["secretsmanager:GetSecretValue"],
+      resources: [caSecret],
+    });
+    expect(statement("EtcdClientSecret")).toEqual({
+      sid: "EtcdClientSecret",
+      actions: ["secretsmanager:GetSecretValue"],
+      resources: [clientSecret],
+    });
     expect(statement("JoinSecret").resources).toEqual([joinSecret]);
     // Only member 0 may write anything etcd; nobody but the members names the CA secret.
-    const writers = statements.filter((s: any) => s.effect === undefined && s.actions.includes("secretsmanager:PutSecretValue")).map((s: any) => s.sid).sort();
+    const writers = statements
+      .filter((s: any) => s.effect === undefined && s.actions.includes("secretsmanager:PutSecretValue"))
+      .map((s: any) => s.sid)
+      .sort();
     expect(writers).toEqual(["AdminKubeconfigWrite", "EtcdSecretsWrite", "JoinSecret"]);
-    expect(statements.filter((s: any) => JSON.stringify(s).includes(caSecret)).map((s: any) => s.sid).sort()).toEqual(["EtcdCaRead", "EtcdSecretsWrite"]);
+    expect(
+      statements
+        .filter((s: any) => JSON.stringify(s).includes(caSecret))
+        .map((s: any) => s.sid)
+        .sort(),
+    ).toEqual(["EtcdCaRead", "EtcdSecretsWrite"]);
 
     const policies = resourcesOf(result, "aws_iam_role_policy");
     const roleId = (prefix: string) => refTo(result, "aws_iam_role", (r) => r.name_prefix === prefix, "id");
-    const profile = (prefix: string) => refTo(result, "aws_iam_instance_profile", (p) => p.name_prefix === prefix, "name");
-    const policyOf = (role: string) => policies.filter((p) => p.role === role && p.name !== "kubeadm-ha-session-manager").map((p) => p.policy);
+    const profile = (prefix: string) =>
+      refTo(result, "aws_iam_instance_profile", (p) => p.name_prefix === prefix, "name");
+    const policyOf = (role: string) =>
+      policies.filter((p) => p.role === role && p.name !== "kubeadm-ha-session-manager").map((p) => p.policy);
     expect(policyOf(roleId("kubeadm-ha-etcd0-"))).toHaveLength(1);
     expect(policyOf(roleId("kubeadm-ha-etcd-"))).toHaveLength(1);
-    expect(policies.filter((p) => p.name === "kubeadm-ha-etcd-client").map((p) => p.role).sort()).toEqual([roleId("kubeadm-ha-cp0-"), roleId("kubeadm-ha-cp-")].sort());
-    expect(members.map((m) => m.iam_instance_profile)).toEqual([profile("kubeadm-ha-etcd0-"), profile("kubeadm-ha-etcd-"), profile("kubeadm-ha-etcd-")]);
+    expect(
+      policies
+        .filter((p) => p.name === "kubeadm-ha-etcd-client")
+        .map((p) => p.role)
+        .sort(),
+    ).toEqual([roleId("kubeadm-ha-cp0-"), roleId("kubeadm-ha-cp-")].sort());
+    expect(members.map((m) => m.iam_instance_profile)).toEqual([
+      profile("kubeadm-ha-etcd0-"),
+      profile("kubeadm-ha-etcd-"),
+      profile("kubeadm-ha-etcd-"),
+    ]);
   });
 
   test("each etcd secret's resource policy: only member 0 writes; the CA is read by the members only, the client certificate by the control plane only", () => {
@@ -163,11 +223,19 @@ describe("NLB endpoint with an external etcd cluster of 3 members", () => {
     };
     expect(policyOf(caSecret)).toEqual({
       OnlyItsWritersWrite: ["Deny", ["secretsmanager:PutSecretValue"], [arn("kubeadm-ha-etcd0-")]],
-      OnlyItsReadersRead: ["Deny", ["secretsmanager:GetSecretValue"], [arn("kubeadm-ha-etcd-"), arn("kubeadm-ha-etcd0-")]],
+      OnlyItsReadersRead: [
+        "Deny",
+        ["secretsmanager:GetSecretValue"],
+        [arn("kubeadm-ha-etcd-"), arn("kubeadm-ha-etcd0-")],
+      ],
     });
     expect(policyOf(clientSecret)).toEqual({
       OnlyItsWritersWrite: ["Deny", ["secretsmanager:PutSecretValue"], [arn("kubeadm-ha-etcd0-")]],
-      OnlyItsReadersRead: ["Deny", ["secretsmanager:GetSecretValue"], [arn("kubeadm-ha-cp0-"), arn("kubeadm-ha-cp-"), arn("kubeadm-ha-etcd0-")]],
+      OnlyItsReadersRead: [
+        "Deny",
+        ["secretsmanager:GetSecretValue"],
+        [arn("kubeadm-ha-cp0-"), arn("kubeadm-ha-cp-"), arn("kubeadm-ha-etcd0-")],
+      ],
     });
   });
 
@@ -191,7 +259,8 @@ describe("NLB endpoint with an external etcd cluster of 3 members", () => {
   });
 
   test("the bootstrap-status command covers the etcd members as well as the control plane", () => {
-    const command = Object.entries(result.plan.output).find(([k]) => k.includes("bootstrap-status-command"))![1].value as string;
+    const command = Object.entries(result.plan.output).find(([k]) => k.includes("bootstrap-status-command"))![1]
+      .value as string;
     const ids = Object.keys(result.plan.resource.aws_instance).map((k) => `aws_instance.${k}.id`);
     expect(ids).toHaveLength(6);
     for (const id of ids) expect(command).toContain(id);
@@ -212,7 +281,9 @@ describe("keepalived endpoint with external etcd, and Graviton members", () => {
 
   test("5 members on arm64 images (their own image lookup), with the arm64 checksum", () => {
     expect(members).toHaveLength(5);
-    const params = dataOf(result, "aws_ssm_parameter").map((p) => p.name).sort();
+    const params = dataOf(result, "aws_ssm_parameter")
+      .map((p) => p.name)
+      .sort();
     expect(params).toEqual([
       "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id",
       "/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id",
@@ -222,7 +293,8 @@ describe("keepalived endpoint with external etcd, and Graviton members", () => {
       const env = envOf(decodeInstanceUserData(m).files["/etc/kubeadm-ha/cluster.env"].content);
       expect(env.ETCD_RELEASE_SHA256).toBe(ETCD_RELEASE_SHA256["3.5.21"].arm64);
     }
-    for (const n of instances.filter((n) => n.tags["kubeadm-ha:role"] === "control-plane")) expect(n.ami).not.toMatch(/arm64/);
+    for (const n of instances.filter((n) => n.tags["kubeadm-ha:role"] === "control-plane"))
+      expect(n.ami).not.toMatch(/arm64/);
   });
 
   test("the control plane's kubeadm config lists all 5 members; the VIP stays the endpoint", () => {

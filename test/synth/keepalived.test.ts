@@ -18,12 +18,18 @@ import { BOOTSTRAP_RUNCMD, bootstrapCommand } from "../helpers";
 Testing.setupJest();
 
 const VIP = "192.168.255.10";
-const colocatedProps: KubeadmClusterProps = { endpoint: { type: "keepalived", virtualIp: VIP, dnsName: "api.example.com" } };
-const dedicatedProps: KubeadmClusterProps = { endpoint: { type: "keepalived", vipMode: "secondary-ip", placement: "dedicated" } };
+const colocatedProps: KubeadmClusterProps = {
+  endpoint: { type: "keepalived", virtualIp: VIP, dnsName: "api.example.com" },
+};
+const dedicatedProps: KubeadmClusterProps = {
+  endpoint: { type: "keepalived", vipMode: "secondary-ip", placement: "dedicated" },
+};
 
-const keepalivedConf = (files: Record<string, { content: string }>) => files["/etc/kubeadm-ha/keepalived.conf.template"].content;
+const keepalivedConf = (files: Record<string, { content: string }>) =>
+  files["/etc/kubeadm-ha/keepalived.conf.template"].content;
 const haproxyCfg = (files: Record<string, { content: string }>) => files["/etc/kubeadm-ha/haproxy.cfg"].content;
-const cpSgOf = (result: ReturnType<typeof synthStack>) => refTo(result, "aws_security_group", (sg) => sg.tags.Name === "kubeadm-ha-control-plane", "id");
+const cpSgOf = (result: ReturnType<typeof synthStack>) =>
+  refTo(result, "aws_security_group", (sg) => sg.tags.Name === "kubeadm-ha-control-plane", "id");
 
 describe("colocated peers with a routed VIP (the control-plane nodes run keepalived and HAProxy)", () => {
   const result = synthStack(colocatedProps);
@@ -40,7 +46,10 @@ describe("colocated peers with a routed VIP (the control-plane nodes run keepali
   test("a /32 route to the VIP in every route table, first aimed at node 0, and never moved back by Terraform", () => {
     const routes = resourcesOf(result, "aws_route").filter((r) => r.destination_cidr_block === `${VIP}/32`);
     // public + 3 private + the VPC's main table (where subnets without their own table route)
-    const tables = [...Object.keys(result.plan.resource.aws_route_table).map((k) => `\${aws_route_table.${k}.id}`), refTo(result, "aws_vpc", () => true, "main_route_table_id")];
+    const tables = [
+      ...Object.keys(result.plan.resource.aws_route_table).map((k) => `\${aws_route_table.${k}.id}`),
+      refTo(result, "aws_vpc", () => true, "main_route_table_id"),
+    ];
     expect(routes.map((r) => r.route_table_id).sort()).toEqual(tables.sort());
     expect(tables).toHaveLength(5);
     const node0 = Object.keys(result.plan.resource.aws_instance).find((k) => k.includes("control-plane-0"));
@@ -69,53 +78,68 @@ describe("colocated peers with a routed VIP (the control-plane nodes run keepali
   });
 
   test("the control-plane role may replace routes only in this cluster's route tables", () => {
-    const doc = dataOf(result, "aws_iam_policy_document").find((d) => d.statement.some((s: any) => s.sid === "MoveVipRoute"))!;
+    const doc = dataOf(result, "aws_iam_policy_document").find((d) =>
+      d.statement.some((s: any) => s.sid === "MoveVipRoute"),
+    )!;
     const [statement] = doc.statement;
     expect(statement.actions).toEqual(["ec2:ReplaceRoute"]);
     expect(statement.resources).toHaveLength(5);
     for (const arn of statement.resources) {
-      expect(arn).toMatch(/^arn:\$\{data\.aws_partition\.[^}]+\}:ec2:\$\{data\.aws_region\.[^}]+\}:\$\{data\.aws_caller_identity\.[^}]+\}:route-table\/\$\{aws_(route_table\.[^}]+\.id|vpc\.[^}]+\.main_route_table_id)\}$/);
+      expect(arn).toMatch(
+        /^arn:\$\{data\.aws_partition\.[^}]+\}:ec2:\$\{data\.aws_region\.[^}]+\}:\$\{data\.aws_caller_identity\.[^}]+\}:route-table\/\$\{aws_(route_table\.[^}]+\.id|vpc\.[^}]+\.main_route_table_id)\}$/,
+      );
     }
     const policies = resourcesOf(result, "aws_iam_role_policy");
     const vipPolicy = policies.find((p) => p.name === "kubeadm-ha-vip")!;
     expect(vipPolicy.role).toBe(refTo(result, "aws_iam_role", () => true, "id"));
   });
 
-  test.each([0, 1, 2])("node %i: controlPlaneEndpoint is VIP:8443, certSANs hold the VIP and its DNS name, advertiseAddress stays the node's IP", (i) => {
-    const [cluster, init] = yamlDocs(decoded[i].files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
-    const [join] = yamlDocs(decoded[i].files["/etc/kubeadm-ha/kubeadm-join.yaml"].content);
-    expect(cluster.controlPlaneEndpoint).toBe(`${VIP}:8443`);
-    expect(cluster.apiServer.certSANs).toEqual([VIP, "api.example.com"]);
-    expect(init.localAPIEndpoint).toEqual({ advertiseAddress: nodes[i].private_ip, bindPort: 6443 });
-    expect(join.discovery.bootstrapToken.apiServerEndpoint).toBe(`${VIP}:8443`);
-  });
+  test.each([0, 1, 2])(
+    "node %i: controlPlaneEndpoint is VIP:8443, certSANs hold the VIP and its DNS name, advertiseAddress stays the node's IP",
+    (i) => {
+      const [cluster, init] = yamlDocs(decoded[i].files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
+      const [join] = yamlDocs(decoded[i].files["/etc/kubeadm-ha/kubeadm-join.yaml"].content);
+      expect(cluster.controlPlaneEndpoint).toBe(`${VIP}:8443`);
+      expect(cluster.apiServer.certSANs).toEqual([VIP, "api.example.com"]);
+      expect(init.localAPIEndpoint).toEqual({ advertiseAddress: nodes[i].private_ip, bindPort: 6443 });
+      expect(join.discovery.bootstrapToken.apiServerEndpoint).toBe(`${VIP}:8443`);
+    },
+  );
 
-  test.each([0, 1, 2])("node %i: keepalived.conf is unicast VRRPv3 to the other peers, with script security and no vrrp_strict", (i) => {
-    const conf = keepalivedConf(decoded[i].files);
-    const others = nodes.filter((_, j) => j !== i).map((n) => n.private_ip);
-    expect(conf).toContain(`unicast_src_ip ${nodes[i].private_ip}`);
-    expect(conf).toMatch(new RegExp(`unicast_peer \\{\\n\\s+${others[0]}\\n\\s+${others[1]}\\n\\s+\\}`));
-    expect(conf).toContain(`priority ${140 - 20 * i}`);
-    expect(conf).toContain("weight -60");
-    expect(conf).toContain(`vrrp_version ${FAILOVER_TIMERS.vrrpVersion}`);
-    expect(conf).toContain(`advert_int ${FAILOVER_TIMERS.advertIntervalSeconds}`);
-    expect(conf).toContain("enable_script_security");
-    expect(conf).not.toMatch(/vrrp_strict/);
-    expect(conf).toContain(`${VIP}/32 dev __INTERFACE__`);
-    expect(conf).toContain('notify_master "/opt/kubeadm-ha/keepalived-notify.sh master"');
-  });
+  test.each([0, 1, 2])(
+    "node %i: keepalived.conf is unicast VRRPv3 to the other peers, with script security and no vrrp_strict",
+    (i) => {
+      const conf = keepalivedConf(decoded[i].files);
+      const others = nodes.filter((_, j) => j !== i).map((n) => n.private_ip);
+      expect(conf).toContain(`unicast_src_ip ${nodes[i].private_ip}`);
+      expect(conf).toMatch(new RegExp(`unicast_peer \\{\\n\\s+${others[0]}\\n\\s+${others[1]}\\n\\s+\\}`));
+      expect(conf).toContain(`priority ${140 - 20 * i}`);
+      expect(conf).toContain("weight -60");
+      expect(conf).toContain(`vrrp_version ${FAILOVER_TIMERS.vrrpVersion}`);
+      expect(conf).toContain(`advert_int ${FAILOVER_TIMERS.advertIntervalSeconds}`);
+      expect(conf).toContain("enable_script_security");
+      expect(conf).not.toMatch(/vrrp_strict/);
+      expect(conf).toContain(`${VIP}/32 dev __INTERFACE__`);
+      expect(conf).toContain('notify_master "/opt/kubeadm-ha/keepalived-notify.sh master"');
+    },
+  );
 
-  test.each([0, 1, 2])("node %i: haproxy.cfg forwards TCP on 8443 to every API server with HTTPS /readyz checks", (i) => {
-    const cfg = haproxyCfg(decoded[i].files);
-    expect(cfg).toContain("mode tcp");
-    expect(cfg).toContain("bind :8443");
-    expect(cfg).toContain("http-check send meth GET uri /readyz");
-    expect(cfg).toContain("check check-ssl verify none inter 500ms fall 2 rise 2");
-    expect(cfg).toContain("timeout tunnel 24h");
-    // keepalived's check asks HAProxy's own monitor (up, and at least one API server up), on loopback only.
-    expect(cfg).toMatch(/frontend monitor\n\s+mode http\n\s+option httplog\n\s+bind 127\.0\.0\.1:8404\n\s+monitor-uri \/healthz\n\s+monitor fail if \{ nbsrv\(kubernetes-api\) lt 1 \}/);
-    for (const n of nodes) expect(cfg).toContain(`server ${n.tags.Name} ${n.private_ip}:6443`);
-  });
+  test.each([0, 1, 2])(
+    "node %i: haproxy.cfg forwards TCP on 8443 to every API server with HTTPS /readyz checks",
+    (i) => {
+      const cfg = haproxyCfg(decoded[i].files);
+      expect(cfg).toContain("mode tcp");
+      expect(cfg).toContain("bind :8443");
+      expect(cfg).toContain("http-check send meth GET uri /readyz");
+      expect(cfg).toContain("check check-ssl verify none inter 500ms fall 2 rise 2");
+      expect(cfg).toContain("timeout tunnel 24h");
+      // keepalived's check asks HAProxy's own monitor (up, and at least one API server up), on loopback only.
+      expect(cfg).toMatch(
+        /frontend monitor\n\s+mode http\n\s+option httplog\n\s+bind 127\.0\.0\.1:8404\n\s+monitor-uri \/healthz\n\s+monitor fail if \{ nbsrv\(kubernetes-api\) lt 1 \}/,
+      );
+      for (const n of nodes) expect(cfg).toContain(`server ${n.tags.Name} ${n.private_ip}:6443`);
+    },
+  );
 
   test("each node's settings name the VIP, its mode and the route tables; the endpoint is set up before kubeadm", () => {
     const env = decoded[1].files["/etc/kubeadm-ha/cluster.env"].content;
@@ -123,7 +147,9 @@ describe("colocated peers with a routed VIP (the control-plane nodes run keepali
     expect(env).toContain("VIP_MODE='route'");
     expect(env).toMatch(/ROUTE_TABLE_IDS='(\$\{aws_(route_table\.[^}]+\.id|vpc\.[^}]+\.main_route_table_id)\} ?){5}'/);
     expect(env).toContain("ENDPOINT_SETUP='/opt/kubeadm-ha/setup-endpoint.sh'");
-    expect(Object.keys(decoded[1].files)).toEqual(expect.arrayContaining(["/opt/kubeadm-ha/check-apiserver.sh", "/opt/kubeadm-ha/keepalived-notify.sh"]));
+    expect(Object.keys(decoded[1].files)).toEqual(
+      expect.arrayContaining(["/opt/kubeadm-ha/check-apiserver.sh", "/opt/kubeadm-ha/keepalived-notify.sh"]),
+    );
   });
 
   test("user data stays under 16 KB with keepalived and HAProxy on board, and carries no secret", () => {
@@ -160,16 +186,26 @@ describe("a dedicated pair of load balancers with a secondary-IP VIP", () => {
   });
 
   test("the VIP is reserved in the subnet for explicit assignment; no routes are made", () => {
-    const reservation = resourcesOf(result, "aws_ec2_subnet_cidr_reservation").find((r) => r.cidr_block === "10.0.0.9/32");
-    expect(reservation).toMatchObject({ cidr_block: "10.0.0.9/32", reservation_type: "explicit", subnet_id: lbs[0].subnet_id });
+    const reservation = resourcesOf(result, "aws_ec2_subnet_cidr_reservation").find(
+      (r) => r.cidr_block === "10.0.0.9/32",
+    );
+    expect(reservation).toMatchObject({
+      cidr_block: "10.0.0.9/32",
+      reservation_type: "explicit",
+      subnet_id: lbs[0].subnet_id,
+    });
     expect(resourcesOf(result, "aws_route").filter((r) => r.destination_cidr_block?.endsWith("/32"))).toEqual([]);
   });
 
   test("the load-balancer role may move secondary IPs only on this cluster's tagged interfaces", () => {
-    const doc = dataOf(result, "aws_iam_policy_document").find((d) => d.statement.some((s: any) => s.sid === "MoveVipSecondaryIp"))!;
+    const doc = dataOf(result, "aws_iam_policy_document").find((d) =>
+      d.statement.some((s: any) => s.sid === "MoveVipSecondaryIp"),
+    )!;
     const [statement] = doc.statement;
     expect(statement.actions).toEqual(["ec2:AssignPrivateIpAddresses"]); // --allow-reassignment needs no Unassign; nothing calls it
-    expect(statement.condition).toEqual([{ test: "StringEquals", variable: "aws:ResourceTag/kubeadm-ha:cluster", values: ["kubeadm-ha"] }]);
+    expect(statement.condition).toEqual([
+      { test: "StringEquals", variable: "aws:ResourceTag/kubeadm-ha:cluster", values: ["kubeadm-ha"] },
+    ]);
     const tags = resourcesOf(result, "aws_ec2_tag");
     expect(tags).toHaveLength(2);
     for (const t of tags) expect(t).toMatchObject({ key: "kubeadm-ha:cluster", value: "kubeadm-ha" });
@@ -179,8 +215,14 @@ describe("a dedicated pair of load balancers with a secondary-IP VIP", () => {
 
   test("security groups: VRRP only between the load balancers, 6443 from them to the API servers", () => {
     const ingress = resourcesOf(result, "aws_vpc_security_group_ingress_rule");
-    expect(ingress.filter((r) => r.ip_protocol === "112").map((r) => [r.security_group_id, r.referenced_security_group_id])).toEqual([[lbSg, lbSg]]);
-    expect(ingress.some((r) => r.security_group_id === cpSg && r.referenced_security_group_id === lbSg && r.from_port === 6443)).toBe(true);
+    expect(
+      ingress.filter((r) => r.ip_protocol === "112").map((r) => [r.security_group_id, r.referenced_security_group_id]),
+    ).toEqual([[lbSg, lbSg]]);
+    expect(
+      ingress.some(
+        (r) => r.security_group_id === cpSg && r.referenced_security_group_id === lbSg && r.from_port === 6443,
+      ),
+    ).toBe(true);
     expect(ingress.filter((r) => r.cidr_ipv4 === "0.0.0.0/0")).toEqual([]);
   });
 

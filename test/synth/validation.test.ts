@@ -19,7 +19,12 @@ import { BAD_INPUTS } from "../bad-inputs";
 import { resourcesOf } from "../helpers";
 
 /** The files the app wrote to its output folder (cdktf makes the folders themselves when the app and stack are made). */
-const written = (outdir: string) => (existsSync(outdir) ? readdirSync(outdir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name) : []);
+const written = (outdir: string) =>
+  existsSync(outdir)
+    ? readdirSync(outdir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => e.name)
+    : [];
 
 /** A user's app: one stack with the AWS provider, synthesized into a fresh folder; `build` adds what it adds. */
 function userApp(build: (stack: TerraformStack) => void): { error?: unknown; stack: TerraformStack; outdir: string } {
@@ -38,7 +43,9 @@ function userApp(build: (stack: TerraformStack) => void): { error?: unknown; sta
 
 describe.each(BAD_INPUTS)("%s", (_what, input, prop) => {
   test("fails in the constructor naming the prop; no construct of the cluster exists and nothing is written", () => {
-    const { error, stack, outdir } = userApp((stack) => new KubeadmCluster(stack, "cluster", input as KubeadmClusterProps));
+    const { error, stack, outdir } = userApp(
+      (stack) => new KubeadmCluster(stack, "cluster", input as KubeadmClusterProps),
+    );
     expect(error).toBeInstanceOf(ClusterSpecError);
     expect((error as ClusterSpecError).problems.map((p) => p.prop)).toContain(prop);
     expect(stack.node.children.map((c) => c.node.id)).toEqual(["aws"]);
@@ -55,7 +62,9 @@ describe("what only the construct can see", () => {
       new KubeadmCluster(team, "green", { clusterName: "prod" });
     });
     expect(error).toBeInstanceOf(ClusterSpecError);
-    expect((error as Error).message).toMatch(/clusterName: "prod" is also the name of the cluster at user-stack\/blue, and user-stack\/team\/green would collide with it/);
+    expect((error as Error).message).toMatch(
+      /clusterName: "prod" is also the name of the cluster at user-stack\/blue, and user-stack\/team\/green would collide with it/,
+    );
     expect(stack.node.findAll().some((c) => c.node.path === "user-stack/team/green")).toBe(false);
   });
 
@@ -67,10 +76,17 @@ describe("what only the construct can see", () => {
 
   test("user data over EC2's 16 KB (with the longest deploy-time values) fails naming the node and what to shorten", () => {
     // Names as varied as real ones (hex labels), so compression cannot make them small.
-    const sans = Array.from({ length: 300 }, (_, i) => `${createHash("sha256").update(String(i)).digest("hex").slice(0, 40)}.example.com`);
-    const { error, outdir } = userApp((stack) => new KubeadmCluster(stack, "cluster", { controlPlaneCount: 7, extraCertSans: sans }));
+    const sans = Array.from(
+      { length: 300 },
+      (_, i) => `${createHash("sha256").update(String(i)).digest("hex").slice(0, 40)}.example.com`,
+    );
+    const { error, outdir } = userApp(
+      (stack) => new KubeadmCluster(stack, "cluster", { controlPlaneCount: 7, extraCertSans: sans }),
+    );
     expect(error).toBeInstanceOf(UserDataTooLargeError);
-    expect((error as Error).message).toMatch(/^kubeadm-ha-cp-0's user data would be about \d+ bytes gzipped, over EC2's limit of 16384 .*shorten .*extraCertSans/);
+    expect((error as Error).message).toMatch(
+      /^kubeadm-ha-cp-0's user data would be about \d+ bytes gzipped, over EC2's limit of 16384 .*shorten .*extraCertSans/,
+    );
     expect(written(outdir)).toEqual([]);
   });
 });
@@ -79,35 +95,161 @@ describe("what only the construct can see", () => {
 const GOOD_INPUTS: [string, (stack: TerraformStack) => void, number][] = [
   ["nothing at all", (s) => new KubeadmCluster(s, "c"), 3],
   ["7 control-plane nodes", (s) => new KubeadmCluster(s, "c", { controlPlaneCount: 7 }), 7],
-  ["5 keepalived peers on the control plane", (s) => new KubeadmCluster(s, "c", { controlPlaneCount: 5, endpoint: { type: "keepalived", virtualIp: "192.168.255.10" } }), 5],
+  [
+    "5 keepalived peers on the control plane",
+    (s) =>
+      new KubeadmCluster(s, "c", {
+        controlPlaneCount: 5,
+        endpoint: { type: "keepalived", virtualIp: "192.168.255.10" },
+      }),
+    5,
+  ],
   [
     "an existing network whose ids and CIDRs are tokens of the same stack",
     (s) => {
       const vpc = new Vpc(s, "vpc", { cidrBlock: "10.1.0.0/16" });
-      const subnets = ["a", "b", "c"].map((z, i) => new Subnet(s, `subnet-${z}`, { vpcId: vpc.id, cidrBlock: `10.1.${i}.0/24`, availabilityZone: `eu-west-1${z}` }));
-      new KubeadmCluster(s, "c", { network: { vpcId: vpc.id, vpcCidr: vpc.cidrBlock, privateSubnets: subnets.map((sn) => ({ id: sn.id, cidrBlock: sn.cidrBlock, availabilityZone: sn.availabilityZone })) } });
+      const subnets = ["a", "b", "c"].map(
+        (z, i) =>
+          new Subnet(s, `subnet-${z}`, {
+            vpcId: vpc.id,
+            cidrBlock: `10.1.${i}.0/24`,
+            availabilityZone: `eu-west-1${z}`,
+          }),
+      );
+      new KubeadmCluster(s, "c", {
+        network: {
+          vpcId: vpc.id,
+          vpcCidr: vpc.cidrBlock,
+          privateSubnets: subnets.map((sn) => ({
+            id: sn.id,
+            cidrBlock: sn.cidrBlock,
+            availabilityZone: sn.availabilityZone,
+          })),
+        },
+      });
     },
     3,
   ],
-  ["an existing network of literal values", (s) => new KubeadmCluster(s, "c", { network: { vpcId: "vpc-1", vpcCidr: "10.1.0.0/16", privateSubnets: ["a", "b", "c"].map((z, i) => ({ id: `subnet-${z}`, availabilityZone: `eu-west-1${z}`, cidrBlock: `10.1.${i}.0/24` })) } }), 3],
-  ["two clusters in one stack", (s) => [new KubeadmCluster(s, "one", { clusterName: "one" }), new KubeadmCluster(s, "two", { clusterName: "two" })], 6],
-  ["a cluster nested two constructs deep", (s) => new KubeadmCluster(new Construct(new Construct(s, "platform"), "clusters"), "c", { clusterName: "nested" }), 3],
-  ["an internet-facing NLB open to the world, asked explicitly", (s) => new KubeadmCluster(s, "c", { endpoint: { type: "nlb", internetFacing: true, allowedCidrs: ["0.0.0.0/0"] } }), 3],
-  ["the NLB's own name as the endpoint", (s) => new KubeadmCluster(s, "c", { endpoint: { type: "nlb", privateDns: false } }), 3],
-  ["a private zone of the user's", (s) => new KubeadmCluster(s, "c", { endpoint: { type: "nlb", privateDns: { zoneId: "Z0123456789", name: "k8s.corp.internal" } } }), 3],
-  ["7 external etcd members on Graviton", (s) => new KubeadmCluster(s, "c", { etcd: { topology: "external", members: 7, instanceType: "m7g.large" } }), 3],
-  ["dedicated load balancers with a secondary IP", (s) => new KubeadmCluster(s, "c", { endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" } }), 3],
-  ["dedicated load balancers with a routed VIP", (s) => new KubeadmCluster(s, "c", { endpoint: { type: "keepalived", placement: "dedicated", virtualIp: "192.168.255.10" } }), 3],
-  ["the oldest supported minor on the older containerd", (s) => new KubeadmCluster(s, "c", { kubernetesVersion: "1.35.0", containerdVersion: "2.2.7" }), 3],
+  [
+    "an existing network of literal values",
+    (s) =>
+      new KubeadmCluster(s, "c", {
+        network: {
+          vpcId: "vpc-1",
+          vpcCidr: "10.1.0.0/16",
+          privateSubnets: ["a", "b", "c"].map((z, i) => ({
+            id: `subnet-${z}`,
+            availabilityZone: `eu-west-1${z}`,
+            cidrBlock: `10.1.${i}.0/24`,
+          })),
+        },
+      }),
+    3,
+  ],
+  [
+    "two clusters in one stack",
+    (s) => [new KubeadmCluster(s, "one", { clusterName: "one" }), new KubeadmCluster(s, "two", { clusterName: "two" })],
+    6,
+  ],
+  [
+    "a cluster nested two constructs deep",
+    (s) => new KubeadmCluster(new Construct(new Construct(s, "platform"), "clusters"), "c", { clusterName: "nested" }),
+    3,
+  ],
+  [
+    "an internet-facing NLB open to the world, asked explicitly",
+    (s) => new KubeadmCluster(s, "c", { endpoint: { type: "nlb", internetFacing: true, allowedCidrs: ["0.0.0.0/0"] } }),
+    3,
+  ],
+  [
+    "the NLB's own name as the endpoint",
+    (s) => new KubeadmCluster(s, "c", { endpoint: { type: "nlb", privateDns: false } }),
+    3,
+  ],
+  [
+    "a private zone of the user's",
+    (s) =>
+      new KubeadmCluster(s, "c", {
+        endpoint: { type: "nlb", privateDns: { zoneId: "Z0123456789", name: "k8s.corp.internal" } },
+      }),
+    3,
+  ],
+  [
+    "7 external etcd members on Graviton",
+    (s) => new KubeadmCluster(s, "c", { etcd: { topology: "external", members: 7, instanceType: "m7g.large" } }),
+    3,
+  ],
+  [
+    "dedicated load balancers with a secondary IP",
+    (s) =>
+      new KubeadmCluster(s, "c", { endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" } }),
+    3,
+  ],
+  [
+    "dedicated load balancers with a routed VIP",
+    (s) =>
+      new KubeadmCluster(s, "c", {
+        endpoint: { type: "keepalived", placement: "dedicated", virtualIp: "192.168.255.10" },
+      }),
+    3,
+  ],
+  [
+    "the oldest supported minor on the older containerd",
+    (s) => new KubeadmCluster(s, "c", { kubernetesVersion: "1.35.0", containerdVersion: "2.2.7" }),
+    3,
+  ],
   ["a cluster name of 24 characters", (s) => new KubeadmCluster(s, "c", { clusterName: "a".repeat(24) }), 3],
-  ["zones given by name", (s) => new KubeadmCluster(s, "c", { network: { availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] } }), 3],
+  [
+    "zones given by name",
+    (s) => new KubeadmCluster(s, "c", { network: { availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] } }),
+    3,
+  ],
   ["5 zones for 5 nodes", (s) => new KubeadmCluster(s, "c", { controlPlaneCount: 5, network: { zoneCount: 5 } }), 5],
-  ["a customer-managed key and a break-glass role", (s) => new KubeadmCluster(s, "c", { secrets: { kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", breakGlassPrincipalArns: ["arn:aws:iam::123456789012:role/recovery"] } }), 3],
-  ["many tags", (s) => new KubeadmCluster(s, "c", { tags: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`tag-${i}`, `value-${i}`])) }), 3],
+  [
+    "a customer-managed key and a break-glass role",
+    (s) =>
+      new KubeadmCluster(s, "c", {
+        secrets: {
+          kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+          breakGlassPrincipalArns: ["arn:aws:iam::123456789012:role/recovery"],
+        },
+      }),
+    3,
+  ],
+  [
+    "many tags",
+    (s) =>
+      new KubeadmCluster(s, "c", {
+        tags: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`tag-${i}`, `value-${i}`])),
+      }),
+    3,
+  ],
   ["an image of the user's", (s) => new KubeadmCluster(s, "c", { imageId: "ami-0123456789abcdef0" }), 3],
-  ["wildcard and address SANs", (s) => new KubeadmCluster(s, "c", { extraCertSans: ["*.k8s.example.com", "203.0.113.10"] }), 3],
-  ["props that JavaScript passes as undefined", (s) => new KubeadmCluster(s, "c", { clusterName: undefined, controlPlaneCount: undefined, endpoint: { type: "nlb", internetFacing: undefined } }), 3],
-  ["one zone for keepalived, asked explicitly", (s) => new KubeadmCluster(s, "c", { spreadAcrossZones: false, network: { zoneCount: 1 }, endpoint: { type: "keepalived", vipMode: "secondary-ip" } }), 3],
+  [
+    "wildcard and address SANs",
+    (s) => new KubeadmCluster(s, "c", { extraCertSans: ["*.k8s.example.com", "203.0.113.10"] }),
+    3,
+  ],
+  [
+    "props that JavaScript passes as undefined",
+    (s) =>
+      new KubeadmCluster(s, "c", {
+        clusterName: undefined,
+        controlPlaneCount: undefined,
+        endpoint: { type: "nlb", internetFacing: undefined },
+      }),
+    3,
+  ],
+  [
+    "one zone for keepalived, asked explicitly",
+    (s) =>
+      new KubeadmCluster(s, "c", {
+        spreadAcrossZones: false,
+        network: { zoneCount: 1 },
+        endpoint: { type: "keepalived", vipMode: "secondary-ip" },
+      }),
+    3,
+  ],
   ["the smallest VPC (/20)", (s) => new KubeadmCluster(s, "c", { network: { vpcCidr: "10.0.0.0/20" } }), 3],
   ["a pod range of exactly enough /24 blocks", (s) => new KubeadmCluster(s, "c", { podCidr: "10.244.0.0/22" }), 3],
 ];
@@ -121,7 +263,9 @@ describe("good inputs synthesize", () => {
     new AwsProvider(stack, "aws", { region: "eu-west-1" });
     build(stack);
     const json = Testing.synth(stack);
-    const nodes = resourcesOf({ json, plan: JSON.parse(json) }, "aws_instance").filter((i) => i.tags["kubeadm-ha:role"] === "control-plane");
+    const nodes = resourcesOf({ json, plan: JSON.parse(json) }, "aws_instance").filter(
+      (i) => i.tags["kubeadm-ha:role"] === "control-plane",
+    );
     expect(nodes).toHaveLength(controlPlaneNodes);
   });
 });

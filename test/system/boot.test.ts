@@ -7,18 +7,32 @@
 import { KubeadmClusterProps } from "../../lib/constructs";
 import { readFileSync, writeFileSync } from "fs";
 import { join } from "path";
-import { BOOTSTRAP_TOKEN_PATTERN, PRIVATE_KEY_PATTERN, resourcesOf, secretFileNames, synthStack, userDataText } from "../helpers";
+import {
+  BOOTSTRAP_TOKEN_PATTERN,
+  PRIVATE_KEY_PATTERN,
+  resourcesOf,
+  secretFileNames,
+  synthStack,
+  userDataText,
+} from "../helpers";
 import { waitFor } from "./netns";
 import { BootLab, CloudPlan, NodeRoot, missingBootTools } from "./node-boot";
 
 const missing = missingBootTools();
-if (missing.length > 0) throw new Error(`the node-boot rehearsal needs: ${missing.join(", ")} (apt-get install cloud-init dpkg-dev apt-utils etcd-server etcd-client; pip install moto boto3 awscli)`);
+if (missing.length > 0)
+  throw new Error(
+    `the node-boot rehearsal needs: ${missing.join(", ")} (apt-get install cloud-init dpkg-dev apt-utils etcd-server etcd-client; pip install moto boto3 awscli)`,
+  );
 
 /** An existing VPC in 198.18.0.0/16 (the lab's network), subnets in three zones. */
 const NETWORK = {
   vpcId: "vpc-rehearsal",
   vpcCidr: "198.18.0.0/16",
-  privateSubnets: ["a", "b", "c"].map((z, i) => ({ id: `subnet-${z}`, availabilityZone: `us-east-1${z}`, cidrBlock: `198.18.${i}.0/24` })),
+  privateSubnets: ["a", "b", "c"].map((z, i) => ({
+    id: `subnet-${z}`,
+    availabilityZone: `us-east-1${z}`,
+    cidrBlock: `198.18.${i}.0/24`,
+  })),
 };
 
 interface SynthesizedNode {
@@ -44,7 +58,9 @@ const TERRAFORM_REFERENCE = /\$\{((?:data\.)?aws_[a-z0-9_]+)\.([^.}]+)\.([a-z_]+
 /** The cloud a plan's user data refers to: its secrets and route tables, in moto. */
 function cloudPlan(nodes: SynthesizedNode[]): CloudPlan {
   const secrets = new Set<string>();
-  for (const n of nodes) for (const [, type, name] of n.userData.matchAll(TERRAFORM_REFERENCE)) if (type === "aws_secretsmanager_secret") secrets.add(name);
+  for (const n of nodes)
+    for (const [, type, name] of n.userData.matchAll(TERRAFORM_REFERENCE))
+      if (type === "aws_secretsmanager_secret") secrets.add(name);
   return {
     vpcCidr: NETWORK.vpcCidr,
     subnets: NETWORK.privateSubnets.map((s) => ({ cidr: s.cidrBlock, zone: s.availabilityZone })),
@@ -62,12 +78,17 @@ function deliveredUserData(lab: BootLab, node: SynthesizedNode, minor: number): 
     throw new Error(`no rehearsal value for ${ref}`);
   });
   const settings = { ...lab.settings(), KUBERNETES_PACKAGE_REPO: lab.kubernetesRepo(minor) };
-  for (const [key, value] of Object.entries(settings)) text = text.replace(new RegExp(`^(\\s*${key}=)'[^']*'$`, "m"), `$1'${value}'`);
+  for (const [key, value] of Object.entries(settings))
+    text = text.replace(new RegExp(`^(\\s*${key}=)'[^']*'$`, "m"), `$1'${value}'`);
   return text;
 }
 
 function expectNoSecrets(node: NodeRoot) {
-  for (const log of ["/var/log/kubeadm-ha/bootstrap.log", "/var/log/kubeadm-ha/kubeadm.log", "/var/log/cloud-init-output.log"]) {
+  for (const log of [
+    "/var/log/kubeadm-ha/bootstrap.log",
+    "/var/log/kubeadm-ha/kubeadm.log",
+    "/var/log/cloud-init-output.log",
+  ]) {
     const text = node.read(log) ?? "";
     expect(text).not.toMatch(BOOTSTRAP_TOKEN_PATTERN);
     expect(text).not.toMatch(PRIVATE_KEY_PATTERN);
@@ -77,17 +98,30 @@ function expectNoSecrets(node: NodeRoot) {
 /** The EC2 status tag a node last published (through the real AWS CLI, into moto). */
 function statusTag(lab: BootLab, ip: string): string | undefined {
   const id = lab.cloud!.instances[ip].instanceId;
-  return lab.aws(["ec2", "describe-tags", "--filters", `Name=resource-id,Values=${id}`, "Name=key,Values=kubeadm-ha:bootstrap"]).Tags[0]?.Value;
+  return lab.aws([
+    "ec2",
+    "describe-tags",
+    "--filters",
+    `Name=resource-id,Values=${id}`,
+    "Name=key,Values=kubeadm-ha:bootstrap",
+  ]).Tags[0]?.Value;
 }
 
 /** Why a node is not ready, for the failure message. */
 function diagnosis(node: NodeRoot): string {
-  return [node.read("/var/log/kubeadm-ha/bootstrap.log"), node.read("/var/log/standin/systemctl/kubeadm-ha-bootstrap.service.log")?.slice(-3000)].join("\n");
+  return [
+    node.read("/var/log/kubeadm-ha/bootstrap.log"),
+    node.read("/var/log/standin/systemctl/kubeadm-ha-bootstrap.service.log")?.slice(-3000),
+  ].join("\n");
 }
 
 function expectReady(lab: BootLab, node: NodeRoot) {
   const status = statusTag(lab, node.ip);
-  expect({ node: node.name, status, why: status === "ready" ? "" : diagnosis(node) }).toEqual({ node: node.name, status: "ready", why: "" });
+  expect({ node: node.name, status, why: status === "ready" ? "" : diagnosis(node) }).toEqual({
+    node: node.name,
+    status: "ready",
+    why: "",
+  });
 }
 
 /** Package → version of what dpkg holds, from the node's dpkg status. */
@@ -111,11 +145,22 @@ async function timedBoot(node: NodeRoot, options: { keepRunning?: boolean } = {}
 
 /** What each node's boot ran, for the record: apt's command lines, dpkg's installs, systemctl calls, the kernel stand-ins. */
 const commandsRun: string[] = [];
-afterAll(() => commandsRun.length && console.log(`what each node kind ran on its first boot:\n${commandsRun.join("\n")}`));
+afterAll(
+  () => commandsRun.length && console.log(`what each node kind ran on its first boot:\n${commandsRun.join("\n")}`),
+);
 function recordCommands(kind: string, node: NodeRoot) {
-  const apt = node.lines("/var/log/apt/history.log").filter((l) => l.startsWith("Commandline: ")).map((l) => l.slice(13));
-  const dpkg = node.lines("/var/log/dpkg.log").filter((l) => / status installed /.test(l)).map((l) => l.split(" ")[4]);
-  const cloudInit = node.lines("/var/log/cloud-init.log").filter((l) => /running 'modules:|running 'init/.test(l)).map((l) => l.replace(/.*running '([^']+)'.*/, "$1"));
+  const apt = node
+    .lines("/var/log/apt/history.log")
+    .filter((l) => l.startsWith("Commandline: "))
+    .map((l) => l.slice(13));
+  const dpkg = node
+    .lines("/var/log/dpkg.log")
+    .filter((l) => / status installed /.test(l))
+    .map((l) => l.split(" ")[4]);
+  const cloudInit = node
+    .lines("/var/log/cloud-init.log")
+    .filter((l) => /running 'modules:|running 'init/.test(l))
+    .map((l) => l.replace(/.*running '([^']+)'.*/, "$1"));
   commandsRun.push(
     `  ${kind} (${node.name}):`,
     `    cloud-init stages: ${[...new Set(cloudInit)].join(", ")}`,
@@ -142,7 +187,13 @@ function rehearsal(prefix: string, props: KubeadmClusterProps, options: Rehearsa
     lab,
     nodes,
     async build() {
-      await lab.build({ minors: { [options.minor]: options.patch }, containerd: options.containerd ?? "2.3.4", runc: "1.4.3", etcd: "3.5.21", debianPackages: options.debianPackages });
+      await lab.build({
+        minors: { [options.minor]: options.patch },
+        containerd: options.containerd ?? "2.3.4",
+        runc: "1.4.3",
+        etcd: "3.5.21",
+        debianPackages: options.debianPackages,
+      });
       await lab.seedCloud(cloudPlan(nodes));
     },
     /** The root of the node with this role and index, its image prepared from the node's user data. */
@@ -150,7 +201,10 @@ function rehearsal(prefix: string, props: KubeadmClusterProps, options: Rehearsa
       const n = nodes.filter((x) => x.role === role)[index];
       if (!roots.has(n.name)) {
         const node = lab.node(n.name, n.ip);
-        node.prepareImage(deliveredUserData(lab, n, options.minor), { ...image, instanceId: lab.cloud!.instances[n.ip].instanceId });
+        node.prepareImage(deliveredUserData(lab, n, options.minor), {
+          ...image,
+          instanceId: lab.cloud!.instances[n.ip].instanceId,
+        });
         roots.set(n.name, node);
       }
       return roots.get(n.name)!;
@@ -174,7 +228,10 @@ describe("NLB with stacked etcd: control plane 0 inits, control plane 1 joins", 
 
   test("cp-0 boots to ready: cloud-init started the bootstrap unit, kubeadm init ran, the status tag in EC2 says ready", () => {
     expectReady(lab, cp0);
-    expect(cp0.lines("/var/log/standin/systemctl/calls.log").slice(0, 2)).toEqual(["daemon-reload", "enable --now --no-block kubeadm-ha-bootstrap.service"]);
+    expect(cp0.lines("/var/log/standin/systemctl/calls.log").slice(0, 2)).toEqual([
+      "daemon-reload",
+      "enable --now --no-block kubeadm-ha-bootstrap.service",
+    ]);
     expect(cp0.lines("/var/log/standin/systemctl/runs.log")).toContain("kubeadm-ha-bootstrap.service run 1: exit 0");
     expect(cp0.read("/var/lib/kubeadm-ha/bootstrap.done")).toBeDefined();
   });
@@ -201,8 +258,13 @@ describe("NLB with stacked etcd: control plane 0 inits, control plane 1 joins", 
     const refused = cp0.exec("apt-get update 2>&1");
     expect(refused.stdout).toMatch(/The repository .*v1\.37\/deb .* is not signed|NO_PUBKEY|not signed/);
     const rerun = cp0.exec("/opt/kubeadm-ha/install-kubernetes.sh 2>&1");
-    expect({ status: rerun.status, tail: rerun.status === 0 ? "" : rerun.stdout.slice(-2000) }).toEqual({ status: 0, tail: "" });
-    expect(cp0.exec("stat -c %a /etc/apt/keyrings /etc/apt/keyrings/kubernetes-apt-keyring.gpg").stdout.split("\n")).toEqual(["755", "644", ""]);
+    expect({ status: rerun.status, tail: rerun.status === 0 ? "" : rerun.stdout.slice(-2000) }).toEqual({
+      status: 0,
+      tail: "",
+    });
+    expect(
+      cp0.exec("stat -c %a /etc/apt/keyrings /etc/apt/keyrings/kubernetes-apt-keyring.gpg").stdout.split("\n"),
+    ).toEqual(["755", "644", ""]);
     expect(cp0.exec("apt-get update 2>&1").stdout).not.toMatch(/not signed|NO_PUBKEY/);
   });
 
@@ -215,51 +277,87 @@ describe("NLB with stacked etcd: control plane 0 inits, control plane 1 joins", 
       "kubernetes-cni": "1.9.1-1.1",
     });
     expect(cp0.read("/var/lib/dpkg/status")).toMatch(/Package: conntrack\nStatus: install ok installed/);
-    expect(cp0.read("/etc/crictl.yaml")).toBe("runtime-endpoint: unix:///run/containerd/containerd.sock\nimage-endpoint: unix:///run/containerd/containerd.sock\ntimeout: 10\n");
+    expect(cp0.read("/etc/crictl.yaml")).toBe(
+      "runtime-endpoint: unix:///run/containerd/containerd.sock\nimage-endpoint: unix:///run/containerd/containerd.sock\ntimeout: 10\n",
+    );
   });
 
   test("containerd and runc come from their releases, verified by SHA-256, with the sandbox image kubeadm 1.37 expects", () => {
     expect(cp0.stat("/usr/local/bin/containerd")?.mode).toBe("0755");
     expect(cp0.stat("/usr/local/sbin/runc")?.mode).toBe("0755");
     expect(cp0.read("/etc/containerd/config.toml")).toContain("sandbox = 'registry.k8s.io/pause:3.10.2'");
-    expect(cp0.read("/var/log/kubeadm-ha/bootstrap.log")).toMatch(/containerd 2\.3\.4 installed in \/usr\/local\/bin \(SHA-256 verified\)/);
+    expect(cp0.read("/var/log/kubeadm-ha/bootstrap.log")).toMatch(
+      /containerd 2\.3\.4 installed in \/usr\/local\/bin \(SHA-256 verified\)/,
+    );
   });
 
   test("kernel modules, sysctls and swap are set, in that order, for now and for the next boot; containerd and the kubelet are enabled", () => {
     // install-kubernetes.sh, then containerd's unit (ExecStartPre=-/sbin/modprobe overlay)
-    expect(cp0.lines("/var/log/standin/calls.log").filter((c) => /^(modprobe|swapoff|sysctl)/.test(c)).slice(1, 6)).toEqual([
-      "modprobe overlay",
-      "modprobe br_netfilter",
-      "sysctl --system",
-      "swapoff -a",
-      "modprobe overlay",
-    ]);
-    expect(cp0.lines("/var/log/standin/sysctl.log").filter((l) => / = 1$/.test(l) && /bridge|ip_forward/.test(l)).slice(0, 3)).toEqual([
+    expect(
+      cp0
+        .lines("/var/log/standin/calls.log")
+        .filter((c) => /^(modprobe|swapoff|sysctl)/.test(c))
+        .slice(1, 6),
+    ).toEqual(["modprobe overlay", "modprobe br_netfilter", "sysctl --system", "swapoff -a", "modprobe overlay"]);
+    expect(
+      cp0
+        .lines("/var/log/standin/sysctl.log")
+        .filter((l) => / = 1$/.test(l) && /bridge|ip_forward/.test(l))
+        .slice(0, 3),
+    ).toEqual([
       "net.bridge.bridge-nf-call-iptables = 1",
       "net.bridge.bridge-nf-call-ip6tables = 1",
       "net.ipv4.ip_forward = 1",
     ]);
-    for (const f of ["/etc/modules-load.d/kubernetes.conf", "/etc/sysctl.d/90-kubernetes.conf"]) expect(cp0.stat(f)?.mode).toBe("0644");
+    for (const f of ["/etc/modules-load.d/kubernetes.conf", "/etc/sysctl.d/90-kubernetes.conf"])
+      expect(cp0.stat(f)?.mode).toBe("0644");
     expect(cp0.read("/etc/fstab")).toMatch(/^# \/swap\.img none swap sw 0 0 # disabled by kubeadm-ha$/m);
-    expect(cp0.link("/etc/systemd/system/multi-user.target.wants/containerd.service")).toBe("/etc/systemd/system/containerd.service");
-    expect(cp0.link("/etc/systemd/system/multi-user.target.wants/kubelet.service")).toBe("/usr/lib/systemd/system/kubelet.service");
-    expect(cp0.link("/etc/systemd/system/multi-user.target.wants/kubeadm-ha-bootstrap.service")).toBe("/etc/systemd/system/kubeadm-ha-bootstrap.service");
+    expect(cp0.link("/etc/systemd/system/multi-user.target.wants/containerd.service")).toBe(
+      "/etc/systemd/system/containerd.service",
+    );
+    expect(cp0.link("/etc/systemd/system/multi-user.target.wants/kubelet.service")).toBe(
+      "/usr/lib/systemd/system/kubelet.service",
+    );
+    expect(cp0.link("/etc/systemd/system/multi-user.target.wants/kubeadm-ha-bootstrap.service")).toBe(
+      "/etc/systemd/system/kubeadm-ha-bootstrap.service",
+    );
   });
 
   test("kubeadm's files: provider ID from the instance metadata, the API server's grace period and shutdown delay, the kubelet's shutdown grace", () => {
     const instance = lab.cloud!.instances[cp0.ip];
-    expect(cp0.read("/var/lib/kubelet/kubeadm-flags.env")).toContain(`--provider-id=aws:///${instance.zone}/${instance.instanceId}`);
+    expect(cp0.read("/var/lib/kubelet/kubeadm-flags.env")).toContain(
+      `--provider-id=aws:///${instance.zone}/${instance.instanceId}`,
+    );
     const apiserver = cp0.read("/etc/kubernetes/manifests/kube-apiserver.yaml")!;
     expect(apiserver).toContain("terminationGracePeriodSeconds: 100");
     expect(apiserver).toContain("--shutdown-delay-duration=70s");
     // Stacked etcd outlives its API server on a shutdown: it sleeps as long as the API server may serve.
-    expect(cp0.read("/etc/kubernetes/manifests/etcd.yaml")).toMatch(/terminationGracePeriodSeconds: 110\n[\s\S]*preStop: \{sleep: \{seconds: 100\}\}/);
-    expect(cp0.read("/var/lib/kubelet/config.yaml")).toMatch(/shutdownGracePeriod: 150s\nshutdownGracePeriodCriticalPods: 120s/);
+    expect(cp0.read("/etc/kubernetes/manifests/etcd.yaml")).toMatch(
+      /terminationGracePeriodSeconds: 110\n[\s\S]*preStop: \{sleep: \{seconds: 100\}\}/,
+    );
+    expect(cp0.read("/var/lib/kubelet/config.yaml")).toMatch(
+      /shutdownGracePeriod: 150s\nshutdownGracePeriodCriticalPods: 120s/,
+    );
   });
 
   test("the join secret in AWS holds the shared roots, the admin kubeconfig secret cp-0's admin.conf; no token or key reached a log", () => {
-    const secret = (part: string) => lab.aws(["secretsmanager", "get-secret-value", "--secret-id", Object.entries(lab.cloud!.secrets).find(([name]) => name.includes(part))![1]]).SecretString;
-    expect(secretFileNames(secret("join-secret"))).toEqual(["ca.crt", "ca.key", "etcd/ca.crt", "etcd/ca.key", "front-proxy-ca.crt", "front-proxy-ca.key", "sa.key", "sa.pub"]);
+    const secret = (part: string) =>
+      lab.aws([
+        "secretsmanager",
+        "get-secret-value",
+        "--secret-id",
+        Object.entries(lab.cloud!.secrets).find(([name]) => name.includes(part))![1],
+      ]).SecretString;
+    expect(secretFileNames(secret("join-secret"))).toEqual([
+      "ca.crt",
+      "ca.key",
+      "etcd/ca.crt",
+      "etcd/ca.key",
+      "front-proxy-ca.crt",
+      "front-proxy-ca.key",
+      "sa.key",
+      "sa.pub",
+    ]);
     expect(secret("admin-kubeconfig")).toBe(cp0.read("/etc/kubernetes/admin.conf"));
     expectNoSecrets(cp0);
   });
@@ -279,30 +377,52 @@ describe("NLB with stacked etcd: control plane 0 inits, control plane 1 joins", 
     cp1.shutdown();
     const reboot = await cp1.boot({ keepRunning: true });
     expect(reboot.booted).toBe(true);
-    expect(cp1.lines("/var/log/standin/systemctl/runs.log")).toContain("kubeadm-ha-bootstrap.service skipped: condition not met");
-    const started = cp1.lines("/var/log/standin/systemctl/runs.log").filter((l) => / started: /.test(l)).map((l) => l.split(" ")[0]);
+    expect(cp1.lines("/var/log/standin/systemctl/runs.log")).toContain(
+      "kubeadm-ha-bootstrap.service skipped: condition not met",
+    );
+    const started = cp1
+      .lines("/var/log/standin/systemctl/runs.log")
+      .filter((l) => / started: /.test(l))
+      .map((l) => l.split(" ")[0]);
     expect(started.filter((u) => u === "kubelet.service")).toHaveLength(2);
     expect(started.filter((u) => u === "containerd.service")).toHaveLength(2);
-    await waitFor("cp-1's API server to serve again", () => cp1.exec("curl -sf --cacert /etc/kubernetes/pki/ca.crt https://198.18.1.10:6443/readyz").stdout === "ok", 15_000, 250);
+    await waitFor(
+      "cp-1's API server to serve again",
+      () => cp1.exec("curl -sf --cacert /etc/kubernetes/pki/ca.crt https://198.18.1.10:6443/readyz").stdout === "ok",
+      15_000,
+      250,
+    );
   });
 
   test("a power loss mid-bootstrap resumes at the next boot; a run that fails is restarted by systemd until it succeeds", async () => {
     const cp2 = root("control-plane", 2);
     cp1.shutdown(); // cp-2 joins through cp-1: it waits
     const interrupted = cp2.boot({ keepRunning: true });
-    await waitFor("cp-2 to wait for its predecessor", () => /waiting for a ready API server to join through/.test(cp2.read("/var/log/kubeadm-ha/bootstrap.log") ?? ""), 60_000, 250);
+    await waitFor(
+      "cp-2 to wait for its predecessor",
+      () => /waiting for a ready API server to join through/.test(cp2.read("/var/log/kubeadm-ha/bootstrap.log") ?? ""),
+      60_000,
+      250,
+    );
     cp2.shutdown(); // power loss
     await interrupted;
     expect(statusTag(lab, cp2.ip)).toBe("running:kubeadm-join");
 
     await cp1.boot({ keepRunning: true });
-    await waitFor("cp-1's API server", () => cp1.exec("curl -sf --cacert /etc/kubernetes/pki/ca.crt https://198.18.1.10:6443/readyz").stdout === "ok", 15_000, 250);
+    await waitFor(
+      "cp-1's API server",
+      () => cp1.exec("curl -sf --cacert /etc/kubernetes/pki/ca.crt https://198.18.1.10:6443/readyz").stdout === "ok",
+      15_000,
+      250,
+    );
     // The resumed run's kubeadm join fails three times (every attempt of that run) before it can succeed.
     writeFileSync(join(lab.world, "fail", "join"), "kubelet-start 3\n");
     const resumed = await cp2.boot({ keepRunning: true });
     expect(resumed.booted).toBe(true);
     expectReady(lab, cp2);
-    const runs = cp2.lines("/var/log/standin/systemctl/runs.log").filter((l) => l.startsWith("kubeadm-ha-bootstrap.service run"));
+    const runs = cp2
+      .lines("/var/log/standin/systemctl/runs.log")
+      .filter((l) => l.startsWith("kubeadm-ha-bootstrap.service run"));
     expect(runs).toEqual(["kubeadm-ha-bootstrap.service run 1: exit 1", "kubeadm-ha-bootstrap.service run 2: exit 0"]);
     expect(cp2.read("/var/log/kubeadm-ha/bootstrap.log")).toMatch(/step kubeadm-join: FAILED/);
     expect(readFileSync(join(lab.world, "members"), "utf8").split("\n").filter(Boolean)).toHaveLength(3);
@@ -313,7 +433,10 @@ describe("NLB with stacked etcd: control plane 0 inits, control plane 1 joins", 
 describe("keepalived colocated with a routed VIP, Kubernetes 1.36: control plane 0 sets up its endpoint, then inits", () => {
   const { lab, build, root } = rehearsal(
     "khak",
-    { kubernetesVersion: "1.36.5", endpoint: { type: "keepalived", virtualIp: "198.19.255.10", routeTableIds: ["rtb-0rehearsal"] } },
+    {
+      kubernetesVersion: "1.36.5",
+      endpoint: { type: "keepalived", virtualIp: "198.19.255.10", routeTableIds: ["rtb-0rehearsal"] },
+    },
     { minor: 36, patch: 5 },
   );
   let cp0: NodeRoot;
@@ -327,8 +450,18 @@ describe("keepalived colocated with a routed VIP, Kubernetes 1.36: control plane
 
   test("cp-0 is ready; its API endpoint step ran before kubeadm", () => {
     expectReady(lab, cp0);
-    const steps = cp0.lines("/var/log/kubeadm-ha/bootstrap.log").filter((l) => /step [a-z-]+: ok$/.test(l)).map((l) => l.replace(/.*step ([a-z-]+): ok$/, "$1"));
-    expect(steps).toEqual(["install-packages", "api-endpoint", "read-join-secret", "node-config", "kubeadm-init", "publish-roots"]);
+    const steps = cp0
+      .lines("/var/log/kubeadm-ha/bootstrap.log")
+      .filter((l) => /step [a-z-]+: ok$/.test(l))
+      .map((l) => l.replace(/.*step ([a-z-]+): ok$/, "$1"));
+    expect(steps).toEqual([
+      "install-packages",
+      "api-endpoint",
+      "read-join-secret",
+      "node-config",
+      "kubeadm-init",
+      "publish-roots",
+    ]);
   });
 
   test("keepalived and HAProxy got configs that passed their own checks, for the interface that carries the node's address", () => {
@@ -336,11 +469,20 @@ describe("keepalived colocated with a routed VIP, Kubernetes 1.36: control plane
     expect(keepalived).toMatch(/^\s*interface eth0$/m);
     expect(keepalived).toContain("198.19.255.10/32 dev eth0");
     expect(keepalived).toMatch(/track_process \{\n\s*haproxy_running\n\s*\}/);
-    expect(cp0.read("/etc/haproxy/haproxy.cfg")).toMatch(/chroot \/var\/lib\/haproxy\n\s*user haproxy\n\s*group haproxy/);
+    expect(cp0.read("/etc/haproxy/haproxy.cfg")).toMatch(
+      /chroot \/var\/lib\/haproxy\n\s*user haproxy\n\s*group haproxy/,
+    );
     expect(cp0.stat("/etc/haproxy/haproxy.cfg")?.mode).toBe("0644");
     const systemctl = cp0.lines("/var/log/standin/systemctl/calls.log");
-    expect(systemctl).toEqual(expect.arrayContaining(["enable haproxy keepalived kubeadm-ha-vip-guard.service", "restart haproxy keepalived kubeadm-ha-vip-guard.service"]));
-    expect(cp0.link("/etc/systemd/system/keepalived.service.wants/kubeadm-ha-vip-guard.service")).toBe("/etc/systemd/system/kubeadm-ha-vip-guard.service");
+    expect(systemctl).toEqual(
+      expect.arrayContaining([
+        "enable haproxy keepalived kubeadm-ha-vip-guard.service",
+        "restart haproxy keepalived kubeadm-ha-vip-guard.service",
+      ]),
+    );
+    expect(cp0.link("/etc/systemd/system/keepalived.service.wants/kubeadm-ha-vip-guard.service")).toBe(
+      "/etc/systemd/system/kubeadm-ha-vip-guard.service",
+    );
   });
 
   test("Kubernetes 1.36 from its own repository, with the sandbox image kubeadm 1.36 expects and the short HAProxy drain", () => {
@@ -368,7 +510,10 @@ describe("keepalived on dedicated load balancers with a secondary-IP VIP: a load
 
   test("lb-0 is ready after its two steps, with no Kubernetes package on it", () => {
     expectReady(lab, lb0);
-    const steps = lb0.lines("/var/log/kubeadm-ha/bootstrap.log").filter((l) => /step [a-z-]+: ok$/.test(l)).map((l) => l.replace(/.*step ([a-z-]+): ok$/, "$1"));
+    const steps = lb0
+      .lines("/var/log/kubeadm-ha/bootstrap.log")
+      .filter((l) => /step [a-z-]+: ok$/.test(l))
+      .map((l) => l.replace(/.*step ([a-z-]+): ok$/, "$1"));
     expect(steps).toEqual(["install-packages", "api-endpoint"]);
     expect(heldPackages(lb0)).toEqual({});
     expect(lb0.read("/var/lib/kubeadm-ha/bootstrap.done")).toBeDefined();
@@ -378,7 +523,9 @@ describe("keepalived on dedicated load balancers with a secondary-IP VIP: a load
     const status = lb0.read("/var/lib/dpkg/status")!;
     expect(status).toMatch(/Package: haproxy\nStatus: install ok installed/);
     expect(status).toMatch(/Package: keepalived\nStatus: install ok installed/);
-    expect(lb0.exec("id -u haproxy && test -d /var/lib/haproxy && echo chroot-ok").stdout).toMatch(/^\d+\nchroot-ok\n$/);
+    expect(lb0.exec("id -u haproxy && test -d /var/lib/haproxy && echo chroot-ok").stdout).toMatch(
+      /^\d+\nchroot-ok\n$/,
+    );
     expect(lb0.exec("haproxy -c -f /etc/haproxy/haproxy.cfg 2>&1").stdout).toMatch(/Configuration file is valid/);
   });
 });
@@ -415,13 +562,11 @@ describe("NLB with an external etcd cluster, Kubernetes 1.35 on containerd 2.2: 
     const m = members[0];
     expect(m.exec("id -u etcd").status).toBe(0);
     expect(m.exec("ps -o user= -C etcd | sort -u").stdout.trim()).toBe("etcd");
-    expect(m.exec("stat -c '%U %a' /var/lib/etcd /etc/etcd/pki/server.key /etc/etcd/pki/peer.key /etc/etcd/pki/ca.key").stdout.split("\n")).toEqual([
-      "etcd 700",
-      "etcd 600",
-      "etcd 600",
-      "root 600",
-      "",
-    ]);
+    expect(
+      m
+        .exec("stat -c '%U %a' /var/lib/etcd /etc/etcd/pki/server.key /etc/etcd/pki/peer.key /etc/etcd/pki/ca.key")
+        .stdout.split("\n"),
+    ).toEqual(["etcd 700", "etcd 600", "etcd 600", "root 600", ""]);
     expect(m.read("/etc/systemd/system/etcd.service")).toMatch(/^User=etcd$/m);
     expect(m.read("/var/lib/kubeadm-ha/bootstrap.done")).toBeDefined();
   });
@@ -441,9 +586,15 @@ describe("NLB with an external etcd cluster, Kubernetes 1.35 on containerd 2.2: 
     members[2].shutdown();
     const reboot = await members[2].boot({ keepRunning: true });
     expect(reboot.booted).toBe(true);
-    expect(members[2].lines("/var/log/standin/systemctl/runs.log")).toContain("kubeadm-ha-bootstrap.service skipped: condition not met");
+    expect(members[2].lines("/var/log/standin/systemctl/runs.log")).toContain(
+      "kubeadm-ha-bootstrap.service skipped: condition not met",
+    );
     const healthy = () =>
-      members[2].exec("ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/server.crt --key=/etc/etcd/pki/server.key endpoint health 2>&1").stdout.includes("is healthy");
+      members[2]
+        .exec(
+          "ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/server.crt --key=/etc/etcd/pki/server.key endpoint health 2>&1",
+        )
+        .stdout.includes("is healthy");
     await waitFor("the rebooted member to be healthy", healthy, 20_000, 250);
   });
 });

@@ -32,7 +32,10 @@ export class FakeWorld {
   readonly root = mkdtempSync(join(tmpdir(), "kubeadm-ha-world-"));
   readonly spec: ClusterSpec;
 
-  constructor(count = 3, readonly etcd: "stacked" | "external" = "stacked") {
+  constructor(
+    count = 3,
+    readonly etcd: "stacked" | "external" = "stacked",
+  ) {
     // Addresses from 198.18.0.0/15 (benchmarking range); nothing here touches a network.
     this.spec = resolveClusterSpec({
       controlPlaneCount: count,
@@ -40,15 +43,21 @@ export class FakeWorld {
       network: {
         vpcId: "vpc-test",
         vpcCidr: "198.18.0.0/16",
-        privateSubnets: ["a", "b", "c"].map((z, i) => ({ id: `subnet-${z}`, availabilityZone: `test-1${z}`, cidrBlock: `198.18.${i}.0/24` })),
+        privateSubnets: ["a", "b", "c"].map((z, i) => ({
+          id: `subnet-${z}`,
+          availabilityZone: `test-1${z}`,
+          cidrBlock: `198.18.${i}.0/24`,
+        })),
       },
     });
-    for (const d of ["ready", "fail", "cloud/throttle", "cloud/secrets", "cloud/instance"]) mkdirSync(join(this.root, d), { recursive: true });
+    for (const d of ["ready", "fail", "cloud/throttle", "cloud/secrets", "cloud/instance"])
+      mkdirSync(join(this.root, d), { recursive: true });
     writeFileSync(join(this.root, "members"), "");
     writeFileSync(join(this.root, "tokens"), "");
     writeFileSync(join(this.root, "calls.log"), "");
     // The secrets exist from the start, empty (Terraform creates them before any instance).
-    for (const secret of ["join-secret", "etcd-client", "admin-kubeconfig"]) writeFileSync(join(this.root, "cloud", "secrets", secret), "");
+    for (const secret of ["join-secret", "etcd-client", "admin-kubeconfig"])
+      writeFileSync(join(this.root, "cloud", "secrets", secret), "");
     this.spec.controlPlane.forEach((_, i) => this.provision(i));
   }
 
@@ -63,16 +72,42 @@ export class FakeWorld {
   provision(i: number) {
     const dir = this.nodeDir(i);
     rmSync(dir, { recursive: true, force: true });
-    for (const d of ["etc", "scripts", "kube", "state", "log", "run", "kubelet", "etcd", "proc/sys/net/ipv4", "systemd/lib/systemd/system", "systemctl"]) {
+    for (const d of [
+      "etc",
+      "scripts",
+      "kube",
+      "state",
+      "log",
+      "run",
+      "kubelet",
+      "etcd",
+      "proc/sys/net/ipv4",
+      "systemd/lib/systemd/system",
+      "systemctl",
+    ]) {
       mkdirSync(join(dir, d), { recursive: true });
     }
     writeFileSync(join(dir, "proc", "sys", "net", "ipv4", "ip_forward"), "1\n");
     writeFileSync(join(dir, "proc", "swaps"), "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
     writeFileSync(join(dir, "containerd.sock"), "");
-    writeFileSync(join(dir, "systemd", "lib", "systemd", "system", "kubelet.service"), "[Service]\nExecStart=/usr/bin/kubelet\n[Install]\nWantedBy=multi-user.target\n");
+    writeFileSync(
+      join(dir, "systemd", "lib", "systemd", "system", "kubelet.service"),
+      "[Service]\nExecStart=/usr/bin/kubelet\n[Install]\nWantedBy=multi-user.target\n",
+    );
     const node = this.spec.controlPlane[i];
-    writeFileSync(join(this.root, "cloud", "instance", node.name), `test-1${"abc"[node.subnetIndex]} i-0${String(i).padStart(16, "0")}\n`);
-    const input = { spec: this.spec, node, endpoint: ENDPOINT, joinSecretId: "join-secret", adminKubeconfigSecretId: "admin-kubeconfig", region: "test-1", etcdClientSecretId: "etcd-client" };
+    writeFileSync(
+      join(this.root, "cloud", "instance", node.name),
+      `test-1${"abc"[node.subnetIndex]} i-0${String(i).padStart(16, "0")}\n`,
+    );
+    const input = {
+      spec: this.spec,
+      node,
+      endpoint: ENDPOINT,
+      joinSecretId: "join-secret",
+      adminKubeconfigSecretId: "admin-kubeconfig",
+      region: "test-1",
+      etcdClientSecretId: "etcd-client",
+    };
     const kubeadm = renderKubeadmConfig(this.spec, node, ENDPOINT);
     writeFileSync(join(dir, "etc", "cluster.env"), renderControlPlaneEnv(input));
     writeFileSync(join(dir, "etc", "kubeadm-init.yaml"), kubeadm.init);
@@ -151,7 +186,9 @@ export class FakeWorld {
   /** Every log a node wrote, and the files its bootstrap left in its run folder. */
   logs(i: number): string {
     const logDir = join(this.nodeDir(i), "log");
-    return readdirSync(logDir).map((f) => readFileSync(join(logDir, f), "utf8")).join("\n");
+    return readdirSync(logDir)
+      .map((f) => readFileSync(join(logDir, f), "utf8"))
+      .join("\n");
   }
   runLeftovers(i: number): string[] {
     return readdirSync(join(this.nodeDir(i), "run"));
@@ -185,9 +222,37 @@ export class FakeWorld {
     const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
     const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
     openssl("req", "-x509", ...ec, "-days", "1", "-keyout", "ca.key", "-out", "ca.crt", "-subj", "/CN=etcd-ca");
-    openssl("req", "-new", ...ec, "-keyout", "apiserver-etcd-client.key", "-out", "client.csr", "-subj", "/CN=kube-apiserver-etcd-client");
-    openssl("x509", "-req", "-in", "client.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "1", "-out", "apiserver-etcd-client.crt");
-    const packed = execFileSync("bash", ["-c", "tar -czf - ca.crt apiserver-etcd-client.crt apiserver-etcd-client.key | base64 -w0"], { cwd: dir });
+    openssl(
+      "req",
+      "-new",
+      ...ec,
+      "-keyout",
+      "apiserver-etcd-client.key",
+      "-out",
+      "client.csr",
+      "-subj",
+      "/CN=kube-apiserver-etcd-client",
+    );
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      "client.csr",
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "1",
+      "-out",
+      "apiserver-etcd-client.crt",
+    );
+    const packed = execFileSync(
+      "bash",
+      ["-c", "tar -czf - ca.crt apiserver-etcd-client.crt apiserver-etcd-client.key | base64 -w0"],
+      { cwd: dir },
+    );
     writeFileSync(join(this.root, "cloud", "secrets", "etcd-client"), packed);
   }
   setEtcdHealthy(healthy: boolean) {

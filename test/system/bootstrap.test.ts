@@ -9,7 +9,16 @@ import { BOOTSTRAP_TOKEN_PATTERN, PRIVATE_KEY_PATTERN, secretFileNames } from ".
 import { ENDPOINT, FakeWorld } from "./bootstrap-harness";
 import { sleep, waitFor } from "./netns";
 
-const BUNDLE = ["ca.crt", "ca.key", "etcd/ca.crt", "etcd/ca.key", "front-proxy-ca.crt", "front-proxy-ca.key", "sa.key", "sa.pub"];
+const BUNDLE = [
+  "ca.crt",
+  "ca.key",
+  "etcd/ca.crt",
+  "etcd/ca.key",
+  "front-proxy-ca.crt",
+  "front-proxy-ca.key",
+  "sa.key",
+  "sa.pub",
+];
 const changing = /^(init|join|reset|token create|kubectl .*(member remove|delete node))/;
 
 /** A world where all three nodes booted at once and formed the cluster. */
@@ -46,7 +55,9 @@ describe("first boot of a 3-node cluster (all nodes start at once)", () => {
     expect(joins.map((c) => c.ip)).toEqual([world.ip(1), world.ip(2)]);
     expect(calls.filter((c) => /CONCURRENT|BAD-|MISSING|NOT-READY/.test(c.command))).toEqual([]);
     for (const i of [1, 2]) {
-      const mine = calls.filter((c) => c.ip === world.ip(i)).map((c) => c.command.split(" ")[0] + (c.command.includes("token create") ? "-token" : ""));
+      const mine = calls
+        .filter((c) => c.ip === world.ip(i))
+        .map((c) => c.command.split(" ")[0] + (c.command.includes("token create") ? "-token" : ""));
       expect(mine.indexOf("token-token")).toBeLessThan(mine.indexOf("join"));
     }
   });
@@ -61,7 +72,9 @@ describe("first boot of a 3-node cluster (all nodes start at once)", () => {
   });
 
   test("node 0 stores its admin kubeconfig, as kubeadm wrote it, in the admin kubeconfig secret", () => {
-    expect(readFileSync(join(world.root, "cloud", "secrets", "admin-kubeconfig"), "utf8")).toBe(readFileSync(join(world.nodeDir(0), "kube", "admin.conf"), "utf8"));
+    expect(readFileSync(join(world.root, "cloud", "secrets", "admin-kubeconfig"), "utf8")).toBe(
+      readFileSync(join(world.nodeDir(0), "kube", "admin.conf"), "utf8"),
+    );
   });
 
   test("every node reports ready, and the endpoint override is gone from every hosts file", () => {
@@ -77,7 +90,10 @@ describe("first boot of a 3-node cluster (all nodes start at once)", () => {
   });
 
   test("every log line is timestamped and names its node and step", () => {
-    const lines = world.logs(1).split("\n").filter((l) => l && !l.startsWith("[") && !l.startsWith("This node"));
+    const lines = world
+      .logs(1)
+      .split("\n")
+      .filter((l) => l && !l.startsWith("[") && !l.startsWith("This node"));
     const bootstrap = lines.filter((l) => /^\d{4}-\d\d-\d\dT/.test(l));
     expect(bootstrap.length).toBeGreaterThan(5);
     expect(bootstrap.some((l) => l.includes(" kubeadm-ha-cp-1 [kubeadm-join] "))).toBe(true);
@@ -90,7 +106,12 @@ describe("first boot of a 3-node cluster (all nodes start at once)", () => {
       expect(rerun.code).toBe(0);
       expect(rerun.output).toContain("already a control-plane member");
     }
-    expect(world.calls().slice(before).filter((c) => changing.test(c.command))).toEqual([]);
+    expect(
+      world
+        .calls()
+        .slice(before)
+        .filter((c) => changing.test(c.command)),
+    ).toEqual([]);
     expect(world.members()).toHaveLength(3);
   });
 });
@@ -109,13 +130,22 @@ describe("nodes replaced after the cluster exists", () => {
     const before = world.calls().length;
     const result = await world.run(0);
     expect(result.code).toBe(0);
-    const mine = world.calls().slice(before).filter((c) => c.ip === world.ip(0)).map((c) => c.command);
+    const mine = world
+      .calls()
+      .slice(before)
+      .filter((c) => c.ip === world.ip(0))
+      .map((c) => c.command);
     expect(mine.some((c) => c.startsWith("init"))).toBe(false);
     const removeAt = mine.findIndex((c) => c.includes(`member remove ${staleId}`));
     const joinAt = mine.findIndex((c) => c.startsWith("join"));
     expect(removeAt).toBeGreaterThanOrEqual(0);
     expect(removeAt).toBeLessThan(joinAt);
-    expect(world.members().map((m) => m.url).sort()).toEqual([0, 1, 2].map((i) => `https://${world.ip(i)}:2380`).sort());
+    expect(
+      world
+        .members()
+        .map((m) => m.url)
+        .sort(),
+    ).toEqual([0, 1, 2].map((i) => `https://${world.ip(i)}:2380`).sort());
     expect(world.members().map((m) => m.id)).not.toContain(staleId);
     expect(world.status(0)).toBe("ready");
   });
@@ -204,10 +234,17 @@ describe("node 0's own failures", () => {
       expect(world.secret()).toBe(""); // nothing published, so nobody joins a broken cluster
 
       world.stopFailing("init");
-      execFileSync("bash", ["-c", `mkdir -p "$0/kube/manifests" && echo partial > "$0/kube/manifests/kube-apiserver.yaml"`, world.nodeDir(0)]);
+      execFileSync("bash", [
+        "-c",
+        `mkdir -p "$0/kube/manifests" && echo partial > "$0/kube/manifests/kube-apiserver.yaml"`,
+        world.nodeDir(0),
+      ]);
       const retried = await world.run(0);
       expect(retried.code).toBe(0);
-      const commands = world.calls().map((c) => c.command.split(" ")[0]).filter((c) => c === "reset" || c === "init");
+      const commands = world
+        .calls()
+        .map((c) => c.command.split(" ")[0])
+        .filter((c) => c === "reset" || c === "init");
       expect(commands.slice(-2)).toEqual(["reset", "init"]);
       expect(world.secret()).toBeDefined();
     } finally {
@@ -240,7 +277,12 @@ describe("external etcd: the control plane waits for etcd member 0's client cert
   afterAll(() => world.cleanup());
 
   test("no node inits or joins before the client certificate is published and etcd answers", async () => {
-    await waitFor("every node to wait for external etcd", () => [0, 1, 2].every((i) => world.status(i) === "running:external-etcd"), 20_000, 100);
+    await waitFor(
+      "every node to wait for external etcd",
+      () => [0, 1, 2].every((i) => world.status(i) === "running:external-etcd"),
+      20_000,
+      100,
+    );
     world.publishEtcdClientSecret();
     await sleep(2500); // certificate placed, etcd still unhealthy: everyone keeps waiting
     expect([0, 1, 2].map((i) => world.status(i))).toEqual(Array(3).fill("running:external-etcd"));
@@ -260,7 +302,9 @@ describe("external etcd: the control plane waits for etcd member 0's client cert
     const listing = secretFileNames(world.secret()!);
     expect(listing.sort()).toEqual(BUNDLE.filter((f) => !f.startsWith("etcd/")));
     for (const i of [0, 1, 2]) {
-      expect(world.pkiFiles(i)).toEqual(expect.arrayContaining(["apiserver-etcd-client.crt", "apiserver-etcd-client.key", "etcd/ca.crt"]));
+      expect(world.pkiFiles(i)).toEqual(
+        expect.arrayContaining(["apiserver-etcd-client.crt", "apiserver-etcd-client.key", "etcd/ca.crt"]),
+      );
       expect(world.pkiFiles(i)).not.toContain("etcd/ca.key");
       expectNoSecretsIn(world, i);
     }
@@ -277,7 +321,6 @@ describe("external etcd: the control plane waits for etcd member 0's client cert
     expect(mine.filter((c) => /member|reset/.test(c.command))).toEqual([]);
   });
 });
-
 
 describe("external etcd: node 0's init never mixes two clusters' data", () => {
   function externalWorld() {
@@ -298,11 +341,11 @@ describe("external etcd: node 0's init never mixes two clusters' data", () => {
       expect(retried.code).toBe(0);
       expect(retried.output).toMatch(/clearing 17 keys an earlier, aborted kubeadm init of this node left/);
       const commands = world.calls().map((c) => c.command);
-      expect(commands.filter((c) => /^(init|curl etcd deleterange)/.test(c)).map((c) => c.split(" ")[0] + (c.includes("deleterange") ? "-clear" : ""))).toEqual([
-        "init",
-        "curl-clear",
-        "init",
-      ]);
+      expect(
+        commands
+          .filter((c) => /^(init|curl etcd deleterange)/.test(c))
+          .map((c) => c.split(" ")[0] + (c.includes("deleterange") ? "-clear" : "")),
+      ).toEqual(["init", "curl-clear", "init"]);
       expect(commands).not.toContain("ETCD-HAS-OLD-DATA");
       expect(world.secret()).toBeDefined();
     } finally {
@@ -327,19 +370,50 @@ describe("external etcd: node 0's init never mixes two clusters' data", () => {
 });
 
 /** kubeadm's phases in the order kubeadm 1.35-1.37 runs them (cmd/kubeadm/app/cmd/init.go, join.go). */
-const INIT_PHASES = ["preflight", "certs", "kubeconfig", "etcd", "control-plane", "kubelet-start", "wait-control-plane", "upload-config",
-  "upload-certs", "mark-control-plane", "bootstrap-token", "kubelet-finalize", "addon", "show-join-command"];
-const JOIN_PHASES = ["preflight", "control-plane-prepare", "check-etcd", "kubelet-start", "etcd-join", "kubelet-wait-bootstrap", "control-plane-join",
-  "wait-control-plane"];
+const INIT_PHASES = [
+  "preflight",
+  "certs",
+  "kubeconfig",
+  "etcd",
+  "control-plane",
+  "kubelet-start",
+  "wait-control-plane",
+  "upload-config",
+  "upload-certs",
+  "mark-control-plane",
+  "bootstrap-token",
+  "kubelet-finalize",
+  "addon",
+  "show-join-command",
+];
+const JOIN_PHASES = [
+  "preflight",
+  "control-plane-prepare",
+  "check-etcd",
+  "kubelet-start",
+  "etcd-join",
+  "kubelet-wait-bootstrap",
+  "control-plane-join",
+  "wait-control-plane",
+];
 const phaseTable: string[] = [];
-afterAll(() => phaseTable.length && console.log(`kubeadm phase failures (first run with one attempt, then the unit's restart):\n${phaseTable.join("\n")}`));
+afterAll(
+  () =>
+    phaseTable.length &&
+    console.log(
+      `kubeadm phase failures (first run with one attempt, then the unit's restart):\n${phaseTable.join("\n")}`,
+    ),
+);
 
 describe("kubeadm fails at any phase: the run fails visibly, and the next run cleans up and succeeds", () => {
   test("the stand-in runs kubeadm's phases in kubeadm's order", async () => {
     const world = await formedCluster();
     try {
       const phases = (command: string, ip: string) =>
-        world.calls().filter((c) => c.ip === ip && c.command.startsWith(`phase ${command} `)).map((c) => c.command.split(" ")[2]);
+        world
+          .calls()
+          .filter((c) => c.ip === ip && c.command.startsWith(`phase ${command} `))
+          .map((c) => c.command.split(" ")[2]);
       expect(phases("init", world.ip(0))).toEqual(INIT_PHASES);
       expect(phases("join", world.ip(1))).toEqual(JOIN_PHASES);
     } finally {
@@ -353,7 +427,11 @@ describe("kubeadm fails at any phase: the run fails visibly, and the next run cl
       world.failAt("init", phase, "once");
       const failed = await world.run(0, { KUBEADM_ATTEMPTS: "1" });
       const firstStatus = world.status(0);
-      expect({ code: failed.code, status: firstStatus, published: world.secret() }).toEqual({ code: 1, status: "failed:kubeadm-init", published: "" });
+      expect({ code: failed.code, status: firstStatus, published: world.secret() }).toEqual({
+        code: 1,
+        status: "failed:kubeadm-init",
+        published: "",
+      });
       expect(world.isMember(0)).toBe(false);
       const retried = await world.run(0);
       phaseTable.push(`  init  ${phase.padEnd(24)} first run ${firstStatus}, retry ${world.status(0)}`);
@@ -362,7 +440,10 @@ describe("kubeadm fails at any phase: the run fails visibly, and the next run cl
       expect(world.members().map((m) => m.url)).toEqual([`https://${world.ip(0)}:2380`]);
       expect(secretFileNames(world.secret()!)).toEqual(BUNDLE);
       // What the failed phase left was cleared by kubeadm reset before kubeadm ran again.
-      const kubeadm = world.calls().map((c) => c.command.split(" ")[0]).filter((c) => ["init", "reset"].includes(c));
+      const kubeadm = world
+        .calls()
+        .map((c) => c.command.split(" ")[0])
+        .filter((c) => ["init", "reset"].includes(c));
       expect(kubeadm).toEqual(["init", "reset", "init"]);
     } finally {
       world.cleanup();
@@ -384,14 +465,24 @@ describe("kubeadm fails at any phase: the run fails visibly, and the next run cl
       const firstStatus = world.status(2);
       expect({ code: failed.code, status: firstStatus }).toEqual({ code: 1, status: "failed:kubeadm-join" });
       // The failed join leaves no etcd member of its own, no token and no endpoint override behind.
-      expect(world.members().map((m) => m.url).sort()).toEqual([0, 1].map((i) => `https://${world.ip(i)}:2380`).sort());
+      expect(
+        world
+          .members()
+          .map((m) => m.url)
+          .sort(),
+      ).toEqual([0, 1].map((i) => `https://${world.ip(i)}:2380`).sort());
       expect(world.tokens()).toHaveLength(1); // kubeadm init's own, which expires in 15 minutes
       expect(world.hosts(2)).toBe("127.0.0.1 localhost\n");
       expect(world.isMember(2)).toBe(false);
       const retried = await world.run(2);
       phaseTable.push(`  join  ${phase.padEnd(24)} first run ${firstStatus}, retry ${world.status(2)}`);
       expect({ code: retried.code, status: world.status(2) }).toEqual({ code: 0, status: "ready" });
-      expect(world.members().map((m) => m.url).sort()).toEqual([0, 1, 2].map((i) => `https://${world.ip(i)}:2380`).sort());
+      expect(
+        world
+          .members()
+          .map((m) => m.url)
+          .sort(),
+      ).toEqual([0, 1, 2].map((i) => `https://${world.ip(i)}:2380`).sort());
       expect(world.tokens()).toHaveLength(1);
       expectNoSecretsIn(world, 2);
     });
@@ -407,9 +498,21 @@ describe("kubeadm fails at any phase: the run fails visibly, and the next run cl
       const run = await world.run(1);
       expect(run.code).toBe(0);
       expect(run.output).toMatch(/kubeadm join: attempt 1 of 3 failed \(exit 1\); cleaning up/);
-      const mine = world.calls().slice(before).filter((c) => c.ip === world.ip(1)).map((c) => c.command.split(" ").slice(0, 2).join(" "));
+      const mine = world
+        .calls()
+        .slice(before)
+        .filter((c) => c.ip === world.ip(1))
+        .map((c) => c.command.split(" ").slice(0, 2).join(" "));
       const firstJoin = mine.indexOf("join --config");
-      expect(mine.slice(firstJoin).filter((c) => /^(join|reset|token)/.test(c))).toEqual(["join --config", "reset --force", "reset removed", "token delete", "token create", "join --config", "token delete"]);
+      expect(mine.slice(firstJoin).filter((c) => /^(join|reset|token)/.test(c))).toEqual([
+        "join --config",
+        "reset --force",
+        "reset removed",
+        "token delete",
+        "token create",
+        "join --config",
+        "token delete",
+      ]);
       expect(world.members()).toHaveLength(3);
     } finally {
       world.cleanup();
@@ -442,7 +545,11 @@ describe("what a member is, and what a run leaves behind", () => {
     world.terminate(2);
     world.provision(2);
     // A lost power mid-join leaves a kubelet.conf and manifests, but no marker.
-    execFileSync("bash", ["-c", `mkdir -p "$0/kube/manifests" && echo x > "$0/kube/manifests/kube-apiserver.yaml" && echo x > "$0/kube/kubelet.conf"`, world.nodeDir(2)]);
+    execFileSync("bash", [
+      "-c",
+      `mkdir -p "$0/kube/manifests" && echo x > "$0/kube/manifests/kube-apiserver.yaml" && echo x > "$0/kube/kubelet.conf"`,
+      world.nodeDir(2),
+    ]);
     const run = await world.run(2);
     expect(run.code).toBe(0);
     expect(run.output).toMatch(/clearing what an unfinished kubeadm run left on this node/);
@@ -450,7 +557,10 @@ describe("what a member is, and what a run leaves behind", () => {
   });
 
   test("an endpoint override left by a power loss is gone at the next start, even on a finished node", async () => {
-    writeFileSync(join(world.nodeDir(1), "hosts"), `127.0.0.1 localhost\n${world.ip(0)} ${ENDPOINT.host} # kubeadm-ha bootstrap override\n`);
+    writeFileSync(
+      join(world.nodeDir(1), "hosts"),
+      `127.0.0.1 localhost\n${world.ip(0)} ${ENDPOINT.host} # kubeadm-ha bootstrap override\n`,
+    );
     const run = await world.run(1);
     expect(run.code).toBe(0);
     expect(world.hosts(1)).toBe("127.0.0.1 localhost\n");
@@ -459,7 +569,10 @@ describe("what a member is, and what a run leaves behind", () => {
   test("a secret that does not exist stops the bootstrap at once (no retries), naming the secret", async () => {
     world.provision(2);
     rmSync(join(world.root, "cloud", "secrets", "join-secret.bak"), { force: true });
-    execFileSync("mv", [join(world.root, "cloud", "secrets", "join-secret"), join(world.root, "cloud", "secrets", "join-secret.bak")]);
+    execFileSync("mv", [
+      join(world.root, "cloud", "secrets", "join-secret"),
+      join(world.root, "cloud", "secrets", "join-secret.bak"),
+    ]);
     try {
       const started = Date.now();
       const run = await world.run(2);
@@ -469,7 +582,10 @@ describe("what a member is, and what a run leaves behind", () => {
       expect(world.status(2)).toBe("failed:read-join-secret");
       expect(Date.now() - started).toBeLessThan(5000);
     } finally {
-      execFileSync("mv", [join(world.root, "cloud", "secrets", "join-secret.bak"), join(world.root, "cloud", "secrets", "join-secret")]);
+      execFileSync("mv", [
+        join(world.root, "cloud", "secrets", "join-secret.bak"),
+        join(world.root, "cloud", "secrets", "join-secret"),
+      ]);
     }
   });
 });

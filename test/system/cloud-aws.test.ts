@@ -22,11 +22,23 @@ const ENDPOINT = `http://127.0.0.1:${MOTO_PORT}`;
 const FAKES = join(__dirname, "fakes");
 const work = mkdtempSync(join(tmpdir(), "kubeadm-ha-cloud-aws-"));
 const daemons: ChildProcess[] = [];
-const awsEnv = { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_EC2_METADATA_DISABLED: "true", AWS_ENDPOINT_URL: ENDPOINT };
-let cloud: { secrets: Record<string, string>; instances: Record<string, { instanceId: string; zone: string; eni: string; mac: string }>; routeTables: string[] };
+const awsEnv = {
+  AWS_ACCESS_KEY_ID: "testing",
+  AWS_SECRET_ACCESS_KEY: "testing",
+  AWS_EC2_METADATA_DISABLED: "true",
+  AWS_ENDPOINT_URL: ENDPOINT,
+};
+let cloud: {
+  secrets: Record<string, string>;
+  instances: Record<string, { instanceId: string; zone: string; eni: string; mac: string }>;
+  routeTables: string[];
+};
 
 function aws(args: string[]) {
-  const run = spawnSync("aws", ["--region", "us-east-1", "--output", "json", ...args], { encoding: "utf8", env: { ...process.env, ...awsEnv } });
+  const run = spawnSync("aws", ["--region", "us-east-1", "--output", "json", ...args], {
+    encoding: "utf8",
+    env: { ...process.env, ...awsEnv },
+  });
   if (run.status !== 0) throw new Error(`aws ${args.join(" ")}: ${run.stderr}`);
   return JSON.parse(run.stdout || "{}");
 }
@@ -35,33 +47,72 @@ function aws(args: string[]) {
 function cloudShell(script: string, settings: Record<string, string> = {}, path = process.env.PATH!) {
   const etc = join(work, "etc");
   mkdirSync(etc, { recursive: true });
-  const env = { CLUSTER_NAME: "kubeadm-ha", NODE_NAME: "kubeadm-ha-cp-0", AWS_REGION: "us-east-1", CLOUD_PROVIDER: "aws", IMDS_ENDPOINT: `http://127.0.0.1:${IMDS_PORT}`, ...settings };
-  writeFileSync(join(etc, "cluster.env"), Object.entries(env).map(([k, v]) => `${k}='${v}'`).join("\n") + "\n");
+  const env = {
+    CLUSTER_NAME: "kubeadm-ha",
+    NODE_NAME: "kubeadm-ha-cp-0",
+    AWS_REGION: "us-east-1",
+    CLOUD_PROVIDER: "aws",
+    IMDS_ENDPOINT: `http://127.0.0.1:${IMDS_PORT}`,
+    ...settings,
+  };
+  writeFileSync(
+    join(etc, "cluster.env"),
+    Object.entries(env)
+      .map(([k, v]) => `${k}='${v}'`)
+      .join("\n") + "\n",
+  );
   return spawnSync("bash", ["-c", `set -euo pipefail; . "${USERDATA_DIR}/common.sh"; ${script}`], {
     encoding: "utf8",
-    env: { PATH: path, HOME: work, KHA_ETC: etc, KHA_STATE: join(work, "state"), KHA_LOG: join(work, "log"), KHA_RUN: join(work, "run"), KHA_BACKOFF_FIRST: "1", KHA_BACKOFF_MAX: "1", ...awsEnv },
+    env: {
+      PATH: path,
+      HOME: work,
+      KHA_ETC: etc,
+      KHA_STATE: join(work, "state"),
+      KHA_LOG: join(work, "log"),
+      KHA_RUN: join(work, "run"),
+      KHA_BACKOFF_FIRST: "1",
+      KHA_BACKOFF_MAX: "1",
+      ...awsEnv,
+    },
   });
 }
 
 beforeAll(async () => {
-  daemons.push(spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(MOTO_PORT)], { stdio: "ignore" }));
+  daemons.push(
+    spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(MOTO_PORT)], { stdio: "ignore" }),
+  );
   await waitFor("moto", () => spawnSync("curl", ["-sf", "-o", "/dev/null", `${ENDPOINT}/`]).status === 0, 30_000, 200);
   const plan = {
     endpoint: ENDPOINT,
     region: "us-east-1",
     vpcCidr: "198.18.0.0/16",
     subnets: [{ cidr: "198.18.0.0/24", zone: "us-east-1a" }],
-    instances: [{ name: "kubeadm-ha-cp-0", ip: "198.18.0.10", subnet: 0 }, { name: "kubeadm-ha-cp-1", ip: "198.18.0.11", subnet: 0 }],
+    instances: [
+      { name: "kubeadm-ha-cp-0", ip: "198.18.0.10", subnet: 0 },
+      { name: "kubeadm-ha-cp-1", ip: "198.18.0.11", subnet: 0 },
+    ],
     secrets: ["empty", "filled"],
     routeTables: 3,
   };
-  const seeded = spawnSync("python3", [join(FAKES, "aws", "seed-moto.py")], { input: JSON.stringify(plan), encoding: "utf8" });
+  const seeded = spawnSync("python3", [join(FAKES, "aws", "seed-moto.py")], {
+    input: JSON.stringify(plan),
+    encoding: "utf8",
+  });
   if (seeded.status !== 0) throw new Error(seeded.stderr);
   cloud = JSON.parse(seeded.stdout);
   // The metadata stand-in answers loopback callers as node 0.
   writeFileSync(join(work, "identities.json"), JSON.stringify({ "127.0.0.1": cloud.instances["198.18.0.10"] }));
-  daemons.push(spawn("python3", [join(FAKES, "aws", "imds.py"), "127.0.0.1", String(IMDS_PORT), join(work, "identities.json")], { stdio: "ignore" }));
-  await waitFor("the metadata stand-in", () => spawnSync("curl", ["-s", "-o", "/dev/null", `http://127.0.0.1:${IMDS_PORT}/`]).status === 0, 10_000, 100);
+  daemons.push(
+    spawn("python3", [join(FAKES, "aws", "imds.py"), "127.0.0.1", String(IMDS_PORT), join(work, "identities.json")], {
+      stdio: "ignore",
+    }),
+  );
+  await waitFor(
+    "the metadata stand-in",
+    () => spawnSync("curl", ["-s", "-o", "/dev/null", `http://127.0.0.1:${IMDS_PORT}/`]).status === 0,
+    10_000,
+    100,
+  );
 }, 60_000);
 afterAll(() => {
   for (const d of daemons) d.kill("SIGKILL");
@@ -72,13 +123,17 @@ describe("secrets", () => {
   test("a secret with no value yet is status 3; one that does not exist is status 4 (both are ResourceNotFoundException in AWS)", () => {
     const empty = cloudShell(`cloud_secret_get '${cloud.secrets.empty}' "$KHA_RUN/out" || echo "status $?"`);
     expect(empty.stdout.trim()).toBe("status 3");
-    const missingSecret = cloudShell(`cloud_secret_get 'arn:aws:secretsmanager:us-east-1:123456789012:secret:no-such-AbCdEf' "$KHA_RUN/out" || echo "status $?"`);
+    const missingSecret = cloudShell(
+      `cloud_secret_get 'arn:aws:secretsmanager:us-east-1:123456789012:secret:no-such-AbCdEf' "$KHA_RUN/out" || echo "status $?"`,
+    );
     expect(missingSecret.stdout.trim()).toBe("status 4");
     expect(missingSecret.stderr).toMatch(/does not exist or is deleted/);
   });
 
   test("secret_fetch stops at once on a missing secret, naming it, and gives an empty value for one with none yet", () => {
-    const missingSecret = cloudShell(`secret_fetch 'arn:aws:secretsmanager:us-east-1:123456789012:secret:no-such-AbCdEf' "$KHA_RUN/out"`);
+    const missingSecret = cloudShell(
+      `secret_fetch 'arn:aws:secretsmanager:us-east-1:123456789012:secret:no-such-AbCdEf' "$KHA_RUN/out"`,
+    );
     expect(missingSecret.status).not.toBe(0);
     expect(missingSecret.stderr).toMatch(/secret arn:.*no-such-AbCdEf does not exist \(wrong id, or deleted\)/);
     expect(missingSecret.stderr).not.toMatch(/attempt \d of \d failed/);
@@ -116,7 +171,9 @@ describe("instance identity and status", () => {
   test("the status tag lands on this instance only, and a failure to publish never fails the caller", () => {
     expect(cloudShell("cloud_set_status running:kubeadm-init && cloud_set_status ready").status).toBe(0);
     const tags = aws(["ec2", "describe-tags", "--filters", "Name=key,Values=kubeadm-ha:bootstrap"]).Tags;
-    expect(tags.map((t: any) => [t.ResourceId, t.Value])).toEqual([[cloud.instances["198.18.0.10"].instanceId, "ready"]]);
+    expect(tags.map((t: any) => [t.ResourceId, t.Value])).toEqual([
+      [cloud.instances["198.18.0.10"].instanceId, "ready"],
+    ]);
     const noMetadata = cloudShell("cloud_set_status ready && echo still-ok", { IMDS_ENDPOINT: "http://127.0.0.1:9" });
     expect(noMetadata.stdout.trim()).toBe("still-ok");
     expect(noMetadata.stderr).toMatch(/not published: no instance metadata/);
@@ -127,21 +184,50 @@ describe("moving the VIP", () => {
   const vip = "198.19.255.10";
   const node = () => cloud.instances["198.18.0.10"];
   const routeTargets = () =>
-    cloud.routeTables.map((t) => aws(["ec2", "describe-route-tables", "--route-table-ids", t]).RouteTables[0].Routes.find((r: any) => r.DestinationCidrBlock === `${vip}/32`)?.NetworkInterfaceId);
+    cloud.routeTables.map(
+      (t) =>
+        aws(["ec2", "describe-route-tables", "--route-table-ids", t]).RouteTables[0].Routes.find(
+          (r: any) => r.DestinationCidrBlock === `${vip}/32`,
+        )?.NetworkInterfaceId,
+    );
 
   beforeAll(() => {
     // Terraform creates the /32 route in each table, pointing at node 1 first.
-    for (const t of cloud.routeTables) aws(["ec2", "create-route", "--route-table-id", t, "--destination-cidr-block", `${vip}/32`, "--network-interface-id", cloud.instances["198.18.0.11"].eni]);
+    for (const t of cloud.routeTables)
+      aws([
+        "ec2",
+        "create-route",
+        "--route-table-id",
+        t,
+        "--destination-cidr-block",
+        `${vip}/32`,
+        "--network-interface-id",
+        cloud.instances["198.18.0.11"].eni,
+      ]);
   });
 
   test("route mode: every route table's /32 route points at this instance's interface", () => {
-    const moved = cloudShell("cloud_vip_move", { VIP: vip, VIP_MODE: "route", ROUTE_TABLE_IDS: cloud.routeTables.join(" ") });
+    const moved = cloudShell("cloud_vip_move", {
+      VIP: vip,
+      VIP_MODE: "route",
+      ROUTE_TABLE_IDS: cloud.routeTables.join(" "),
+    });
     expect({ status: moved.status, stderr: moved.stderr }).toEqual({ status: 0, stderr: "" });
     expect(routeTargets()).toEqual(cloud.routeTables.map(() => node().eni));
   });
 
   test("a call that fails in the middle of the tables is retried as a whole until every table agrees: no mix is left", async () => {
-    for (const t of cloud.routeTables) aws(["ec2", "replace-route", "--route-table-id", t, "--destination-cidr-block", `${vip}/32`, "--network-interface-id", cloud.instances["198.18.0.11"].eni]);
+    for (const t of cloud.routeTables)
+      aws([
+        "ec2",
+        "replace-route",
+        "--route-table-id",
+        t,
+        "--destination-cidr-block",
+        `${vip}/32`,
+        "--network-interface-id",
+        cloud.instances["198.18.0.11"].eni,
+      ]);
     // The real AWS CLI behind a stand-in that fails the first replace-route on the second table, as a throttled call would.
     const bin = join(work, "flaky-bin");
     mkdirSync(bin, { recursive: true });
@@ -151,18 +237,35 @@ describe("moving the VIP", () => {
       `#!/bin/sh\ncase "$*" in *"replace-route --route-table-id ${cloud.routeTables[1]} "*) [ -e "${work}/failed-once" ] || { touch "${work}/failed-once"; echo "An error occurred (RequestLimitExceeded)" >&2; exit 255; } ;; esac\nexec "${realAws}" "$@"\n`,
     );
     chmodSync(join(bin, "aws"), 0o755);
-    const moved = cloudShell("retry 8 cloud_vip_move", { VIP: vip, VIP_MODE: "route", ROUTE_TABLE_IDS: cloud.routeTables.join(" ") }, `${bin}:${process.env.PATH}`);
+    const moved = cloudShell(
+      "retry 8 cloud_vip_move",
+      { VIP: vip, VIP_MODE: "route", ROUTE_TABLE_IDS: cloud.routeTables.join(" ") },
+      `${bin}:${process.env.PATH}`,
+    );
     expect(moved.status).toBe(0);
     expect(moved.stderr).toMatch(/attempt 1 of 8 failed/);
     expect(routeTargets()).toEqual(cloud.routeTables.map(() => node().eni));
   });
 
   test("secondary-ip mode: the VIP becomes a secondary address of this instance's interface, taken from the other", async () => {
-    aws(["ec2", "assign-private-ip-addresses", "--network-interface-id", cloud.instances["198.18.0.11"].eni, "--private-ip-addresses", "198.18.0.9"]);
+    aws([
+      "ec2",
+      "assign-private-ip-addresses",
+      "--network-interface-id",
+      cloud.instances["198.18.0.11"].eni,
+      "--private-ip-addresses",
+      "198.18.0.9",
+    ]);
     const moved = cloudShell("cloud_vip_move", { VIP: "198.18.0.9", VIP_MODE: "secondary-ip" });
     expect({ status: moved.status, stderr: moved.stderr }).toEqual({ status: 0, stderr: "" });
     await sleep(100);
-    const addresses = (eni: string) => aws(["ec2", "describe-network-interfaces", "--network-interface-ids", eni]).NetworkInterfaces[0].PrivateIpAddresses.map((a: any) => a.PrivateIpAddress);
+    const addresses = (eni: string) =>
+      aws([
+        "ec2",
+        "describe-network-interfaces",
+        "--network-interface-ids",
+        eni,
+      ]).NetworkInterfaces[0].PrivateIpAddresses.map((a: any) => a.PrivateIpAddress);
     expect(addresses(node().eni)).toContain("198.18.0.9");
   });
 });

@@ -7,7 +7,17 @@
  * Needs root, iproute2, etcd-server, etcd-client, openssl, curl and node. Always call destroy().
  */
 import { ChildProcess, spawn, spawnSync } from "child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "fs";
 import { join } from "path";
 import { renderControlPlaneEnv, renderEtcdEnv, renderEtcdMemberEnv } from "../../lib/render";
 import { ClusterSpec, ExternalEtcdSpec, resolveClusterSpec } from "../../lib/spec";
@@ -36,7 +46,11 @@ export class EtcdLab {
   constructor(readonly prefix: string) {
     this.spec = resolveClusterSpec({
       clusterName: "lab",
-      network: { vpcId: "vpc-lab", vpcCidr: "198.18.0.0/16", privateSubnets: [{ id: "subnet-lab", availabilityZone: "lab-1a", cidrBlock: "198.18.0.0/24" }] },
+      network: {
+        vpcId: "vpc-lab",
+        vpcCidr: "198.18.0.0/16",
+        privateSubnets: [{ id: "subnet-lab", availabilityZone: "lab-1a", cidrBlock: "198.18.0.0/24" }],
+      },
       spreadAcrossZones: false,
       etcd: { topology: "external" },
     });
@@ -79,9 +93,18 @@ export class EtcdLab {
     for (const d of ["etc", "scripts", "log", "state", "run", "pki"]) mkdirSync(join(dir, d), { recursive: true });
     chmodSync(dir, 0o755);
     const member = this.etcd.members[i];
-    const input = { spec: this.spec, member, region: "lab-1", etcdCaSecretId: SECRETS.ca, etcdClientSecretId: SECRETS.client };
+    const input = {
+      spec: this.spec,
+      member,
+      region: "lab-1",
+      etcdCaSecretId: SECRETS.ca,
+      etcdClientSecretId: SECRETS.client,
+    };
     writeFileSync(join(dir, "etc", "cluster.env"), renderEtcdMemberEnv(input));
-    writeFileSync(join(dir, "etc", "etcd.env"), renderEtcdEnv(this.spec, this.etcd, member, { data: join(dir, "data"), pki: join(dir, "pki") }));
+    writeFileSync(
+      join(dir, "etc", "etcd.env"),
+      renderEtcdEnv(this.spec, this.etcd, member, { data: join(dir, "data"), pki: join(dir, "pki") }),
+    );
     for (const s of MEMBER_SCRIPTS) copyFileSync(join(USERDATA_DIR, s), join(dir, "scripts", s));
   }
 
@@ -101,7 +124,9 @@ export class EtcdLab {
   /** Runs bootstrap-etcd.sh as cloud-init would, inside member i's namespace. */
   bootstrap(i: number, env: Record<string, string> = {}): Promise<RunResult> {
     const dir = this.memberDir(i);
-    const child = spawn("ip", ["netns", "exec", this.ns(i), "bash", join(dir, "scripts", "bootstrap-etcd.sh")], { env: { ...this.memberEnv(i), ...env } });
+    const child = spawn("ip", ["netns", "exec", this.ns(i), "bash", join(dir, "scripts", "bootstrap-etcd.sh")], {
+      env: { ...this.memberEnv(i), ...env },
+    });
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
@@ -110,7 +135,10 @@ export class EtcdLab {
 
   /** What systemd's Restart=always does after a crash: start etcd again with the same files. */
   restart(i: number) {
-    const run = spawnSync("ip", ["netns", "exec", this.ns(i), join(FAKES, "start-etcd")], { env: this.memberEnv(i), encoding: "utf8" });
+    const run = spawnSync("ip", ["netns", "exec", this.ns(i), join(FAKES, "start-etcd")], {
+      env: this.memberEnv(i),
+      encoding: "utf8",
+    });
     if (run.status !== 0) throw new Error(`start-etcd failed: ${run.stderr}`);
   }
 
@@ -136,38 +164,82 @@ export class EtcdLab {
    */
   controlPlaneNode() {
     const dir = join(this.root, "cp0");
-    for (const d of ["etc", "scripts", "log", "state", "run", "kube/pki/etcd"]) mkdirSync(join(dir, d), { recursive: true });
+    for (const d of ["etc", "scripts", "log", "state", "run", "kube/pki/etcd"])
+      mkdirSync(join(dir, d), { recursive: true });
     const node = this.spec.controlPlane[0];
-    const env = renderControlPlaneEnv({ spec: this.spec, node, endpoint: { host: "api.lab.invalid", port: 6443 }, joinSecretId: "join", adminKubeconfigSecretId: "admin", region: "lab-1", etcdClientSecretId: SECRETS.client });
+    const env = renderControlPlaneEnv({
+      spec: this.spec,
+      node,
+      endpoint: { host: "api.lab.invalid", port: 6443 },
+      joinSecretId: "join",
+      adminKubeconfigSecretId: "admin",
+      region: "lab-1",
+      etcdClientSecretId: SECRETS.client,
+    });
     writeFileSync(join(dir, "etc", "cluster.env"), env);
-    for (const s of ["common.sh", "cloud-file.sh", "bootstrap-control-plane.sh"]) copyFileSync(join(USERDATA_DIR, s), join(dir, "scripts", s));
+    for (const s of ["common.sh", "cloud-file.sh", "bootstrap-control-plane.sh"])
+      copyFileSync(join(USERDATA_DIR, s), join(dir, "scripts", s));
     const scriptEnv = nodeScriptEnv(dir, join(this.root, "cloud"));
     return {
       run: (fn: string) =>
-        spawnSync("ip", ["netns", "exec", this.clientNs, "bash", "-c", `. "$1"; wait_external_etcd 2>/dev/null; ${fn}`, "bash", join(dir, "scripts", "bootstrap-control-plane.sh")], {
-          env: scriptEnv,
-          encoding: "utf8",
-          stdio: ["ignore", "pipe", "pipe"],
-        }),
+        spawnSync(
+          "ip",
+          [
+            "netns",
+            "exec",
+            this.clientNs,
+            "bash",
+            "-c",
+            `. "$1"; wait_external_etcd 2>/dev/null; ${fn}`,
+            "bash",
+            join(dir, "scripts", "bootstrap-control-plane.sh"),
+          ],
+          {
+            env: scriptEnv,
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+          },
+        ),
       markInitStarted: () => writeFileSync(join(dir, "state", "init-started"), ""),
     };
   }
 
   /** etcdctl from the client namespace with the API server's certificate (or `auth` files). */
   etcdctl(args: string[], auth?: { cacert: string; cert?: string; key?: string }, endpoints = this.endpoints) {
-    const files = auth ?? { cacert: join(this.clientDir, "ca.crt"), cert: join(this.clientDir, "apiserver-etcd-client.crt"), key: join(this.clientDir, "apiserver-etcd-client.key") };
+    const files = auth ?? {
+      cacert: join(this.clientDir, "ca.crt"),
+      cert: join(this.clientDir, "apiserver-etcd-client.crt"),
+      key: join(this.clientDir, "apiserver-etcd-client.key"),
+    };
     const tls = [`--cacert=${files.cacert}`, ...(files.cert ? [`--cert=${files.cert}`, `--key=${files.key}`] : [])];
-    return spawnSync("ip", ["netns", "exec", this.clientNs, "etcdctl", `--endpoints=${endpoints.join(",")}`, ...tls, "--dial-timeout=2s", "--command-timeout=3s", ...args], {
-      env: { ...process.env, ETCDCTL_API: "3" },
-      encoding: "utf8",
-    });
+    return spawnSync(
+      "ip",
+      [
+        "netns",
+        "exec",
+        this.clientNs,
+        "etcdctl",
+        `--endpoints=${endpoints.join(",")}`,
+        ...tls,
+        "--dial-timeout=2s",
+        "--command-timeout=3s",
+        ...args,
+      ],
+      {
+        env: { ...process.env, ETCDCTL_API: "3" },
+        encoding: "utf8",
+      },
+    );
   }
 
   /** Members as the cluster lists them: [id, status, name, peer URL]. */
   memberList(endpoints = this.endpoints): string[][] {
     const run = this.etcdctl(["member", "list", "-w", "simple"], undefined, endpoints);
     if (run.status !== 0) throw new Error(`member list failed: ${run.stderr}`);
-    return run.stdout.trim().split("\n").map((l) => l.split(", ").slice(0, 4));
+    return run.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.split(", ").slice(0, 4));
   }
 
   healthy(i: number): boolean {
@@ -187,13 +259,32 @@ export class EtcdLab {
     this.writes = "";
     this.writer = spawn(
       "ip",
-      ["netns", "exec", this.clientNs, "node", join(FAKES, "etcd-writer.js"), this.endpoints.join(","), join(c, "ca.crt"),
-        join(c, "apiserver-etcd-client.crt"), join(c, "apiserver-etcd-client.key"), String(intervalMs), String(timeoutMs), String(durationMs)],
+      [
+        "netns",
+        "exec",
+        this.clientNs,
+        "node",
+        join(FAKES, "etcd-writer.js"),
+        this.endpoints.join(","),
+        join(c, "ca.crt"),
+        join(c, "apiserver-etcd-client.crt"),
+        join(c, "apiserver-etcd-client.key"),
+        String(intervalMs),
+        String(timeoutMs),
+        String(durationMs),
+      ],
       { stdio: ["ignore", "pipe", "ignore"] },
     );
     this.writer.stdout!.on("data", (d) => (this.writes += d));
     return new Promise<{ t: number; ok: boolean; by: string }[]>((resolve) =>
-      this.writer!.on("close", () => resolve(this.writes.split("\n").filter(Boolean).map((l) => JSON.parse(l)))),
+      this.writer!.on("close", () =>
+        resolve(
+          this.writes
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => JSON.parse(l)),
+        ),
+      ),
     );
   }
 
@@ -203,7 +294,10 @@ export class EtcdLab {
   }
   logs(i: number): string {
     const logDir = join(this.memberDir(i), "log");
-    return readdirSync(logDir).filter((f) => f !== "etcd.log").map((f) => readFileSync(join(logDir, f), "utf8")).join("\n");
+    return readdirSync(logDir)
+      .filter((f) => f !== "etcd.log")
+      .map((f) => readFileSync(join(logDir, f), "utf8"))
+      .join("\n");
   }
   /** The secret has a value (they all exist, empty, from the start). */
   hasSecret(id: string): boolean {

@@ -13,7 +13,8 @@ import { EtcdLab, SECRETS } from "./etcd-lab";
 import { waitFor } from "./netns";
 
 for (const tool of ["etcd", "etcdctl", "openssl", "curl", "ip"]) {
-  if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) throw new Error(`${tool} is missing: apt-get install etcd-server etcd-client openssl curl iproute2`);
+  if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0)
+    throw new Error(`${tool} is missing: apt-get install etcd-server etcd-client openssl curl iproute2`);
 }
 if (process.getuid?.() !== 0) throw new Error("the etcd system tests need root (network namespaces)");
 
@@ -44,13 +45,25 @@ describe("three members bootstrapped by bootstrap-etcd.sh", () => {
     const start = Date.now();
     const results = await Promise.all([0, 1, 2].map((i) => lab.bootstrap(i)));
     formedInMs = Date.now() - start;
-    results.forEach((r, i) => expect({ member: i, code: r.code, output: r.code === 0 ? "" : r.output }).toEqual({ member: i, code: 0, output: "" }));
-    expect(lab.unpackClientSecret().sort()).toEqual(["apiserver-etcd-client.crt", "apiserver-etcd-client.key", "ca.crt"]);
+    results.forEach((r, i) =>
+      expect({ member: i, code: r.code, output: r.code === 0 ? "" : r.output }).toEqual({
+        member: i,
+        code: 0,
+        output: "",
+      }),
+    );
+    expect(lab.unpackClientSecret().sort()).toEqual([
+      "apiserver-etcd-client.crt",
+      "apiserver-etcd-client.key",
+      "ca.crt",
+    ]);
     figures.push(`three members healthy (bootstrap scripts started at once, PKI included): ${formedInMs} ms`);
   }, 180_000);
   afterAll(() => {
     lab.destroy();
-    console.log(`etcd figures (etcd ${spawnSync("etcd", ["--version"], { encoding: "utf8" }).stdout.split("\n")[0]})\n  ${figures.join("\n  ")}`);
+    console.log(
+      `etcd figures (etcd ${spawnSync("etcd", ["--version"], { encoding: "utf8" }).stdout.split("\n")[0]})\n  ${figures.join("\n  ")}`,
+    );
   });
 
   test("the cluster has 3 started members, each at its own address, healthy over TLS", () => {
@@ -71,22 +84,74 @@ describe("three members bootstrapped by bootstrap-etcd.sh", () => {
   test("clients without a certificate from the etcd CA are refused", () => {
     const ca = join(lab.clientDir, "ca.crt");
     // No client certificate at all.
-    const anonymous = spawnSync("ip", ["netns", "exec", lab.clientNs, "curl", "-s", "--max-time", "5", "--cacert", ca, `${lab.url(0)}/health`]);
+    const anonymous = spawnSync("ip", [
+      "netns",
+      "exec",
+      lab.clientNs,
+      "curl",
+      "-s",
+      "--max-time",
+      "5",
+      "--cacert",
+      ca,
+      `${lab.url(0)}/health`,
+    ]);
     expect(anonymous.status).not.toBe(0);
     expect(lab.etcdctl(["get", "/lab/written-via-0"], { cacert: ca }, [lab.url(0)]).status).not.toBe(0);
     // A certificate from another CA.
     const other = mkdtempSync("/run/kha-etcd-other-");
     try {
-      execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-        "-keyout", join(other, "k"), "-out", join(other, "c"), "-subj", "/CN=intruder"], { stdio: "ignore" });
-      const intruder = lab.etcdctl(["get", "/lab/written-via-0"], { cacert: ca, cert: join(other, "c"), key: join(other, "k") }, [lab.url(0)]);
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:prime256v1",
+          "-nodes",
+          "-days",
+          "1",
+          "-keyout",
+          join(other, "k"),
+          "-out",
+          join(other, "c"),
+          "-subj",
+          "/CN=intruder",
+        ],
+        { stdio: "ignore" },
+      );
+      const intruder = lab.etcdctl(
+        ["get", "/lab/written-via-0"],
+        { cacert: ca, cert: join(other, "c"), key: join(other, "k") },
+        [lab.url(0)],
+      );
       expect(intruder.status).not.toBe(0);
     } finally {
       rmSync(other, { recursive: true, force: true });
     }
     // The same request with the API server's certificate succeeds (the refusals are about the certificate).
-    const apiServer = spawnSync("ip", ["netns", "exec", lab.clientNs, "curl", "-sf", "--max-time", "5", "--cacert", ca,
-      "--cert", join(lab.clientDir, "apiserver-etcd-client.crt"), "--key", join(lab.clientDir, "apiserver-etcd-client.key"), `${lab.url(0)}/health`], { encoding: "utf8" });
+    const apiServer = spawnSync(
+      "ip",
+      [
+        "netns",
+        "exec",
+        lab.clientNs,
+        "curl",
+        "-sf",
+        "--max-time",
+        "5",
+        "--cacert",
+        ca,
+        "--cert",
+        join(lab.clientDir, "apiserver-etcd-client.crt"),
+        "--key",
+        join(lab.clientDir, "apiserver-etcd-client.key"),
+        `${lab.url(0)}/health`,
+      ],
+      { encoding: "utf8" },
+    );
     expect(apiServer.stdout).toMatch(/"health":"true"/);
   });
 
@@ -98,12 +163,16 @@ describe("three members bootstrapped by bootstrap-etcd.sh", () => {
     const refused = cp.run("clear_aborted_init_data");
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toMatch(/already holds 10 Kubernetes keys but the join secret is empty/);
-    const registryKeys = () => lab.etcdctl(["get", "/registry", "--prefix", "--keys-only"]).stdout.split("\n").filter(Boolean).length;
+    const registryKeys = () =>
+      lab.etcdctl(["get", "/registry", "--prefix", "--keys-only"]).stdout.split("\n").filter(Boolean).length;
     expect(registryKeys()).toBe(10);
 
     cp.markInitStarted(); // this node's own aborted init
     const cleared = cp.run("clear_aborted_init_data");
-    expect({ status: cleared.status, stderr: cleared.status === 0 ? "" : cleared.stderr }).toEqual({ status: 0, stderr: "" });
+    expect({ status: cleared.status, stderr: cleared.status === 0 ? "" : cleared.stderr }).toEqual({
+      status: 0,
+      stderr: "",
+    });
     expect(cleared.stderr + cleared.stdout).not.toMatch(PRIVATE_KEY_PATTERN);
     expect(registryKeys()).toBe(0);
     expect(lab.etcdctl(["get", "/registrz-outside", "--print-value-only"]).stdout.trim()).toBe("kept");
@@ -111,30 +180,63 @@ describe("three members bootstrapped by bootstrap-etcd.sh", () => {
   });
 
   test("certificates: member SANs are its IP, name and localhost; the client secret never holds the CA key", () => {
-    const san = execFileSync("openssl", ["x509", "-noout", "-ext", "subjectAltName", "-in", join(lab.memberDir(1), "pki", "server.crt")]).toString();
+    const san = execFileSync("openssl", [
+      "x509",
+      "-noout",
+      "-ext",
+      "subjectAltName",
+      "-in",
+      join(lab.memberDir(1), "pki", "server.crt"),
+    ]).toString();
     const m = lab.etcd.members[1];
     expect(san).toContain(`IP Address:${m.privateIp}`);
     expect(san).toContain("IP Address:127.0.0.1");
     expect(san).toContain(`DNS:${m.name}`);
     expect(san).toContain("DNS:localhost");
     expect(secretFileNames(lab.secret(SECRETS.ca))).toEqual(["ca.crt", "ca.key", "formed"]); // member 0 recorded the formed cluster
-    const ca = execFileSync("openssl", ["x509", "-noout", "-ext", "basicConstraints,keyUsage", "-in", join(lab.memberDir(0), "pki", "ca.crt")]).toString();
+    const ca = execFileSync("openssl", [
+      "x509",
+      "-noout",
+      "-ext",
+      "basicConstraints,keyUsage",
+      "-in",
+      join(lab.memberDir(0), "pki", "ca.crt"),
+    ]).toString();
     expect(ca).toMatch(/Basic Constraints: critical\s+CA:TRUE/);
     expect(ca).toMatch(/Key Usage: critical\s+Certificate Sign, CRL Sign/);
-    expect(secretFileNames(lab.secret(SECRETS.client))).toEqual(["apiserver-etcd-client.crt", "apiserver-etcd-client.key", "ca.crt"]);
-    const usage = execFileSync("openssl", ["x509", "-noout", "-ext", "extendedKeyUsage", "-in", join(lab.clientDir, "apiserver-etcd-client.crt")]).toString();
+    expect(secretFileNames(lab.secret(SECRETS.client))).toEqual([
+      "apiserver-etcd-client.crt",
+      "apiserver-etcd-client.key",
+      "ca.crt",
+    ]);
+    const usage = execFileSync("openssl", [
+      "x509",
+      "-noout",
+      "-ext",
+      "extendedKeyUsage",
+      "-in",
+      join(lab.clientDir, "apiserver-etcd-client.crt"),
+    ]).toString();
     expect(usage).toMatch(/TLS Web Client Authentication/);
     expect(usage).not.toMatch(/Server Authentication/);
     for (const i of [0, 1, 2]) expect(lab.logs(i)).not.toMatch(PRIVATE_KEY_PATTERN);
   });
 
   test("running the script again on a member changes nothing", async () => {
-    const before = lab.memberList().map(([id]) => id).sort();
+    const before = lab
+      .memberList()
+      .map(([id]) => id)
+      .sort();
     const cert = readFileSync(join(lab.memberDir(2), "pki", "server.crt"), "utf8");
     const rerun = await lab.bootstrap(2);
     expect(rerun.code).toBe(0);
     expect(rerun.output).toMatch(/etcd data found/);
-    expect(lab.memberList().map(([id]) => id).sort()).toEqual(before);
+    expect(
+      lab
+        .memberList()
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(before);
     expect(readFileSync(join(lab.memberDir(2), "pki", "server.crt"), "utf8")).toBe(cert);
   });
 
@@ -163,7 +265,9 @@ describe("three members bootstrapped by bootstrap-etcd.sh", () => {
     }
     expect(gap).toBeLessThan(5000);
     expect(lab.memberList().every(([, status]) => status === "started")).toBe(true);
-    expect(lab.etcdctl(["get", "/lab/written-via-0", "--print-value-only"], undefined, [lab.url(victim)]).stdout.trim()).toBe("hello");
+    expect(
+      lab.etcdctl(["get", "/lab/written-via-0", "--print-value-only"], undefined, [lab.url(victim)]).stdout.trim(),
+    ).toBe("hello");
     figures.push(
       `leader (member ${victim}) killed: ${after.length - okAfter.length} of ${after.length} writes failed (every 50 ms, 1 s timeout); longest gap between successful writes ${gap} ms`,
       `killed member restarted with its data: healthy after ${rejoinMs} ms (process start at +${restartedAt - killedAt} ms)`,
@@ -184,20 +288,30 @@ describe("three members bootstrapped by bootstrap-etcd.sh", () => {
     expect(members).toHaveLength(3);
     expect(members.map(([id]) => id)).not.toContain(oldId);
     expect(members.every(([, status]) => status === "started")).toBe(true);
-    expect(lab.etcdctl(["get", "/lab/written-via-0", "--print-value-only"], undefined, [lab.url(replaced)]).stdout.trim()).toBe("hello");
+    expect(
+      lab.etcdctl(["get", "/lab/written-via-0", "--print-value-only"], undefined, [lab.url(replaced)]).stdout.trim(),
+    ).toBe("hello");
     figures.push(`replaced member (wiped) rejoined through remove + add: ${rejoinMs} ms`);
   }, 120_000);
 
   test("a healthy member at this address is never removed: the script refuses and exits non-zero", async () => {
     // Member 2 still runs; a second instance claiming its address without data must not evict it.
-    const before = lab.memberList().map(([id]) => id).sort();
+    const before = lab
+      .memberList()
+      .map(([id]) => id)
+      .sort();
     const data = join(lab.memberDir(2), "data");
     renameSync(data, `${data}.aside`); // a fresh instance has no data; the running etcd keeps its open files
     const run = await lab.bootstrap(2);
     renameSync(`${data}.aside`, data);
     expect(run.code).not.toBe(0);
     expect(run.output).toMatch(/refusing to remove a healthy member/);
-    expect(lab.memberList().map(([id]) => id).sort()).toEqual(before);
+    expect(
+      lab
+        .memberList()
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(before);
     expect(lab.status(2)).toBe("failed:membership");
   });
 });

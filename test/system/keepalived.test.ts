@@ -12,7 +12,8 @@ import { ip, sleep, waitFor } from "./netns";
 import { LAB_REASSERT_S, VipLab, outage } from "./vip-lab";
 
 for (const tool of ["keepalived", "haproxy", "curl", "ip"]) {
-  if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) throw new Error(`${tool} is missing: apt-get install keepalived haproxy curl iproute2`);
+  if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0)
+    throw new Error(`${tool} is missing: apt-get install keepalived haproxy curl iproute2`);
 }
 if (process.getuid?.() !== 0) throw new Error("the keepalived system tests need root (network namespaces)");
 
@@ -35,7 +36,10 @@ describe("rendered configs pass the daemons' own checks", () => {
 
   test.each([
     ["colocated", { endpoint: { type: "keepalived" as const, virtualIp: "192.168.255.10" } }],
-    ["dedicated", { endpoint: { type: "keepalived" as const, vipMode: "secondary-ip" as const, placement: "dedicated" as const } }],
+    [
+      "dedicated",
+      { endpoint: { type: "keepalived" as const, vipMode: "secondary-ip" as const, placement: "dedicated" as const } },
+    ],
   ])("haproxy -c accepts every %s peer's haproxy.cfg", (_name, props) => {
     const instances = resourcesOf(synthStack(props), "aws_instance");
     let checked = 0;
@@ -57,12 +61,23 @@ describe("rendered configs pass the daemons' own checks", () => {
     try {
       lab.build();
       lab.endpoint.peers.forEach((_, i) => {
-        const run = spawnSync("ip", ["netns", "exec", lab.ns(i), "keepalived", "-t", "-f", join(lab.nodeDir(i), "keepalived.conf")], { encoding: "utf8" });
-        expect({ peer: i, status: run.status, output: run.status === 0 ? "" : run.stdout + run.stderr }).toEqual({ peer: i, status: 0, output: "" });
+        const run = spawnSync(
+          "ip",
+          ["netns", "exec", lab.ns(i), "keepalived", "-t", "-f", join(lab.nodeDir(i), "keepalived.conf")],
+          { encoding: "utf8" },
+        );
+        expect({ peer: i, status: run.status, output: run.status === 0 ? "" : run.stdout + run.stderr }).toEqual({
+          peer: i,
+          status: 0,
+          output: "",
+        });
       });
       // The check can fail: a config with a broken keyword is refused.
       const broken = join(lab.nodeDir(0), "broken.conf");
-      execFileSync("sh", ["-c", `sed 's/advert_int .*/advert_int banana/' ${join(lab.nodeDir(0), "keepalived.conf")} > ${broken}`]);
+      execFileSync("sh", [
+        "-c",
+        `sed 's/advert_int .*/advert_int banana/' ${join(lab.nodeDir(0), "keepalived.conf")} > ${broken}`,
+      ]);
       expect(spawnSync("ip", ["netns", "exec", lab.ns(0), "keepalived", "-t", "-f", broken]).status).not.toBe(0);
     } finally {
       lab.destroy();
@@ -89,12 +104,20 @@ describe("failover in network namespaces (3 peers, client probing the VIP every 
         return `  ${scenario.padEnd(42)} ${name.padEnd(16)} median ${median(xs).toFixed(0).padStart(5)}${unit}   runs ${xs.map((x) => x.toFixed(0)).join(", ")}`;
       }),
     );
-    console.log(`failover figures (timers: VRRPv${T.vrrpVersion} advert ${T.advertIntervalSeconds}s, check ${T.checkIntervalSeconds}s x${T.checkFall}, haproxy inter ${T.haproxyCheckIntervalMs}ms fall ${T.haproxyFall})\n${rows.join("\n")}`);
+    console.log(
+      `failover figures (timers: VRRPv${T.vrrpVersion} advert ${T.advertIntervalSeconds}s, check ${T.checkIntervalSeconds}s x${T.checkFall}, haproxy inter ${T.haproxyCheckIntervalMs}ms fall ${T.haproxyFall})\n${rows.join("\n")}`,
+    );
   });
 
   /** The successive owners of the VIP since time t, as the notify scripts moved it (repeats collapsed). */
   function vipOwners(t: number): string[] {
-    const owners = lab.vipMoves().split("\n").filter(Boolean).map((l) => l.split(" ")).filter(([at]) => Number(at) * 1000 >= t).map(([, node]) => node);
+    const owners = lab
+      .vipMoves()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split(" "))
+      .filter(([at]) => Number(at) * 1000 >= t)
+      .map(([, node]) => node);
     return owners.filter((node, k) => k === 0 || owners[k - 1] !== node);
   }
 
@@ -105,12 +128,17 @@ describe("failover in network namespaces (3 peers, client probing the VIP every 
     // Settled: node 0 alone has held the VIP, with its own move recorded last, for a whole second of
     // clean service (re-elections after the link comes back can take a few adverts).
     let settledSince = Infinity;
-    await waitFor("node 0 to hold the VIP, settled, with a second of clean service", () => {
-      const owner = lab.holdsVip(0) && !lab.holdsVip(1) && !lab.holdsVip(2) && vipOwners(0).at(-1) === "lab-cp-0";
-      settledSince = owner ? Math.min(settledSince, Date.now()) : Infinity;
-      const recent = lab.probesSince(Date.now() - 1000);
-      return Date.now() - settledSince >= 1000 && recent.length >= 15 && recent.every((p) => p.ok);
-    }, 30000, 50);
+    await waitFor(
+      "node 0 to hold the VIP, settled, with a second of clean service",
+      () => {
+        const owner = lab.holdsVip(0) && !lab.holdsVip(1) && !lab.holdsVip(2) && vipOwners(0).at(-1) === "lab-cp-0";
+        settledSince = owner ? Math.min(settledSince, Date.now()) : Infinity;
+        const recent = lab.probesSince(Date.now() - 1000);
+        return Date.now() - settledSince >= 1000 && recent.length >= 15 && recent.every((p) => p.ok);
+      },
+      30000,
+      50,
+    );
   }
 
   async function measureMasterLoss(scenario: string, fail: () => void, limitS: number) {
@@ -138,11 +166,19 @@ describe("failover in network namespaces (3 peers, client probing the VIP every 
   }
 
   test("SIGKILL of keepalived and HAProxy on the master: a backup takes over within the VRRP master-down interval", async () => {
-    await measureMasterLoss("master killed (SIGKILL keepalived+haproxy)", () => lab.kill(0, ["keepalived", "haproxy"]), MASTER_DOWN_S);
+    await measureMasterLoss(
+      "master killed (SIGKILL keepalived+haproxy)",
+      () => lab.kill(0, ["keepalived", "haproxy"]),
+      MASTER_DOWN_S,
+    );
   }, 120000);
 
   test("the master's link goes down: a backup takes over just as fast", async () => {
-    await measureMasterLoss("master link down", () => ip("-n", lab.ns(0), "link", "set", "eth0", "down"), MASTER_DOWN_S);
+    await measureMasterLoss(
+      "master link down",
+      () => ip("-n", lab.ns(0), "link", "set", "eth0", "down"),
+      MASTER_DOWN_S,
+    );
   }, 120000);
 
   test("HAProxy dies on the master: keepalived sees the process end, and a healthy peer takes the VIP within the master-down interval", async () => {
@@ -156,11 +192,21 @@ describe("failover in network namespaces (3 peers, client probing the VIP every 
     await sleep(LAB_REASSERT_S * 1000 * 2.5);
     const t0 = Date.now();
     lab.setCloudVipOwner("lab-cp-2"); // a late move by an old master, as AWS recorded it
-    const corrected = await waitFor("the master's guard to move the VIP back", () => lab.cloudVipOwner() === "lab-cp-0", 10000, 50);
+    const corrected = await waitFor(
+      "the master's guard to move the VIP back",
+      () => lab.cloudVipOwner() === "lab-cp-0",
+      10000,
+      50,
+    );
     record("guard", "re-assert after a raced move", corrected);
     expect(corrected).toBeLessThan((LAB_REASSERT_S + SLACK_S) * 1000);
     await sleep(LAB_REASSERT_S * 1000 * 2.5);
-    const moves = lab.vipMoves().split("\n").filter(Boolean).map((l) => l.split(" ")).filter(([at]) => Number(at) * 1000 >= t0);
+    const moves = lab
+      .vipMoves()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split(" "))
+      .filter(([at]) => Number(at) * 1000 >= t0);
     expect(moves.length).toBeGreaterThanOrEqual(2); // every interval, not just once
     expect(new Set(moves.map(([, node]) => node))).toEqual(new Set(["lab-cp-0"]));
     for (let i = 0; i < 3; i++) lab.kill(i, ["guard"]);
@@ -171,14 +217,22 @@ describe("failover in network namespaces (3 peers, client probing the VIP every 
     for (let run = 0; run < RUNS; run++) {
       const t0 = Date.now();
       lab.kill(2, ["api"]);
-      const down = await waitFor("HAProxy on the master to mark node 2 down", () => lab.haproxyLog.some((l) => l.t >= t0 && l.node === 0 && /lab-cp-2 is DOWN/.test(l.line)), 10000);
+      const down = await waitFor(
+        "HAProxy on the master to mark node 2 down",
+        () => lab.haproxyLog.some((l) => l.t >= t0 && l.node === 0 && /lab-cp-2 is DOWN/.test(l.line)),
+        10000,
+      );
       const served = lab.probesSince(t0);
       record("API server killed", "backend removal", down);
       record("API server killed", "failed requests", served.filter((p) => !p.ok).length);
       expect(down).toBeLessThan((BACKEND_DOWN_S + SLACK_S) * 1000);
       expect(served.filter((p) => !p.ok)).toEqual([]); // TCP retries and redispatch hide the dead server
       lab.start(2, "api");
-      await waitFor("node 2 back up", () => lab.haproxyLog.some((l) => l.t >= t0 + down && l.node === 0 && /lab-cp-2 is UP/.test(l.line)), 10000);
+      await waitFor(
+        "node 2 back up",
+        () => lab.haproxyLog.some((l) => l.t >= t0 + down && l.node === 0 && /lab-cp-2 is UP/.test(l.line)),
+        10000,
+      );
     }
   }, 120000);
 });

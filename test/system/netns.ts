@@ -12,7 +12,10 @@ export function ip(...args: string[]): string {
 
 /** Kills every process inside the prefix's namespaces, then deletes the namespaces. */
 export function removeNamespaces(prefix: string) {
-  for (const name of ip("netns", "list").split("\n").map((l) => l.split(" ")[0]).filter((n) => n.startsWith(`${prefix}-`))) {
+  for (const name of ip("netns", "list")
+    .split("\n")
+    .map((l) => l.split(" ")[0])
+    .filter((n) => n.startsWith(`${prefix}-`))) {
     for (const pid of ip("netns", "pids", name).split("\n").filter(Boolean)) {
       try {
         process.kill(Number(pid), "SIGKILL");

@@ -14,7 +14,17 @@
  * gpg, python3 with moto and boto3, the AWS CLI, etcd-server and etcd-client.
  */
 import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "fs";
 import { join } from "path";
 import { gzipSync } from "zlib";
 import { attachNode, createSwitch, removeNamespaces, sleep, waitFor } from "./netns";
@@ -36,7 +46,19 @@ const http = (path: string) => `http://${SERVICES_IP}:${PORTS.http}${path}`;
 
 /** What the rehearsal needs on this machine; tests fail with this list when something is missing. */
 export function missingBootTools(): string[] {
-  const tools = ["unshare", "ip", "cloud-init", "dpkg-deb", "dpkg-scanpackages", "apt-ftparchive", "gpg", "etcd", "etcdctl", "aws", "setpriv"];
+  const tools = [
+    "unshare",
+    "ip",
+    "cloud-init",
+    "dpkg-deb",
+    "dpkg-scanpackages",
+    "apt-ftparchive",
+    "gpg",
+    "etcd",
+    "etcdctl",
+    "aws",
+    "setpriv",
+  ];
   const missing = tools.filter((t) => spawnSync("sh", ["-c", `command -v ${t}`]).status !== 0);
   if (spawnSync("python3", ["-c", "import moto, boto3"]).status !== 0) missing.push("python3 moto and boto3");
   if (process.getuid?.() !== 0) missing.push("root");
@@ -72,13 +94,24 @@ export class BootLab {
   }
 
   /** The switch, the services namespace and what it serves: repositories for `minors`, release downloads. */
-  async build(options: { minors: Record<number, number>; containerd: string; runc: string; etcd: string; debianPackages?: string[] }) {
+  async build(options: {
+    minors: Record<number, number>;
+    containerd: string;
+    runc: string;
+    etcd: string;
+    debianPackages?: string[];
+  }) {
     createSwitch(this.prefix);
     attachNode(this.prefix, this.servicesNs, `${this.prefix}vs`, SERVICES_IP, 16);
     mkdirSync(this.world, { recursive: true });
     this.key = new SigningKey(this.root);
     for (const [minor, patch] of Object.entries(options.minors)) {
-      kubernetesRepository(join(this.serve, "pkgs"), Number(minor), kubernetesPackages(Number(minor), [patch - 1, patch, patch + 1]), this.key);
+      kubernetesRepository(
+        join(this.serve, "pkgs"),
+        Number(minor),
+        kubernetesPackages(Number(minor), [patch - 1, patch, patch + 1]),
+        this.key,
+      );
     }
     const debs = join(this.root, "debs");
     mkdirSync(debs, { recursive: true });
@@ -92,8 +125,15 @@ export class BootLab {
     this.downloads = releaseDownloads(this.serve, options);
     this.daemon(["python3", "-m", "http.server", String(PORTS.http), "--bind", SERVICES_IP, "--directory", this.serve]);
     this.daemon(["python3", "-m", "moto.server", "-H", SERVICES_IP, "-p", String(PORTS.moto)]);
-    await waitFor("the repository server and moto to answer", () =>
-      [PORTS.http, PORTS.moto].every((p) => this.inServices(["curl", "-sf", "-o", "/dev/null", `http://${SERVICES_IP}:${p}/`]).status === 0), 30000, 200);
+    await waitFor(
+      "the repository server and moto to answer",
+      () =>
+        [PORTS.http, PORTS.moto].every(
+          (p) => this.inServices(["curl", "-sf", "-o", "/dev/null", `http://${SERVICES_IP}:${p}/`]).status === 0,
+        ),
+      30000,
+      200,
+    );
   }
 
   private daemon(argv: string[]) {
@@ -106,13 +146,21 @@ export class BootLab {
 
   /** What Terraform creates before the instances boot, in moto; then the metadata stand-in for those instances. */
   async seedCloud(plan: CloudPlan): Promise<SeededCloud> {
-    const seeded = this.inServices(["python3", join(FAKES, "aws", "seed-moto.py")], JSON.stringify({ endpoint: this.awsEndpoint, region: "us-east-1", ...plan }));
+    const seeded = this.inServices(
+      ["python3", join(FAKES, "aws", "seed-moto.py")],
+      JSON.stringify({ endpoint: this.awsEndpoint, region: "us-east-1", ...plan }),
+    );
     if (seeded.status !== 0) throw new Error(`seeding moto failed: ${seeded.stderr}`);
     this.cloud = JSON.parse(seeded.stdout) as SeededCloud;
     const identities = join(this.root, "identities.json");
     writeFileSync(identities, JSON.stringify(this.cloud.instances));
     this.daemon(["python3", join(FAKES, "aws", "imds.py"), SERVICES_IP, String(PORTS.imds), identities]);
-    await waitFor("the metadata stand-in", () => this.inServices(["curl", "-s", "-o", "/dev/null", `http://${SERVICES_IP}:${PORTS.imds}/`]).status === 0, 10000, 100);
+    await waitFor(
+      "the metadata stand-in",
+      () => this.inServices(["curl", "-s", "-o", "/dev/null", `http://${SERVICES_IP}:${PORTS.imds}/`]).status === 0,
+      10000,
+      100,
+    );
     return this.cloud;
   }
 
@@ -122,10 +170,31 @@ export class BootLab {
 
   /** The AWS CLI against moto, from the services namespace. */
   aws(args: string[]) {
-    const run = spawnSync("ip", ["netns", "exec", this.servicesNs, "aws", "--endpoint-url", this.awsEndpoint, "--region", "us-east-1", "--output", "json", ...args], {
-      encoding: "utf8",
-      env: { ...process.env, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_EC2_METADATA_DISABLED: "true" },
-    });
+    const run = spawnSync(
+      "ip",
+      [
+        "netns",
+        "exec",
+        this.servicesNs,
+        "aws",
+        "--endpoint-url",
+        this.awsEndpoint,
+        "--region",
+        "us-east-1",
+        "--output",
+        "json",
+        ...args,
+      ],
+      {
+        encoding: "utf8",
+        env: {
+          ...process.env,
+          AWS_ACCESS_KEY_ID: "testing",
+          AWS_SECRET_ACCESS_KEY: "testing",
+          AWS_EC2_METADATA_DISABLED: "true",
+        },
+      },
+    );
     if (run.status !== 0) throw new Error(`aws ${args.join(" ")}: ${run.stderr}`);
     return JSON.parse(run.stdout || "{}");
   }
@@ -169,7 +238,9 @@ export class BootLab {
 }
 
 function readdirDebs(dir: string): string[] {
-  return execFileSync("sh", ["-c", `ls "${dir}"/*.deb`], { encoding: "utf8" }).split("\n").filter(Boolean);
+  return execFileSync("sh", ["-c", `ls "${dir}"/*.deb`], { encoding: "utf8" })
+    .split("\n")
+    .filter(Boolean);
 }
 
 export interface BootResult {
@@ -183,7 +254,13 @@ export class NodeRoot {
   private driver?: ChildProcess;
   private output = "";
 
-  constructor(readonly lab: BootLab, readonly name: string, readonly ip: string, readonly ns: string, readonly dir: string) {
+  constructor(
+    readonly lab: BootLab,
+    readonly name: string,
+    readonly ip: string,
+    readonly ns: string,
+    readonly dir: string,
+  ) {
     this.upper = join(dir, "upper");
     for (const d of ["upper", "work", "merged"]) mkdirSync(join(dir, d), { recursive: true });
   }
@@ -204,7 +281,10 @@ export class NodeRoot {
    */
   prepareImage(userData: string, options: { purge?: string[]; removeUsers?: string[]; instanceId: string }) {
     this.put("var/lib/cloud/seed/nocloud/user-data", gzipSync(userData));
-    this.put("var/lib/cloud/seed/nocloud/meta-data", `instance-id: ${options.instanceId}\nlocal-hostname: ${this.name}\n`);
+    this.put(
+      "var/lib/cloud/seed/nocloud/meta-data",
+      `instance-id: ${options.instanceId}\nlocal-hostname: ${this.name}\n`,
+    );
     this.put(
       "etc/cloud/cloud.cfg.d/99-rehearsal.cfg",
       [
@@ -216,7 +296,8 @@ export class NodeRoot {
         "",
       ].join("\n"),
     );
-    for (const tool of ["modprobe", "sysctl", "swapoff"]) this.put(`usr/sbin/${tool}`, readFileSync(join(FAKES, "node", tool)), 0o755);
+    for (const tool of ["modprobe", "sysctl", "swapoff"])
+      this.put(`usr/sbin/${tool}`, readFileSync(join(FAKES, "node", tool)), 0o755);
     this.put("usr/bin/snap", readFileSync(join(FAKES, "node", "snap")), 0o755);
     this.put("usr/bin/systemctl", readFileSync(join(FAKES, "systemctl")), 0o755);
     // A chroot starts no daemons from package scripts (Debian's convention); systemd would, in its own way.
@@ -225,16 +306,24 @@ export class NodeRoot {
       "etc/systemctl-standin.conf",
       "SYSTEMCTL_STANDIN_RUN='kubeadm-ha-bootstrap.service kubelet.service containerd.service etcd.service'\nSYSTEMCTL_STANDIN_LOG=/var/log/standin/systemctl\nSYSTEMCTL_STANDIN_TIME_SCALE=0\n",
     );
-    this.put("etc/fstab", "# <file system> <mount point> <type> <options> <dump> <pass>\nLABEL=cloudimg-rootfs / ext4 discard,errors=remount-ro 0 1\n/swap.img none swap sw 0 0\n");
+    this.put(
+      "etc/fstab",
+      "# <file system> <mount point> <type> <options> <dump> <pass>\nLABEL=cloudimg-rootfs / ext4 discard,errors=remount-ro 0 1\n/swap.img none swap sw 0 0\n",
+    );
     this.put("usr/share/keyrings/rehearsal-archive-keyring.gpg", this.lab.archiveKeyring());
     this.put(
       "etc/apt/sources.list.d/ubuntu.sources",
       `Types: deb\nURIs: ${http("/archive")}\nSuites: noble\nComponents: main\nSigned-By: /usr/share/keyrings/rehearsal-archive-keyring.gpg\n`,
     );
     const identity = this.lab.cloud!.instances[this.ip];
-    this.put("etc/kubeadm-standin.env", `FAKE_WORLD=/var/lib/kubeadm-standin/world\nFAKE_NODE_IP=${this.ip}\nFAKE_NODE_NAME=${this.name}\nSWAPS_FILE=/run/standin/swaps\n`);
+    this.put(
+      "etc/kubeadm-standin.env",
+      `FAKE_WORLD=/var/lib/kubeadm-standin/world\nFAKE_NODE_IP=${this.ip}\nFAKE_NODE_NAME=${this.name}\nSWAPS_FILE=/run/standin/swaps\n`,
+    );
     const awsCli = execFileSync("sh", ["-c", "command -v aws"], { encoding: "utf8" }).trim();
-    const realAws = execFileSync("sh", ["-c", "pyenv which aws 2>/dev/null || readlink -f \"$0\"", awsCli], { encoding: "utf8" }).trim();
+    const realAws = execFileSync("sh", ["-c", 'pyenv which aws 2>/dev/null || readlink -f "$0"', awsCli], {
+      encoding: "utf8",
+    }).trim();
     this.put(
       "etc/standin-aws.env",
       `STANDIN_AWS_CLI=${realAws}\nAWS_ENDPOINT_URL=${this.lab.awsEndpoint}\nAWS_ACCESS_KEY_ID=testing\nAWS_SECRET_ACCESS_KEY=testing\nAWS_EC2_METADATA_DISABLED=true\n`,
@@ -263,8 +352,27 @@ export class NodeRoot {
     const boots = Number(this.read("/var/log/standin/boots") ?? "0") + 1;
     const marker = join(this.upper, "var", "log", "standin", `booted.${boots}`);
     this.output = "";
-    const driver = spawn("ip", ["netns", "exec", this.ns, "unshare", "--mount", "--uts", "--pid", "--fork", "--kill-child", "--propagation", "private",
-      "bash", join(__dirname, "node-boot.sh"), this.dir, this.lab.world], { env: { ...process.env, KEEP: options.keepRunning ? "1" : "" }, stdio: ["ignore", "pipe", "pipe"] });
+    const driver = spawn(
+      "ip",
+      [
+        "netns",
+        "exec",
+        this.ns,
+        "unshare",
+        "--mount",
+        "--uts",
+        "--pid",
+        "--fork",
+        "--kill-child",
+        "--propagation",
+        "private",
+        "bash",
+        join(__dirname, "node-boot.sh"),
+        this.dir,
+        this.lab.world,
+      ],
+      { env: { ...process.env, KEEP: options.keepRunning ? "1" : "" }, stdio: ["ignore", "pipe", "pipe"] },
+    );
     driver.stdout!.on("data", (d) => (this.output += d));
     driver.stderr!.on("data", (d) => (this.output += d));
     this.driver = driver;
@@ -280,11 +388,22 @@ export class NodeRoot {
 
   /** Runs a command inside the running node (its namespaces and root), as root: for checks after a boot with keepRunning. */
   exec(command: string) {
-    const pid = spawnSync("sh", ["-c", `for p in $(ip netns pids ${this.ns}); do [ "$(cat /proc/$p/comm)" = sleep ] && [ "$(readlink /proc/$p/ns/mnt)" != "$(readlink /proc/1/ns/mnt)" ] && echo $p; done | head -n1`], {
-      encoding: "utf8",
-    }).stdout.trim();
+    const pid = spawnSync(
+      "sh",
+      [
+        "-c",
+        `for p in $(ip netns pids ${this.ns}); do [ "$(cat /proc/$p/comm)" = sleep ] && [ "$(readlink /proc/$p/ns/mnt)" != "$(readlink /proc/1/ns/mnt)" ] && echo $p; done | head -n1`,
+      ],
+      {
+        encoding: "utf8",
+      },
+    ).stdout.trim();
     if (!pid) throw new Error(`${this.name} is not running (boot it with keepRunning)`);
-    return spawnSync("nsenter", ["-t", pid, "-m", "-u", "-n", "-p", "chroot", join(this.dir, "merged"), "/bin/bash", "-c", command], { encoding: "utf8" });
+    return spawnSync(
+      "nsenter",
+      ["-t", pid, "-m", "-u", "-n", "-p", "chroot", join(this.dir, "merged"), "/bin/bash", "-c", command],
+      { encoding: "utf8" },
+    );
   }
 
   /** Power off: every process of the node ends (its PID namespace goes). */

@@ -70,7 +70,15 @@ export class SigningKey {
   constructor(dir: string) {
     this.home = join(dir, "gnupg");
     mkdirSync(this.home, { recursive: true, mode: 0o700 });
-    this.gpg(["--quick-generate-key", "--passphrase", "", "kubeadm-ha rehearsal <rehearsal@kubeadm-ha.invalid>", "ed25519", "sign", "1d"]);
+    this.gpg([
+      "--quick-generate-key",
+      "--passphrase",
+      "",
+      "kubeadm-ha rehearsal <rehearsal@kubeadm-ha.invalid>",
+      "ed25519",
+      "sign",
+      "1d",
+    ]);
   }
   gpg(args: string[], cwd?: string) {
     return run("gpg", ["--homedir", this.home, "--batch", "--yes", "--pinentry-mode", "loopback", ...args], { cwd });
@@ -98,9 +106,24 @@ export function kubernetesRepository(root: string, minor: number, packages: Stan
   const repo = join(root, "core:", "stable:", `v1.${minor}`, "deb");
   mkdirSync(join(repo, "amd64"), { recursive: true });
   for (const pkg of packages) buildDeb(pkg, join(repo, "amd64"));
-  writeFileSync(join(repo, "Packages"), run("dpkg-scanpackages", ["--multiversion", "amd64", "/dev/null"], { cwd: repo }));
+  writeFileSync(
+    join(repo, "Packages"),
+    run("dpkg-scanpackages", ["--multiversion", "amd64", "/dev/null"], { cwd: repo }),
+  );
   run("gzip", ["-k", "-f", "Packages"], { cwd: repo });
-  writeFileSync(join(repo, "Release"), run("apt-ftparchive", ["-o", "APT::FTPArchive::Release::Origin=obs://build.opensuse.org/isv:kubernetes:core:stable:v1." + minor, "release", "."], { cwd: repo }));
+  writeFileSync(
+    join(repo, "Release"),
+    run(
+      "apt-ftparchive",
+      [
+        "-o",
+        "APT::FTPArchive::Release::Origin=obs://build.opensuse.org/isv:kubernetes:core:stable:v1." + minor,
+        "release",
+        ".",
+      ],
+      { cwd: repo },
+    ),
+  );
   key.signRelease(repo);
   writeFileSync(join(repo, "Release.key"), key.armored());
   return repo;
@@ -113,12 +136,27 @@ export function suiteRepository(root: string, suite: string, debs: string[], key
   mkdirSync(pool, { recursive: true });
   mkdirSync(binary, { recursive: true });
   for (const deb of debs) copyFileSync(deb, join(pool, deb.split("/").pop()!));
-  writeFileSync(join(binary, "Packages"), run("dpkg-scanpackages", ["--multiversion", "pool/main", "/dev/null"], { cwd: root }));
+  writeFileSync(
+    join(binary, "Packages"),
+    run("dpkg-scanpackages", ["--multiversion", "pool/main", "/dev/null"], { cwd: root }),
+  );
   run("gzip", ["-k", "-f", "Packages"], { cwd: binary });
-  const release = run("apt-ftparchive", [
-    "-o", `APT::FTPArchive::Release::Suite=${suite}`, "-o", `APT::FTPArchive::Release::Codename=${suite}`,
-    "-o", "APT::FTPArchive::Release::Components=main", "-o", "APT::FTPArchive::Release::Architectures=amd64", "release", ".",
-  ], { cwd: join(root, "dists", suite) });
+  const release = run(
+    "apt-ftparchive",
+    [
+      "-o",
+      `APT::FTPArchive::Release::Suite=${suite}`,
+      "-o",
+      `APT::FTPArchive::Release::Codename=${suite}`,
+      "-o",
+      "APT::FTPArchive::Release::Components=main",
+      "-o",
+      "APT::FTPArchive::Release::Architectures=amd64",
+      "release",
+      ".",
+    ],
+    { cwd: join(root, "dists", suite) },
+  );
   writeFileSync(join(root, "dists", suite, "Release"), release);
   key.signRelease(join(root, "dists", suite));
 }
@@ -145,7 +183,10 @@ export interface Downloads {
  * GitHub's release downloads: containerd's tarball (stand-in binaries under bin/), runc.amd64, and
  * etcd's tarball with the real etcd and etcdctl of this machine (Debian's etcd-server/etcd-client).
  */
-export function releaseDownloads(root: string, versions: { containerd: string; runc: string; etcd: string }): Downloads {
+export function releaseDownloads(
+  root: string,
+  versions: { containerd: string; runc: string; etcd: string },
+): Downloads {
   const base = join(root, "github");
   const containerdDir = join(base, "containerd", "containerd", "releases", "download", `v${versions.containerd}`);
   const runcDir = join(base, "opencontainers", "runc", "releases", "download", `v${versions.runc}`);
@@ -153,12 +194,21 @@ export function releaseDownloads(root: string, versions: { containerd: string; r
   for (const d of [containerdDir, runcDir, etcdDir]) mkdirSync(d, { recursive: true });
   const containerd = join(containerdDir, `containerd-${versions.containerd}-linux-amd64.tar.gz`);
   tarball(containerd, {
-    "bin/containerd": { content: readFileSync(join(NODE_FAKES, "containerd"), "utf8").replace("${STANDIN_CONTAINERD_VERSION:-2.3.4}", versions.containerd), mode: 0o755 },
+    "bin/containerd": {
+      content: readFileSync(join(NODE_FAKES, "containerd"), "utf8").replace(
+        "${STANDIN_CONTAINERD_VERSION:-2.3.4}",
+        versions.containerd,
+      ),
+      mode: 0o755,
+    },
     "bin/containerd-shim-runc-v2": { from: join(NODE_FAKES, "tool"), mode: 0o755 },
     "bin/ctr": { from: join(NODE_FAKES, "tool"), mode: 0o755 },
   });
   const runc = join(runcDir, "runc.amd64");
-  writeFileSync(runc, readFileSync(join(NODE_FAKES, "runc"), "utf8").replaceAll("${STANDIN_RUNC_VERSION:-1.4.3}", versions.runc));
+  writeFileSync(
+    runc,
+    readFileSync(join(NODE_FAKES, "runc"), "utf8").replaceAll("${STANDIN_RUNC_VERSION:-1.4.3}", versions.runc),
+  );
   const etcdName = `etcd-v${versions.etcd}-linux-amd64`;
   const etcd = join(etcdDir, `${etcdName}.tar.gz`);
   tarball(etcd, {
@@ -189,9 +239,16 @@ export function kubernetesPackages(minor: number, patches: number[]): StandInPac
         depends: "cri-tools (>= 1.30.0)",
         files: {
           "/usr/bin/kubeadm": { content: wrap("kubeadm"), mode: 0o755 },
-          "/usr/lib/kubeadm-standin/kubeadm": { content: readFileSync(join(FAKES, "kubeadm"), "utf8").replace("${FAKE_KUBEADM_VERSION:-1.37.1}", `1.${minor}.${patch}`), mode: 0o755 },
+          "/usr/lib/kubeadm-standin/kubeadm": {
+            content: readFileSync(join(FAKES, "kubeadm"), "utf8").replace(
+              "${FAKE_KUBEADM_VERSION:-1.37.1}",
+              `1.${minor}.${patch}`,
+            ),
+            mode: 0o755,
+          },
           "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf": {
-            content: "[Service]\nEnvironment=\"KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf\"\nEnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env\n",
+            content:
+              '[Service]\nEnvironment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf"\nEnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env\n',
             mode: 0o644,
           },
         },
@@ -201,10 +258,17 @@ export function kubernetesPackages(minor: number, patches: number[]): StandInPac
         version,
         depends: "iptables (>= 1.4.21), kubernetes-cni (>= 1.2.0), mount, util-linux",
         files: {
-          "/usr/bin/kubelet": { content: readFileSync(join(NODE_FAKES, "kubelet"), "utf8").replace("${STANDIN_KUBE_VERSION:-1.37.1}", `1.${minor}.${patch}`), mode: 0o755 },
+          "/usr/bin/kubelet": {
+            content: readFileSync(join(NODE_FAKES, "kubelet"), "utf8").replace(
+              "${STANDIN_KUBE_VERSION:-1.37.1}",
+              `1.${minor}.${patch}`,
+            ),
+            mode: 0o755,
+          },
           "/usr/lib/kubelet-standin/apiserver.py": { from: join(NODE_FAKES, "apiserver.py"), mode: 0o644 },
           "/usr/lib/systemd/system/kubelet.service": {
-            content: "[Unit]\nDescription=kubelet: The Kubernetes Node Agent\nWants=network-online.target\nAfter=network-online.target\n\n[Service]\nExecStart=/usr/bin/kubelet\nRestart=always\nStartLimitInterval=0\nRestartSec=10\n\n[Install]\nWantedBy=multi-user.target\n",
+            content:
+              "[Unit]\nDescription=kubelet: The Kubernetes Node Agent\nWants=network-online.target\nAfter=network-online.target\n\n[Service]\nExecStart=/usr/bin/kubelet\nRestart=always\nStartLimitInterval=0\nRestartSec=10\n\n[Install]\nWantedBy=multi-user.target\n",
             mode: 0o644,
           },
         },
@@ -221,11 +285,28 @@ export function kubernetesPackages(minor: number, patches: number[]): StandInPac
   });
   return [
     ...perPatch,
-    { name: "cri-tools", version: `1.${minor}.0-1.1`, files: { "/usr/bin/crictl": { content: readFileSync(join(NODE_FAKES, "crictl"), "utf8").replace("${STANDIN_CRICTL_VERSION:-1.37.0}", `1.${minor}.0`), mode: 0o755 } } },
+    {
+      name: "cri-tools",
+      version: `1.${minor}.0-1.1`,
+      files: {
+        "/usr/bin/crictl": {
+          content: readFileSync(join(NODE_FAKES, "crictl"), "utf8").replace(
+            "${STANDIN_CRICTL_VERSION:-1.37.0}",
+            `1.${minor}.0`,
+          ),
+          mode: 0o755,
+        },
+      },
+    },
     {
       name: "kubernetes-cni",
       version: "1.9.1-1.1",
-      files: Object.fromEntries(["bridge", "host-local", "loopback", "portmap"].map((p) => [`/opt/cni/bin/${p}`, { from: join(NODE_FAKES, "tool"), mode: 0o755 }])),
+      files: Object.fromEntries(
+        ["bridge", "host-local", "loopback", "portmap"].map((p) => [
+          `/opt/cni/bin/${p}`,
+          { from: join(NODE_FAKES, "tool"), mode: 0o755 },
+        ]),
+      ),
     },
   ];
 }
@@ -233,7 +314,15 @@ export function kubernetesPackages(minor: number, patches: number[]): StandInPac
 /** What the image's distribution archive holds that the nodes install: stand-ins for conntrack and iptables. */
 export function distributionPackages(): StandInPackage[] {
   return [
-    { name: "conntrack", version: "1:1.4.8-1ubuntu1", files: { "/usr/sbin/conntrack": { from: join(NODE_FAKES, "tool"), mode: 0o755 } } },
-    { name: "iptables", version: "1.8.10-3ubuntu2", files: { "/usr/sbin/iptables": { from: join(NODE_FAKES, "tool"), mode: 0o755 } } },
+    {
+      name: "conntrack",
+      version: "1:1.4.8-1ubuntu1",
+      files: { "/usr/sbin/conntrack": { from: join(NODE_FAKES, "tool"), mode: 0o755 } },
+    },
+    {
+      name: "iptables",
+      version: "1.8.10-3ubuntu2",
+      files: { "/usr/sbin/iptables": { from: join(NODE_FAKES, "tool"), mode: 0o755 } },
+    },
   ];
 }

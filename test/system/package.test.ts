@@ -62,8 +62,14 @@ app.synth();
 
 /** [framework, the package linked under each peer name] */
 const FRAMEWORKS: [string, Record<string, string>][] = [
-  ["cdktf 0.21 with @cdktf/provider-aws 21", { cdktf: "cdktf", "@cdktf/provider-aws": "@cdktf/provider-aws", constructs: "constructs" }],
-  ["CDK Terrain through npm aliases: cdktn 0.24 with @cdktn/provider-aws 25", { cdktf: "cdktn", "@cdktf/provider-aws": "@cdktn/provider-aws", constructs: "constructs" }],
+  [
+    "cdktf 0.21 with @cdktf/provider-aws 21",
+    { cdktf: "cdktf", "@cdktf/provider-aws": "@cdktf/provider-aws", constructs: "constructs" },
+  ],
+  [
+    "CDK Terrain through npm aliases: cdktn 0.24 with @cdktn/provider-aws 25",
+    { cdktf: "cdktn", "@cdktf/provider-aws": "@cdktn/provider-aws", constructs: "constructs" },
+  ],
 ];
 
 describe.each(FRAMEWORKS)("npm pack, then a separate consumer project on %s", (_framework, peers) => {
@@ -73,15 +79,31 @@ describe.each(FRAMEWORKS)("npm pack, then a separate consumer project on %s", (_
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   beforeAll(() => {
-    const out = execFileSync("npm", ["pack", "--json", "--pack-destination", work], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const out = execFileSync("npm", ["pack", "--json", "--pack-destination", work], {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     [packed] = JSON.parse(out.slice(out.indexOf("[")));
     execFileSync("mkdir", ["-p", consumer]);
     writeFileSync(join(consumer, "package.json"), JSON.stringify({ name: "consumer", private: true }));
     // --legacy-peer-deps: npm leaves the peers to us; they are linked in below.
-    execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--legacy-peer-deps", join(work, packed.filename)], {
-      cwd: consumer,
-      stdio: "pipe",
-    });
+    execFileSync(
+      "npm",
+      [
+        "install",
+        "--prefer-offline",
+        "--no-audit",
+        "--no-fund",
+        "--ignore-scripts",
+        "--legacy-peer-deps",
+        join(work, packed.filename),
+      ],
+      {
+        cwd: consumer,
+        stdio: "pipe",
+      },
+    );
     for (const [peer, installed] of Object.entries(peers)) {
       execFileSync("mkdir", ["-p", join(consumer, "node_modules", peer, "..")]);
       symlinkSync(join(ROOT, "node_modules", installed), join(consumer, "node_modules", peer));
@@ -89,16 +111,40 @@ describe.each(FRAMEWORKS)("npm pack, then a separate consumer project on %s", (_
     writeFileSync(join(consumer, "main.ts"), CONSUMER_STACK);
     writeFileSync(
       join(consumer, "tsconfig.json"),
-      JSON.stringify({ compilerOptions: { target: "ES2022", module: "commonjs", moduleResolution: "node", strict: true, skipLibCheck: true, types: [] }, files: ["main.ts"] }),
+      JSON.stringify({
+        compilerOptions: {
+          target: "ES2022",
+          module: "commonjs",
+          moduleResolution: "node",
+          strict: true,
+          skipLibCheck: true,
+          types: [],
+        },
+        files: ["main.ts"],
+      }),
     );
   }, 180_000);
 
   test("the tarball holds the compiled library, its declarations and the node scripts, and nothing else", () => {
     const paths = packed.files.map((f) => f.path);
-    expect(paths).toEqual(expect.arrayContaining(["dist/lib/index.js", "dist/lib/index.d.ts", "dist/lib/constructs/kubeadm-cluster.d.ts", "docs/API.md", "package.json", "README.md"]));
-    const scripts = paths.filter((p) => p.startsWith("userdata/")).map((p) => p.slice("userdata/".length)).sort();
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        "dist/lib/index.js",
+        "dist/lib/index.d.ts",
+        "dist/lib/constructs/kubeadm-cluster.d.ts",
+        "docs/API.md",
+        "package.json",
+        "README.md",
+      ]),
+    );
+    const scripts = paths
+      .filter((p) => p.startsWith("userdata/"))
+      .map((p) => p.slice("userdata/".length))
+      .sort();
     expect(scripts).toEqual(execFileSync("ls", [USERDATA_DIR], { encoding: "utf8" }).trim().split("\n").sort());
-    expect(paths.filter((p) => /^(test|bin|bench|dist\/(test|bin|bench))\/|\.ts$/.test(p) && !p.endsWith(".d.ts"))).toEqual([]);
+    expect(
+      paths.filter((p) => /^(test|bin|bench|dist\/(test|bin|bench))\/|\.ts$/.test(p) && !p.endsWith(".d.ts")),
+    ).toEqual([]);
   });
 
   test("the consumer's stack type-checks against the shipped declarations", () => {
@@ -114,11 +160,16 @@ describe.each(FRAMEWORKS)("npm pack, then a separate consumer project on %s", (_
     const plan = JSON.parse(readFileSync(join(consumer, "cdktf.out", "stacks", "platform", "cdk.tf.json"), "utf8"));
     const instances = Object.values<any>(plan.resource.aws_instance);
     expect(instances).toHaveLength(6); // 3 control-plane nodes, 3 etcd members
-    const subnetRefs = Object.keys(plan.resource.aws_subnet).map((k) => `\${aws_subnet.${k}.id}`).sort();
+    const subnetRefs = Object.keys(plan.resource.aws_subnet)
+      .map((k) => `\${aws_subnet.${k}.id}`)
+      .sort();
     expect([...new Set(instances.map((i) => i.subnet_id))].sort()).toEqual(subnetRefs);
     const node = instances.find((i) => i.tags["kubeadm-ha:role"] === "control-plane")!;
     const { files } = decodeInstanceUserData(node);
-    const shipped = shippedScript("bootstrap-control-plane.sh", readFileSync(join(USERDATA_DIR, "bootstrap-control-plane.sh"), "utf8"));
+    const shipped = shippedScript(
+      "bootstrap-control-plane.sh",
+      readFileSync(join(USERDATA_DIR, "bootstrap-control-plane.sh"), "utf8"),
+    );
     expect(files["/opt/kubeadm-ha/bootstrap-control-plane.sh"].content).toBe(shipped);
     expect(files["/etc/kubeadm-ha/kubeadm-init.yaml"].content).toContain("api.platform.example.com");
   });

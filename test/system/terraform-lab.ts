@@ -8,7 +8,17 @@
  * checkpoint is off, and the provider never asks the instance metadata.
  */
 import { ChildProcess, spawn, spawnSync } from "child_process";
-import { appendFileSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "fs";
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "fs";
 import { createServer } from "net";
 import { join } from "path";
 import { waitFor } from "./netns";
@@ -65,8 +75,15 @@ export class TerraformLab {
 
   async start() {
     this.port = await freePort();
-    this.moto = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(this.port)], { stdio: "ignore" });
-    await waitFor("moto", () => spawnSync("curl", ["-sf", "-o", "/dev/null", `${this.endpoint}/`]).status === 0, 30_000, 200);
+    this.moto = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(this.port)], {
+      stdio: "ignore",
+    });
+    await waitFor(
+      "moto",
+      () => spawnSync("curl", ["-sf", "-o", "/dev/null", `${this.endpoint}/`]).status === 0,
+      30_000,
+      200,
+    );
     writeFileSync(
       join(this.root, "terraform.rc"),
       `disable_checkpoint = true\nprovider_installation {\n  filesystem_mirror {\n    path    = "${PROVIDER_MIRROR}"\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`,
@@ -75,11 +92,20 @@ export class TerraformLab {
 
   /** The AWS CLI against moto. */
   aws(args: string[]): any {
-    const run = spawnSync("aws", ["--endpoint-url", this.endpoint, "--region", this.region, "--output", "json", ...args], {
-      encoding: "utf8",
-      maxBuffer: 64 * 1024 * 1024,
-      env: { ...process.env, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_EC2_METADATA_DISABLED: "true" },
-    });
+    const run = spawnSync(
+      "aws",
+      ["--endpoint-url", this.endpoint, "--region", this.region, "--output", "json", ...args],
+      {
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+        env: {
+          ...process.env,
+          AWS_ACCESS_KEY_ID: "testing",
+          AWS_SECRET_ACCESS_KEY: "testing",
+          AWS_EC2_METADATA_DISABLED: "true",
+        },
+      },
+    );
     if (run.status !== 0) throw new Error(`aws ${args.join(" ")}: ${run.stderr}`);
     return JSON.parse(run.stdout || "{}");
   }
@@ -95,7 +121,11 @@ export class TerraformLab {
     const note = (what: string, why: string, count: number) => count > 0 && adaptations.push({ what, why, count });
 
     const aws = plan.terraform.required_providers.aws;
-    note(`required_providers.aws.version ${aws.version} -> ${MIRRORED_PROVIDER_VERSION}`, "only 5.100 is in the offline mirror; the project keeps its own pin for users", 1);
+    note(
+      `required_providers.aws.version ${aws.version} -> ${MIRRORED_PROVIDER_VERSION}`,
+      "only 5.100 is in the offline mirror; the project keeps its own pin for users",
+      1,
+    );
     aws.version = MIRRORED_PROVIDER_VERSION;
     if (plan.terraform.backend) {
       note("terraform.backend removed", "the test keeps state in its own working directory", 1);
@@ -112,16 +142,31 @@ export class TerraformLab {
         skip_requesting_account_id: true,
         skip_metadata_api_check: true,
         skip_region_validation: true,
-        endpoints: [Object.fromEntries(["ec2", "elbv2", "iam", "kms", "route53", "s3", "secretsmanager", "ssm", "sts"].map((s) => [s, this.endpoint]))],
+        endpoints: [
+          Object.fromEntries(
+            ["ec2", "elbv2", "iam", "kms", "route53", "s3", "secretsmanager", "ssm", "sts"].map((s) => [
+              s,
+              this.endpoint,
+            ]),
+          ),
+        ],
       },
     ];
-    note("provider.aws: endpoints, static credentials, skip_* flags", "every call goes to moto on loopback; nothing asks the instance metadata", 1);
+    note(
+      "provider.aws: endpoints, static credentials, skip_* flags",
+      "every call goes to moto on loopback; nothing asks the instance metadata",
+      1,
+    );
 
     let text = JSON.stringify(plan, null, 1);
     // Provider 6.x renamed data.aws_region's `name` to `region`.
     const regionRefs = text.match(/data\.aws_region\.[A-Za-z0-9_-]+\.region/g)?.length ?? 0;
     text = text.replace(/(data\.aws_region\.[A-Za-z0-9_-]+)\.region/g, "$1.name");
-    note("data.aws_region.*.region -> .name", "provider 6.x renamed the attribute; 5.100 knows only `name`", regionRefs);
+    note(
+      "data.aws_region.*.region -> .name",
+      "provider 6.x renamed the attribute; 5.100 knows only `name`",
+      regionRefs,
+    );
     const adapted = JSON.parse(text);
     // moto refuses parameter names under /aws/ (AWS's public parameters): the test publishes the image under /moto/aws/...
     let ssm = 0;
@@ -129,7 +174,11 @@ export class TerraformLab {
       p.name = `/moto${p.name}`;
       ssm++;
     }
-    note("data.aws_ssm_parameter names prefixed with /moto", "moto refuses names under /aws/; the test publishes one of its AMIs there", ssm);
+    note(
+      "data.aws_ssm_parameter names prefixed with /moto",
+      "moto refuses names under /aws/; the test publishes one of its AMIs there",
+      ssm,
+    );
     // moto requires ports for every protocol but -1 (it fails on VRRP, protocol 112, which has none).
     let portless = 0;
     for (const type of ["aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"]) {
@@ -141,7 +190,11 @@ export class TerraformLab {
         }
       }
     }
-    note("from_port/to_port -1 on rules of a protocol without ports (VRRP, 112)", "moto fails on a rule of such a protocol without ports; AWS ignores ports there", portless);
+    note(
+      "from_port/to_port -1 on rules of a protocol without ports (VRRP, 112)",
+      "moto fails on a rule of such a protocol without ports; AWS ignores ports there",
+      portless,
+    );
     writeFileSync(join(dir, "cdk.tf.json"), JSON.stringify(adapted, null, 1));
     return { dir, adaptations };
   }
@@ -150,7 +203,17 @@ export class TerraformLab {
   publishImages(plan: any) {
     const image = this.aws(["ec2", "describe-images", "--owners", "amazon", "--query", "Images[0].ImageId"]);
     for (const p of Object.values<any>(plan.data?.aws_ssm_parameter ?? {})) {
-      this.aws(["ssm", "put-parameter", "--name", `/moto${p.name}`, "--type", "String", "--value", image, "--overwrite"]);
+      this.aws([
+        "ssm",
+        "put-parameter",
+        "--name",
+        `/moto${p.name}`,
+        "--type",
+        "String",
+        "--value",
+        image,
+        "--overwrite",
+      ]);
     }
     return image;
   }
@@ -178,7 +241,11 @@ export class TerraformLab {
     });
     closeSync(fd);
     const output = readFileSync(log, "utf8");
-    return { status: run.status ?? -1, output: output.slice(output.lastIndexOf(header) + header.length), seconds: (Date.now() - started) / 1000 };
+    return {
+      status: run.status ?? -1,
+      output: output.slice(output.lastIndexOf(header) + header.length),
+      seconds: (Date.now() - started) / 1000,
+    };
   }
 
   destroy() {
@@ -193,7 +260,12 @@ export class TerraformLab {
  * "fixes": not the plan's drift, and not something real AWS does. Each is matched narrowly (resource
  * type, attribute, the exact shape of moto's answer) and counted in the report.
  */
-export const MOTO_QUIRKS: { readonly type: RegExp; readonly attribute: string; readonly matches: (before: any, after: any) => boolean; readonly what: string }[] = [
+export const MOTO_QUIRKS: {
+  readonly type: RegExp;
+  readonly attribute: string;
+  readonly matches: (before: any, after: any) => boolean;
+  readonly what: string;
+}[] = [
   {
     type: /^aws_vpc_security_group_(ingress|egress)_rule$/,
     attribute: "description",
@@ -209,13 +281,15 @@ export const MOTO_QUIRKS: { readonly type: RegExp; readonly attribute: string; r
   {
     type: /^aws_instance$/,
     attribute: "vpc_security_group_ids",
-    matches: (before, after) => Array.isArray(before) && Array.isArray(after) && before.length === 0 && after.length > 0,
+    matches: (before, after) =>
+      Array.isArray(before) && Array.isArray(after) && before.length === 0 && after.length > 0,
     what: "moto's DescribeInstances leaves SecurityGroups empty (its network interface has them), which the provider reads",
   },
   {
     type: /^aws_route53_zone$/,
     attribute: "vpc",
-    matches: (before, after) => Array.isArray(before) && before.length === 0 && Array.isArray(after) && after.length > 0,
+    matches: (before, after) =>
+      Array.isArray(before) && before.length === 0 && Array.isArray(after) && after.length > 0,
     what: "moto makes a zone private only when HostedZoneConfig.PrivateZone is sent (AWS takes the VPC as that), so it reads back no VPC",
   },
   {
@@ -250,8 +324,11 @@ export function planDrift(showJson: any): PlanDrift {
     const found: string[] = [];
     const explained: string[] = [];
     for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-      if (JSON.stringify(before[key]) === JSON.stringify(after[key]) || rc.change.after_unknown?.[key] === true) continue;
-      const quirk = MOTO_QUIRKS.find((q) => q.type.test(rc.type) && q.attribute === key && q.matches(before[key], after[key]));
+      if (JSON.stringify(before[key]) === JSON.stringify(after[key]) || rc.change.after_unknown?.[key] === true)
+        continue;
+      const quirk = MOTO_QUIRKS.find(
+        (q) => q.type.test(rc.type) && q.attribute === key && q.matches(before[key], after[key]),
+      );
       if (quirk) explained.push(quirk.what);
       else found.push(`${key} ${JSON.stringify(before[key])} -> ${JSON.stringify(after[key])}`);
     }

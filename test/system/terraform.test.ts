@@ -28,238 +28,386 @@ interface Plan {
 }
 const PLANS: Plan[] = [
   { name: "default app", build: (app) => new KubeadmHaStack(app, "kubeadm-ha", { region: "us-east-1", cluster: {} }) },
-  { name: "keepalived-stacked", build: (app) => new EXAMPLES["keepalived-stacked"](app, "keepalived-stacked") as unknown as TerraformStack },
+  {
+    name: "keepalived-stacked",
+    build: (app) => new EXAMPLES["keepalived-stacked"](app, "keepalived-stacked") as unknown as TerraformStack,
+  },
   ...(process.env.KHA_TERRAFORM_ALL
-    ? ["nlb-stacked", "nlb-external-etcd", "keepalived-external-etcd"].map((name) => ({ name, build: (app: App) => new EXAMPLES[name](app, name) as unknown as TerraformStack }))
+    ? ["nlb-stacked", "nlb-external-etcd", "keepalived-external-etcd"].map((name) => ({
+        name,
+        build: (app: App) => new EXAMPLES[name](app, name) as unknown as TerraformStack,
+      }))
     : []),
 ];
 
 const report: string[] = [];
-const tagOf = (resource: { Tags?: { Key: string; Value: string }[] }, key: string) => resource.Tags?.find((t) => t.Key === key)?.Value;
+const tagOf = (resource: { Tags?: { Key: string; Value: string }[] }, key: string) =>
+  resource.Tags?.find((t) => t.Key === key)?.Value;
 /** A secondary-IP VIP's address (reserved like a node's, held by no instance as its primary address). */
-const vipOf = (plan: any) => Object.values<any>(plan.resource.aws_ec2_subnet_cidr_reservation).find((r) => /VIP/.test(r.description))?.cidr_block.replace("/32", "");
+const vipOf = (plan: any) =>
+  Object.values<any>(plan.resource.aws_ec2_subnet_cidr_reservation)
+    .find((r) => /VIP/.test(r.description))
+    ?.cidr_block.replace("/32", "");
 afterAll(() => report.length && console.log(`Terraform against moto (provider ${"5.100.0"}):\n${report.join("\n")}`));
 
-describeIf.each(PLANS)("$name: Terraform init, validate, apply to moto, boot calls, plan again, destroy", ({ name, build }) => {
-  const lab = new TerraformLab();
-  const synthesized = synthOf(build).plan as any;
-  const resourceCount = Object.values<any>(synthesized.resource).reduce((n, byName) => n + Object.keys(byName).length, 0);
-  let dir: string;
-  let adaptations: PlanAdaptation[];
-  const times: Record<string, number> = {};
-  let quirks: Record<string, number> = {};
-
-  beforeAll(async () => {
-    await lab.start();
-    ({ dir, adaptations } = lab.workspace(name.replace(/ /g, "-"), JSON.parse(JSON.stringify(synthesized))));
-    lab.publishImages(synthesized);
-  }, 60_000);
-  afterAll(() => {
-    report.push(
-      `  ${name}: ${resourceCount} resources; apply ${times.apply?.toFixed(0)} s, second plan ${times.plan?.toFixed(0)} s, destroy ${times.destroy?.toFixed(0)} s`,
-      ...adaptations.map((a) => `    adapted: ${a.what} (x${a.count}): ${a.why}`),
-      ...Object.entries(quirks).map(([what, n]) => `    second plan, set apart as moto's: ${what} (x${n})`),
+describeIf.each(PLANS)(
+  "$name: Terraform init, validate, apply to moto, boot calls, plan again, destroy",
+  ({ name, build }) => {
+    const lab = new TerraformLab();
+    const synthesized = synthOf(build).plan as any;
+    const resourceCount = Object.values<any>(synthesized.resource).reduce(
+      (n, byName) => n + Object.keys(byName).length,
+      0,
     );
-    lab.destroy();
-  });
+    let dir: string;
+    let adaptations: PlanAdaptation[];
+    const times: Record<string, number> = {};
+    let quirks: Record<string, number> = {};
 
-  test("terraform init installs the provider from the mirror, and the plan validates", () => {
-    const init = lab.terraform(dir, ["init", "-input=false"]);
-    expect({ status: init.status, output: init.status === 0 ? "" : init.output }).toEqual({ status: 0, output: "" });
-    const validate = lab.terraform(dir, ["validate", "-json"]);
-    const result = JSON.parse(validate.output.slice(validate.output.indexOf("{")));
-    expect({ valid: result.valid, diagnostics: result.diagnostics.map((d: any) => `${d.severity}: ${d.summary} ${d.detail ?? ""}`) }).toEqual({ valid: true, diagnostics: [] });
-  }, 120_000);
+    beforeAll(async () => {
+      await lab.start();
+      ({ dir, adaptations } = lab.workspace(name.replace(/ /g, "-"), JSON.parse(JSON.stringify(synthesized))));
+      lab.publishImages(synthesized);
+    }, 60_000);
+    afterAll(() => {
+      report.push(
+        `  ${name}: ${resourceCount} resources; apply ${times.apply?.toFixed(0)} s, second plan ${times.plan?.toFixed(0)} s, destroy ${times.destroy?.toFixed(0)} s`,
+        ...adaptations.map((a) => `    adapted: ${a.what} (x${a.count}): ${a.why}`),
+        ...Object.entries(quirks).map(([what, n]) => `    second plan, set apart as moto's: ${what} (x${n})`),
+      );
+      lab.destroy();
+    });
 
-  test("terraform apply against moto creates every resource", () => {
-    const apply = lab.terraform(dir, ["apply", "-auto-approve", "-input=false", "-parallelism=20"]);
-    times.apply = apply.seconds;
-    expect({ status: apply.status, tail: apply.status === 0 ? "" : apply.output.slice(-4000) }).toEqual({ status: 0, tail: "" });
-    expect(apply.output).toMatch(new RegExp(`Apply complete! Resources: ${resourceCount} added, 0 changed, 0 destroyed`));
-  }, 600_000);
+    test("terraform init installs the provider from the mirror, and the plan validates", () => {
+      const init = lab.terraform(dir, ["init", "-input=false"]);
+      expect({ status: init.status, output: init.status === 0 ? "" : init.output }).toEqual({ status: 0, output: "" });
+      const validate = lab.terraform(dir, ["validate", "-json"]);
+      const result = JSON.parse(validate.output.slice(validate.output.indexOf("{")));
+      expect({
+        valid: result.valid,
+        diagnostics: result.diagnostics.map((d: any) => `${d.severity}: ${d.summary} ${d.detail ?? ""}`),
+      }).toEqual({ valid: true, diagnostics: [] });
+    }, 120_000);
 
-  test("the instances are spread over the zones, with IMDSv2 required (hop limit 1), encrypted volumes, no key pair", () => {
-    const instances = lab.aws(["ec2", "describe-instances", "--filters", "Name=instance-state-name,Values=running"]).Reservations.flatMap((r: any) => r.Instances);
-    const planned = Object.values<any>(synthesized.resource.aws_instance);
-    expect(instances).toHaveLength(planned.length);
-    for (const i of instances) {
-      expect(i.MetadataOptions).toMatchObject({ HttpTokens: "required", HttpPutResponseHopLimit: 1, HttpEndpoint: "enabled" });
-      expect(i.KeyName).toBeUndefined();
-      const volumes = lab.aws(["ec2", "describe-volumes", "--filters", `Name=attachment.instance-id,Values=${i.InstanceId}`]).Volumes;
-      expect(volumes.map((v: any) => [v.Encrypted, v.VolumeType])).toEqual([[true, "gp3"]]);
-    }
-    const zones = new Set(instances.filter((i: any) => i.Tags.some((t: any) => t.Key === "kubeadm-ha:role" && t.Value === "control-plane")).map((i: any) => i.Placement.AvailabilityZone));
-    expect(zones.size).toBeGreaterThanOrEqual(3);
-  });
-
-  test("each instance's user data, read back from EC2, is the gzip'd cloud-config with the deploy-time values filled in", () => {
-    const instances = lab.aws(["ec2", "describe-instances"]).Reservations.flatMap((r: any) => r.Instances);
-    for (const i of instances) {
-      const attribute = lab.aws(["ec2", "describe-instance-attribute", "--instance-id", i.InstanceId, "--attribute", "userData"]).UserData.Value;
-      const text = gunzipSync(Buffer.from(attribute, "base64")).toString("utf8");
-      const { files } = decodeUserData(text);
-      const env = files["/etc/kubeadm-ha/cluster.env"].content;
-      expect(env).toMatch(new RegExp(`^AWS_REGION='${lab.region}'$`, "m"));
-      expect(env).not.toMatch(/\$\{/); // every reference was filled in by Terraform
-      expect(Buffer.byteLength(attribute, "base64")).toBeLessThan(16384);
-    }
-  });
-
-  test("the secrets exist and are empty: their values are born on the nodes", () => {
-    const secrets = lab.aws(["secretsmanager", "list-secrets"]).SecretList;
-    expect(secrets.length).toBe(Object.keys(synthesized.resource.aws_secretsmanager_secret).length);
-    for (const s of secrets) {
-      const read = spawnSync("aws", ["--endpoint-url", lab.endpoint, "--region", lab.region, "secretsmanager", "get-secret-value", "--secret-id", s.ARN], {
-        encoding: "utf8",
-        env: { ...process.env, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_EC2_METADATA_DISABLED: "true" },
+    test("terraform apply against moto creates every resource", () => {
+      const apply = lab.terraform(dir, ["apply", "-auto-approve", "-input=false", "-parallelism=20"]);
+      times.apply = apply.seconds;
+      expect({ status: apply.status, tail: apply.status === 0 ? "" : apply.output.slice(-4000) }).toEqual({
+        status: 0,
+        tail: "",
       });
-      expect(read.stderr).toMatch(/can't find the specified secret value/);
-    }
-  });
+      expect(apply.output).toMatch(
+        new RegExp(`Apply complete! Resources: ${resourceCount} added, 0 changed, 0 destroyed`),
+      );
+    }, 600_000);
 
-  test("the endpoint in moto is the planned one: load balancers, listeners, target groups with their health checks, attributes and targets, the endpoint's name, VIP routes", () => {
-    const controlPlane = lab
-      .aws(["ec2", "describe-instances", "--filters", "Name=tag:kubeadm-ha:role,Values=control-plane"])
-      .Reservations.flatMap((r: any) => r.Instances)
-      .sort((a: any, b: any) => Number(tagOf(a, "kubeadm-ha:node-index")) - Number(tagOf(b, "kubeadm-ha:node-index")));
-    const plannedLbs = Object.values<any>(synthesized.resource.aws_lb ?? {});
-    const lbs = lab.aws(["elbv2", "describe-load-balancers"]).LoadBalancers ?? [];
-    // moto reports no Scheme for a load balancer created without one (the provider sends none for AWS's default, internet-facing).
-    expect(lbs.map((l: any) => [l.LoadBalancerName, l.Type, l.Scheme ?? "internet-facing"]).sort()).toEqual(plannedLbs.map((p) => [p.name, "network", p.internal ? "internal" : "internet-facing"]).sort());
-    const [plannedTg] = Object.values<any>(synthesized.resource.aws_lb_target_group ?? {});
-    for (const lb of lbs) {
-      const listeners = lab.aws(["elbv2", "describe-listeners", "--load-balancer-arn", lb.LoadBalancerArn]).Listeners;
-      expect(listeners.map((l: any) => [l.Port, l.Protocol, l.DefaultActions[0].Type])).toEqual([[plannedTg.port, "TCP", "forward"]]);
-      const tgArn = listeners[0].DefaultActions[0].TargetGroupArn;
-      const [tg] = lab.aws(["elbv2", "describe-target-groups", "--target-group-arns", tgArn]).TargetGroups;
-      const hc = plannedTg.health_check;
-      expect(tg).toMatchObject({
-        Protocol: "TCP",
-        Port: plannedTg.port,
-        TargetType: "instance",
-        HealthCheckProtocol: hc.protocol,
-        HealthCheckPort: hc.port,
-        HealthCheckPath: hc.path,
-        HealthCheckIntervalSeconds: hc.interval,
-        HealthCheckTimeoutSeconds: hc.timeout,
-        HealthyThresholdCount: hc.healthy_threshold,
-        UnhealthyThresholdCount: hc.unhealthy_threshold,
-        Matcher: { HttpCode: hc.matcher },
-      });
-      const attributes = Object.fromEntries(lab.aws(["elbv2", "describe-target-group-attributes", "--target-group-arn", tgArn]).Attributes.map((a: any) => [a.Key, a.Value]));
-      expect(attributes).toMatchObject({ "deregistration_delay.timeout_seconds": plannedTg.deregistration_delay, "preserve_client_ip.enabled": plannedTg.preserve_client_ip });
-      const targets = lab.aws(["elbv2", "describe-target-health", "--target-group-arn", tgArn]).TargetHealthDescriptions;
-      expect(targets.map((t: any) => [t.Target.Id, t.Target.Port]).sort()).toEqual(controlPlane.map((i: any) => [i.InstanceId, plannedTg.port]).sort());
-    }
-
-    for (const record of Object.values<any>(synthesized.resource.aws_route53_record ?? {})) {
-      const zone = lab.aws(["route53", "list-hosted-zones"]).HostedZones.find((z: any) => `${record.name}.`.endsWith(`.${z.Name}`));
-      const sets = lab.aws(["route53", "list-resource-record-sets", "--hosted-zone-id", zone.Id]).ResourceRecordSets;
-      const alias = sets.find((r: any) => r.Name === `${record.name}.` && r.Type === "A")?.AliasTarget;
-      const internal = lbs.find((l: any) => l.Scheme === "internal");
-      expect(alias?.DNSName.replace(/\.$/, "")).toBe(internal.DNSName);
-    }
-
-    const vipRoutes = Object.values<any>(synthesized.resource.aws_route ?? {}).filter((r) => r.destination_cidr_block.endsWith("/32"));
-    if (vipRoutes.length) {
-      const tables = lab.aws(["ec2", "describe-route-tables", "--filters", `Name=route.destination-cidr-block,Values=${vipRoutes[0].destination_cidr_block}`]).RouteTables;
-      expect(tables).toHaveLength(vipRoutes.length);
-      for (const t of tables) {
-        const route = t.Routes.find((r: any) => r.DestinationCidrBlock === vipRoutes[0].destination_cidr_block);
-        expect(route.NetworkInterfaceId).toBe(controlPlane[0].NetworkInterfaces[0].NetworkInterfaceId);
-      }
-      expect(tables.some((t: any) => t.Associations?.some((a: any) => a.Main))).toBe(true);
-    }
-  });
-
-  test("every node's address is reserved (explicit) in its subnet, and each node has it", () => {
-    const planned = Object.values<any>(synthesized.resource.aws_ec2_subnet_cidr_reservation).map((r) => r.cidr_block).sort();
-    const subnets = lab.aws(["ec2", "describe-subnets"]).Subnets;
-    const reserved = subnets.flatMap((s: any) => lab.aws(["ec2", "get-subnet-cidr-reservations", "--subnet-id", s.SubnetId]).SubnetIpv4CidrReservations);
-    expect(reserved.map((r: any) => [r.Cidr, r.ReservationType]).sort()).toEqual(planned.map((c) => [c, "explicit"]));
-    const addresses = lab.aws(["ec2", "describe-instances"]).Reservations.flatMap((r: any) => r.Instances).map((i: any) => `${i.PrivateIpAddress}/32`);
-    const nodeAddresses = Object.values<any>(synthesized.resource.aws_ec2_subnet_cidr_reservation).filter((r) => r.cidr_block !== `${vipOf(synthesized)}/32`);
-    for (const r of nodeAddresses) expect({ reserved: r.cidr_block, held: addresses.includes(r.cidr_block) }).toEqual({ reserved: r.cidr_block, held: true });
-  });
-
-  test("security groups hold the planned rules, and the roles the planned inline policies", () => {
-    const groupName = (ref: string) => {
-      const id = /aws_security_group\.([^.]+)\.id/.exec(ref)?.[1];
-      return id ? synthesized.resource.aws_security_group[id].tags.Name : undefined;
-    };
-    const groups = lab.aws(["ec2", "describe-security-groups"]).SecurityGroups;
-    const idOf = (name: string) => groups.find((g: any) => g.Tags?.some((t: any) => t.Key === "Name" && t.Value === name))?.GroupId;
-    const rules = lab.aws(["ec2", "describe-security-group-rules"]).SecurityGroupRules;
-    for (const [type, egress] of [["aws_vpc_security_group_ingress_rule", false], ["aws_vpc_security_group_egress_rule", true]] as const) {
-      for (const rule of Object.values<any>(synthesized.resource[type] ?? {})) {
-        const group = idOf(groupName(rule.security_group_id));
-        const found = rules.filter(
-          (r: any) => r.GroupId === group && r.IsEgress === egress && r.IpProtocol === rule.ip_protocol && (rule.from_port === undefined || r.FromPort === rule.from_port) && (rule.cidr_ipv4 === undefined || r.CidrIpv4 === rule.cidr_ipv4),
-        );
-        expect({ rule: rule.description, found: found.length > 0 }).toEqual({ rule: rule.description, found: true });
-      }
-    }
-    const roles = lab.aws(["iam", "list-roles"]).Roles;
-    for (const policy of Object.values<any>(synthesized.resource.aws_iam_role_policy)) {
-      const roleId = /aws_iam_role\.([^.]+)\.id/.exec(policy.role)?.[1];
-      const prefix = roleId ? synthesized.resource.aws_iam_role[roleId].name_prefix : undefined;
-      const role = roles.find((r: any) => prefix && r.RoleName.startsWith(prefix));
-      expect({ policy: policy.name, on: lab.aws(["iam", "list-role-policies", "--role-name", role.RoleName]).PolicyNames.includes(policy.name) }).toEqual({ policy: policy.name, on: true });
-    }
-  });
-
-  test("after the nodes publish their bootstrap status (cloud-aws.sh with the AWS CLI, as booted nodes do), a second plan is empty", async () => {
-    const instances = lab.aws(["ec2", "describe-instances"]).Reservations.flatMap((r: any) => r.Instances);
-    const imdsPort = await freePort();
-    for (const i of instances) {
-      // Each node's own call: its instance id from the metadata stand-in, the tag through the real AWS CLI.
-      const identities = join(lab.root, `identity-${i.InstanceId}.json`);
-      writeFileSync(identities, JSON.stringify({ "127.0.0.1": { instanceId: i.InstanceId, zone: i.Placement.AvailabilityZone, mac: "02:00:00:00:00:01", eni: i.NetworkInterfaces[0].NetworkInterfaceId } }));
-      const imds = spawn("python3", [join(__dirname, "fakes", "aws", "imds.py"), "127.0.0.1", String(imdsPort), identities], { stdio: "ignore" });
-      try {
-        await waitFor("the metadata stand-in", () => spawnSync("curl", ["-s", "-o", "/dev/null", `http://127.0.0.1:${imdsPort}/`]).status === 0, 10_000, 100);
-        const etc = join(lab.root, "node-etc");
-        spawnSync("mkdir", ["-p", etc]);
-        writeFileSync(join(etc, "cluster.env"), `CLUSTER_NAME='x'\nNODE_NAME='${i.InstanceId}'\nAWS_REGION='${lab.region}'\nCLOUD_PROVIDER='aws'\nIMDS_ENDPOINT='http://127.0.0.1:${imdsPort}'\n`);
-        const call = spawnSync("bash", ["-c", `. "${USERDATA_DIR}/common.sh"; cloud_set_status running:kubeadm-join && cloud_set_status ready`], {
-          encoding: "utf8",
-          env: {
-            PATH: process.env.PATH,
-            HOME: lab.root,
-            KHA_ETC: etc,
-            KHA_STATE: join(lab.root, "node-state"),
-            KHA_LOG: join(lab.root, "node-log"),
-            KHA_RUN: join(lab.root, "node-run"),
-            AWS_ENDPOINT_URL: lab.endpoint,
-            AWS_ACCESS_KEY_ID: "testing",
-            AWS_SECRET_ACCESS_KEY: "testing",
-            AWS_EC2_METADATA_DISABLED: "true",
-          },
+    test("the instances are spread over the zones, with IMDSv2 required (hop limit 1), encrypted volumes, no key pair", () => {
+      const instances = lab
+        .aws(["ec2", "describe-instances", "--filters", "Name=instance-state-name,Values=running"])
+        .Reservations.flatMap((r: any) => r.Instances);
+      const planned = Object.values<any>(synthesized.resource.aws_instance);
+      expect(instances).toHaveLength(planned.length);
+      for (const i of instances) {
+        expect(i.MetadataOptions).toMatchObject({
+          HttpTokens: "required",
+          HttpPutResponseHopLimit: 1,
+          HttpEndpoint: "enabled",
         });
-        expect(call.stderr).not.toMatch(/not published/);
-      } finally {
-        imds.kill("SIGKILL");
-        await new Promise((r) => imds.once("exit", r));
+        expect(i.KeyName).toBeUndefined();
+        const volumes = lab.aws([
+          "ec2",
+          "describe-volumes",
+          "--filters",
+          `Name=attachment.instance-id,Values=${i.InstanceId}`,
+        ]).Volumes;
+        expect(volumes.map((v: any) => [v.Encrypted, v.VolumeType])).toEqual([[true, "gp3"]]);
       }
-    }
-    const tagged = lab.aws(["ec2", "describe-tags", "--filters", "Name=key,Values=kubeadm-ha:bootstrap"]).Tags;
-    expect(tagged.map((t: any) => t.Value)).toEqual(instances.map(() => "ready"));
+      const zones = new Set(
+        instances
+          .filter((i: any) => i.Tags.some((t: any) => t.Key === "kubeadm-ha:role" && t.Value === "control-plane"))
+          .map((i: any) => i.Placement.AvailabilityZone),
+      );
+      expect(zones.size).toBeGreaterThanOrEqual(3);
+    });
 
-    const plan = lab.terraform(dir, ["plan", "-input=false", "-out=second.tfplan"]);
-    times.plan = plan.seconds;
-    expect(plan.status).toBe(0);
-    const drift = planDrift(JSON.parse(lab.terraform(dir, ["show", "-json", "second.tfplan"]).output));
-    quirks = drift.quirks;
-    expect(drift.changes).toEqual([]);
-  }, 300_000);
+    test("each instance's user data, read back from EC2, is the gzip'd cloud-config with the deploy-time values filled in", () => {
+      const instances = lab.aws(["ec2", "describe-instances"]).Reservations.flatMap((r: any) => r.Instances);
+      for (const i of instances) {
+        const attribute = lab.aws([
+          "ec2",
+          "describe-instance-attribute",
+          "--instance-id",
+          i.InstanceId,
+          "--attribute",
+          "userData",
+        ]).UserData.Value;
+        const text = gunzipSync(Buffer.from(attribute, "base64")).toString("utf8");
+        const { files } = decodeUserData(text);
+        const env = files["/etc/kubeadm-ha/cluster.env"].content;
+        expect(env).toMatch(new RegExp(`^AWS_REGION='${lab.region}'$`, "m"));
+        expect(env).not.toMatch(/\$\{/); // every reference was filled in by Terraform
+        expect(Buffer.byteLength(attribute, "base64")).toBeLessThan(16384);
+      }
+    });
 
-  test("terraform destroy removes everything", () => {
-    const destroy = lab.terraform(dir, ["destroy", "-auto-approve", "-input=false", "-parallelism=20"]);
-    times.destroy = destroy.seconds;
-    expect({ status: destroy.status, tail: destroy.status === 0 ? "" : destroy.output.slice(-3000) }).toEqual({ status: 0, tail: "" });
-    expect(destroy.output).toMatch(new RegExp(`Destroy complete! Resources: ${resourceCount} destroyed`));
-  }, 600_000);
-});
+    test("the secrets exist and are empty: their values are born on the nodes", () => {
+      const secrets = lab.aws(["secretsmanager", "list-secrets"]).SecretList;
+      expect(secrets.length).toBe(Object.keys(synthesized.resource.aws_secretsmanager_secret).length);
+      for (const s of secrets) {
+        const read = spawnSync(
+          "aws",
+          [
+            "--endpoint-url",
+            lab.endpoint,
+            "--region",
+            lab.region,
+            "secretsmanager",
+            "get-secret-value",
+            "--secret-id",
+            s.ARN,
+          ],
+          {
+            encoding: "utf8",
+            env: {
+              ...process.env,
+              AWS_ACCESS_KEY_ID: "testing",
+              AWS_SECRET_ACCESS_KEY: "testing",
+              AWS_EC2_METADATA_DISABLED: "true",
+            },
+          },
+        );
+        expect(read.stderr).toMatch(/can't find the specified secret value/);
+      }
+    });
+
+    test("the endpoint in moto is the planned one: load balancers, listeners, target groups with their health checks, attributes and targets, the endpoint's name, VIP routes", () => {
+      const controlPlane = lab
+        .aws(["ec2", "describe-instances", "--filters", "Name=tag:kubeadm-ha:role,Values=control-plane"])
+        .Reservations.flatMap((r: any) => r.Instances)
+        .sort(
+          (a: any, b: any) => Number(tagOf(a, "kubeadm-ha:node-index")) - Number(tagOf(b, "kubeadm-ha:node-index")),
+        );
+      const plannedLbs = Object.values<any>(synthesized.resource.aws_lb ?? {});
+      const lbs = lab.aws(["elbv2", "describe-load-balancers"]).LoadBalancers ?? [];
+      // moto reports no Scheme for a load balancer created without one (the provider sends none for AWS's default, internet-facing).
+      expect(lbs.map((l: any) => [l.LoadBalancerName, l.Type, l.Scheme ?? "internet-facing"]).sort()).toEqual(
+        plannedLbs.map((p) => [p.name, "network", p.internal ? "internal" : "internet-facing"]).sort(),
+      );
+      const [plannedTg] = Object.values<any>(synthesized.resource.aws_lb_target_group ?? {});
+      for (const lb of lbs) {
+        const listeners = lab.aws(["elbv2", "describe-listeners", "--load-balancer-arn", lb.LoadBalancerArn]).Listeners;
+        expect(listeners.map((l: any) => [l.Port, l.Protocol, l.DefaultActions[0].Type])).toEqual([
+          [plannedTg.port, "TCP", "forward"],
+        ]);
+        const tgArn = listeners[0].DefaultActions[0].TargetGroupArn;
+        const [tg] = lab.aws(["elbv2", "describe-target-groups", "--target-group-arns", tgArn]).TargetGroups;
+        const hc = plannedTg.health_check;
+        expect(tg).toMatchObject({
+          Protocol: "TCP",
+          Port: plannedTg.port,
+          TargetType: "instance",
+          HealthCheckProtocol: hc.protocol,
+          HealthCheckPort: hc.port,
+          HealthCheckPath: hc.path,
+          HealthCheckIntervalSeconds: hc.interval,
+          HealthCheckTimeoutSeconds: hc.timeout,
+          HealthyThresholdCount: hc.healthy_threshold,
+          UnhealthyThresholdCount: hc.unhealthy_threshold,
+          Matcher: { HttpCode: hc.matcher },
+        });
+        const attributes = Object.fromEntries(
+          lab
+            .aws(["elbv2", "describe-target-group-attributes", "--target-group-arn", tgArn])
+            .Attributes.map((a: any) => [a.Key, a.Value]),
+        );
+        expect(attributes).toMatchObject({
+          "deregistration_delay.timeout_seconds": plannedTg.deregistration_delay,
+          "preserve_client_ip.enabled": plannedTg.preserve_client_ip,
+        });
+        const targets = lab.aws([
+          "elbv2",
+          "describe-target-health",
+          "--target-group-arn",
+          tgArn,
+        ]).TargetHealthDescriptions;
+        expect(targets.map((t: any) => [t.Target.Id, t.Target.Port]).sort()).toEqual(
+          controlPlane.map((i: any) => [i.InstanceId, plannedTg.port]).sort(),
+        );
+      }
+
+      for (const record of Object.values<any>(synthesized.resource.aws_route53_record ?? {})) {
+        const zone = lab
+          .aws(["route53", "list-hosted-zones"])
+          .HostedZones.find((z: any) => `${record.name}.`.endsWith(`.${z.Name}`));
+        const sets = lab.aws(["route53", "list-resource-record-sets", "--hosted-zone-id", zone.Id]).ResourceRecordSets;
+        const alias = sets.find((r: any) => r.Name === `${record.name}.` && r.Type === "A")?.AliasTarget;
+        const internal = lbs.find((l: any) => l.Scheme === "internal");
+        expect(alias?.DNSName.replace(/\.$/, "")).toBe(internal.DNSName);
+      }
+
+      const vipRoutes = Object.values<any>(synthesized.resource.aws_route ?? {}).filter((r) =>
+        r.destination_cidr_block.endsWith("/32"),
+      );
+      if (vipRoutes.length) {
+        const tables = lab.aws([
+          "ec2",
+          "describe-route-tables",
+          "--filters",
+          `Name=route.destination-cidr-block,Values=${vipRoutes[0].destination_cidr_block}`,
+        ]).RouteTables;
+        expect(tables).toHaveLength(vipRoutes.length);
+        for (const t of tables) {
+          const route = t.Routes.find((r: any) => r.DestinationCidrBlock === vipRoutes[0].destination_cidr_block);
+          expect(route.NetworkInterfaceId).toBe(controlPlane[0].NetworkInterfaces[0].NetworkInterfaceId);
+        }
+        expect(tables.some((t: any) => t.Associations?.some((a: any) => a.Main))).toBe(true);
+      }
+    });
+
+    test("every node's address is reserved (explicit) in its subnet, and each node has it", () => {
+      const planned = Object.values<any>(synthesized.resource.aws_ec2_subnet_cidr_reservation)
+        .map((r) => r.cidr_block)
+        .sort();
+      const subnets = lab.aws(["ec2", "describe-subnets"]).Subnets;
+      const reserved = subnets.flatMap(
+        (s: any) =>
+          lab.aws(["ec2", "get-subnet-cidr-reservations", "--subnet-id", s.SubnetId]).SubnetIpv4CidrReservations,
+      );
+      expect(reserved.map((r: any) => [r.Cidr, r.ReservationType]).sort()).toEqual(planned.map((c) => [c, "explicit"]));
+      const addresses = lab
+        .aws(["ec2", "describe-instances"])
+        .Reservations.flatMap((r: any) => r.Instances)
+        .map((i: any) => `${i.PrivateIpAddress}/32`);
+      const nodeAddresses = Object.values<any>(synthesized.resource.aws_ec2_subnet_cidr_reservation).filter(
+        (r) => r.cidr_block !== `${vipOf(synthesized)}/32`,
+      );
+      for (const r of nodeAddresses)
+        expect({ reserved: r.cidr_block, held: addresses.includes(r.cidr_block) }).toEqual({
+          reserved: r.cidr_block,
+          held: true,
+        });
+    });
+
+    test("security groups hold the planned rules, and the roles the planned inline policies", () => {
+      const groupName = (ref: string) => {
+        const id = /aws_security_group\.([^.]+)\.id/.exec(ref)?.[1];
+        return id ? synthesized.resource.aws_security_group[id].tags.Name : undefined;
+      };
+      const groups = lab.aws(["ec2", "describe-security-groups"]).SecurityGroups;
+      const idOf = (name: string) =>
+        groups.find((g: any) => g.Tags?.some((t: any) => t.Key === "Name" && t.Value === name))?.GroupId;
+      const rules = lab.aws(["ec2", "describe-security-group-rules"]).SecurityGroupRules;
+      for (const [type, egress] of [
+        ["aws_vpc_security_group_ingress_rule", false],
+        ["aws_vpc_security_group_egress_rule", true],
+      ] as const) {
+        for (const rule of Object.values<any>(synthesized.resource[type] ?? {})) {
+          const group = idOf(groupName(rule.security_group_id));
+          const found = rules.filter(
+            (r: any) =>
+              r.GroupId === group &&
+              r.IsEgress === egress &&
+              r.IpProtocol === rule.ip_protocol &&
+              (rule.from_port === undefined || r.FromPort === rule.from_port) &&
+              (rule.cidr_ipv4 === undefined || r.CidrIpv4 === rule.cidr_ipv4),
+          );
+          expect({ rule: rule.description, found: found.length > 0 }).toEqual({ rule: rule.description, found: true });
+        }
+      }
+      const roles = lab.aws(["iam", "list-roles"]).Roles;
+      for (const policy of Object.values<any>(synthesized.resource.aws_iam_role_policy)) {
+        const roleId = /aws_iam_role\.([^.]+)\.id/.exec(policy.role)?.[1];
+        const prefix = roleId ? synthesized.resource.aws_iam_role[roleId].name_prefix : undefined;
+        const role = roles.find((r: any) => prefix && r.RoleName.startsWith(prefix));
+        expect({
+          policy: policy.name,
+          on: lab.aws(["iam", "list-role-policies", "--role-name", role.RoleName]).PolicyNames.includes(policy.name),
+        }).toEqual({ policy: policy.name, on: true });
+      }
+    });
+
+    test("after the nodes publish their bootstrap status (cloud-aws.sh with the AWS CLI, as booted nodes do), a second plan is empty", async () => {
+      const instances = lab.aws(["ec2", "describe-instances"]).Reservations.flatMap((r: any) => r.Instances);
+      const imdsPort = await freePort();
+      for (const i of instances) {
+        // Each node's own call: its instance id from the metadata stand-in, the tag through the real AWS CLI.
+        const identities = join(lab.root, `identity-${i.InstanceId}.json`);
+        writeFileSync(
+          identities,
+          JSON.stringify({
+            "127.0.0.1": {
+              instanceId: i.InstanceId,
+              zone: i.Placement.AvailabilityZone,
+              mac: "02:00:00:00:00:01",
+              eni: i.NetworkInterfaces[0].NetworkInterfaceId,
+            },
+          }),
+        );
+        const imds = spawn(
+          "python3",
+          [join(__dirname, "fakes", "aws", "imds.py"), "127.0.0.1", String(imdsPort), identities],
+          { stdio: "ignore" },
+        );
+        try {
+          await waitFor(
+            "the metadata stand-in",
+            () => spawnSync("curl", ["-s", "-o", "/dev/null", `http://127.0.0.1:${imdsPort}/`]).status === 0,
+            10_000,
+            100,
+          );
+          const etc = join(lab.root, "node-etc");
+          spawnSync("mkdir", ["-p", etc]);
+          writeFileSync(
+            join(etc, "cluster.env"),
+            `CLUSTER_NAME='x'\nNODE_NAME='${i.InstanceId}'\nAWS_REGION='${lab.region}'\nCLOUD_PROVIDER='aws'\nIMDS_ENDPOINT='http://127.0.0.1:${imdsPort}'\n`,
+          );
+          const call = spawnSync(
+            "bash",
+            ["-c", `. "${USERDATA_DIR}/common.sh"; cloud_set_status running:kubeadm-join && cloud_set_status ready`],
+            {
+              encoding: "utf8",
+              env: {
+                PATH: process.env.PATH,
+                HOME: lab.root,
+                KHA_ETC: etc,
+                KHA_STATE: join(lab.root, "node-state"),
+                KHA_LOG: join(lab.root, "node-log"),
+                KHA_RUN: join(lab.root, "node-run"),
+                AWS_ENDPOINT_URL: lab.endpoint,
+                AWS_ACCESS_KEY_ID: "testing",
+                AWS_SECRET_ACCESS_KEY: "testing",
+                AWS_EC2_METADATA_DISABLED: "true",
+              },
+            },
+          );
+          expect(call.stderr).not.toMatch(/not published/);
+        } finally {
+          imds.kill("SIGKILL");
+          await new Promise((r) => imds.once("exit", r));
+        }
+      }
+      const tagged = lab.aws(["ec2", "describe-tags", "--filters", "Name=key,Values=kubeadm-ha:bootstrap"]).Tags;
+      expect(tagged.map((t: any) => t.Value)).toEqual(instances.map(() => "ready"));
+
+      const plan = lab.terraform(dir, ["plan", "-input=false", "-out=second.tfplan"]);
+      times.plan = plan.seconds;
+      expect(plan.status).toBe(0);
+      const drift = planDrift(JSON.parse(lab.terraform(dir, ["show", "-json", "second.tfplan"]).output));
+      quirks = drift.quirks;
+      expect(drift.changes).toEqual([]);
+    }, 300_000);
+
+    test("terraform destroy removes everything", () => {
+      const destroy = lab.terraform(dir, ["destroy", "-auto-approve", "-input=false", "-parallelism=20"]);
+      times.destroy = destroy.seconds;
+      expect({ status: destroy.status, tail: destroy.status === 0 ? "" : destroy.output.slice(-3000) }).toEqual({
+        status: 0,
+        tail: "",
+      });
+      expect(destroy.output).toMatch(new RegExp(`Destroy complete! Resources: ${resourceCount} destroyed`));
+    }, 600_000);
+  },
+);
 
 /** What Terraform itself decides about zones at plan time, against moto's zone and offering lists. */
 describeIf("zones: Terraform refuses too few zones or a type they do not offer, and keeps a choice once made", () => {
@@ -280,19 +428,28 @@ describeIf("zones: Terraform refuses too few zones or a type they do not offer, 
   test("a region with 2 zones (moto's us-west-1) and 3 asked for: the plan fails naming network.zoneCount and the zones", () => {
     const { run } = plan("two-zones", "us-west-1", {});
     expect(run.status).not.toBe(0);
-    expect(oneLine(run.output)).toContain("network.zoneCount is 3 but this region has only 2 availability zones (us-west-1a, us-west-1b)");
+    expect(oneLine(run.output)).toContain(
+      "network.zoneCount is 3 but this region has only 2 availability zones (us-west-1a, us-west-1b)",
+    );
   }, 120_000);
 
   test("a type offered in one zone of three (p4d.24xlarge in moto's eu-west-1): the plan fails naming instanceType and where it is offered", () => {
     const { run } = plan("rare-type", "eu-west-1", { instanceType: "p4d.24xlarge" });
     expect(run.status).not.toBe(0);
-    expect(oneLine(run.output)).toContain('instanceType "p4d.24xlarge" is offered in only eu-west-1c of this region\'s zones, and the cluster needs 3 (network.zoneCount)');
+    expect(oneLine(run.output)).toContain(
+      'instanceType "p4d.24xlarge" is offered in only eu-west-1c of this region\'s zones, and the cluster needs 3 (network.zoneCount)',
+    );
   }, 120_000);
 
   test("given zones that do not all offer the type: the plan fails naming the zones that lack it and network.availabilityZones", () => {
-    const { run } = plan("given-zones", "eu-west-1", { instanceType: "p4d.24xlarge", network: { availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] } });
+    const { run } = plan("given-zones", "eu-west-1", {
+      instanceType: "p4d.24xlarge",
+      network: { availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] },
+    });
     expect(run.status).not.toBe(0);
-    expect(oneLine(run.output)).toContain('instanceType "p4d.24xlarge" is not offered in eu-west-1a, eu-west-1b (network.availabilityZones)');
+    expect(oneLine(run.output)).toContain(
+      'instanceType "p4d.24xlarge" is not offered in eu-west-1a, eu-west-1b (network.availabilityZones)',
+    );
   }, 120_000);
 
   test("5 zones in us-east-1: the choice skips us-east-1e, which does not offer t3.medium; once stored, a different zone list changes nothing", () => {
@@ -300,15 +457,21 @@ describeIf("zones: Terraform refuses too few zones or a type they do not offer, 
     expect(run.status).toBe(0);
     const shown = JSON.parse(lab.terraform(dir, ["show", "-json", "plan.tfplan"]).output);
     const choice = shown.resource_changes.find((rc: any) => rc.type === "terraform_data");
-    expect(choice.change.after.input).toEqual({ zones: ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1f"] });
+    expect(choice.change.after.input).toEqual({
+      zones: ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1f"],
+    });
 
     // Store the choice, then let the region's list "change" (the input expression now gives other zones): no change planned.
     expect(lab.terraform(dir, ["apply", "-auto-approve", "-input=false", `-target=${choice.address}`]).status).toBe(0);
     const config = JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8"));
     const [id] = Object.keys(config.resource.terraform_data);
-    config.resource.terraform_data[id].input = { zones: ["us-east-1f", "us-east-1d", "us-east-1c", "us-east-1b", "us-east-1a"] };
+    config.resource.terraform_data[id].input = {
+      zones: ["us-east-1f", "us-east-1d", "us-east-1c", "us-east-1b", "us-east-1a"],
+    };
     writeFileSync(join(dir, "cdk.tf.json"), JSON.stringify(config));
-    expect(lab.terraform(dir, ["plan", "-input=false", "-out=again.tfplan", `-target=${choice.address}`]).status).toBe(0);
+    expect(lab.terraform(dir, ["plan", "-input=false", "-out=again.tfplan", `-target=${choice.address}`]).status).toBe(
+      0,
+    );
     const again = JSON.parse(lab.terraform(dir, ["show", "-json", "again.tfplan"]).output);
     expect(again.resource_changes.find((rc: any) => rc.type === "terraform_data").change.actions).toEqual(["no-op"]);
 

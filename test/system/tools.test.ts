@@ -8,7 +8,14 @@ import { execFileSync, spawnSync } from "child_process";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { USERDATA_DIR, decodeInstanceUserData, resolveReferences, resourcesOf, synthStack, userDataText } from "../helpers";
+import {
+  USERDATA_DIR,
+  decodeInstanceUserData,
+  resolveReferences,
+  resourcesOf,
+  synthStack,
+  userDataText,
+} from "../helpers";
 
 function requireTool(tool: string, pkg: string) {
   const found = spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
@@ -20,14 +27,20 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const topologies: [string, Parameters<typeof synthStack>[0]][] = [
   ["default (3 nodes, internal NLB, stacked etcd)", {}],
-  ["5 nodes, internet-facing NLB, Kubernetes 1.35, extra SANs", {
-    controlPlaneCount: 5,
-    kubernetesVersion: "1.35.9",
-    extraCertSans: ["api.example.com"],
-    endpoint: { type: "nlb", internetFacing: true, allowedCidrs: ["198.51.100.0/24"] },
-  }],
+  [
+    "5 nodes, internet-facing NLB, Kubernetes 1.35, extra SANs",
+    {
+      controlPlaneCount: 5,
+      kubernetesVersion: "1.35.9",
+      extraCertSans: ["api.example.com"],
+      endpoint: { type: "nlb", internetFacing: true, allowedCidrs: ["198.51.100.0/24"] },
+    },
+  ],
   ["keepalived colocated, routed VIP", { endpoint: { type: "keepalived", virtualIp: "192.168.255.10" } }],
-  ["keepalived dedicated, secondary-IP VIP", { endpoint: { type: "keepalived", vipMode: "secondary-ip", placement: "dedicated" } }],
+  [
+    "keepalived dedicated, secondary-IP VIP",
+    { endpoint: { type: "keepalived", vipMode: "secondary-ip", placement: "dedicated" } },
+  ],
   ["NLB with external etcd (3 members)", { etcd: { topology: "external" } }],
 ];
 
@@ -55,8 +68,14 @@ describe("shellcheck", () => {
         .map((e) => join(dir, e.name));
     const scripts = [...bash(fakes), ...bash(join(fakes, "node")), join(__dirname, "node-boot.sh")];
     expect(scripts.map((f) => f.slice(__dirname.length + 1)).sort()).toEqual(
-      ["curl", "deliver-vip", "kubeadm", "kubectl", "start-etcd", "systemctl"].map((f) => `fakes/${f}`)
-        .concat(["containerd", "crictl", "kubelet", "modprobe", "runc", "snap", "swapoff", "sysctl", "tool"].map((f) => `fakes/node/${f}`), ["node-boot.sh"])
+      ["curl", "deliver-vip", "kubeadm", "kubectl", "start-etcd", "systemctl"]
+        .map((f) => `fakes/${f}`)
+        .concat(
+          ["containerd", "crictl", "kubelet", "modprobe", "runc", "snap", "swapoff", "sysctl", "tool"].map(
+            (f) => `fakes/node/${f}`,
+          ),
+          ["node-boot.sh"],
+        )
         .sort(),
     );
     const run = spawnSync("shellcheck", ["-S", "style", ...scripts], { encoding: "utf8" });
@@ -64,10 +83,16 @@ describe("shellcheck", () => {
   });
 
   test.each([
-    ["control-plane node", "control-plane", ["bootstrap-control-plane.sh", "cloud-aws.sh", "common.sh", "install-kubernetes.sh"]],
+    [
+      "control-plane node",
+      "control-plane",
+      ["bootstrap-control-plane.sh", "cloud-aws.sh", "common.sh", "install-kubernetes.sh"],
+    ],
     ["etcd member", "etcd", ["bootstrap-etcd.sh", "cloud-aws.sh", "common.sh"]],
   ])("the scripts decoded from the user data of an %s are clean too", (_what, role, expected) => {
-    const node = resourcesOf(synthStack({ etcd: { topology: "external" } }), "aws_instance").find((n) => n.tags["kubeadm-ha:role"] === role)!;
+    const node = resourcesOf(synthStack({ etcd: { topology: "external" } }), "aws_instance").find(
+      (n) => n.tags["kubeadm-ha:role"] === role,
+    )!;
     const { files } = decodeInstanceUserData(node);
     const dir = join(work, `decoded-${role}`);
     execFileSync("mkdir", ["-p", dir]);
@@ -123,7 +148,8 @@ describe("systemd-analyze verify", () => {
       execFileSync("mkdir", ["-p", join(root, "etc", "systemd", "system", `${wants}.wants`)]);
       execFileSync("ln", ["-sf", target, join(root, "etc", "systemd", "system", `${wants}.wants`, unit)]);
     };
-    for (const u of ["cloud-init-local.service", "cloud-init.service", "cloud-config.service", "cloud-final.service"]) link(`/usr/lib/systemd/system/${u}`, "cloud-init.target", u);
+    for (const u of ["cloud-init-local.service", "cloud-init.service", "cloud-config.service", "cloud-final.service"])
+      link(`/usr/lib/systemd/system/${u}`, "cloud-init.target", u);
     link("/usr/lib/systemd/system/cloud-init.target", "multi-user.target", "cloud-init.target");
     const units: string[] = [];
     for (const [path, file] of Object.entries(files)) {
@@ -148,20 +174,30 @@ describe("systemd-analyze verify", () => {
     ["etcd member", "etcd"],
     ["dedicated load balancer", "api-load-balancer"],
   ])("a %s's units are valid, enabled and in no ordering cycle with cloud-init's", (_what, role) => {
-    const result = synthStack({ etcd: { topology: "external" }, endpoint: { type: "keepalived", vipMode: "secondary-ip", placement: "dedicated" } });
+    const result = synthStack({
+      etcd: { topology: "external" },
+      endpoint: { type: "keepalived", vipMode: "secondary-ip", placement: "dedicated" },
+    });
     const node = resourcesOf(result, "aws_instance").find((n) => n.tags["kubeadm-ha:role"] === role)!;
     const { root, units } = nodeRoot(decodeInstanceUserData(node).files);
     expect(units).toContain("kubeadm-ha-bootstrap.service");
-    const run = spawnSync("systemd-analyze", ["verify", `--root=${root}`, ...units, "multi-user.target"], { encoding: "utf8" });
+    const run = spawnSync("systemd-analyze", ["verify", `--root=${root}`, ...units, "multi-user.target"], {
+      encoding: "utf8",
+    });
     expect(`${run.stdout}${run.stderr}`).toBe("");
     expect(run.status).toBe(0);
   });
 
   test("the check can fail: a unit ordered after cloud-final but wanted by multi-user.target is a cycle", () => {
     const { root } = nodeRoot({
-      "/etc/systemd/system/cycle.service": { content: "[Unit]\nAfter=cloud-final.service\n[Service]\nType=oneshot\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n" },
+      "/etc/systemd/system/cycle.service": {
+        content:
+          "[Unit]\nAfter=cloud-final.service\n[Service]\nType=oneshot\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n",
+      },
     });
-    const run = spawnSync("systemd-analyze", ["verify", `--root=${root}`, "cycle.service", "multi-user.target"], { encoding: "utf8" });
+    const run = spawnSync("systemd-analyze", ["verify", `--root=${root}`, "cycle.service", "multi-user.target"], {
+      encoding: "utf8",
+    });
     expect(`${run.stdout}${run.stderr}`).toMatch(/Found ordering cycle/);
   });
 });

@@ -48,7 +48,11 @@ export class VipLab {
   constructor(readonly prefix: string) {
     this.spec = resolveClusterSpec({
       clusterName: "lab",
-      network: { vpcId: "vpc-lab", vpcCidr: "198.18.0.0/16", privateSubnets: [{ id: "subnet-lab", availabilityZone: "lab-1a", cidrBlock: "198.18.0.0/24" }] },
+      network: {
+        vpcId: "vpc-lab",
+        vpcCidr: "198.18.0.0/16",
+        privateSubnets: [{ id: "subnet-lab", availabilityZone: "lab-1a", cidrBlock: "198.18.0.0/24" }],
+      },
       spreadAcrossZones: false,
       endpoint: { type: "keepalived", vipMode: "secondary-ip" },
     });
@@ -73,8 +77,27 @@ export class VipLab {
   build() {
     createSwitch(this.prefix);
     const attach = (ns: string, veth: string, address: string) => attachNode(this.prefix, ns, veth, address);
-    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-      "-keyout", join(this.root, "api.key"), "-out", join(this.root, "api.crt"), "-subj", "/CN=kube-apiserver"], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "1",
+        "-keyout",
+        join(this.root, "api.key"),
+        "-out",
+        join(this.root, "api.crt"),
+        "-subj",
+        "/CN=kube-apiserver",
+      ],
+      { stdio: "ignore" },
+    );
     this.endpoint.peers.forEach((peer, i) => {
       attach(this.ns(i), `${this.prefix}v${i}`, peer.privateIp);
       this.writeNodeFiles(i);
@@ -90,8 +113,18 @@ export class VipLab {
       chmodSync(join(dir, "scripts", s), 0o755);
     }
     const node = this.spec.controlPlane[i];
-    const env = renderControlPlaneEnv({ spec: this.spec, node, endpoint: { host: this.vip, port: this.endpoint.port }, joinSecretId: "lab", adminKubeconfigSecretId: "lab-admin", region: "lab-1" });
-    writeFileSync(join(dir, "etc", "cluster.env"), env.replace(/^VIP_REASSERT_SECONDS='\d+'$/m, `VIP_REASSERT_SECONDS='${LAB_REASSERT_S}'`));
+    const env = renderControlPlaneEnv({
+      spec: this.spec,
+      node,
+      endpoint: { host: this.vip, port: this.endpoint.port },
+      joinSecretId: "lab",
+      adminKubeconfigSecretId: "lab-admin",
+      region: "lab-1",
+    });
+    writeFileSync(
+      join(dir, "etc", "cluster.env"),
+      env.replace(/^VIP_REASSERT_SECONDS='\d+'$/m, `VIP_REASSERT_SECONDS='${LAB_REASSERT_S}'`),
+    );
     const scriptEnv =
       `/usr/bin/env KHA_ETC=${dir}/etc KHA_LOG=${dir}/log KHA_STATE=${dir}/state KHA_CLOUD_PROVIDER=file CLOUD_FILE_ROOT=${this.root}/cloud ` +
       `CLOUD_FILE_VIP_HOOK=${join(FAKES, "deliver-vip")} LAB_PREFIX=${this.prefix} LAB_NODE_NS=${this.ns(i)} `;
@@ -101,21 +134,48 @@ export class VipLab {
       .replace(/^( *process) haproxy$/m, `$1 haproxy -db -f ${join(dir, "haproxy.cfg")}`)
       .replace(/^( *preempt_delay) \d+$/m, `$1 ${LAB_PREEMPT_DELAY_S}`);
     writeFileSync(join(dir, "keepalived.conf"), keepalived);
-    writeFileSync(join(dir, "guard.sh"), `#!/bin/sh\nexec ${scriptEnv}${dir}/scripts/keepalived-notify.sh guard\n`, { mode: 0o755 });
+    writeFileSync(join(dir, "guard.sh"), `#!/bin/sh\nexec ${scriptEnv}${dir}/scripts/keepalived-notify.sh guard\n`, {
+      mode: 0o755,
+    });
     const backends = this.spec.controlPlane.map((n) => ({ name: n.name, address: n.privateIp }));
-    writeFileSync(join(dir, "haproxy.cfg"), renderHaproxyCfg(this.endpoint.port, backends, this.spec.apiServerPort, join(dir, "haproxy.sock")));
+    writeFileSync(
+      join(dir, "haproxy.cfg"),
+      renderHaproxyCfg(this.endpoint.port, backends, this.spec.apiServerPort, join(dir, "haproxy.sock")),
+    );
   }
 
   start(i: number, daemon: Daemon) {
     const dir = this.nodeDir(i);
     const commands: Record<Daemon, string[]> = {
-      api: ["node", join(FAKES, "api-server.js"), this.spec.controlPlane[i].privateIp, String(this.spec.apiServerPort), `n${i}`, join(this.root, "api.key"), join(this.root, "api.crt")],
+      api: [
+        "node",
+        join(FAKES, "api-server.js"),
+        this.spec.controlPlane[i].privateIp,
+        String(this.spec.apiServerPort),
+        `n${i}`,
+        join(this.root, "api.key"),
+        join(this.root, "api.crt"),
+      ],
       haproxy: ["haproxy", "-db", "-f", join(dir, "haproxy.cfg")],
       guard: [join(dir, "guard.sh")],
-      keepalived: ["keepalived", `--namespace=${this.ns(i)}`, "--dont-fork", "--log-console", "--vrrp", "-f", join(dir, "keepalived.conf"),
-        "-p", join(dir, "keepalived.pid"), "-r", join(dir, "vrrp.pid"), "-c", join(dir, "checkers.pid")],
+      keepalived: [
+        "keepalived",
+        `--namespace=${this.ns(i)}`,
+        "--dont-fork",
+        "--log-console",
+        "--vrrp",
+        "-f",
+        join(dir, "keepalived.conf"),
+        "-p",
+        join(dir, "keepalived.pid"),
+        "-r",
+        join(dir, "vrrp.pid"),
+        "-c",
+        join(dir, "checkers.pid"),
+      ],
     };
-    const [command, ...args] = daemon === "keepalived" ? commands[daemon] : ["ip", "netns", "exec", this.ns(i), ...commands[daemon]];
+    const [command, ...args] =
+      daemon === "keepalived" ? commands[daemon] : ["ip", "netns", "exec", this.ns(i), ...commands[daemon]];
     const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
     const onData = (d: Buffer) => {
       const log = daemon === "haproxy" ? this.haproxyLog : daemon === "keepalived" ? this.keepalivedLog : undefined;
@@ -128,11 +188,18 @@ export class VipLab {
 
   isRunning(i: number, daemon: Daemon): boolean {
     const child = this.daemons.get(`${i}/${daemon}`);
-    return child !== undefined && child.exitCode === null && child.signalCode === null && this.pidsOf(i, daemon).length > 0;
+    return (
+      child !== undefined && child.exitCode === null && child.signalCode === null && this.pidsOf(i, daemon).length > 0
+    );
   }
 
   private pidsOf(i: number, daemon: Daemon): number[] {
-    const names: Record<Daemon, string> = { keepalived: "keepalived", haproxy: "haproxy", api: "node", guard: "keepalived-noti" };
+    const names: Record<Daemon, string> = {
+      keepalived: "keepalived",
+      haproxy: "haproxy",
+      api: "node",
+      guard: "keepalived-noti",
+    };
     return pidsIn(this.ns(i), names[daemon]);
   }
 
@@ -152,14 +219,32 @@ export class VipLab {
   }
 
   startProber(durationMs: number) {
-    this.prober = spawn("ip", ["netns", "exec", this.clientNs, "node", join(FAKES, "prober.js"), `https://${this.vip}:${this.endpoint.port}/readyz`, "50", "300", String(durationMs)], {
-      stdio: ["ignore", "pipe", "ignore"],
-    });
+    this.prober = spawn(
+      "ip",
+      [
+        "netns",
+        "exec",
+        this.clientNs,
+        "node",
+        join(FAKES, "prober.js"),
+        `https://${this.vip}:${this.endpoint.port}/readyz`,
+        "50",
+        "300",
+        String(durationMs),
+      ],
+      {
+        stdio: ["ignore", "pipe", "ignore"],
+      },
+    );
     this.prober.stdout!.on("data", (d) => (this.probes += d));
   }
 
   probesSince(t: number): Probe[] {
-    return this.probes.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Probe).filter((p) => p.t >= t);
+    return this.probes
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Probe)
+      .filter((p) => p.t >= t);
   }
 
   /** The node the (file-backed) cloud delivers the VIP to. */
@@ -192,5 +277,8 @@ export function outage(probes: Probe[]): { outageMs: number; failed: number } {
   if (firstFail < 0) return { outageMs: 0, failed: 0 };
   const recovered = probes.findIndex((p, i) => i > firstFail && p.ok);
   if (recovered < 0) return { outageMs: Infinity, failed: probes.length - firstFail };
-  return { outageMs: probes[recovered].t - probes[firstFail].t, failed: probes.slice(firstFail, recovered).filter((p) => !p.ok).length };
+  return {
+    outageMs: probes[recovered].t - probes[firstFail].t,
+    failed: probes.slice(firstFail, recovered).filter((p) => !p.ok).length,
+  };
 }

@@ -1,5 +1,11 @@
 import { readFileSync } from "fs";
-import { API_REFERENCE, DOCUMENTED_INTERFACES, TYPES_FILE, readInterfaceDocs, renderApiReference } from "../../scripts/api-reference";
+import {
+  API_REFERENCE,
+  DOCUMENTED_INTERFACES,
+  TYPES_FILE,
+  readInterfaceDocs,
+  renderApiReference,
+} from "../../scripts/api-reference";
 
 const docs = readInterfaceDocs(TYPES_FILE);
 

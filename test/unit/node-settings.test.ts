@@ -15,14 +15,25 @@ import {
 import { ClusterInput, ExternalEtcdSpec, KeepalivedEndpointSpec, resolveClusterSpec } from "../../lib/spec";
 import { USERDATA_DIR } from "../helpers";
 
-const scripts = readdirSync(USERDATA_DIR).filter((f) => f.endsWith(".sh")).map((f) => readFileSync(join(USERDATA_DIR, f), "utf8"));
-const code = scripts.map((s) => s.split("\n").filter((line) => !/^\s*#/.test(line)).join("\n")).join("\n");
+const scripts = readdirSync(USERDATA_DIR)
+  .filter((f) => f.endsWith(".sh"))
+  .map((f) => readFileSync(join(USERDATA_DIR, f), "utf8"));
+const code = scripts
+  .map((s) =>
+    s
+      .split("\n")
+      .filter((line) => !/^\s*#/.test(line))
+      .join("\n"),
+  )
+  .join("\n");
 
 /** Upper-case variables the scripts read: $VAR, ${VAR...}, ${!VAR[@]}, ${#VAR}. */
 const read = new Set([...code.matchAll(/\$\{?[!#]?([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]));
 /** Those the scripts set themselves: assignments (also inline and local), loop variables, read targets. */
 const own = new Set([
-  ...[...code.matchAll(/(?:^|[\s;(])(?:local |readonly |export |declare (?:-\w+ )?)?([A-Z][A-Z0-9_]*)\+?=/gm)].map((m) => m[1]),
+  ...[...code.matchAll(/(?:^|[\s;(])(?:local |readonly |export |declare (?:-\w+ )?)?([A-Z][A-Z0-9_]*)\+?=/gm)].map(
+    (m) => m[1],
+  ),
   ...[...code.matchAll(/\bfor ([A-Z][A-Z0-9_]*) in\b/g)].map((m) => m[1]),
   ...[...code.matchAll(/\bread -r (?:-a )?([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]),
 ]);
@@ -41,14 +52,28 @@ function renderedKeys(): Set<string> {
     const spec = resolveClusterSpec(input);
     const endpoint = { host: "api.example.internal", port: 6443 };
     for (const node of spec.controlPlane) {
-      keys(renderControlPlaneEnv({ spec, node, endpoint, region: "eu-west-1", joinSecretId: "j", adminKubeconfigSecretId: "a", etcdClientSecretId: "c", routeTableIds: ["rtb-1"] })).forEach((k) => found.add(k));
+      keys(
+        renderControlPlaneEnv({
+          spec,
+          node,
+          endpoint,
+          region: "eu-west-1",
+          joinSecretId: "j",
+          adminKubeconfigSecretId: "a",
+          etcdClientSecretId: "c",
+          routeTableIds: ["rtb-1"],
+        }),
+      ).forEach((k) => found.add(k));
     }
     if (spec.endpoint.type === "keepalived") {
-      for (const peer of (spec.endpoint as KeepalivedEndpointSpec).peers) keys(renderLoadBalancerEnv({ spec, endpoint, region: "eu-west-1" }, peer)).forEach((k) => found.add(k));
+      for (const peer of (spec.endpoint as KeepalivedEndpointSpec).peers)
+        keys(renderLoadBalancerEnv({ spec, endpoint, region: "eu-west-1" }, peer)).forEach((k) => found.add(k));
     }
     if (spec.etcd.topology === "external") {
       for (const member of (spec.etcd as ExternalEtcdSpec).members) {
-        keys(renderEtcdMemberEnv({ spec, member, region: "eu-west-1", etcdCaSecretId: "ca", etcdClientSecretId: "c" })).forEach((k) => found.add(k));
+        keys(
+          renderEtcdMemberEnv({ spec, member, region: "eu-west-1", etcdCaSecretId: "ca", etcdClientSecretId: "c" }),
+        ).forEach((k) => found.add(k));
       }
     }
   }
@@ -63,7 +88,12 @@ function etcdEnvironment(): Set<string> {
 }
 
 test("every variable a script reads and does not set is a node setting, etcd's own environment, a test hook or the shell's", () => {
-  const explained = new Set([...Object.keys(NODE_SETTINGS), ...etcdEnvironment(), ...Object.keys(SCRIPT_TEST_HOOKS), ...SHELL]);
+  const explained = new Set([
+    ...Object.keys(NODE_SETTINGS),
+    ...etcdEnvironment(),
+    ...Object.keys(SCRIPT_TEST_HOOKS),
+    ...SHELL,
+  ]);
   expect([...read].filter((v) => !own.has(v) && !explained.has(v)).sort()).toEqual([]);
 });
 
@@ -77,6 +107,8 @@ test("every node setting is rendered for some node, and nothing else is", () => 
 
 test("the scripts never set a node setting to anything but itself with a default (a setting has one source: the settings file)", () => {
   const assignments = [...code.matchAll(/(?:^|[\s;(])(?:local |readonly |export )?([A-Z][A-Z0-9_]*)=(\S*)/gm)];
-  const overwritten = assignments.filter(([, name, value]) => name in NODE_SETTINGS && !value.includes(name)).map(([whole]) => whole.trim());
+  const overwritten = assignments
+    .filter(([, name, value]) => name in NODE_SETTINGS && !value.includes(name))
+    .map(([whole]) => whole.trim());
   expect(overwritten).toEqual([]);
 });

@@ -10,7 +10,14 @@ const change = (type: string, actions: string[], before: object, after: object) 
 describe("planDrift", () => {
   test("a replacement caused only by a quirk is counted as moto's, not as drift", () => {
     const drift = planDrift({
-      resource_changes: [change("aws_ec2_subnet_cidr_reservation", ["delete", "create"], { cidr_block: "10.0.1.10/32", description: "" }, { cidr_block: "10.0.1.10/32", description: "cp-0" })],
+      resource_changes: [
+        change(
+          "aws_ec2_subnet_cidr_reservation",
+          ["delete", "create"],
+          { cidr_block: "10.0.1.10/32", description: "" },
+          { cidr_block: "10.0.1.10/32", description: "cp-0" },
+        ),
+      ],
     });
     expect(drift.changes).toEqual([]);
     expect(Object.values(drift.quirks)).toEqual([1]);
@@ -18,9 +25,18 @@ describe("planDrift", () => {
 
   test("a replacement with any other differing attribute is drift, with every attribute named", () => {
     const drift = planDrift({
-      resource_changes: [change("aws_ec2_subnet_cidr_reservation", ["delete", "create"], { cidr_block: "10.0.1.10/32", description: "" }, { cidr_block: "10.0.1.11/32", description: "cp-0" })],
+      resource_changes: [
+        change(
+          "aws_ec2_subnet_cidr_reservation",
+          ["delete", "create"],
+          { cidr_block: "10.0.1.10/32", description: "" },
+          { cidr_block: "10.0.1.11/32", description: "cp-0" },
+        ),
+      ],
     });
-    expect(drift.changes).toEqual(['aws_ec2_subnet_cidr_reservation.x: delete+create (cidr_block "10.0.1.10/32" -> "10.0.1.11/32")']);
+    expect(drift.changes).toEqual([
+      'aws_ec2_subnet_cidr_reservation.x: delete+create (cidr_block "10.0.1.10/32" -> "10.0.1.11/32")',
+    ]);
   });
 
   test("an update outside the quirks, a create and a delete are all drift", () => {

@@ -17,7 +17,14 @@ import {
 } from "../../lib/render";
 import { parse } from "yaml";
 import { resolveClusterSpec } from "../../lib/spec";
-import { SHARED_FIELD_REFERENCE, USERDATA_DIR, decodeUserData, sharedReferenceExists, unknownKubeadmFields, yamlDocs } from "../helpers";
+import {
+  SHARED_FIELD_REFERENCE,
+  USERDATA_DIR,
+  decodeUserData,
+  sharedReferenceExists,
+  unknownKubeadmFields,
+  yamlDocs,
+} from "../helpers";
 
 const endpoint = { host: "api.example.internal", port: 6443 };
 
@@ -33,12 +40,12 @@ describe("kubeadm configuration", () => {
   });
 
   test("the field check catches an unknown key (it can fail)", () => {
-    expect(unknownKubeadmFields({ ...cluster, apiServer: { ...cluster.apiServer, timeoutForControlPlane: "4m" } })).toEqual([
-      "ClusterConfiguration.apiServer.timeoutForControlPlane",
-    ]);
-    expect(unknownKubeadmFields({ ...init, nodeRegistration: { kubeletExtraArgs: { "node-ip": "1.2.3.4" } } })).toEqual([
-      "InitConfiguration.nodeRegistration.kubeletExtraArgs should be a list",
-    ]);
+    expect(
+      unknownKubeadmFields({ ...cluster, apiServer: { ...cluster.apiServer, timeoutForControlPlane: "4m" } }),
+    ).toEqual(["ClusterConfiguration.apiServer.timeoutForControlPlane"]);
+    expect(unknownKubeadmFields({ ...init, nodeRegistration: { kubeletExtraArgs: { "node-ip": "1.2.3.4" } } })).toEqual(
+      ["InitConfiguration.nodeRegistration.kubeletExtraArgs should be a list"],
+    );
   });
 
   test("controlPlaneEndpoint is the endpoint; certSANs are the endpoint name then the extra SANs", () => {
@@ -49,7 +56,13 @@ describe("kubeadm configuration", () => {
   test("advertiseAddress and the kubelet node IP are the node's own address, never the endpoint", () => {
     expect(init.localAPIEndpoint).toEqual({ advertiseAddress: node.privateIp, bindPort: 6443 });
     expect(join.controlPlane.localAPIEndpoint).toEqual({ advertiseAddress: node.privateIp, bindPort: 6443 });
-    expect(join.nodeRegistration).toMatchObject({ name: node.name, kubeletExtraArgs: [{ name: "node-ip", value: node.privateIp }, { name: "provider-id", value: NODE_PLACEHOLDERS.providerId }] });
+    expect(join.nodeRegistration).toMatchObject({
+      name: node.name,
+      kubeletExtraArgs: [
+        { name: "node-ip", value: node.privateIp },
+        { name: "provider-id", value: NODE_PLACEHOLDERS.providerId },
+      ],
+    });
   });
 
   test("the join document carries placeholders, not a token or certificate key", () => {
@@ -72,7 +85,8 @@ describe("kubeadm configuration", () => {
   });
 
   test("an API server that is stopping keeps serving until the endpoint has let go: an NLB needs a minute, HAProxy seconds", () => {
-    const delay = (s: typeof spec) => yamlDocs(renderKubeadmConfig(s, s.controlPlane[0], endpoint).init)[0].apiServer.extraArgs;
+    const delay = (s: typeof spec) =>
+      yamlDocs(renderKubeadmConfig(s, s.controlPlane[0], endpoint).init)[0].apiServer.extraArgs;
     // NLB: 2 failed checks 10 s apart, then up to 40 s until it stops sending new connections, plus 10 s.
     expect(delay(spec)).toEqual([{ name: "shutdown-delay-duration", value: "70s" }]);
     const keepalived = resolveClusterSpec({ endpoint: { type: "keepalived", virtualIp: "192.168.255.10" } });
@@ -84,7 +98,9 @@ describe("kubeadm configuration", () => {
       expect(timers.terminationGraceSeconds).toBeGreaterThan(timers.shutdownDelaySeconds);
       expect(timers.nodeShutdownCriticalPodsSeconds).toBeGreaterThan(timers.terminationGraceSeconds);
       const docs = renderKubeadmConfig(s, s.controlPlane[0], endpoint);
-      expect(parse(docs.patches["kube-apiserver+strategic.yaml"])).toEqual({ spec: { terminationGracePeriodSeconds: timers.terminationGraceSeconds } });
+      expect(parse(docs.patches["kube-apiserver+strategic.yaml"])).toEqual({
+        spec: { terminationGracePeriodSeconds: timers.terminationGraceSeconds },
+      });
       const kubelet = yamlDocs(docs.init)[2];
       expect(kubelet).toMatchObject({
         kind: "KubeletConfiguration",
@@ -95,13 +111,20 @@ describe("kubeadm configuration", () => {
       expect(kubelet.providerID).toBeUndefined(); // per node (kubeletExtraArgs), never in the shared config
       // Stacked etcd outlives its API server on a node shutdown: it sleeps before it stops, within the critical pods' time.
       expect(parse(docs.patches["etcd+strategic.yaml"])).toEqual({
-        spec: { terminationGracePeriodSeconds: timers.etcdTerminationGraceSeconds, containers: [{ name: "etcd", lifecycle: { preStop: { sleep: { seconds: timers.terminationGraceSeconds } } } }] },
+        spec: {
+          terminationGracePeriodSeconds: timers.etcdTerminationGraceSeconds,
+          containers: [
+            { name: "etcd", lifecycle: { preStop: { sleep: { seconds: timers.terminationGraceSeconds } } } },
+          ],
+        },
       });
       expect(timers.etcdTerminationGraceSeconds!).toBeGreaterThan(timers.etcdPreStopSeconds!);
       expect(timers.nodeShutdownCriticalPodsSeconds).toBeGreaterThan(timers.etcdTerminationGraceSeconds!);
     }
     const external = resolveClusterSpec({ etcd: { topology: "external" } });
-    expect(Object.keys(renderKubeadmConfig(external, external.controlPlane[0], endpoint).patches)).toEqual(["kube-apiserver+strategic.yaml"]);
+    expect(Object.keys(renderKubeadmConfig(external, external.controlPlane[0], endpoint).patches)).toEqual([
+      "kube-apiserver+strategic.yaml",
+    ]);
   });
 
   test("init and join apply the patches folder", () => {
@@ -137,13 +160,26 @@ describe("cloud-config", () => {
 
   test("a control-plane node's user data ships every script as shippedScript makes it", () => {
     const spec = resolveClusterSpec();
-    const scripts = Object.fromEntries(NODE_SCRIPTS.map((n) => [n, readFileSync(join(USERDATA_DIR, n), "utf8")])) as any;
+    const scripts = Object.fromEntries(
+      NODE_SCRIPTS.map((n) => [n, readFileSync(join(USERDATA_DIR, n), "utf8")]),
+    ) as any;
     const { files } = decodeUserData(
-      renderControlPlaneUserData({ spec, node: spec.controlPlane[0], endpoint, joinSecretId: "arn:secret", adminKubeconfigSecretId: "arn:admin", region: "eu-west-1" }, scripts),
+      renderControlPlaneUserData(
+        {
+          spec,
+          node: spec.controlPlane[0],
+          endpoint,
+          joinSecretId: "arn:secret",
+          adminKubeconfigSecretId: "arn:admin",
+          region: "eu-west-1",
+        },
+        scripts,
+      ),
     );
     const shipped = Object.keys(files).filter((p) => p.startsWith("/opt/kubeadm-ha/"));
     expect(shipped).toHaveLength(4); // the NLB topology needs no keepalived scripts
-    for (const path of shipped) expect(files[path].content).toBe(shippedScript(path.split("/").pop()!, scripts[path.split("/").pop()!]));
+    for (const path of shipped)
+      expect(files[path].content).toBe(shippedScript(path.split("/").pop()!, scripts[path.split("/").pop()!]));
   });
 });
 
@@ -167,8 +203,19 @@ describe("external etcd member", () => {
   });
 
   test("a member's user data ships only the etcd scripts and files, and holds no key material", () => {
-    const scripts = Object.fromEntries(NODE_SCRIPTS.map((n) => [n, readFileSync(join(USERDATA_DIR, n), "utf8")])) as any;
-    const text = renderEtcdMemberUserData({ spec, member: etcd.members[2], region: "eu-west-1", etcdCaSecretId: "arn:ca", etcdClientSecretId: "arn:client" }, scripts);
+    const scripts = Object.fromEntries(
+      NODE_SCRIPTS.map((n) => [n, readFileSync(join(USERDATA_DIR, n), "utf8")]),
+    ) as any;
+    const text = renderEtcdMemberUserData(
+      {
+        spec,
+        member: etcd.members[2],
+        region: "eu-west-1",
+        etcdCaSecretId: "arn:ca",
+        etcdClientSecretId: "arn:client",
+      },
+      scripts,
+    );
     const { files, cloudConfig } = decodeUserData(text);
     expect(Object.keys(files).sort()).toEqual([
       "/etc/etcd/etcd.env",
@@ -187,7 +234,9 @@ describe("external etcd member", () => {
 
 test("the vendored kubeadm field list matches ../shared/reference when that is present", () => {
   if (!sharedReferenceExists()) return; // a packed or standalone checkout has only the vendored copy
-  expect(readFileSync(join(__dirname, "..", "fixtures", "kubeadm-v1beta4-fields.json"), "utf8")).toBe(readFileSync(SHARED_FIELD_REFERENCE, "utf8"));
+  expect(readFileSync(join(__dirname, "..", "fixtures", "kubeadm-v1beta4-fields.json"), "utf8")).toBe(
+    readFileSync(SHARED_FIELD_REFERENCE, "utf8"),
+  );
 });
 
 describe("shipped scripts", () => {

@@ -32,10 +32,13 @@ function kindOf(type: string): string {
 }
 const kindOfField = (field: Field) => (field.kind === "object" && field.orFalse ? "object|false" : field.kind);
 
-test.each(readInterfaceDocs(join(__dirname, "../../lib/spec/types.ts")).map((doc) => [doc.name, doc] as const))("%s: every prop is in the shape with its type, and nothing else", (name, doc) => {
-  const shape = SHAPES[name];
-  expect(shape).toBeDefined();
-  const fromTypes = Object.fromEntries(doc.props.map((p) => [p.name, kindOf(p.type)]));
-  const fromShape = Object.fromEntries(Object.entries(shape).map(([key, field]) => [key, kindOfField(field)]));
-  expect(fromShape).toEqual(fromTypes);
-});
+test.each(readInterfaceDocs(join(__dirname, "../../lib/spec/types.ts")).map((doc) => [doc.name, doc] as const))(
+  "%s: every prop is in the shape with its type, and nothing else",
+  (name, doc) => {
+    const shape = SHAPES[name];
+    expect(shape).toBeDefined();
+    const fromTypes = Object.fromEntries(doc.props.map((p) => [p.name, kindOf(p.type)]));
+    const fromShape = Object.fromEntries(Object.entries(shape).map(([key, field]) => [key, kindOfField(field)]));
+    expect(fromShape).toEqual(fromTypes);
+  },
+);

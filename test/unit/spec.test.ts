@@ -7,16 +7,38 @@ describe("defaults", () => {
 
   test("the smallest call gives 3 nodes, NLB, stacked etcd, a new 3-zone VPC, Kubernetes 1.37.1 on containerd 2.3.4", () => {
     expect(spec.controlPlane).toHaveLength(3);
-    expect(spec.endpoint).toEqual({ type: "nlb", internetFacing: false, allowedCidrs: ["10.0.0.0/16"], publicAllowedCidrs: [], port: 6443, deletionProtection: false, privateDns: { zoneName: "kubeadm-ha.internal", name: "api.kubeadm-ha.internal" } });
+    expect(spec.endpoint).toEqual({
+      type: "nlb",
+      internetFacing: false,
+      allowedCidrs: ["10.0.0.0/16"],
+      publicAllowedCidrs: [],
+      port: 6443,
+      deletionProtection: false,
+      privateDns: { zoneName: "kubeadm-ha.internal", name: "api.kubeadm-ha.internal" },
+    });
     expect(spec.etcd).toEqual({ topology: "stacked" });
     expect(spec.network.mode).toBe("new");
-    expect(spec.network.privateSubnets.map((s) => s.cidrBlock)).toEqual(["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"]);
-    expect(spec.network.publicSubnets.map((s) => s.cidrBlock)).toEqual(["10.0.240.0/24", "10.0.241.0/24", "10.0.242.0/24"]);
+    expect(spec.network.privateSubnets.map((s) => s.cidrBlock)).toEqual([
+      "10.0.0.0/20",
+      "10.0.16.0/20",
+      "10.0.32.0/20",
+    ]);
+    expect(spec.network.publicSubnets.map((s) => s.cidrBlock)).toEqual([
+      "10.0.240.0/24",
+      "10.0.241.0/24",
+      "10.0.242.0/24",
+    ]);
     expect(spec.kubernetesVersion).toBe("1.37.1");
     expect(spec.kubernetesMinor).toBe(37);
     expect(spec.pauseImage).toBe("registry.k8s.io/pause:3.10.2");
-    expect(spec.containerd).toEqual({ version: "2.3.4", sha256: "9d68969855fbf676cdb8ed758e420fb048d61f984f61de3e53eddfebe484d168" });
-    expect(spec.runc).toEqual({ version: "1.4.3", sha256: "f6ae8efc0fa40079e1475e97cbe9d1bd3f106a28d6af78a11d9f1bd565515e60" });
+    expect(spec.containerd).toEqual({
+      version: "2.3.4",
+      sha256: "9d68969855fbf676cdb8ed758e420fb048d61f984f61de3e53eddfebe484d168",
+    });
+    expect(spec.runc).toEqual({
+      version: "1.4.3",
+      sha256: "f6ae8efc0fa40079e1475e97cbe9d1bd3f106a28d6af78a11d9f1bd565515e60",
+    });
   });
 
   test("nodes are spread round-robin over subnets at fixed host addresses", () => {
@@ -67,7 +89,11 @@ describe("deploy-time values (tokens)", () => {
   const existing = {
     vpcId: "${TOKEN.vpc}",
     vpcCidr: "10.1.0.0/16",
-    privateSubnets: [0, 1, 2].map((i) => ({ id: `\${TOKEN.s${i}}`, availabilityZone: `\${TOKEN.az${i}}`, cidrBlock: `\${TOKEN.cidr${i}}` })),
+    privateSubnets: [0, 1, 2].map((i) => ({
+      id: `\${TOKEN.s${i}}`,
+      availabilityZone: `\${TOKEN.az${i}}`,
+      cidrBlock: `\${TOKEN.cidr${i}}`,
+    })),
   };
 
   test("are not validated and addresses inside token CIDRs come from tokenCidrHost", () => {
@@ -75,7 +101,11 @@ describe("deploy-time values (tokens)", () => {
       { network: existing },
       { isUnresolved, tokenCidrHost: (cidr, offset) => `cidrhost(${cidr},${offset})` },
     );
-    expect(spec.controlPlane.map((n) => n.privateIp)).toEqual(["cidrhost(${TOKEN.cidr0},10)", "cidrhost(${TOKEN.cidr1},10)", "cidrhost(${TOKEN.cidr2},10)"]);
+    expect(spec.controlPlane.map((n) => n.privateIp)).toEqual([
+      "cidrhost(${TOKEN.cidr0},10)",
+      "cidrhost(${TOKEN.cidr1},10)",
+      "cidrhost(${TOKEN.cidr2},10)",
+    ]);
   });
 });
 
@@ -85,14 +115,17 @@ describe("existing network", () => {
       network: {
         vpcId: "vpc-1",
         vpcCidr: "10.1.0.0/16",
-        privateSubnets: ["a", "b", "c"].map((z, i) => ({ id: `subnet-${z}`, availabilityZone: `eu-west-1${z}`, cidrBlock: `10.1.${i}.0/24` })),
+        privateSubnets: ["a", "b", "c"].map((z, i) => ({
+          id: `subnet-${z}`,
+          availabilityZone: `eu-west-1${z}`,
+          cidrBlock: `10.1.${i}.0/24`,
+        })),
       },
     });
     expect(spec.controlPlane.map((n) => n.privateIp)).toEqual(["10.1.0.10", "10.1.1.10", "10.1.2.10"]);
     expect(spec.endpoint.allowedCidrs).toEqual(["10.1.0.0/16"]);
   });
 });
-
 
 describe("bad inputs fail with an error that names the prop and the fix", () => {
   test(`the table covers at least 100 distinct bad inputs (${BAD_INPUTS.length})`, () => {
@@ -121,7 +154,11 @@ describe("bad inputs fail with an error that names the prop and the fix", () => 
   });
 
   test("spreadAcrossZones: false accepts subnets in one zone (for keepalived: a load balancer takes one subnet per zone)", () => {
-    const spec = resolveClusterSpec({ network: threeZones(["a", "a", "a"]), spreadAcrossZones: false, endpoint: { type: "keepalived", virtualIp: "192.168.255.10", routeTableIds: ["rtb-1"] } });
+    const spec = resolveClusterSpec({
+      network: threeZones(["a", "a", "a"]),
+      spreadAcrossZones: false,
+      endpoint: { type: "keepalived", virtualIp: "192.168.255.10", routeTableIds: ["rtb-1"] },
+    });
     expect(spec.controlPlane).toHaveLength(3);
   });
 
@@ -153,26 +190,41 @@ describe("CIDR helpers agree with Terraform's functions", () => {
 
 describe("keepalived endpoint", () => {
   test("colocated, routed by default: every control-plane node is a peer with a distinct priority, HAProxy on 8443", () => {
-    const spec = resolveClusterSpec({ endpoint: { type: "keepalived", virtualIp: "192.168.255.10", dnsName: "api.example.com" } });
+    const spec = resolveClusterSpec({
+      endpoint: { type: "keepalived", virtualIp: "192.168.255.10", dnsName: "api.example.com" },
+    });
     const endpoint = spec.endpoint;
     if (endpoint.type !== "keepalived") throw new Error("expected keepalived");
-    expect(endpoint).toMatchObject({ vipMode: "route", placement: "colocated", port: 8443, virtualRouterId: 51, allowedCidrs: ["10.0.0.0/16"] });
+    expect(endpoint).toMatchObject({
+      vipMode: "route",
+      placement: "colocated",
+      port: 8443,
+      virtualRouterId: 51,
+      allowedCidrs: ["10.0.0.0/16"],
+    });
     expect(endpoint.peers.map((p) => [p.name, p.privateIp, p.priority])).toEqual([
       ["kubeadm-ha-cp-0", "10.0.0.10", 140],
       ["kubeadm-ha-cp-1", "10.0.16.10", 120],
       ["kubeadm-ha-cp-2", "10.0.32.10", 100],
     ]);
     // A failing check drops the master below every healthy peer.
-    expect(Math.max(...endpoint.peers.map((p) => p.priority)) + endpoint.checkWeight).toBeLessThan(Math.min(...endpoint.peers.map((p) => p.priority)));
+    expect(Math.max(...endpoint.peers.map((p) => p.priority)) + endpoint.checkWeight).toBeLessThan(
+      Math.min(...endpoint.peers.map((p) => p.priority)),
+    );
     // 7 peers stay inside VRRP's 1..254 with the same rule.
-    const seven = resolveClusterSpec({ controlPlaneCount: 7, endpoint: { type: "keepalived", virtualIp: "192.168.255.10" } }).endpoint;
+    const seven = resolveClusterSpec({
+      controlPlaneCount: 7,
+      endpoint: { type: "keepalived", virtualIp: "192.168.255.10" },
+    }).endpoint;
     if (seven.type !== "keepalived") throw new Error("expected keepalived");
     expect(seven.peers.map((p) => p.priority)).toEqual([220, 200, 180, 160, 140, 120, 100]);
     expect(220 + seven.checkWeight).toBeLessThan(100);
   });
 
   test("dedicated with a secondary IP: two load balancers in one subnet, VIP at host 9, HAProxy on 6443", () => {
-    const spec = resolveClusterSpec({ endpoint: { type: "keepalived", vipMode: "secondary-ip", placement: "dedicated" } });
+    const spec = resolveClusterSpec({
+      endpoint: { type: "keepalived", vipMode: "secondary-ip", placement: "dedicated" },
+    });
     const endpoint = spec.endpoint;
     if (endpoint.type !== "keepalived") throw new Error("expected keepalived");
     expect(endpoint.virtualIp).toBe("10.0.0.9");
@@ -184,7 +236,9 @@ describe("keepalived endpoint", () => {
   });
 
   test("dedicated and routed: the load balancers sit in two zones", () => {
-    const spec = resolveClusterSpec({ endpoint: { type: "keepalived", placement: "dedicated", virtualIp: "192.168.255.10" } });
+    const spec = resolveClusterSpec({
+      endpoint: { type: "keepalived", placement: "dedicated", virtualIp: "192.168.255.10" },
+    });
     if (spec.endpoint.type !== "keepalived") throw new Error("expected keepalived");
     expect(spec.endpoint.peers.map((p) => p.subnetIndex)).toEqual([0, 1]);
   });
@@ -215,9 +269,17 @@ describe("external etcd", () => {
   });
 
   test("5 members wrap around the zones; Graviton members get the arm64 checksum", () => {
-    const spec = resolveClusterSpec({ etcd: { topology: "external", members: 5, instanceType: "m7g.large", version: "v3.5.21" } });
+    const spec = resolveClusterSpec({
+      etcd: { topology: "external", members: 5, instanceType: "m7g.large", version: "v3.5.21" },
+    });
     if (spec.etcd.topology !== "external") throw new Error("expected external etcd");
-    expect(spec.etcd.members.map((m) => m.privateIp)).toEqual(["10.0.0.30", "10.0.16.30", "10.0.32.30", "10.0.0.31", "10.0.16.31"]);
+    expect(spec.etcd.members.map((m) => m.privateIp)).toEqual([
+      "10.0.0.30",
+      "10.0.16.30",
+      "10.0.32.30",
+      "10.0.0.31",
+      "10.0.16.31",
+    ]);
     expect(spec.etcd.sha256).toBe(ETCD_RELEASE_SHA256["3.5.21"].arm64);
   });
 
@@ -227,7 +289,8 @@ describe("external etcd", () => {
       endpoint: { type: "keepalived", placement: "dedicated", virtualIp: "192.168.255.10" },
       etcd: { topology: "external", members: 7 },
     });
-    if (spec.etcd.topology !== "external" || spec.endpoint.type !== "keepalived") throw new Error("unexpected topology");
+    if (spec.etcd.topology !== "external" || spec.endpoint.type !== "keepalived")
+      throw new Error("unexpected topology");
     const addresses = [...spec.controlPlane, ...spec.endpoint.peers, ...spec.etcd.members].map((n) => n.privateIp);
     expect(new Set(addresses).size).toBe(7 + 2 + 7);
   });

@@ -7,7 +7,12 @@ const https = require("https");
 const fs = require("fs");
 const [endpoints, ca, cert, key, interval, timeout, duration] = process.argv.slice(2);
 const urls = endpoints.split(",");
-const agent = new https.Agent({ keepAlive: true, ca: fs.readFileSync(ca), cert: fs.readFileSync(cert), key: fs.readFileSync(key) });
+const agent = new https.Agent({
+  keepAlive: true,
+  ca: fs.readFileSync(ca),
+  cert: fs.readFileSync(cert),
+  key: fs.readFileSync(key),
+});
 const end = Date.now() + Number(duration);
 const b64 = (s) => Buffer.from(s).toString("base64");
 let current = 0;
@@ -24,11 +29,15 @@ function write() {
     process.stdout.write(JSON.stringify({ t, ok, by }) + "\n");
   };
   const body = JSON.stringify({ key: b64(`writer/${n++}`), value: b64(String(t)) });
-  const req = https.request(`${by}/v3/kv/put`, { method: "POST", agent, timeout: Number(timeout), headers: { "content-type": "application/json" } }, (res) => {
-    let text = "";
-    res.on("data", (d) => (text += d));
-    res.on("end", () => done(res.statusCode === 200 && text.includes('"header"')));
-  });
+  const req = https.request(
+    `${by}/v3/kv/put`,
+    { method: "POST", agent, timeout: Number(timeout), headers: { "content-type": "application/json" } },
+    (res) => {
+      let text = "";
+      res.on("data", (d) => (text += d));
+      res.on("end", () => done(res.statusCode === 200 && text.includes('"header"')));
+    },
+  );
   req.on("timeout", () => req.destroy(new Error("timeout")));
   req.on("error", () => done(false));
   req.end(body);
