@@ -1,5 +1,10 @@
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
+import { Construct } from "constructs";
 import { EndpointAddress } from "../render";
+import { KeepalivedEndpoint } from "./keepalived-endpoint";
+import { NlbEndpoint } from "./nlb-endpoint";
+import { ClusterNodeContext } from "./node-defaults";
 
 /**
  * The stable address in front of the API servers. One implementation per kind of endpoint
@@ -10,6 +15,48 @@ export interface IApiEndpoint {
   readonly address: EndpointAddress;
   /** `https://host:port`. */
   readonly url: string;
+  /** Instances of the endpoint's own (dedicated load balancers); none for an NLB or colocated peers. */
+  readonly loadBalancers: Instance[];
+  /** Route tables whose VIP route the control-plane nodes keep pointing at the master, when they are the peers. */
+  readonly controlPlaneRouteTableIds?: string[];
+  /** What the endpoint needs of every control-plane instance (colocated peers of a routed VIP: no source/destination check). */
+  readonly controlPlaneInstance: { readonly sourceDestCheck?: boolean };
   /** Sends API traffic to these control-plane instances (their API servers listen on `apiServerPort`). */
   registerControlPlane(nodes: Instance[], apiServerPort: number): void;
+}
+
+/** What a cluster's endpoint is built from, besides the node context. */
+export interface ApiEndpointNetwork {
+  readonly publicSubnetIds: string[];
+  /** Route tables the network created (a routed VIP's /32 route goes in each). */
+  readonly routeTableIds: string[];
+  /** The node address reservations: the NLB's interfaces must not take a node's address. */
+  readonly addressReservations: ClusterNodeContext["bootPrerequisites"];
+}
+
+/** The endpoint the spec asks for: an NLB, or keepalived with HAProxy. */
+export function createApiEndpoint(
+  scope: Construct,
+  id: string,
+  context: ClusterNodeContext,
+  network: ApiEndpointNetwork,
+): IApiEndpoint {
+  const spec = context.cluster;
+  if (spec.endpoint.type === "keepalived") {
+    return new KeepalivedEndpoint(scope, id, {
+      ...context,
+      defaultRouteTableIds: network.routeTableIds,
+      accountId: new DataAwsCallerIdentity(scope, "account").accountId,
+    });
+  }
+  return new NlbEndpoint(scope, id, {
+    clusterName: spec.clusterName,
+    spec: spec.endpoint,
+    vpcId: context.vpcId,
+    privateSubnetIds: context.privateSubnetIds,
+    publicSubnetIds: network.publicSubnetIds,
+    controlPlaneSecurityGroupId: context.controlPlaneSecurityGroupId,
+    tags: context.tags,
+    dependsOn: network.addressReservations,
+  });
 }

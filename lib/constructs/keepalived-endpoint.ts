@@ -51,6 +51,16 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
   readonly routeTableIds: string[];
   private readonly tags: Record<string, string>;
 
+  /** Colocated peers keep the VIP's route in these tables pointing at the master. */
+  get controlPlaneRouteTableIds(): string[] {
+    return this.routeTableIds;
+  }
+
+  /** Colocated peers of a routed VIP receive traffic for an address that is not their own. */
+  get controlPlaneInstance(): { readonly sourceDestCheck?: boolean } {
+    return this.spec.placement === "colocated" && this.spec.vipMode === "route" ? { sourceDestCheck: false } : {};
+  }
+
   constructor(scope: Construct, id: string, props: KeepalivedEndpointProps) {
     super(scope, id);
     const spec = props.cluster.endpoint as KeepalivedEndpointSpec;

@@ -1,4 +1,3 @@
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
@@ -21,10 +20,9 @@ import {
   nodeInstanceTypes,
   resolveClusterSpec,
 } from "../spec";
-import { IApiEndpoint } from "./api-endpoint";
+import { createApiEndpoint, IApiEndpoint } from "./api-endpoint";
 import { ControlPlaneIdentity } from "./control-plane-identity";
 import { EtcdCluster } from "./etcd-cluster";
-import { KeepalivedEndpoint } from "./keepalived-endpoint";
 import {
   CLUSTER_TAG,
   ClusterNodeContext,
@@ -34,7 +32,6 @@ import {
   STATUS_TAG,
 } from "./node-defaults";
 import { ClusterNetwork } from "./network";
-import { NlbEndpoint } from "./nlb-endpoint";
 import { loadNodeScripts } from "./node-scripts";
 import { compressedUserData } from "./user-data";
 
@@ -66,8 +63,7 @@ export class KubeadmCluster extends Construct {
 
   /** Every instance of the cluster: control-plane nodes, then dedicated load balancers and etcd members if any. */
   get allNodes(): Instance[] {
-    const loadBalancers = this.endpoint instanceof KeepalivedEndpoint ? this.endpoint.loadBalancers : [];
-    return [...this.controlPlaneNodes, ...loadBalancers, ...(this.etcd?.members ?? [])];
+    return [...this.controlPlaneNodes, ...this.endpoint.loadBalancers, ...(this.etcd?.members ?? [])];
   }
 
   constructor(scope: Construct, id: string, props: KubeadmClusterProps = {}) {
@@ -79,25 +75,59 @@ export class KubeadmCluster extends Construct {
     claimClusterName(scope, scope.node.path ? `${scope.node.path}/${id}` : id, spec.clusterName);
     super(scope, id);
     this.spec = spec;
-    const name = spec.clusterName;
-    const tags = { ...spec.tags, [CLUSTER_TAG]: name };
-    const apiPort = spec.apiServerPort;
+    const tags = { ...spec.tags, [CLUSTER_TAG]: spec.clusterName };
 
     this.network = new ClusterNetwork(this, "network", {
-      clusterName: name,
+      clusterName: spec.clusterName,
       network: spec.network,
       tags,
       instanceTypes: nodeInstanceTypes(spec),
     });
     const addressReservations = reserveNodeAddresses(this, spec, this.network.privateSubnetIds);
+    this.controlPlaneSecurityGroup = this.securityGroupWithRules(tags);
+    const partition = new DataAwsPartition(this, "partition").partition;
+    const region = new DataAwsRegion(this, "region").region;
+    this.identity = new ControlPlaneIdentity(this, "identity", {
+      clusterName: spec.clusterName,
+      partition,
+      region,
+      secrets: spec.secrets,
+      tags,
+    });
+    const context: ClusterNodeContext = {
+      cluster: spec,
+      vpcId: this.network.vpcId,
+      privateSubnetIds: this.network.privateSubnetIds,
+      controlPlaneSecurityGroupId: this.controlPlaneSecurityGroup.id,
+      controlPlaneRoles: this.identity.roles,
+      partition,
+      region,
+      imageFor: this.imageLookup(),
+      scripts: loadNodeScripts(),
+      tags,
+      bootPrerequisites: [...this.network.egressDependencies, ...addressReservations],
+    };
+    this.endpoint = createApiEndpoint(this, "api-endpoint", context, {
+      publicSubnetIds: this.network.publicSubnetIds,
+      routeTableIds: this.network.routeTableIds,
+      addressReservations,
+    });
+    if (spec.etcd.topology === "external") this.etcd = new EtcdCluster(this, "etcd", context);
+    this.controlPlaneUserData = [];
+    this.controlPlaneNodes = this.controlPlaneInstances(context);
+    this.endpoint.registerControlPlane(this.controlPlaneNodes, spec.apiServerPort);
+    this.outputs(region);
+  }
 
+  /** The control plane's security group: the API, stacked etcd and the kubelet among its nodes; egress for AWS and packages. */
+  private securityGroupWithRules(tags: Record<string, string>): SecurityGroup {
+    const { clusterName: name, apiServerPort: apiPort, etcd } = this.spec;
     const sg = clusterSecurityGroup(this, "control-plane-security-group", {
       name: `${name}-control-plane`,
       description: `Control-plane nodes of ${name}`,
       vpcId: this.network.vpcId,
       tags,
     });
-    this.controlPlaneSecurityGroup = sg;
     const fromControlPlane = (ruleId: string, description: string, fromPort: number, toPort: number) =>
       new VpcSecurityGroupIngressRule(this, ruleId, {
         securityGroupId: sg.id,
@@ -108,7 +138,7 @@ export class KubeadmCluster extends Construct {
         referencedSecurityGroupId: sg.id,
       });
     fromControlPlane("api-from-control-plane", "Kubernetes API between control-plane nodes", apiPort, apiPort);
-    if (spec.etcd.topology === "stacked")
+    if (etcd.topology === "stacked")
       fromControlPlane("etcd-peers", "etcd client and peer traffic between stacked members", 2379, 2380);
     fromControlPlane("kubelet-from-control-plane", "kubelet API from the control plane", 10250, 10250);
     const egress = (ruleId: string, config: Omit<VpcSecurityGroupEgressRuleConfig, "securityGroupId">) =>
@@ -132,21 +162,17 @@ export class KubeadmCluster extends Construct {
       toPort: 80,
       cidrIpv4: "0.0.0.0/0",
     });
+    return sg;
+  }
 
-    const partition = new DataAwsPartition(this, "partition").partition;
-    const region = new DataAwsRegion(this, "region").region;
-    this.identity = new ControlPlaneIdentity(this, "identity", {
-      clusterName: name,
-      partition,
-      region,
-      secrets: spec.secrets,
-      tags,
-    });
-    // One image lookup per architecture in use; a given imageId serves every node (the spec checks
-    // that all instance types share its architecture).
+  /**
+   * The image for an architecture: one lookup per architecture in use, or the given imageId for every
+   * node (the spec checks that all instance types share its architecture).
+   */
+  private imageLookup(): (architecture: Architecture) => string {
     const images = new Map<Architecture, string>();
-    const imageFor = (architecture: Architecture): string => {
-      if (spec.imageId !== undefined) return spec.imageId;
+    return (architecture) => {
+      if (this.spec.imageId !== undefined) return this.spec.imageId;
       if (!images.has(architecture)) {
         const id = architecture === "amd64" ? "ubuntu-image" : `ubuntu-image-${architecture}`;
         images.set(
@@ -156,93 +182,52 @@ export class KubeadmCluster extends Construct {
       }
       return images.get(architecture)!;
     };
-    const scripts = loadNodeScripts();
-    const context: ClusterNodeContext = {
-      cluster: spec,
-      vpcId: this.network.vpcId,
-      privateSubnetIds: this.network.privateSubnetIds,
-      controlPlaneSecurityGroupId: sg.id,
-      controlPlaneRoles: this.identity.roles,
-      partition,
-      region,
-      imageFor,
-      scripts,
-      tags,
-      bootPrerequisites: [...this.network.egressDependencies, ...addressReservations],
-    };
+  }
 
-    let routeTableIds: string[] | undefined;
-    if (spec.endpoint.type === "keepalived") {
-      const keepalived = new KeepalivedEndpoint(this, "api-endpoint", {
-        ...context,
-        defaultRouteTableIds: this.network.routeTableIds,
-        accountId: new DataAwsCallerIdentity(this, "account").accountId,
-      });
-      routeTableIds = keepalived.routeTableIds;
-      this.endpoint = keepalived;
-    } else {
-      this.endpoint = new NlbEndpoint(this, "api-endpoint", {
-        clusterName: name,
-        spec: spec.endpoint,
-        vpcId: this.network.vpcId,
-        privateSubnetIds: this.network.privateSubnetIds,
-        publicSubnetIds: this.network.publicSubnetIds,
-        controlPlaneSecurityGroupId: sg.id,
-        tags,
-        dependsOn: addressReservations,
-      });
-    }
-    const endpoint = this.endpoint;
-    // Colocated VRRP peers receive traffic for a routed VIP that is not their own address.
-    const routedPeers =
-      spec.endpoint.type === "keepalived" &&
-      spec.endpoint.placement === "colocated" &&
-      spec.endpoint.vipMode === "route";
-
-    if (spec.etcd.topology === "external") {
-      this.etcd = new EtcdCluster(this, "etcd", context);
-    }
-    const etcdClientSecretId = this.etcd?.clientSecret.arn;
-
-    this.controlPlaneUserData = [];
-    this.controlPlaneNodes = spec.controlPlane.map((node) => {
+  /** One hardened instance per control-plane node, each with its own rendered user data and identity. */
+  private controlPlaneInstances(context: ClusterNodeContext): Instance[] {
+    const spec = this.spec;
+    return spec.controlPlane.map((node) => {
       const userData = renderControlPlaneUserData(
         {
           spec,
           node,
-          endpoint: endpoint.address,
+          endpoint: this.endpoint.address,
           joinSecretId: this.identity.joinSecret.arn,
           adminKubeconfigSecretId: this.identity.adminKubeconfigSecret.arn,
-          region,
-          routeTableIds,
-          etcdClientSecretId,
+          region: context.region,
+          routeTableIds: this.endpoint.controlPlaneRouteTableIds,
+          etcdClientSecretId: this.etcd?.clientSecret.arn,
         },
-        scripts,
+        context.scripts,
       );
       this.controlPlaneUserData.push(userData);
+      const identity = this.identity.identityOf(node.index);
       return hardenedInstance(this, `control-plane-${node.index}`, {
-        ami: imageFor(instanceArchitecture(spec.instanceType)),
+        ami: context.imageFor(instanceArchitecture(spec.instanceType)),
         instanceType: spec.instanceType,
         subnetId: this.network.privateSubnetIds[node.subnetIndex],
         privateIp: node.privateIp,
-        vpcSecurityGroupIds: [sg.id],
-        iamInstanceProfile: this.identity.identityOf(node.index).instanceProfile.name,
-        sourceDestCheck: routedPeers ? false : undefined,
+        vpcSecurityGroupIds: [this.controlPlaneSecurityGroup.id],
+        iamInstanceProfile: identity.instanceProfile.name,
+        ...this.endpoint.controlPlaneInstance,
         userDataBase64: compressedUserData(userData, node.name),
         rootVolumeSizeGiB: spec.rootVolumeSizeGiB,
         tags: {
-          ...tags,
+          ...context.tags,
           Name: node.name,
           "kubeadm-ha:node-index": String(node.index),
           "kubeadm-ha:role": "control-plane",
         },
-        volumeTags: { ...tags, Name: node.name },
-        dependsOn: [this.identity.identityOf(node.index).policy, ...context.bootPrerequisites],
+        volumeTags: { ...context.tags, Name: node.name },
+        dependsOn: [identity.policy, ...context.bootPrerequisites],
       });
     });
-    endpoint.registerControlPlane(this.controlPlaneNodes, apiPort);
+  }
 
-    const firstNode = this.controlPlaneNodes[0].id;
+  /** The stack's outputs: where the API is, how to reach a node, the kubeconfig and each node's status. */
+  private outputs(region: string) {
+    const endpoint = this.endpoint;
     new TerraformOutput(this, "api-endpoint-url", { value: endpoint.url, description: "Kubernetes API endpoint" });
     new TerraformOutput(this, "join-secret-arn", {
       value: this.identity.joinSecret.arn,
@@ -259,7 +244,7 @@ export class KubeadmCluster extends Construct {
       });
     }
     new TerraformOutput(this, "shell-command", {
-      value: `aws ssm start-session --region ${region} --target ${firstNode}`,
+      value: `aws ssm start-session --region ${region} --target ${this.controlPlaneNodes[0].id}`,
       description: "Open a shell on control-plane node 0 through SSM Session Manager (no SSH)",
     });
     new TerraformOutput(this, "admin-kubeconfig-command", {

@@ -50,6 +50,8 @@ export interface ApiLoadBalancer {
 export class NlbEndpoint extends Construct implements IApiEndpoint {
   readonly address: EndpointAddress;
   readonly url: string;
+  readonly loadBalancers: Instance[] = [];
+  readonly controlPlaneInstance = {};
   /** The internal load balancer, which the nodes use. */
   readonly internal: ApiLoadBalancer;
   /** The internet-facing load balancer, with `internetFacing`. */
