@@ -5,6 +5,7 @@ import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { renderEtcdMemberUserData } from "../render";
 import { ExternalEtcdSpec } from "../spec";
@@ -13,6 +14,7 @@ import {
   clusterSecret,
   clusterSecurityGroup,
   hardenedInstance,
+  NodeIdentity,
   nodeRole,
   secretKeyStatements,
   withNodePolicy,
@@ -40,17 +42,21 @@ export class EtcdCluster extends Construct {
 
   constructor(scope: Construct, id: string, props: EtcdClusterProps) {
     super(scope, id);
-    const { cluster, tags, partition } = props;
+    const { cluster } = props;
     if (cluster.etcd.topology !== "external") throw new Error('EtcdCluster needs a spec with etcd.topology "external"');
-    const etcd = cluster.etcd;
-    this.spec = etcd;
+    this.spec = cluster.etcd;
     const name = cluster.clusterName;
 
     // Member 0 creates the PKI and writes both secrets; the others only read the CA; the API servers the client certificate.
     const seedScope = new Construct(this, "seed-identity");
     const memberScope = new Construct(this, "member-identity");
-    const seedRole = nodeRole(seedScope, `${name}-etcd0-`, `etcd member 0 of ${name}: creates the etcd PKI`, tags);
-    const memberRole = nodeRole(memberScope, `${name}-etcd-`, `etcd members 1+ of ${name}`, tags);
+    const seedRole = nodeRole(
+      seedScope,
+      `${name}-etcd0-`,
+      `etcd member 0 of ${name}: creates the etcd PKI`,
+      props.tags,
+    );
+    const memberRole = nodeRole(memberScope, `${name}-etcd-`, `etcd members 1+ of ${name}`, props.tags);
     const secret = (secretId: string, namePrefix: string, description: string, readers: string[]) =>
       clusterSecret(this, secretId, {
         namePrefix,
@@ -58,7 +64,7 @@ export class EtcdCluster extends Construct {
         readers,
         writers: [seedRole.role.arn],
         secrets: cluster.secrets,
-        tags,
+        tags: props.tags,
       });
     this.caSecret = secret(
       "ca-secret",
@@ -72,14 +78,23 @@ export class EtcdCluster extends Construct {
       `The API server's etcd client certificate of ${name}, written by etcd member 0`,
       props.controlPlaneRoles.map((r) => r.arn),
     );
+    const { securityGroup, rules } = this.securityGroupWithRules(props);
+    this.securityGroup = securityGroup;
+    const { seed, others } = this.permissions(props, { seedScope, seedRole, memberScope, memberRole });
+    this.memberUserData = [];
+    this.members = this.memberInstances(props, (index) => (index === 0 ? seed : others), rules);
+  }
 
+  /** The members' group: client and peer traffic among them, clients from the API servers, egress for AWS and GitHub. */
+  private securityGroupWithRules(props: EtcdClusterProps) {
+    const etcd = this.spec;
+    const name = props.cluster.clusterName;
     const sg = clusterSecurityGroup(this, "security-group", {
       name: `${name}-etcd`,
       description: `External etcd members of ${name}`,
       vpcId: props.vpcId,
-      tags,
+      tags: props.tags,
     });
-    this.securityGroup = sg;
     const port = (fromPort: number) => ({ ipProtocol: "tcp", fromPort, toPort: fromPort });
     const ingress = (ruleId: string, description: string, fromPort: number, from: string) =>
       new VpcSecurityGroupIngressRule(this, ruleId, {
@@ -123,7 +138,22 @@ export class EtcdCluster extends Construct {
       ...port(etcd.clientPort),
       referencedSecurityGroupId: sg.id,
     });
+    return { securityGroup: sg, rules };
+  }
 
+  /** Member 0's role writes both secrets, the others' reads the CA; the control plane may read the client certificate. */
+  private permissions(
+    props: EtcdClusterProps,
+    roles: {
+      seedScope: Construct;
+      seedRole: Omit<NodeIdentity, "policy">;
+      memberScope: Construct;
+      memberRole: Omit<NodeIdentity, "policy">;
+    },
+  ) {
+    const { cluster, partition } = props;
+    const name = cluster.clusterName;
+    const { seedScope, seedRole, memberScope, memberRole } = roles;
     const seed = withNodePolicy(
       seedScope,
       seedRole,
@@ -162,9 +192,18 @@ export class EtcdCluster extends Construct {
           policy: controlPlanePermissions.json,
         }),
     );
+    return { seed, others };
+  }
 
-    this.memberUserData = [];
-    this.members = etcd.members.map((member) => {
+  /** One hardened instance per member, each with its rendered user data. */
+  private memberInstances(
+    props: EtcdClusterProps,
+    identityOf: (index: number) => NodeIdentity,
+    rules: ITerraformDependable[],
+  ): Instance[] {
+    const { cluster, tags } = props;
+    const etcd = this.spec;
+    return etcd.members.map((member) => {
       const userData = renderEtcdMemberUserData(
         {
           spec: cluster,
@@ -176,13 +215,13 @@ export class EtcdCluster extends Construct {
         props.scripts,
       );
       this.memberUserData.push(userData);
-      const identity = member.index === 0 ? seed : others;
+      const identity = identityOf(member.index);
       return hardenedInstance(this, `member-${member.index}`, {
         ami: props.imageFor(etcd.architecture),
         instanceType: etcd.instanceType,
         subnetId: props.privateSubnetIds[member.subnetIndex],
         privateIp: member.privateIp,
-        vpcSecurityGroupIds: [sg.id],
+        vpcSecurityGroupIds: [this.securityGroup.id],
         iamInstanceProfile: identity.instanceProfile.name,
         userDataBase64: compressedUserData(userData, member.name),
         rootVolumeSizeGiB: etcd.rootVolumeSizeGiB,

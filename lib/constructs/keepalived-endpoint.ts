@@ -66,64 +66,96 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
     const spec = props.cluster.endpoint as KeepalivedEndpointSpec;
     this.spec = spec;
     this.tags = props.tags;
-    const name = props.cluster.clusterName;
     this.address = { host: spec.virtualIp, port: spec.port };
     this.url = `https://${spec.virtualIp}:${spec.port}`;
     this.routeTableIds = spec.routeTableIds ?? props.defaultRouteTableIds;
-    const cpSg = props.controlPlaneSecurityGroupId;
-
-    let peerSg = cpSg;
-    if (spec.placement === "dedicated") {
-      peerSg = clusterSecurityGroup(this, "security-group", {
-        name: `${name}-api-load-balancers`,
-        description: `keepalived + HAProxy API endpoint of ${name}`,
-        vpcId: props.vpcId,
-        tags: props.tags,
-      }).id;
-      const egress = (
-        ruleId: string,
-        description: string,
-        ipProtocol: string,
-        port: number | undefined,
-        target: { cidrIpv4?: string; referencedSecurityGroupId?: string },
-      ) =>
-        new VpcSecurityGroupEgressRule(this, ruleId, {
-          securityGroupId: peerSg,
-          description,
-          ipProtocol,
-          fromPort: port,
-          toPort: port,
-          ...target,
-        });
-      egress("vrrp-out", "VRRP adverts to the other load balancer", VRRP_PROTOCOL, undefined, {
-        referencedSecurityGroupId: peerSg,
-      });
-      egress("to-api-servers", "forward and health-check to the API servers", "tcp", props.cluster.apiServerPort, {
-        referencedSecurityGroupId: cpSg,
-      });
-      egress("egress-https", "AWS APIs and packages", "tcp", 443, { cidrIpv4: "0.0.0.0/0" });
-      egress("egress-http", "Ubuntu package mirrors (signed metadata over HTTP)", "tcp", 80, { cidrIpv4: "0.0.0.0/0" });
-      new VpcSecurityGroupIngressRule(this, "api-servers-from-load-balancers", {
-        securityGroupId: cpSg,
-        description: "Kubernetes API from the keepalived + HAProxy load balancers",
-        ipProtocol: "tcp",
-        fromPort: props.cluster.apiServerPort,
-        toPort: props.cluster.apiServerPort,
-        referencedSecurityGroupId: peerSg,
-      });
-      new VpcSecurityGroupIngressRule(this, "vip-from-control-plane", {
-        securityGroupId: peerSg,
-        description: "Kubernetes API through the VIP from the control plane",
-        ipProtocol: "tcp",
-        fromPort: spec.port,
-        toPort: spec.port,
-        referencedSecurityGroupId: cpSg,
+    this.peerSecurityGroupId =
+      spec.placement === "dedicated" ? this.loadBalancerSecurityGroup(props) : props.controlPlaneSecurityGroupId;
+    this.peerRules(props);
+    if (spec.vipMode === "secondary-ip") {
+      // Keep AWS from handing the VIP to another interface; only explicit assignment may use it.
+      new Ec2SubnetCidrReservation(this, "vip-reservation", {
+        subnetId: props.privateSubnetIds[spec.peers[0].subnetIndex],
+        cidrBlock: `${spec.virtualIp}/32`,
+        reservationType: "explicit",
+        description: `keepalived VIP of ${props.cluster.clusterName}`,
       });
     }
-    this.peerSecurityGroupId = peerSg;
+    const permissions = new DataAwsIamPolicyDocument(this, "vip-permissions", { statement: this.vipStatements(props) });
+    if (spec.placement === "dedicated") {
+      this.loadBalancers.push(...this.loadBalancerInstances(props, permissions));
+      this.attachVip(this.loadBalancers);
+    } else {
+      props.controlPlaneRoles.forEach(
+        (role, i) =>
+          new IamRolePolicy(this, i === 0 ? "vip-policy" : `vip-policy-${i}`, {
+            role: role.id,
+            name: "kubeadm-ha-vip",
+            policy: permissions.json,
+          }),
+      );
+    }
+  }
+
+  /** The dedicated load balancers' group: VRRP between them, the API servers behind, egress for AWS and packages. */
+  private loadBalancerSecurityGroup(props: KeepalivedEndpointProps): string {
+    const { spec } = this;
+    const name = props.cluster.clusterName;
+    const cpSg = props.controlPlaneSecurityGroupId;
+    const peerSg = clusterSecurityGroup(this, "security-group", {
+      name: `${name}-api-load-balancers`,
+      description: `keepalived + HAProxy API endpoint of ${name}`,
+      vpcId: props.vpcId,
+      tags: props.tags,
+    }).id;
+    const egress = (
+      ruleId: string,
+      description: string,
+      ipProtocol: string,
+      port: number | undefined,
+      target: { cidrIpv4?: string; referencedSecurityGroupId?: string },
+    ) =>
+      new VpcSecurityGroupEgressRule(this, ruleId, {
+        securityGroupId: peerSg,
+        description,
+        ipProtocol,
+        fromPort: port,
+        toPort: port,
+        ...target,
+      });
+    egress("vrrp-out", "VRRP adverts to the other load balancer", VRRP_PROTOCOL, undefined, {
+      referencedSecurityGroupId: peerSg,
+    });
+    egress("to-api-servers", "forward and health-check to the API servers", "tcp", props.cluster.apiServerPort, {
+      referencedSecurityGroupId: cpSg,
+    });
+    egress("egress-https", "AWS APIs and packages", "tcp", 443, { cidrIpv4: "0.0.0.0/0" });
+    egress("egress-http", "Ubuntu package mirrors (signed metadata over HTTP)", "tcp", 80, { cidrIpv4: "0.0.0.0/0" });
+    new VpcSecurityGroupIngressRule(this, "api-servers-from-load-balancers", {
+      securityGroupId: cpSg,
+      description: "Kubernetes API from the keepalived + HAProxy load balancers",
+      ipProtocol: "tcp",
+      fromPort: props.cluster.apiServerPort,
+      toPort: props.cluster.apiServerPort,
+      referencedSecurityGroupId: peerSg,
+    });
+    new VpcSecurityGroupIngressRule(this, "vip-from-control-plane", {
+      securityGroupId: peerSg,
+      description: "Kubernetes API through the VIP from the control plane",
+      ipProtocol: "tcp",
+      fromPort: spec.port,
+      toPort: spec.port,
+      referencedSecurityGroupId: cpSg,
+    });
+    return peerSg;
+  }
+
+  /** Rules every peer group gets: VRRP between peers only, the allowed clients, the control plane to the VIP. */
+  private peerRules(props: KeepalivedEndpointProps) {
+    const { spec, peerSecurityGroupId: peerSg } = this;
     // The VIP is not an interface's own address in route mode, so group references cannot match it.
     new VpcSecurityGroupEgressRule(this, "control-plane-to-vip", {
-      securityGroupId: cpSg,
+      securityGroupId: props.controlPlaneSecurityGroupId,
       description: "Kubernetes API through the VIP",
       ipProtocol: "tcp",
       fromPort: spec.port,
@@ -146,69 +178,49 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
         cidrIpv4: cidr,
       });
     });
+  }
 
-    if (spec.vipMode === "secondary-ip") {
-      // Keep AWS from handing the VIP to another interface; only explicit assignment may use it.
-      new Ec2SubnetCidrReservation(this, "vip-reservation", {
-        subnetId: props.privateSubnetIds[spec.peers[0].subnetIndex],
-        cidrBlock: `${spec.virtualIp}/32`,
-        reservationType: "explicit",
-        description: `keepalived VIP of ${name}`,
-      });
-    }
-
-    const permissions = new DataAwsIamPolicyDocument(this, "vip-permissions", { statement: this.vipStatements(props) });
-    if (spec.placement === "dedicated") {
-      const { role, instanceProfile } = nodeRole(
-        this,
-        `${name}-lb-`,
-        `keepalived + HAProxy load balancers of ${name}`,
-        props.tags,
-      );
-      const statusOnly = new DataAwsIamPolicyDocument(this, "status-permissions", {
-        statement: [statusTagStatement(props.partition, name)],
-      });
-      new IamRolePolicy(this, "status-policy", { role: role.id, name: "kubeadm-ha-status", policy: statusOnly.json });
-      const policy = new IamRolePolicy(this, "vip-policy", {
-        role: role.id,
-        name: "kubeadm-ha-vip",
-        policy: permissions.json,
-      });
-      const context = {
-        spec: props.cluster,
-        endpoint: this.address,
-        region: props.region,
-        routeTableIds: this.routeTableIds,
-      };
-      for (const peer of spec.peers) {
-        this.loadBalancers.push(
-          hardenedInstance(this, `load-balancer-${peer.index}`, {
-            ami: props.imageFor(instanceArchitecture(spec.loadBalancerInstanceType)),
-            instanceType: spec.loadBalancerInstanceType,
-            subnetId: props.privateSubnetIds[peer.subnetIndex],
-            privateIp: peer.privateIp,
-            vpcSecurityGroupIds: [peerSg],
-            iamInstanceProfile: instanceProfile.name,
-            sourceDestCheck: spec.vipMode !== "route",
-            userDataBase64: compressedUserData(renderLoadBalancerUserData(context, peer, props.scripts), peer.name),
-            rootVolumeSizeGiB: 20,
-            tags: { ...props.tags, Name: peer.name, "kubeadm-ha:role": "api-load-balancer" },
-            volumeTags: { ...props.tags, Name: peer.name },
-            dependsOn: [policy, ...props.bootPrerequisites],
-          }),
-        );
-      }
-      this.attachVip(this.loadBalancers);
-    } else {
-      props.controlPlaneRoles.forEach(
-        (role, i) =>
-          new IamRolePolicy(this, i === 0 ? "vip-policy" : `vip-policy-${i}`, {
-            role: role.id,
-            name: "kubeadm-ha-vip",
-            policy: permissions.json,
-          }),
-      );
-    }
+  /** The two dedicated load balancers, with a role that may only move the VIP and set their status. */
+  private loadBalancerInstances(props: KeepalivedEndpointProps, permissions: DataAwsIamPolicyDocument): Instance[] {
+    const { spec } = this;
+    const name = props.cluster.clusterName;
+    const { role, instanceProfile } = nodeRole(
+      this,
+      `${name}-lb-`,
+      `keepalived + HAProxy load balancers of ${name}`,
+      props.tags,
+    );
+    const statusOnly = new DataAwsIamPolicyDocument(this, "status-permissions", {
+      statement: [statusTagStatement(props.partition, name)],
+    });
+    new IamRolePolicy(this, "status-policy", { role: role.id, name: "kubeadm-ha-status", policy: statusOnly.json });
+    const policy = new IamRolePolicy(this, "vip-policy", {
+      role: role.id,
+      name: "kubeadm-ha-vip",
+      policy: permissions.json,
+    });
+    const context = {
+      spec: props.cluster,
+      endpoint: this.address,
+      region: props.region,
+      routeTableIds: this.routeTableIds,
+    };
+    return spec.peers.map((peer) =>
+      hardenedInstance(this, `load-balancer-${peer.index}`, {
+        ami: props.imageFor(instanceArchitecture(spec.loadBalancerInstanceType)),
+        instanceType: spec.loadBalancerInstanceType,
+        subnetId: props.privateSubnetIds[peer.subnetIndex],
+        privateIp: peer.privateIp,
+        vpcSecurityGroupIds: [this.peerSecurityGroupId],
+        iamInstanceProfile: instanceProfile.name,
+        sourceDestCheck: spec.vipMode !== "route",
+        userDataBase64: compressedUserData(renderLoadBalancerUserData(context, peer, props.scripts), peer.name),
+        rootVolumeSizeGiB: 20,
+        tags: { ...props.tags, Name: peer.name, "kubeadm-ha:role": "api-load-balancer" },
+        volumeTags: { ...props.tags, Name: peer.name },
+        dependsOn: [policy, ...props.bootPrerequisites],
+      }),
+    );
   }
 
   registerControlPlane(nodes: Instance[]): void {
