@@ -108,33 +108,38 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
         allowedCidrs: spec.publicAllowedCidrs,
       });
     }
-    const nlbNames = [this.internal.loadBalancer.dnsName, ...(this.public ? [this.public.loadBalancer.dnsName] : [])];
-    if (spec.privateDns) {
-      const dns = spec.privateDns;
-      if (dns.zoneId === undefined) {
-        this.privateZone = new Route53Zone(this, "private-zone", {
-          name: dns.zoneName!,
-          comment: `Names of the Kubernetes cluster ${props.clusterName}`,
-          vpc: [{ vpcId: props.vpcId }],
-          tags: props.tags,
-        });
-      }
-      this.record = new Route53Record(this, "endpoint-name", {
-        zoneId: dns.zoneId ?? this.privateZone!.zoneId,
-        name: dns.name,
-        type: "A",
-        alias: {
-          name: this.internal.loadBalancer.dnsName,
-          zoneId: this.internal.loadBalancer.zoneId,
-          evaluateTargetHealth: false,
-        },
-      });
-      // The nodes use the name; the NLBs' own names stay valid in the certificate.
-      this.address = { host: dns.name, port, extraNames: nlbNames };
-    } else {
-      this.address = { host: nlbNames[0], port, extraNames: nlbNames.slice(1) };
-    }
+    ({ address: this.address, privateZone: this.privateZone, record: this.record } = this.endpointName());
     this.url = `https://${(this.public ?? this.internal).loadBalancer.dnsName}:${port}`;
+  }
+  /**
+   * The endpoint's own name (api.CLUSTER.internal, an alias to the internal NLB in a private zone)
+   * as the nodes' address, the NLBs' names beside it in the certificate; or the internal NLB's name.
+   */
+  private endpointName(): { address: EndpointAddress; privateZone?: Route53Zone; record?: Route53Record } {
+    const { spec, clusterName, vpcId, tags } = this.props;
+    const nlbNames = [this.internal.loadBalancer.dnsName, ...(this.public ? [this.public.loadBalancer.dnsName] : [])];
+    if (!spec.privateDns) return { address: { host: nlbNames[0], port: spec.port, extraNames: nlbNames.slice(1) } };
+    const dns = spec.privateDns;
+    const privateZone =
+      dns.zoneId === undefined
+        ? new Route53Zone(this, "private-zone", {
+            name: dns.zoneName!,
+            comment: `Names of the Kubernetes cluster ${clusterName}`,
+            vpc: [{ vpcId }],
+            tags,
+          })
+        : undefined;
+    const record = new Route53Record(this, "endpoint-name", {
+      zoneId: dns.zoneId ?? privateZone!.zoneId,
+      name: dns.name,
+      type: "A",
+      alias: {
+        name: this.internal.loadBalancer.dnsName,
+        zoneId: this.internal.loadBalancer.zoneId,
+        evaluateTargetHealth: false,
+      },
+    });
+    return { address: { host: dns.name, port: spec.port, extraNames: nlbNames }, privateZone, record };
   }
 
   /** A load balancer and what it needs; construct ids prefixed with `prefix` (none for the internal one, as before). */
