@@ -1,7 +1,9 @@
 /**
  * Prints figures (not assertions), each program in a fresh Node process, interleaved, median of N:
  *   - wall time and peak memory of synthesizing each example in examples/ and the default app,
- *     against an empty cdktf app holding only the AWS provider, measured in the same run;
+ *     against an empty cdktf app holding only the AWS provider, measured in the same run; the empty
+ *     app and the default app also on CDK Terrain (cdktn and @cdktn/provider-aws under the cdktf
+ *     names, as npm aliases give them);
  *   - the user-data size of every node of every example (EC2's limit is 16384 bytes);
  *   - the test suite's wall time: unit + synth always, everything with BENCH_ALL_TESTS=1 (needs root
  *     and the Debian packages of the system tests).
@@ -30,6 +32,17 @@ const programs: Record<string, string> = {
     const { buildApp } = require(${JSON.stringify(join(distRoot, "bin", "app.js"))});
     buildApp({ outdir: process.argv[1], env: {} }).app.synth();`,
 };
+// What npm aliases do: the cdktf names resolve to CDK Terrain's packages.
+const CDK_TERRAIN = `
+  const Module = require("module");
+  const resolve = Module._resolveFilename;
+  Module._resolveFilename = function (request, ...rest) {
+    if (request === "cdktf") request = "cdktn";
+    else if (request.startsWith("@cdktf/provider-aws/")) request = "@cdktn/provider-aws/" + request.slice("@cdktf/provider-aws/".length);
+    return resolve.call(this, request, ...rest);
+  };`;
+programs["empty app + AWS provider, on CDK Terrain"] = CDK_TERRAIN + programs["empty app + AWS provider"];
+programs["default app, on CDK Terrain"] = CDK_TERRAIN + programs["default app (bin/, NLB, stacked etcd)"];
 for (const name of Object.keys(EXAMPLES)) {
   programs[`examples/${name}`] = `
     const { App } = require("cdktf");
