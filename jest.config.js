@@ -5,6 +5,7 @@
  */
 const base = {
   testEnvironment: "node",
+  roots: ["<rootDir>/test"],
   transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022" } }] },
 };
 
@@ -14,11 +15,10 @@ module.exports = {
   maxWorkers: 2,
   testSequencer: "<rootDir>/test/sequencer.js",
   projects: [
-    { ...base, displayName: "cdktf", roots: ["<rootDir>/test"], testMatch: ["**/*.test.ts"] },
+    { ...base, displayName: "cdktf", testMatch: ["**/*.test.ts"] },
     {
       ...base,
       displayName: "cdktn",
-      roots: ["<rootDir>/test"],
       testMatch: ["<rootDir>/test/synth/**/*.test.ts"],
       // What a user's npm aliases do ("cdktf": "npm:cdktn@...", "@cdktf/provider-aws": "npm:@cdktn/provider-aws@...").
       moduleNameMapper: {

@@ -6,7 +6,9 @@ export function instanceArchitecture(instanceType: string): Architecture {
 }
 
 /** Every instance type a cluster runs, with the prop that sets it (one entry per distinct type, first prop wins). */
-export function nodeInstanceTypes(spec: ClusterSpec): { readonly prop: string; readonly instanceType: string }[] {
+export function nodeInstanceTypes(
+  spec: Pick<ClusterSpec, "instanceType" | "endpoint" | "etcd">,
+): { readonly prop: string; readonly instanceType: string }[] {
   const all = [
     { prop: "instanceType", instanceType: spec.instanceType },
     ...(spec.endpoint.type === "keepalived" && spec.endpoint.placement === "dedicated"

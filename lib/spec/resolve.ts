@@ -1,5 +1,5 @@
 import { addressPlan, HOST_OFFSETS, placement, vipConflict } from "./addresses";
-import { instanceArchitecture } from "./architecture";
+import { instanceArchitecture, nodeInstanceTypes } from "./architecture";
 import { cidrsOverlap, parseCidr, parseIpv4, Ipv4Cidr } from "./cidr";
 import { resolveExternalEtcd } from "./etcd";
 import { resolveKeepalivedEndpoint } from "./keepalived";
@@ -313,17 +313,8 @@ function checkOneImage(
 ) {
   if (imageId === undefined) return;
   const architecture = instanceArchitecture(instanceType);
-  const others: [string, string | undefined][] = [
-    ["etcd.instanceType", etcd.topology === "external" ? etcd.instanceType : undefined],
-    [
-      "endpoint.loadBalancerInstanceType",
-      endpoint.type === "keepalived" && endpoint.placement === "dedicated"
-        ? endpoint.loadBalancerInstanceType
-        : undefined,
-    ],
-  ];
-  for (const [prop, type] of others) {
-    if (type === undefined || !literal(type) || instanceArchitecture(type) === architecture) continue;
+  for (const { prop, instanceType: type } of nodeInstanceTypes({ instanceType, etcd, endpoint }).slice(1)) {
+    if (!literal(type) || instanceArchitecture(type) === architecture) continue;
     problem(
       prop,
       `"${type}" is ${instanceArchitecture(type)} but imageId is used for every node and instanceType "${instanceType}" is ${architecture}: choose a ${architecture} type, or leave imageId unset so each node gets an image of its own architecture.`,

@@ -15,7 +15,7 @@ import { App, TerraformStack, Testing } from "cdktf";
 import { Construct } from "constructs";
 import { KubeadmCluster, KubeadmClusterProps, UserDataTooLargeError } from "../../lib/constructs";
 import { ClusterSpecError } from "../../lib/spec";
-import { BAD_INPUTS } from "../bad-inputs";
+import { BAD_INPUTS, threeZones } from "../bad-inputs";
 import { resourcesOf } from "../helpers";
 
 /** The files the app wrote to its output folder (cdktf makes the folders themselves when the app and stack are made). */
@@ -132,18 +132,7 @@ const GOOD_INPUTS: [string, (stack: TerraformStack) => void, number][] = [
   ],
   [
     "an existing network of literal values",
-    (s) =>
-      new KubeadmCluster(s, "c", {
-        network: {
-          vpcId: "vpc-1",
-          vpcCidr: "10.1.0.0/16",
-          privateSubnets: ["a", "b", "c"].map((z, i) => ({
-            id: `subnet-${z}`,
-            availabilityZone: `eu-west-1${z}`,
-            cidrBlock: `10.1.${i}.0/24`,
-          })),
-        },
-      }),
+    (s) => new KubeadmCluster(s, "c", { network: threeZones(["eu-west-1a", "eu-west-1b", "eu-west-1c"]) }),
     3,
   ],
   [

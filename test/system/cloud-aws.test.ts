@@ -10,6 +10,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "os";
 import { join } from "path";
 import { USERDATA_DIR } from "../helpers";
+import { MOTO_CREDENTIALS, motoAwsJson } from "./moto";
 import { sleep, waitFor } from "./netns";
 
 const missing = ["aws", "curl"].filter((t) => spawnSync("sh", ["-c", `command -v ${t}`]).status !== 0);
@@ -22,26 +23,14 @@ const ENDPOINT = `http://127.0.0.1:${MOTO_PORT}`;
 const FAKES = join(__dirname, "fakes");
 const work = mkdtempSync(join(tmpdir(), "kubeadm-ha-cloud-aws-"));
 const daemons: ChildProcess[] = [];
-const awsEnv = {
-  AWS_ACCESS_KEY_ID: "testing",
-  AWS_SECRET_ACCESS_KEY: "testing",
-  AWS_EC2_METADATA_DISABLED: "true",
-  AWS_ENDPOINT_URL: ENDPOINT,
-};
+const awsEnv = { ...MOTO_CREDENTIALS, AWS_ENDPOINT_URL: ENDPOINT };
 let cloud: {
   secrets: Record<string, string>;
   instances: Record<string, { instanceId: string; zone: string; eni: string; mac: string }>;
   routeTables: string[];
 };
 
-function aws(args: string[]) {
-  const run = spawnSync("aws", ["--region", "us-east-1", "--output", "json", ...args], {
-    encoding: "utf8",
-    env: { ...process.env, ...awsEnv },
-  });
-  if (run.status !== 0) throw new Error(`aws ${args.join(" ")}: ${run.stderr}`);
-  return JSON.parse(run.stdout || "{}");
-}
+const aws = (args: string[]) => motoAwsJson(ENDPOINT, "us-east-1", args);
 
 /** Runs bash with common.sh (and so cloud-aws.sh) sourced, as node 198.18.0.10 of the seeded cloud. */
 function cloudShell(script: string, settings: Record<string, string> = {}, path = process.env.PATH!) {

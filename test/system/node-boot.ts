@@ -27,6 +27,7 @@ import {
 } from "fs";
 import { join } from "path";
 import { gzipSync } from "zlib";
+import { MOTO_CREDENTIALS, motoAwsJson } from "./moto";
 import { attachNode, createSwitch, removeNamespaces, sleep, waitFor } from "./netns";
 import {
   Downloads,
@@ -170,33 +171,7 @@ export class BootLab {
 
   /** The AWS CLI against moto, from the services namespace. */
   aws(args: string[]) {
-    const run = spawnSync(
-      "ip",
-      [
-        "netns",
-        "exec",
-        this.servicesNs,
-        "aws",
-        "--endpoint-url",
-        this.awsEndpoint,
-        "--region",
-        "us-east-1",
-        "--output",
-        "json",
-        ...args,
-      ],
-      {
-        encoding: "utf8",
-        env: {
-          ...process.env,
-          AWS_ACCESS_KEY_ID: "testing",
-          AWS_SECRET_ACCESS_KEY: "testing",
-          AWS_EC2_METADATA_DISABLED: "true",
-        },
-      },
-    );
-    if (run.status !== 0) throw new Error(`aws ${args.join(" ")}: ${run.stderr}`);
-    return JSON.parse(run.stdout || "{}");
+    return motoAwsJson(this.awsEndpoint, "us-east-1", args, ["ip", "netns", "exec", this.servicesNs]);
   }
 
   /** The node settings that point a node at this lab instead of the internet and AWS. */
@@ -326,7 +301,10 @@ export class NodeRoot {
     }).trim();
     this.put(
       "etc/standin-aws.env",
-      `STANDIN_AWS_CLI=${realAws}\nAWS_ENDPOINT_URL=${this.lab.awsEndpoint}\nAWS_ACCESS_KEY_ID=testing\nAWS_SECRET_ACCESS_KEY=testing\nAWS_EC2_METADATA_DISABLED=true\n`,
+      `STANDIN_AWS_CLI=${realAws}\nAWS_ENDPOINT_URL=${this.lab.awsEndpoint}\n` +
+        Object.entries(MOTO_CREDENTIALS)
+          .map(([key, value]) => `${key}=${value}\n`)
+          .join(""),
     );
     this.put(
       "usr/local/lib/rehearsal/image-setup.sh",

@@ -21,6 +21,7 @@ import {
 } from "fs";
 import { createServer } from "net";
 import { join } from "path";
+import { motoAwsJson } from "./moto";
 import { waitFor } from "./netns";
 
 export const TERRAFORM = "/usr/local/bin/terraform";
@@ -92,22 +93,7 @@ export class TerraformLab {
 
   /** The AWS CLI against moto. */
   aws(args: string[]): any {
-    const run = spawnSync(
-      "aws",
-      ["--endpoint-url", this.endpoint, "--region", this.region, "--output", "json", ...args],
-      {
-        encoding: "utf8",
-        maxBuffer: 64 * 1024 * 1024,
-        env: {
-          ...process.env,
-          AWS_ACCESS_KEY_ID: "testing",
-          AWS_SECRET_ACCESS_KEY: "testing",
-          AWS_EC2_METADATA_DISABLED: "true",
-        },
-      },
-    );
-    if (run.status !== 0) throw new Error(`aws ${args.join(" ")}: ${run.stderr}`);
-    return JSON.parse(run.stdout || "{}");
+    return motoAwsJson(this.endpoint, this.region, args);
   }
 
   /**

@@ -15,6 +15,7 @@ import { KubeadmHaStack } from "../../bin/app";
 import { EXAMPLES } from "../../examples";
 import { USERDATA_DIR, decodeUserData, synthOf } from "../helpers";
 import { freePort, missingTerraformTools, PlanAdaptation, planDrift, TerraformLab } from "./terraform-lab";
+import { MOTO_CREDENTIALS, motoAws } from "./moto";
 import { waitFor } from "./netns";
 
 const missing = missingTerraformTools();
@@ -154,28 +155,7 @@ describeIf.each(PLANS)(
       const secrets = lab.aws(["secretsmanager", "list-secrets"]).SecretList;
       expect(secrets.length).toBe(Object.keys(synthesized.resource.aws_secretsmanager_secret).length);
       for (const s of secrets) {
-        const read = spawnSync(
-          "aws",
-          [
-            "--endpoint-url",
-            lab.endpoint,
-            "--region",
-            lab.region,
-            "secretsmanager",
-            "get-secret-value",
-            "--secret-id",
-            s.ARN,
-          ],
-          {
-            encoding: "utf8",
-            env: {
-              ...process.env,
-              AWS_ACCESS_KEY_ID: "testing",
-              AWS_SECRET_ACCESS_KEY: "testing",
-              AWS_EC2_METADATA_DISABLED: "true",
-            },
-          },
-        );
+        const read = motoAws(lab.endpoint, lab.region, ["secretsmanager", "get-secret-value", "--secret-id", s.ARN]);
         expect(read.stderr).toMatch(/can't find the specified secret value/);
       }
     });
@@ -374,9 +354,7 @@ describeIf.each(PLANS)(
                 KHA_LOG: join(lab.root, "node-log"),
                 KHA_RUN: join(lab.root, "node-run"),
                 AWS_ENDPOINT_URL: lab.endpoint,
-                AWS_ACCESS_KEY_ID: "testing",
-                AWS_SECRET_ACCESS_KEY: "testing",
-                AWS_EC2_METADATA_DISABLED: "true",
+                ...MOTO_CREDENTIALS,
               },
             },
           );
