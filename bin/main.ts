@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The default app that `cdktf synth` / `cdktf deploy` (and `npm run synth`) run.
-import { UserDataTooLargeError } from "../lib/constructs";
+import { UserDataTooLargeError } from "../lib";
 import { ClusterSpecError } from "../lib/spec";
 import { buildApp, SettingsError } from "./app";
 

@@ -1,12 +1,14 @@
 import { execFileSync } from "child_process";
 import { createHash } from "crypto";
-import { existsSync, readFileSync } from "fs";
-import { join } from "path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
+import { gunzipSync } from "zlib";
+import { dirname, join } from "path";
 import { App, TerraformStack, Testing } from "cdktf";
 import { parse, parseAllDocuments } from "yaml";
 import { AppSettings, KubeadmHaStack } from "../bin/app";
 import { KubeadmClusterProps } from "../lib/constructs";
-import { worstCaseUserDataBytes as worstCaseSize } from "../lib/render";
+import { DeployValues, renderClusterDeploySettings } from "../lib/render";
+import { ClusterSpec, deploySettingsParameterName } from "../lib/spec";
 
 export const ROOT = join(__dirname, "..");
 export const USERDATA_DIR = join(ROOT, "userdata");
@@ -59,60 +61,67 @@ export function decodeUserData(raw: string): DecodedUserData {
   return { raw, cloudConfig, files };
 }
 
+/** The user-data document of a synthesized instance: its `user_data_base64` is gzipped at synth, a literal. */
+export function userDataText(instance: { user_data_base64?: string } | object): string {
+  const encoded = (instance as { user_data_base64?: string }).user_data_base64 ?? "";
+  if (!/^[A-Za-z0-9+/]+=*$/.test(encoded))
+    throw new Error(`user_data_base64 is not a literal: ${encoded.slice(0, 80)}`);
+  return gunzipSync(Buffer.from(encoded, "base64")).toString("utf8");
+}
+
+/** The bytes EC2 counts against its 16 KB limit: the gzipped user data, before base64. */
+export function userDataBytes(instance: { user_data_base64?: string }): number {
+  return Buffer.from(instance.user_data_base64 ?? "", "base64").length;
+}
+
+/** The value of the cluster's deploy settings parameter, Terraform references left as `${reference}`. */
+export function deploySettingsText(result: SynthResult): string {
+  const parameters = resourcesOf(result, "aws_ssm_parameter").filter((p) => /\/deploy-settings$/.test(p.name));
+  if (parameters.length !== 1) throw new Error(`expected one deploy settings parameter, found ${parameters.length}`);
+  return parameters[0].insecure_value;
+}
+
 /**
- * The user-data document of a synthesized instance: its `user_data_base64` is the Terraform
- * expression `${base64gzip(join("", [<HCL strings and references>]))}`. Strings are unescaped as
- * Terraform would; references come back as `${reference}`, as they would be in a plain string.
+ * A kubeadm config as the node's bootstrap fills it from the deploy settings (render_configs in
+ * bootstrap-control-plane.sh; the boot rehearsal checks that the script does the same).
  */
-export function userDataText(instance: { user_data_base64?: string }): string {
-  const expr = instance.user_data_base64 ?? "";
-  const m = /^\$\{base64gzip\(join\("", \[([\s\S]*)\]\)\)\}$/.exec(expr);
-  if (!m) throw new Error(`user_data_base64 is not base64gzip(join(...)): ${expr.slice(0, 80)}`);
-  const list = m[1];
-  let out = "";
-  let i = 0;
-  while (i < list.length) {
-    if (list.startsWith(", ", i)) i += 2;
-    if (list[i] === '"') {
-      i++;
-      while (list[i] !== '"') {
-        if (list[i] === "\\") {
-          const c = list[i + 1];
-          const unescaped: Record<string, string> = { n: "\n", t: "\t", r: "\r", '"': '"', "\\": "\\" };
-          if (!(c in unescaped)) throw new Error(`unexpected escape \\${c}`);
-          out += unescaped[c];
-          i += 2;
-        } else if (list.startsWith("$${", i) || list.startsWith("%%{", i)) {
-          out += list[i] + "{";
-          i += 3;
-        } else if (list.startsWith("${", i) || list.startsWith("%{", i)) {
-          throw new Error(`unescaped template sequence at ${list.slice(i, i + 20)}`);
-        } else {
-          out += list[i++];
-        }
-      }
-      i++;
-    } else {
-      let depth = 0;
-      const start = i;
-      while (i < list.length && !(depth === 0 && list.startsWith(", ", i))) {
-        if (list[i] === "(") depth++;
-        if (list[i] === ")") depth--;
-        i++;
-      }
-      out += `\${${list.slice(start, i)}}`;
-    }
-  }
-  return out;
+export function filledFromDeploySettings(text: string, deploySettings: string): string {
+  const values = envValues(deploySettings);
+  const extraNames = (values.API_SERVER_EXTRA_NAMES ?? "").split(" ").filter((n) => n !== "");
+  let filled = text.replaceAll("__ENDPOINT_HOST__", values.ENDPOINT_HOST);
+  extraNames.forEach((name, i) => (filled = filled.replaceAll(`__API_SERVER_EXTRA_NAME_${i}__`, name)));
+  return filled;
 }
 
-export function decodeInstanceUserData(instance: { user_data_base64?: string }): DecodedUserData {
+/** A node's kubeadm document(s) as its bootstrap fills them in from the plan's deploy settings. */
+export function nodeKubeadmDocs(result: SynthResult, instance: object, file = "kubeadm-init.yaml"): any[] {
+  const { files } = decodeInstanceUserData(instance);
+  return yamlDocs(filledFromDeploySettings(files[`/etc/kubeadm-ha/${file}`].content, deploySettingsText(result)));
+}
+
+/** What a node's scripts see: its cluster.env, then the deploy settings (deploy.env) of the plan. */
+export function nodeSettingsOf(result: SynthResult, instance: object): Record<string, string> {
+  const { files } = decodeInstanceUserData(instance);
+  return { ...envValues(files["/etc/kubeadm-ha/cluster.env"].content), ...envValues(deploySettingsText(result)) };
+}
+
+/** Puts a cluster's deploy settings where the file-backed cloud (cloud-file.sh) keeps its parameter. */
+export function putFileCloudDeploySettings(cloudRoot: string, spec: ClusterSpec, values: DeployValues) {
+  const path = join(cloudRoot, "parameters" + deploySettingsParameterName(spec.clusterName));
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, renderClusterDeploySettings(spec, values));
+}
+
+/** KEY → value of an env file (`KEY='value'` lines, as renderEnvFile writes them). */
+export function envValues(text: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [, key, value] of text.matchAll(/^([A-Z][A-Z0-9_]*)='((?:[^']|'\\'')*)'$/gm))
+    values[key] = value.replace(/'\\''/g, "'");
+  return values;
+}
+
+export function decodeInstanceUserData(instance: { user_data_base64?: string } | object): DecodedUserData {
   return decodeUserData(userDataText(instance));
-}
-
-/** Size EC2 sees of a synthesized document: every Terraform reference (not the scripts' own ${VAR}s) at its longest. */
-export function worstCaseUserDataBytes(text: string): number {
-  return worstCaseSize(text, /\$\{(?:data\.)?aws_[^}]+\}/g);
 }
 
 /** Parses a multi-document YAML file into objects. */
@@ -193,7 +202,7 @@ export function reviewablePlan(result: SynthResult): unknown {
   plan.terraform.required_providers.aws = "(pinned by the installed provider package)";
   for (const instance of Object.values<any>(plan.resource.aws_instance ?? {})) {
     const { cloudConfig, files } = decodeInstanceUserData(instance);
-    delete instance.user_data_base64;
+    instance.user_data_base64 = `(${userDataBytes(instance)} bytes of gzip, decoded below)`;
     instance["user_data (decoded from user_data_base64)"] = {
       ...cloudConfig,
       write_files: Object.entries(files).map(([path, f]) =>

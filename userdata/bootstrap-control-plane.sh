@@ -19,8 +19,8 @@ set -euo pipefail
 KHA_SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=common.sh
 . "$KHA_SCRIPT_DIR/common.sh"
-: "${NODE_INDEX:?}" "${NODE_IP:?}" "${CONTROL_PLANE_IPS:?}" "${CONTROL_PLANE_NAMES:?}" \
-  "${ENDPOINT_HOST:?}" "${API_SERVER_PORT:?}" "${JOIN_SECRET_ID:?}"
+: "${NODE_INDEX:?}" "${NODE_IP:?}" "${CONTROL_PLANE_IPS:?}" "${CONTROL_PLANE_NAMES:?}" "${API_SERVER_PORT:?}"
+# ENDPOINT_HOST, JOIN_SECRET_ID and the other deploy settings come with the deploy-settings step.
 
 KHA_INSTALL_CMD=${KHA_INSTALL_CMD:-$KHA_SCRIPT_DIR/install-kubernetes.sh}
 # A colocated keepalived + HAProxy endpoint must be up before kubeadm talks to the VIP.
@@ -92,17 +92,26 @@ attempt_kubeadm() {
   done
 }
 
-# The kubeadm configs with this instance's provider ID (aws:///ZONE/INSTANCE-ID) filled in.
+# The kubeadm configs with this instance's provider ID (aws:///ZONE/INSTANCE-ID) and the endpoint's
+# names from the deploy settings filled in.
 render_configs() {
-  local provider_id
+  local provider_id name i=0
   provider_id=$(retry 5 cloud_provider_id)
-  sed "s|__PROVIDER_ID__|$provider_id|" "$KHA_ETC/kubeadm-init.yaml" >"$WORK_DIR/kubeadm-init.yaml"
-  sed "s|__PROVIDER_ID__|$provider_id|" "$KHA_ETC/kubeadm-join.yaml" >"$WORK_DIR/kubeadm-join.template.yaml"
-  log "kubelet provider ID: $provider_id"
+  local fill=(-e "s|__PROVIDER_ID__|$provider_id|" -e "s|__ENDPOINT_HOST__|${ENDPOINT_HOST:?}|g")
+  for name in ${API_SERVER_EXTRA_NAMES:-}; do
+    fill+=(-e "s|__API_SERVER_EXTRA_NAME_${i}__|$name|g")
+    i=$((i + 1))
+  done
+  sed "${fill[@]}" "$KHA_ETC/kubeadm-init.yaml" >"$WORK_DIR/kubeadm-init.yaml"
+  sed "${fill[@]}" "$KHA_ETC/kubeadm-join.yaml" >"$WORK_DIR/kubeadm-join.template.yaml"
+  if grep -q "__[A-Z_0-9]*__" "$WORK_DIR/kubeadm-init.yaml"; then
+    die "the deploy settings lack a name the kubeadm config needs: $(grep -o "__[A-Z_0-9]*__" "$WORK_DIR/kubeadm-init.yaml" | sort -u | tr '\n' ' ')"
+  fi
+  log "kubelet provider ID: $provider_id; endpoint $ENDPOINT_HOST"
 }
 
 # fetch_bundle: leaves the join secret's value in $WORK_DIR/bundle (empty file: no value yet).
-fetch_bundle() { secret_fetch "$JOIN_SECRET_ID" "$WORK_DIR/bundle"; }
+fetch_bundle() { secret_fetch "${JOIN_SECRET_ID:?}" "$WORK_DIR/bundle"; }
 bundle_published() { secret_present "$JOIN_SECRET_ID" "$WORK_DIR/bundle"; }
 
 publish_bundle() {
@@ -316,6 +325,8 @@ main() {
     return 0
   fi
   step install-packages "$KHA_INSTALL_CMD"
+  step deploy-settings load_deploy_settings
+  load_deploy_settings # the step ran in a subshell: source what it fetched here too
   if [ -n "$ENDPOINT_SETUP_CMD" ]; then
     step api-endpoint "$ENDPOINT_SETUP_CMD"
   fi

@@ -15,7 +15,8 @@ set -euo pipefail
 KHA_SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=common.sh
 . "$KHA_SCRIPT_DIR/common.sh"
-: "${NODE_INDEX:?}" "${NODE_IP:?}" "${ETCD_ENDPOINTS:?}" "${ETCD_CA_SECRET_ID:?}" "${ETCD_CLIENT_SECRET_ID:?}"
+: "${NODE_INDEX:?}" "${NODE_IP:?}" "${ETCD_ENDPOINTS:?}"
+# ETCD_CA_SECRET_ID and ETCD_CLIENT_SECRET_ID come with the deploy-settings step.
 
 ETCD_ENV_FILE=${ETCD_ENV_FILE:-/etc/etcd/etcd.env}
 ETCD_STATE_FILE=${ETCD_STATE_FILE:-$(dirname "$ETCD_ENV_FILE")/state.env}
@@ -259,6 +260,8 @@ mark_formed() {
 
 main() {
   cloud_prepare
+  step deploy-settings load_deploy_settings
+  load_deploy_settings # the step ran in a subshell: source what it fetched here too
   step install-etcd "$KHA_ETCD_INSTALL_CMD"
   ensure_etcd_user
   step etcd-pki ensure_ca

@@ -5,12 +5,14 @@
 #   cloud_secret_get ID FILE   write the secret's value to FILE, byte for byte; exit 3 if it has no
 #                              value yet; exit 4 if the secret does not exist (wrong id, deleted)
 #   cloud_secret_put ID FILE   store FILE's content as the secret's new value
+#   cloud_parameter_get NAME FILE  write the SSM parameter's value to FILE, byte for byte
 #   cloud_set_status VALUE     publish this node's bootstrap status (best effort, never fails)
 #   cloud_vip_move             make the VPC deliver $VIP to this instance ($VIP_MODE: route or
 #                              secondary-ip); idempotent, so a caller retries it until it succeeds
 #   cloud_provider_id          print this instance's Kubernetes provider ID, aws:///ZONE/INSTANCE-ID
 #   cloud_prepare              install what these functions need (the AWS CLI)
-# Needs: aws CLI, curl, python3 (cloud-init's own), AWS_REGION and IMDS_ENDPOINT from cluster.env.
+# Needs: aws CLI, curl, python3 (cloud-init's own), IMDS_ENDPOINT from cluster.env. The region is the
+# instance's own (from its metadata) unless AWS_REGION is set.
 # The secret's value never reaches argv or logs.
 
 export AWS_RETRY_MODE=adaptive AWS_MAX_ATTEMPTS=6 AWS_PAGER=""
@@ -25,15 +27,23 @@ imds() {
   curl -sSf --max-time 5 -H "X-aws-ec2-metadata-token: $token" "$IMDS_ENDPOINT/latest/meta-data/$1"
 }
 
+# aws_in_region ARGS...: the AWS CLI in this instance's region, looked up once.
+aws_in_region() {
+  if [ -z "${AWS_REGION:-}" ]; then AWS_REGION=$(imds placement/region) || return 1; fi
+  aws --region "$AWS_REGION" "$@"
+}
+
+# json_string: a JSON string on stdin, decoded byte for byte (--output text would add a newline).
+json_string() { python3 -c 'import json, sys; sys.stdout.write(json.load(sys.stdin))'; }
+
 # Both "no value yet" and "no such secret" come back as ResourceNotFoundException; only the message differs.
 cloud_secret_get() {
   local id=$1 out=$2 err raw status=0
   err=$(mktemp -p "$KHA_RUN") raw=$(mktemp -p "$KHA_RUN")
-  aws --region "$AWS_REGION" secretsmanager get-secret-value --secret-id "$id" --query SecretString --output json \
+  aws_in_region secretsmanager get-secret-value --secret-id "$id" --query SecretString --output json \
     >"$raw" 2>"$err" || status=$?
   if [ "$status" -eq 0 ]; then
-    # --output text would add a newline: decode the JSON string instead, byte for byte.
-    python3 -c 'import json, sys; sys.stdout.write(json.load(sys.stdin))' <"$raw" >"$out" || status=$?
+    json_string <"$raw" >"$out" || status=$?
   elif grep -q "can't find the specified secret value" "$err"; then
     status=3 # the secret exists (Terraform created it) but nothing has been stored in it yet
   elif grep -Eq "ResourceNotFoundException|marked (for deletion|deleted)" "$err"; then
@@ -48,15 +58,24 @@ cloud_secret_get() {
 }
 
 cloud_secret_put() {
-  aws --region "$AWS_REGION" secretsmanager put-secret-value --secret-id "$1" \
+  aws_in_region secretsmanager put-secret-value --secret-id "$1" \
     --secret-string "file://$2" --output text --query VersionId >/dev/null
+}
+
+cloud_parameter_get() {
+  local raw status=0
+  raw=$(mktemp -p "$KHA_RUN")
+  aws_in_region ssm get-parameter --name "$1" --query Parameter.Value --output json >"$raw" || status=$?
+  [ "$status" -eq 0 ] && { json_string <"$raw" >"$2" || status=$?; }
+  rm -f "$raw"
+  return "$status"
 }
 
 cloud_set_status() {
   local instance_id
   instance_id=$(imds instance-id 2>/dev/null) || { log "status $1 not published: no instance metadata"; return 0; }
   command -v aws >/dev/null 2>&1 || { log "status $1 not published: aws CLI not installed yet"; return 0; }
-  aws --region "$AWS_REGION" ec2 create-tags --resources "$instance_id" \
+  aws_in_region ec2 create-tags --resources "$instance_id" \
     --tags "Key=$STATUS_TAG_KEY,Value=$1" >/dev/null 2>&1 || log "status $1 not published: create-tags failed"
   return 0
 }
@@ -68,12 +87,12 @@ cloud_vip_move() {
   eni=$(imds "network/interfaces/macs/$mac/interface-id") || return 1
   case "$VIP_MODE" in
   secondary-ip)
-    aws --region "$AWS_REGION" ec2 assign-private-ip-addresses --network-interface-id "$eni" \
+    aws_in_region ec2 assign-private-ip-addresses --network-interface-id "$eni" \
       --private-ip-addresses "$VIP" --allow-reassignment >/dev/null
     ;;
   route)
     for table in $ROUTE_TABLE_IDS; do
-      aws --region "$AWS_REGION" ec2 replace-route --route-table-id "$table" \
+      aws_in_region ec2 replace-route --route-table-id "$table" \
         --destination-cidr-block "$VIP/32" --network-interface-id "$eni" >/dev/null || return 1
     done
     ;;

@@ -2,6 +2,7 @@
 # The cloud interface, file-backed stand-in for tests. Sourced by common.sh when CLOUD_PROVIDER=file.
 # Same functions as cloud-aws.sh, on files under $CLOUD_FILE_ROOT:
 #   secrets/ID          a secret's value (empty: no value yet; absent: no such secret)
+#   parameters/NAME     a parameter's value (NAME begins with "/")
 #   status/NODE_NAME    the last status this node published
 #   vip/VIP             the node the VIP is delivered to; vip/VIP.log every move, timestamped
 #   throttle/OPERATION  a number N: the next N calls of OPERATION fail as if AWS throttled them
@@ -33,6 +34,11 @@ cloud_secret_put() {
   [ -e "$CLOUD_FILE_ROOT/secrets/$1" ] || return 4
   cp "$2" "$CLOUD_FILE_ROOT/secrets/$1.tmp"
   mv "$CLOUD_FILE_ROOT/secrets/$1.tmp" "$CLOUD_FILE_ROOT/secrets/$1"
+}
+
+cloud_parameter_get() {
+  cloud_file_throttled parameter_get && return 1
+  cp "$CLOUD_FILE_ROOT/parameters$1" "$2"
 }
 
 cloud_set_status() {

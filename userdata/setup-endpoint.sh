@@ -43,6 +43,8 @@ configure() {
 
 if [ "${1:-}" = --standalone ]; then
   step install-packages install_packages
+  step deploy-settings load_deploy_settings
+  load_deploy_settings # the step ran in a subshell: source what it fetched here too
   step api-endpoint configure
   mark_bootstrap_done
   cloud_set_status ready

@@ -1,13 +1,13 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { Construct } from "constructs";
+import { controlPlaneMemberStatements, controlPlaneSeedStatements, PolicyReferences } from "../model";
 import { SecretsSpec } from "../spec";
-import { clusterSecret, NodeIdentity, nodeRole, secretKeyStatements, withNodePolicy } from "./node-defaults";
+import { clusterSecret, NodeIdentity, nodeRole, withNodePolicy } from "./node-defaults";
 
 export interface ControlPlaneIdentityProps {
   readonly clusterName: string;
-  readonly partition: string;
-  readonly region: string;
+  readonly policyReferences: PolicyReferences;
   readonly secrets: SecretsSpec;
   readonly tags: Record<string, string>;
 }
@@ -30,7 +30,7 @@ export class ControlPlaneIdentity extends Construct {
 
   constructor(scope: Construct, id: string, props: ControlPlaneIdentityProps) {
     super(scope, id);
-    const { clusterName, partition, region, secrets, tags } = props;
+    const { clusterName, policyReferences: refs, secrets, tags } = props;
 
     const seedScope = new Construct(this, "seed-identity");
     const seedRole = nodeRole(
@@ -62,30 +62,18 @@ export class ControlPlaneIdentity extends Construct {
       seedScope,
       seedRole,
       "kubeadm-ha-control-plane",
-      [
-        {
-          sid: "JoinSecret",
-          actions: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
-          resources: [this.joinSecret.arn],
-        },
-        {
-          sid: "AdminKubeconfigWrite",
-          actions: ["secretsmanager:PutSecretValue"],
-          resources: [this.adminKubeconfigSecret.arn],
-        },
-        ...secretKeyStatements(secrets, region, true),
-      ],
-      { partition, clusterName },
+      controlPlaneSeedStatements(refs, {
+        joinSecretArn: this.joinSecret.arn,
+        adminKubeconfigSecretArn: this.adminKubeconfigSecret.arn,
+      }),
+      refs,
     );
     this.member = withNodePolicy(
       this,
       memberRole,
       "kubeadm-ha-control-plane",
-      [
-        { sid: "JoinSecretRead", actions: ["secretsmanager:GetSecretValue"], resources: [this.joinSecret.arn] },
-        ...secretKeyStatements(secrets, region, false),
-      ],
-      { partition, clusterName },
+      controlPlaneMemberStatements(refs, this.joinSecret.arn),
+      refs,
     );
   }
 

@@ -3,11 +3,9 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
-import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { renderEtcdMemberUserData } from "../render";
+import { encodeUserData, renderEtcdMemberUserData } from "../render";
 import { ExternalEtcdSpec } from "../spec";
 import {
   ClusterNodeContext,
@@ -16,10 +14,17 @@ import {
   hardenedInstance,
   NodeIdentity,
   nodeRole,
-  secretKeyStatements,
+  securityGroupRules,
   withNodePolicy,
 } from "./node-defaults";
-import { compressedUserData } from "./user-data";
+import {
+  etcdClientStatements,
+  etcdMemberStatements,
+  etcdRules,
+  etcdSeedStatements,
+  securityGroupDescription,
+  SecurityGroupRole,
+} from "../model";
 
 /** `cluster.etcd.topology` must be "external"; the control-plane roles get read access to the client secret. */
 export type EtcdClusterProps = ClusterNodeContext;
@@ -88,56 +93,14 @@ export class EtcdCluster extends Construct {
   /** The members' group: client and peer traffic among them, clients from the API servers, egress for AWS and GitHub. */
   private securityGroupWithRules(props: EtcdClusterProps) {
     const etcd = this.spec;
-    const name = props.cluster.clusterName;
     const sg = clusterSecurityGroup(this, "security-group", {
-      name: `${name}-etcd`,
-      description: `External etcd members of ${name}`,
+      ...securityGroupDescription(props.cluster.clusterName, "etcd"),
       vpcId: props.vpcId,
       tags: props.tags,
     });
-    const port = (fromPort: number) => ({ ipProtocol: "tcp", fromPort, toPort: fromPort });
-    const ingress = (ruleId: string, description: string, fromPort: number, from: string) =>
-      new VpcSecurityGroupIngressRule(this, ruleId, {
-        securityGroupId: sg.id,
-        description,
-        ...port(fromPort),
-        referencedSecurityGroupId: from,
-      });
-    const rules = [
-      ingress(
-        "client-from-control-plane",
-        "etcd clients: the API servers",
-        etcd.clientPort,
-        props.controlPlaneSecurityGroupId,
-      ),
-      ingress(
-        "client-from-members",
-        "etcd clients: members checking health and changing membership",
-        etcd.clientPort,
-        sg.id,
-      ),
-      ingress("peer-from-members", "etcd peer traffic between members only", etcd.peerPort, sg.id),
-      new VpcSecurityGroupEgressRule(this, "egress-members", {
-        securityGroupId: sg.id,
-        description: "etcd client and peer traffic to other members",
-        ipProtocol: "tcp",
-        fromPort: etcd.clientPort,
-        toPort: etcd.peerPort,
-        referencedSecurityGroupId: sg.id,
-      }),
-      new VpcSecurityGroupEgressRule(this, "egress-https", {
-        securityGroupId: sg.id,
-        description: "AWS APIs and the etcd release download (github.com)",
-        ...port(443),
-        cidrIpv4: "0.0.0.0/0",
-      }),
-    ];
-    new VpcSecurityGroupEgressRule(this, "control-plane-to-etcd", {
-      securityGroupId: props.controlPlaneSecurityGroupId,
-      description: "API servers to the external etcd",
-      ...port(etcd.clientPort),
-      referencedSecurityGroupId: sg.id,
-    });
+    const groupId = (role: SecurityGroupRole) => (role === "etcd" ? sg.id : props.controlPlaneSecurityGroupId);
+    const all = etcdRules(etcd.clientPort, etcd.peerPort);
+    const rules = securityGroupRules(this, all, groupId).filter((_, i) => all[i].group === "etcd");
     return { securityGroup: sg, rules };
   }
 
@@ -151,38 +114,24 @@ export class EtcdCluster extends Construct {
       memberRole: Omit<NodeIdentity, "policy">;
     },
   ) {
-    const { cluster, partition } = props;
-    const name = cluster.clusterName;
     const { seedScope, seedRole, memberScope, memberRole } = roles;
+    const refs = props.policyReferences;
     const seed = withNodePolicy(
       seedScope,
       seedRole,
       "kubeadm-ha-etcd",
-      [
-        {
-          sid: "EtcdSecretsWrite",
-          actions: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
-          resources: [this.caSecret.arn, this.clientSecret.arn],
-        },
-        ...secretKeyStatements(cluster.secrets, props.region, true),
-      ],
-      { partition, clusterName: name },
+      etcdSeedStatements(refs, { caSecretArn: this.caSecret.arn, clientSecretArn: this.clientSecret.arn }),
+      refs,
     );
     const others = withNodePolicy(
       memberScope,
       memberRole,
       "kubeadm-ha-etcd",
-      [
-        { sid: "EtcdCaRead", actions: ["secretsmanager:GetSecretValue"], resources: [this.caSecret.arn] },
-        ...secretKeyStatements(cluster.secrets, props.region, false),
-      ],
-      { partition, clusterName: name },
+      etcdMemberStatements(refs, this.caSecret.arn),
+      refs,
     );
     const controlPlanePermissions = new DataAwsIamPolicyDocument(this, "control-plane-permissions", {
-      statement: [
-        { sid: "EtcdClientSecret", actions: ["secretsmanager:GetSecretValue"], resources: [this.clientSecret.arn] },
-        ...secretKeyStatements(cluster.secrets, props.region, false),
-      ],
+      statement: etcdClientStatements(refs, this.clientSecret.arn),
     });
     props.controlPlaneRoles.forEach(
       (role, i) =>
@@ -204,16 +153,7 @@ export class EtcdCluster extends Construct {
     const { cluster, tags } = props;
     const etcd = this.spec;
     return etcd.members.map((member) => {
-      const userData = renderEtcdMemberUserData(
-        {
-          spec: cluster,
-          member,
-          region: props.region,
-          etcdCaSecretId: this.caSecret.arn,
-          etcdClientSecretId: this.clientSecret.arn,
-        },
-        props.scripts,
-      );
+      const userData = renderEtcdMemberUserData({ spec: cluster, member }, props.scripts);
       this.memberUserData.push(userData);
       const identity = identityOf(member.index);
       return hardenedInstance(this, `member-${member.index}`, {
@@ -223,7 +163,7 @@ export class EtcdCluster extends Construct {
         privateIp: member.privateIp,
         vpcSecurityGroupIds: [this.securityGroup.id],
         iamInstanceProfile: identity.instanceProfile.name,
-        userDataBase64: compressedUserData(userData, member.name),
+        userDataBase64: encodeUserData(userData, member.name),
         rootVolumeSizeGiB: etcd.rootVolumeSizeGiB,
         tags: { ...tags, Name: member.name, "kubeadm-ha:node-index": String(member.index), "kubeadm-ha:role": "etcd" },
         volumeTags: { ...tags, Name: member.name },

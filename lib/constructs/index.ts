@@ -6,4 +6,3 @@ export * from "./kubeadm-cluster";
 export * from "./node-defaults";
 export * from "./network";
 export * from "./nlb-endpoint";
-export { UserDataTooLargeError } from "./user-data";

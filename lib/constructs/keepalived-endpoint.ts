@@ -10,18 +10,11 @@ import { Route } from "@cdktf/provider-aws/lib/route";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
-import { EndpointAddress, renderLoadBalancerUserData } from "../render";
+import { encodeUserData, EndpointAddress, renderLoadBalancerUserData } from "../render";
 import { KeepalivedEndpointSpec, instanceArchitecture } from "../spec";
 import { IApiEndpoint } from "./api-endpoint";
-import {
-  CLUSTER_TAG,
-  ClusterNodeContext,
-  clusterSecurityGroup,
-  hardenedInstance,
-  nodeRole,
-  statusTagStatement,
-} from "./node-defaults";
-import { compressedUserData } from "./user-data";
+import { CLUSTER_TAG, ClusterNodeContext, clusterSecurityGroup, hardenedInstance, nodeRole } from "./node-defaults";
+import { everyNodeStatements } from "../model";
 
 /** IP protocol number of VRRP: the security groups allow it between peers only. */
 export const VRRP_PROTOCOL = "112";
@@ -191,7 +184,7 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
       props.tags,
     );
     const statusOnly = new DataAwsIamPolicyDocument(this, "status-permissions", {
-      statement: [statusTagStatement(props.partition, name)],
+      statement: everyNodeStatements(props.policyReferences),
     });
     new IamRolePolicy(this, "status-policy", { role: role.id, name: "kubeadm-ha-status", policy: statusOnly.json });
     const policy = new IamRolePolicy(this, "vip-policy", {
@@ -199,12 +192,7 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
       name: "kubeadm-ha-vip",
       policy: permissions.json,
     });
-    const context = {
-      spec: props.cluster,
-      endpoint: this.address,
-      region: props.region,
-      routeTableIds: this.routeTableIds,
-    };
+    const context = { spec: props.cluster, endpoint: this.address };
     return spec.peers.map((peer) =>
       hardenedInstance(this, `load-balancer-${peer.index}`, {
         ami: props.imageFor(instanceArchitecture(spec.loadBalancerInstanceType)),
@@ -214,7 +202,7 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
         vpcSecurityGroupIds: [this.peerSecurityGroupId],
         iamInstanceProfile: instanceProfile.name,
         sourceDestCheck: spec.vipMode !== "route",
-        userDataBase64: compressedUserData(renderLoadBalancerUserData(context, peer, props.scripts), peer.name),
+        userDataBase64: encodeUserData(renderLoadBalancerUserData(context, peer, props.scripts), peer.name),
         rootVolumeSizeGiB: 20,
         tags: { ...props.tags, Name: peer.name, "kubeadm-ha:role": "api-load-balancer" },
         volumeTags: { ...props.tags, Name: peer.name },

@@ -3,24 +3,31 @@ import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import {
-  VpcSecurityGroupEgressRule,
-  VpcSecurityGroupEgressRuleConfig,
-} from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
-import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { Fn, TerraformOutput, Token } from "cdktf";
 import { Construct, IConstruct } from "constructs";
-import { renderControlPlaneUserData } from "../render";
+import {
+  checkDeploySettingsSize,
+  encodeUserData,
+  renderClusterDeploySettings,
+  renderControlPlaneUserData,
+  STANDARD_PARAMETER_LIMIT,
+} from "../render";
 import {
   Architecture,
   ClusterInput,
   ClusterSpec,
   ClusterSpecError,
+  deploySettingsParameterName,
   instanceArchitecture,
   nodeInstanceTypes,
   resolveClusterSpec,
 } from "../spec";
+import { controlPlaneRules, securityGroupDescription } from "../model";
 import { createApiEndpoint, IApiEndpoint } from "./api-endpoint";
+
+/** A cdktf token inside a string. */
+const TOKEN_IN_STRING = /\$\{TfToken\[[^\]]+\]\}/;
 import { ControlPlaneIdentity } from "./control-plane-identity";
 import { EtcdCluster } from "./etcd-cluster";
 import {
@@ -29,11 +36,11 @@ import {
   clusterSecurityGroup,
   hardenedInstance,
   reserveNodeAddresses,
+  securityGroupRules,
   STATUS_TAG,
 } from "./node-defaults";
 import { ClusterNetwork } from "./network";
 import { loadNodeScripts } from "./node-scripts";
-import { compressedUserData } from "./user-data";
 
 /** Props of KubeadmCluster: the cluster spec, every field optional with a documented default. */
 export type KubeadmClusterProps = ClusterInput;
@@ -54,6 +61,8 @@ export class KubeadmCluster extends Construct {
   readonly network: ClusterNetwork;
   readonly endpoint: IApiEndpoint;
   readonly identity: ControlPlaneIdentity;
+  /** The SSM parameter every node reads at boot: the ARNs, names and ids that exist only once deployed. */
+  readonly deploySettings: SsmParameter;
   readonly controlPlaneSecurityGroup: SecurityGroup;
   readonly controlPlaneNodes: Instance[];
   /** The external etcd cluster, with `etcd.topology: "external"`. */
@@ -87,10 +96,23 @@ export class KubeadmCluster extends Construct {
     this.controlPlaneSecurityGroup = this.securityGroupWithRules(tags);
     const partition = new DataAwsPartition(this, "partition").partition;
     const region = new DataAwsRegion(this, "region").region;
-    this.identity = new ControlPlaneIdentity(this, "identity", {
-      clusterName: spec.clusterName,
+    this.deploySettings = new SsmParameter(this, "deploy-settings", {
+      name: deploySettingsParameterName(spec.clusterName),
+      description: `What the nodes of ${spec.clusterName} learn at boot that exists only once deployed (no secret: ARNs, names, ids)`,
+      type: "String",
+      insecureValue: "", // set once the resources it names exist (deploySettingsValue)
+      tags,
+    });
+    const policyReferences = {
       partition,
       region,
+      clusterName: spec.clusterName,
+      deploySettingsArn: this.deploySettings.arn,
+      kmsKeyArn: spec.secrets.kmsKeyArn,
+    };
+    this.identity = new ControlPlaneIdentity(this, "identity", {
+      clusterName: spec.clusterName,
+      policyReferences,
       secrets: spec.secrets,
       tags,
     });
@@ -102,10 +124,11 @@ export class KubeadmCluster extends Construct {
       controlPlaneRoles: this.identity.roles,
       partition,
       region,
+      policyReferences,
       imageFor: this.imageLookup(),
       scripts: loadNodeScripts(),
       tags,
-      bootPrerequisites: [...this.network.egressDependencies, ...addressReservations],
+      bootPrerequisites: [...this.network.egressDependencies, ...addressReservations, this.deploySettings],
     };
     this.endpoint = createApiEndpoint(this, "api-endpoint", context, {
       publicSubnetIds: this.network.publicSubnetIds,
@@ -116,52 +139,34 @@ export class KubeadmCluster extends Construct {
     this.controlPlaneUserData = [];
     this.controlPlaneNodes = this.controlPlaneInstances(context);
     this.endpoint.registerControlPlane(this.controlPlaneNodes, spec.apiServerPort);
+    this.deploySettingsValue();
     this.outputs(region);
+  }
+
+  /** The deploy settings' value: the names and ids the nodes need, now that the resources they name exist. */
+  private deploySettingsValue() {
+    const value = renderClusterDeploySettings(this.spec, {
+      endpoint: this.endpoint.address,
+      joinSecretId: this.identity.joinSecret.arn,
+      adminKubeconfigSecretId: this.identity.adminKubeconfigSecret.arn,
+      etcdClientSecretId: this.etcd?.clientSecret.arn,
+      etcdCaSecretId: this.etcd?.caSecret.arn,
+      routeTableIds: this.endpoint.controlPlaneRouteTableIds,
+    });
+    // Standard parameters hold 4 KB: the longest values a deploy gives decide the tier, at synth.
+    const worstCase = checkDeploySettingsSize(value, TOKEN_IN_STRING);
+    this.deploySettings.insecureValue = value;
+    this.deploySettings.tier = worstCase > STANDARD_PARAMETER_LIMIT ? "Advanced" : "Standard";
   }
 
   /** The control plane's security group: the API, stacked etcd and the kubelet among its nodes; egress for AWS and packages. */
   private securityGroupWithRules(tags: Record<string, string>): SecurityGroup {
-    const { clusterName: name, apiServerPort: apiPort, etcd } = this.spec;
     const sg = clusterSecurityGroup(this, "control-plane-security-group", {
-      name: `${name}-control-plane`,
-      description: `Control-plane nodes of ${name}`,
+      ...securityGroupDescription(this.spec.clusterName, "control-plane"),
       vpcId: this.network.vpcId,
       tags,
     });
-    const fromControlPlane = (ruleId: string, description: string, fromPort: number, toPort: number) =>
-      new VpcSecurityGroupIngressRule(this, ruleId, {
-        securityGroupId: sg.id,
-        description,
-        ipProtocol: "tcp",
-        fromPort,
-        toPort,
-        referencedSecurityGroupId: sg.id,
-      });
-    fromControlPlane("api-from-control-plane", "Kubernetes API between control-plane nodes", apiPort, apiPort);
-    if (etcd.topology === "stacked")
-      fromControlPlane("etcd-peers", "etcd client and peer traffic between stacked members", 2379, 2380);
-    fromControlPlane("kubelet-from-control-plane", "kubelet API from the control plane", 10250, 10250);
-    const egress = (ruleId: string, config: Omit<VpcSecurityGroupEgressRuleConfig, "securityGroupId">) =>
-      new VpcSecurityGroupEgressRule(this, ruleId, { securityGroupId: sg.id, ...config });
-    egress("egress-control-plane", {
-      description: "anything to other control-plane nodes",
-      ipProtocol: "-1",
-      referencedSecurityGroupId: sg.id,
-    });
-    egress("egress-https", {
-      description: "AWS APIs, pkgs.k8s.io, registry.k8s.io",
-      ipProtocol: "tcp",
-      fromPort: 443,
-      toPort: 443,
-      cidrIpv4: "0.0.0.0/0",
-    });
-    egress("egress-http", {
-      description: "Ubuntu package mirrors (signed metadata over HTTP)",
-      ipProtocol: "tcp",
-      fromPort: 80,
-      toPort: 80,
-      cidrIpv4: "0.0.0.0/0",
-    });
+    securityGroupRules(this, controlPlaneRules(this.spec), () => sg.id);
     return sg;
   }
 
@@ -188,19 +193,7 @@ export class KubeadmCluster extends Construct {
   private controlPlaneInstances(context: ClusterNodeContext): Instance[] {
     const spec = this.spec;
     return spec.controlPlane.map((node) => {
-      const userData = renderControlPlaneUserData(
-        {
-          spec,
-          node,
-          endpoint: this.endpoint.address,
-          joinSecretId: this.identity.joinSecret.arn,
-          adminKubeconfigSecretId: this.identity.adminKubeconfigSecret.arn,
-          region: context.region,
-          routeTableIds: this.endpoint.controlPlaneRouteTableIds,
-          etcdClientSecretId: this.etcd?.clientSecret.arn,
-        },
-        context.scripts,
-      );
+      const userData = renderControlPlaneUserData({ spec, node, endpoint: this.endpoint.address }, context.scripts);
       this.controlPlaneUserData.push(userData);
       const identity = this.identity.identityOf(node.index);
       return hardenedInstance(this, `control-plane-${node.index}`, {
@@ -211,7 +204,7 @@ export class KubeadmCluster extends Construct {
         vpcSecurityGroupIds: [this.controlPlaneSecurityGroup.id],
         iamInstanceProfile: identity.instanceProfile.name,
         ...this.endpoint.controlPlaneInstance,
-        userDataBase64: compressedUserData(userData, node.name),
+        userDataBase64: encodeUserData(userData, node.name),
         rootVolumeSizeGiB: spec.rootVolumeSizeGiB,
         tags: {
           ...context.tags,

@@ -6,14 +6,13 @@ import { LbTargetGroupAttachment } from "@cdktf/provider-aws/lib/lb-target-group
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { Route53Zone } from "@cdktf/provider-aws/lib/route53-zone";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
-import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { EndpointAddress, NLB_TIMERS } from "../render";
 import { NlbEndpointSpec } from "../spec";
 import { IApiEndpoint } from "./api-endpoint";
-import { clusterSecurityGroup } from "./node-defaults";
+import { nlbRules, securityGroupDescription } from "../model";
+import { clusterSecurityGroup, securityGroupRules } from "./node-defaults";
 
 export interface NlbEndpointProps {
   readonly clusterName: string;
@@ -84,23 +83,6 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
       listener: this.listener,
       securityGroup: this.securityGroup,
     } = this.internal);
-    // Control-plane nodes (kube-proxy, the kubelets of workers, admin.conf on a node) use the internal endpoint.
-    new VpcSecurityGroupIngressRule(this, "allow-control-plane", {
-      securityGroupId: this.internal.securityGroup.id,
-      description: "Kubernetes API from the control plane",
-      ipProtocol: "tcp",
-      fromPort: port,
-      toPort: port,
-      referencedSecurityGroupId: props.controlPlaneSecurityGroupId,
-    });
-    new VpcSecurityGroupEgressRule(this, "control-plane-to-endpoint", {
-      securityGroupId: props.controlPlaneSecurityGroupId,
-      description: "Kubernetes API through the NLB",
-      ipProtocol: "tcp",
-      fromPort: port,
-      toPort: port,
-      referencedSecurityGroupId: this.internal.securityGroup.id,
-    });
     if (spec.internetFacing) {
       this.public = this.apiLoadBalancer("public-", {
         internal: false,
@@ -150,38 +132,15 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
     const { clusterName, spec, tags } = this.props;
     const port = spec.port;
     const name = options.internal ? `${clusterName}-api` : `${clusterName}-public`;
+    const role = options.internal ? "api-endpoint" : "public-api-endpoint";
     const securityGroup = clusterSecurityGroup(this, `${prefix}security-group`, {
-      name: options.internal ? `${clusterName}-api-endpoint` : `${clusterName}-public-api-endpoint`,
-      description: `${options.internal ? "Internal" : "Internet-facing"} Kubernetes API endpoint of ${clusterName}`,
+      ...securityGroupDescription(clusterName, role),
       vpcId: this.props.vpcId,
       tags,
     });
-    options.allowedCidrs.forEach((cidr, i) => {
-      new VpcSecurityGroupIngressRule(this, `${prefix}allow-client-${i}`, {
-        securityGroupId: securityGroup.id,
-        description: "Kubernetes API clients",
-        ipProtocol: "tcp",
-        fromPort: port,
-        toPort: port,
-        cidrIpv4: cidr,
-      });
-    });
-    new VpcSecurityGroupEgressRule(this, `${prefix}to-api-servers`, {
-      securityGroupId: securityGroup.id,
-      description: "forward and health-check to the API servers",
-      ipProtocol: "tcp",
-      fromPort: port,
-      toPort: port,
-      referencedSecurityGroupId: this.props.controlPlaneSecurityGroupId,
-    });
-    new VpcSecurityGroupIngressRule(this, `${prefix}api-servers-from-endpoint`, {
-      securityGroupId: this.props.controlPlaneSecurityGroupId,
-      description: `Kubernetes API from the ${options.internal ? "internal" : "internet-facing"} load balancer`,
-      ipProtocol: "tcp",
-      fromPort: port,
-      toPort: port,
-      referencedSecurityGroupId: securityGroup.id,
-    });
+    securityGroupRules(this, nlbRules(role, options.allowedCidrs, port), (group) =>
+      group === role ? securityGroup.id : this.props.controlPlaneSecurityGroupId,
+    );
 
     const loadBalancer = new Lb(this, `${prefix}load-balancer`, {
       name,

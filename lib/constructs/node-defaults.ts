@@ -1,7 +1,4 @@
-import {
-  DataAwsIamPolicyDocument,
-  DataAwsIamPolicyDocumentStatement,
-} from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { Ec2SubnetCidrReservation } from "@cdktf/provider-aws/lib/ec2-subnet-cidr-reservation";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
@@ -10,15 +7,24 @@ import { Instance, InstanceConfig } from "@cdktf/provider-aws/lib/instance";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretPolicy } from "@cdktf/provider-aws/lib/secretsmanager-secret-policy";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import {
+  PolicyReferences,
+  PolicyStatement,
+  STATUS_TAG,
+  SecurityGroupRole,
+  SecurityGroupRule,
+  everyNodeStatements,
+  secretResourceStatements,
+  sessionManagerStatements,
+} from "../model";
 import { NodeScripts } from "../render";
 import { Architecture, ClusterSpec, SecretsSpec } from "../spec";
 
-/** Tag on every resource of a cluster; IAM conditions use it to keep nodes to their own cluster. */
-export const CLUSTER_TAG = "kubeadm-ha:cluster";
-/** Tag a node writes on itself with its bootstrap status (running:STEP, failed:STEP, ready). */
-export const STATUS_TAG = "kubeadm-ha:bootstrap";
+export { CLUSTER_TAG, STATUS_TAG, SESSION_MANAGER_ACTIONS } from "../model";
 
 /** What every construct that runs nodes of a cluster needs from KubeadmCluster. */
 export interface ClusterNodeContext {
@@ -31,12 +37,14 @@ export interface ClusterNodeContext {
   readonly controlPlaneRoles: IamRole[];
   readonly partition: string;
   readonly region: string;
+  /** What the node policies name: partition, region, cluster, the deploy settings parameter, the KMS key. */
+  readonly policyReferences: PolicyReferences;
   /** The image for an architecture: nodes take the one of their instance type. */
   readonly imageFor: (architecture: Architecture) => string;
   /** The userdata/ scripts, by file name. */
   readonly scripts: NodeScripts;
   readonly tags: Record<string, string>;
-  /** What every node needs before its first boot: its egress routes and every node's address reservation. */
+  /** What every node needs before its first boot: its egress routes, every node's address reservation, the deploy settings. */
   readonly bootPrerequisites: ITerraformDependable[];
 }
 
@@ -108,20 +116,6 @@ export function hardenedInstance(scope: Construct, id: string, config: NodeInsta
   });
 }
 
-/**
- * What SSM Session Manager needs on an instance, and nothing more: registering with Systems Manager
- * and opening session channels. (AWS's AmazonSSMManagedInstanceCore would also grant
- * ssm:GetParameter(s) on every parameter of the account to each node, and so to every pod on the host
- * network.) None of these actions takes a resource ARN.
- */
-export const SESSION_MANAGER_ACTIONS = [
-  "ssm:UpdateInstanceInformation",
-  "ssmmessages:CreateControlChannel",
-  "ssmmessages:CreateDataChannel",
-  "ssmmessages:OpenControlChannel",
-  "ssmmessages:OpenDataChannel",
-] as const;
-
 /** An EC2 role and instance profile with SSM Session Manager access (instead of SSH). */
 export function nodeRole(scope: Construct, namePrefix: string, description: string, tags: Record<string, string>) {
   const assume = new DataAwsIamPolicyDocument(scope, "assume-role", {
@@ -129,7 +123,7 @@ export function nodeRole(scope: Construct, namePrefix: string, description: stri
   });
   const role = new IamRole(scope, "role", { namePrefix, description, assumeRolePolicy: assume.json, tags });
   const sessionManager = new DataAwsIamPolicyDocument(scope, "session-manager-permissions", {
-    statement: [{ sid: "SessionManager", actions: [...SESSION_MANAGER_ACTIONS], resources: ["*"] }],
+    statement: sessionManagerStatements(),
   });
   new IamRolePolicy(scope, "session-manager", {
     role: role.id,
@@ -138,19 +132,6 @@ export function nodeRole(scope: Construct, namePrefix: string, description: stri
   });
   const instanceProfile = new IamInstanceProfile(scope, "instance-profile", { namePrefix, role: role.name, tags });
   return { role, instanceProfile };
-}
-
-/** Lets a node set its own status tag, and only on instances of its cluster. */
-export function statusTagStatement(partition: string, clusterName: string) {
-  return {
-    sid: "BootstrapStatusTag",
-    actions: ["ec2:CreateTags"],
-    resources: [`arn:${partition}:ec2:*:*:instance/*`],
-    condition: [
-      { test: "StringEquals", variable: `aws:ResourceTag/${CLUSTER_TAG}`, values: [clusterName] },
-      { test: "ForAllValues:StringEquals", variable: "aws:TagKeys", values: [STATUS_TAG] },
-    ],
-  };
 }
 
 /**
@@ -198,38 +179,14 @@ export function clusterSecret(scope: Construct, id: string, props: ClusterSecret
     kmsKeyId: props.secrets.kmsKeyArn,
     tags: props.tags,
   });
-  const breakGlass = props.secrets.breakGlassPrincipalArns;
-  const denyUnless = (sid: string, action: string, principals: string[]) => ({
-    sid,
-    effect: "Deny",
-    principals: [{ type: "*", identifiers: ["*"] }],
-    actions: [action],
-    resources: ["*"],
-    condition: [{ test: "ArnNotEquals", variable: "aws:PrincipalArn", values: [...principals, ...breakGlass] }],
+  const statement = secretResourceStatements({
+    readers: props.readers,
+    writers: props.writers,
+    breakGlass: props.secrets.breakGlassPrincipalArns,
   });
-  const statement = [denyUnless("OnlyItsWritersWrite", "secretsmanager:PutSecretValue", props.writers)];
-  if (props.readers)
-    statement.push(
-      denyUnless("OnlyItsReadersRead", "secretsmanager:GetSecretValue", [...props.readers, ...props.writers]),
-    );
   const policy = new DataAwsIamPolicyDocument(scope, `${id}-resource-policy`, { statement });
   new SecretsmanagerSecretPolicy(scope, `${id}-policy`, { secretArn: secret.arn, policy: policy.json });
   return secret;
-}
-
-/** Use of the cluster's KMS key through Secrets Manager only: decrypt to read, also generate data keys to write. */
-export function secretKeyStatements(secrets: SecretsSpec, region: string, write: boolean) {
-  if (secrets.kmsKeyArn === undefined) return [];
-  return [
-    {
-      sid: write ? "SecretKeyReadWrite" : "SecretKeyRead",
-      actions: write ? ["kms:Decrypt", "kms:GenerateDataKey"] : ["kms:Decrypt"],
-      resources: [secrets.kmsKeyArn],
-      condition: [
-        { test: "StringEquals", variable: "kms:ViaService", values: [`secretsmanager.${region}.amazonaws.com`] },
-      ],
-    },
-  ];
 }
 
 /** A node's role, its instance profile, and the policy its first boot must wait for. */
@@ -239,17 +196,38 @@ export interface NodeIdentity {
   readonly policy: IamRolePolicy;
 }
 
-/** Gives a node role (nodeRole) its one inline policy: these statements plus the status-tag statement. */
+/** Gives a node role (nodeRole) its one inline policy: these statements plus everyNodeStatements. */
 export function withNodePolicy(
   scope: Construct,
   node: Omit<NodeIdentity, "policy">,
   policyName: string,
-  statements: DataAwsIamPolicyDocumentStatement[],
-  cluster: { readonly partition: string; readonly clusterName: string },
+  statements: PolicyStatement[],
+  refs: PolicyReferences,
 ): NodeIdentity {
   const permissions = new DataAwsIamPolicyDocument(scope, "permissions", {
-    statement: [...statements, statusTagStatement(cluster.partition, cluster.clusterName)],
+    statement: [...statements, ...everyNodeStatements(refs)],
   });
   const policy = new IamRolePolicy(scope, "policy", { role: node.role.id, name: policyName, policy: permissions.json });
   return { ...node, policy };
+}
+
+/** The rules of the model (lib/model/security-groups.ts) as cdktf resources, each with the rule's id. */
+export function securityGroupRules(
+  scope: Construct,
+  rules: SecurityGroupRule[],
+  groupId: (role: SecurityGroupRole) => string,
+): (VpcSecurityGroupIngressRule | VpcSecurityGroupEgressRule)[] {
+  return rules.map((rule) => {
+    const config = {
+      securityGroupId: groupId(rule.group),
+      description: rule.description,
+      ipProtocol: rule.protocol,
+      fromPort: rule.ports?.from,
+      toPort: rule.ports?.to,
+      ...("cidr" in rule.peer ? { cidrIpv4: rule.peer.cidr } : { referencedSecurityGroupId: groupId(rule.peer.group) }),
+    };
+    return rule.direction === "ingress"
+      ? new VpcSecurityGroupIngressRule(scope, rule.id, config)
+      : new VpcSecurityGroupEgressRule(scope, rule.id, config);
+  });
 }

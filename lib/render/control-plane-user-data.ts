@@ -6,13 +6,14 @@ import {
   KeepalivedEndpointSpec,
   VrrpPeerSpec,
 } from "../spec";
+import { deploySettingsParameterName } from "../spec/names";
 import { DOWNLOAD_SOURCES } from "../spec/versions";
 import { CloudConfigFile, renderCloudConfig } from "./cloud-config";
 import { CONTAINERD_PATHS, renderContainerdConfig, renderContainerdUnit, renderCrictlConfig } from "./containerd";
 import { ETCD_PATHS, etcdClientUrls, renderEtcdEnv, renderEtcdUnit } from "./etcd";
 import { FAILOVER_TIMERS, HAPROXY_MONITOR, renderHaproxyCfg, renderKeepalivedConf } from "./keepalived";
 import { EndpointAddress, KUBEADM_PATCHES_DIR, renderKubeadmConfig } from "./kubeadm";
-import { NodeSettings, renderNodeSettings } from "./node-settings";
+import { NodeSettings, renderDeploySettings, renderNodeSettings } from "./node-settings";
 import { IMDS_ENDPOINT, NODE_PATHS } from "./paths";
 import { shippedScript } from "./scripts";
 import { BOOTSTRAP_UNIT, VIP_GUARD_UNIT, renderBootstrapUnit, renderVipGuardUnit, unitPath } from "./systemd";
@@ -35,20 +36,42 @@ const ENDPOINT_SCRIPTS: ScriptName[] = ["setup-endpoint.sh", "check-apiserver.sh
 
 export interface NodeUserDataContext {
   readonly spec: ClusterSpec;
+  /** The endpoint: the static files hold its port and placeholders for its host and names (the deploy settings have them). */
   readonly endpoint: EndpointAddress;
-  readonly region: string;
-  /** Route tables the VIP's /32 route lives in (`route` mode), as ids or tokens. */
-  readonly routeTableIds?: string[];
 }
 
 export interface ControlPlaneUserDataInput extends NodeUserDataContext {
   readonly node: ControlPlaneNodeSpec;
-  /** Id (ARN) of the per-cluster join secret; its value is written by node 0 at boot, never here. */
+}
+
+/**
+ * What only the deploy knows, as the framework's tokens: the endpoint's names, the secrets' ARNs
+ * (their values are written by the nodes at boot, never here), the route tables of the VIP.
+ */
+export interface DeployValues {
+  readonly endpoint: EndpointAddress;
   readonly joinSecretId: string;
-  /** Id (ARN) of the secret node 0 stores the admin kubeconfig in. */
   readonly adminKubeconfigSecretId: string;
   /** External etcd only: the secret etcd member 0 fills with the API server's etcd client certificate. */
   readonly etcdClientSecretId?: string;
+  /** External etcd only: the secret etcd member 0 fills with the etcd CA. */
+  readonly etcdCaSecretId?: string;
+  /** keepalived only: the route tables the VIP's /32 route lives in (`route` mode). */
+  readonly routeTableIds?: string[];
+}
+
+/** The deploy settings of a cluster: the value of its SSM parameter (deploySettingsParameterName), one for every node. */
+export function renderClusterDeploySettings(spec: ClusterSpec, values: DeployValues): string {
+  return renderDeploySettings({
+    ENDPOINT_HOST: values.endpoint.host,
+    API_SERVER_EXTRA_NAMES: (values.endpoint.extraNames ?? []).join(" "),
+    JOIN_SECRET_ID: values.joinSecretId,
+    ADMIN_KUBECONFIG_SECRET_ID: values.adminKubeconfigSecretId,
+    ...(spec.etcd.topology === "external"
+      ? { ETCD_CLIENT_SECRET_ID: values.etcdClientSecretId ?? "", ETCD_CA_SECRET_ID: values.etcdCaSecretId ?? "" }
+      : {}),
+    ...(spec.endpoint.type === "keepalived" ? { ROUTE_TABLE_IDS: (values.routeTableIds ?? []).join(" ") } : {}),
+  });
 }
 
 /** The colocated keepalived peer a control-plane node is, if any. */
@@ -58,23 +81,22 @@ export function colocatedPeer(spec: ClusterSpec, node: ControlPlaneNodeSpec): Vr
     : undefined;
 }
 
-/** Settings every node kind has: who it is and how it reaches the cloud. */
-function nodeEnv(spec: ClusterSpec, name: string, ip: string, region: string): NodeSettings {
+/** Settings every node kind has: who it is, how it reaches the cloud, where its deploy settings are. */
+function nodeEnv(spec: ClusterSpec, name: string, ip: string): NodeSettings {
   return {
     CLUSTER_NAME: spec.clusterName,
     NODE_NAME: name,
     NODE_IP: ip,
-    AWS_REGION: region,
     CLOUD_PROVIDER: "aws",
     IMDS_ENDPOINT,
+    DEPLOY_SETTINGS_PARAMETER: deploySettingsParameterName(spec.clusterName),
   };
 }
 
-function vipEnv(endpoint: KeepalivedEndpointSpec, routeTableIds: string[] | undefined): NodeSettings {
+function vipEnv(endpoint: KeepalivedEndpointSpec): NodeSettings {
   return {
     VIP: endpoint.virtualIp,
     VIP_MODE: endpoint.vipMode,
-    ROUTE_TABLE_IDS: (routeTableIds ?? []).join(" "),
     VIP_REASSERT_SECONDS: FAILOVER_TIMERS.vipReassertSeconds,
     VIP_GUARD_UNIT,
     HAPROXY_MONITOR_PORT: HAPROXY_MONITOR.port,
@@ -96,16 +118,13 @@ function bootstrapFiles(what: string, execStart: string): { files: CloudConfigFi
 
 /** The settings file every node script sources: the spec as seen by one control-plane node. */
 export function renderControlPlaneEnv(input: ControlPlaneUserDataInput): string {
-  const { spec, node, endpoint } = input;
+  const { spec, node } = input;
   return renderNodeSettings({
-    ...nodeEnv(spec, node.name, node.privateIp, input.region),
+    ...nodeEnv(spec, node.name, node.privateIp),
     NODE_INDEX: node.index,
     CONTROL_PLANE_IPS: spec.controlPlane.map((n) => n.privateIp).join(" "),
     CONTROL_PLANE_NAMES: spec.controlPlane.map((n) => n.name).join(" "),
-    ENDPOINT_HOST: endpoint.host,
     API_SERVER_PORT: spec.apiServerPort,
-    JOIN_SECRET_ID: input.joinSecretId,
-    ADMIN_KUBECONFIG_SECRET_ID: input.adminKubeconfigSecretId,
     KUBERNETES_VERSION: spec.kubernetesVersion,
     KUBERNETES_MINOR: `1.${spec.kubernetesMinor}`,
     KUBERNETES_PACKAGE_REPO: DOWNLOAD_SOURCES.kubernetesPackages(spec.kubernetesMinor),
@@ -117,13 +136,8 @@ export function renderControlPlaneEnv(input: ControlPlaneUserDataInput): string 
     RUNC_SHA256: spec.runc.sha256,
     RUNC_RELEASES: DOWNLOAD_SOURCES.runcReleases,
     ETCD_TOPOLOGY: spec.etcd.topology,
-    ...(spec.etcd.topology === "external"
-      ? {
-          ETCD_ENDPOINTS: etcdClientUrls(spec.etcd),
-          ETCD_CLIENT_SECRET_ID: input.etcdClientSecretId ?? "",
-        }
-      : {}),
-    ...(colocatedPeer(spec, node) ? vipEnv(spec.endpoint as KeepalivedEndpointSpec, input.routeTableIds) : {}),
+    ...(spec.etcd.topology === "external" ? { ETCD_ENDPOINTS: etcdClientUrls(spec.etcd) } : {}),
+    ...(colocatedPeer(spec, node) ? vipEnv(spec.endpoint as KeepalivedEndpointSpec) : {}),
   });
 }
 
@@ -195,8 +209,8 @@ export function renderControlPlaneUserData(input: ControlPlaneUserDataInput, scr
 export function renderLoadBalancerEnv(context: NodeUserDataContext, peer: VrrpPeerSpec): string {
   const endpoint = context.spec.endpoint as KeepalivedEndpointSpec;
   return renderNodeSettings({
-    ...nodeEnv(context.spec, peer.name, peer.privateIp, context.region),
-    ...vipEnv(endpoint, context.routeTableIds),
+    ...nodeEnv(context.spec, peer.name, peer.privateIp),
+    ...vipEnv(endpoint),
   });
 }
 
@@ -226,21 +240,15 @@ export function renderLoadBalancerUserData(
 export interface EtcdMemberUserDataInput {
   readonly spec: ClusterSpec;
   readonly member: EtcdMemberSpec;
-  readonly region: string;
-  /** The etcd CA secret (members only) and the API server's etcd client secret (member 0 fills both). */
-  readonly etcdCaSecretId: string;
-  readonly etcdClientSecretId: string;
 }
 
 /** The settings file of an external etcd member. */
 export function renderEtcdMemberEnv(input: EtcdMemberUserDataInput): string {
   const etcd = input.spec.etcd as ExternalEtcdSpec;
   return renderNodeSettings({
-    ...nodeEnv(input.spec, input.member.name, input.member.privateIp, input.region),
+    ...nodeEnv(input.spec, input.member.name, input.member.privateIp),
     NODE_INDEX: input.member.index,
     ETCD_ENDPOINTS: etcdClientUrls(etcd),
-    ETCD_CA_SECRET_ID: input.etcdCaSecretId,
-    ETCD_CLIENT_SECRET_ID: input.etcdClientSecretId,
     ETCD_RELEASE: etcd.version,
     ETCD_RELEASE_SHA256: etcd.sha256,
     ETCD_RELEASE_ARCH: etcd.architecture,

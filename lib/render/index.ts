@@ -9,5 +9,5 @@ export * from "./containerd";
 export * from "./paths";
 export * from "./systemd";
 export * from "./scripts";
-export * from "./user-data-size";
+export * from "./user-data";
 export * from "./node-settings";

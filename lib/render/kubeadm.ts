@@ -14,6 +14,9 @@ export const NODE_PLACEHOLDERS = {
   token: "__BOOTSTRAP_TOKEN__",
   caCertHash: "__CA_CERT_HASH__",
   providerId: "__PROVIDER_ID__",
+  /** The deploy settings' ENDPOINT_HOST and API_SERVER_EXTRA_NAMES (known only once deployed, so never in user data). */
+  endpointHost: "__ENDPOINT_HOST__",
+  extraName: (index: number) => `__API_SERVER_EXTRA_NAME_${index}__`,
 } as const;
 export const KUBELET_CONFIG_API_VERSION = "kubelet.config.k8s.io/v1beta1";
 /** kubeadm applies the strategic-merge patches in this folder to the static pods it writes. */
@@ -36,8 +39,9 @@ export interface KubeadmDocuments {
   readonly patches: Readonly<Record<string, string>>;
 }
 
+/** The host and port kubeadm gets; the host is a placeholder, filled in at boot from the deploy settings. */
 export function controlPlaneEndpoint(endpoint: EndpointAddress): string {
-  return `${endpoint.host}:${endpoint.port}`;
+  return `${NODE_PLACEHOLDERS.endpointHost}:${endpoint.port}`;
 }
 
 export function renderKubeadmConfig(
@@ -67,8 +71,8 @@ export function renderKubeadmConfig(
     networking: { podSubnet: spec.podCidr, serviceSubnet: spec.serviceCidr, dnsDomain: spec.dnsDomain },
     apiServer: {
       certSANs: unique([
-        endpoint.host,
-        ...(endpoint.extraNames ?? []),
+        NODE_PLACEHOLDERS.endpointHost,
+        ...(endpoint.extraNames ?? []).map((_, i) => NODE_PLACEHOLDERS.extraName(i)),
         ...(spec.endpoint.type === "keepalived" && spec.endpoint.dnsName ? [spec.endpoint.dnsName] : []),
         ...spec.extraCertSans,
       ]),

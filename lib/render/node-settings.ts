@@ -1,6 +1,6 @@
 /**
  * The contract between the TypeScript that renders a node and the bash that runs on it: every setting
- * `/etc/kubeadm-ha/cluster.env` may hold, and what it means. The scripts read nothing else from the
+ * `/etc/kubeadm-ha/cluster.env` (user data) and `deploy.env` (the deploy settings) may hold, and what it means. The scripts read nothing else from the
  * cluster (test/unit/node-settings.test.ts: every variable a script reads and does not set itself is
  * one of these, etcd's own environment, or a documented test hook; each of these is read by a script
  * and rendered for some node), and the renderers cannot write a key that is not here.
@@ -12,7 +12,7 @@ export const NODE_SETTINGS = {
   CLUSTER_NAME: "The cluster's name: scopes the status tag and names the nodes.",
   NODE_NAME: "This node's name: its hostname and, on the control plane, its Kubernetes node name.",
   NODE_IP: "This node's fixed private address.",
-  AWS_REGION: "The region of every AWS API call.",
+  DEPLOY_SETTINGS_PARAMETER: "The SSM parameter holding the deploy settings (below), fetched once into deploy.env.",
   CLOUD_PROVIDER: "Which cloud interface the scripts load: `aws` (cloud-aws.sh); the tests use `file` (cloud-file.sh).",
   IMDS_ENDPOINT: "The instance metadata service (http://169.254.169.254); a loopback stand-in in tests.",
   // Control plane and etcd members.
@@ -20,10 +20,7 @@ export const NODE_SETTINGS = {
   // Control plane.
   CONTROL_PLANE_IPS: "Every control-plane node's address, space-separated, by index.",
   CONTROL_PLANE_NAMES: "Every control-plane node's name, space-separated, by index.",
-  ENDPOINT_HOST: "The API endpoint's host as the nodes know it (controlPlaneEndpoint without the port).",
   API_SERVER_PORT: "The port each API server binds on its own address.",
-  JOIN_SECRET_ID: "ARN of the join secret node 0 fills with the cluster's shared roots.",
-  ADMIN_KUBECONFIG_SECRET_ID: "ARN of the secret node 0 stores the admin kubeconfig in.",
   KUBERNETES_VERSION: "kubeadm, kubelet and kubectl version (1.MINOR.PATCH).",
   KUBERNETES_MINOR: "Its minor (1.MINOR): the pkgs.k8s.io repository and the cri-tools version.",
   KUBERNETES_PACKAGE_REPO: "The pkgs.k8s.io repository of that minor.",
@@ -37,9 +34,7 @@ export const NODE_SETTINGS = {
   ETCD_TOPOLOGY: "stacked or external.",
   // External etcd (control plane and members).
   ETCD_ENDPOINTS: "Every etcd member's client URL, space-separated.",
-  ETCD_CLIENT_SECRET_ID: "ARN of the secret etcd member 0 fills with the API server's etcd client certificate.",
   // etcd members.
-  ETCD_CA_SECRET_ID: "ARN of the secret etcd member 0 fills with the etcd CA.",
   ETCD_RELEASE: "etcd release installed from its GitHub releases.",
   ETCD_RELEASE_SHA256: "SHA-256 of that release's tarball.",
   ETCD_RELEASE_ARCH: "The members' architecture (amd64 or arm64).",
@@ -47,7 +42,6 @@ export const NODE_SETTINGS = {
   // keepalived peers (colocated control plane or dedicated load balancers).
   VIP: "The virtual IP.",
   VIP_MODE: "route or secondary-ip: how the VIP is moved to the master.",
-  ROUTE_TABLE_IDS: "Route tables holding the VIP's /32 route (route mode), space-separated.",
   VIP_REASSERT_SECONDS: "How often the guard moves the VIP to the master again.",
   VIP_GUARD_UNIT: "The guard's systemd unit.",
   HAPROXY_MONITOR_PORT: "HAProxy's monitor endpoint port (loopback), which the check script asks.",
@@ -55,8 +49,27 @@ export const NODE_SETTINGS = {
   ENDPOINT_SETUP: "The script that sets up keepalived and HAProxy on this node.",
 } as const;
 
+/**
+ * The deploy settings: values that exist only once the cluster is deployed (ARNs, a load balancer's
+ * name, route-table ids). They live in one SSM parameter per cluster, not in the user data, so a node's
+ * user data is fixed at synth (compressed there, the same bytes in every framework) and the deploy
+ * fills in only this short list. A script reads them like the others, from deploy.env.
+ */
+export const DEPLOY_SETTINGS = {
+  ENDPOINT_HOST: "The API endpoint's host as the nodes know it (controlPlaneEndpoint without the port).",
+  API_SERVER_EXTRA_NAMES:
+    "Other names of the endpoint (an internet-facing NLB's), space-separated: in the certificate only.",
+  JOIN_SECRET_ID: "ARN of the join secret node 0 fills with the cluster's shared roots.",
+  ADMIN_KUBECONFIG_SECRET_ID: "ARN of the secret node 0 stores the admin kubeconfig in.",
+  ETCD_CLIENT_SECRET_ID: "ARN of the secret etcd member 0 fills with the API server's etcd client certificate.",
+  ETCD_CA_SECRET_ID: "ARN of the secret etcd member 0 fills with the etcd CA.",
+  ROUTE_TABLE_IDS: "Route tables holding the VIP's /32 route (route mode), space-separated.",
+} as const;
+
 export type NodeSettingName = keyof typeof NODE_SETTINGS;
 export type NodeSettings = { readonly [K in NodeSettingName]?: string | number };
+export type DeploySettingName = keyof typeof DEPLOY_SETTINGS;
+export type DeploySettings = { readonly [K in DeploySettingName]?: string };
 
 /**
  * Variables the scripts read that no node's settings file holds: overrides the tests set (a node
@@ -69,7 +82,12 @@ export const SCRIPT_TEST_HOOKS = {
   CLOUD_FILE_VIP_HOOK: "cloud-file.sh: a command run when the VIP moves (the failover lab routes it).",
 } as const;
 
-/** `/etc/kubeadm-ha/cluster.env`: the settings one node's scripts source. */
+/** `/etc/kubeadm-ha/cluster.env`: the settings one node's scripts source, all known at synth. */
 export function renderNodeSettings(settings: NodeSettings): string {
   return renderEnvFile(settings as Record<string, string | number>);
+}
+
+/** The deploy settings' value (deploy.env on the nodes), deploy-time values left as the framework's tokens. */
+export function renderDeploySettings(settings: DeploySettings): string {
+  return renderEnvFile(settings as Record<string, string>, "the deploy (SSM parameter DEPLOY_SETTINGS_PARAMETER)");
 }

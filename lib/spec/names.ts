@@ -26,6 +26,11 @@ export function derivedNames(
   ];
 }
 
+/** The SSM parameter holding a cluster's deploy settings (lib/render/node-settings.ts, DEPLOY_SETTINGS). */
+export function deploySettingsParameterName(clusterName: string): string {
+  return `/kubeadm-ha/${clusterName}/deploy-settings`;
+}
+
 export function checkClusterName(clusterName: string, literal: Literal, problem: Problem) {
   if (!literal(clusterName)) return;
   if (!CLUSTER_NAME.test(clusterName)) {

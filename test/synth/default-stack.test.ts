@@ -9,7 +9,6 @@ import {
   BOOTSTRAP_TOKEN_PATTERN,
   PRIVATE_KEY_PATTERN,
   dataOf,
-  decodeInstanceUserData,
   decodeUserData,
   refTo,
   resourcesOf,
@@ -17,8 +16,11 @@ import {
   synthStack,
   USERDATA_DIR,
   unknownKubeadmFields,
+  deploySettingsText,
+  envValues,
+  nodeKubeadmDocs,
+  userDataBytes,
   userDataText,
-  worstCaseUserDataBytes,
   yamlDocs,
 } from "../helpers";
 
@@ -32,6 +34,7 @@ const cpSgId = refTo(result, "aws_security_group", (sg) => sg.tags.Name === "kub
 const nlbSgId = refTo(result, "aws_security_group", (sg) => sg.tags.Name === "kubeadm-ha-api-endpoint", "id");
 const texts = nodes.map((n) => userDataText(n));
 const decoded = texts.map((t) => decodeUserData(t));
+const deploySettings = deploySettingsText(result);
 
 test("the plan pins hashicorp/aws at the version the provider package was generated for", () => {
   // Under CDK Terrain (jest's cdktn project) this resolves to @cdktn/provider-aws.
@@ -256,8 +259,8 @@ describe("each node's decoded user data", () => {
     "node %i: controlPlaneEndpoint is the endpoint's own name, certSANs hold it and the NLB's, advertiseAddress is the node's own IP",
     (i) => {
       const ip = nodes[i].private_ip;
-      const [cluster, init] = yamlDocs(decoded[i].files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
-      const [join] = yamlDocs(decoded[i].files["/etc/kubeadm-ha/kubeadm-join.yaml"].content);
+      const [cluster, init] = nodeKubeadmDocs(result, nodes[i]);
+      const [join] = nodeKubeadmDocs(result, nodes[i], "kubeadm-join.yaml");
       expect(cluster.controlPlaneEndpoint).toBe(`${endpointHost}:6443`);
       expect(cluster.apiServer.certSANs).toEqual([endpointHost, lbRef("dns_name")]);
       expect(init.localAPIEndpoint.advertiseAddress).toBe(ip);
@@ -274,19 +277,13 @@ describe("each node's decoded user data", () => {
   );
 
   test.each([0, 1, 2])(
-    "node %i: cluster.env names this node, its peers in order, the endpoint and the join secret",
+    "node %i: cluster.env names this node, its peers in order and where the deploy settings are",
     (i) => {
       const env = decoded[i].files["/etc/kubeadm-ha/cluster.env"].content;
       expect(env).toContain(`NODE_INDEX='${i}'`);
       expect(env).toContain(`NODE_IP='${nodes[i].private_ip}'`);
       expect(env).toContain(`CONTROL_PLANE_IPS='10.0.0.10 10.0.16.10 10.0.32.10'`);
-      expect(env).toContain(`ENDPOINT_HOST='${endpointHost}'`);
-      expect(env).toContain(
-        `JOIN_SECRET_ID='${refTo(result, "aws_secretsmanager_secret", (s) => s.name_prefix.includes("join"), "arn")}'`,
-      );
-      expect(env).toContain(
-        `ADMIN_KUBECONFIG_SECRET_ID='${refTo(result, "aws_secretsmanager_secret", (s) => s.name_prefix.includes("admin"), "arn")}'`,
-      );
+      expect(env).toContain(`DEPLOY_SETTINGS_PARAMETER='/kubeadm-ha/kubeadm-ha/deploy-settings'`);
       expect(env).toContain(`KUBERNETES_VERSION='1.37.1'`);
       expect(env).toContain(`KUBERNETES_PACKAGE_REPO='https://pkgs.k8s.io/core:/stable:/v1.37/deb/'`);
       expect(env).toContain(`CONTAINERD_VERSION='2.3.4'`);
@@ -294,28 +291,32 @@ describe("each node's decoded user data", () => {
     },
   );
 
-  test("user data is gzipped by Terraform and stays under EC2's 16 KB limit even with long deploy-time names", () => {
+  test("user data is gzipped at synth, a literal (no deploy-time value in it), under EC2's 16 KB limit", () => {
     for (const n of nodes) {
       expect(n.user_data).toBeUndefined();
-      expect(n.user_data_base64).toMatch(/^\$\{base64gzip\(join\(/);
+      expect(n.user_data_base64).toMatch(/^H4sI[A-Za-z0-9+/]+=*$/); // base64 of gzip's magic bytes, then the rest
+      expect(userDataBytes(n)).toBeLessThan(16384);
     }
-    for (const text of texts) expect(worstCaseUserDataBytes(text)).toBeLessThan(16384);
+    for (const text of texts) expect(text).not.toMatch(/\$\{(data\.)?aws_/);
   });
 
-  test("the only deploy-time values in user data are the endpoint name, the join secret and the region", () => {
-    for (const d of decoded) {
-      // Scripts use ${VAR} themselves; the settings and kubeadm files are where deploy-time values go.
-      const text = Object.entries(d.files)
-        .filter(([p]) => !p.endsWith(".sh"))
-        .map(([, f]) => f.content)
-        .join("\n");
-      const refs = text.match(/\$\{[^}]*\}/g) ?? [];
-      expect(refs.length).toBeGreaterThan(0);
-      for (const ref of refs)
-        expect(ref).toMatch(
-          /^\$\{(aws_lb\.[^.]+\.dns_name|aws_secretsmanager_secret\.[^.]+\.arn|data\.aws_region\.[^.]+\.region)\}$/,
-        );
-    }
+  test("the deploy settings hold the endpoint's names and the secrets' ARNs: every node reads them, at boot", () => {
+    const secretArn = (part: string) =>
+      refTo(result, "aws_secretsmanager_secret", (s) => s.name_prefix.includes(part), "arn");
+    expect(envValues(deploySettings)).toEqual({
+      ENDPOINT_HOST: endpointHost,
+      API_SERVER_EXTRA_NAMES: lbRef("dns_name"),
+      JOIN_SECRET_ID: secretArn("join"),
+      ADMIN_KUBECONFIG_SECRET_ID: secretArn("admin"),
+    });
+    const [parameter] = resourcesOf(result, "aws_ssm_parameter");
+    expect(parameter).toMatchObject({
+      name: "/kubeadm-ha/kubeadm-ha/deploy-settings",
+      type: "String",
+      tier: "Standard",
+    });
+    const parameterRef = refTo(result, "aws_ssm_parameter", () => true, "arn");
+    for (const n of nodes) expect(n.depends_on).toContain(parameterRef.slice(2, -5));
   });
 
   test("scripts arrive byte for byte as userdata/ ships them, comment lines removed (the HCL escaping round-trips)", () => {
@@ -504,7 +505,7 @@ describe("IAM", () => {
     }
   });
 
-  test("SSM Session Manager replaces SSH, with only its own actions: no managed policy, no access to Parameter Store", () => {
+  test("SSM Session Manager replaces SSH, with only its own actions: no managed policy; of Parameter Store, only the deploy settings", () => {
     expect(resourcesOf(result, "aws_iam_role_policy_attachment")).toEqual([]);
     const sessionManager = policyDocs.flatMap((d) => d.statement).filter((s: any) => s.sid === "SessionManager");
     expect(sessionManager).toEqual(
@@ -514,12 +515,18 @@ describe("IAM", () => {
         resources: ["*"],
       })),
     );
-    expect(
-      policyDocs
-        .flatMap((d) => d.statement)
-        .flatMap((s: any) => s.actions ?? [])
-        .filter((a: string) => /^ssm:(Get|Put|Describe)Parameter/.test(a)),
-    ).toEqual([]);
+    const parameterStatements = policyDocs
+      .flatMap((d) => d.statement)
+      .filter((s: any) => (s.actions ?? []).some((a: string) => /^ssm:.*Parameter/.test(a)));
+    const deploySettingsArn = refTo(result, "aws_ssm_parameter", () => true, "arn");
+    // One per role (node 0's and the others'), each reading that one parameter only.
+    expect(parameterStatements).toEqual(
+      resourcesOf(result, "aws_iam_role").map(() => ({
+        sid: "DeploySettingsRead",
+        actions: ["ssm:GetParameter"],
+        resources: [deploySettingsArn],
+      })),
+    );
   });
 });
 
@@ -583,13 +590,12 @@ describe("an internet-facing endpoint is an addition: the nodes keep an internal
 
   test("the nodes' controlPlaneEndpoint and join discovery are the internal endpoint's name; the public NLB's name is only a certificate SAN", () => {
     for (const node of resourcesOf(exposed, "aws_instance")) {
-      const { files } = decodeInstanceUserData(node);
-      const [cluster] = yamlDocs(files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
-      const [join] = yamlDocs(files["/etc/kubeadm-ha/kubeadm-join.yaml"].content);
+      const [cluster] = nodeKubeadmDocs(exposed, node);
+      const [join] = nodeKubeadmDocs(exposed, node, "kubeadm-join.yaml");
       expect(cluster.controlPlaneEndpoint).toBe("api.kubeadm-ha.internal:6443");
       expect(join.discovery.bootstrapToken.apiServerEndpoint).toBe("api.kubeadm-ha.internal:6443");
       expect(cluster.apiServer.certSANs).toEqual(["api.kubeadm-ha.internal", host(internal), host(external)]);
-      expect(files["/etc/kubeadm-ha/cluster.env"].content).toContain("ENDPOINT_HOST='api.kubeadm-ha.internal'");
+      expect(envValues(deploySettingsText(exposed)).ENDPOINT_HOST).toBe("api.kubeadm-ha.internal");
     }
   });
 
@@ -639,9 +645,7 @@ describe("the endpoint's own name, which outlives any load balancer", () => {
       zone_id: "Z0123456789ABCDEFGHIJ",
       name: "k8s-api.prod.example.internal",
     });
-    const [cluster] = yamlDocs(
-      decodeInstanceUserData(resourcesOf(own, "aws_instance")[0]).files["/etc/kubeadm-ha/kubeadm-init.yaml"].content,
-    );
+    const [cluster] = nodeKubeadmDocs(own, resourcesOf(own, "aws_instance")[0]);
     expect(cluster.controlPlaneEndpoint).toBe("k8s-api.prod.example.internal:6443");
   });
 
@@ -649,9 +653,7 @@ describe("the endpoint's own name, which outlives any load balancer", () => {
     const bare = synthStack({ endpoint: { type: "nlb", privateDns: false } });
     expect(resourcesOf(bare, "aws_route53_zone")).toEqual([]);
     expect(resourcesOf(bare, "aws_route53_record")).toEqual([]);
-    const [cluster] = yamlDocs(
-      decodeInstanceUserData(resourcesOf(bare, "aws_instance")[0]).files["/etc/kubeadm-ha/kubeadm-init.yaml"].content,
-    );
+    const [cluster] = nodeKubeadmDocs(bare, resourcesOf(bare, "aws_instance")[0]);
     expect(cluster.controlPlaneEndpoint).toBe(`${refTo(bare, "aws_lb", () => true, "dns_name")}:6443`);
   });
 });

@@ -6,8 +6,8 @@ import {
   resourcesOf,
   reviewablePlan,
   synthOf,
-  worstCaseUserDataBytes,
-  yamlDocs,
+  userDataBytes,
+  nodeKubeadmDocs,
 } from "../helpers";
 
 Testing.setupJest();
@@ -42,7 +42,7 @@ describe.each(Object.keys(EXPECTED))("example %s", (name) => {
 
   test("every control-plane node's kubeadm config has the endpoint and the etcd mode", () => {
     for (const node of byRole("control-plane")) {
-      const [cluster] = yamlDocs(decodeInstanceUserData(node).files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
+      const [cluster] = nodeKubeadmDocs(result, node);
       expect(cluster.controlPlaneEndpoint).toMatch(endpoint);
       expect(Object.keys(cluster.etcd)).toEqual([etcdMode]);
     }
@@ -71,7 +71,7 @@ describe.each(Object.keys(EXPECTED))("example %s", (name) => {
       expect(i.metadata_options.http_tokens).toBe("required");
       expect(i.root_block_device.encrypted).toBe(true);
       const { raw } = decodeInstanceUserData(i);
-      expect(worstCaseUserDataBytes(raw)).toBeLessThan(16384);
+      expect(userDataBytes(i)).toBeLessThan(16384);
       expect(raw).not.toMatch(PRIVATE_KEY_PATTERN);
     }
   });

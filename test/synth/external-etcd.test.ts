@@ -12,8 +12,10 @@ import {
   reviewablePlan,
   synthStack,
   unknownKubeadmFields,
-  worstCaseUserDataBytes,
+  userDataBytes,
   yamlDocs,
+  nodeKubeadmDocs,
+  nodeSettingsOf,
 } from "../helpers";
 import { BOOTSTRAP_RUNCMD, bootstrapCommand } from "../helpers";
 
@@ -97,7 +99,7 @@ describe("NLB endpoint with an external etcd cluster of 3 members", () => {
   );
 
   test("members install the pinned release verified by its SHA-256, and know both secrets by ARN", () => {
-    const env = envOf(decodeInstanceUserData(members[0]).files["/etc/kubeadm-ha/cluster.env"].content);
+    const env = nodeSettingsOf(result, members[0]);
     expect(env).toMatchObject({
       NODE_INDEX: "0",
       ETCD_RELEASE: "3.5.21",
@@ -113,12 +115,12 @@ describe("NLB endpoint with an external etcd cluster of 3 members", () => {
     "control-plane node %i: kubeadm uses etcd.external with every member and the client certificate files",
     (i) => {
       const { files } = decodeInstanceUserData(controlPlane[i]);
-      const [cluster, init] = yamlDocs(files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
+      const [cluster, init] = nodeKubeadmDocs(result, controlPlane[i]);
       expect(cluster.etcd).toEqual({ external: { endpoints: CLIENT_URLS, ...EXTERNAL_ETCD_CLIENT_FILES } });
       expect(cluster.etcd.local).toBeUndefined();
       for (const doc of [cluster, init, ...yamlDocs(files["/etc/kubeadm-ha/kubeadm-join.yaml"].content)])
         expect(unknownKubeadmFields(doc)).toEqual([]);
-      const env = envOf(files["/etc/kubeadm-ha/cluster.env"].content);
+      const env = nodeSettingsOf(result, controlPlane[i]);
       expect(env).toMatchObject({
         ETCD_TOPOLOGY: "external",
         ETCD_ENDPOINTS: CLIENT_URLS.join(" "),
@@ -253,7 +255,7 @@ describe("NLB endpoint with an external etcd cluster of 3 members", () => {
       expect(raw).not.toMatch(PRIVATE_KEY_PATTERN);
       expect(raw).not.toMatch(/BEGIN CERTIFICATE/);
       expect(raw).not.toMatch(BOOTSTRAP_TOKEN_PATTERN);
-      expect(worstCaseUserDataBytes(raw)).toBeLessThan(16384);
+      expect(userDataBytes(n)).toBeLessThan(16384);
     }
     expect(resourcesOf(result, "aws_secretsmanager_secret_version")).toEqual([]); // values are written by the nodes only
   });
@@ -299,7 +301,7 @@ describe("keepalived endpoint with external etcd, and Graviton members", () => {
 
   test("the control plane's kubeadm config lists all 5 members; the VIP stays the endpoint", () => {
     const cp = instances.find((n) => n.tags["kubeadm-ha:role"] === "control-plane")!;
-    const [cluster] = yamlDocs(decodeInstanceUserData(cp).files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
+    const [cluster] = nodeKubeadmDocs(result, cp);
     expect(cluster.controlPlaneEndpoint).toBe("192.168.255.10:8443");
     expect(cluster.etcd.external.endpoints).toHaveLength(5);
   });

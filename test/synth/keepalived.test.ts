@@ -10,8 +10,9 @@ import {
   resourcesOf,
   reviewablePlan,
   synthStack,
-  worstCaseUserDataBytes,
-  yamlDocs,
+  userDataBytes,
+  nodeKubeadmDocs,
+  nodeSettingsOf,
 } from "../helpers";
 import { BOOTSTRAP_RUNCMD, bootstrapCommand } from "../helpers";
 
@@ -97,8 +98,8 @@ describe("colocated peers with a routed VIP (the control-plane nodes run keepali
   test.each([0, 1, 2])(
     "node %i: controlPlaneEndpoint is VIP:8443, certSANs hold the VIP and its DNS name, advertiseAddress stays the node's IP",
     (i) => {
-      const [cluster, init] = yamlDocs(decoded[i].files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
-      const [join] = yamlDocs(decoded[i].files["/etc/kubeadm-ha/kubeadm-join.yaml"].content);
+      const [cluster, init] = nodeKubeadmDocs(result, nodes[i]);
+      const [join] = nodeKubeadmDocs(result, nodes[i], "kubeadm-join.yaml");
       expect(cluster.controlPlaneEndpoint).toBe(`${VIP}:8443`);
       expect(cluster.apiServer.certSANs).toEqual([VIP, "api.example.com"]);
       expect(init.localAPIEndpoint).toEqual({ advertiseAddress: nodes[i].private_ip, bindPort: 6443 });
@@ -145,7 +146,9 @@ describe("colocated peers with a routed VIP (the control-plane nodes run keepali
     const env = decoded[1].files["/etc/kubeadm-ha/cluster.env"].content;
     expect(env).toContain(`VIP='${VIP}'`);
     expect(env).toContain("VIP_MODE='route'");
-    expect(env).toMatch(/ROUTE_TABLE_IDS='(\$\{aws_(route_table\.[^}]+\.id|vpc\.[^}]+\.main_route_table_id)\} ?){5}'/);
+    expect(nodeSettingsOf(result, nodes[1]).ROUTE_TABLE_IDS).toMatch(
+      /^(\$\{aws_(route_table\.[^}]+\.id|vpc\.[^}]+\.main_route_table_id)\} ?){5}$/,
+    );
     expect(env).toContain("ENDPOINT_SETUP='/opt/kubeadm-ha/setup-endpoint.sh'");
     expect(Object.keys(decoded[1].files)).toEqual(
       expect.arrayContaining(["/opt/kubeadm-ha/check-apiserver.sh", "/opt/kubeadm-ha/keepalived-notify.sh"]),
@@ -153,8 +156,8 @@ describe("colocated peers with a routed VIP (the control-plane nodes run keepali
   });
 
   test("user data stays under 16 KB with keepalived and HAProxy on board, and carries no secret", () => {
-    for (const d of decoded) {
-      expect(worstCaseUserDataBytes(d.raw)).toBeLessThan(16384);
+    for (const [i, d] of decoded.entries()) {
+      expect(userDataBytes(nodes[i])).toBeLessThan(16384);
       expect(d.raw).not.toMatch(PRIVATE_KEY_PATTERN);
       expect(d.raw).not.toMatch(BOOTSTRAP_TOKEN_PATTERN);
     }
@@ -239,7 +242,7 @@ describe("a dedicated pair of load balancers with a secondary-IP VIP", () => {
     for (const n of controlPlane) {
       const { files } = decodeInstanceUserData(n);
       expect(files["/etc/kubeadm-ha/haproxy.cfg"]).toBeUndefined();
-      const [cluster] = yamlDocs(files["/etc/kubeadm-ha/kubeadm-init.yaml"].content);
+      const [cluster] = nodeKubeadmDocs(result, n);
       expect(cluster.controlPlaneEndpoint).toBe("10.0.0.9:6443");
       expect(cluster.apiServer.certSANs).toEqual(["10.0.0.9"]);
     }
@@ -257,7 +260,7 @@ test("the largest user data (7 colocated peers, external etcd, many SANs) stays 
     endpoint: { type: "keepalived", virtualIp: VIP, dnsName: "api.a-rather-long-domain-name.example.com" },
     etcd: { topology: "external", members: 7 },
   });
-  const sizes = resourcesOf(result, "aws_instance").map((n) => worstCaseUserDataBytes(decodeInstanceUserData(n).raw));
+  const sizes = resourcesOf(result, "aws_instance").map((n) => userDataBytes(n));
   expect(sizes).toHaveLength(14);
   expect(Math.max(...sizes)).toBeLessThan(16384);
 });

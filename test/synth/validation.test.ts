@@ -8,12 +8,13 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { createHash } from "crypto";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { App, TerraformStack, Testing } from "cdktf";
+import { App, Fn, TerraformStack, Testing, Token } from "cdktf";
 import { Construct } from "constructs";
-import { KubeadmCluster, KubeadmClusterProps, UserDataTooLargeError } from "../../lib/constructs";
+import { UserDataTooLargeError } from "../../lib";
+import { KubeadmCluster, KubeadmClusterProps } from "../../lib/constructs";
 import { ClusterSpecError } from "../../lib/spec";
 import { BAD_INPUTS, threeZones } from "../bad-inputs";
 import { resourcesOf } from "../helpers";
@@ -74,7 +75,7 @@ describe("what only the construct can see", () => {
     expect(written(outdir)).toEqual(expect.arrayContaining(["cdk.tf.json"]));
   });
 
-  test("user data over EC2's 16 KB (with the longest deploy-time values) fails naming the node and what to shorten", () => {
+  test("user data over EC2's 16 KB fails naming the node and what to shorten", () => {
     // Names as varied as real ones (hex labels), so compression cannot make them small.
     const sans = Array.from(
       { length: 300 },
@@ -85,7 +86,38 @@ describe("what only the construct can see", () => {
     );
     expect(error).toBeInstanceOf(UserDataTooLargeError);
     expect((error as Error).message).toMatch(
-      /^kubeadm-ha-cp-0's user data would be about \d+ bytes gzipped, over EC2's limit of 16384 .*shorten .*extraCertSans/,
+      /^kubeadm-ha-cp-0's user data would be \d+ bytes gzipped, over EC2's limit of 16384 .*shorten .*extraCertSans/,
+    );
+    expect(written(outdir)).toEqual([]);
+  });
+});
+
+describe("the deploy settings parameter", () => {
+  const withRouteTables = (count: number) => ({
+    network: threeZones(["eu-west-1a", "eu-west-1b", "eu-west-1c"]),
+    endpoint: {
+      type: "keepalived" as const,
+      virtualIp: "192.168.255.10",
+      routeTableIds: Array.from({ length: count }, () => Token.asString(Fn.uuid())),
+    },
+  });
+
+  test("takes the standard tier while the longest values fit 4 KB, the advanced one past that", () => {
+    const tier = (count: number) => {
+      const { error, outdir } = userApp((s) => new KubeadmCluster(s, "cluster", withRouteTables(count)));
+      expect(error).toBeUndefined();
+      const written = JSON.parse(readFileSync(join(outdir, "stacks", "user-stack", "cdk.tf.json"), "utf8"));
+      return written.resource.aws_ssm_parameter;
+    };
+    expect(Object.values<any>(tier(3))[0].tier).toBe("Standard");
+    expect(Object.values<any>(tier(30))[0].tier).toBe("Advanced");
+  });
+
+  test("past what any parameter holds (8 KB) fails naming what to shorten, and nothing is written", () => {
+    const { error, outdir } = userApp((s) => new KubeadmCluster(s, "cluster", withRouteTables(60)));
+    expect(error).toBeInstanceOf(UserDataTooLargeError);
+    expect((error as Error).message).toMatch(
+      /^The deploy settings would be up to \d+ bytes, over an SSM parameter's limit of 8192 .*endpoint\.routeTableIds/,
     );
     expect(written(outdir)).toEqual([]);
   });

@@ -12,9 +12,11 @@ import {
   PRIVATE_KEY_PATTERN,
   resourcesOf,
   secretFileNames,
+  deploySettingsText,
   synthStack,
   userDataText,
 } from "../helpers";
+import { deploySettingsParameterName } from "../../lib/spec";
 import { waitFor } from "./netns";
 import { BootLab, CloudPlan, NodeRoot, missingBootTools } from "./node-boot";
 
@@ -40,43 +42,55 @@ interface SynthesizedNode {
   readonly ip: string;
   readonly role: string;
   readonly subnet: number;
-  readonly userData: string; // with Terraform references left in
+  readonly userData: string; // decoded: fixed at synth, no deploy-time value in it
 }
 
-function synthesizedNodes(props: KubeadmClusterProps): SynthesizedNode[] {
-  return resourcesOf(synthStack({ ...props, network: NETWORK }), "aws_instance").map((i) => ({
+interface SynthesizedCluster {
+  readonly nodes: SynthesizedNode[];
+  /** The deploy settings parameter's value, with Terraform references left in. */
+  readonly deploySettings: string;
+}
+
+function synthesizedCluster(props: KubeadmClusterProps): SynthesizedCluster {
+  const result = synthStack({ ...props, network: NETWORK });
+  const nodes = resourcesOf(result, "aws_instance").map((i) => ({
     name: i.tags.Name,
     ip: i.private_ip,
     role: i.tags["kubeadm-ha:role"],
     subnet: NETWORK.privateSubnets.findIndex((s) => i.subnet_id === s.id),
     userData: userDataText(i),
   }));
+  return { nodes, deploySettings: deploySettingsText(result) };
 }
 
+const DEPLOY_SETTINGS_NAME = deploySettingsParameterName("kubeadm-ha");
 const TERRAFORM_REFERENCE = /\$\{((?:data\.)?aws_[a-z0-9_]+)\.([^.}]+)\.([a-z_]+)\}/g;
 
-/** The cloud a plan's user data refers to: its secrets and route tables, in moto. */
-function cloudPlan(nodes: SynthesizedNode[]): CloudPlan {
+/** The cloud the deploy settings refer to: their secrets, in moto. */
+function cloudPlan(cluster: SynthesizedCluster): CloudPlan {
   const secrets = new Set<string>();
-  for (const n of nodes)
-    for (const [, type, name] of n.userData.matchAll(TERRAFORM_REFERENCE))
-      if (type === "aws_secretsmanager_secret") secrets.add(name);
+  for (const [, type, name] of cluster.deploySettings.matchAll(TERRAFORM_REFERENCE))
+    if (type === "aws_secretsmanager_secret") secrets.add(name);
   return {
     vpcCidr: NETWORK.vpcCidr,
     subnets: NETWORK.privateSubnets.map((s) => ({ cidr: s.cidrBlock, zone: s.availabilityZone })),
-    instances: nodes.map((n) => ({ name: n.name, ip: n.ip, subnet: n.subnet })),
+    instances: cluster.nodes.map((n) => ({ name: n.name, ip: n.ip, subnet: n.subnet })),
     secrets: [...secrets],
   };
 }
 
-/** The user data as EC2 would deliver it: Terraform's references filled in, and the lab's addresses in the settings. */
-function deliveredUserData(lab: BootLab, node: SynthesizedNode, minor: number): string {
-  let text = node.userData.replace(TERRAFORM_REFERENCE, (ref, type: string, name: string) => {
+/** The deploy settings as Terraform would write them: every reference filled in with the lab's resource. */
+function deployedSettings(lab: BootLab, cluster: SynthesizedCluster): string {
+  return cluster.deploySettings.replace(TERRAFORM_REFERENCE, (ref, type: string, name: string) => {
     if (type === "aws_secretsmanager_secret") return lab.cloud!.secrets[name];
-    if (type === "data.aws_region") return "us-east-1";
     if (type === "aws_lb") return "kubeadm-ha-api-0123456789abcdef.elb.us-east-1.amazonaws.com";
     throw new Error(`no rehearsal value for ${ref}`);
   });
+}
+
+/** The user data as EC2 would deliver it, the lab's addresses in the settings instead of the internet's. */
+function deliveredUserData(lab: BootLab, node: SynthesizedNode, minor: number): string {
+  let text = node.userData;
   const settings = { ...lab.settings(), KUBERNETES_PACKAGE_REPO: lab.kubernetesRepo(minor) };
   for (const [key, value] of Object.entries(settings))
     text = text.replace(new RegExp(`^(\\s*${key}=)'[^']*'$`, "m"), `$1'${value}'`);
@@ -181,7 +195,8 @@ interface RehearsalOptions {
 /** A lab with the repositories and cloud a topology needs, and its nodes' roots, prepared from the synthesized user data. */
 function rehearsal(prefix: string, props: KubeadmClusterProps, options: RehearsalOptions) {
   const lab = new BootLab(prefix);
-  const nodes = synthesizedNodes(props);
+  const cluster = synthesizedCluster(props);
+  const nodes = cluster.nodes;
   const roots = new Map<string, NodeRoot>();
   return {
     lab,
@@ -194,7 +209,18 @@ function rehearsal(prefix: string, props: KubeadmClusterProps, options: Rehearsa
         etcd: "3.5.21",
         debianPackages: options.debianPackages,
       });
-      await lab.seedCloud(cloudPlan(nodes));
+      await lab.seedCloud(cloudPlan(cluster));
+      // What Terraform creates before any instance: the deploy settings, with the deployed values.
+      lab.aws([
+        "ssm",
+        "put-parameter",
+        "--type",
+        "String",
+        "--name",
+        DEPLOY_SETTINGS_NAME,
+        "--value",
+        deployedSettings(lab, cluster),
+      ]);
     },
     /** The root of the node with this role and index, its image prepared from the node's user data. */
     root(role: string, index: number, image: { purge?: string[]; removeUsers?: string[] } = {}): NodeRoot {
@@ -242,6 +268,18 @@ describe("NLB with stacked etcd: control plane 0 inits, control plane 1 joins", 
     expect(cp0.stat("/opt/kubeadm-ha/bootstrap-control-plane.sh")?.mode).toBe("0755");
     expect(cp0.stat("/etc/systemd/system/kubeadm-ha-bootstrap.service")?.mode).toBe("0644");
     expect(cp0.read("/etc/hostname")?.trim()).toBe("kubeadm-ha-cp-0");
+  });
+
+  test("the deploy settings came from their SSM parameter (the real AWS CLI, in the instance's region) into deploy.env; the API server's certificate names the endpoint from them", () => {
+    expect(cp0.stat("/etc/kubeadm-ha/deploy.env")).toEqual({ mode: "0644", uid: 0, gid: 0 });
+    expect(cp0.read("/etc/kubeadm-ha/deploy.env")).toContain("ENDPOINT_HOST='api.kubeadm-ha.internal'");
+    expect(cp0.read("/var/log/kubeadm-ha/bootstrap.log")).toMatch(
+      /deploy settings from \/kubeadm-ha\/kubeadm-ha\/deploy-settings[\s\S]*step deploy-settings: ok/,
+    );
+    const sans = cp0.exec("openssl x509 -in /etc/kubernetes/pki/apiserver.crt -noout -ext subjectAltName").stdout;
+    expect(sans).toContain("DNS:api.kubeadm-ha.internal");
+    expect(sans).toContain("DNS:kubeadm-ha-api-0123456789abcdef.elb.us-east-1.amazonaws.com");
+    expect(sans).not.toMatch(/__[A-Z_0-9]+__/);
   });
 
   test("apt verified pkgs.k8s.io's signature as its _apt user: the keyring, its folder and the source are world-readable", () => {
@@ -456,6 +494,7 @@ describe("keepalived colocated with a routed VIP, Kubernetes 1.36: control plane
       .map((l) => l.replace(/.*step ([a-z-]+): ok$/, "$1"));
     expect(steps).toEqual([
       "install-packages",
+      "deploy-settings",
       "api-endpoint",
       "read-join-secret",
       "node-config",
@@ -508,13 +547,13 @@ describe("keepalived on dedicated load balancers with a secondary-IP VIP: a load
   }, 300_000);
   afterAll(() => lab.destroy());
 
-  test("lb-0 is ready after its two steps, with no Kubernetes package on it", () => {
+  test("lb-0 is ready after its three steps, with no Kubernetes package on it", () => {
     expectReady(lab, lb0);
     const steps = lb0
       .lines("/var/log/kubeadm-ha/bootstrap.log")
       .filter((l) => /step [a-z-]+: ok$/.test(l))
       .map((l) => l.replace(/.*step ([a-z-]+): ok$/, "$1"));
-    expect(steps).toEqual(["install-packages", "api-endpoint"]);
+    expect(steps).toEqual(["install-packages", "deploy-settings", "api-endpoint"]);
     expect(heldPackages(lb0)).toEqual({});
     expect(lb0.read("/var/lib/kubeadm-ha/bootstrap.done")).toBeDefined();
   });

@@ -11,7 +11,7 @@ import { tmpdir } from "os";
 import { join } from "path";
 import { renderControlPlaneEnv, renderKubeadmConfig } from "../../lib/render";
 import { ClusterSpec, resolveClusterSpec } from "../../lib/spec";
-import { USERDATA_DIR, nodeScriptEnv } from "../helpers";
+import { USERDATA_DIR, nodeScriptEnv, putFileCloudDeploySettings } from "../helpers";
 
 export const ENDPOINT = { host: "api.kubeadm-ha.test.invalid", port: 6443 };
 const FAKES = join(__dirname, "fakes");
@@ -99,17 +99,17 @@ export class FakeWorld {
       join(this.root, "cloud", "instance", node.name),
       `test-1${"abc"[node.subnetIndex]} i-0${String(i).padStart(16, "0")}\n`,
     );
-    const input = {
-      spec: this.spec,
-      node,
+    putFileCloudDeploySettings(join(this.root, "cloud"), this.spec, {
       endpoint: ENDPOINT,
       joinSecretId: "join-secret",
       adminKubeconfigSecretId: "admin-kubeconfig",
-      region: "test-1",
       etcdClientSecretId: "etcd-client",
-    };
+    });
     const kubeadm = renderKubeadmConfig(this.spec, node, ENDPOINT);
-    writeFileSync(join(dir, "etc", "cluster.env"), renderControlPlaneEnv(input));
+    writeFileSync(
+      join(dir, "etc", "cluster.env"),
+      renderControlPlaneEnv({ spec: this.spec, node, endpoint: ENDPOINT }),
+    );
     writeFileSync(join(dir, "etc", "kubeadm-init.yaml"), kubeadm.init);
     writeFileSync(join(dir, "etc", "kubeadm-join.yaml"), kubeadm.join);
     for (const s of NODE_SCRIPTS) copyFileSync(join(USERDATA_DIR, s), join(dir, "scripts", s));

@@ -25,7 +25,9 @@ const changing = /^(init|join|reset|token create|kubectl .*(member remove|delete
 async function formedCluster(): Promise<FakeWorld> {
   const world = new FakeWorld();
   const results = await Promise.all([0, 1, 2].map((i) => world.run(i)));
-  results.forEach((r, i) => expect({ node: i, code: r.code }).toEqual({ node: i, code: 0 }));
+  results.forEach((r, i) =>
+    expect({ node: i, code: r.code, out: r.code ? r.output.slice(-1500) : "" }).toEqual({ node: i, code: 0, out: "" }),
+  );
   return world;
 }
 

@@ -6,7 +6,7 @@
  * Needs python3 with moto and boto3, and the AWS CLI.
  */
 import { ChildProcess, spawn, spawnSync } from "child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { USERDATA_DIR } from "../helpers";
@@ -39,8 +39,8 @@ function cloudShell(script: string, settings: Record<string, string> = {}, path 
   const env = {
     CLUSTER_NAME: "kubeadm-ha",
     NODE_NAME: "kubeadm-ha-cp-0",
-    AWS_REGION: "us-east-1",
     CLOUD_PROVIDER: "aws",
+    DEPLOY_SETTINGS_PARAMETER: "/kubeadm-ha/kubeadm-ha/deploy-settings",
     IMDS_ENDPOINT: `http://127.0.0.1:${IMDS_PORT}`,
     ...settings,
   };
@@ -148,6 +148,50 @@ describe("secrets", () => {
     expect(put.stdout).toBe(value);
     expect(readFileSync(join(work, "argv.log"), "utf8")).not.toContain(value.trim().slice(0, 12));
     expect(aws(["secretsmanager", "get-secret-value", "--secret-id", cloud.secrets.filled]).SecretString).toBe(value);
+  });
+});
+
+describe("the deploy settings", () => {
+  const name = "/kubeadm-ha/kubeadm-ha/deploy-settings";
+  const value =
+    "ENDPOINT_HOST='api.kubeadm-ha.internal'\nJOIN_SECRET_ID='arn:aws:secretsmanager:us-east-1:1:secret:j'\n";
+
+  test("are fetched once from their parameter into deploy.env (0644), then sourced; a later change is not taken", () => {
+    aws(["ssm", "put-parameter", "--name", name, "--type", "String", "--value", value]);
+    rmSync(join(work, "etc", "deploy.env"), { force: true });
+    const first = cloudShell('load_deploy_settings && echo "$ENDPOINT_HOST $AWS_REGION"');
+    expect({ status: first.status, stdout: first.stdout.trim() }).toEqual({
+      status: 0,
+      stdout: "api.kubeadm-ha.internal us-east-1", // the region from the instance metadata
+    });
+    expect(readFileSync(join(work, "etc", "deploy.env"), "utf8")).toBe(value);
+    expect((statSync(join(work, "etc", "deploy.env")).mode & 0o777).toString(8)).toBe("644");
+    aws([
+      "ssm",
+      "put-parameter",
+      "--name",
+      name,
+      "--overwrite",
+      "--type",
+      "String",
+      "--value",
+      "ENDPOINT_HOST='changed'\n",
+    ]);
+    const again = cloudShell('load_deploy_settings && echo "$ENDPOINT_HOST"');
+    expect(again.stdout.trim()).toBe("api.kubeadm-ha.internal");
+    // Every later script sources them with the settings (common.sh), without fetching.
+    expect(cloudShell('echo "$JOIN_SECRET_ID"').stdout.trim()).toBe("arn:aws:secretsmanager:us-east-1:1:secret:j");
+  });
+
+  test("a parameter that does not exist stops the step after bounded retries, naming it", () => {
+    rmSync(join(work, "etc", "deploy.env"), { force: true });
+    const missingParameter = cloudShell("load_deploy_settings", {
+      DEPLOY_SETTINGS_PARAMETER: "/kubeadm-ha/none/deploy-settings",
+    });
+    expect(missingParameter.status).not.toBe(0);
+    expect(missingParameter.stderr).toMatch(/giving up after 6 attempts/);
+    expect(missingParameter.stderr).toMatch(/cannot read the deploy settings \/kubeadm-ha\/none\/deploy-settings/);
+    expect(readdirSync(join(work, "etc"))).not.toContain("deploy.env");
   });
 });
 

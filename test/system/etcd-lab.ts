@@ -19,9 +19,15 @@ import {
   writeFileSync,
 } from "fs";
 import { join } from "path";
-import { renderControlPlaneEnv, renderEtcdEnv, renderEtcdMemberEnv } from "../../lib/render";
+import {
+  DeployValues,
+  renderClusterDeploySettings,
+  renderControlPlaneEnv,
+  renderEtcdEnv,
+  renderEtcdMemberEnv,
+} from "../../lib/render";
 import { ClusterSpec, ExternalEtcdSpec, resolveClusterSpec } from "../../lib/spec";
-import { USERDATA_DIR, nodeScriptEnv, secretFileNames } from "../helpers";
+import { USERDATA_DIR, nodeScriptEnv, putFileCloudDeploySettings, secretFileNames } from "../helpers";
 import { attachNode, createSwitch, pidsIn, removeNamespaces } from "./netns";
 
 const FAKES = join(__dirname, "fakes");
@@ -35,6 +41,13 @@ export interface RunResult {
 
 export class EtcdLab {
   readonly spec: ClusterSpec;
+  readonly deployValues: DeployValues = {
+    endpoint: { host: "api.lab.invalid", port: 6443 },
+    joinSecretId: "join",
+    adminKubeconfigSecretId: "admin",
+    etcdCaSecretId: SECRETS.ca,
+    etcdClientSecretId: SECRETS.client,
+  };
   readonly etcd: ExternalEtcdSpec;
   readonly root = mkdtempSync("/run/kha-etcd-");
   readonly clientNs: string;
@@ -93,14 +106,8 @@ export class EtcdLab {
     for (const d of ["etc", "scripts", "log", "state", "run", "pki"]) mkdirSync(join(dir, d), { recursive: true });
     chmodSync(dir, 0o755);
     const member = this.etcd.members[i];
-    const input = {
-      spec: this.spec,
-      member,
-      region: "lab-1",
-      etcdCaSecretId: SECRETS.ca,
-      etcdClientSecretId: SECRETS.client,
-    };
-    writeFileSync(join(dir, "etc", "cluster.env"), renderEtcdMemberEnv(input));
+    putFileCloudDeploySettings(join(this.root, "cloud"), this.spec, this.deployValues);
+    writeFileSync(join(dir, "etc", "cluster.env"), renderEtcdMemberEnv({ spec: this.spec, member }));
     writeFileSync(
       join(dir, "etc", "etcd.env"),
       renderEtcdEnv(this.spec, this.etcd, member, { data: join(dir, "data"), pki: join(dir, "pki") }),
@@ -167,16 +174,10 @@ export class EtcdLab {
     for (const d of ["etc", "scripts", "log", "state", "run", "kube/pki/etcd"])
       mkdirSync(join(dir, d), { recursive: true });
     const node = this.spec.controlPlane[0];
-    const env = renderControlPlaneEnv({
-      spec: this.spec,
-      node,
-      endpoint: { host: "api.lab.invalid", port: 6443 },
-      joinSecretId: "join",
-      adminKubeconfigSecretId: "admin",
-      region: "lab-1",
-      etcdClientSecretId: SECRETS.client,
-    });
-    writeFileSync(join(dir, "etc", "cluster.env"), env);
+    const endpoint = { host: "api.lab.invalid", port: 6443 };
+    writeFileSync(join(dir, "etc", "cluster.env"), renderControlPlaneEnv({ spec: this.spec, node, endpoint }));
+    // The functions run without the script's deploy-settings step: the settings it would have fetched.
+    writeFileSync(join(dir, "etc", "deploy.env"), renderClusterDeploySettings(this.spec, this.deployValues));
     for (const s of ["common.sh", "cloud-file.sh", "bootstrap-control-plane.sh"])
       copyFileSync(join(USERDATA_DIR, s), join(dir, "scripts", s));
     const scriptEnv = nodeScriptEnv(dir, join(this.root, "cloud"));

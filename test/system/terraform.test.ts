@@ -7,13 +7,12 @@
  * skips this file with its name; under CI=true it fails.
  */
 import { spawn, spawnSync } from "child_process";
-import { readFileSync, writeFileSync } from "fs";
+import { readFileSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
-import { gunzipSync } from "zlib";
 import { App, TerraformStack } from "cdktf";
 import { KubeadmHaStack } from "../../bin/app";
 import { EXAMPLES } from "../../examples";
-import { USERDATA_DIR, decodeUserData, synthOf } from "../helpers";
+import { USERDATA_DIR, decodeInstanceUserData, synthOf } from "../helpers";
 import { freePort, missingTerraformTools, PlanAdaptation, planDrift, TerraformLab } from "./terraform-lab";
 import { MOTO_CREDENTIALS, motoAws } from "./moto";
 import { waitFor } from "./netns";
@@ -131,8 +130,9 @@ describeIf.each(PLANS)(
       expect(zones.size).toBeGreaterThanOrEqual(3);
     });
 
-    test("each instance's user data, read back from EC2, is the gzip'd cloud-config with the deploy-time values filled in", () => {
+    test("each instance's user data, read back from EC2, is the synthesized gzip byte for byte; the deploy settings parameter has every reference filled in", () => {
       const instances = lab.aws(["ec2", "describe-instances"]).Reservations.flatMap((r: any) => r.Instances);
+      const planned = Object.values<any>(synthesized.resource.aws_instance);
       for (const i of instances) {
         const attribute = lab.aws([
           "ec2",
@@ -142,13 +142,17 @@ describeIf.each(PLANS)(
           "--attribute",
           "userData",
         ]).UserData.Value;
-        const text = gunzipSync(Buffer.from(attribute, "base64")).toString("utf8");
-        const { files } = decodeUserData(text);
-        const env = files["/etc/kubeadm-ha/cluster.env"].content;
-        expect(env).toMatch(new RegExp(`^AWS_REGION='${lab.region}'$`, "m"));
-        expect(env).not.toMatch(/\$\{/); // every reference was filled in by Terraform
+        const name = i.Tags.find((t: any) => t.Key === "Name").Value;
+        expect(attribute).toBe(planned.find((p) => p.tags.Name === name).user_data_base64);
         expect(Buffer.byteLength(attribute, "base64")).toBeLessThan(16384);
       }
+      const parameterName = Object.values<any>(synthesized.resource.aws_ssm_parameter).find((p) =>
+        p.name.endsWith("/deploy-settings"),
+      ).name;
+      const parameter = lab.aws(["ssm", "get-parameter", "--name", parameterName]).Parameter;
+      expect(parameter.Value).toMatch(/^ENDPOINT_HOST='[a-z0-9.-]+'$/m);
+      expect(parameter.Value).toMatch(/^JOIN_SECRET_ID='arn:aws:secretsmanager:[^']+'$/m);
+      expect(parameter.Value).not.toMatch(/\$\{/); // every reference was filled in by Terraform
     });
 
     test("the secrets exist and are empty: their values are born on the nodes", () => {
@@ -306,7 +310,7 @@ describeIf.each(PLANS)(
       }
     });
 
-    test("after the nodes publish their bootstrap status (cloud-aws.sh with the AWS CLI, as booted nodes do), a second plan is empty", async () => {
+    test("after the nodes fetch their deploy settings and publish their bootstrap status (cloud-aws.sh with the AWS CLI, as booted nodes do), a second plan is empty", async () => {
       const instances = lab.aws(["ec2", "describe-instances"]).Reservations.flatMap((r: any) => r.Instances);
       const imdsPort = await freePort();
       for (const i of instances) {
@@ -337,13 +341,23 @@ describeIf.each(PLANS)(
           );
           const etc = join(lab.root, "node-etc");
           spawnSync("mkdir", ["-p", etc]);
+          // The node's own settings from its user data, the metadata stand-in's address in them.
+          const name = i.Tags.find((t: any) => t.Key === "Name").Value;
+          const planned = Object.values<any>(synthesized.resource.aws_instance).find((p) => p.tags.Name === name);
           writeFileSync(
             join(etc, "cluster.env"),
-            `CLUSTER_NAME='x'\nNODE_NAME='${i.InstanceId}'\nAWS_REGION='${lab.region}'\nCLOUD_PROVIDER='aws'\nIMDS_ENDPOINT='http://127.0.0.1:${imdsPort}'\n`,
+            decodeInstanceUserData(planned).files["/etc/kubeadm-ha/cluster.env"].content.replace(
+              /^IMDS_ENDPOINT=.*$/m,
+              `IMDS_ENDPOINT='http://127.0.0.1:${imdsPort}'`,
+            ),
           );
+          rmSync(join(etc, "deploy.env"), { force: true });
           const call = spawnSync(
             "bash",
-            ["-c", `. "${USERDATA_DIR}/common.sh"; cloud_set_status running:kubeadm-join && cloud_set_status ready`],
+            [
+              "-c",
+              `. "${USERDATA_DIR}/common.sh"; load_deploy_settings && echo "endpoint $ENDPOINT_HOST" && cloud_set_status running:kubeadm-join && cloud_set_status ready`,
+            ],
             {
               encoding: "utf8",
               env: {
@@ -359,6 +373,7 @@ describeIf.each(PLANS)(
             },
           );
           expect(call.stderr).not.toMatch(/not published/);
+          expect(call.stdout).toMatch(/^endpoint [a-z0-9.-]+$/m);
         } finally {
           imds.kill("SIGKILL");
           await new Promise((r) => imds.once("exit", r));

@@ -117,9 +117,6 @@ export class VipLab {
       spec: this.spec,
       node,
       endpoint: { host: this.vip, port: this.endpoint.port },
-      joinSecretId: "lab",
-      adminKubeconfigSecretId: "lab-admin",
-      region: "lab-1",
     });
     writeFileSync(
       join(dir, "etc", "cluster.env"),

@@ -5,8 +5,10 @@
 import { readdirSync, readFileSync } from "fs";
 import { join } from "path";
 import {
+  DEPLOY_SETTINGS,
   NODE_SETTINGS,
   SCRIPT_TEST_HOOKS,
+  renderClusterDeploySettings,
   renderControlPlaneEnv,
   renderEtcdEnv,
   renderEtcdMemberEnv,
@@ -39,43 +41,46 @@ const own = new Set([
 ]);
 const SHELL = new Set(["PATH", "BASH_SOURCE", "HOME"]);
 
+const TOPOLOGIES: ClusterInput[] = [
+  {},
+  { endpoint: { type: "keepalived", virtualIp: "192.168.255.10" }, etcd: { topology: "external" } },
+  { endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" } },
+];
+const keys = (env: string) => [...env.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
+
 /** The settings files every kind of node gets, over the topologies that give each kind all its keys. */
 function renderedKeys(): Set<string> {
-  const keys = (env: string) => [...env.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
-  const specs: ClusterInput[] = [
-    {},
-    { endpoint: { type: "keepalived", virtualIp: "192.168.255.10" }, etcd: { topology: "external" } },
-    { endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" } },
-  ];
   const found = new Set<string>();
-  for (const input of specs) {
+  for (const input of TOPOLOGIES) {
     const spec = resolveClusterSpec(input);
     const endpoint = { host: "api.example.internal", port: 6443 };
-    for (const node of spec.controlPlane) {
-      keys(
-        renderControlPlaneEnv({
-          spec,
-          node,
-          endpoint,
-          region: "eu-west-1",
-          joinSecretId: "j",
-          adminKubeconfigSecretId: "a",
-          etcdClientSecretId: "c",
-          routeTableIds: ["rtb-1"],
-        }),
-      ).forEach((k) => found.add(k));
-    }
+    for (const node of spec.controlPlane)
+      keys(renderControlPlaneEnv({ spec, node, endpoint })).forEach((k) => found.add(k));
     if (spec.endpoint.type === "keepalived") {
       for (const peer of (spec.endpoint as KeepalivedEndpointSpec).peers)
-        keys(renderLoadBalancerEnv({ spec, endpoint, region: "eu-west-1" }, peer)).forEach((k) => found.add(k));
+        keys(renderLoadBalancerEnv({ spec, endpoint }, peer)).forEach((k) => found.add(k));
     }
     if (spec.etcd.topology === "external") {
-      for (const member of (spec.etcd as ExternalEtcdSpec).members) {
-        keys(
-          renderEtcdMemberEnv({ spec, member, region: "eu-west-1", etcdCaSecretId: "ca", etcdClientSecretId: "c" }),
-        ).forEach((k) => found.add(k));
-      }
+      for (const member of (spec.etcd as ExternalEtcdSpec).members)
+        keys(renderEtcdMemberEnv({ spec, member })).forEach((k) => found.add(k));
     }
+  }
+  return found;
+}
+
+/** The deploy settings' keys over the same topologies. */
+function renderedDeployKeys(): Set<string> {
+  const found = new Set<string>();
+  for (const input of TOPOLOGIES) {
+    const text = renderClusterDeploySettings(resolveClusterSpec(input), {
+      endpoint: { host: "api.example.internal", port: 6443, extraNames: ["public.example.com"] },
+      joinSecretId: "j",
+      adminKubeconfigSecretId: "a",
+      etcdClientSecretId: "c",
+      etcdCaSecretId: "ca",
+      routeTableIds: ["rtb-1"],
+    });
+    keys(text).forEach((k) => found.add(k));
   }
   return found;
 }
@@ -90,6 +95,7 @@ function etcdEnvironment(): Set<string> {
 test("every variable a script reads and does not set is a node setting, etcd's own environment, a test hook or the shell's", () => {
   const explained = new Set([
     ...Object.keys(NODE_SETTINGS),
+    ...Object.keys(DEPLOY_SETTINGS),
     ...etcdEnvironment(),
     ...Object.keys(SCRIPT_TEST_HOOKS),
     ...SHELL,
@@ -98,17 +104,26 @@ test("every variable a script reads and does not set is a node setting, etcd's o
 });
 
 test("every node setting and test hook is read by a script", () => {
-  expect([...Object.keys(NODE_SETTINGS), ...Object.keys(SCRIPT_TEST_HOOKS)].filter((k) => !read.has(k))).toEqual([]);
+  expect(
+    [...Object.keys(NODE_SETTINGS), ...Object.keys(DEPLOY_SETTINGS), ...Object.keys(SCRIPT_TEST_HOOKS)].filter(
+      (k) => !read.has(k),
+    ),
+  ).toEqual([]);
 });
 
 test("every node setting is rendered for some node, and nothing else is", () => {
   expect([...renderedKeys()].sort()).toEqual(Object.keys(NODE_SETTINGS).sort());
 });
 
+test("every deploy setting is in the deploy settings of some topology, and nothing else is; none is also a node setting", () => {
+  expect([...renderedDeployKeys()].sort()).toEqual(Object.keys(DEPLOY_SETTINGS).sort());
+  expect(Object.keys(DEPLOY_SETTINGS).filter((k) => k in NODE_SETTINGS)).toEqual([]);
+});
+
 test("the scripts never set a node setting to anything but itself with a default (a setting has one source: the settings file)", () => {
   const assignments = [...code.matchAll(/(?:^|[\s;(])(?:local |readonly |export )?([A-Z][A-Z0-9_]*)=(\S*)/gm)];
   const overwritten = assignments
-    .filter(([, name, value]) => name in NODE_SETTINGS && !value.includes(name))
+    .filter(([, name, value]) => (name in NODE_SETTINGS || name in DEPLOY_SETTINGS) && !value.includes(name))
     .map(([whole]) => whole.trim());
   expect(overwritten).toEqual([]);
 });

@@ -48,9 +48,19 @@ describe("kubeadm configuration", () => {
     );
   });
 
-  test("controlPlaneEndpoint is the endpoint; certSANs are the endpoint name then the extra SANs", () => {
-    expect(cluster.controlPlaneEndpoint).toBe("api.example.internal:6443");
-    expect(cluster.apiServer.certSANs).toEqual(["api.example.internal", "api.example.com", "198.18.0.100"]);
+  test("controlPlaneEndpoint is the endpoint; certSANs are the endpoint name then the extra SANs (the deploy's names as placeholders)", () => {
+    expect(cluster.controlPlaneEndpoint).toBe("__ENDPOINT_HOST__:6443");
+    expect(cluster.apiServer.certSANs).toEqual(["__ENDPOINT_HOST__", "api.example.com", "198.18.0.100"]);
+    const withPublicName = yamlDocs(
+      renderKubeadmConfig(spec, node, { ...endpoint, extraNames: ["public.example.com"] }).init,
+    )[0];
+    expect(withPublicName.apiServer.certSANs).toEqual([
+      "__ENDPOINT_HOST__",
+      "__API_SERVER_EXTRA_NAME_0__",
+      "api.example.com",
+      "198.18.0.100",
+    ]);
+    expect(docs.init + docs.join).not.toContain(endpoint.host); // the host is in the deploy settings only
   });
 
   test("advertiseAddress and the kubelet node IP are the node's own address, never the endpoint", () => {
@@ -67,7 +77,7 @@ describe("kubeadm configuration", () => {
 
   test("the join document carries placeholders, not a token or certificate key", () => {
     expect(join.discovery.bootstrapToken).toEqual({
-      apiServerEndpoint: "api.example.internal:6443",
+      apiServerEndpoint: "__ENDPOINT_HOST__:6443",
       token: NODE_PLACEHOLDERS.token,
       caCertHashes: [NODE_PLACEHOLDERS.caCertHash],
     });
@@ -164,17 +174,7 @@ describe("cloud-config", () => {
       NODE_SCRIPTS.map((n) => [n, readFileSync(join(USERDATA_DIR, n), "utf8")]),
     ) as any;
     const { files } = decodeUserData(
-      renderControlPlaneUserData(
-        {
-          spec,
-          node: spec.controlPlane[0],
-          endpoint,
-          joinSecretId: "arn:secret",
-          adminKubeconfigSecretId: "arn:admin",
-          region: "eu-west-1",
-        },
-        scripts,
-      ),
+      renderControlPlaneUserData({ spec, node: spec.controlPlane[0], endpoint }, scripts),
     );
     const shipped = Object.keys(files).filter((p) => p.startsWith("/opt/kubeadm-ha/"));
     expect(shipped).toHaveLength(4); // the NLB topology needs no keepalived scripts
@@ -206,16 +206,7 @@ describe("external etcd member", () => {
     const scripts = Object.fromEntries(
       NODE_SCRIPTS.map((n) => [n, readFileSync(join(USERDATA_DIR, n), "utf8")]),
     ) as any;
-    const text = renderEtcdMemberUserData(
-      {
-        spec,
-        member: etcd.members[2],
-        region: "eu-west-1",
-        etcdCaSecretId: "arn:ca",
-        etcdClientSecretId: "arn:client",
-      },
-      scripts,
-    );
+    const text = renderEtcdMemberUserData({ spec, member: etcd.members[2] }, scripts);
     const { files, cloudConfig } = decodeUserData(text);
     expect(Object.keys(files).sort()).toEqual([
       "/etc/etcd/etcd.env",

@@ -32,6 +32,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         paths = {
             "/latest/meta-data/instance-id": me["instanceId"],
             "/latest/meta-data/placement/availability-zone": me["zone"],
+            "/latest/meta-data/placement/region": me["zone"][:-1],
             "/latest/meta-data/mac": me["mac"],
             f"/latest/meta-data/network/interfaces/macs/{me['mac']}/interface-id": me["eni"],
             "/latest/meta-data/local-ipv4": self.client_address[0],

@@ -1,0 +1,7 @@
+/**
+ * The framework-free description of the AWS resources a cluster needs (security-group rules, IAM
+ * statements, tags), which each flavour (cdktf, AWS CDK) maps onto its framework's resources.
+ */
+export * from "./policies";
+export * from "./security-groups";
+export * from "./tags";

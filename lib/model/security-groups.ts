@@ -1,0 +1,248 @@
+/**
+ * The cluster's security groups and every rule in them, with the reason for each, as plain data:
+ * each framework's flavour only turns these into its own resources (cdktf's
+ * VpcSecurityGroupIngressRule, AWS CDK's CfnSecurityGroupIngress), so a rule is written here once.
+ */
+import { ClusterSpec } from "../spec";
+
+/** The groups a cluster may have, by role. */
+export type SecurityGroupRole =
+  "control-plane" | "api-endpoint" | "public-api-endpoint" | "api-load-balancers" | "etcd";
+
+export interface SecurityGroupDescription {
+  readonly role: SecurityGroupRole;
+  /** The Name tag and name prefix: CLUSTER-ROLE. */
+  readonly name: string;
+  readonly description: string;
+}
+
+/** Where a rule lets traffic come from (ingress) or go to (egress). */
+export type RulePeer = { readonly group: SecurityGroupRole } | { readonly cidr: string };
+
+export interface SecurityGroupRule {
+  /** Stable within the cluster: the cdktf flavour's construct id, the AWS CDK flavour's logical id. */
+  readonly id: string;
+  readonly group: SecurityGroupRole;
+  readonly direction: "ingress" | "egress";
+  /** "tcp", "-1" (everything) or an IP protocol number. */
+  readonly protocol: string;
+  /** One port or a range; none for "-1" and VRRP. */
+  readonly ports?: { readonly from: number; readonly to: number };
+  readonly peer: RulePeer;
+  /** Why the rule exists (the rule's description in AWS). */
+  readonly description: string;
+}
+
+export interface SecurityGroupPlan {
+  readonly groups: SecurityGroupDescription[];
+  readonly rules: SecurityGroupRule[];
+}
+
+const port = (from: number, to = from) => ({ from, to });
+const ANYWHERE = { cidr: "0.0.0.0/0" } as const;
+
+/** A group's name (its Name tag and name prefix) and description. */
+export function securityGroupDescription(name: string, role: SecurityGroupRole): SecurityGroupDescription {
+  const description = {
+    "control-plane": `Control-plane nodes of ${name}`,
+    "api-endpoint": `Internal Kubernetes API endpoint of ${name}`,
+    "public-api-endpoint": `Internet-facing Kubernetes API endpoint of ${name}`,
+    "api-load-balancers": `keepalived + HAProxy API endpoint of ${name}`,
+    etcd: `External etcd members of ${name}`,
+  }[role];
+  return { role, name: `${name}-${role}`, description };
+}
+
+/** Every group and rule of a cluster with an NLB endpoint, control plane first (keepalived's are in its construct). */
+export function describeSecurityGroups(spec: ClusterSpec): SecurityGroupPlan {
+  const roles: SecurityGroupRole[] = ["control-plane"];
+  const rules: SecurityGroupRule[] = [...controlPlaneRules(spec)];
+  const endpoint = spec.endpoint;
+  if (endpoint.type === "nlb") {
+    roles.push("api-endpoint");
+    // An NLB forwards to the port it listens on.
+    rules.push(...nlbRules("api-endpoint", endpoint.allowedCidrs, endpoint.port));
+    if (endpoint.internetFacing) {
+      roles.push("public-api-endpoint");
+      rules.push(...nlbRules("public-api-endpoint", endpoint.publicAllowedCidrs, endpoint.port));
+    }
+  }
+  if (spec.etcd.topology === "external") {
+    roles.push("etcd");
+    rules.push(...etcdRules(spec.etcd.clientPort, spec.etcd.peerPort));
+  }
+  return { groups: roles.map((role) => securityGroupDescription(spec.clusterName, role)), rules };
+}
+
+/** The API, stacked etcd and the kubelet among the control-plane nodes; egress for AWS and packages. */
+export function controlPlaneRules(spec: ClusterSpec): SecurityGroupRule[] {
+  const self = { group: "control-plane" } as const;
+  const among = (id: string, description: string, ports: { from: number; to: number }): SecurityGroupRule => ({
+    id,
+    group: "control-plane",
+    direction: "ingress",
+    protocol: "tcp",
+    ports,
+    peer: self,
+    description,
+  });
+  return [
+    among("api-from-control-plane", "Kubernetes API between control-plane nodes", port(spec.apiServerPort)),
+    ...(spec.etcd.topology === "stacked"
+      ? [among("etcd-peers", "etcd client and peer traffic between stacked members", port(2379, 2380))]
+      : []),
+    among("kubelet-from-control-plane", "kubelet API from the control plane", port(10250)),
+    {
+      id: "egress-control-plane",
+      group: "control-plane",
+      direction: "egress",
+      protocol: "-1",
+      peer: self,
+      description: "anything to other control-plane nodes",
+    },
+    {
+      id: "egress-https",
+      group: "control-plane",
+      direction: "egress",
+      protocol: "tcp",
+      ports: port(443),
+      peer: ANYWHERE,
+      description: "AWS APIs, pkgs.k8s.io, registry.k8s.io",
+    },
+    {
+      id: "egress-http",
+      group: "control-plane",
+      direction: "egress",
+      protocol: "tcp",
+      ports: port(80),
+      peer: ANYWHERE,
+      description: "Ubuntu package mirrors (signed metadata over HTTP)",
+    },
+  ];
+}
+
+/**
+ * One NLB's group: its clients in, to the API servers out, and the API servers' side of that; the
+ * internal one also admits the control plane (kube-proxy, kubelets, admin.conf on a node).
+ */
+export function nlbRules(
+  group: "api-endpoint" | "public-api-endpoint",
+  cidrs: string[],
+  listenerPort: number,
+): SecurityGroupRule[] {
+  const internal = group === "api-endpoint";
+  const prefix = internal ? "" : "public-";
+  const api = port(listenerPort);
+  const rules: SecurityGroupRule[] = cidrs.map((cidr, i) => ({
+    id: `${prefix}allow-client-${i}`,
+    group,
+    direction: "ingress",
+    protocol: "tcp",
+    ports: api,
+    peer: { cidr },
+    description: "Kubernetes API clients",
+  }));
+  rules.push(
+    {
+      id: `${prefix}to-api-servers`,
+      group,
+      direction: "egress",
+      protocol: "tcp",
+      ports: api,
+      peer: { group: "control-plane" },
+      description: "forward and health-check to the API servers",
+    },
+    {
+      id: `${prefix}api-servers-from-endpoint`,
+      group: "control-plane",
+      direction: "ingress",
+      protocol: "tcp",
+      ports: api,
+      peer: { group },
+      description: `Kubernetes API from the ${internal ? "internal" : "internet-facing"} load balancer`,
+    },
+  );
+  if (internal)
+    rules.push(
+      {
+        id: "allow-control-plane",
+        group,
+        direction: "ingress",
+        protocol: "tcp",
+        ports: api,
+        peer: { group: "control-plane" },
+        description: "Kubernetes API from the control plane",
+      },
+      {
+        id: "control-plane-to-endpoint",
+        group: "control-plane",
+        direction: "egress",
+        protocol: "tcp",
+        ports: api,
+        peer: { group },
+        description: "Kubernetes API through the NLB",
+      },
+    );
+  return rules;
+}
+
+/** The members' group: clients from the API servers and each other, peers among themselves, egress for AWS and GitHub. */
+export function etcdRules(clientPort: number, peerPort: number): SecurityGroupRule[] {
+  const members = { group: "etcd" } as const;
+  return [
+    {
+      id: "client-from-control-plane",
+      group: "etcd",
+      direction: "ingress",
+      protocol: "tcp",
+      ports: port(clientPort),
+      peer: { group: "control-plane" },
+      description: "etcd clients: the API servers",
+    },
+    {
+      id: "client-from-members",
+      group: "etcd",
+      direction: "ingress",
+      protocol: "tcp",
+      ports: port(clientPort),
+      peer: members,
+      description: "etcd clients: members checking health and changing membership",
+    },
+    {
+      id: "peer-from-members",
+      group: "etcd",
+      direction: "ingress",
+      protocol: "tcp",
+      ports: port(peerPort),
+      peer: members,
+      description: "etcd peer traffic between members only",
+    },
+    {
+      id: "egress-members",
+      group: "etcd",
+      direction: "egress",
+      protocol: "tcp",
+      ports: port(clientPort, peerPort),
+      peer: members,
+      description: "etcd client and peer traffic to other members",
+    },
+    {
+      id: "egress-https",
+      group: "etcd",
+      direction: "egress",
+      protocol: "tcp",
+      ports: port(443),
+      peer: ANYWHERE,
+      description: "AWS APIs and the etcd release download (github.com)",
+    },
+    {
+      id: "control-plane-to-etcd",
+      group: "control-plane",
+      direction: "egress",
+      protocol: "tcp",
+      ports: port(clientPort),
+      peer: members,
+      description: "API servers to the external etcd",
+    },
+  ];
+}
