@@ -1,7 +1,8 @@
 /**
  * Transpile-only (swc) for speed; `tsc --noEmit` in `npm test` does the type checking.
- * Two projects: every test on cdktf, and the plan tests (unit, synth) again on CDK Terrain (cdktn and
- * @cdktn/provider-aws, the maintained fork), with the same snapshots: the plans must be the same.
+ * Three projects: every cdktf test; the plan tests (synth) again on CDK Terrain (cdktn and
+ * @cdktn/provider-aws, the maintained fork), with the same snapshots: the plans must be the same; and
+ * the AWS CDK flavour's tests (test/aws-cdk: its templates, cdk-nag, parity with the cdktf flavour).
  */
 const base = {
   testEnvironment: "node",
@@ -15,7 +16,13 @@ module.exports = {
   maxWorkers: 2,
   testSequencer: "<rootDir>/test/sequencer.js",
   projects: [
-    { ...base, displayName: "cdktf", testMatch: ["**/*.test.ts"] },
+    {
+      ...base,
+      displayName: "cdktf",
+      testMatch: ["**/*.test.ts"],
+      testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/aws-cdk/"],
+    },
+    { ...base, displayName: "aws-cdk", testMatch: ["<rootDir>/test/aws-cdk/**/*.test.ts"] },
     {
       ...base,
       displayName: "cdktn",

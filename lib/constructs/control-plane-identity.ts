@@ -1,7 +1,12 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { Construct } from "constructs";
-import { controlPlaneMemberStatements, controlPlaneSeedStatements, PolicyReferences } from "../model";
+import {
+  controlPlaneMemberStatements,
+  controlPlaneSeedStatements,
+  identityDescriptions,
+  PolicyReferences,
+} from "../model";
 import { SecretsSpec } from "../spec";
 import { clusterSecret, NodeIdentity, nodeRole, withNodePolicy } from "./node-defaults";
 
@@ -31,19 +36,15 @@ export class ControlPlaneIdentity extends Construct {
   constructor(scope: Construct, id: string, props: ControlPlaneIdentityProps) {
     super(scope, id);
     const { clusterName, policyReferences: refs, secrets, tags } = props;
+    const described = identityDescriptions(clusterName);
 
     const seedScope = new Construct(this, "seed-identity");
-    const seedRole = nodeRole(
-      seedScope,
-      `${clusterName}-cp0-`,
-      `Control-plane node 0 of ${clusterName}: runs kubeadm init`,
-      tags,
-    );
-    const memberRole = nodeRole(this, `${clusterName}-cp-`, `Control-plane nodes 1+ of ${clusterName}`, tags);
+    const seedRole = nodeRole(seedScope, `${clusterName}-cp0-`, described.roles.controlPlaneSeed, tags);
+    const memberRole = nodeRole(this, `${clusterName}-cp-`, described.roles.controlPlane, tags);
 
     this.joinSecret = clusterSecret(this, "join-secret", {
       namePrefix: `${clusterName}/control-plane-join-`,
-      description: `Shared roots (CAs, service-account key) of ${clusterName}, written by control-plane node 0`,
+      description: described.secrets.join,
       readers: [memberRole.role.arn],
       writers: [seedRole.role.arn],
       secrets,
@@ -51,7 +52,7 @@ export class ControlPlaneIdentity extends Construct {
     });
     this.adminKubeconfigSecret = clusterSecret(this, "admin-kubeconfig", {
       namePrefix: `${clusterName}/admin-kubeconfig-`,
-      description: `Admin kubeconfig of ${clusterName} (cluster-admin), written by control-plane node 0`,
+      description: described.secrets.adminKubeconfig,
       readers: undefined,
       writers: [seedRole.role.arn],
       secrets,

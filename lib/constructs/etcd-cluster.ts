@@ -19,6 +19,7 @@ import {
 } from "./node-defaults";
 import {
   etcdClientStatements,
+  identityDescriptions,
   etcdMemberStatements,
   etcdRules,
   etcdSeedStatements,
@@ -51,17 +52,13 @@ export class EtcdCluster extends Construct {
     if (cluster.etcd.topology !== "external") throw new Error('EtcdCluster needs a spec with etcd.topology "external"');
     this.spec = cluster.etcd;
     const name = cluster.clusterName;
+    const described = identityDescriptions(name);
 
     // Member 0 creates the PKI and writes both secrets; the others only read the CA; the API servers the client certificate.
     const seedScope = new Construct(this, "seed-identity");
     const memberScope = new Construct(this, "member-identity");
-    const seedRole = nodeRole(
-      seedScope,
-      `${name}-etcd0-`,
-      `etcd member 0 of ${name}: creates the etcd PKI`,
-      props.tags,
-    );
-    const memberRole = nodeRole(memberScope, `${name}-etcd-`, `etcd members 1+ of ${name}`, props.tags);
+    const seedRole = nodeRole(seedScope, `${name}-etcd0-`, described.roles.etcdSeed, props.tags);
+    const memberRole = nodeRole(memberScope, `${name}-etcd-`, described.roles.etcd, props.tags);
     const secret = (secretId: string, namePrefix: string, description: string, readers: string[]) =>
       clusterSecret(this, secretId, {
         namePrefix,
@@ -71,16 +68,11 @@ export class EtcdCluster extends Construct {
         secrets: cluster.secrets,
         tags: props.tags,
       });
-    this.caSecret = secret(
-      "ca-secret",
-      `${name}/etcd-ca-`,
-      `etcd CA of ${name}, written by etcd member 0; readable by the etcd members only`,
-      [memberRole.role.arn],
-    );
+    this.caSecret = secret("ca-secret", `${name}/etcd-ca-`, described.secrets.etcdCa, [memberRole.role.arn]);
     this.clientSecret = secret(
       "client-secret",
       `${name}/etcd-apiserver-client-`,
-      `The API server's etcd client certificate of ${name}, written by etcd member 0`,
+      described.secrets.etcdClient,
       props.controlPlaneRoles.map((r) => r.arn),
     );
     const { securityGroup, rules } = this.securityGroupWithRules(props);

@@ -14,7 +14,7 @@ import { encodeUserData, EndpointAddress, renderLoadBalancerUserData } from "../
 import { KeepalivedEndpointSpec, instanceArchitecture } from "../spec";
 import { IApiEndpoint } from "./api-endpoint";
 import { CLUSTER_TAG, ClusterNodeContext, clusterSecurityGroup, hardenedInstance, nodeRole } from "./node-defaults";
-import { everyNodeStatements } from "../model";
+import { everyNodeStatements, identityDescriptions } from "../model";
 
 /** IP protocol number of VRRP: the security groups allow it between peers only. */
 export const VRRP_PROTOCOL = "112";
@@ -180,7 +180,7 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
     const { role, instanceProfile } = nodeRole(
       this,
       `${name}-lb-`,
-      `keepalived + HAProxy load balancers of ${name}`,
+      identityDescriptions(name).roles.loadBalancers,
       props.tags,
     );
     const statusOnly = new DataAwsIamPolicyDocument(this, "status-permissions", {

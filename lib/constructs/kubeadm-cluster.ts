@@ -5,7 +5,7 @@ import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { Fn, TerraformOutput, Token } from "cdktf";
-import { Construct, IConstruct } from "constructs";
+import { Construct } from "constructs";
 import {
   checkDeploySettingsSize,
   encodeUserData,
@@ -17,13 +17,12 @@ import {
   Architecture,
   ClusterInput,
   ClusterSpec,
-  ClusterSpecError,
   deploySettingsParameterName,
   instanceArchitecture,
   nodeInstanceTypes,
   resolveClusterSpec,
 } from "../spec";
-import { controlPlaneRules, securityGroupDescription } from "../model";
+import { claimClusterName, controlPlaneRules, securityGroupDescription, ubuntuImageParameter } from "../model";
 import { createApiEndpoint, IApiEndpoint } from "./api-endpoint";
 
 /** A cdktf token inside a string. */
@@ -45,10 +44,7 @@ import { loadNodeScripts } from "./node-scripts";
 /** Props of KubeadmCluster: the cluster spec, every field optional with a documented default. */
 export type KubeadmClusterProps = ClusterInput;
 
-/** Ubuntu 24.04 LTS images, published by Canonical as public SSM parameters. */
-export function ubuntuImageParameter(architecture: "amd64" | "arm64"): string {
-  return `/aws/service/canonical/ubuntu/server/24.04/stable/current/${architecture}/hvm/ebs-gp3/ami-id`;
-}
+export { ubuntuImageParameter } from "../model";
 
 /**
  * A highly available Kubernetes control plane on EC2: an odd number of kubeadm control-plane nodes
@@ -259,22 +255,4 @@ export class KubeadmCluster extends Construct {
         "Each node's bootstrap status tag (control plane, load balancers, etcd members): running:STEP, failed:STEP or ready",
     });
   }
-}
-
-/** Cluster names in use, per app: two clusters of one name collide on AWS names and on the tag that scopes each node's permissions. */
-const CLUSTER_NAMES = new WeakMap<IConstruct, Map<string, string>>();
-
-function claimClusterName(scope: Construct, path: string, name: string) {
-  const names = CLUSTER_NAMES.get(scope.node.root) ?? new Map<string, string>();
-  CLUSTER_NAMES.set(scope.node.root, names);
-  const other = names.get(name);
-  if (other !== undefined) {
-    throw new ClusterSpecError([
-      {
-        prop: "clusterName",
-        message: `"${name}" is also the name of the cluster at ${other}, and ${path} would collide with it on its load balancer's name and on the cluster tag that scopes each node's permissions: give each cluster its own clusterName.`,
-      },
-    ]);
-  }
-  names.set(name, path);
 }

@@ -5,3 +5,6 @@
 export * from "./policies";
 export * from "./security-groups";
 export * from "./tags";
+export * from "./cluster-names";
+export * from "./images";
+export * from "./identities";

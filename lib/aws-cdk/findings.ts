@@ -1,0 +1,69 @@
+/**
+ * The cdk-nag findings (AwsSolutions pack) this construct's design accepts, each with its reason,
+ * acknowledged on the resources it concerns through aws-cdk-lib's own Validations API, so a user's
+ * cdk-nag run shows them acknowledged (with the reason) rather than as errors. Everything else the
+ * pack reports is fixed, not acknowledged (test/aws-cdk/nag.test.ts: zero unacknowledged findings).
+ */
+import { Validations } from "aws-cdk-lib";
+import * as ec2 from "aws-cdk-lib/aws-ec2";
+import * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import { IConstruct } from "constructs";
+
+/** Rule id -> why this design accepts it, and which resources it is acknowledged on. */
+export const ACKNOWLEDGED_FINDINGS: {
+  readonly id: string;
+  readonly reason: string;
+  readonly on: (construct: IConstruct) => boolean;
+}[] = [
+  {
+    id: "AwsSolutions-VPC7",
+    reason:
+      "Flow logs are the account's choice (a log group or bucket, retention, cost), as with the cdktf flavour: add an ec2.FlowLog on cluster.vpc.vpc where they are wanted.",
+    on: (c) => c instanceof ec2.Vpc,
+  },
+  {
+    id: "AwsSolutions-IAM5[Resource::*]",
+    reason:
+      "The Session Manager actions (ssm:UpdateInstanceInformation, ssmmessages:*Channel) take no resource ARN; nothing else in the node roles has a * resource.",
+    on: (c) => c instanceof iam.Role,
+  },
+  {
+    id: "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:*:*:instance/*]",
+    reason:
+      "ec2:CreateTags on the node's own status tag: an instance's ARN exists only after the instance, so the statement is held to this cluster's instances by aws:ResourceTag/kubeadm-ha:cluster and to the one tag key by aws:TagKeys.",
+    on: (c) => c instanceof iam.Policy,
+  },
+  {
+    id: "AwsSolutions-SMG4",
+    reason:
+      "The secrets hold the cluster's roots (CAs, service-account key), the etcd CA and the admin kubeconfig, written once by node 0 or etcd member 0 and read when a node joins; rotating them is a PKI renewal (kubeadm certs renew), not a Secrets Manager rotation.",
+    on: (c) => c instanceof secretsmanager.Secret,
+  },
+  {
+    id: "AwsSolutions-ELB2",
+    reason:
+      "The API listener is TCP passthrough (TLS ends at the API servers): Network Load Balancer access logs exist only for TLS listeners, so there is nothing to log.",
+    on: (c) => c instanceof elbv2.NetworkLoadBalancer,
+  },
+  {
+    id: "AwsSolutions-EC28",
+    reason:
+      "Basic (5-minute) EC2 monitoring; detailed monitoring costs about $2.10 a month per instance and the cluster's health is the status tag and the NLB's target health.",
+    on: (c) => c instanceof ec2.Instance,
+  },
+  {
+    id: "AwsSolutions-EC29",
+    reason:
+      "Nodes are replaced one at a time on purpose (a replacement rejoins with its name and address); termination protection would block that, and an Auto Scaling group cannot keep a node's fixed address.",
+    on: (c) => c instanceof ec2.Instance,
+  },
+];
+
+/** Acknowledges each finding on the resources under `scope` it concerns. */
+export function acknowledgeFindings(scope: IConstruct) {
+  for (const construct of scope.node.findAll())
+    for (const finding of ACKNOWLEDGED_FINDINGS)
+      if (finding.on(construct)) Validations.of(construct).acknowledge({ id: finding.id, reason: finding.reason });
+}

@@ -1,0 +1,81 @@
+import { Fn, Tags } from "aws-cdk-lib";
+import * as ec2 from "aws-cdk-lib/aws-ec2";
+import { Construct, IDependable } from "constructs";
+import { ClusterSpec } from "../spec";
+
+/**
+ * The network of the spec: a new VPC with the spec's own subnet plan (private subnets holding the
+ * nodes' fixed addresses, small public ones for the NAT gateways), or an existing one as given. No
+ * lookup at synth: zones the spec does not name are the region's first ones, chosen at deploy time.
+ */
+export class ClusterVpc extends Construct {
+  readonly vpc: ec2.IVpc;
+  readonly privateSubnets: ec2.ISubnet[];
+  readonly publicSubnets: ec2.ISubnet[] = [];
+  /** What a node needs before its first boot: its subnet's route to the NAT gateway. */
+  readonly egress: IDependable[] = [];
+
+  constructor(scope: Construct, id: string, spec: ClusterSpec) {
+    super(scope, id);
+    const network = spec.network;
+    if (network.mode === "existing") {
+      this.privateSubnets = network.privateSubnets.map((s, i) =>
+        ec2.Subnet.fromSubnetAttributes(this, `private-${i}`, {
+          subnetId: s.id!,
+          availabilityZone: s.availabilityZone,
+          ipv4CidrBlock: s.cidrBlock,
+        }),
+      );
+      this.vpc = ec2.Vpc.fromVpcAttributes(this, "vpc", {
+        vpcId: network.vpcId!,
+        vpcCidrBlock: network.vpcCidr,
+        availabilityZones: network.privateSubnets.map((s) => s.availabilityZone!),
+        privateSubnetIds: network.privateSubnets.map((s) => s.id!),
+      });
+      return;
+    }
+    const vpc = new ec2.Vpc(this, "vpc", {
+      ipAddresses: ec2.IpAddresses.cidr(network.vpcCidr),
+      subnetConfiguration: [],
+      natGateways: 0,
+      enableDnsHostnames: true,
+      enableDnsSupport: true,
+      restrictDefaultSecurityGroup: false,
+    });
+    Tags.of(vpc).add("Name", spec.clusterName);
+    this.vpc = vpc;
+    const zone = (i: number) => network.availabilityZones?.[i] ?? Fn.select(i, Fn.getAzs());
+    const gateway = new ec2.CfnInternetGateway(this, "internet-gateway");
+    const attachment = new ec2.CfnVPCGatewayAttachment(this, "internet-gateway-attachment", {
+      vpcId: vpc.vpcId,
+      internetGatewayId: gateway.ref,
+    });
+    const publicSubnets = network.publicSubnets.map((s, i) => {
+      const subnet = new ec2.PublicSubnet(this, `public-${i}`, {
+        vpcId: vpc.vpcId,
+        cidrBlock: s.cidrBlock,
+        availabilityZone: zone(i),
+        mapPublicIpOnLaunch: false,
+      });
+      subnet.addDefaultInternetRoute(gateway.ref, attachment);
+      Tags.of(subnet).add("Name", `${spec.clusterName}-public-${i}`);
+      return subnet;
+    });
+    this.publicSubnets = publicSubnets;
+    // One NAT gateway per zone, or one for all (the spec decides: a keepalived VIP move needs its zone's).
+    const nats = network.natGatewayPerZone
+      ? publicSubnets.map((s) => s.addNatGateway())
+      : [publicSubnets[0].addNatGateway()];
+    this.privateSubnets = network.privateSubnets.map((s, i) => {
+      const subnet = new ec2.PrivateSubnet(this, `private-${i}`, {
+        vpcId: vpc.vpcId,
+        cidrBlock: s.cidrBlock,
+        availabilityZone: zone(i),
+      });
+      subnet.addDefaultNatRoute(nats[network.natGatewayPerZone ? i : 0].ref);
+      Tags.of(subnet).add("Name", `${spec.clusterName}-private-${i}`);
+      this.egress.push(subnet.internetConnectivityEstablished);
+      return subnet;
+    });
+  }
+}

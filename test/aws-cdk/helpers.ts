@@ -1,0 +1,41 @@
+/** Synthesis and reading helpers for the AWS CDK flavour's tests. */
+import { App, Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { gunzipSync } from "zlib";
+import { KubeadmCluster, KubeadmClusterProps } from "../../lib/aws-cdk";
+
+export interface CdkSynth {
+  readonly stack: Stack;
+  readonly cluster: KubeadmCluster;
+  readonly template: Template;
+  /** The template as CloudFormation gets it. */
+  readonly json: {
+    Resources: Record<string, { Type: string; Properties?: any; DependsOn?: string[] }>;
+    Outputs?: any;
+    Parameters?: any;
+  };
+}
+
+/** An environment-agnostic stack (no account or region: nothing is looked up) with one cluster. */
+export function synthCdk(props: KubeadmClusterProps = {}): CdkSynth {
+  const app = new App();
+  const stack = new Stack(app, "kubeadm-ha");
+  const cluster = new KubeadmCluster(stack, "cluster", props);
+  const template = Template.fromStack(stack);
+  return { stack, cluster, template, json: template.toJSON() as CdkSynth["json"] };
+}
+
+/** [logical id, resource] of every resource of a type. */
+export function cfnResources(synth: CdkSynth, type: string): [string, any][] {
+  return Object.entries(synth.json.Resources).filter(([, r]) => r.Type === type);
+}
+
+/** A resource's tag value. */
+export function cfnTag(resource: any, key: string): string | undefined {
+  return (resource.Properties?.Tags ?? []).find((t: any) => t.Key === key)?.Value;
+}
+
+/** The cloud-config an instance's UserData (base64 of gzip) holds. */
+export function cfnUserDataText(resource: any): string {
+  return gunzipSync(Buffer.from(resource.Properties.UserData, "base64")).toString("utf8");
+}

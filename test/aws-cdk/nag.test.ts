@@ -1,0 +1,90 @@
+/**
+ * cdk-nag over the AWS CDK flavour: the AwsSolutions pack and NIST 800-53 rev 5's IMDSv2 rule find
+ * nothing unacknowledged in any topology, every acknowledgement names its rule and its reason, and
+ * every acknowledgement is still needed (without it, its rule fires).
+ */
+import { App, CfnResource, Stack, Validations } from "aws-cdk-lib";
+import * as ec2 from "aws-cdk-lib/aws-ec2";
+import { AwsSolutionsChecks, NagMessageLevel, NagPack, rules } from "cdk-nag";
+import { IConstruct } from "constructs";
+import { KubeadmClusterProps } from "../../lib/aws-cdk";
+import { ACKNOWLEDGED_FINDINGS } from "../../lib/aws-cdk/findings";
+import { synthCdk } from "./helpers";
+
+/** NIST 800-53 rev 5's IMDSv2 rule, alone (the rest of that pack is not this project's bar). */
+class Imdsv2Check extends NagPack {
+  readonly name = "IMDSv2";
+  constructor() {
+    super();
+    this.packName = "NIST.800.53.R5";
+  }
+  protected checkResource(node: CfnResource): void {
+    this.applyRule({
+      info: "The EC2 instance does not require IMDSv2.",
+      explanation: "NIST.800.53.R5-EC2IMDSv2Enabled",
+      level: NagMessageLevel.ERROR,
+      rule: rules.ec2.EC2IMDSv2Enabled,
+      node,
+    });
+  }
+}
+
+const TOPOLOGIES: [string, KubeadmClusterProps][] = [
+  ["the default", {}],
+  ["external etcd", { etcd: { topology: "external" } }],
+  ["privateDns: false, 5 nodes", { controlPlaneCount: 5, endpoint: { type: "nlb", privateDns: false } }],
+];
+
+/** "RULE on RESOURCE" for every finding. */
+const findings = (pack: NagPack, scope: IConstruct) =>
+  pack.validateScope(scope).violations.flatMap((v) =>
+    // cdk-nag 3 names each resource by its construct path (the CDK type says logical id).
+    v.violatingResources.map((r) => `${v.ruleName} on ${(r as unknown as { constructPath: string }).constructPath}`),
+  );
+
+/** The cluster's acknowledgements taken away (test only: what the pack sees on a construct that makes none). */
+function withoutAcknowledgements(scope: IConstruct) {
+  for (const c of scope.node.findAll()) {
+    const node = c.node as unknown as { _metadata?: { type: string }[] };
+    node._metadata = (node._metadata ?? []).filter((m) => m.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
+  }
+}
+
+const before: string[] = [];
+afterAll(() => console.log(`cdk-nag AwsSolutions findings before acknowledgements:\n${before.join("\n")}`));
+
+describe.each(TOPOLOGIES)("%s", (what, props) => {
+  test("AwsSolutions and the IMDSv2 rule: no finding left unacknowledged", () => {
+    const { stack } = synthCdk(props);
+    expect(findings(new AwsSolutionsChecks(), stack)).toEqual([]);
+    expect(findings(new Imdsv2Check(), stack)).toEqual([]);
+  });
+
+  test("every acknowledgement is needed: without them, exactly their rules fire", () => {
+    const { stack } = synthCdk(props);
+    withoutAcknowledgements(stack);
+    const raw = findings(new AwsSolutionsChecks(), stack);
+    const rulesFired = new Set(raw.map((f) => f.split(" on ")[0]));
+    expect([...rulesFired].sort()).toEqual(ACKNOWLEDGED_FINDINGS.map((a) => a.id).sort());
+    before.push(`  ${what}: ${rulesFired.size} rules, ${raw.length} findings`);
+  });
+});
+
+test("the IMDSv2 rule fires on an instance that allows IMDSv1 (so its silence above means something)", () => {
+  const stack = new Stack(new App(), "probe");
+  new ec2.Instance(stack, "v1", {
+    vpc: new ec2.Vpc(stack, "vpc", { natGateways: 0, restrictDefaultSecurityGroup: false }),
+    instanceType: new ec2.InstanceType("t3.micro"),
+    machineImage: ec2.MachineImage.genericLinux({ "us-east-1": "ami-0123456789abcdef0" }),
+  });
+  expect(findings(new Imdsv2Check(), stack)).toEqual([
+    expect.stringMatching(/^NIST\.800\.53\.R5-EC2IMDSv2Enabled on probe\/v1/),
+  ]);
+});
+
+test("each acknowledgement names its rule and gives a reason a reviewer can check", () => {
+  for (const a of ACKNOWLEDGED_FINDINGS) {
+    expect(a.id).toMatch(/^AwsSolutions-[A-Z0-9]+(\[.+\])?$/);
+    expect(a.reason.length).toBeGreaterThan(80);
+  }
+});

@@ -1,0 +1,437 @@
+/**
+ * The same cluster from both flavours: every topology the AWS CDK flavour builds is synthesized with
+ * the cdktf flavour too, and each framework's references (Terraform's `${type.name.attr}`,
+ * CloudFormation's Ref / Fn::GetAtt / Fn::Join) are resolved to the same stand-ins, named by what
+ * they point at (a secret by its description, a group by its Name tag, ...). Then the node user data
+ * must be equal byte for byte, and the deploy settings, security-group rules, IAM statements (node
+ * roles and secret resource policies), NLB settings and instances equal as sets.
+ */
+import { KubeadmClusterProps } from "../../lib/aws-cdk";
+import { resourcesOf, synthStack, SynthResult } from "../helpers";
+import { CdkSynth, cfnResources, cfnTag, synthCdk } from "./helpers";
+
+const EXISTING = {
+  vpcId: "vpc-0123456789abcdef0",
+  vpcCidr: "10.20.0.0/16",
+  privateSubnets: ["a", "b", "c"].map((z, i) => ({
+    id: `subnet-0123456789abcdef${z}`,
+    availabilityZone: `us-east-1${z}`,
+    cidrBlock: `10.20.${i * 16}.0/20`,
+  })),
+};
+
+const TOPOLOGIES: [string, KubeadmClusterProps][] = [
+  ["the default (NLB, stacked etcd, new VPC)", {}],
+  ["external etcd, 5 members", { etcd: { topology: "external", members: 5 } }],
+  [
+    "5 control-plane nodes, the NLB's own name (privateDns: false)",
+    { controlPlaneCount: 5, endpoint: { type: "nlb", privateDns: false } },
+  ],
+  [
+    "an existing network, a KMS key and break-glass principals",
+    {
+      network: EXISTING,
+      secrets: {
+        kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        breakGlassPrincipalArns: ["arn:aws:iam::111122223333:role/break-glass"],
+      },
+      etcd: { topology: "external" },
+    },
+  ],
+];
+
+type Resolve = (value: unknown) => unknown;
+
+/** Terraform references in cdktf's plan, as stand-ins named by what they point at. */
+function terraformResolver(result: SynthResult): Resolve {
+  const r = result.plan.resource;
+  const names: Record<string, (name: string, attr: string) => string> = {
+    aws_secretsmanager_secret: (n) => `SECRET<${r.aws_secretsmanager_secret[n].description}>`,
+    aws_lb: (n) => `NLB<${r.aws_lb[n].name}>`,
+    aws_security_group: (n) => `SG<${r.aws_security_group[n].tags.Name}>`,
+    aws_iam_role: (n) => `ROLE<${r.aws_iam_role[n].description}>`,
+    aws_ssm_parameter: (n) => `PARAMETER<${r.aws_ssm_parameter[n].name}>`,
+    aws_instance: (n) => `INSTANCE<${r.aws_instance[n].tags.Name}>`,
+    aws_subnet: (n) => `SUBNET<${r.aws_subnet[n].cidr_block}>`,
+    "data.aws_partition": () => "PARTITION",
+    "data.aws_region": () => "REGION",
+  };
+  const resolveText = (text: string) =>
+    text.replace(/\$\{((?:data\.)?aws_[a-z0-9_]+)\.([^.}]+)\.([a-z_]+)\}/g, (ref, type, name, attr) => {
+      if (!names[type]) throw new Error(`no stand-in for ${ref}`);
+      return names[type](name, attr);
+    });
+  const resolve: Resolve = (value) =>
+    typeof value === "string"
+      ? resolveText(value)
+      : Array.isArray(value)
+        ? value.map(resolve)
+        : value && typeof value === "object"
+          ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]))
+          : value;
+  return resolve;
+}
+
+/** CloudFormation's intrinsics in the AWS CDK template, as the same stand-ins. */
+function cloudFormationResolver(synth: CdkSynth): Resolve {
+  const resources = synth.json.Resources;
+  const ref = (id: string): string => {
+    const pseudo: Record<string, string> = {
+      "AWS::Partition": "PARTITION",
+      "AWS::Region": "REGION",
+      "AWS::AccountId": "ACCOUNT",
+    };
+    if (pseudo[id]) return pseudo[id];
+    const r = resources[id];
+    switch (r?.Type) {
+      case "AWS::SecretsManager::Secret":
+        return `SECRET<${r.Properties.Description}>`;
+      case "AWS::EC2::Instance":
+        return `INSTANCE<${cfnTag(r, "Name")}>`;
+      case "AWS::EC2::Subnet":
+        return `SUBNET<${r.Properties.CidrBlock}>`;
+      default:
+        throw new Error(`no stand-in for Ref ${id} (${r?.Type})`);
+    }
+  };
+  const getAtt = (id: string, attr: string): string => {
+    const r = resources[id];
+    if (r.Type === "AWS::ElasticLoadBalancingV2::LoadBalancer" && attr === "DNSName")
+      return `NLB<${r.Properties.Name}>`;
+    if (r.Type === "AWS::EC2::SecurityGroup" && attr === "GroupId") return `SG<${cfnTag(r, "Name")}>`;
+    if (r.Type === "AWS::IAM::Role" && attr === "Arn") return `ROLE<${r.Properties.Description}>`;
+    throw new Error(`no stand-in for GetAtt ${id}.${attr}`);
+  };
+  const resolve: Resolve = (value) => {
+    if (Array.isArray(value)) return value.map(resolve);
+    if (value && typeof value === "object") {
+      const v = value as Record<string, any>;
+      if ("Ref" in v) return ref(v.Ref);
+      if ("Fn::GetAtt" in v) return getAtt(v["Fn::GetAtt"][0], v["Fn::GetAtt"][1]);
+      if ("Fn::Join" in v) return resolve((v["Fn::Join"][1] as unknown[]).map(resolve).join(v["Fn::Join"][0]));
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
+    }
+    if (typeof value === "string")
+      // The deploy settings' ARN is built from its name (no reference): the same stand-in as Terraform's reference.
+      return value.replace(/^arn:PARTITION:ssm:REGION:ACCOUNT:parameter(\/.*)$/, "PARAMETER<$1>");
+    return value;
+  };
+  return resolve;
+}
+
+const sorted = (values: unknown[]) => values.map((v) => JSON.stringify(v)).sort();
+const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+// ---- user data and deploy settings ----
+
+function terraformUserData(result: SynthResult) {
+  return Object.fromEntries(resourcesOf(result, "aws_instance").map((i) => [i.tags.Name, i.user_data_base64]));
+}
+function cfnUserData(synth: CdkSynth) {
+  return Object.fromEntries(
+    cfnResources(synth, "AWS::EC2::Instance").map(([, i]) => [cfnTag(i, "Name"), i.Properties.UserData]),
+  );
+}
+function terraformDeploySettings(result: SynthResult, resolve: Resolve) {
+  return resolve(resourcesOf(result, "aws_ssm_parameter")[0].insecure_value);
+}
+function cfnDeploySettings(synth: CdkSynth, resolve: Resolve) {
+  return resolve(cfnResources(synth, "AWS::SSM::Parameter")[0][1].Properties.Value);
+}
+
+// ---- security-group rules ----
+
+interface Rule {
+  group: unknown;
+  direction: string;
+  protocol: string;
+  from?: number;
+  to?: number;
+  peer: unknown;
+  description: string;
+}
+
+function terraformRules(result: SynthResult, resolve: Resolve): string[] {
+  const rules: Rule[] = [];
+  for (const direction of ["ingress", "egress"])
+    for (const r of resourcesOf(result, `aws_vpc_security_group_${direction}_rule`))
+      rules.push({
+        group: resolve(r.security_group_id),
+        direction,
+        protocol: r.ip_protocol,
+        from: r.from_port,
+        to: r.to_port,
+        peer: r.cidr_ipv4 ?? resolve(r.referenced_security_group_id),
+        description: r.description,
+      });
+  return sorted(rules);
+}
+
+function cfnRules(synth: CdkSynth, resolve: Resolve): string[] {
+  const rules: Rule[] = [];
+  const rule = (group: unknown, direction: string, p: any) =>
+    rules.push({
+      group,
+      direction,
+      protocol: p.IpProtocol,
+      from: p.FromPort,
+      to: p.ToPort,
+      peer: p.CidrIp ?? resolve(direction === "ingress" ? p.SourceSecurityGroupId : p.DestinationSecurityGroupId),
+      description: p.Description,
+    });
+  for (const [, sg] of cfnResources(synth, "AWS::EC2::SecurityGroup")) {
+    const group = `SG<${cfnTag(sg, "Name")}>`;
+    for (const p of sg.Properties.SecurityGroupIngress ?? []) rule(group, "ingress", p);
+    for (const p of sg.Properties.SecurityGroupEgress ?? []) rule(group, "egress", p);
+  }
+  for (const [, r] of cfnResources(synth, "AWS::EC2::SecurityGroupIngress"))
+    rule(resolve(r.Properties.GroupId), "ingress", r.Properties);
+  for (const [, r] of cfnResources(synth, "AWS::EC2::SecurityGroupEgress"))
+    rule(resolve(r.Properties.GroupId), "egress", r.Properties);
+  return sorted(rules);
+}
+
+// ---- IAM statements ----
+
+interface Statement {
+  on: unknown; // the role (its description) or the secret whose policy it is
+  policy: string;
+  sid: string;
+  effect: string;
+  actions: string[];
+  resources: unknown[];
+  conditions: string[];
+  principals: string[];
+}
+
+function terraformStatements(result: SynthResult, resolve: Resolve): string[] {
+  const docs = result.plan.data.aws_iam_policy_document;
+  const docOf = (ref: string) => docs[/\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}/.exec(ref)![1]];
+  const statements: Statement[] = [];
+  const add = (on: unknown, policy: string, doc: any) => {
+    for (const s of doc.statement)
+      statements.push({
+        on,
+        policy,
+        sid: s.sid,
+        effect: s.effect ?? "Allow",
+        actions: [...s.actions].sort(),
+        resources: resolve([...s.resources]) as unknown[],
+        conditions: (s.condition ?? [])
+          .map((c: any) => `${c.test} ${c.variable} ${sorted(resolve(c.values) as unknown[])}`)
+          .sort(),
+        principals: (s.principals ?? []).map(() => "*"),
+      });
+  };
+  for (const p of resourcesOf(result, "aws_iam_role_policy"))
+    add(resolve(p.role.replace(/\.id\}$/, ".arn}")), p.name, docOf(p.policy));
+  for (const p of resourcesOf(result, "aws_secretsmanager_secret_policy"))
+    add(resolve(p.secret_arn), "resource policy", docOf(p.policy));
+  return sorted(statements.map((s) => ({ ...s, resources: sorted(s.resources) })));
+}
+
+function cfnStatements(synth: CdkSynth, resolve: Resolve): string[] {
+  const statements: Statement[] = [];
+  const add = (on: unknown, policy: string, doc: any) => {
+    for (const s of doc.Statement)
+      statements.push({
+        on,
+        policy,
+        sid: s.Sid,
+        effect: s.Effect,
+        actions: list(s.Action).sort() as string[],
+        resources: list(resolve(s.Resource)),
+        conditions: Object.entries(s.Condition ?? {})
+          .flatMap(([test, vars]) =>
+            Object.entries(vars as Record<string, unknown>).map(
+              ([v, values]) => `${test} ${v} ${sorted(list(resolve(values)))}`,
+            ),
+          )
+          .sort(),
+        principals: s.Principal ? ["*"] : [],
+      });
+  };
+  for (const [id, role] of cfnResources(synth, "AWS::IAM::Role"))
+    for (const p of role.Properties.Policies ?? [])
+      add(`ROLE<${synth.json.Resources[id].Properties.Description}>`, p.PolicyName, p.PolicyDocument);
+  for (const [, p] of cfnResources(synth, "AWS::IAM::Policy"))
+    for (const role of p.Properties.Roles)
+      add(
+        `ROLE<${synth.json.Resources[role.Ref].Properties.Description}>`,
+        p.Properties.PolicyName,
+        p.Properties.PolicyDocument,
+      );
+  for (const [, p] of cfnResources(synth, "AWS::SecretsManager::ResourcePolicy"))
+    add(resolve(p.Properties.SecretId), "resource policy", p.Properties.ResourcePolicy);
+  return sorted(statements.map((s) => ({ ...s, resources: sorted(s.resources) })));
+}
+
+// ---- the NLB and the instances ----
+
+function terraformNlb(result: SynthResult, resolve: Resolve) {
+  const [lb] = resourcesOf(result, "aws_lb");
+  const [tg] = resourcesOf(result, "aws_lb_target_group");
+  const [listener] = resourcesOf(result, "aws_lb_listener");
+  const h = tg.health_check;
+  return {
+    loadBalancer: {
+      name: lb.name,
+      internal: lb.internal,
+      crossZone: lb.enable_cross_zone_load_balancing,
+      subnets: lb.subnets.length,
+    },
+    listener: { port: listener.port, protocol: listener.protocol },
+    targetGroup: {
+      port: tg.port,
+      protocol: tg.protocol,
+      targetType: tg.target_type,
+      healthCheck: [
+        h.protocol,
+        h.path,
+        String(h.port),
+        h.matcher,
+        h.interval,
+        h.timeout,
+        h.healthy_threshold,
+        h.unhealthy_threshold,
+      ],
+      attributes: {
+        preserveClientIp: tg.preserve_client_ip,
+        connectionTermination: String(tg.connection_termination),
+        deregistrationDelay: tg.deregistration_delay,
+        unhealthyConnectionTermination: String(tg.target_health_state[0].enable_unhealthy_connection_termination),
+        unhealthyDraining: String(tg.target_health_state[0].unhealthy_draining_interval),
+      },
+    },
+    targets: sorted(
+      resourcesOf(result, "aws_lb_target_group_attachment").map((a) => `${resolve(a.target_id)}:${a.port}`),
+    ),
+  };
+}
+
+function cfnNlb(synth: CdkSynth, resolve: Resolve) {
+  const [[, lb]] = cfnResources(synth, "AWS::ElasticLoadBalancingV2::LoadBalancer");
+  const [[, tg]] = cfnResources(synth, "AWS::ElasticLoadBalancingV2::TargetGroup");
+  const [[, listener]] = cfnResources(synth, "AWS::ElasticLoadBalancingV2::Listener");
+  const p = tg.Properties;
+  const attribute = (key: string) => p.TargetGroupAttributes.find((a: any) => a.Key === key)?.Value;
+  const lbAttribute = (key: string) => lb.Properties.LoadBalancerAttributes.find((a: any) => a.Key === key)?.Value;
+  return {
+    loadBalancer: {
+      name: lb.Properties.Name,
+      internal: lb.Properties.Scheme === "internal",
+      crossZone: lbAttribute("load_balancing.cross_zone.enabled") === "true",
+      subnets: lb.Properties.Subnets.length,
+    },
+    listener: { port: listener.Properties.Port, protocol: listener.Properties.Protocol },
+    targetGroup: {
+      port: p.Port,
+      protocol: p.Protocol,
+      targetType: p.TargetType,
+      healthCheck: [
+        p.HealthCheckProtocol,
+        p.HealthCheckPath,
+        p.HealthCheckPort,
+        p.Matcher.HttpCode,
+        p.HealthCheckIntervalSeconds,
+        p.HealthCheckTimeoutSeconds,
+        p.HealthyThresholdCount,
+        p.UnhealthyThresholdCount,
+      ],
+      attributes: {
+        preserveClientIp: attribute("preserve_client_ip.enabled"),
+        connectionTermination: attribute("deregistration_delay.connection_termination.enabled"),
+        deregistrationDelay: attribute("deregistration_delay.timeout_seconds"),
+        unhealthyConnectionTermination: attribute("target_health_state.unhealthy.connection_termination.enabled"),
+        unhealthyDraining: attribute("target_health_state.unhealthy.draining_interval_seconds"),
+      },
+    },
+    targets: sorted(p.Targets.map((t: any) => `${resolve(t.Id)}:${t.Port}`)),
+  };
+}
+
+/** Each node: where it is (its subnet's CIDR and its address) and how it is hardened. */
+function terraformInstances(result: SynthResult, resolve: Resolve, subnetCidr: (id: string) => string) {
+  return sorted(
+    resourcesOf(result, "aws_instance").map((i) => ({
+      name: i.tags.Name,
+      subnet: subnetCidr(String(resolve(i.subnet_id))),
+      ip: i.private_ip,
+      type: i.instance_type,
+      imds: [i.metadata_options.http_tokens, i.metadata_options.http_put_response_hop_limit],
+      root: [i.root_block_device.volume_size, i.root_block_device.volume_type, i.root_block_device.encrypted],
+      role: i.tags["kubeadm-ha:role"],
+    })),
+  );
+}
+
+function cfnInstances(synth: CdkSynth, resolve: Resolve, subnetCidr: (id: string) => string) {
+  return sorted(
+    cfnResources(synth, "AWS::EC2::Instance").map(([, i]) => {
+      const p = i.Properties;
+      const ebs = p.BlockDeviceMappings[0].Ebs;
+      return {
+        name: cfnTag(i, "Name"),
+        subnet: subnetCidr(String(resolve(p.SubnetId))),
+        ip: p.PrivateIpAddress,
+        type: p.InstanceType,
+        imds: [p.MetadataOptions.HttpTokens, p.MetadataOptions.HttpPutResponseHopLimit],
+        root: [ebs.VolumeSize, ebs.VolumeType, ebs.Encrypted],
+        role: cfnTag(i, "kubeadm-ha:role"),
+      };
+    }),
+  );
+}
+
+/** A subnet by its CIDR: SUBNET<cidr> stand-ins, or an existing subnet's id. */
+const subnetCidrOf = (props: KubeadmClusterProps) => (id: string) => {
+  const m = /^SUBNET<(.*)>$/.exec(id);
+  if (m) return m[1];
+  const existing = (props.network as typeof EXISTING | undefined)?.privateSubnets.find((s) => s.id === id);
+  if (!existing) throw new Error(`unknown subnet ${id}`);
+  return existing.cidrBlock;
+};
+
+const counts: string[] = [];
+afterAll(() => console.log(`parity, per topology (compared equal):\n${counts.join("\n")}`));
+
+describe.each(TOPOLOGIES)("%s", (what, props) => {
+  const terraform = synthStack(props);
+  const cdk = synthCdk(props);
+  const tf = terraformResolver(terraform);
+  const cfn = cloudFormationResolver(cdk);
+
+  test("every node's user data is the same bytes", () => {
+    const ours = terraformUserData(terraform);
+    expect(Object.keys(ours).length).toBeGreaterThanOrEqual(3);
+    expect(cfnUserData(cdk)).toEqual(ours);
+  });
+
+  test("the deploy settings are the same once each framework's references are filled in alike", () => {
+    const value = terraformDeploySettings(terraform, tf);
+    expect(value).toMatch(/JOIN_SECRET_ID='SECRET<Shared roots/);
+    expect(cfnDeploySettings(cdk, cfn)).toBe(value);
+  });
+
+  test("the same security-group rules, each with its reason", () => {
+    expect(cfnRules(cdk, cfn)).toEqual(terraformRules(terraform, tf));
+  });
+
+  test("the same IAM statements on the same roles, and the same secret resource policies", () => {
+    expect(cfnStatements(cdk, cfn)).toEqual(terraformStatements(terraform, tf));
+  });
+
+  test("the same NLB: listener, target group, health check, attributes, targets", () => {
+    expect(cfnNlb(cdk, cfn)).toEqual(terraformNlb(terraform, tf));
+  });
+
+  test("the same instances, in the same subnets at the same addresses, hardened alike", () => {
+    const subnetCidr = subnetCidrOf(props);
+    const nodes = terraformInstances(terraform, tf, subnetCidr);
+    expect(cfnInstances(cdk, cfn, subnetCidr)).toEqual(nodes);
+    counts.push(
+      `  ${what}: ${nodes.length} nodes (user data byte for byte), ${terraformRules(terraform, tf).length} security-group rules, ` +
+        `${terraformStatements(terraform, tf).length} IAM statements, 1 NLB with ${terraformNlb(terraform, tf).targets.length} targets`,
+    );
+  });
+});

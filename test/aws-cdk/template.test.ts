@@ -1,0 +1,222 @@
+/**
+ * The AWS CDK flavour's CloudFormation template, through aws-cdk-lib/assertions: the listener and
+ * health check, certSANs and the endpoint in the decoded user data, IMDSv2, encryption, IAM scope,
+ * empty secrets, the deploy settings; the same validation as the cdktf flavour; a snapshot per topology.
+ */
+import { App, Stack } from "aws-cdk-lib";
+import { Match } from "aws-cdk-lib/assertions";
+import { ClusterSpecError, KubeadmCluster, KubeadmClusterProps } from "../../lib/aws-cdk";
+import { SESSION_MANAGER_ACTIONS } from "../../lib";
+import { NLB_TIMERS } from "../../lib/render";
+import { BAD_INPUTS } from "../bad-inputs";
+import {
+  BOOTSTRAP_TOKEN_PATTERN,
+  PRIVATE_KEY_PATTERN,
+  decodeUserData,
+  filledFromDeploySettings,
+  yamlDocs,
+} from "../helpers";
+import { CdkSynth, cfnResources, cfnTag, cfnUserDataText, synthCdk } from "./helpers";
+
+const synth = synthCdk();
+const { template } = synth;
+const instances = cfnResources(synth, "AWS::EC2::Instance");
+
+/** The deploy settings with CloudFormation's references as readable stand-ins. */
+function deploySettingsOf(s: CdkSynth): string {
+  const value = cfnResources(s, "AWS::SSM::Parameter")[0][1].Properties.Value;
+  const parts: unknown[] = typeof value === "string" ? [value] : value["Fn::Join"][1];
+  return parts
+    .map((p: any) => (typeof p === "string" ? p : p.Ref ? `<Ref ${p.Ref}>` : `<${p["Fn::GetAtt"].join(".")}>`))
+    .join("");
+}
+
+describe("the default cluster", () => {
+  test("three control-plane instances, one per private subnet, IMDSv2 only with hop limit 1, encrypted gp3 roots, no key pair", () => {
+    expect(instances).toHaveLength(3);
+    template.allResourcesProperties("AWS::EC2::Instance", {
+      MetadataOptions: { HttpTokens: "required", HttpPutResponseHopLimit: 1, HttpEndpoint: "enabled" },
+      BlockDeviceMappings: [
+        {
+          DeviceName: "/dev/sda1",
+          Ebs: {
+            Encrypted: true,
+            VolumeType: "gp3",
+            VolumeSize: synth.cluster.spec.rootVolumeSizeGiB,
+            DeleteOnTermination: true,
+          },
+        },
+      ],
+      KeyName: Match.absent(),
+    });
+    expect(new Set(instances.map(([, i]) => JSON.stringify(i.Properties.SubnetId))).size).toBe(3);
+    expect(instances.map(([, i]) => i.Properties.PrivateIpAddress)).toEqual(["10.0.0.10", "10.0.16.10", "10.0.32.10"]);
+  });
+
+  test("the image is Canonical's public SSM parameter, read at deploy time (no lookup at synth)", () => {
+    const parameters = Object.values<any>(synth.json.Parameters ?? {}).filter((p) =>
+      p.Type.includes("AWS::EC2::Image::Id"),
+    );
+    expect(parameters.map((p) => p.Default)).toEqual([
+      "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id",
+    ]);
+  });
+
+  test("an internal NLB with a TCP 6443 listener; HTTPS /readyz health checks and drain timers as the cdktf flavour's", () => {
+    template.hasResourceProperties("AWS::ElasticLoadBalancingV2::LoadBalancer", {
+      Scheme: "internal",
+      Type: "network",
+      Name: "kubeadm-ha-api",
+      LoadBalancerAttributes: Match.arrayWith([{ Key: "load_balancing.cross_zone.enabled", Value: "true" }]),
+    });
+    template.hasResourceProperties("AWS::ElasticLoadBalancingV2::Listener", { Port: 6443, Protocol: "TCP" });
+    template.hasResourceProperties("AWS::ElasticLoadBalancingV2::TargetGroup", {
+      Port: 6443,
+      Protocol: "TCP",
+      TargetType: "instance",
+      HealthCheckProtocol: "HTTPS",
+      HealthCheckPath: "/readyz",
+      HealthCheckIntervalSeconds: NLB_TIMERS.healthCheckIntervalSeconds,
+      HealthyThresholdCount: NLB_TIMERS.healthyThreshold,
+      UnhealthyThresholdCount: NLB_TIMERS.unhealthyThreshold,
+      TargetGroupAttributes: Match.arrayWith([
+        { Key: "deregistration_delay.timeout_seconds", Value: String(NLB_TIMERS.drainSeconds) },
+        { Key: "preserve_client_ip.enabled", Value: "false" },
+      ]),
+      Targets: instances.map(([id]) => ({ Id: { Ref: id }, Port: 6443 })),
+    });
+  });
+
+  test("the endpoint's own name: an alias to the NLB in a private zone of the VPC", () => {
+    template.hasResourceProperties("AWS::Route53::HostedZone", { Name: "kubeadm-ha.internal." });
+    template.hasResourceProperties("AWS::Route53::RecordSet", {
+      Name: "api.kubeadm-ha.internal.",
+      Type: "A",
+      AliasTarget: Match.objectLike({ DNSName: Match.anyValue() }),
+    });
+  });
+
+  test("each node's user data: gzip'd cloud-config with no secret, certSANs and endpoint filled from the deploy settings", () => {
+    const settings = deploySettingsOf(synth);
+    expect(settings).toMatch(/^ENDPOINT_HOST='api\.kubeadm-ha\.internal'$/m);
+    expect(settings).toMatch(/^API_SERVER_EXTRA_NAMES='<clusterloadbalancer[0-9A-F]+\.DNSName>'$/m);
+    for (const [, instance] of instances) {
+      expect(Buffer.from(instance.Properties.UserData, "base64").length).toBeLessThan(16384);
+      const text = cfnUserDataText(instance);
+      expect(text).not.toMatch(PRIVATE_KEY_PATTERN);
+      expect(text).not.toMatch(BOOTSTRAP_TOKEN_PATTERN);
+      const { files } = decodeUserData(text);
+      const [cluster] = yamlDocs(
+        filledFromDeploySettings(files["/etc/kubeadm-ha/kubeadm-init.yaml"].content, settings),
+      );
+      expect(cluster.controlPlaneEndpoint).toBe("api.kubeadm-ha.internal:6443");
+      expect(cluster.apiServer.certSANs).toEqual(["api.kubeadm-ha.internal", expect.stringMatching(/DNSName>$/)]);
+      expect(files["/etc/kubeadm-ha/cluster.env"].content).toContain(`NODE_NAME='${cfnTag(instance, "Name")}'`);
+    }
+  });
+
+  test("the secrets are created empty: no value, none generated", () => {
+    template.allResourcesProperties("AWS::SecretsManager::Secret", {
+      SecretString: Match.absent(),
+      GenerateSecretString: Match.absent(),
+    });
+    template.resourceCountIs("AWS::SecretsManager::Secret", 2);
+  });
+
+  test("IAM: Session Manager's own actions, no managed policy; secrets and the parameter named by ARN, never *", () => {
+    template.allResourcesProperties("AWS::IAM::Role", { ManagedPolicyArns: Match.absent() });
+    const statements = [
+      ...cfnResources(synth, "AWS::IAM::Role").flatMap(([, r]) =>
+        r.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement),
+      ),
+      ...cfnResources(synth, "AWS::IAM::Policy").flatMap(([, p]) => p.Properties.PolicyDocument.Statement),
+    ];
+    for (const s of statements) {
+      if (s.Resource === "*") expect(s.Action).toEqual([...SESSION_MANAGER_ACTIONS]);
+      if ([s.Action].flat().some((a: string) => a.startsWith("secretsmanager:"))) expect(s.Resource).not.toBe("*");
+    }
+    expect(statements.filter((s) => s.Sid === "DeploySettingsRead")).toHaveLength(2);
+  });
+
+  test("every instance waits for its policy, the deploy settings, the address reservations and its egress route", () => {
+    for (const [, instance] of instances) {
+      const after = instance.DependsOn ?? [];
+      expect(after.some((d: string) => /policy/i.test(d))).toBe(true);
+      expect(after.some((d: string) => /deploysettings/i.test(d))).toBe(true);
+      expect(after.filter((d: string) => /address/.test(d))).toHaveLength(3);
+      expect(after.some((d: string) => /DefaultRoute/.test(d))).toBe(true);
+    }
+  });
+
+  test("synthesizes offline: nothing looked up (no context needed), the stack is environment-agnostic", () => {
+    expect(
+      synth.stack.node.tryGetContext("availability-zones:account=unknown-account:region=unknown-region"),
+    ).toBeUndefined();
+    const azs = JSON.stringify(cfnResources(synth, "AWS::EC2::Subnet").map(([, s]) => s.Properties.AvailabilityZone));
+    expect(azs).toContain("Fn::GetAZs");
+  });
+
+  test("connections and grants for composition", () => {
+    const stack = new Stack(new App(), "composed");
+    const cluster = new KubeadmCluster(stack, "cluster");
+    const ec2 = require("aws-cdk-lib/aws-ec2");
+    const iam = require("aws-cdk-lib/aws-iam");
+    cluster.connections.allowFrom(ec2.Peer.ipv4("10.99.0.0/16"), ec2.Port.tcp(10250), "workers' kubelets");
+    const operator = new iam.Role(stack, "operator", { assumedBy: new iam.AccountRootPrincipal() });
+    cluster.grantAdminKubeconfigRead(operator);
+    const t = require("aws-cdk-lib/assertions").Template.fromStack(stack);
+    t.hasResourceProperties("AWS::EC2::SecurityGroup", {
+      SecurityGroupIngress: Match.arrayWith([Match.objectLike({ CidrIp: "10.99.0.0/16", FromPort: 10250 })]),
+    });
+    t.hasResourceProperties("AWS::IAM::Policy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(["secretsmanager:GetSecretValue"]) })]),
+      },
+    });
+  });
+});
+
+describe("the same validation as the cdktf flavour", () => {
+  test.each(BAD_INPUTS)("%s: fails naming the prop, before any construct exists", (_what, input, prop) => {
+    const stack = new Stack(new App(), "bad");
+    expect(() => new KubeadmCluster(stack, "cluster", input as KubeadmClusterProps)).toThrow(ClusterSpecError);
+    try {
+      new KubeadmCluster(stack, "again", input as KubeadmClusterProps);
+    } catch (error) {
+      expect((error as ClusterSpecError).problems.map((p) => p.prop)).toContain(prop);
+    }
+    expect(stack.node.children).toEqual([]);
+  });
+
+  test("what the AWS CDK flavour does not build yet is refused at synth, naming the prop", () => {
+    const stack = new Stack(new App(), "later");
+    expect(
+      () => new KubeadmCluster(stack, "c", { endpoint: { type: "keepalived", virtualIp: "192.168.255.10" } }),
+    ).toThrow(/endpoint\.type: "keepalived" is not in the AWS CDK flavour yet/);
+    expect(
+      () =>
+        new KubeadmCluster(stack, "d", {
+          endpoint: { type: "nlb", internetFacing: true, allowedCidrs: ["198.51.100.0/24"] },
+        }),
+    ).toThrow(/endpoint\.internetFacing: true is not in the AWS CDK flavour yet/);
+    expect(stack.node.children).toEqual([]);
+  });
+});
+
+/** The template with each instance's user data decoded (scripts by digest), as the cdktf snapshots show it. */
+function reviewableTemplate(s: CdkSynth) {
+  const json = JSON.parse(JSON.stringify(s.json));
+  for (const r of Object.values<any>(json.Resources)) {
+    if (r.Type !== "AWS::EC2::Instance") continue;
+    const { files } = decodeUserData(cfnUserDataText(r));
+    r.Properties.UserData = `(${Buffer.from(r.Properties.UserData, "base64").length} bytes of gzip; files: ${Object.keys(files).length})`;
+  }
+  return json;
+}
+
+test.each<[string, KubeadmClusterProps]>([
+  ["default", {}],
+  ["external etcd", { etcd: { topology: "external" } }],
+])("snapshot of the %s template (review changes in pull requests)", (_name, props) => {
+  expect(reviewableTemplate(synthCdk(props))).toMatchSnapshot();
+});
