@@ -1,4 +1,12 @@
-export * from "./constructs";
-export * from "./spec";
-export * as render from "./render";
+/**
+ * The package root: the cdktf flavour (also CDK Terrain), the spec and its errors, and the render
+ * entry points. The AWS CDK flavour is the `cdktf-kubeadm-ha/aws-cdk` subpath (lib/aws-cdk), so a
+ * user installs only the framework they use.
+ */
+export * from "./cdktf";
+export type * from "./spec/types";
+export { ClusterSpecError, DEFAULTS, resolveClusterSpec, SUPPORTED_KUBERNETES_MINORS } from "./spec/resolve";
+export type { ResolveOptions, SpecProblem } from "./spec/resolve";
+export { CLUSTER_TAG, STATUS_TAG } from "./model/tags";
 export { UserDataTooLargeError } from "./render/user-data";
+export * as render from "./render/public";

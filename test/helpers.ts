@@ -6,7 +6,7 @@ import { dirname, join } from "path";
 import { App, TerraformStack, Testing } from "cdktf";
 import { parse, parseAllDocuments } from "yaml";
 import { AppSettings, KubeadmHaStack } from "../bin/app";
-import { KubeadmClusterProps } from "../lib/constructs";
+import { KubeadmClusterProps } from "../lib/cdktf";
 import { DeployValues, renderClusterDeploySettings } from "../lib/render";
 import { ClusterSpec, deploySettingsParameterName } from "../lib/spec";
 

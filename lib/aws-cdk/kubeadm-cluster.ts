@@ -32,7 +32,7 @@ import {
   renderEtcdMemberUserData,
   STANDARD_PARAMETER_LIMIT,
 } from "../render";
-import { loadNodeScripts } from "../constructs/node-scripts";
+import { loadNodeScripts } from "../private/node-scripts";
 import {
   ClusterInput,
   ClusterSpec,
@@ -52,8 +52,8 @@ import {
   hardenedInstance,
   nodeRole,
   policyDocument,
-} from "./resources";
-import { acknowledgeFindings } from "./findings";
+} from "./private/resources";
+import { acknowledgeFindings } from "./private/findings";
 import { ClusterVpc } from "./vpc";
 
 /** Props of the AWS CDK KubeadmCluster: the same props as the cdktf construct's, with the same defaults and checks. */

@@ -8,7 +8,7 @@ import * as ec2 from "aws-cdk-lib/aws-ec2";
 import { AwsSolutionsChecks, NagMessageLevel, NagPack, rules } from "cdk-nag";
 import { IConstruct } from "constructs";
 import { KubeadmClusterProps } from "../../lib/aws-cdk";
-import { ACKNOWLEDGED_FINDINGS } from "../../lib/aws-cdk/findings";
+import { ACKNOWLEDGED_FINDINGS } from "../../lib/aws-cdk/private/findings";
 import { synthCdk } from "./helpers";
 
 /** NIST 800-53 rev 5's IMDSv2 rule, alone (the rest of that pack is not this project's bar). */

@@ -6,7 +6,7 @@
 import { App, Stack } from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
 import { ClusterSpecError, KubeadmCluster, KubeadmClusterProps } from "../../lib/aws-cdk";
-import { SESSION_MANAGER_ACTIONS } from "../../lib";
+import { SESSION_MANAGER_ACTIONS } from "../../lib/model";
 import { NLB_TIMERS } from "../../lib/render";
 import { BAD_INPUTS } from "../bad-inputs";
 import {

@@ -3,7 +3,7 @@ import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { readFileSync } from "fs";
 import { join } from "path";
 import { Testing } from "cdktf";
-import { SESSION_MANAGER_ACTIONS } from "../../lib/constructs";
+import { SESSION_MANAGER_ACTIONS } from "../../lib/model";
 import { NLB_TIMERS, shippedScript } from "../../lib/render";
 import {
   BOOTSTRAP_TOKEN_PATTERN,

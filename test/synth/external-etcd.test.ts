@@ -1,5 +1,5 @@
 import { Testing } from "cdktf";
-import { KubeadmClusterProps } from "../../lib/constructs";
+import { KubeadmClusterProps } from "../../lib/cdktf";
 import { EXTERNAL_ETCD_CLIENT_FILES } from "../../lib/render";
 import { ETCD_RELEASE_SHA256 } from "../../lib/spec";
 import {

@@ -1,6 +1,6 @@
 import { Testing } from "cdktf";
 import { FAILOVER_TIMERS } from "../../lib/render";
-import { KubeadmClusterProps } from "../../lib/constructs";
+import { KubeadmClusterProps } from "../../lib/cdktf";
 import {
   BOOTSTRAP_TOKEN_PATTERN,
   PRIVATE_KEY_PATTERN,

@@ -14,7 +14,7 @@ import { join } from "path";
 import { App, Fn, TerraformStack, Testing, Token } from "cdktf";
 import { Construct } from "constructs";
 import { UserDataTooLargeError } from "../../lib";
-import { KubeadmCluster, KubeadmClusterProps } from "../../lib/constructs";
+import { KubeadmCluster, KubeadmClusterProps } from "../../lib/cdktf";
 import { ClusterSpecError } from "../../lib/spec";
 import { BAD_INPUTS, threeZones } from "../bad-inputs";
 import { resourcesOf } from "../helpers";

@@ -4,7 +4,7 @@
  * the real AWS CLI against moto, real etcd; stand-ins only for kubeadm, the kubelet, containerd and the
  * kernel. Each boot's changes are the overlay's upper folder, which the assertions read.
  */
-import { KubeadmClusterProps } from "../../lib/constructs";
+import { KubeadmClusterProps } from "../../lib/cdktf";
 import { readFileSync, writeFileSync } from "fs";
 import { join } from "path";
 import {

@@ -5,7 +5,8 @@
  * The peer dependencies (cdktf, constructs, @cdktf/provider-aws) are linked from this checkout, as a
  * monorepo would; the library itself and its own dependency come from the tarball and the cache. A
  * second consumer gets CDK Terrain under those names, as npm aliases ("cdktf": "npm:cdktn@0.24.0")
- * give it: the same code must type-check and synthesize there.
+ * give it: the same code must type-check and synthesize there. A third gets aws-cdk-lib and imports the
+ * AWS CDK flavour from its subpath (cdktf-kubeadm-ha/aws-cdk), with no cdktf installed at all.
  */
 import { shippedScript } from "../../lib/render";
 import { execFileSync, spawnSync } from "child_process";
@@ -60,19 +61,98 @@ try {
 app.synth();
 `;
 
-/** [framework, the package linked under each peer name] */
-const FRAMEWORKS: [string, Record<string, string>][] = [
+/** The AWS CDK flavour's consumer: the subpath import, a default network, external etcd, an operator granted the kubeconfig. */
+const AWS_CDK_CONSUMER_STACK = `
+import { App, Stack } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import { KubeadmCluster, ClusterSpecError } from "cdktf-kubeadm-ha/aws-cdk";
+
+const app = new App({ outdir: "cdk.out" });
+const stack = new Stack(app, "platform");
+const cluster = new KubeadmCluster(stack, "cluster", {
+  clusterName: "platform",
+  etcd: { topology: "external" },
+  extraCertSans: ["api.platform.example.com"],
+});
+cluster.grantAdminKubeconfigRead(new iam.Role(stack, "operator", { assumedBy: new iam.AccountRootPrincipal() }));
+
+// @ts-expect-error controlPlaneCount is a number
+const wrong: import("cdktf-kubeadm-ha/aws-cdk").KubeadmClusterProps = { controlPlaneCount: "3" };
+void wrong;
+try {
+  new KubeadmCluster(new Stack(new App(), "bad"), "c", { controlPlaneCount: 4 });
+} catch (e) {
+  if (!(e instanceof ClusterSpecError)) throw e;
+  console.log("rejected: " + e.problems.map((p) => p.prop).join(","));
+}
+app.synth();
+`;
+
+interface Framework {
+  /** The package linked under each peer name. */
+  readonly peers: Record<string, string>;
+  readonly stack: string;
+  /** The synthesized instances (by role tag), their user data and the subnets they are in. */
+  readonly synthesized: (
+    consumer: string,
+  ) => { role: string; subnet: unknown; userData: { user_data_base64: string } }[];
+  /** What the instances' subnets must be. */
+  readonly subnets: (consumer: string) => unknown[];
+}
+
+const CDKTF: Omit<Framework, "peers"> = {
+  stack: CONSUMER_STACK,
+  synthesized: (consumer) => {
+    const plan = JSON.parse(readFileSync(join(consumer, "cdktf.out", "stacks", "platform", "cdk.tf.json"), "utf8"));
+    return Object.values<any>(plan.resource.aws_instance).map((i) => ({
+      role: i.tags["kubeadm-ha:role"],
+      subnet: i.subnet_id,
+      userData: i,
+    }));
+  },
+  subnets: (consumer) => {
+    const plan = JSON.parse(readFileSync(join(consumer, "cdktf.out", "stacks", "platform", "cdk.tf.json"), "utf8"));
+    return Object.keys(plan.resource.aws_subnet).map((k) => `\${aws_subnet.${k}.id}`);
+  },
+};
+
+const template = (consumer: string) =>
+  JSON.parse(readFileSync(join(consumer, "cdk.out", "platform.template.json"), "utf8")).Resources as Record<
+    string,
+    any
+  >;
+
+const FRAMEWORKS: [string, Framework][] = [
   [
     "cdktf 0.21 with @cdktf/provider-aws 21",
-    { cdktf: "cdktf", "@cdktf/provider-aws": "@cdktf/provider-aws", constructs: "constructs" },
+    { ...CDKTF, peers: { cdktf: "cdktf", "@cdktf/provider-aws": "@cdktf/provider-aws", constructs: "constructs" } },
   ],
   [
     "CDK Terrain through npm aliases: cdktn 0.24 with @cdktn/provider-aws 25",
-    { cdktf: "cdktn", "@cdktf/provider-aws": "@cdktn/provider-aws", constructs: "constructs" },
+    { ...CDKTF, peers: { cdktf: "cdktn", "@cdktf/provider-aws": "@cdktn/provider-aws", constructs: "constructs" } },
+  ],
+  [
+    "AWS CDK (aws-cdk-lib 2, the cdktf-kubeadm-ha/aws-cdk subpath)",
+    {
+      peers: { "aws-cdk-lib": "aws-cdk-lib", constructs: "constructs" },
+      stack: AWS_CDK_CONSUMER_STACK,
+      synthesized: (consumer) =>
+        Object.values(template(consumer))
+          .filter((r) => r.Type === "AWS::EC2::Instance")
+          .map((i) => ({
+            role: i.Properties.Tags.find((t: any) => t.Key === "kubeadm-ha:role").Value,
+            subnet: i.Properties.SubnetId.Ref,
+            userData: { user_data_base64: i.Properties.UserData },
+          })),
+      subnets: (consumer) =>
+        Object.entries(template(consumer))
+          .filter(([id, r]) => r.Type === "AWS::EC2::Subnet" && /private/.test(id))
+          .map(([id]) => id),
+    },
   ],
 ];
 
-describe.each(FRAMEWORKS)("npm pack, then a separate consumer project on %s", (_framework, peers) => {
+describe.each(FRAMEWORKS)("npm pack, then a separate consumer project on %s", (_framework, { peers, ...framework }) => {
   const work = mkdtempSync(join(tmpdir(), "kubeadm-ha-consumer-"));
   const consumer = join(work, "consumer");
   let packed: { filename: string; files: { path: string }[] };
@@ -108,7 +188,7 @@ describe.each(FRAMEWORKS)("npm pack, then a separate consumer project on %s", (_
       execFileSync("mkdir", ["-p", join(consumer, "node_modules", peer, "..")]);
       symlinkSync(join(ROOT, "node_modules", installed), join(consumer, "node_modules", peer));
     }
-    writeFileSync(join(consumer, "main.ts"), CONSUMER_STACK);
+    writeFileSync(join(consumer, "main.ts"), framework.stack);
     writeFileSync(
       join(consumer, "tsconfig.json"),
       JSON.stringify({
@@ -131,7 +211,7 @@ describe.each(FRAMEWORKS)("npm pack, then a separate consumer project on %s", (_
       expect.arrayContaining([
         "dist/lib/index.js",
         "dist/lib/index.d.ts",
-        "dist/lib/constructs/kubeadm-cluster.d.ts",
+        "dist/lib/cdktf/kubeadm-cluster.d.ts",
         "docs/API.md",
         "package.json",
         "README.md",
@@ -157,20 +237,16 @@ describe.each(FRAMEWORKS)("npm pack, then a separate consumer project on %s", (_
     const run = spawnSync("node", ["main.js"], { cwd: consumer, encoding: "utf8" });
     expect(run.stderr).toBe("");
     expect(run.stdout).toContain("rejected: controlPlaneCount");
-    const plan = JSON.parse(readFileSync(join(consumer, "cdktf.out", "stacks", "platform", "cdk.tf.json"), "utf8"));
-    const instances = Object.values<any>(plan.resource.aws_instance);
+    const instances = framework.synthesized(consumer);
     expect(instances).toHaveLength(6); // 3 control-plane nodes, 3 etcd members
-    const subnetRefs = Object.keys(plan.resource.aws_subnet)
-      .map((k) => `\${aws_subnet.${k}.id}`)
-      .sort();
-    expect([...new Set(instances.map((i) => i.subnet_id))].sort()).toEqual(subnetRefs);
-    const node = instances.find((i) => i.tags["kubeadm-ha:role"] === "control-plane")!;
-    const { files } = decodeInstanceUserData(node);
+    expect([...new Set(instances.map((i) => i.subnet))].sort()).toEqual(framework.subnets(consumer).sort());
+    const node = instances.find((i) => i.role === "control-plane")!;
+    const { files } = decodeInstanceUserData(node.userData);
     const shipped = shippedScript(
       "bootstrap-control-plane.sh",
       readFileSync(join(USERDATA_DIR, "bootstrap-control-plane.sh"), "utf8"),
     );
     expect(files["/opt/kubeadm-ha/bootstrap-control-plane.sh"].content).toBe(shipped);
     expect(files["/etc/kubeadm-ha/kubeadm-init.yaml"].content).toContain("api.platform.example.com");
-  });
+  }, 120_000);
 });

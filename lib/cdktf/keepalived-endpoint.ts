@@ -13,7 +13,13 @@ import { Construct } from "constructs";
 import { encodeUserData, EndpointAddress, renderLoadBalancerUserData } from "../render";
 import { KeepalivedEndpointSpec, instanceArchitecture } from "../spec";
 import { IApiEndpoint } from "./api-endpoint";
-import { CLUSTER_TAG, ClusterNodeContext, clusterSecurityGroup, hardenedInstance, nodeRole } from "./node-defaults";
+import {
+  CLUSTER_TAG,
+  ClusterNodeContext,
+  clusterSecurityGroup,
+  hardenedInstance,
+  nodeRole,
+} from "./private/node-defaults";
 import { everyNodeStatements, identityDescriptions } from "../model";
 
 /** IP protocol number of VRRP: the security groups allow it between peers only. */

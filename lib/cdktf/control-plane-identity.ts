@@ -8,7 +8,7 @@ import {
   PolicyReferences,
 } from "../model";
 import { SecretsSpec } from "../spec";
-import { clusterSecret, NodeIdentity, nodeRole, withNodePolicy } from "./node-defaults";
+import { clusterSecret, NodeIdentity, nodeRole, withNodePolicy } from "./private/node-defaults";
 
 export interface ControlPlaneIdentityProps {
   readonly clusterName: string;

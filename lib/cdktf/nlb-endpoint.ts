@@ -12,7 +12,7 @@ import { EndpointAddress, NLB_TIMERS } from "../render";
 import { NlbEndpointSpec } from "../spec";
 import { IApiEndpoint } from "./api-endpoint";
 import { nlbRules, securityGroupDescription } from "../model";
-import { clusterSecurityGroup, securityGroupRules } from "./node-defaults";
+import { clusterSecurityGroup, securityGroupRules } from "./private/node-defaults";
 
 export interface NlbEndpointProps {
   readonly clusterName: string;

@@ -4,7 +4,7 @@ import { Construct } from "constructs";
 import { EndpointAddress } from "../render";
 import { KeepalivedEndpoint } from "./keepalived-endpoint";
 import { NlbEndpoint } from "./nlb-endpoint";
-import { ClusterNodeContext } from "./node-defaults";
+import { ClusterNodeContext } from "./private/node-defaults";
 
 /**
  * The stable address in front of the API servers. One implementation per kind of endpoint

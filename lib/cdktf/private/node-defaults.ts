@@ -20,11 +20,11 @@ import {
   everyNodeStatements,
   secretResourceStatements,
   sessionManagerStatements,
-} from "../model";
-import { NodeScripts } from "../render";
-import { Architecture, ClusterSpec, SecretsSpec } from "../spec";
+} from "../../model";
+import { NodeScripts } from "../../render";
+import { Architecture, ClusterSpec, SecretsSpec } from "../../spec";
 
-export { CLUSTER_TAG, STATUS_TAG, SESSION_MANAGER_ACTIONS } from "../model";
+export { CLUSTER_TAG, STATUS_TAG, SESSION_MANAGER_ACTIONS } from "../../model";
 
 /** What every construct that runs nodes of a cluster needs from KubeadmCluster. */
 export interface ClusterNodeContext {

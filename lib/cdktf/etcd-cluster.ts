@@ -16,7 +16,7 @@ import {
   nodeRole,
   securityGroupRules,
   withNodePolicy,
-} from "./node-defaults";
+} from "./private/node-defaults";
 import {
   etcdClientStatements,
   identityDescriptions,

@@ -17,8 +17,8 @@ import {
   secretResourceStatements,
   sessionManagerStatements,
   ubuntuImageParameter,
-} from "../model";
-import { Architecture, SecretsSpec } from "../spec";
+} from "../../model";
+import { Architecture, SecretsSpec } from "../../spec";
 
 /** A model statement as an IAM policy statement. */
 export function policyStatement(statement: PolicyStatement): iam.PolicyStatement {

@@ -37,9 +37,9 @@ import {
   reserveNodeAddresses,
   securityGroupRules,
   STATUS_TAG,
-} from "./node-defaults";
+} from "./private/node-defaults";
 import { ClusterNetwork } from "./network";
-import { loadNodeScripts } from "./node-scripts";
+import { loadNodeScripts } from "../private/node-scripts";
 
 /** Props of KubeadmCluster: the cluster spec, every field optional with a documented default. */
 export type KubeadmClusterProps = ClusterInput;

@@ -1,0 +1,141 @@
+/**
+ * The default apps' settings, the same for both (bin/app.ts for cdktf, bin/aws-cdk-app.ts for AWS
+ * CDK): environment variables first, then the framework's context (cdktf.json or cdk.json "context",
+ * or --context). Framework-free: each app passes its own context lookup.
+ */
+import { ClusterInput, EndpointInput, EtcdInput } from "../lib/spec";
+
+/** Settings of the default app, from environment variables (first) or cdktf.json context. */
+export interface AppSettings {
+  readonly region: string;
+  readonly cluster: ClusterInput;
+}
+
+/** name in context -> environment variable, as documented in the README. */
+export const SETTINGS = {
+  clusterName: "KUBEADM_HA_CLUSTER_NAME",
+  region: "KUBEADM_HA_REGION",
+  kubernetesVersion: "KUBEADM_HA_KUBERNETES_VERSION",
+  controlPlaneCount: "KUBEADM_HA_CONTROL_PLANE_COUNT",
+  instanceType: "KUBEADM_HA_INSTANCE_TYPE",
+  endpoint: "KUBEADM_HA_ENDPOINT",
+  internetFacing: "KUBEADM_HA_INTERNET_FACING",
+  allowedCidrs: "KUBEADM_HA_ALLOWED_CIDRS",
+  virtualIp: "KUBEADM_HA_VIRTUAL_IP",
+  vipMode: "KUBEADM_HA_VIP_MODE",
+  placement: "KUBEADM_HA_ENDPOINT_PLACEMENT",
+  etcd: "KUBEADM_HA_ETCD",
+  etcdMembers: "KUBEADM_HA_ETCD_MEMBERS",
+} as const;
+
+export const DEFAULT_REGION = "us-east-1";
+
+/** Settings that cannot be turned into props: each names its variable or context key and the value given. */
+export class SettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `Invalid settings of the default app (nothing was synthesized):\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
+    this.name = "SettingsError";
+  }
+}
+
+/**
+ * Reads the settings; `context` is the app's context (cdktf.json or cdk.json "context", or `--context`). Every value
+ * is converted here, explicitly (numbers, true/false, lists, one of a set), and a value that does not
+ * convert is reported with where it came from; raw strings never reach the props.
+ */
+export function readSettings(env: NodeJS.ProcessEnv, context: (key: string) => unknown): AppSettings {
+  const problems: string[] = [];
+  /** The raw value and how to name it in a message: `VARIABLE="value"` or `context "key": value`. */
+  const lookup = (key: keyof typeof SETTINGS): { raw: unknown; where: string } | undefined => {
+    const fromEnv = env[SETTINGS[key]];
+    if (fromEnv !== undefined && fromEnv !== "")
+      return { raw: fromEnv, where: `${SETTINGS[key]}=${JSON.stringify(fromEnv)}` };
+    const fromContext = context(key);
+    if (fromContext === undefined || fromContext === "") return undefined;
+    return { raw: fromContext, where: `context "${key}": ${JSON.stringify(fromContext)}` };
+  };
+  const text = (key: keyof typeof SETTINGS): string | undefined => {
+    const found = lookup(key);
+    if (found === undefined) return undefined;
+    if (typeof found.raw === "string") return found.raw.trim();
+    problems.push(`${found.where} is not text; give a string.`);
+    return undefined;
+  };
+  const oneOf = <T extends string>(key: keyof typeof SETTINGS, choices: readonly T[]): T | undefined => {
+    const value = text(key);
+    if (value === undefined || (choices as readonly string[]).includes(value)) return value as T | undefined;
+    problems.push(`${lookup(key)!.where} is not ${choices.map((c) => `"${c}"`).join(" or ")}.`);
+    return undefined;
+  };
+  const wholeNumber = (key: keyof typeof SETTINGS): number | undefined => {
+    const found = lookup(key);
+    if (found === undefined) return undefined;
+    if (typeof found.raw === "number" && Number.isInteger(found.raw)) return found.raw;
+    if (typeof found.raw === "string" && /^\s*\d+\s*$/.test(found.raw)) return Number(found.raw);
+    problems.push(`${found.where} is not a whole number such as 3.`);
+    return undefined;
+  };
+  const flag = (key: keyof typeof SETTINGS): boolean | undefined => {
+    const found = lookup(key);
+    if (found === undefined) return undefined;
+    if (typeof found.raw === "boolean") return found.raw;
+    if (found.raw === "true" || found.raw === "false") return found.raw === "true";
+    problems.push(`${found.where} is not true or false.`);
+    return undefined;
+  };
+  const list = (key: keyof typeof SETTINGS): string[] | undefined => {
+    const found = lookup(key);
+    if (found === undefined) return undefined;
+    if (Array.isArray(found.raw) && found.raw.every((v) => typeof v === "string")) return found.raw;
+    if (typeof found.raw === "string")
+      return found.raw
+        .split(",")
+        .map((c) => c.trim())
+        .filter(Boolean);
+    problems.push(`${found.where} is not a comma-separated list (or, in context, a list of strings).`);
+    return undefined;
+  };
+  /** A setting that only one choice of another setting uses. */
+  const onlyWith = (keys: (keyof typeof SETTINGS)[], owner: string, chosen: string) => {
+    for (const key of keys)
+      if (lookup(key))
+        problems.push(`${lookup(key)!.where} applies only with ${owner}; this app has ${chosen}: leave it unset.`);
+  };
+
+  const endpointType = oneOf("endpoint", ["nlb", "keepalived"] as const) ?? "nlb";
+  const allowedCidrs = list("allowedCidrs");
+  let endpoint: EndpointInput;
+  if (endpointType === "nlb") {
+    onlyWith(["virtualIp", "vipMode", "placement"], `${SETTINGS.endpoint}=keepalived`, "the nlb endpoint");
+    endpoint = { type: "nlb", internetFacing: flag("internetFacing"), allowedCidrs };
+  } else {
+    onlyWith(["internetFacing"], `${SETTINGS.endpoint}=nlb`, "the keepalived endpoint");
+    endpoint = {
+      type: "keepalived",
+      virtualIp: text("virtualIp"),
+      vipMode: oneOf("vipMode", ["route", "secondary-ip"] as const),
+      placement: oneOf("placement", ["colocated", "dedicated"] as const),
+      allowedCidrs,
+    };
+  }
+  const etcdTopology = oneOf("etcd", ["stacked", "external"] as const) ?? "stacked";
+  let etcd: EtcdInput;
+  if (etcdTopology === "stacked") {
+    onlyWith(["etcdMembers"], `${SETTINGS.etcd}=external`, "stacked etcd");
+    etcd = { topology: "stacked" };
+  } else etcd = { topology: "external", members: wholeNumber("etcdMembers") };
+  const cluster: ClusterInput = {
+    clusterName: text("clusterName"),
+    kubernetesVersion: text("kubernetesVersion"),
+    controlPlaneCount: wholeNumber("controlPlaneCount"),
+    instanceType: text("instanceType"),
+    endpoint,
+    etcd,
+  };
+  // Environment first, as for every setting: KUBEADM_HA_REGION, then AWS_REGION, then context.
+  const region = env[SETTINGS.region] || env.AWS_REGION || text("region") || DEFAULT_REGION;
+  if (problems.length > 0) throw new SettingsError(problems);
+  return { region, cluster };
+}

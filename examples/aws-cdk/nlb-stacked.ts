@@ -1,0 +1,26 @@
+/**
+ * NLB endpoint, stacked etcd, for AWS CDK: the default topology as a user's own CloudFormation stack.
+ *   npm run build && npx cdk synth --app "node dist/examples/aws-cdk/nlb-stacked.js"
+ */
+import { App, Stack } from "aws-cdk-lib";
+import { Construct } from "constructs";
+import { KubeadmCluster } from "../../lib/aws-cdk";
+
+export class NlbStackedCdkStack extends Stack {
+  readonly cluster: KubeadmCluster;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id, { env: { region: "eu-west-1" } });
+    this.cluster = new KubeadmCluster(this, "cluster", {
+      clusterName: "nlb-stacked",
+      kubernetesVersion: "1.37.1",
+      extraCertSans: ["api.nlb-stacked.example.com"],
+    });
+  }
+}
+
+if (require.main === module) {
+  const app = new App();
+  new NlbStackedCdkStack(app, "nlb-stacked");
+  app.synth();
+}

@@ -1,0 +1,62 @@
+/**
+ * The AWS CDK default app (bin/aws-cdk-app.ts, what `cdk synth` runs) with the same settings as the
+ * cdktf app, and the AWS CDK examples: each synthesizes offline into a template of the topology asked.
+ */
+import { App } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { mkdtempSync, readdirSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+import { ClusterSpecError } from "../../lib/aws-cdk";
+import { buildCdkApp } from "../../bin/aws-cdk-app";
+import { SettingsError } from "../../bin/settings";
+import { CDK_EXAMPLES } from "../../examples/aws-cdk";
+
+const outdir = () => mkdtempSync(join(tmpdir(), "kha-cdk-app-"));
+
+test("with no settings: the default cluster in us-east-1, written to the cloud assembly", () => {
+  const dir = outdir();
+  const { app, stack } = buildCdkApp({ outdir: dir, env: {} });
+  app.synth();
+  expect(readdirSync(dir)).toContain("kubeadm-ha.template.json");
+  expect(stack.region).toBe("us-east-1");
+  Template.fromStack(stack).resourceCountIs("AWS::EC2::Instance", 3);
+});
+
+test("the same environment variables as the cdktf app: 5 nodes, external etcd of 5, another region", () => {
+  const { stack } = buildCdkApp({
+    outdir: outdir(),
+    env: {
+      KUBEADM_HA_CONTROL_PLANE_COUNT: "5",
+      KUBEADM_HA_ETCD: "external",
+      KUBEADM_HA_ETCD_MEMBERS: "5",
+      KUBEADM_HA_REGION: "eu-west-1",
+    },
+  });
+  expect(stack.region).toBe("eu-west-1");
+  const instances = Object.values<any>(Template.fromStack(stack).findResources("AWS::EC2::Instance"));
+  const roles = instances.map((i) => i.Properties.Tags.find((t: any) => t.Key === "kubeadm-ha:role").Value);
+  expect(roles.filter((r) => r === "control-plane")).toHaveLength(5);
+  expect(roles.filter((r) => r === "etcd")).toHaveLength(5);
+});
+
+test("a setting that does not convert, and a topology this flavour does not build yet, fail before anything is written", () => {
+  expect(() => buildCdkApp({ outdir: outdir(), env: { KUBEADM_HA_CONTROL_PLANE_COUNT: "four" } })).toThrow(
+    SettingsError,
+  );
+  const dir = outdir();
+  expect(() =>
+    buildCdkApp({ outdir: dir, env: { KUBEADM_HA_ENDPOINT: "keepalived", KUBEADM_HA_VIRTUAL_IP: "192.168.255.10" } }),
+  ).toThrow(ClusterSpecError);
+  expect(readdirSync(dir)).toEqual([]);
+});
+
+test.each(Object.entries(CDK_EXAMPLES))("example %s synthesizes", (name, Example) => {
+  const app = new App({ outdir: outdir() });
+  const example = new Example(app, name);
+  const template = Template.fromStack(example.cluster.node.scope as any);
+  template.resourceCountIs("AWS::ElasticLoadBalancingV2::LoadBalancer", 1);
+  expect(Object.keys(template.findResources("AWS::EC2::Instance")).length).toBe(
+    example.cluster.spec.controlPlane.length + (example.cluster.spec.etcd.topology === "external" ? 3 : 0),
+  );
+});
