@@ -1,0 +1,224 @@
+/**
+ * The AWS CDK flavour's template applied with moto's CloudFormation (moto 5.2.1 on loopback), as the
+ * cdktf flavour's plan is applied with Terraform: create-stack, then the AWS CLI reads back what was
+ * made, then delete-stack. moto's CloudFormation does not implement every type the template uses; the
+ * test names them (a moto that learns one fails here, so the adaptation below can go), and stands in
+ * for each the way CloudFormation would: the secrets are created first with the AWS CLI and the
+ * template's references to them become their ARNs; the egress rules and address reservations, which
+ * nothing in the template references, are left out and counted. moto's CloudFormation also drops some
+ * properties it does not model (MOTO_DROPS): what depends on them is asserted on the template instead
+ * (template.test.ts). The image parameter points at a /moto parameter (moto refuses /aws/ names), as
+ * in the Terraform test.
+ */
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import { mkdtempSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+import { waitFor } from "../system/netns";
+import { motoAws, motoAwsJson } from "../system/moto";
+import { freePort } from "../system/terraform-lab";
+import { cfnResources, cfnTag, synthCdk } from "./helpers";
+
+if (
+  spawnSync("python3", ["-c", "import moto, boto3"]).status !== 0 ||
+  spawnSync("sh", ["-c", "command -v aws"]).status !== 0
+)
+  throw new Error(
+    "the CloudFormation test needs python3 with moto 5 and boto3, and the AWS CLI (pip install moto boto3 awscli)",
+  );
+
+/** What moto 5.2.1's CloudFormation cannot create, and how the test stands in for it. */
+const NOT_IN_MOTO = [
+  "AWS::EC2::SecurityGroupEgress",
+  "AWS::EC2::SubnetCidrReservation",
+  "AWS::SecretsManager::ResourcePolicy",
+  "AWS::SecretsManager::Secret",
+];
+
+/** Properties moto's CloudFormation models drop, and what the test does about each. */
+const MOTO_DROPS = {
+  "AWS::ElasticLoadBalancingV2::LoadBalancer":
+    "Type: it makes an application load balancer, which refuses the TCP listener; the listener is left out",
+  "AWS::EC2::Instance": "MetadataOptions and SecurityGroupIds: IMDSv2 and the groups are asserted on the template",
+  "AWS::ElasticLoadBalancingV2::TargetGroup": "Targets: the control plane's registration is asserted on the template",
+  "AWS::SSM::Parameter": "nothing, but it reads Tags as a list where CloudFormation has a map: the test rewrites them",
+};
+
+const REGION = "us-east-1";
+let endpoint: string;
+const aws = (args: string[]) => motoAwsJson(endpoint, REGION, args);
+
+/** A fresh moto for each topology: its delete-stack does not go in dependency order, so nothing is cleaned between. */
+function withMoto() {
+  let moto: ChildProcess | undefined;
+  beforeAll(async () => {
+    const port = await freePort();
+    endpoint = `http://127.0.0.1:${port}`;
+    moto = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
+    await waitFor(
+      "moto",
+      () => spawnSync("curl", ["-sf", "-o", "/dev/null", `${endpoint}/`]).status === 0,
+      30_000,
+      200,
+    );
+  }, 60_000);
+  afterAll(() => moto?.kill("SIGKILL"));
+}
+
+/** The types moto's CloudFormation implements (from moto itself). */
+function motoTypes(): Set<string> {
+  const probe = spawnSync(
+    "python3",
+    [
+      "-c",
+      `import json, moto.cloudformation.parsing
+from moto.core.common_models import CloudFormationModel
+def sub(c):
+    for s in c.__subclasses__():
+        yield s; yield from sub(s)
+out = set()
+for c in sub(CloudFormationModel):
+    try: out.add(c.cloudformation_type())
+    except Exception: pass
+print(json.dumps(sorted(t for t in out if t)))`,
+    ],
+    { encoding: "utf8" },
+  );
+  return new Set(JSON.parse(probe.stdout));
+}
+
+describe.each<[string, object]>([
+  ["the default cluster", {}],
+  ["external etcd", { etcd: { topology: "external" } }],
+])("%s on moto's CloudFormation", (name, props) => {
+  const synth = synthCdk(props);
+  const template = JSON.parse(JSON.stringify(synth.json));
+  const stackName = `kha-${name.replace(/[^a-z]/g, "")}`;
+  const left: Record<string, number> = {};
+  withMoto();
+
+  test("moto implements every type but these (checked against moto itself)", () => {
+    const types = motoTypes();
+    const ours = [...new Set(Object.values<any>(template.Resources).map((r) => r.Type))].sort();
+    expect(ours.filter((t) => !types.has(t))).toEqual(NOT_IN_MOTO);
+  });
+
+  test("create-stack completes, with the stand-ins for what moto lacks", () => {
+    // The secrets as CloudFormation would make them (empty), then their ARNs where the template refers to them.
+    const arns: Record<string, string> = {};
+    for (const [id, secret] of cfnResources(synth, "AWS::SecretsManager::Secret"))
+      arns[id] = aws([
+        "secretsmanager",
+        "create-secret",
+        "--name",
+        `${stackName}-${id}`,
+        "--description",
+        secret.Properties.Description,
+      ]).ARN;
+    const replace = (value: any): any =>
+      Array.isArray(value)
+        ? value.map(replace)
+        : value && typeof value === "object"
+          ? value.Ref && arns[value.Ref]
+            ? arns[value.Ref]
+            : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replace(v)]))
+          : value;
+    for (const [id, r] of Object.entries<any>(template.Resources))
+      if (NOT_IN_MOTO.includes(r.Type) || r.Type === "AWS::ElasticLoadBalancingV2::Listener") {
+        left[r.Type] = (left[r.Type] ?? 0) + 1;
+        delete template.Resources[id];
+      }
+    const removed = new Set(Object.keys(synth.json.Resources).filter((id) => !(id in template.Resources)));
+    for (const r of Object.values<any>(template.Resources)) {
+      if (r.DependsOn) r.DependsOn = r.DependsOn.filter((d: string) => !removed.has(d));
+      r.Properties = replace(r.Properties);
+    }
+    template.Outputs = replace(template.Outputs);
+    // moto reads an SSM parameter's Tags as a list; CloudFormation's are a map.
+    for (const [, p] of Object.entries<any>(template.Resources).filter(([, r]) => r.Type === "AWS::SSM::Parameter"))
+      p.Properties.Tags = Object.entries(p.Properties.Tags).map(([Key, Value]) => ({ Key, Value }));
+    const image = aws(["ec2", "describe-images", "--owners", "amazon"]).Images[0].ImageId;
+    aws(["ssm", "put-parameter", "--name", "/moto/ubuntu-amd64", "--type", "String", "--value", image, "--overwrite"]);
+    aws([
+      "ssm",
+      "put-parameter",
+      "--name",
+      "/cdk-bootstrap/hnb659fds/version",
+      "--type",
+      "String",
+      "--value",
+      "30",
+      "--overwrite",
+    ]);
+    for (const p of Object.values<any>(template.Parameters))
+      if (p.Type.includes("AWS::EC2::Image::Id")) p.Default = "/moto/ubuntu-amd64";
+    const file = join(mkdtempSync(join(tmpdir(), "kha-cfn-")), "template.json");
+    writeFileSync(file, JSON.stringify(template));
+    const created = motoAws(endpoint, REGION, [
+      "cloudformation",
+      "create-stack",
+      "--stack-name",
+      stackName,
+      "--template-body",
+      `file://${file}`,
+      "--capabilities",
+      "CAPABILITY_IAM",
+    ]);
+    expect(created.stderr.slice(-600)).toBe("");
+    const stack = aws(["cloudformation", "describe-stacks", "--stack-name", stackName]).Stacks[0];
+    expect({ status: stack.StackStatus, reason: stack.StackStatusReason }).toEqual({
+      status: "CREATE_COMPLETE",
+      reason: undefined,
+    });
+    console.log(
+      `${name}: moto created ${Object.keys(template.Resources).length} of ${Object.keys(synth.json.Resources).length} resources; left out: ${JSON.stringify(left)}; moto drops: ${JSON.stringify(MOTO_DROPS)}`,
+    );
+  });
+
+  test("the instances are the planned ones: names, addresses, subnets, roles, the user data byte for byte", () => {
+    const instances = aws(["ec2", "describe-instances"]).Reservations.flatMap((r: any) => r.Instances);
+    const planned = cfnResources(synth, "AWS::EC2::Instance");
+    const byName = (i: any) => i.Tags?.find((t: any) => t.Key === "Name")?.Value;
+    const ours = instances.filter((i: any) => planned.some(([, p]) => cfnTag(p, "Name") === byName(i)));
+    expect(ours.map(byName).sort()).toEqual(planned.map(([, p]) => cfnTag(p, "Name")).sort());
+    for (const i of ours) {
+      const [, p] = planned.find(([, x]) => cfnTag(x, "Name") === byName(i))!;
+      expect(i.PrivateIpAddress).toBe(p.Properties.PrivateIpAddress);
+      const subnet = aws(["ec2", "describe-subnets", "--subnet-ids", i.SubnetId]).Subnets[0];
+      expect(subnet.CidrBlock).toBe(synth.json.Resources[p.Properties.SubnetId.Ref].Properties.CidrBlock);
+      expect(i.IamInstanceProfile?.Arn).toMatch(/instance-profile\//);
+      const userData = aws([
+        "ec2",
+        "describe-instance-attribute",
+        "--instance-id",
+        i.InstanceId,
+        "--attribute",
+        "userData",
+      ]);
+      expect(userData.UserData.Value).toBe(p.Properties.UserData);
+    }
+  });
+
+  test("the load balancer, the target group with its HTTPS /readyz health check; the deploy settings with every reference filled in", () => {
+    const lb = aws(["elbv2", "describe-load-balancers"]).LoadBalancers.find(
+      (l: any) => l.LoadBalancerName === "kubeadm-ha-api",
+    );
+    expect(lb).toMatchObject({ Scheme: "internal" });
+    const tg = aws(["elbv2", "describe-target-groups"]).TargetGroups.find((t: any) => t.Port === 6443);
+    expect(tg).toMatchObject({
+      Protocol: "TCP",
+      HealthCheckProtocol: "HTTPS",
+      HealthCheckPath: "/readyz",
+      HealthCheckIntervalSeconds: 10,
+    });
+    const value = aws(["ssm", "get-parameter", "--name", "/kubeadm-ha/kubeadm-ha/deploy-settings"]).Parameter.Value;
+    expect(value).toMatch(/^ENDPOINT_HOST='api\.kubeadm-ha\.internal'$/m);
+    expect(value).toMatch(/^JOIN_SECRET_ID='arn:aws:secretsmanager:us-east-1:\d+:secret:[^']+'$/m);
+    expect(value).not.toMatch(/\{|Token/);
+  });
+
+  test("delete-stack is refused by moto (it deletes the VPC before what is in it), and says so", () => {
+    const deleted = motoAws(endpoint, REGION, ["cloudformation", "delete-stack", "--stack-name", stackName]);
+    expect(deleted.stderr).toMatch(/DependencyViolation.*vpc-/);
+  });
+});
