@@ -3,7 +3,8 @@
  *   - wall time and peak memory of synthesizing each example in examples/ and the default app,
  *     against an empty cdktf app holding only the AWS provider, measured in the same run; the empty
  *     app and the default app also on CDK Terrain (cdktn and @cdktn/provider-aws under the cdktf
- *     names, as npm aliases give them);
+ *     names, as npm aliases give them); and the AWS CDK default app against an empty AWS CDK app
+ *     (one Stack), with its examples;
  *   - the user-data size of every node of every example (EC2's limit is 16384 bytes);
  *   - the test suite's wall time: unit + synth always, everything with BENCH_ALL_TESTS=1 (needs root
  *     and the Debian packages of the system tests).
@@ -43,6 +44,23 @@ const CDK_TERRAIN = `
   };`;
 programs["empty app + AWS provider, on CDK Terrain"] = CDK_TERRAIN + programs["empty app + AWS provider"];
 programs["default app, on CDK Terrain"] = CDK_TERRAIN + programs["default app (bin/, NLB, stacked etcd)"];
+programs["AWS CDK: empty app (one Stack)"] = `
+  const { App, Stack } = require("aws-cdk-lib");
+  const app = new App({ outdir: process.argv[1] });
+  new Stack(app, "empty");
+  app.synth();`;
+programs["AWS CDK: default app (bin/aws-cdk-app)"] = `
+  const { buildCdkApp } = require(${JSON.stringify(join(distRoot, "bin", "aws-cdk-app.js"))});
+  buildCdkApp({ outdir: process.argv[1], env: {} }).app.synth();`;
+const { CDK_EXAMPLES } = require(join(distRoot, "examples", "aws-cdk", "index.js"));
+for (const name of Object.keys(CDK_EXAMPLES)) {
+  programs[`AWS CDK: examples/aws-cdk/${name}`] = `
+    const { App } = require("aws-cdk-lib");
+    const { CDK_EXAMPLES } = require(${JSON.stringify(join(distRoot, "examples", "aws-cdk", "index.js"))});
+    const app = new App({ outdir: process.argv[1] });
+    new CDK_EXAMPLES[${JSON.stringify(name)}](app, ${JSON.stringify(name)});
+    app.synth();`;
+}
 for (const name of Object.keys(EXAMPLES)) {
   programs[`examples/${name}`] = `
     const { App } = require("cdktf");
@@ -80,18 +98,18 @@ for (let i = 0; i < runs; i++) {
 }
 for (const [name, s] of Object.entries(samples)) {
   console.log(
-    `  ${name.padEnd(42)} ${median(s.ms).toFixed(0).padStart(6)} ms   ${median(s.rss).toFixed(0).padStart(5)} MiB peak RSS`,
+    `  ${name.padEnd(50)} ${median(s.ms).toFixed(0).padStart(6)} ms   ${median(s.rss).toFixed(0).padStart(5)} MiB peak RSS`,
   );
 }
 
-// User-data sizes, as synthesized (deploy-time names still unresolved).
+// User-data sizes: the cloud-config, and what EC2 counts (gzipped at synth, as every flavour ships it).
 const { App } = require("cdktf");
 console.log("user data per node (cloud-config bytes / gzipped bytes; EC2 limit 16384)");
 for (const [name, Stack] of Object.entries<any>(EXAMPLES)) {
   const stack = new Stack(new App({ outdir: join(tmpdir(), "kubeadm-ha-bench-unused") }), name); // not synthesized
   const cluster = stack.cluster;
   const sizes = [...cluster.controlPlaneUserData, ...(cluster.etcd?.memberUserData ?? [])].map(
-    (text: string) => `${Buffer.byteLength(text, "utf8")}/${gzipSync(Buffer.from(text, "utf8")).length}`,
+    (text: string) => `${Buffer.byteLength(text, "utf8")}/${gzipSync(Buffer.from(text, "utf8"), { level: 9 }).length}`,
   );
   console.log(
     `  examples/${name.padEnd(26)} control plane ${sizes.slice(0, cluster.controlPlaneUserData.length).join(", ")}` +
@@ -101,7 +119,7 @@ for (const [name, Stack] of Object.entries<any>(EXAMPLES)) {
 
 // Test-suite wall time (one run: it is minutes long with the system tests).
 const all = process.env.BENCH_ALL_TESTS === "1";
-const suites = all ? [] : ["test/unit", "test/synth"];
+const suites = all ? [] : ["test/unit", "test/synth", "test/aws-cdk/parity.test.ts", "test/aws-cdk/template.test.ts"];
 const start = Date.now();
 const jest = spawnSync(join(sourceRoot, "node_modules", ".bin", "jest"), ["--silent", ...suites], {
   cwd: sourceRoot,
@@ -109,5 +127,5 @@ const jest = spawnSync(join(sourceRoot, "node_modules", ".bin", "jest"), ["--sil
 });
 const summary = `${jest.stdout}${jest.stderr}`.match(/^Tests:.*$/m)?.[0] ?? "no summary";
 console.log(
-  `test suite (${all ? "everything" : "unit + synth; BENCH_ALL_TESTS=1 for everything"}): ${((Date.now() - start) / 1000).toFixed(1)} s, ${summary}`,
+  `test suite (${all ? "everything" : "unit + synth + AWS CDK templates; BENCH_ALL_TESTS=1 for everything"}): ${((Date.now() - start) / 1000).toFixed(1)} s, ${summary}`,
 );

@@ -12,6 +12,7 @@ const FIRST = [
   "system/bootstrap.test.ts",
   "system/keepalived.test.ts",
   "system/etcd.test.ts",
+  "aws-cdk/cloudformation.test.ts",
 ];
 const rank = (path) => {
   const i = FIRST.findIndex((name) => path.endsWith(name));
