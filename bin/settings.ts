@@ -3,7 +3,8 @@
  * CDK): environment variables first, then the framework's context (cdktf.json or cdk.json "context",
  * or --context). Framework-free: each app passes its own context lookup.
  */
-import { ClusterInput, EndpointInput, EtcdInput } from "../lib/spec";
+import { UserDataTooLargeError } from "../lib/render/user-data";
+import { ClusterInput, ClusterSpecError, EndpointInput, EtcdInput } from "../lib/spec";
 
 /** Settings of the default app, from environment variables (first) or cdktf.json context. */
 export interface AppSettings {
@@ -138,4 +139,20 @@ export function readSettings(env: NodeJS.ProcessEnv, context: (key: string) => u
   const region = env[SETTINGS.region] || env.AWS_REGION || text("region") || DEFAULT_REGION;
   if (problems.length > 0) throw new SettingsError(problems);
   return { region, cluster };
+}
+
+/**
+ * Synthesizes the app `build` makes; a mistake in the settings or props ends the process with its
+ * message (exit 1) instead of a stack trace. The errors of both flavours are the core's own.
+ */
+export function synthOrExplain(build: () => { synth(): unknown }): void {
+  try {
+    build().synth();
+  } catch (error) {
+    if (error instanceof ClusterSpecError || error instanceof SettingsError || error instanceof UserDataTooLargeError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
 }

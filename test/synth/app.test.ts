@@ -184,3 +184,42 @@ describe("a failing synth writes nothing", () => {
     expect(text).not.toContain(tmpdir());
   });
 });
+
+describe("the default apps' entry point (bin/main.ts, bin/aws-cdk-main.ts)", () => {
+  const { synthOrExplain } = require("../../bin/settings");
+  const run = (build: () => { synth(): unknown }) => {
+    const exit = jest.spyOn(process, "exit").mockImplementation(((code: number) => {
+      throw new Error(`exit ${code}`);
+    }) as never);
+    const error = jest.spyOn(console, "error").mockImplementation(() => undefined);
+    try {
+      synthOrExplain(build);
+      return { exit: undefined, printed: error.mock.calls.flat() };
+    } catch (e) {
+      return { exit: (e as Error).message, printed: error.mock.calls.flat() };
+    } finally {
+      exit.mockRestore();
+      error.mockRestore();
+    }
+  };
+
+  test("a mistake in the settings or props exits 1 with its message, no stack trace", () => {
+    const result = run(
+      () =>
+        buildApp({ outdir: mkdtempSync(join(tmpdir(), "kha-main-")), env: { KUBEADM_HA_CONTROL_PLANE_COUNT: "4" } })
+          .app,
+    );
+    expect(result.exit).toBe("exit 1");
+    expect(result.printed.join("\n")).toMatch(
+      /^Invalid KubeadmCluster props \(nothing was synthesized\):\n {2}- controlPlaneCount:/,
+    );
+  });
+
+  test("anything else is not hidden: it propagates", () => {
+    expect(() =>
+      synthOrExplain(() => {
+        throw new TypeError("a bug");
+      }),
+    ).toThrow(TypeError);
+  });
+});
