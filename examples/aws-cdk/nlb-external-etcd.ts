@@ -1,7 +1,7 @@
 /**
- * NLB endpoint, external etcd, for AWS CDK: three control-plane nodes and a separate etcd cluster of
- * three members, one per zone; the team's workers' range may reach the kubelets, an operator role
- * may read the admin kubeconfig. (An internet-facing NLB is the cdktf flavour's for now.)
+ * NLB endpoint, external etcd, for AWS CDK: an internet-facing NLB open to one office range only, three
+ * control-plane nodes and a separate etcd cluster of three members, one per zone; the team's workers'
+ * range may reach the kubelets, an operator role may read the admin kubeconfig.
  *   npm run build && npx cdk synth --app "node dist/examples/aws-cdk/nlb-external-etcd.js"
  */
 import { App, Stack } from "aws-cdk-lib";
@@ -17,6 +17,7 @@ export class NlbExternalEtcdCdkStack extends Stack {
     super(scope, id, { env: { region: "eu-west-1" } });
     this.cluster = new KubeadmCluster(this, "cluster", {
       clusterName: "nlb-external",
+      endpoint: { type: "nlb", internetFacing: true, allowedCidrs: ["198.51.100.0/24"] },
       etcd: { topology: "external", members: 3 },
     });
     this.cluster.connections.allowFrom(

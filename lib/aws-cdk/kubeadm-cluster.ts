@@ -65,7 +65,8 @@ const TOKEN_IN_STRING = /\$\{Token\[[^\]]+\]\}/;
 /**
  * A highly available kubeadm control plane for AWS CDK (CloudFormation): the same spec, user data,
  * node scripts, security-group rules and IAM statements as the cdktf flavour, from the same core.
- * Nodes behind an internal NLB (with its own name in a private zone), with stacked or external etcd.
+ * Nodes behind an internal NLB (with its own name in a private zone; with `internetFacing`, a second NLB
+ * for `allowedCidrs`), with stacked or external etcd.
  */
 export class KubeadmCluster extends Construct implements ec2.IConnectable {
   readonly spec: ClusterSpec;
@@ -74,7 +75,10 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
   readonly connections: ec2.Connections;
   readonly controlPlaneNodes: ec2.Instance[];
   readonly etcdMembers: ec2.Instance[] = [];
+  /** The internal NLB, which the nodes use. */
   readonly loadBalancer: elbv2.NetworkLoadBalancer;
+  /** With `internetFacing`: the NLB in the public subnets that `allowedCidrs` reach. */
+  readonly publicLoadBalancer?: elbv2.NetworkLoadBalancer;
   readonly joinSecret: secretsmanager.Secret;
   /** Node 0 stores the admin kubeconfig here after `kubeadm init`. */
   readonly adminKubeconfigSecret: secretsmanager.Secret;
@@ -118,7 +122,9 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
     this.joinSecret = this.secrets!.join;
     this.adminKubeconfigSecret = this.secrets!.admin;
     if (spec.etcd.topology === "external") this.etcdCluster(spec.etcd, identities);
-    this.loadBalancer = this.apiLoadBalancer(reservations);
+    this.loadBalancer = this.apiLoadBalancer({ internal: true }, reservations);
+    if ((spec.endpoint as NlbEndpointSpec).internetFacing)
+      this.publicLoadBalancer = this.apiLoadBalancer({ internal: false }, reservations);
     this.endpoint = this.endpointName();
     this.controlPlaneNodes = this.controlPlaneInstances(identities);
     this.registerTargets();
@@ -301,16 +307,25 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
     }
   }
 
-  /** The internal NLB: TCP to instance targets, HTTPS /readyz health checks, unhealthy targets drained, cross-zone on. */
-  private apiLoadBalancer(reservations: ec2.CfnSubnetCidrReservation[]): elbv2.NetworkLoadBalancer {
+  /**
+   * An NLB: TCP to instance targets, HTTPS /readyz health checks, unhealthy targets drained, cross-zone
+   * on. The nodes always use the internal one; `internetFacing` adds one in the public subnets for
+   * `allowedCidrs`. Construct ids prefixed "public-" for that one, as in the cdktf flavour.
+   */
+  private apiLoadBalancer(
+    options: { internal: boolean },
+    reservations: ec2.CfnSubnetCidrReservation[],
+  ): elbv2.NetworkLoadBalancer {
     const endpoint = this.spec.endpoint as NlbEndpointSpec;
-    const name = `${this.spec.clusterName}-api`;
-    const nlb = new elbv2.NetworkLoadBalancer(this, "load-balancer", {
+    const [prefix, name, role, subnets] = options.internal
+      ? (["", `${this.spec.clusterName}-api`, "api-endpoint", this.vpc.privateSubnets] as const)
+      : (["public-", `${this.spec.clusterName}-public`, "public-api-endpoint", this.vpc.publicSubnets] as const);
+    const nlb = new elbv2.NetworkLoadBalancer(this, `${prefix}load-balancer`, {
       loadBalancerName: name,
       vpc: this.vpc.vpc,
-      internetFacing: false,
-      vpcSubnets: { subnets: this.vpc.privateSubnets },
-      securityGroups: [this.groups.get("api-endpoint")!],
+      internetFacing: !options.internal,
+      vpcSubnets: { subnets },
+      securityGroups: [this.groups.get(role)!],
       crossZoneEnabled: true,
       deletionProtection: endpoint.deletionProtection,
     });
@@ -319,47 +334,52 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
     return nlb;
   }
 
-  /** The target group of the control plane, and the listener that forwards to it. */
+  /** Each NLB's target group of the control plane, and the listener that forwards to it. */
   private registerTargets() {
     const port = this.spec.endpoint.port;
-    const targetGroup = new elbv2.NetworkTargetGroup(this, "api-servers", {
-      vpc: this.vpc.vpc,
-      port,
-      protocol: elbv2.Protocol.TCP,
-      targetType: elbv2.TargetType.INSTANCE,
-      preserveClientIp: false,
-      connectionTermination: false,
-      deregistrationDelay: Duration.seconds(NLB_TIMERS.drainSeconds),
-      healthCheck: {
-        enabled: true,
-        protocol: elbv2.Protocol.HTTPS,
-        path: "/readyz",
-        port: String(port),
-        healthyHttpCodes: "200",
-        interval: Duration.seconds(NLB_TIMERS.healthCheckIntervalSeconds),
-        timeout: Duration.seconds(NLB_TIMERS.healthCheckTimeoutSeconds),
-        healthyThresholdCount: NLB_TIMERS.healthyThreshold,
-        unhealthyThresholdCount: NLB_TIMERS.unhealthyThreshold,
-      },
-      targets: this.controlPlaneNodes.map((n) => new elbv2Targets.InstanceTarget(n, this.spec.apiServerPort)),
-    });
-    targetGroup.setAttribute("target_health_state.unhealthy.connection_termination.enabled", "false");
-    targetGroup.setAttribute(
-      "target_health_state.unhealthy.draining_interval_seconds",
-      String(NLB_TIMERS.drainSeconds),
-    );
-    this.loadBalancer.addListener("listener", {
-      port,
-      protocol: elbv2.Protocol.TCP,
-      defaultTargetGroups: [targetGroup],
-    });
+    const balancers: [string, elbv2.NetworkLoadBalancer | undefined][] = [
+      ["", this.loadBalancer],
+      ["public-", this.publicLoadBalancer],
+    ];
+    for (const [prefix, nlb] of balancers) {
+      if (!nlb) continue;
+      const targetGroup = new elbv2.NetworkTargetGroup(this, `${prefix}api-servers`, {
+        vpc: this.vpc.vpc,
+        port,
+        protocol: elbv2.Protocol.TCP,
+        targetType: elbv2.TargetType.INSTANCE,
+        preserveClientIp: false,
+        connectionTermination: false,
+        deregistrationDelay: Duration.seconds(NLB_TIMERS.drainSeconds),
+        healthCheck: {
+          enabled: true,
+          protocol: elbv2.Protocol.HTTPS,
+          path: "/readyz",
+          port: String(port),
+          healthyHttpCodes: "200",
+          interval: Duration.seconds(NLB_TIMERS.healthCheckIntervalSeconds),
+          timeout: Duration.seconds(NLB_TIMERS.healthCheckTimeoutSeconds),
+          healthyThresholdCount: NLB_TIMERS.healthyThreshold,
+          unhealthyThresholdCount: NLB_TIMERS.unhealthyThreshold,
+        },
+        targets: this.controlPlaneNodes.map((n) => new elbv2Targets.InstanceTarget(n, this.spec.apiServerPort)),
+      });
+      targetGroup.setAttribute("target_health_state.unhealthy.connection_termination.enabled", "false");
+      targetGroup.setAttribute(
+        "target_health_state.unhealthy.draining_interval_seconds",
+        String(NLB_TIMERS.drainSeconds),
+      );
+      nlb.addListener(`${prefix}listener`, { port, protocol: elbv2.Protocol.TCP, defaultTargetGroups: [targetGroup] });
+    }
   }
 
   /** api.CLUSTER.internal (an alias to the NLB in a private zone) as the nodes' address; or the NLB's own name. */
   private endpointName(): EndpointAddress {
     const endpoint = this.spec.endpoint as NlbEndpointSpec;
-    const nlbName = this.loadBalancer.loadBalancerDnsName;
-    if (!endpoint.privateDns) return { host: nlbName, port: endpoint.port, extraNames: [] };
+    const nlbNames = [this.loadBalancer, ...(this.publicLoadBalancer ? [this.publicLoadBalancer] : [])].map(
+      (nlb) => nlb.loadBalancerDnsName,
+    );
+    if (!endpoint.privateDns) return { host: nlbNames[0], port: endpoint.port, extraNames: nlbNames.slice(1) };
     const dns = endpoint.privateDns;
     const zone =
       dns.zoneId === undefined
@@ -377,7 +397,7 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
       recordName: `${dns.name}.`,
       target: route53.RecordTarget.fromAlias(new route53Targets.LoadBalancerTarget(this.loadBalancer)),
     });
-    return { host: dns.name, port: endpoint.port, extraNames: [nlbName] };
+    return { host: dns.name, port: endpoint.port, extraNames: nlbNames };
   }
 
   /** The deploy settings parameter, its value the deployed names and ARNs; its tier from their longest size. */
@@ -404,7 +424,7 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     output(
       "api-endpoint-url",
-      `https://${this.loadBalancer.loadBalancerDnsName}:${this.endpoint.port}`,
+      `https://${(this.publicLoadBalancer ?? this.loadBalancer).loadBalancerDnsName}:${this.endpoint.port}`,
       "Kubernetes API endpoint",
     );
     output(
@@ -439,11 +459,6 @@ function checkSupported(spec: ClusterSpec) {
   const elsewhere = "use the cdktf flavour (cdktf-kubeadm-ha) for it until the AWS CDK flavour has it";
   if (spec.endpoint.type === "keepalived")
     problems.push({ prop: "endpoint.type", message: `"keepalived" is not in the AWS CDK flavour yet: ${elsewhere}.` });
-  else if (spec.endpoint.internetFacing)
-    problems.push({
-      prop: "endpoint.internetFacing",
-      message: `true is not in the AWS CDK flavour yet: ${elsewhere}.`,
-    });
   if (problems.length > 0) throw new ClusterSpecError(problems);
 }
 

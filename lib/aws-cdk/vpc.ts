@@ -26,11 +26,19 @@ export class ClusterVpc extends Construct {
           ipv4CidrBlock: s.cidrBlock,
         }),
       );
+      this.publicSubnets = network.publicSubnets.map((s, i) =>
+        ec2.Subnet.fromSubnetAttributes(this, `public-${i}`, {
+          subnetId: s.id!,
+          availabilityZone: s.availabilityZone,
+          ipv4CidrBlock: s.cidrBlock,
+        }),
+      );
       this.vpc = ec2.Vpc.fromVpcAttributes(this, "vpc", {
         vpcId: network.vpcId!,
         vpcCidrBlock: network.vpcCidr,
         availabilityZones: network.privateSubnets.map((s) => s.availabilityZone!),
         privateSubnetIds: network.privateSubnets.map((s) => s.id!),
+        publicSubnetIds: network.publicSubnets.length ? network.publicSubnets.map((s) => s.id!) : undefined,
       });
       return;
     }

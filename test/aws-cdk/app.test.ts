@@ -55,7 +55,10 @@ test.each(Object.entries(CDK_EXAMPLES))("example %s synthesizes", (name, Example
   const app = new App({ outdir: outdir() });
   const example = new Example(app, name);
   const template = Template.fromStack(example.cluster.node.scope as any);
-  template.resourceCountIs("AWS::ElasticLoadBalancingV2::LoadBalancer", 1);
+  template.resourceCountIs(
+    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    example.cluster.spec.endpoint.type === "nlb" && example.cluster.spec.endpoint.internetFacing ? 2 : 1,
+  );
   expect(Object.keys(template.findResources("AWS::EC2::Instance")).length).toBe(
     example.cluster.spec.controlPlane.length + (example.cluster.spec.etcd.topology === "external" ? 3 : 0),
   );

@@ -33,6 +33,7 @@ const TOPOLOGIES: [string, KubeadmClusterProps][] = [
   ["the default", {}],
   ["external etcd", { etcd: { topology: "external" } }],
   ["privateDns: false, 5 nodes", { controlPlaneCount: 5, endpoint: { type: "nlb", privateDns: false } }],
+  ["internet-facing", { endpoint: { type: "nlb", internetFacing: true, allowedCidrs: ["198.51.100.0/24"] } }],
 ];
 
 /** "RULE on RESOURCE" for every finding. */

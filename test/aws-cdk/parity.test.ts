@@ -28,6 +28,10 @@ const TOPOLOGIES: [string, KubeadmClusterProps][] = [
     { controlPlaneCount: 5, endpoint: { type: "nlb", privateDns: false } },
   ],
   [
+    "an internet-facing NLB for one office range, beside the internal one",
+    { endpoint: { type: "nlb", internetFacing: true, allowedCidrs: ["198.51.100.0/24"] } },
+  ],
+  [
     "an existing network, a KMS key and break-glass principals",
     {
       network: EXISTING,
@@ -268,86 +272,100 @@ function cfnStatements(synth: CdkSynth, resolve: Resolve): string[] {
 
 // ---- the NLB and the instances ----
 
-function terraformNlb(result: SynthResult, resolve: Resolve) {
-  const [lb] = resourcesOf(result, "aws_lb");
-  const [tg] = resourcesOf(result, "aws_lb_target_group");
-  const [listener] = resourcesOf(result, "aws_lb_listener");
-  const h = tg.health_check;
-  return {
-    loadBalancer: {
-      name: lb.name,
-      internal: lb.internal,
-      crossZone: lb.enable_cross_zone_load_balancing,
-      subnets: lb.subnets.length,
-    },
-    listener: { port: listener.port, protocol: listener.protocol },
-    targetGroup: {
-      port: tg.port,
-      protocol: tg.protocol,
-      targetType: tg.target_type,
-      healthCheck: [
-        h.protocol,
-        h.path,
-        String(h.port),
-        h.matcher,
-        h.interval,
-        h.timeout,
-        h.healthy_threshold,
-        h.unhealthy_threshold,
-      ],
-      attributes: {
-        preserveClientIp: tg.preserve_client_ip,
-        connectionTermination: String(tg.connection_termination),
-        deregistrationDelay: tg.deregistration_delay,
-        unhealthyConnectionTermination: String(tg.target_health_state[0].enable_unhealthy_connection_termination),
-        unhealthyDraining: String(tg.target_health_state[0].unhealthy_draining_interval),
-      },
-    },
-    targets: sorted(
-      resourcesOf(result, "aws_lb_target_group_attachment").map((a) => `${resolve(a.target_id)}:${a.port}`),
-    ),
-  };
+/** Each NLB with its listener, the target group the listener forwards to, and that group's targets. */
+function terraformNlbs(result: SynthResult, resolve: Resolve) {
+  const r = result.plan.resource;
+  const idOf = (ref: string) => /\$\{aws_[a-z_]+\.([^.]+)\.arn\}/.exec(ref)![1];
+  return sorted(
+    Object.entries<any>(r.aws_lb_listener).map(([, listener]) => {
+      const lb = r.aws_lb[idOf(listener.load_balancer_arn)];
+      const tgId = idOf(listener.default_action[0].target_group_arn);
+      const tg = r.aws_lb_target_group[tgId];
+      const h = tg.health_check;
+      return {
+        loadBalancer: {
+          name: lb.name,
+          internal: lb.internal,
+          crossZone: lb.enable_cross_zone_load_balancing,
+          subnets: lb.subnets.length,
+          securityGroups: resolve(lb.security_groups),
+        },
+        listener: { port: listener.port, protocol: listener.protocol },
+        targetGroup: {
+          port: tg.port,
+          protocol: tg.protocol,
+          targetType: tg.target_type,
+          healthCheck: [
+            h.protocol,
+            h.path,
+            String(h.port),
+            h.matcher,
+            h.interval,
+            h.timeout,
+            h.healthy_threshold,
+            h.unhealthy_threshold,
+          ],
+          attributes: {
+            preserveClientIp: tg.preserve_client_ip,
+            connectionTermination: String(tg.connection_termination),
+            deregistrationDelay: tg.deregistration_delay,
+            unhealthyConnectionTermination: String(tg.target_health_state[0].enable_unhealthy_connection_termination),
+            unhealthyDraining: String(tg.target_health_state[0].unhealthy_draining_interval),
+          },
+        },
+        targets: sorted(
+          Object.values<any>(r.aws_lb_target_group_attachment)
+            .filter((a) => idOf(a.target_group_arn) === tgId)
+            .map((a) => `${resolve(a.target_id)}:${a.port}`),
+        ),
+      };
+    }),
+  );
 }
 
-function cfnNlb(synth: CdkSynth, resolve: Resolve) {
-  const [[, lb]] = cfnResources(synth, "AWS::ElasticLoadBalancingV2::LoadBalancer");
-  const [[, tg]] = cfnResources(synth, "AWS::ElasticLoadBalancingV2::TargetGroup");
-  const [[, listener]] = cfnResources(synth, "AWS::ElasticLoadBalancingV2::Listener");
-  const p = tg.Properties;
-  const attribute = (key: string) => p.TargetGroupAttributes.find((a: any) => a.Key === key)?.Value;
-  const lbAttribute = (key: string) => lb.Properties.LoadBalancerAttributes.find((a: any) => a.Key === key)?.Value;
-  return {
-    loadBalancer: {
-      name: lb.Properties.Name,
-      internal: lb.Properties.Scheme === "internal",
-      crossZone: lbAttribute("load_balancing.cross_zone.enabled") === "true",
-      subnets: lb.Properties.Subnets.length,
-    },
-    listener: { port: listener.Properties.Port, protocol: listener.Properties.Protocol },
-    targetGroup: {
-      port: p.Port,
-      protocol: p.Protocol,
-      targetType: p.TargetType,
-      healthCheck: [
-        p.HealthCheckProtocol,
-        p.HealthCheckPath,
-        p.HealthCheckPort,
-        p.Matcher.HttpCode,
-        p.HealthCheckIntervalSeconds,
-        p.HealthCheckTimeoutSeconds,
-        p.HealthyThresholdCount,
-        p.UnhealthyThresholdCount,
-      ],
-      attributes: {
-        preserveClientIp: attribute("preserve_client_ip.enabled"),
-        connectionTermination: attribute("deregistration_delay.connection_termination.enabled"),
-        deregistrationDelay: attribute("deregistration_delay.timeout_seconds"),
-        unhealthyConnectionTermination: attribute("target_health_state.unhealthy.connection_termination.enabled"),
-        unhealthyDraining: attribute("target_health_state.unhealthy.draining_interval_seconds"),
-      },
-    },
-    targets: sorted(p.Targets.map((t: any) => `${resolve(t.Id)}:${t.Port}`)),
-  };
+function cfnNlbs(synth: CdkSynth, resolve: Resolve) {
+  const resources = synth.json.Resources;
+  return sorted(
+    cfnResources(synth, "AWS::ElasticLoadBalancingV2::Listener").map(([, listener]) => {
+      const lb = resources[listener.Properties.LoadBalancerArn.Ref];
+      const p = resources[listener.Properties.DefaultActions[0].TargetGroupArn.Ref].Properties;
+      const attribute = (key: string) => p.TargetGroupAttributes.find((a: any) => a.Key === key)?.Value;
+      const lbAttribute = (key: string) => lb.Properties.LoadBalancerAttributes.find((a: any) => a.Key === key)?.Value;
+      return {
+        loadBalancer: {
+          name: lb.Properties.Name,
+          internal: lb.Properties.Scheme === "internal",
+          crossZone: lbAttribute("load_balancing.cross_zone.enabled") === "true",
+          subnets: lb.Properties.Subnets.length,
+          securityGroups: resolve(lb.Properties.SecurityGroups),
+        },
+        listener: { port: listener.Properties.Port, protocol: listener.Properties.Protocol },
+        targetGroup: {
+          port: p.Port,
+          protocol: p.Protocol,
+          targetType: p.TargetType,
+          healthCheck: [
+            p.HealthCheckProtocol,
+            p.HealthCheckPath,
+            p.HealthCheckPort,
+            p.Matcher.HttpCode,
+            p.HealthCheckIntervalSeconds,
+            p.HealthCheckTimeoutSeconds,
+            p.HealthyThresholdCount,
+            p.UnhealthyThresholdCount,
+          ],
+          attributes: {
+            preserveClientIp: attribute("preserve_client_ip.enabled"),
+            connectionTermination: attribute("deregistration_delay.connection_termination.enabled"),
+            deregistrationDelay: attribute("deregistration_delay.timeout_seconds"),
+            unhealthyConnectionTermination: attribute("target_health_state.unhealthy.connection_termination.enabled"),
+            unhealthyDraining: attribute("target_health_state.unhealthy.draining_interval_seconds"),
+          },
+        },
+        targets: sorted(p.Targets.map((t: any) => `${resolve(t.Id)}:${t.Port}`)),
+      };
+    }),
+  );
 }
 
 /** Each node: where it is (its subnet's CIDR and its address) and how it is hardened. */
@@ -421,8 +439,8 @@ describe.each(TOPOLOGIES)("%s", (what, props) => {
     expect(cfnStatements(cdk, cfn)).toEqual(terraformStatements(terraform, tf));
   });
 
-  test("the same NLB: listener, target group, health check, attributes, targets", () => {
-    expect(cfnNlb(cdk, cfn)).toEqual(terraformNlb(terraform, tf));
+  test("the same NLBs: listener, target group, health check, attributes, targets, security group", () => {
+    expect(cfnNlbs(cdk, cfn)).toEqual(terraformNlbs(terraform, tf));
   });
 
   test("the same instances, in the same subnets at the same addresses, hardened alike", () => {
@@ -431,7 +449,7 @@ describe.each(TOPOLOGIES)("%s", (what, props) => {
     expect(cfnInstances(cdk, cfn, subnetCidr)).toEqual(nodes);
     counts.push(
       `  ${what}: ${nodes.length} nodes (user data byte for byte), ${terraformRules(terraform, tf).length} security-group rules, ` +
-        `${terraformStatements(terraform, tf).length} IAM statements, 1 NLB with ${terraformNlb(terraform, tf).targets.length} targets`,
+        `${terraformStatements(terraform, tf).length} IAM statements, ${terraformNlbs(terraform, tf).length} NLB(s)`,
     );
   });
 });

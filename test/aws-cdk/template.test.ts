@@ -193,12 +193,6 @@ describe("the same validation as the cdktf flavour", () => {
     expect(
       () => new KubeadmCluster(stack, "c", { endpoint: { type: "keepalived", virtualIp: "192.168.255.10" } }),
     ).toThrow(/endpoint\.type: "keepalived" is not in the AWS CDK flavour yet/);
-    expect(
-      () =>
-        new KubeadmCluster(stack, "d", {
-          endpoint: { type: "nlb", internetFacing: true, allowedCidrs: ["198.51.100.0/24"] },
-        }),
-    ).toThrow(/endpoint\.internetFacing: true is not in the AWS CDK flavour yet/);
     expect(stack.node.children).toEqual([]);
   });
 });
