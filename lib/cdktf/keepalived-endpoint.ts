@@ -7,8 +7,6 @@ import { Ec2Tag } from "@cdktf/provider-aws/lib/ec2-tag";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { Route } from "@cdktf/provider-aws/lib/route";
-import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
-import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
 import { encodeUserData, EndpointAddress, renderLoadBalancerUserData } from "../render";
 import { KeepalivedEndpointSpec, instanceArchitecture } from "../spec";
@@ -19,11 +17,9 @@ import {
   clusterSecurityGroup,
   hardenedInstance,
   nodeRole,
+  securityGroupRules,
 } from "./private/node-defaults";
-import { everyNodeStatements, identityDescriptions } from "../model";
-
-/** IP protocol number of VRRP: the security groups allow it between peers only. */
-export const VRRP_PROTOCOL = "112";
+import { everyNodeStatements, identityDescriptions, keepalivedRules, securityGroupDescription } from "../model";
 
 /** The control-plane role gets the VIP permissions when the peers are the control-plane nodes. */
 export interface KeepalivedEndpointProps extends ClusterNodeContext {
@@ -98,85 +94,18 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
 
   /** The dedicated load balancers' group: VRRP between them, the API servers behind, egress for AWS and packages. */
   private loadBalancerSecurityGroup(props: KeepalivedEndpointProps): string {
-    const { spec } = this;
-    const name = props.cluster.clusterName;
-    const cpSg = props.controlPlaneSecurityGroupId;
-    const peerSg = clusterSecurityGroup(this, "security-group", {
-      name: `${name}-api-load-balancers`,
-      description: `keepalived + HAProxy API endpoint of ${name}`,
+    return clusterSecurityGroup(this, "security-group", {
+      ...securityGroupDescription(props.cluster.clusterName, "api-load-balancers"),
       vpcId: props.vpcId,
       tags: props.tags,
     }).id;
-    const egress = (
-      ruleId: string,
-      description: string,
-      ipProtocol: string,
-      port: number | undefined,
-      target: { cidrIpv4?: string; referencedSecurityGroupId?: string },
-    ) =>
-      new VpcSecurityGroupEgressRule(this, ruleId, {
-        securityGroupId: peerSg,
-        description,
-        ipProtocol,
-        fromPort: port,
-        toPort: port,
-        ...target,
-      });
-    egress("vrrp-out", "VRRP adverts to the other load balancer", VRRP_PROTOCOL, undefined, {
-      referencedSecurityGroupId: peerSg,
-    });
-    egress("to-api-servers", "forward and health-check to the API servers", "tcp", props.cluster.apiServerPort, {
-      referencedSecurityGroupId: cpSg,
-    });
-    egress("egress-https", "AWS APIs and packages", "tcp", 443, { cidrIpv4: "0.0.0.0/0" });
-    egress("egress-http", "Ubuntu package mirrors (signed metadata over HTTP)", "tcp", 80, { cidrIpv4: "0.0.0.0/0" });
-    new VpcSecurityGroupIngressRule(this, "api-servers-from-load-balancers", {
-      securityGroupId: cpSg,
-      description: "Kubernetes API from the keepalived + HAProxy load balancers",
-      ipProtocol: "tcp",
-      fromPort: props.cluster.apiServerPort,
-      toPort: props.cluster.apiServerPort,
-      referencedSecurityGroupId: peerSg,
-    });
-    new VpcSecurityGroupIngressRule(this, "vip-from-control-plane", {
-      securityGroupId: peerSg,
-      description: "Kubernetes API through the VIP from the control plane",
-      ipProtocol: "tcp",
-      fromPort: spec.port,
-      toPort: spec.port,
-      referencedSecurityGroupId: cpSg,
-    });
-    return peerSg;
   }
 
-  /** Rules every peer group gets: VRRP between peers only, the allowed clients, the control plane to the VIP. */
+  /** Every rule of the model's keepalived part (lib/model/security-groups.ts), in this construct. */
   private peerRules(props: KeepalivedEndpointProps) {
-    const { spec, peerSecurityGroupId: peerSg } = this;
-    // The VIP is not an interface's own address in route mode, so group references cannot match it.
-    new VpcSecurityGroupEgressRule(this, "control-plane-to-vip", {
-      securityGroupId: props.controlPlaneSecurityGroupId,
-      description: "Kubernetes API through the VIP",
-      ipProtocol: "tcp",
-      fromPort: spec.port,
-      toPort: spec.port,
-      cidrIpv4: `${spec.virtualIp}/32`,
-    });
-    new VpcSecurityGroupIngressRule(this, "vrrp-between-peers", {
-      securityGroupId: peerSg,
-      description: "VRRP (IP protocol 112) between keepalived peers only",
-      ipProtocol: VRRP_PROTOCOL,
-      referencedSecurityGroupId: peerSg,
-    });
-    spec.allowedCidrs.forEach((cidr, i) => {
-      new VpcSecurityGroupIngressRule(this, `allow-client-${i}`, {
-        securityGroupId: peerSg,
-        description: "Kubernetes API clients through the VIP",
-        ipProtocol: "tcp",
-        fromPort: spec.port,
-        toPort: spec.port,
-        cidrIpv4: cidr,
-      });
-    });
+    securityGroupRules(this, keepalivedRules(this.spec, props.cluster.apiServerPort), (role) =>
+      role === "api-load-balancers" ? this.peerSecurityGroupId : props.controlPlaneSecurityGroupId,
+    );
   }
 
   /** The two dedicated load balancers, with a role that may only move the VIP and set their status. */

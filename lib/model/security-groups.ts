@@ -3,7 +3,10 @@
  * each framework's flavour only turns these into its own resources (cdktf's
  * VpcSecurityGroupIngressRule, AWS CDK's CfnSecurityGroupIngress), so a rule is written here once.
  */
-import { ClusterSpec } from "../spec";
+import { ClusterSpec, KeepalivedEndpointSpec } from "../spec";
+
+/** IP protocol number of VRRP: the security groups allow it between keepalived peers only. */
+export const VRRP_PROTOCOL = "112";
 
 /** The groups a cluster may have, by role. */
 export type SecurityGroupRole =
@@ -20,7 +23,7 @@ export interface SecurityGroupDescription {
 export type RulePeer = { readonly group: SecurityGroupRole } | { readonly cidr: string };
 
 export interface SecurityGroupRule {
-  /** Stable within the cluster: the cdktf flavour's construct id, the AWS CDK flavour's logical id. */
+  /** Stable within the part of the cluster that makes it (the cdktf flavour's construct id there). */
   readonly id: string;
   readonly group: SecurityGroupRole;
   readonly direction: "ingress" | "egress";
@@ -53,7 +56,7 @@ export function securityGroupDescription(name: string, role: SecurityGroupRole):
   return { role, name: `${name}-${role}`, description };
 }
 
-/** Every group and rule of a cluster with an NLB endpoint, control plane first (keepalived's are in its construct). */
+/** Every group and rule of a cluster, control plane first. */
 export function describeSecurityGroups(spec: ClusterSpec): SecurityGroupPlan {
   const roles: SecurityGroupRole[] = ["control-plane"];
   const rules: SecurityGroupRule[] = [...controlPlaneRules(spec)];
@@ -66,6 +69,10 @@ export function describeSecurityGroups(spec: ClusterSpec): SecurityGroupPlan {
       roles.push("public-api-endpoint");
       rules.push(...nlbRules("public-api-endpoint", endpoint.publicAllowedCidrs, endpoint.port));
     }
+  }
+  if (endpoint.type === "keepalived") {
+    if (endpoint.placement === "dedicated") roles.push("api-load-balancers");
+    rules.push(...keepalivedRules(endpoint, spec.apiServerPort));
   }
   if (spec.etcd.topology === "external") {
     roles.push("etcd");
@@ -245,4 +252,103 @@ export function etcdRules(clientPort: number, peerPort: number): SecurityGroupRu
       description: "API servers to the external etcd",
     },
   ];
+}
+
+/**
+ * The keepalived peers' rules: VRRP between the peers only, the allowed clients and the control plane
+ * to the VIP; dedicated load balancers also get their own group (the API servers behind them, egress
+ * for AWS and packages). Colocated, the peers are the control plane.
+ */
+export function keepalivedRules(endpoint: KeepalivedEndpointSpec, apiServerPort: number): SecurityGroupRule[] {
+  const peers: SecurityGroupRole = endpoint.placement === "dedicated" ? "api-load-balancers" : "control-plane";
+  const vip = port(endpoint.port);
+  const rules: SecurityGroupRule[] = [];
+  if (endpoint.placement === "dedicated") {
+    const lb = "api-load-balancers" as const;
+    rules.push(
+      {
+        id: "vrrp-out",
+        group: lb,
+        direction: "egress",
+        protocol: VRRP_PROTOCOL,
+        peer: { group: lb },
+        description: "VRRP adverts to the other load balancer",
+      },
+      {
+        id: "to-api-servers",
+        group: lb,
+        direction: "egress",
+        protocol: "tcp",
+        ports: port(apiServerPort),
+        peer: { group: "control-plane" },
+        description: "forward and health-check to the API servers",
+      },
+      {
+        id: "egress-https",
+        group: lb,
+        direction: "egress",
+        protocol: "tcp",
+        ports: port(443),
+        peer: ANYWHERE,
+        description: "AWS APIs and packages",
+      },
+      {
+        id: "egress-http",
+        group: lb,
+        direction: "egress",
+        protocol: "tcp",
+        ports: port(80),
+        peer: ANYWHERE,
+        description: "Ubuntu package mirrors (signed metadata over HTTP)",
+      },
+      {
+        id: "api-servers-from-load-balancers",
+        group: "control-plane",
+        direction: "ingress",
+        protocol: "tcp",
+        ports: port(apiServerPort),
+        peer: { group: lb },
+        description: "Kubernetes API from the keepalived + HAProxy load balancers",
+      },
+      {
+        id: "vip-from-control-plane",
+        group: lb,
+        direction: "ingress",
+        protocol: "tcp",
+        ports: vip,
+        peer: { group: "control-plane" },
+        description: "Kubernetes API through the VIP from the control plane",
+      },
+    );
+  }
+  // The VIP is not an interface's own address in route mode, so group references cannot match it.
+  rules.push(
+    {
+      id: "control-plane-to-vip",
+      group: "control-plane",
+      direction: "egress",
+      protocol: "tcp",
+      ports: vip,
+      peer: { cidr: `${endpoint.virtualIp}/32` },
+      description: "Kubernetes API through the VIP",
+    },
+    {
+      id: "vrrp-between-peers",
+      group: peers,
+      direction: "ingress",
+      protocol: VRRP_PROTOCOL,
+      peer: { group: peers },
+      description: "VRRP (IP protocol 112) between keepalived peers only",
+    },
+    ...endpoint.allowedCidrs.map((cidr, i): SecurityGroupRule => ({
+      id: `allow-client-${i}`,
+      group: peers,
+      direction: "ingress",
+      protocol: "tcp",
+      ports: vip,
+      peer: { cidr },
+      description: "Kubernetes API clients through the VIP",
+    })),
+  );
+  return rules;
 }
