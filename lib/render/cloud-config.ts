@@ -17,10 +17,9 @@ export interface CloudConfig {
 export const CLOUD_CONFIG_HEADER = "#cloud-config\n";
 
 /**
- * Renders readable cloud-config; the construct layer gzips the whole document (Terraform's
- * base64gzip, after deploy-time values are filled in) to stay under EC2's 16 KB user-data limit.
+ * Renders readable cloud-config; encodeUserData (user-data.ts) gzips it at synth, for every framework,
+ * to stay under EC2's 16 KB user-data limit. Deploy-time values are never in it (the deploy settings).
  */
-
 export function renderCloudConfig(config: CloudConfig): string {
   const doc = {
     hostname: config.hostname,
