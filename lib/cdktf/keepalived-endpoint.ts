@@ -1,7 +1,4 @@
-import {
-  DataAwsIamPolicyDocument,
-  DataAwsIamPolicyDocumentStatement,
-} from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { Ec2SubnetCidrReservation } from "@cdktf/provider-aws/lib/ec2-subnet-cidr-reservation";
 import { Ec2Tag } from "@cdktf/provider-aws/lib/ec2-tag";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
@@ -19,7 +16,13 @@ import {
   nodeRole,
   securityGroupRules,
 } from "./private/node-defaults";
-import { everyNodeStatements, identityDescriptions, keepalivedRules, securityGroupDescription } from "../model";
+import {
+  everyNodeStatements,
+  identityDescriptions,
+  keepalivedRules,
+  securityGroupDescription,
+  vipStatements,
+} from "../model";
 
 /** The control-plane role gets the VIP permissions when the peers are the control-plane nodes. */
 export interface KeepalivedEndpointProps extends ClusterNodeContext {
@@ -76,7 +79,12 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
         description: `keepalived VIP of ${props.cluster.clusterName}`,
       });
     }
-    const permissions = new DataAwsIamPolicyDocument(this, "vip-permissions", { statement: this.vipStatements(props) });
+    const permissions = new DataAwsIamPolicyDocument(this, "vip-permissions", {
+      statement: vipStatements(props.policyReferences, props.accountId, {
+        mode: spec.vipMode,
+        routeTableIds: this.routeTableIds,
+      }),
+    });
     if (spec.placement === "dedicated") {
       this.loadBalancers.push(...this.loadBalancerInstances(props, permissions));
       this.attachVip(this.loadBalancers);
@@ -169,29 +177,5 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
         lifecycle: { ignoreChanges: ["network_interface_id"] },
       });
     });
-  }
-
-  private vipStatements(props: KeepalivedEndpointProps): DataAwsIamPolicyDocumentStatement[] {
-    if (this.spec.vipMode === "route") {
-      return [
-        {
-          sid: "MoveVipRoute",
-          actions: ["ec2:ReplaceRoute"],
-          resources: this.routeTableIds.map(
-            (id) => `arn:${props.partition}:ec2:${props.region}:${props.accountId}:route-table/${id}`,
-          ),
-        },
-      ];
-    }
-    return [
-      {
-        sid: "MoveVipSecondaryIp",
-        actions: ["ec2:AssignPrivateIpAddresses"],
-        resources: [`arn:${props.partition}:ec2:${props.region}:${props.accountId}:network-interface/*`],
-        condition: [
-          { test: "StringEquals", variable: `aws:ResourceTag/${CLUSTER_TAG}`, values: [props.cluster.clusterName] },
-        ],
-      },
-    ];
   }
 }

@@ -165,3 +165,32 @@ export function secretResourceStatements(access: {
     );
   return statements;
 }
+
+/**
+ * What a keepalived peer may do to move the VIP to itself: replace the VIP's route in the cluster's
+ * route tables (route mode), or assign the VIP to an interface of this cluster (secondary-ip mode,
+ * held to the cluster's interfaces by their tag).
+ */
+export function vipStatements(
+  refs: PolicyReferences,
+  accountId: string,
+  vip: { mode: "route" | "secondary-ip"; routeTableIds: string[] },
+): PolicyStatement[] {
+  const arn = (resource: string) => `arn:${refs.partition}:ec2:${refs.region}:${accountId}:${resource}`;
+  if (vip.mode === "route")
+    return [
+      {
+        sid: "MoveVipRoute",
+        actions: ["ec2:ReplaceRoute"],
+        resources: vip.routeTableIds.map((id) => arn(`route-table/${id}`)),
+      },
+    ];
+  return [
+    {
+      sid: "MoveVipSecondaryIp",
+      actions: ["ec2:AssignPrivateIpAddresses"],
+      resources: [arn("network-interface/*")],
+      condition: [{ test: "StringEquals", variable: `aws:ResourceTag/${CLUSTER_TAG}`, values: [refs.clusterName] }],
+    },
+  ];
+}
