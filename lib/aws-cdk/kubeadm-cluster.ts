@@ -19,6 +19,7 @@ import {
   etcdSeedStatements,
   identityDescriptions,
   PolicyReferences,
+  vipStatements,
   SecurityGroupRole,
   STATUS_TAG,
 } from "../model";
@@ -30,6 +31,7 @@ import {
   renderClusterDeploySettings,
   renderControlPlaneUserData,
   renderEtcdMemberUserData,
+  renderLoadBalancerUserData,
   STANDARD_PARAMETER_LIMIT,
 } from "../render";
 import { loadNodeScripts } from "../private/node-scripts";
@@ -40,6 +42,7 @@ import {
   deploySettingsParameterName,
   ExternalEtcdSpec,
   instanceArchitecture,
+  KeepalivedEndpointSpec,
   NlbEndpointSpec,
   resolveClusterSpec,
   SpecProblem,
@@ -75,8 +78,10 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
   readonly connections: ec2.Connections;
   readonly controlPlaneNodes: ec2.Instance[];
   readonly etcdMembers: ec2.Instance[] = [];
-  /** The internal NLB, which the nodes use. */
-  readonly loadBalancer: elbv2.NetworkLoadBalancer;
+  /** The internal NLB, which the nodes use (an NLB endpoint). */
+  readonly loadBalancer?: elbv2.NetworkLoadBalancer;
+  /** keepalived + HAProxy on dedicated load balancers (`placement: "dedicated"`). */
+  readonly apiLoadBalancers: ec2.Instance[] = [];
   /** With `internetFacing`: the NLB in the public subnets that `allowedCidrs` reach. */
   readonly publicLoadBalancer?: elbv2.NetworkLoadBalancer;
   readonly joinSecret: secretsmanager.Secret;
@@ -91,6 +96,8 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
   private readonly refs: PolicyReferences;
   private secrets?: { join: secretsmanager.Secret; admin: secretsmanager.Secret };
   private etcdSecrets?: { ca: secretsmanager.Secret; client: secretsmanager.Secret };
+  /** keepalived in route mode: the route tables holding the VIP's /32 route. */
+  private vipRouteTableIds: string[] = [];
 
   constructor(scope: Construct, id: string, props: KubeadmClusterProps = {}) {
     // Validate everything first: a bad prop must fail before any construct exists, this one included.
@@ -122,14 +129,22 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
     this.joinSecret = this.secrets!.join;
     this.adminKubeconfigSecret = this.secrets!.admin;
     if (spec.etcd.topology === "external") this.etcdCluster(spec.etcd, identities);
-    this.loadBalancer = this.apiLoadBalancer({ internal: true }, reservations);
-    if ((spec.endpoint as NlbEndpointSpec).internetFacing)
-      this.publicLoadBalancer = this.apiLoadBalancer({ internal: false }, reservations);
-    this.endpoint = this.endpointName();
+    if (spec.endpoint.type === "nlb") {
+      this.loadBalancer = this.apiLoadBalancer({ internal: true }, reservations);
+      if (spec.endpoint.internetFacing)
+        this.publicLoadBalancer = this.apiLoadBalancer({ internal: false }, reservations);
+      this.endpoint = this.endpointName();
+    } else {
+      this.endpoint = { host: spec.endpoint.virtualIp, port: spec.endpoint.port };
+      this.vipRouteTableIds = spec.endpoint.routeTableIds ?? this.vpc.routeTableIds;
+      if (spec.endpoint.placement === "dedicated") this.apiLoadBalancerPeers(spec.endpoint);
+      else for (const identity of identities) identity.policies.push(this.vipPolicy(identity.role));
+    }
     this.controlPlaneNodes = this.controlPlaneInstances(identities);
-    this.registerTargets();
+    if (spec.endpoint.type === "nlb") this.registerTargets();
+    else this.vipRoutes(spec.endpoint.placement === "dedicated" ? this.apiLoadBalancers[0] : this.controlPlaneNodes[0]);
     this.deploySettings = this.deploySettingsParameter(deploySettingsName);
-    for (const node of [...this.controlPlaneNodes, ...this.etcdMembers]) {
+    for (const node of [...this.controlPlaneNodes, ...this.apiLoadBalancers, ...this.etcdMembers]) {
       node.node.addDependency(this.deploySettings, ...reservations, ...this.vpc.egress);
     }
     this.outputs();
@@ -155,6 +170,9 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
           node.name,
         ),
         rootVolumeSizeGiB: spec.rootVolumeSizeGiB,
+        // A colocated peer in route mode receives traffic for the VIP, which is not its own address.
+        sourceDestCheck:
+          spec.endpoint.type === "keepalived" && spec.endpoint.placement === "colocated" ? false : undefined,
       });
       instance.node.addDependency(...identity.policies);
       tagNode(instance, node.name, node.index, "control-plane");
@@ -180,8 +198,12 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
 
   /** Every fixed node address, reserved in its subnet before the load balancer and the instances. */
   private addressReservations(): ec2.CfnSubnetCidrReservation[] {
+    const endpoint = this.spec.endpoint;
     const nodes = [
       ...this.spec.controlPlane.map((n) => ({ id: `control-plane-${n.index}`, ...n })),
+      ...(endpoint.type === "keepalived" && endpoint.placement === "dedicated"
+        ? endpoint.peers.map((p) => ({ id: `load-balancer-${p.index}`, ...p }))
+        : []),
       ...(this.spec.etcd.topology === "external"
         ? this.spec.etcd.members.map((m) => ({ id: `etcd-${m.index}`, ...m }))
         : []),
@@ -334,11 +356,71 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
     return nlb;
   }
 
+  /** The policy that lets a keepalived peer move the VIP to itself (route mode: the VIP's routes). */
+  private vipPolicy(role: iam.Role): iam.Policy {
+    const policy = new iam.Policy(this, `${role.node.id}-vip-policy`, {
+      policyName: "kubeadm-ha-vip",
+      document: policyDocument(
+        vipStatements(this.refs, Aws.ACCOUNT_ID, { mode: "route", routeTableIds: this.vipRouteTableIds }),
+      ),
+    });
+    role.attachInlinePolicy(policy);
+    return policy;
+  }
+
+  /** The two dedicated keepalived + HAProxy load balancers, with a role that may only move the VIP and set their status. */
+  private apiLoadBalancerPeers(endpoint: KeepalivedEndpointSpec) {
+    const role = nodeRole(this, "load-balancer-role", identityDescriptions(this.spec.clusterName).roles.loadBalancers);
+    const policies = [
+      attachNodePolicy(this, "load-balancer-status-policy", role, {
+        policyName: "kubeadm-ha-status",
+        statements: [],
+        refs: this.refs,
+      }),
+      this.vipPolicy(role),
+    ];
+    for (const peer of endpoint.peers) {
+      const instance = hardenedInstance(this, `load-balancer-${peer.index}`, {
+        vpc: this.vpc.vpc,
+        subnet: this.vpc.privateSubnets[peer.subnetIndex],
+        privateIp: peer.privateIp,
+        instanceType: endpoint.loadBalancerInstanceType,
+        architecture: instanceArchitecture(endpoint.loadBalancerInstanceType),
+        imageId: this.spec.imageId,
+        securityGroup: this.groups.get("api-load-balancers")!,
+        role,
+        userDataBase64: encodeUserData(
+          renderLoadBalancerUserData({ spec: this.spec, endpoint: this.endpoint }, peer, loadNodeScripts()),
+          peer.name,
+        ),
+        rootVolumeSizeGiB: 20,
+        sourceDestCheck: false,
+      });
+      instance.node.addDependency(...policies);
+      Tags.of(instance).add("Name", peer.name);
+      Tags.of(instance).add("kubeadm-ha:role", "api-load-balancer");
+      this.apiLoadBalancers.push(instance);
+    }
+  }
+
+  /** The VIP's /32 route in each route table, to the first peer; keepalived moves it to the master from then on. */
+  private vipRoutes(firstPeer: ec2.Instance) {
+    const vip = (this.spec.endpoint as KeepalivedEndpointSpec).virtualIp;
+    this.vipRouteTableIds.forEach(
+      (routeTableId, i) =>
+        new ec2.CfnRoute(this, `vip-route-${i}`, {
+          routeTableId,
+          destinationCidrBlock: `${vip}/32`,
+          instanceId: firstPeer.instanceId,
+        }),
+    );
+  }
+
   /** Each NLB's target group of the control plane, and the listener that forwards to it. */
   private registerTargets() {
     const port = this.spec.endpoint.port;
     const balancers: [string, elbv2.NetworkLoadBalancer | undefined][] = [
-      ["", this.loadBalancer],
+      ["", this.loadBalancer!],
       ["public-", this.publicLoadBalancer],
     ];
     for (const [prefix, nlb] of balancers) {
@@ -376,7 +458,7 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
   /** api.CLUSTER.internal (an alias to the NLB in a private zone) as the nodes' address; or the NLB's own name. */
   private endpointName(): EndpointAddress {
     const endpoint = this.spec.endpoint as NlbEndpointSpec;
-    const nlbNames = [this.loadBalancer, ...(this.publicLoadBalancer ? [this.publicLoadBalancer] : [])].map(
+    const nlbNames = [this.loadBalancer!, ...(this.publicLoadBalancer ? [this.publicLoadBalancer] : [])].map(
       (nlb) => nlb.loadBalancerDnsName,
     );
     if (!endpoint.privateDns) return { host: nlbNames[0], port: endpoint.port, extraNames: nlbNames.slice(1) };
@@ -395,7 +477,7 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
     new route53.ARecord(this, "endpoint-name", {
       zone,
       recordName: `${dns.name}.`,
-      target: route53.RecordTarget.fromAlias(new route53Targets.LoadBalancerTarget(this.loadBalancer)),
+      target: route53.RecordTarget.fromAlias(new route53Targets.LoadBalancerTarget(this.loadBalancer!)),
     });
     return { host: dns.name, port: endpoint.port, extraNames: nlbNames };
   }
@@ -408,6 +490,7 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
       adminKubeconfigSecretId: this.adminKubeconfigSecret.secretArn,
       etcdClientSecretId: this.etcdSecrets?.client.secretArn,
       etcdCaSecretId: this.etcdSecrets?.ca.secretArn,
+      routeTableIds: this.vipRouteTableIds,
     });
     const worstCase = checkDeploySettingsSize(value, TOKEN_IN_STRING);
     return new ssm.StringParameter(this, "deploy-settings", {
@@ -424,7 +507,9 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     output(
       "api-endpoint-url",
-      `https://${(this.publicLoadBalancer ?? this.loadBalancer).loadBalancerDnsName}:${this.endpoint.port}`,
+      this.loadBalancer
+        ? `https://${(this.publicLoadBalancer ?? this.loadBalancer).loadBalancerDnsName}:${this.endpoint.port}`
+        : `https://${this.endpoint.host}:${this.endpoint.port}`,
       "Kubernetes API endpoint",
     );
     output(
@@ -446,7 +531,7 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
       "bootstrap-status-command",
       `aws ec2 describe-tags --region ${region} --filters Name=key,Values=${STATUS_TAG} Name=resource-id,Values=${Fn.join(
         ",",
-        [...this.controlPlaneNodes, ...this.etcdMembers].map((n) => n.instanceId),
+        [...this.controlPlaneNodes, ...this.apiLoadBalancers, ...this.etcdMembers].map((n) => n.instanceId),
       )}`,
       "Each node's bootstrap status tag: running:STEP, failed:STEP or ready",
     );
@@ -457,8 +542,11 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
 function checkSupported(spec: ClusterSpec) {
   const problems: SpecProblem[] = [];
   const elsewhere = "use the cdktf flavour (cdktf-kubeadm-ha) for it until the AWS CDK flavour has it";
-  if (spec.endpoint.type === "keepalived")
-    problems.push({ prop: "endpoint.type", message: `"keepalived" is not in the AWS CDK flavour yet: ${elsewhere}.` });
+  if (spec.endpoint.type === "keepalived" && spec.endpoint.vipMode === "secondary-ip")
+    problems.push({
+      prop: "endpoint.vipMode",
+      message: `"secondary-ip" is not in the AWS CDK flavour yet (CloudFormation cannot tag an instance's own interface, which its IAM condition needs): use "route", or ${elsewhere}.`,
+    });
   if (problems.length > 0) throw new ClusterSpecError(problems);
 }
 

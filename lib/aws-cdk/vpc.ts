@@ -12,6 +12,8 @@ export class ClusterVpc extends Construct {
   readonly vpc: ec2.IVpc;
   readonly privateSubnets: ec2.ISubnet[];
   readonly publicSubnets: ec2.ISubnet[] = [];
+  /** Route tables of the subnets made here, for a routed keepalived VIP (an existing network names its own). */
+  readonly routeTableIds: string[] = [];
   /** What a node needs before its first boot: its subnet's route to the NAT gateway. */
   readonly egress: IDependable[] = [];
 
@@ -66,6 +68,7 @@ export class ClusterVpc extends Construct {
         mapPublicIpOnLaunch: false,
       });
       subnet.addDefaultInternetRoute(gateway.ref, attachment);
+      this.routeTableIds.push(subnet.routeTable.routeTableId);
       Tags.of(subnet).add("Name", `${spec.clusterName}-public-${i}`);
       return subnet;
     });
@@ -81,6 +84,7 @@ export class ClusterVpc extends Construct {
         availabilityZone: zone(i),
       });
       subnet.addDefaultNatRoute(nats[network.natGatewayPerZone ? i : 0].ref);
+      this.routeTableIds.push(subnet.routeTable.routeTableId);
       Tags.of(subnet).add("Name", `${spec.clusterName}-private-${i}`);
       this.egress.push(subnet.internetConnectivityEstablished);
       return subnet;

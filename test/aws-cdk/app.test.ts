@@ -46,7 +46,14 @@ test("a setting that does not convert, and a topology this flavour does not buil
   );
   const dir = outdir();
   expect(() =>
-    buildCdkApp({ outdir: dir, env: { KUBEADM_HA_ENDPOINT: "keepalived", KUBEADM_HA_VIRTUAL_IP: "192.168.255.10" } }),
+    buildCdkApp({
+      outdir: dir,
+      env: {
+        KUBEADM_HA_ENDPOINT: "keepalived",
+        KUBEADM_HA_ENDPOINT_PLACEMENT: "dedicated",
+        KUBEADM_HA_VIP_MODE: "secondary-ip",
+      },
+    }),
   ).toThrow(ClusterSpecError);
   expect(readdirSync(dir)).toEqual([]);
 });
@@ -55,11 +62,13 @@ test.each(Object.entries(CDK_EXAMPLES))("example %s synthesizes", (name, Example
   const app = new App({ outdir: outdir() });
   const example = new Example(app, name);
   const template = Template.fromStack(example.cluster.node.scope as any);
+  const { endpoint, etcd, controlPlane } = example.cluster.spec;
   template.resourceCountIs(
     "AWS::ElasticLoadBalancingV2::LoadBalancer",
-    example.cluster.spec.endpoint.type === "nlb" && example.cluster.spec.endpoint.internetFacing ? 2 : 1,
+    endpoint.type === "keepalived" ? 0 : endpoint.internetFacing ? 2 : 1,
   );
+  const loadBalancers = endpoint.type === "keepalived" && endpoint.placement === "dedicated" ? 2 : 0;
   expect(Object.keys(template.findResources("AWS::EC2::Instance")).length).toBe(
-    example.cluster.spec.controlPlane.length + (example.cluster.spec.etcd.topology === "external" ? 3 : 0),
+    controlPlane.length + loadBalancers + (etcd.topology === "external" ? 3 : 0),
   );
 });

@@ -32,6 +32,17 @@ const TOPOLOGIES: [string, KubeadmClusterProps][] = [
     { endpoint: { type: "nlb", internetFacing: true, allowedCidrs: ["198.51.100.0/24"] } },
   ],
   [
+    "keepalived on the control plane, routed VIP",
+    { endpoint: { type: "keepalived", virtualIp: "192.168.255.10", dnsName: "api.example.com" } },
+  ],
+  [
+    "keepalived on two dedicated load balancers, routed VIP, external etcd",
+    {
+      endpoint: { type: "keepalived", placement: "dedicated", virtualIp: "192.168.255.10" },
+      etcd: { topology: "external" },
+    },
+  ],
+  [
     "an existing network, a KMS key and break-glass principals",
     {
       network: EXISTING,
@@ -57,8 +68,11 @@ function terraformResolver(result: SynthResult): Resolve {
     aws_ssm_parameter: (n) => `PARAMETER<${r.aws_ssm_parameter[n].name}>`,
     aws_instance: (n) => `INSTANCE<${r.aws_instance[n].tags.Name}>`,
     aws_subnet: (n) => `SUBNET<${r.aws_subnet[n].cidr_block}>`,
+    aws_route_table: () => "ROUTE_TABLE",
+    aws_vpc: () => "ROUTE_TABLE", // only ever its main_route_table_id here
     "data.aws_partition": () => "PARTITION",
     "data.aws_region": () => "REGION",
+    "data.aws_caller_identity": () => "ACCOUNT",
   };
   const resolveText = (text: string) =>
     text.replace(/\$\{((?:data\.)?aws_[a-z0-9_]+)\.([^.}]+)\.([a-z_]+)\}/g, (ref, type, name, attr) => {
@@ -73,7 +87,25 @@ function terraformResolver(result: SynthResult): Resolve {
         : value && typeof value === "object"
           ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]))
           : value;
-  return resolve;
+  return (value) => sameRouteTables(resolve(value));
+}
+
+/**
+ * The VIP's route tables as one stand-in: the flavours' networks differ there (the cdktf VPC has one
+ * public route table and adds its main one, which CloudFormation cannot name; AWS CDK's public subnets
+ * have one each), so the test asserts apart that each flavour names all of its own.
+ */
+function sameRouteTables(value: unknown): unknown {
+  if (typeof value === "string") return value.replace(/ROUTE_TABLE( ROUTE_TABLE)*/g, "ROUTE_TABLES");
+  if (Array.isArray(value)) {
+    const arns = value.filter((v) => typeof v === "string" && /:route-table\/ROUTE_TABLE$/.test(v));
+    return arns.length
+      ? [...value.filter((v) => !arns.includes(v)), "route-tables: ROUTE_TABLES"]
+      : value.map(sameRouteTables);
+  }
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, sameRouteTables(v)]));
+  return value;
 }
 
 /** CloudFormation's intrinsics in the AWS CDK template, as the same stand-ins. */
@@ -94,6 +126,8 @@ function cloudFormationResolver(synth: CdkSynth): Resolve {
         return `INSTANCE<${cfnTag(r, "Name")}>`;
       case "AWS::EC2::Subnet":
         return `SUBNET<${r.Properties.CidrBlock}>`;
+      case "AWS::EC2::RouteTable":
+        return "ROUTE_TABLE";
       default:
         throw new Error(`no stand-in for Ref ${id} (${r?.Type})`);
     }
@@ -120,7 +154,7 @@ function cloudFormationResolver(synth: CdkSynth): Resolve {
       return value.replace(/^arn:PARTITION:ssm:REGION:ACCOUNT:parameter(\/.*)$/, "PARAMETER<$1>");
     return value;
   };
-  return resolve;
+  return (value) => sameRouteTables(resolve(value));
 }
 
 const sorted = (values: unknown[]) => values.map((v) => JSON.stringify(v)).sort();
@@ -277,7 +311,7 @@ function terraformNlbs(result: SynthResult, resolve: Resolve) {
   const r = result.plan.resource;
   const idOf = (ref: string) => /\$\{aws_[a-z_]+\.([^.]+)\.arn\}/.exec(ref)![1];
   return sorted(
-    Object.entries<any>(r.aws_lb_listener).map(([, listener]) => {
+    Object.entries<any>(r.aws_lb_listener ?? {}).map(([, listener]) => {
       const lb = r.aws_lb[idOf(listener.load_balancer_arn)];
       const tgId = idOf(listener.default_action[0].target_group_arn);
       const tg = r.aws_lb_target_group[tgId];
@@ -379,6 +413,7 @@ function terraformInstances(result: SynthResult, resolve: Resolve, subnetCidr: (
       imds: [i.metadata_options.http_tokens, i.metadata_options.http_put_response_hop_limit],
       root: [i.root_block_device.volume_size, i.root_block_device.volume_type, i.root_block_device.encrypted],
       role: i.tags["kubeadm-ha:role"],
+      sourceDestCheck: i.source_dest_check ?? true,
     })),
   );
 }
@@ -396,6 +431,7 @@ function cfnInstances(synth: CdkSynth, resolve: Resolve, subnetCidr: (id: string
         imds: [p.MetadataOptions.HttpTokens, p.MetadataOptions.HttpPutResponseHopLimit],
         root: [ebs.VolumeSize, ebs.VolumeType, ebs.Encrypted],
         role: cfnTag(i, "kubeadm-ha:role"),
+        sourceDestCheck: p.SourceDestCheck ?? true,
       };
     }),
   );
@@ -441,6 +477,21 @@ describe.each(TOPOLOGIES)("%s", (what, props) => {
 
   test("the same NLBs: listener, target group, health check, attributes, targets, security group", () => {
     expect(cfnNlbs(cdk, cfn)).toEqual(terraformNlbs(terraform, tf));
+  });
+
+  test("the VIP's /32 route goes to the same first peer in every route table of each flavour's network", () => {
+    const tfRoutes = resourcesOf(terraform, "aws_route").filter((r) => r.destination_cidr_block?.endsWith("/32"));
+    const cfnRoutes = cfnResources(cdk, "AWS::EC2::Route")
+      .map(([, r]) => r.Properties)
+      .filter((r) => r.DestinationCidrBlock?.endsWith("/32"));
+    const unique = (pairs: unknown[][]) => [...new Set(sorted(pairs))];
+    expect(unique(cfnRoutes.map((r) => [r.DestinationCidrBlock, cfn(r.InstanceId)]))).toEqual(
+      unique(tfRoutes.map((r) => [r.destination_cidr_block, tf(r.network_interface_id)])),
+    );
+    if (tfRoutes.length === 0) return;
+    // Every route table of the network: the cdktf VPC's own tables and its main one; AWS CDK's tables.
+    expect(tfRoutes).toHaveLength(resourcesOf(terraform, "aws_route_table").length + 1);
+    expect(cfnRoutes).toHaveLength(cfnResources(cdk, "AWS::EC2::RouteTable").length);
   });
 
   test("the same instances, in the same subnets at the same addresses, hardened alike", () => {

@@ -176,6 +176,37 @@ describe("the default cluster", () => {
   });
 });
 
+describe("keepalived with a routed VIP", () => {
+  test("colocated: the VIP's /32 route to cp-0 in every route table, source/destination check off, HAProxy in the user data", () => {
+    const s = synthCdk({ endpoint: { type: "keepalived", virtualIp: "192.168.255.10" } });
+    const routes = cfnResources(s, "AWS::EC2::Route").filter(
+      ([, r]) => r.Properties.DestinationCidrBlock === "192.168.255.10/32",
+    );
+    expect(routes).toHaveLength(cfnResources(s, "AWS::EC2::RouteTable").length);
+    const cp0 = cfnResources(s, "AWS::EC2::Instance").find(([, i]) => cfnTag(i, "Name") === "kubeadm-ha-cp-0")![0];
+    for (const [, r] of routes) expect(r.Properties.InstanceId).toEqual({ Ref: cp0 });
+    s.template.allResourcesProperties("AWS::EC2::Instance", { SourceDestCheck: false });
+    s.template.resourceCountIs("AWS::ElasticLoadBalancingV2::LoadBalancer", 0);
+    const files = decodeUserData(cfnUserDataText(cfnResources(s, "AWS::EC2::Instance")[0][1])).files;
+    expect(files["/etc/kubeadm-ha/haproxy.cfg"].content).toContain("bind :8443");
+    expect(deploySettingsOf(s)).toMatch(/^ROUTE_TABLE_IDS='(<Ref [^>]+> ?){6}'$/m);
+  });
+
+  test("dedicated: two load balancers, their own role that may only replace the VIP's routes and set their status", () => {
+    const s = synthCdk({ endpoint: { type: "keepalived", placement: "dedicated", virtualIp: "192.168.255.10" } });
+    const lbs = cfnResources(s, "AWS::EC2::Instance").filter(
+      ([, i]) => cfnTag(i, "kubeadm-ha:role") === "api-load-balancer",
+    );
+    const peers = (s.cluster.spec.endpoint as { peers: { privateIp: string }[] }).peers;
+    expect(lbs.map(([, i]) => i.Properties.PrivateIpAddress)).toEqual(peers.map((p) => p.privateIp));
+    const vip = cfnResources(s, "AWS::IAM::Policy").filter(([, p]) => p.Properties.PolicyName === "kubeadm-ha-vip");
+    expect(vip).toHaveLength(1);
+    expect(vip[0][1].Properties.PolicyDocument.Statement.map((x: any) => [x.Sid, x.Action])).toEqual([
+      ["MoveVipRoute", "ec2:ReplaceRoute"],
+    ]);
+  });
+});
+
 describe("the same validation as the cdktf flavour", () => {
   test.each(BAD_INPUTS)("%s: fails naming the prop, before any construct exists", (_what, input, prop) => {
     const stack = new Stack(new App(), "bad");
@@ -191,8 +222,11 @@ describe("the same validation as the cdktf flavour", () => {
   test("what the AWS CDK flavour does not build yet is refused at synth, naming the prop", () => {
     const stack = new Stack(new App(), "later");
     expect(
-      () => new KubeadmCluster(stack, "c", { endpoint: { type: "keepalived", virtualIp: "192.168.255.10" } }),
-    ).toThrow(/endpoint\.type: "keepalived" is not in the AWS CDK flavour yet/);
+      () =>
+        new KubeadmCluster(stack, "c", {
+          endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" },
+        }),
+    ).toThrow(/endpoint\.vipMode: "secondary-ip" is not in the AWS CDK flavour yet/);
     expect(stack.node.children).toEqual([]);
   });
 });
@@ -211,6 +245,7 @@ function reviewableTemplate(s: CdkSynth) {
 test.each<[string, KubeadmClusterProps]>([
   ["default", {}],
   ["external etcd", { etcd: { topology: "external" } }],
+  ["keepalived colocated", { endpoint: { type: "keepalived", virtualIp: "192.168.255.10" } }],
 ])("snapshot of the %s template (review changes in pull requests)", (_name, props) => {
   expect(reviewableTemplate(synthCdk(props))).toMatchSnapshot();
 });
