@@ -42,6 +42,8 @@ const MOTO_DROPS = {
   "AWS::EC2::Instance": "MetadataOptions and SecurityGroupIds: IMDSv2 and the groups are asserted on the template",
   "AWS::ElasticLoadBalancingV2::TargetGroup": "Targets: the control plane's registration is asserted on the template",
   "AWS::SSM::Parameter": "nothing, but it reads Tags as a list where CloudFormation has a map: the test rewrites them",
+  "AWS::EC2::SecurityGroupIngress":
+    "nothing, but it fails on VRRP (protocol 112) without ports: the test gives -1, which AWS ignores",
 };
 
 const REGION = "us-east-1";
@@ -90,6 +92,10 @@ print(json.dumps(sorted(t for t in out if t)))`,
 describe.each<[string, object]>([
   ["the default cluster", {}],
   ["external etcd", { etcd: { topology: "external" } }],
+  [
+    "keepalived on dedicated load balancers",
+    { endpoint: { type: "keepalived", placement: "dedicated", virtualIp: "192.168.255.10" } },
+  ],
 ])("%s on moto's CloudFormation", (name, props) => {
   const synth = synthCdk(props);
   const template = JSON.parse(JSON.stringify(synth.json));
@@ -134,6 +140,9 @@ describe.each<[string, object]>([
       r.Properties = replace(r.Properties);
     }
     template.Outputs = replace(template.Outputs);
+    // moto fails on a rule of a protocol without ports (VRRP, 112), as in the Terraform test: ports -1, which AWS ignores.
+    for (const r of Object.values<any>(template.Resources).filter((x) => x.Type === "AWS::EC2::SecurityGroupIngress"))
+      if (r.Properties.IpProtocol === "112") Object.assign(r.Properties, { FromPort: -1, ToPort: -1 });
     // moto reads an SSM parameter's Tags as a list; CloudFormation's are a map.
     for (const [, p] of Object.entries<any>(template.Resources).filter(([, r]) => r.Type === "AWS::SSM::Parameter"))
       p.Properties.Tags = Object.entries(p.Properties.Tags).map(([Key, Value]) => ({ Key, Value }));
@@ -199,20 +208,38 @@ describe.each<[string, object]>([
     }
   });
 
-  test("the load balancer, the target group with its HTTPS /readyz health check; the deploy settings with every reference filled in", () => {
-    const lb = aws(["elbv2", "describe-load-balancers"]).LoadBalancers.find(
-      (l: any) => l.LoadBalancerName === "kubeadm-ha-api",
-    );
-    expect(lb).toMatchObject({ Scheme: "internal" });
-    const tg = aws(["elbv2", "describe-target-groups"]).TargetGroups.find((t: any) => t.Port === 6443);
-    expect(tg).toMatchObject({
-      Protocol: "TCP",
-      HealthCheckProtocol: "HTTPS",
-      HealthCheckPath: "/readyz",
-      HealthCheckIntervalSeconds: 10,
-    });
+  test("the endpoint (the load balancer and target group's HTTPS /readyz health check, or the VIP's routes to the first peer); the deploy settings with every reference filled in", () => {
+    if (synth.cluster.spec.endpoint.type === "keepalived") {
+      const vip = `${synth.cluster.spec.endpoint.virtualIp}/32`;
+      const routes = aws(["ec2", "describe-route-tables"])
+        .RouteTables.flatMap((t: any) => t.Routes)
+        .filter((r: any) => r.DestinationCidrBlock === vip);
+      expect(routes).toHaveLength(cfnResources(synth, "AWS::EC2::RouteTable").length);
+      const lb0 = aws(["ec2", "describe-instances", "--filters", "Name=tag:Name,Values=kubeadm-ha-lb-0"])
+        .Reservations[0].Instances[0];
+      for (const r of routes)
+        expect(r.InstanceId ?? r.NetworkInterfaceId).toMatch(
+          new RegExp(`${lb0.InstanceId}|${lb0.NetworkInterfaces[0].NetworkInterfaceId}`),
+        );
+    } else {
+      const lb = aws(["elbv2", "describe-load-balancers"]).LoadBalancers.find(
+        (l: any) => l.LoadBalancerName === "kubeadm-ha-api",
+      );
+      expect(lb).toMatchObject({ Scheme: "internal" });
+      const tg = aws(["elbv2", "describe-target-groups"]).TargetGroups.find((t: any) => t.Port === 6443);
+      expect(tg).toMatchObject({
+        Protocol: "TCP",
+        HealthCheckProtocol: "HTTPS",
+        HealthCheckPath: "/readyz",
+        HealthCheckIntervalSeconds: 10,
+      });
+    }
     const value = aws(["ssm", "get-parameter", "--name", "/kubeadm-ha/kubeadm-ha/deploy-settings"]).Parameter.Value;
-    expect(value).toMatch(/^ENDPOINT_HOST='api\.kubeadm-ha\.internal'$/m);
+    expect(value).toMatch(
+      synth.cluster.spec.endpoint.type === "keepalived"
+        ? /^ROUTE_TABLE_IDS='(rtb-[0-9a-f]+ ?)+'$/m
+        : /^ENDPOINT_HOST='api\.kubeadm-ha\.internal'$/m,
+    );
     expect(value).toMatch(/^JOIN_SECRET_ID='arn:aws:secretsmanager:us-east-1:\d+:secret:[^']+'$/m);
     expect(value).not.toMatch(/\{|Token/);
   });
