@@ -129,7 +129,12 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
     const statusOnly = new DataAwsIamPolicyDocument(this, "status-permissions", {
       statement: everyNodeStatements(props.policyReferences),
     });
-    new IamRolePolicy(this, "status-policy", { role: role.id, name: "kubeadm-ha-status", policy: statusOnly.json });
+    // Also what lets the node read the deploy settings at boot: its instances wait for it too.
+    const statusPolicy = new IamRolePolicy(this, "status-policy", {
+      role: role.id,
+      name: "kubeadm-ha-status",
+      policy: statusOnly.json,
+    });
     const policy = new IamRolePolicy(this, "vip-policy", {
       role: role.id,
       name: "kubeadm-ha-vip",
@@ -149,7 +154,7 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
         rootVolumeSizeGiB: 20,
         tags: { ...props.tags, Name: peer.name, "kubeadm-ha:role": "api-load-balancer" },
         volumeTags: { ...props.tags, Name: peer.name },
-        dependsOn: [policy, ...props.bootPrerequisites],
+        dependsOn: [statusPolicy, policy, ...props.bootPrerequisites],
       }),
     );
   }

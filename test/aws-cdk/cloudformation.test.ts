@@ -7,8 +7,8 @@
  * template's references to them become their ARNs; the egress rules and address reservations, which
  * nothing in the template references, are left out and counted. moto's CloudFormation also drops some
  * properties it does not model (MOTO_DROPS): what depends on them is asserted on the template instead
- * (template.test.ts). The image parameter points at a /moto parameter (moto refuses /aws/ names), as
- * in the Terraform test.
+ * (template.test.ts). The instances get one of moto's AMIs where the template has EC2 resolve Canonical's
+ * image parameter at launch (moto resolves no resolve:ssm: image).
  */
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import { mkdtempSync, writeFileSync } from "fs";
@@ -147,7 +147,6 @@ describe.each<[string, object]>([
     for (const [, p] of Object.entries<any>(template.Resources).filter(([, r]) => r.Type === "AWS::SSM::Parameter"))
       p.Properties.Tags = Object.entries(p.Properties.Tags).map(([Key, Value]) => ({ Key, Value }));
     const image = aws(["ec2", "describe-images", "--owners", "amazon"]).Images[0].ImageId;
-    aws(["ssm", "put-parameter", "--name", "/moto/ubuntu-amd64", "--type", "String", "--value", image, "--overwrite"]);
     aws([
       "ssm",
       "put-parameter",
@@ -159,8 +158,9 @@ describe.each<[string, object]>([
       "30",
       "--overwrite",
     ]);
-    for (const p of Object.values<any>(template.Parameters))
-      if (p.Type.includes("AWS::EC2::Image::Id")) p.Default = "/moto/ubuntu-amd64";
+    // moto does not resolve an image given as resolve:ssm: at launch: the instances get one of moto's AMIs.
+    for (const r of Object.values<any>(template.Resources).filter((x) => x.Type === "AWS::EC2::Instance"))
+      if (String(r.Properties.ImageId).startsWith("resolve:ssm:")) r.Properties.ImageId = image;
     const file = join(mkdtempSync(join(tmpdir(), "kha-cfn-")), "template.json");
     writeFileSync(file, JSON.stringify(template));
     const created = motoAws(endpoint, REGION, [

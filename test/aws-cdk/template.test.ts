@@ -53,13 +53,20 @@ describe("the default cluster", () => {
     expect(instances.map(([, i]) => i.Properties.PrivateIpAddress)).toEqual(["10.0.0.10", "10.0.16.10", "10.0.32.10"]);
   });
 
-  test("the image is Canonical's public SSM parameter, read at deploy time (no lookup at synth)", () => {
-    const parameters = Object.values<any>(synth.json.Parameters ?? {}).filter((p) =>
-      p.Type.includes("AWS::EC2::Image::Id"),
-    );
-    expect(parameters.map((p) => p.Default)).toEqual([
-      "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id",
-    ]);
+  test("the image is Canonical's public SSM parameter, resolved by EC2 at launch: a new Ubuntu image changes no template", () => {
+    for (const [, i] of instances)
+      expect(i.Properties.ImageId).toBe(
+        "resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id",
+      );
+    // A template parameter would be read again at every deploy, and a new image would replace the nodes.
+    const parameters = Object.values<any>(synth.json.Parameters ?? {});
+    expect(parameters.filter((p) => p.Type.includes("AWS::EC2::Image::Id"))).toEqual([]);
+  });
+
+  test("a given imageId is every node's image, also in a stack without a region", () => {
+    const pinned = synthCdk({ imageId: "ami-0123456789abcdef0" });
+    for (const [, i] of cfnResources(pinned, "AWS::EC2::Instance"))
+      expect(i.Properties.ImageId).toBe("ami-0123456789abcdef0");
   });
 
   test("an internal NLB with a TCP 6443 listener; HTTPS /readyz health checks and drain timers as the cdktf flavour's", () => {

@@ -176,6 +176,18 @@ describe("a dedicated pair of load balancers with a secondary-IP VIP", () => {
   const lbSg = refTo(result, "aws_security_group", (sg) => sg.tags.Name === "kubeadm-ha-api-load-balancers", "id");
   const cpSg = cpSgOf(result);
 
+  test("each load balancer waits for every policy of its role (its status policy is what lets it read the deploy settings)", () => {
+    const lbRole = Object.entries<any>(result.plan.resource.aws_iam_role).find(([, r]) =>
+      r.description.startsWith("keepalived + HAProxy load balancers"),
+    )![0];
+    const policies = Object.entries<any>(result.plan.resource.aws_iam_role_policy)
+      .filter(([, p]) => p.role === `\${aws_iam_role.${lbRole}.id}`)
+      .map(([id]) => `aws_iam_role_policy.${id}`);
+    expect(policies).toHaveLength(3); // Session Manager, status and deploy settings, VIP
+    for (const lb of lbs)
+      for (const p of policies.filter((id) => !id.includes("session-manager"))) expect(lb.depends_on).toContain(p);
+  });
+
   test("two hardened load balancers in one subnet at fixed addresses; source/destination check stays on", () => {
     expect(lbs.map((n) => n.private_ip)).toEqual(["10.0.0.20", "10.0.0.21"]);
     expect(new Set(lbs.map((n) => n.subnet_id)).size).toBe(1);

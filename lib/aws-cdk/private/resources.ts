@@ -2,7 +2,6 @@
  * The framework-free description (lib/model) as AWS CDK resources: security-group rules, policy
  * statements, the hardened instance, the empty cluster secret. The AWS CDK flavour's one place for each.
  */
-import { Stack } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
@@ -144,6 +143,13 @@ export interface NodeInstanceProps {
   readonly sourceDestCheck?: boolean;
 }
 
+/** The given image in every region (a stack without a region cannot key a map by it). */
+function fixedImage(imageId: string): ec2.IMachineImage {
+  return {
+    getImage: () => ({ imageId, osType: ec2.OperatingSystemType.LINUX, userData: ec2.UserData.forLinux() }),
+  };
+}
+
 /**
  * An EC2 instance with the project's security defaults: IMDSv2 only with hop limit 1 (pods cannot
  * borrow the node's role), an encrypted gp3 root volume, no SSH key, and the user data fixed at synth.
@@ -155,8 +161,10 @@ export function hardenedInstance(scope: Construct, id: string, props: NodeInstan
     privateIpAddress: props.privateIp,
     instanceType: new ec2.InstanceType(props.instanceType),
     machineImage: props.imageId
-      ? ec2.MachineImage.genericLinux({ [Stack.of(scope).region]: props.imageId })
-      : ec2.MachineImage.fromSsmParameter(ubuntuImageParameter(props.architecture)),
+      ? fixedImage(props.imageId)
+      : // Resolved by EC2 at launch, not a template parameter CloudFormation re-reads on every deploy: a
+        // new Ubuntu image then never replaces a running node (its fixed address would still be taken).
+        ec2.MachineImage.resolveSsmParameterAtLaunch(ubuntuImageParameter(props.architecture)),
     securityGroup: props.securityGroup,
     role: props.role,
     httpEndpoint: true,
