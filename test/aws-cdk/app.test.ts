@@ -23,6 +23,19 @@ test("with no settings: the default cluster in us-east-1, written to the cloud a
   Template.fromStack(stack).resourceCountIs("AWS::EC2::Instance", 3);
 });
 
+test("synth prints nothing: no warning of aws-cdk-lib's own template validation is left unacknowledged", () => {
+  const printed: string[] = [];
+  const spies = (["error", "warn", "log"] as const).map((m) =>
+    jest.spyOn(console, m).mockImplementation((...args: unknown[]) => void printed.push(args.join(" "))),
+  );
+  try {
+    buildCdkApp({ outdir: outdir(), env: {} }).app.synth();
+  } finally {
+    spies.forEach((s) => s.mockRestore());
+  }
+  expect(printed).toEqual([]);
+});
+
 test("the same environment variables as the cdktf app: 5 nodes, external etcd of 5, another region", () => {
   const { stack } = buildCdkApp({
     outdir: outdir(),

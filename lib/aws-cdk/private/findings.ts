@@ -61,9 +61,19 @@ export const ACKNOWLEDGED_FINDINGS: {
   },
 ];
 
+/** aws-cdk-lib's own template validation, where it is wrong about this construct. */
+export const ACKNOWLEDGED_VALIDATIONS: typeof ACKNOWLEDGED_FINDINGS = [
+  {
+    id: "CloudFormation-Validate::E1152",
+    reason:
+      "ImageId is resolve:ssm:<Canonical's public parameter>, which EC2 resolves at launch (documented for RunInstances and CloudFormation); the check expects a literal ami- id.",
+    on: (c) => c instanceof ec2.Instance,
+  },
+];
+
 /** Acknowledges each finding on the resources under `scope` it concerns. */
 export function acknowledgeFindings(scope: IConstruct) {
   for (const construct of scope.node.findAll())
-    for (const finding of ACKNOWLEDGED_FINDINGS)
+    for (const finding of [...ACKNOWLEDGED_FINDINGS, ...ACKNOWLEDGED_VALIDATIONS])
       if (finding.on(construct)) Validations.of(construct).acknowledge({ id: finding.id, reason: finding.reason });
 }
