@@ -9,6 +9,7 @@ import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as ssm from "aws-cdk-lib/aws-ssm";
 import { Construct } from "constructs";
 import {
+  apiTargetGroup,
   claimClusterName,
   CLUSTER_TAG,
   controlPlaneMemberStatements,
@@ -27,7 +28,6 @@ import {
   checkDeploySettingsSize,
   encodeUserData,
   EndpointAddress,
-  NLB_TIMERS,
   renderClusterDeploySettings,
   renderControlPlaneUserData,
   renderEtcdMemberUserData,
@@ -423,34 +423,36 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
       ["", this.loadBalancer!],
       ["public-", this.publicLoadBalancer],
     ];
+    const group = apiTargetGroup(port);
     for (const [prefix, nlb] of balancers) {
       if (!nlb) continue;
+      const check = group.healthCheck;
       const targetGroup = new elbv2.NetworkTargetGroup(this, `${prefix}api-servers`, {
         vpc: this.vpc.vpc,
-        port,
-        protocol: elbv2.Protocol.TCP,
-        targetType: elbv2.TargetType.INSTANCE,
-        preserveClientIp: false,
-        connectionTermination: false,
-        deregistrationDelay: Duration.seconds(NLB_TIMERS.drainSeconds),
+        port: group.port,
+        protocol: group.protocol as elbv2.Protocol,
+        targetType: group.targetType as elbv2.TargetType,
+        preserveClientIp: group.preserveClientIp,
+        connectionTermination: group.connectionTermination,
+        deregistrationDelay: Duration.seconds(group.drainSeconds),
         healthCheck: {
           enabled: true,
-          protocol: elbv2.Protocol.HTTPS,
-          path: "/readyz",
-          port: String(port),
-          healthyHttpCodes: "200",
-          interval: Duration.seconds(NLB_TIMERS.healthCheckIntervalSeconds),
-          timeout: Duration.seconds(NLB_TIMERS.healthCheckTimeoutSeconds),
-          healthyThresholdCount: NLB_TIMERS.healthyThreshold,
-          unhealthyThresholdCount: NLB_TIMERS.unhealthyThreshold,
+          protocol: check.protocol as elbv2.Protocol,
+          path: check.path,
+          port: String(check.port),
+          healthyHttpCodes: check.matcher,
+          interval: Duration.seconds(check.intervalSeconds),
+          timeout: Duration.seconds(check.timeoutSeconds),
+          healthyThresholdCount: check.healthyThreshold,
+          unhealthyThresholdCount: check.unhealthyThreshold,
         },
         targets: this.controlPlaneNodes.map((n) => new elbv2Targets.InstanceTarget(n, this.spec.apiServerPort)),
       });
-      targetGroup.setAttribute("target_health_state.unhealthy.connection_termination.enabled", "false");
       targetGroup.setAttribute(
-        "target_health_state.unhealthy.draining_interval_seconds",
-        String(NLB_TIMERS.drainSeconds),
+        "target_health_state.unhealthy.connection_termination.enabled",
+        String(group.connectionTermination),
       );
+      targetGroup.setAttribute("target_health_state.unhealthy.draining_interval_seconds", String(group.drainSeconds));
       nlb.addListener(`${prefix}listener`, { port, protocol: elbv2.Protocol.TCP, defaultTargetGroups: [targetGroup] });
     }
   }

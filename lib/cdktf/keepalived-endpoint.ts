@@ -9,7 +9,6 @@ import { encodeUserData, EndpointAddress, renderLoadBalancerUserData } from "../
 import { KeepalivedEndpointSpec, instanceArchitecture } from "../spec";
 import { IApiEndpoint } from "./api-endpoint";
 import {
-  CLUSTER_TAG,
   ClusterNodeContext,
   clusterSecurityGroup,
   hardenedInstance,
@@ -17,6 +16,7 @@ import {
   securityGroupRules,
 } from "./private/node-defaults";
 import {
+  CLUSTER_TAG,
   everyNodeStatements,
   identityDescriptions,
   keepalivedRules,

@@ -22,29 +22,32 @@ import {
   nodeInstanceTypes,
   resolveClusterSpec,
 } from "../spec";
-import { claimClusterName, controlPlaneRules, securityGroupDescription, ubuntuImageParameter } from "../model";
+import {
+  claimClusterName,
+  CLUSTER_TAG,
+  controlPlaneRules,
+  securityGroupDescription,
+  STATUS_TAG,
+  ubuntuImageParameter,
+} from "../model";
 import { createApiEndpoint, IApiEndpoint } from "./api-endpoint";
-
-/** A cdktf token inside a string. */
-const TOKEN_IN_STRING = /\$\{TfToken\[[^\]]+\]\}/;
 import { ControlPlaneIdentity } from "./control-plane-identity";
 import { EtcdCluster } from "./etcd-cluster";
 import {
-  CLUSTER_TAG,
   ClusterNodeContext,
   clusterSecurityGroup,
   hardenedInstance,
   reserveNodeAddresses,
   securityGroupRules,
-  STATUS_TAG,
 } from "./private/node-defaults";
 import { ClusterNetwork } from "./network";
 import { loadNodeScripts } from "../private/node-scripts";
 
+/** A cdktf token inside a string. */
+const TOKEN_IN_STRING = /\$\{TfToken\[[^\]]+\]\}/;
+
 /** Props of KubeadmCluster: the cluster spec, every field optional with a documented default. */
 export type KubeadmClusterProps = ClusterInput;
-
-export { ubuntuImageParameter } from "../model";
 
 /**
  * A highly available Kubernetes control plane on EC2: an odd number of kubeadm control-plane nodes

@@ -8,10 +8,10 @@ import { Route53Zone } from "@cdktf/provider-aws/lib/route53-zone";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { EndpointAddress, NLB_TIMERS } from "../render";
+import { EndpointAddress } from "../render";
 import { NlbEndpointSpec } from "../spec";
 import { IApiEndpoint } from "./api-endpoint";
-import { nlbRules, securityGroupDescription } from "../model";
+import { apiTargetGroup, nlbRules, securityGroupDescription } from "../model";
 import { clusterSecurityGroup, securityGroupRules } from "./private/node-defaults";
 
 export interface NlbEndpointProps {
@@ -156,27 +156,32 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
 
     // No name: Terraform gives it a unique one, so a change that replaces it (port, protocol, VPC) can
     // create the new group before the old one goes.
+    const group = apiTargetGroup(port);
+    const check = group.healthCheck;
     const targetGroup = new LbTargetGroup(this, `${prefix}api-servers`, {
       vpcId: this.props.vpcId,
-      port,
-      protocol: "TCP",
-      targetType: "instance",
-      preserveClientIp: "false",
-      connectionTermination: false,
-      deregistrationDelay: String(NLB_TIMERS.drainSeconds),
+      port: group.port,
+      protocol: group.protocol,
+      targetType: group.targetType,
+      preserveClientIp: String(group.preserveClientIp),
+      connectionTermination: group.connectionTermination,
+      deregistrationDelay: String(group.drainSeconds),
       healthCheck: {
         enabled: true,
-        protocol: "HTTPS",
-        path: "/readyz",
-        port: String(port),
-        matcher: "200",
-        interval: NLB_TIMERS.healthCheckIntervalSeconds,
-        timeout: NLB_TIMERS.healthCheckTimeoutSeconds,
-        healthyThreshold: NLB_TIMERS.healthyThreshold,
-        unhealthyThreshold: NLB_TIMERS.unhealthyThreshold,
+        protocol: check.protocol,
+        path: check.path,
+        port: String(check.port),
+        matcher: check.matcher,
+        interval: check.intervalSeconds,
+        timeout: check.timeoutSeconds,
+        healthyThreshold: check.healthyThreshold,
+        unhealthyThreshold: check.unhealthyThreshold,
       },
       targetHealthState: [
-        { enableUnhealthyConnectionTermination: false, unhealthyDrainingInterval: NLB_TIMERS.drainSeconds },
+        {
+          enableUnhealthyConnectionTermination: group.connectionTermination,
+          unhealthyDrainingInterval: group.drainSeconds,
+        },
       ],
       tags: { ...tags, Name: name },
       lifecycle: { createBeforeDestroy: true },

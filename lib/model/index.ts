@@ -8,3 +8,4 @@ export * from "./tags";
 export * from "./cluster-names";
 export * from "./images";
 export * from "./identities";
+export * from "./load-balancer";

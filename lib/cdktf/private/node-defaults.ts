@@ -24,8 +24,6 @@ import {
 import { NodeScripts } from "../../render";
 import { Architecture, ClusterSpec, SecretsSpec } from "../../spec";
 
-export { CLUSTER_TAG, STATUS_TAG, SESSION_MANAGER_ACTIONS } from "../../model";
-
 /** What every construct that runs nodes of a cluster needs from KubeadmCluster. */
 export interface ClusterNodeContext {
   /** The resolved, validated spec. */
