@@ -1,10 +1,21 @@
 /**
  * The AWS CDK flavour (aws-cdk-lib 2.x, CloudFormation): `import { KubeadmCluster } from
  * "cdktf-kubeadm-ha/aws-cdk"`. The same spec, validation, user data and node scripts as the cdktf
- * flavour at the package root; this subpath imports aws-cdk-lib only.
+ * flavour at the package root, and the same lower-level constructs for stacks that compose their
+ * own; this subpath imports aws-cdk-lib only. Helpers they share are in ./private.
  */
+export type { IApiEndpoint } from "./api-endpoint";
+export { ControlPlaneIdentity } from "./control-plane-identity";
+export type { ControlPlaneIdentityProps } from "./control-plane-identity";
+export { EtcdCluster } from "./etcd-cluster";
+export type { EtcdClusterProps } from "./etcd-cluster";
+export { KeepalivedEndpoint } from "./keepalived-endpoint";
+export type { KeepalivedEndpointProps } from "./keepalived-endpoint";
 export { KubeadmCluster } from "./kubeadm-cluster";
 export type { KubeadmClusterProps } from "./kubeadm-cluster";
+export { NlbEndpoint } from "./nlb-endpoint";
+export type { ApiLoadBalancer, NlbEndpointProps } from "./nlb-endpoint";
+export type { ClusterInstanceProps, ClusterNodeContext, NodeIdentity } from "./private/resources";
 export { ClusterVpc } from "./vpc";
 export { ClusterSpecError } from "../spec";
 export { UserDataTooLargeError } from "../render/user-data";

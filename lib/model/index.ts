@@ -9,3 +9,4 @@ export * from "./cluster-names";
 export * from "./images";
 export * from "./identities";
 export * from "./load-balancer";
+export * from "./address-reservations";

@@ -70,7 +70,10 @@ export function renderClusterDeploySettings(spec: ClusterSpec, values: DeployVal
     ...(spec.etcd.topology === "external"
       ? { ETCD_CLIENT_SECRET_ID: values.etcdClientSecretId ?? "", ETCD_CA_SECRET_ID: values.etcdCaSecretId ?? "" }
       : {}),
-    ...(spec.endpoint.type === "keepalived" ? { ROUTE_TABLE_IDS: (values.routeTableIds ?? []).join(" ") } : {}),
+    // Only a routed VIP moves a route; a secondary IP names no table (and keeps the parameter small).
+    ...(spec.endpoint.type === "keepalived"
+      ? { ROUTE_TABLE_IDS: spec.endpoint.vipMode === "route" ? (values.routeTableIds ?? []).join(" ") : "" }
+      : {}),
   });
 }
 

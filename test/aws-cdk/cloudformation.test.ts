@@ -17,7 +17,7 @@ import { join } from "path";
 import { waitFor } from "../system/netns";
 import { motoAws, motoAwsJson } from "../system/moto";
 import { freePort } from "../system/terraform-lab";
-import { cfnResources, cfnTag, synthCdk } from "./helpers";
+import { cfnPrimaryInterface, cfnResources, cfnTag, synthCdk } from "./helpers";
 
 if (
   spawnSync("python3", ["-c", "import moto, boto3"]).status !== 0 ||
@@ -39,7 +39,10 @@ const NOT_IN_MOTO = [
 const MOTO_DROPS = {
   "AWS::ElasticLoadBalancingV2::LoadBalancer":
     "Type: it makes an application load balancer, which refuses the TCP listener; the listener is left out",
-  "AWS::EC2::Instance": "MetadataOptions and SecurityGroupIds: IMDSv2 and the groups are asserted on the template",
+  "AWS::EC2::Instance":
+    "MetadataOptions, SecurityGroupIds and NetworkInterfaces (it gives the instance an interface of its own): IMDSv2, the groups and the attached interface are asserted on the template",
+  "AWS::EC2::NetworkInterface":
+    "Tags and GroupSet: the interface is read back by its address and subnet; its cluster tag is asserted on the template",
   "AWS::ElasticLoadBalancingV2::TargetGroup": "Targets: the control plane's registration is asserted on the template",
   "AWS::SSM::Parameter": "nothing, but it reads Tags as a list where CloudFormation has a map: the test rewrites them",
   "AWS::EC2::SecurityGroupIngress":
@@ -95,6 +98,10 @@ describe.each<[string, object]>([
   [
     "keepalived on dedicated load balancers",
     { endpoint: { type: "keepalived", placement: "dedicated", virtualIp: "192.168.255.10" } },
+  ],
+  [
+    "keepalived on dedicated load balancers, the VIP a secondary IP",
+    { endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" } },
   ],
 ])("%s on moto's CloudFormation", (name, props) => {
   const synth = synthCdk(props);
@@ -192,9 +199,26 @@ describe.each<[string, object]>([
     expect(ours.map(byName).sort()).toEqual(planned.map(([, p]) => cfnTag(p, "Name")).sort());
     for (const i of ours) {
       const [, p] = planned.find(([, x]) => cfnTag(x, "Name") === byName(i))!;
-      expect(i.PrivateIpAddress).toBe(p.Properties.PrivateIpAddress);
-      const subnet = aws(["ec2", "describe-subnets", "--subnet-ids", i.SubnetId]).Subnets[0];
-      expect(subnet.CidrBlock).toBe(synth.json.Resources[p.Properties.SubnetId.Ref].Properties.CidrBlock);
+      if (p.Properties.NetworkInterfaces) {
+        // An explicit primary interface (a secondary-IP VIP's peer) says where the node is; moto does not
+        // attach it (MOTO_DROPS), so the interface is read back on its own: its address in its subnet.
+        const at = cfnPrimaryInterface(synth, p).Properties;
+        const [eni] = aws([
+          "ec2",
+          "describe-network-interfaces",
+          "--filters",
+          `Name=addresses.private-ip-address,Values=${at.PrivateIpAddress}`,
+        ]).NetworkInterfaces;
+        const subnet = aws(["ec2", "describe-subnets", "--subnet-ids", eni.SubnetId]).Subnets[0];
+        expect([eni.Description, subnet.CidrBlock]).toEqual([
+          `The primary interface of ${byName(i)}`,
+          synth.json.Resources[at.SubnetId.Ref].Properties.CidrBlock,
+        ]);
+      } else {
+        expect(i.PrivateIpAddress).toBe(p.Properties.PrivateIpAddress);
+        const subnet = aws(["ec2", "describe-subnets", "--subnet-ids", i.SubnetId]).Subnets[0];
+        expect(subnet.CidrBlock).toBe(synth.json.Resources[p.Properties.SubnetId.Ref].Properties.CidrBlock);
+      }
       expect(i.IamInstanceProfile?.Arn).toMatch(/instance-profile\//);
       const userData = aws([
         "ec2",
@@ -208,9 +232,16 @@ describe.each<[string, object]>([
     }
   });
 
-  test("the endpoint (the load balancer and target group's HTTPS /readyz health check, or the VIP's routes to the first peer); the deploy settings with every reference filled in", () => {
-    if (synth.cluster.spec.endpoint.type === "keepalived") {
-      const vip = `${synth.cluster.spec.endpoint.virtualIp}/32`;
+  test("the endpoint (the load balancer and target group's HTTPS /readyz health check, the VIP's routes to the first peer, or none for a secondary IP); the deploy settings with every reference filled in", () => {
+    const spec = synth.cluster.spec.endpoint;
+    if (spec.type === "keepalived" && spec.vipMode === "secondary-ip") {
+      // No route moves: the VIP is a secondary IP of the peers' subnet (their interfaces: the test above).
+      const routes = aws(["ec2", "describe-route-tables"])
+        .RouteTables.flatMap((t: any) => t.Routes)
+        .filter((r: any) => r.DestinationCidrBlock === `${spec.virtualIp}/32`);
+      expect(routes).toEqual([]);
+    } else if (spec.type === "keepalived") {
+      const vip = `${spec.virtualIp}/32`;
       const routes = aws(["ec2", "describe-route-tables"])
         .RouteTables.flatMap((t: any) => t.Routes)
         .filter((r: any) => r.DestinationCidrBlock === vip);
@@ -236,8 +267,10 @@ describe.each<[string, object]>([
     }
     const value = aws(["ssm", "get-parameter", "--name", "/kubeadm-ha/kubeadm-ha/deploy-settings"]).Parameter.Value;
     expect(value).toMatch(
-      synth.cluster.spec.endpoint.type === "keepalived"
-        ? /^ROUTE_TABLE_IDS='(rtb-[0-9a-f]+ ?)+'$/m
+      spec.type === "keepalived"
+        ? spec.vipMode === "route"
+          ? /^ROUTE_TABLE_IDS='(rtb-[0-9a-f]+ ?)+'$/m
+          : /^ENDPOINT_HOST='10\.0\.0\.9'$/m
         : /^ENDPOINT_HOST='api\.kubeadm-ha\.internal'$/m,
     );
     expect(value).toMatch(/^JOIN_SECRET_ID='arn:aws:secretsmanager:us-east-1:\d+:secret:[^']+'$/m);

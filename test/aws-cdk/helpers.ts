@@ -35,6 +35,12 @@ export function cfnTag(resource: any, key: string): string | undefined {
   return (resource.Properties?.Tags ?? []).find((t: any) => t.Key === key)?.Value;
 }
 
+/** The explicit primary interface (device 0) an instance attaches. */
+export function cfnPrimaryInterface(synth: CdkSynth, instance: any): any {
+  const attachment = instance.Properties.NetworkInterfaces.find((n: any) => n.DeviceIndex === "0");
+  return synth.json.Resources[attachment.NetworkInterfaceId.Ref];
+}
+
 /** The cloud-config an instance's UserData (base64 of gzip) holds. */
 export function cfnUserDataText(resource: any): string {
   return gunzipSync(Buffer.from(resource.Properties.UserData, "base64")).toString("utf8");

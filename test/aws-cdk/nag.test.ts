@@ -36,6 +36,13 @@ const TOPOLOGIES: [string, KubeadmClusterProps][] = [
   ["internet-facing", { endpoint: { type: "nlb", internetFacing: true, allowedCidrs: ["198.51.100.0/24"] } }],
   ["keepalived colocated", { endpoint: { type: "keepalived", virtualIp: "192.168.255.10" } }],
   ["keepalived dedicated", { endpoint: { type: "keepalived", placement: "dedicated", virtualIp: "192.168.255.10" } }],
+  [
+    "keepalived dedicated, secondary-IP VIP, external etcd",
+    {
+      endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" },
+      etcd: { topology: "external" },
+    },
+  ],
 ];
 
 /** "RULE on RESOURCE" for every finding. */

@@ -8,7 +8,7 @@
  */
 import { KubeadmClusterProps } from "../../lib/aws-cdk";
 import { resourcesOf, synthStack, SynthResult } from "../helpers";
-import { CdkSynth, cfnResources, cfnTag, synthCdk } from "./helpers";
+import { CdkSynth, cfnPrimaryInterface, cfnResources, cfnTag, synthCdk } from "./helpers";
 
 const EXISTING = {
   vpcId: "vpc-0123456789abcdef0",
@@ -41,6 +41,14 @@ const TOPOLOGIES: [string, KubeadmClusterProps][] = [
       endpoint: { type: "keepalived", placement: "dedicated", virtualIp: "192.168.255.10" },
       etcd: { topology: "external" },
     },
+  ],
+  [
+    "keepalived on the control plane in one zone, the VIP a secondary IP",
+    { spreadAcrossZones: false, network: { zoneCount: 1 }, endpoint: { type: "keepalived", vipMode: "secondary-ip" } },
+  ],
+  [
+    "keepalived on two dedicated load balancers, the VIP a secondary IP",
+    { endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" } },
   ],
   [
     "an existing network, a KMS key and break-glass principals",
@@ -423,18 +431,36 @@ function cfnInstances(synth: CdkSynth, resolve: Resolve, subnetCidr: (id: string
     cfnResources(synth, "AWS::EC2::Instance").map(([, i]) => {
       const p = i.Properties;
       const ebs = p.BlockDeviceMappings[0].Ebs;
+      // Where an explicit primary interface is attached, the interface says where the node is.
+      const at = p.NetworkInterfaces ? cfnPrimaryInterface(synth, i).Properties : p;
       return {
         name: cfnTag(i, "Name"),
-        subnet: subnetCidr(String(resolve(p.SubnetId))),
-        ip: p.PrivateIpAddress,
+        subnet: subnetCidr(String(resolve(at.SubnetId))),
+        ip: at.PrivateIpAddress,
         type: p.InstanceType,
         imds: [p.MetadataOptions.HttpTokens, p.MetadataOptions.HttpPutResponseHopLimit],
         root: [ebs.VolumeSize, ebs.VolumeType, ebs.Encrypted],
         role: cfnTag(i, "kubeadm-ha:role"),
-        sourceDestCheck: p.SourceDestCheck ?? true,
+        sourceDestCheck: at.SourceDestCheck ?? true,
       };
     }),
   );
+}
+
+/** The nodes whose primary interface carries the cluster's tag (what a secondary-IP VIP policy's condition checks). */
+function terraformTaggedInterfaces(result: SynthResult, resolve: Resolve) {
+  return resourcesOf(result, "aws_ec2_tag")
+    .filter((t) => t.key === "kubeadm-ha:cluster")
+    .map((t) => `${resolve(t.resource_id)}=${t.value}`)
+    .sort();
+}
+function cfnTaggedInterfaces(synth: CdkSynth) {
+  return cfnResources(synth, "AWS::EC2::Instance")
+    .filter(([, i]) => i.Properties.NetworkInterfaces)
+    .map(([, i]) => [cfnTag(i, "Name"), cfnTag(cfnPrimaryInterface(synth, i), "kubeadm-ha:cluster")])
+    .filter(([, tag]) => tag !== undefined)
+    .map(([name, tag]) => `INSTANCE<${name}>=${tag}`)
+    .sort();
 }
 
 /** A subnet by its CIDR: SUBNET<cidr> stand-ins, or an existing subnet's id. */
@@ -492,6 +518,18 @@ describe.each(TOPOLOGIES)("%s", (what, props) => {
     // Every route table of the network: the cdktf VPC's own tables and its main one; AWS CDK's tables.
     expect(tfRoutes).toHaveLength(resourcesOf(terraform, "aws_route_table").length + 1);
     expect(cfnRoutes).toHaveLength(cfnResources(cdk, "AWS::EC2::RouteTable").length);
+  });
+
+  test("a secondary-IP VIP moves only onto the peers' interfaces, which carry the cluster's tag in both", () => {
+    const movesSecondaryIp = terraformStatements(terraform, tf).some((s) => s.includes('"MoveVipSecondaryIp"'));
+    const tagged = terraformTaggedInterfaces(terraform, tf);
+    if (!movesSecondaryIp) {
+      // The AWS CDK flavour tags no interface where no policy checks it (cdktf tags routed peers' too).
+      expect(cfnTaggedInterfaces(cdk)).toEqual([]);
+      return;
+    }
+    expect(tagged.length).toBeGreaterThanOrEqual(2);
+    expect(cfnTaggedInterfaces(cdk)).toEqual(tagged);
   });
 
   test("the same instances, in the same subnets at the same addresses, hardened alike", () => {

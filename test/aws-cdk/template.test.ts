@@ -16,7 +16,7 @@ import {
   filledFromDeploySettings,
   yamlDocs,
 } from "../helpers";
-import { CdkSynth, cfnResources, cfnTag, cfnUserDataText, synthCdk } from "./helpers";
+import { CdkSynth, cfnPrimaryInterface, cfnResources, cfnTag, cfnUserDataText, synthCdk } from "./helpers";
 
 const synth = synthCdk();
 const { template } = synth;
@@ -106,7 +106,7 @@ describe("the default cluster", () => {
   test("each node's user data: gzip'd cloud-config with no secret, certSANs and endpoint filled from the deploy settings", () => {
     const settings = deploySettingsOf(synth);
     expect(settings).toMatch(/^ENDPOINT_HOST='api\.kubeadm-ha\.internal'$/m);
-    expect(settings).toMatch(/^API_SERVER_EXTRA_NAMES='<clusterloadbalancer[0-9A-F]+\.DNSName>'$/m);
+    expect(settings).toMatch(/^API_SERVER_EXTRA_NAMES='<clusterapiendpointloadbalancer[0-9A-F]+\.DNSName>'$/m);
     for (const [, instance] of instances) {
       expect(Buffer.from(instance.Properties.UserData, "base64").length).toBeLessThan(16384);
       const text = cfnUserDataText(instance);
@@ -225,16 +225,96 @@ describe("the same validation as the cdktf flavour", () => {
     }
     expect(stack.node.children).toEqual([]);
   });
+});
 
-  test("what the AWS CDK flavour does not build yet is refused at synth, naming the prop", () => {
-    const stack = new Stack(new App(), "later");
+describe("keepalived with the VIP as a secondary IP", () => {
+  /** Each instance (by Name) with its explicit primary interface. */
+  const peersOf = (s: CdkSynth, role: string) =>
+    cfnResources(s, "AWS::EC2::Instance")
+      .filter(([, i]) => cfnTag(i, "kubeadm-ha:role") === role)
+      .map(([id, i]) => ({ id, instance: i, eni: cfnPrimaryInterface(s, i) }));
+
+  test.each<[string, KubeadmClusterProps, string]>([
+    [
+      "colocated, one zone",
+      {
+        spreadAcrossZones: false,
+        network: { zoneCount: 1 },
+        endpoint: { type: "keepalived", vipMode: "secondary-ip" },
+      },
+      "control-plane",
+    ],
+    [
+      "dedicated",
+      { endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" } },
+      "api-load-balancer",
+    ],
+  ])(
+    "%s: each peer's primary interface is its own resource carrying the cluster's tag, at the peer's address, checks on",
+    (_what, props, role) => {
+      const s = synthCdk(props);
+      const spec = s.cluster.spec.endpoint as { peers: { name: string; privateIp: string }[] };
+      const peers = peersOf(s, role);
+      expect(peers.map((p) => cfnTag(p.instance, "Name"))).toEqual(spec.peers.map((p) => p.name));
+      const subnets = new Set<string>();
+      peers.forEach(({ instance, eni }, i) => {
+        expect(eni.Type).toBe("AWS::EC2::NetworkInterface");
+        expect(cfnTag(eni, "kubeadm-ha:cluster")).toBe("kubeadm-ha");
+        expect(eni.Properties.PrivateIpAddress).toBe(spec.peers[i].privateIp);
+        expect(eni.Properties.SourceDestCheck).toBeUndefined(); // the VIP becomes the interface's own address
+        expect(eni.Properties.GroupSet).toHaveLength(1);
+        subnets.add(JSON.stringify(eni.Properties.SubnetId));
+        // EC2 refuses an instance that names its subnet, address or groups beside an interface.
+        for (const property of ["SubnetId", "PrivateIpAddress", "SecurityGroupIds", "SourceDestCheck"])
+          expect(instance.Properties[property]).toBeUndefined();
+      });
+      expect(subnets.size).toBe(1); // a secondary IP belongs to one subnet
+      // The other nodes keep the interface EC2 makes them.
+      for (const [, i] of cfnResources(s, "AWS::EC2::Instance"))
+        if (cfnTag(i, "kubeadm-ha:role") !== role) expect(i.Properties.NetworkInterfaces).toBeUndefined();
+    },
+  );
+
+  test("dedicated: the VIP reserved in the peers' subnet, no route, and a role that may move it only onto this cluster's tagged interfaces", () => {
+    const s = synthCdk({ endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" } });
+    const [first] = peersOf(s, "api-load-balancer");
+    s.template.hasResourceProperties("AWS::EC2::SubnetCidrReservation", {
+      Cidr: "10.0.0.9/32",
+      ReservationType: "explicit",
+      SubnetId: first.eni.Properties.SubnetId,
+    });
     expect(
-      () =>
-        new KubeadmCluster(stack, "c", {
-          endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" },
-        }),
-    ).toThrow(/endpoint\.vipMode: "secondary-ip" is not in the AWS CDK flavour yet/);
-    expect(stack.node.children).toEqual([]);
+      cfnResources(s, "AWS::EC2::Route").filter(([, r]) => r.Properties.DestinationCidrBlock.endsWith("/32")),
+    ).toEqual([]);
+    expect(deploySettingsOf(s)).not.toMatch(/<Ref [^>]*RouteTable/);
+    const vip = cfnResources(s, "AWS::IAM::Policy").filter(([, p]) => p.Properties.PolicyName === "kubeadm-ha-vip");
+    expect(vip).toHaveLength(1);
+    expect(vip[0][1].Properties.PolicyDocument.Statement).toEqual([
+      {
+        Sid: "MoveVipSecondaryIp",
+        Effect: "Allow",
+        Action: "ec2:AssignPrivateIpAddresses",
+        Resource: {
+          "Fn::Join": [
+            "",
+            [
+              "arn:",
+              { Ref: "AWS::Partition" },
+              ":ec2:",
+              { Ref: "AWS::Region" },
+              ":",
+              { Ref: "AWS::AccountId" },
+              ":network-interface/*",
+            ],
+          ],
+        },
+        Condition: { StringEquals: { "aws:ResourceTag/kubeadm-ha:cluster": ["kubeadm-ha"] } },
+      },
+    ]);
+    // Only the load balancers' role: the control plane cannot move the VIP.
+    expect(
+      vip[0][1].Properties.Roles.map((r: { Ref: string }) => s.json.Resources[r.Ref].Properties.Description),
+    ).toEqual([expect.stringMatching(/^keepalived \+ HAProxy load balancers/)]);
   });
 });
 

@@ -6,6 +6,7 @@ import {
   PRIVATE_KEY_PATTERN,
   dataOf,
   decodeInstanceUserData,
+  deploySettingsText,
   refTo,
   resourcesOf,
   reviewablePlan,
@@ -210,6 +211,8 @@ describe("a dedicated pair of load balancers with a secondary-IP VIP", () => {
       subnet_id: lbs[0].subnet_id,
     });
     expect(resourcesOf(result, "aws_route").filter((r) => r.destination_cidr_block?.endsWith("/32"))).toEqual([]);
+    // Nor is any route table named to the nodes: nothing moves a route.
+    expect(deploySettingsText(result)).toMatch(/^ROUTE_TABLE_IDS=''$/m);
   });
 
   test("the load-balancer role may move secondary IPs only on this cluster's tagged interfaces", () => {

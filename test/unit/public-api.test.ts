@@ -49,13 +49,20 @@ test("render: the entry points that make what a node receives, and the settings 
   );
 });
 
-test("cdktf-kubeadm-ha/aws-cdk: the AWS CDK cluster, its network construct and the errors", () => {
+test("cdktf-kubeadm-ha/aws-cdk: the AWS CDK cluster, the lower-level constructs it is made of, and the errors", () => {
   expect(Object.keys(awsCdk).sort()).toEqual([
     "ClusterSpecError",
     "ClusterVpc",
+    "ControlPlaneIdentity",
+    "EtcdCluster",
+    "KeepalivedEndpoint",
     "KubeadmCluster",
+    "NlbEndpoint",
     "UserDataTooLargeError",
   ]);
+  // The same construct names in both flavours: a stack moves from one to the other by its import.
+  for (const name of ["ControlPlaneIdentity", "EtcdCluster", "KeepalivedEndpoint", "KubeadmCluster", "NlbEndpoint"])
+    expect(Object.keys(root)).toContain(name);
   // One error class for both flavours: a user's catch works whichever they use.
   expect(awsCdk.ClusterSpecError).toBe(root.ClusterSpecError);
 });

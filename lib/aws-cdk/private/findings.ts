@@ -4,7 +4,7 @@
  * cdk-nag run shows them acknowledged (with the reason) rather than as errors. Everything else the
  * pack reports is fixed, not acknowledged (test/aws-cdk/nag.test.ts: zero unacknowledged findings).
  */
-import { Validations } from "aws-cdk-lib";
+import { Stack, Validations } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -34,6 +34,14 @@ export const ACKNOWLEDGED_FINDINGS: {
     reason:
       "ec2:CreateTags on the node's own status tag: an instance's ARN exists only after the instance, so the statement is held to this cluster's instances by aws:ResourceTag/kubeadm-ha:cluster and to the one tag key by aws:TagKeys.",
     on: (c) => c instanceof iam.Policy,
+  },
+  {
+    id: "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]",
+    reason:
+      "ec2:AssignPrivateIpAddresses moves a secondary-IP VIP onto the new master's interface: held to this cluster's interfaces by aws:ResourceTag/kubeadm-ha:cluster, which only the peers' explicit primary interfaces carry (the same statement as the cdktf flavour's).",
+    on: (c) =>
+      c instanceof iam.Policy &&
+      JSON.stringify(Stack.of(c).resolve(c.document.toJSON())).includes(":network-interface/*"),
   },
   {
     id: "AwsSolutions-SMG4",
@@ -69,11 +77,25 @@ export const ACKNOWLEDGED_VALIDATIONS: typeof ACKNOWLEDGED_FINDINGS = [
       "ImageId is resolve:ssm:<Canonical's public parameter>, which EC2 resolves at launch (documented for RunInstances and CloudFormation); the check expects a literal ami- id.",
     on: (c) => c instanceof ec2.Instance,
   },
+  {
+    id: "CloudFormation-Validate::W9010",
+    reason:
+      "A literal ami- id appears only when the props give imageId: the user's own choice of image, meant for the one region they deploy to.",
+    on: (c) => c instanceof ec2.Instance,
+  },
 ];
 
-/** Acknowledges each finding on the resources under `scope` it concerns. */
+const acknowledged = new WeakSet<IConstruct>();
+
+/**
+ * Acknowledges each finding on the resources under `scope` it concerns, once per resource: every
+ * public construct calls it, so a lower-level one used on its own has them too.
+ */
 export function acknowledgeFindings(scope: IConstruct) {
-  for (const construct of scope.node.findAll())
+  for (const construct of scope.node.findAll()) {
+    if (acknowledged.has(construct)) continue;
+    acknowledged.add(construct);
     for (const finding of [...ACKNOWLEDGED_FINDINGS, ...ACKNOWLEDGED_VALIDATIONS])
       if (finding.on(construct)) Validations.of(construct).acknowledge({ id: finding.id, reason: finding.reason });
+  }
 }

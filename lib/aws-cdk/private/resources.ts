@@ -2,12 +2,14 @@
  * The framework-free description (lib/model) as AWS CDK resources: security-group rules, policy
  * statements, the hardened instance, the empty cluster secret. The AWS CDK flavour's one place for each.
  */
+import { Tags } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
-import { Construct } from "constructs";
+import { Construct, IDependable } from "constructs";
 import {
+  CLUSTER_TAG,
   everyNodeStatements,
   PolicyReferences,
   PolicyStatement,
@@ -17,7 +19,32 @@ import {
   sessionManagerStatements,
   ubuntuImageParameter,
 } from "../../model";
-import { Architecture, SecretsSpec } from "../../spec";
+import { encodeUserData } from "../../render/user-data";
+import { Architecture, ClusterSpec, SecretsSpec } from "../../spec";
+import type { ControlPlaneIdentity } from "../control-plane-identity";
+import type { ClusterVpc } from "../vpc";
+
+/** What the constructs a cluster is made of share: its spec, network, control plane, and what every node waits for. */
+export interface ClusterNodeContext {
+  /** The resolved, validated spec. */
+  readonly cluster: ClusterSpec;
+  readonly vpc: ClusterVpc;
+  readonly controlPlaneSecurityGroup: ec2.ISecurityGroup;
+  /** The control-plane roles; a construct adds what they need of its resources with `addPolicy`. */
+  readonly controlPlane: ControlPlaneIdentity;
+  /** What the node policies name: partition, region, cluster, the deploy settings parameter, the KMS key. */
+  readonly policyReferences: PolicyReferences;
+  /** Every fixed node address, reserved: a load balancer's interfaces must not take one. */
+  readonly addressReservations: IDependable[];
+  /** What every node needs before its first boot: the reservations, its subnet's egress, the deploy settings. */
+  readonly bootPrerequisites: IDependable[];
+}
+
+/** A node role and the policy its instances wait for (its own statements plus every node's). */
+export interface NodeIdentity {
+  readonly role: iam.Role;
+  readonly policy: iam.Policy;
+}
 
 /** A model statement as an IAM policy statement. */
 export function policyStatement(statement: PolicyStatement): iam.PolicyStatement {
@@ -73,7 +100,7 @@ export function clusterSecurityGroup(
     description: description.description,
     allowAllOutbound: false,
   });
-  group.node.addMetadata("kubeadm-ha:name", description.name);
+  Tags.of(group).add("Name", description.name);
   return group;
 }
 
@@ -86,19 +113,19 @@ export function nodeRole(scope: Construct, id: string, description: string): iam
   });
 }
 
-/** A node role's policy: these statements plus what every node may do; the role's instances wait for it. */
-export function attachNodePolicy(
+/** A node role's identity: its policy holds these statements plus what every node may do; its instances wait for it. */
+export function withNodePolicy(
   scope: Construct,
   id: string,
   role: iam.Role,
   props: { policyName: string; statements: PolicyStatement[]; refs: PolicyReferences },
-): iam.Policy {
+): NodeIdentity {
   const policy = new iam.Policy(scope, id, {
     policyName: props.policyName,
     document: policyDocument([...props.statements, ...everyNodeStatements(props.refs)]),
   });
   role.attachInlinePolicy(policy);
-  return policy;
+  return { role, policy };
 }
 
 /**
@@ -128,19 +155,31 @@ export function clusterSecret(
   return secret;
 }
 
-export interface NodeInstanceProps {
-  readonly vpc: ec2.IVpc;
-  readonly subnet: ec2.ISubnet;
+/** A node of the cluster: where it is, what it is, what it runs. */
+export interface ClusterInstanceProps {
+  /** Its Name tag. */
+  readonly name: string;
+  readonly subnetIndex: number;
   readonly privateIp: string;
   readonly instanceType: string;
   readonly architecture: Architecture;
-  readonly imageId?: string;
   readonly securityGroup: ec2.ISecurityGroup;
   readonly role: iam.IRole;
-  /** base64 of the gzipped cloud-config (encodeUserData): EC2 takes it as it is. */
-  readonly userDataBase64: string;
+  /** What its first boot needs besides the cluster's boot prerequisites (its role's policies). */
+  readonly waitFor: IDependable[];
+  /** Its cloud-config, compressed and encoded here (EC2's limit checked at synth). */
+  readonly userData: string;
   readonly rootVolumeSizeGiB: number;
+  /** Tags besides Name (its role in the cluster, its index). */
+  readonly tags: Record<string, string>;
+  /** @default true */
   readonly sourceDestCheck?: boolean;
+  /**
+   * Make its primary interface an explicit one, tagged with the cluster's tag (an IAM condition that
+   * names the interface needs it; CloudFormation cannot tag the interface an instance makes itself).
+   * @default false
+   */
+  readonly taggedInterface?: boolean;
 }
 
 /** The given image in every region (a stack without a region cannot key a map by it). */
@@ -153,15 +192,24 @@ function fixedImage(imageId: string): ec2.IMachineImage {
 /**
  * An EC2 instance with the project's security defaults: IMDSv2 only with hop limit 1 (pods cannot
  * borrow the node's role), an encrypted gp3 root volume, no SSH key, and the user data fixed at synth.
+ * It waits for the cluster's boot prerequisites and its own.
  */
-export function hardenedInstance(scope: Construct, id: string, props: NodeInstanceProps): ec2.Instance {
+export function clusterInstance(
+  scope: Construct,
+  id: string,
+  context: ClusterNodeContext,
+  props: ClusterInstanceProps,
+): ec2.Instance {
+  const subnet = context.vpc.privateSubnets[props.subnetIndex];
+  const imageId = context.cluster.imageId;
   const instance = new ec2.Instance(scope, id, {
-    vpc: props.vpc,
-    vpcSubnets: { subnets: [props.subnet] },
+    instanceName: props.name,
+    vpc: context.vpc.vpc,
+    vpcSubnets: { subnets: [subnet] },
     privateIpAddress: props.privateIp,
     instanceType: new ec2.InstanceType(props.instanceType),
-    machineImage: props.imageId
-      ? fixedImage(props.imageId)
+    machineImage: imageId
+      ? fixedImage(imageId)
       : // Resolved by EC2 at launch, not a template parameter CloudFormation re-reads on every deploy: a
         // new Ubuntu image then never replaces a running node (its fixed address would still be taken).
         ec2.MachineImage.resolveSsmParameterAtLaunch(ubuntuImageParameter(props.architecture)),
@@ -184,7 +232,35 @@ export function hardenedInstance(scope: Construct, id: string, props: NodeInstan
     ],
     propagateTagsToVolumeOnCreation: true,
   });
+  const cfn = instance.node.defaultChild as ec2.CfnInstance;
   // Already base64 (of gzip, which CloudFormation cannot make): given to EC2 as it is, not through Fn::Base64.
-  (instance.node.defaultChild as ec2.CfnInstance).addPropertyOverride("UserData", props.userDataBase64);
+  cfn.addPropertyOverride("UserData", encodeUserData(props.userData, props.name));
+  for (const [key, value] of Object.entries(props.tags)) Tags.of(instance).add(key, value);
+  if (props.taggedInterface) primaryInterface(scope, `${id}-interface`, cfn, context, props, subnet);
+  instance.node.addDependency(...props.waitFor, ...context.bootPrerequisites);
   return instance;
+}
+
+/** The instance's primary interface as its own resource, which carries the cluster's tag; the instance attaches it. */
+function primaryInterface(
+  scope: Construct,
+  id: string,
+  instance: ec2.CfnInstance,
+  context: ClusterNodeContext,
+  props: ClusterInstanceProps,
+  subnet: ec2.ISubnet,
+) {
+  const networkInterface = new ec2.CfnNetworkInterface(scope, id, {
+    description: `The primary interface of ${props.name}`,
+    subnetId: subnet.subnetId,
+    privateIpAddress: props.privateIp,
+    groupSet: [props.securityGroup.securityGroupId],
+    sourceDestCheck: props.sourceDestCheck,
+  });
+  Tags.of(networkInterface).add("Name", props.name);
+  Tags.of(networkInterface).add(CLUSTER_TAG, context.cluster.clusterName);
+  // Where the interface is now says the interface, not the instance (EC2 refuses both).
+  for (const property of ["SubnetId", "PrivateIpAddress", "SecurityGroupIds", "SourceDestCheck"])
+    instance.addPropertyDeletionOverride(property);
+  instance.addPropertyOverride("NetworkInterfaces", [{ NetworkInterfaceId: networkInterface.ref, DeviceIndex: "0" }]);
 }

@@ -12,6 +12,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import {
+  addressReservations,
   PolicyReferences,
   PolicyStatement,
   STATUS_TAG,
@@ -46,31 +47,19 @@ export interface ClusterNodeContext {
   readonly bootPrerequisites: ITerraformDependable[];
 }
 
-/**
- * Reserves every fixed node address (control plane, dedicated load balancers, etcd members) in its
- * subnet, as an explicit reservation: AWS then hands those addresses to nothing that asks for any
- * address (the NLB's own interfaces, other instances of an existing VPC), while the nodes, which ask
- * for exactly theirs, still get them. Created before the load balancer and the instances.
- */
+/** Reserves every fixed node address in its subnet (lib/model: addressReservations says which and why). */
 export function reserveNodeAddresses(
   scope: Construct,
   spec: ClusterSpec,
   subnetIds: string[],
 ): Ec2SubnetCidrReservation[] {
-  const nodes = [
-    ...spec.controlPlane.map((n) => ({ id: `control-plane-${n.index}`, ...n })),
-    ...(spec.endpoint.type === "keepalived" && spec.endpoint.placement === "dedicated"
-      ? spec.endpoint.peers.map((p) => ({ id: `load-balancer-${p.index}`, ...p }))
-      : []),
-    ...(spec.etcd.topology === "external" ? spec.etcd.members.map((m) => ({ id: `etcd-${m.index}`, ...m })) : []),
-  ];
-  return nodes.map(
-    (n) =>
-      new Ec2SubnetCidrReservation(scope, `address-${n.id}`, {
-        subnetId: subnetIds[n.subnetIndex],
-        cidrBlock: `${n.privateIp}/32`,
+  return addressReservations(spec).map(
+    (r) =>
+      new Ec2SubnetCidrReservation(scope, `address-${r.id}`, {
+        subnetId: subnetIds[r.subnetIndex],
+        cidrBlock: r.cidr,
         reservationType: "explicit",
-        description: `${n.name}, a node of ${spec.clusterName}`,
+        description: r.description,
       }),
   );
 }

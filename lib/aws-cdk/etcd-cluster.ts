@@ -1,0 +1,119 @@
+import * as ec2 from "aws-cdk-lib/aws-ec2";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import { Construct } from "constructs";
+import {
+  etcdClientStatements,
+  etcdMemberStatements,
+  etcdRules,
+  etcdSeedStatements,
+  identityDescriptions,
+  securityGroupDescription,
+} from "../model";
+import { loadNodeScripts } from "../private/node-scripts";
+import { renderEtcdMemberUserData } from "../render";
+import { ExternalEtcdSpec } from "../spec";
+import {
+  addSecurityGroupRules,
+  ClusterNodeContext,
+  clusterInstance,
+  clusterSecret,
+  clusterSecurityGroup,
+  nodeRole,
+  withNodePolicy,
+} from "./private/resources";
+import { acknowledgeFindings } from "./private/findings";
+
+/** `cluster.etcd.topology` must be "external"; the control plane gets read access to the client secret. */
+export type EtcdClusterProps = ClusterNodeContext;
+
+/**
+ * An external etcd cluster on dedicated instances. Its PKI is born on the members: member 0 creates
+ * the etcd CA and publishes it to a secret only the members can read, plus the API server's client
+ * certificate to a second secret the control plane can read (never write). Client traffic (2379)
+ * comes only from the control plane and the members; peer traffic (2380) only between members.
+ */
+export class EtcdCluster extends Construct {
+  readonly spec: ExternalEtcdSpec;
+  readonly securityGroup: ec2.SecurityGroup;
+  /** The etcd CA (certificate and key), for members only. */
+  readonly caSecret: secretsmanager.Secret;
+  /** The API server's etcd client certificate and key, plus the etcd CA certificate. */
+  readonly clientSecret: secretsmanager.Secret;
+  readonly members: ec2.Instance[];
+  /** Each member's cloud-config, as synthesized. */
+  readonly memberUserData: string[];
+
+  constructor(scope: Construct, id: string, props: EtcdClusterProps) {
+    super(scope, id);
+    const { cluster } = props;
+    if (cluster.etcd.topology !== "external") throw new Error('EtcdCluster needs a spec with etcd.topology "external"');
+    const etcd = cluster.etcd;
+    this.spec = etcd;
+    const described = identityDescriptions(cluster.clusterName);
+    const refs = props.policyReferences;
+
+    // Member 0 creates the PKI and writes both secrets; the others only read the CA; the API servers the client certificate.
+    const seedRole = nodeRole(this, "seed-role", described.roles.etcdSeed);
+    const memberRole = nodeRole(this, "role", described.roles.etcd);
+    const secret = (secretId: string, description: string, readers: string[]) =>
+      clusterSecret(this, secretId, { description, readers, writers: [seedRole.roleArn], secrets: cluster.secrets });
+    this.caSecret = secret("ca-secret", described.secrets.etcdCa, [memberRole.roleArn]);
+    this.clientSecret = secret(
+      "client-secret",
+      described.secrets.etcdClient,
+      props.controlPlane.roles.map((r) => r.roleArn),
+    );
+    const policyName = "kubeadm-ha-etcd";
+    const seed = withNodePolicy(this, "seed-policy", seedRole, {
+      policyName,
+      statements: etcdSeedStatements(refs, {
+        caSecretArn: this.caSecret.secretArn,
+        clientSecretArn: this.clientSecret.secretArn,
+      }),
+      refs,
+    });
+    const others = withNodePolicy(this, "policy", memberRole, {
+      policyName,
+      statements: etcdMemberStatements(refs, this.caSecret.secretArn),
+      refs,
+    });
+    props.controlPlane.addPolicy(
+      "etcd-client-policy",
+      "kubeadm-ha-etcd-client",
+      etcdClientStatements(refs, this.clientSecret.secretArn),
+    );
+
+    // The members' group: client and peer traffic among them, clients from the API servers, egress for AWS and GitHub.
+    this.securityGroup = clusterSecurityGroup(
+      this,
+      "security-group",
+      props.vpc.vpc,
+      securityGroupDescription(cluster.clusterName, "etcd"),
+    );
+    addSecurityGroupRules(etcdRules(etcd.clientPort, etcd.peerPort), (role) =>
+      role === "etcd" ? this.securityGroup : props.controlPlaneSecurityGroup,
+    );
+
+    const scripts = loadNodeScripts();
+    this.memberUserData = [];
+    this.members = etcd.members.map((member) => {
+      const userData = renderEtcdMemberUserData({ spec: cluster, member }, scripts);
+      this.memberUserData.push(userData);
+      const identity = member.index === 0 ? seed : others;
+      return clusterInstance(this, `member-${member.index}`, props, {
+        name: member.name,
+        subnetIndex: member.subnetIndex,
+        privateIp: member.privateIp,
+        instanceType: etcd.instanceType,
+        architecture: etcd.architecture,
+        securityGroup: this.securityGroup,
+        role: identity.role,
+        waitFor: [identity.policy],
+        userData,
+        rootVolumeSizeGiB: etcd.rootVolumeSizeGiB,
+        tags: { "kubeadm-ha:node-index": String(member.index), "kubeadm-ha:role": "etcd" },
+      });
+    });
+    acknowledgeFindings(this);
+  }
+}

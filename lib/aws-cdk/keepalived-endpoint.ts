@@ -1,0 +1,159 @@
+import { Aws } from "aws-cdk-lib";
+import * as ec2 from "aws-cdk-lib/aws-ec2";
+import * as iam from "aws-cdk-lib/aws-iam";
+import { Construct } from "constructs";
+import {
+  identityDescriptions,
+  keepalivedRules,
+  PolicyStatement,
+  securityGroupDescription,
+  vipStatements,
+} from "../model";
+import { loadNodeScripts } from "../private/node-scripts";
+import { EndpointAddress, renderLoadBalancerUserData } from "../render";
+import { instanceArchitecture, KeepalivedEndpointSpec } from "../spec";
+import { IApiEndpoint } from "./api-endpoint";
+import {
+  addSecurityGroupRules,
+  ClusterInstanceProps,
+  clusterInstance,
+  ClusterNodeContext,
+  clusterSecurityGroup,
+  nodeRole,
+  policyDocument,
+  withNodePolicy,
+} from "./private/resources";
+import { acknowledgeFindings } from "./private/findings";
+
+/** `cluster.endpoint.type` must be "keepalived"; with colocated peers the control-plane roles get the VIP policy. */
+export type KeepalivedEndpointProps = ClusterNodeContext;
+
+/**
+ * A keepalived VRRP virtual IP with HAProxy in front of the API servers, made to work on AWS:
+ * unicast VRRP (protocol 112 allowed between peers only), and a notify script that moves the VIP
+ * with one EC2 call, either a /32 route in each route table (`route`) or a secondary private IP
+ * reassigned to the master's interface (`secondary-ip`: the peers' primary interfaces are explicit
+ * ones, tagged with the cluster's tag, which the IAM condition checks). Peers are the control-plane
+ * nodes (`colocated`, HAProxy on VIP:8443) or a pair of dedicated load balancers (VIP:6443).
+ */
+export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
+  readonly spec: KeepalivedEndpointSpec;
+  readonly address: EndpointAddress;
+  readonly url: string;
+  /** The security group of the VRRP peers (the control plane's, when colocated). */
+  readonly peerSecurityGroup: ec2.ISecurityGroup;
+  /** Dedicated load-balancer instances (none when colocated). */
+  readonly loadBalancers: ec2.Instance[] = [];
+  /** Route tables holding the VIP's /32 route (route mode): the spec's, or those of the subnets the network made. */
+  readonly routeTableIds: string[];
+
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: KeepalivedEndpointProps,
+  ) {
+    super(scope, id);
+    const { cluster } = props;
+    if (cluster.endpoint.type !== "keepalived")
+      throw new Error('KeepalivedEndpoint needs a spec with endpoint.type "keepalived"');
+    const spec = cluster.endpoint;
+    this.spec = spec;
+    this.address = { host: spec.virtualIp, port: spec.port };
+    this.url = `https://${spec.virtualIp}:${spec.port}`;
+    this.routeTableIds = spec.routeTableIds ?? props.vpc.routeTableIds;
+    this.peerSecurityGroup =
+      spec.placement === "dedicated"
+        ? clusterSecurityGroup(
+            this,
+            "security-group",
+            props.vpc.vpc,
+            securityGroupDescription(cluster.clusterName, "api-load-balancers"),
+          )
+        : props.controlPlaneSecurityGroup;
+    addSecurityGroupRules(keepalivedRules(spec, cluster.apiServerPort), (role) =>
+      role === "api-load-balancers" ? this.peerSecurityGroup : props.controlPlaneSecurityGroup,
+    );
+    if (spec.vipMode === "secondary-ip") {
+      // Keep AWS from handing the VIP to another interface; only explicit assignment may use it.
+      new ec2.CfnSubnetCidrReservation(this, "vip-reservation", {
+        subnetId: props.vpc.privateSubnets[spec.peers[0].subnetIndex].subnetId,
+        cidr: `${spec.virtualIp}/32`,
+        reservationType: "explicit",
+        description: `keepalived VIP of ${cluster.clusterName}`,
+      });
+    }
+    const permissions = vipStatements(props.policyReferences, Aws.ACCOUNT_ID, {
+      mode: spec.vipMode,
+      routeTableIds: this.routeTableIds,
+    });
+    if (spec.placement === "dedicated") {
+      this.loadBalancers.push(...this.loadBalancerInstances(permissions));
+      this.attachVip(this.loadBalancers);
+    } else props.controlPlane.addPolicy("vip-policy", "kubeadm-ha-vip", permissions);
+    acknowledgeFindings(this);
+  }
+
+  /** Colocated peers keep the VIP's route in these tables pointing at the master. */
+  get controlPlaneRouteTableIds(): string[] {
+    return this.routeTableIds;
+  }
+
+  /** Colocated peers: no source/destination check for a routed VIP, a tagged interface for a secondary IP. */
+  get controlPlaneInstance(): Pick<ClusterInstanceProps, "sourceDestCheck" | "taggedInterface"> {
+    if (this.spec.placement !== "colocated") return {};
+    return this.spec.vipMode === "route" ? { sourceDestCheck: false } : { taggedInterface: true };
+  }
+
+  registerControlPlane(nodes: ec2.Instance[]): void {
+    if (this.spec.placement === "colocated") this.attachVip(nodes);
+  }
+
+  /** The two dedicated load balancers, with a role that may only move the VIP and set their status. */
+  private loadBalancerInstances(permissions: PolicyStatement[]): ec2.Instance[] {
+    const { cluster, policyReferences } = this.props;
+    const spec = this.spec;
+    const role = nodeRole(this, "role", identityDescriptions(cluster.clusterName).roles.loadBalancers);
+    // Also what lets the node read the deploy settings at boot: its instances wait for it too.
+    const status = withNodePolicy(this, "status-policy", role, {
+      policyName: "kubeadm-ha-status",
+      statements: [],
+      refs: policyReferences,
+    });
+    const vip = new iam.Policy(this, "vip-policy", {
+      policyName: "kubeadm-ha-vip",
+      document: policyDocument(permissions),
+    });
+    role.attachInlinePolicy(vip);
+    const scripts = loadNodeScripts();
+    return spec.peers.map((peer) =>
+      clusterInstance(this, `load-balancer-${peer.index}`, this.props, {
+        name: peer.name,
+        subnetIndex: peer.subnetIndex,
+        privateIp: peer.privateIp,
+        instanceType: spec.loadBalancerInstanceType,
+        architecture: instanceArchitecture(spec.loadBalancerInstanceType),
+        securityGroup: this.peerSecurityGroup,
+        role,
+        waitFor: [status.policy, vip],
+        userData: renderLoadBalancerUserData({ spec: cluster, endpoint: this.address }, peer, scripts),
+        rootVolumeSizeGiB: 20,
+        tags: { "kubeadm-ha:role": "api-load-balancer" },
+        // A routed VIP is not the peer's own address; a secondary IP is moved onto its tagged interface.
+        ...(spec.vipMode === "route" ? { sourceDestCheck: false } : { taggedInterface: true }),
+      }),
+    );
+  }
+
+  /** Route mode: the VIP's /32 route in each route table, to the first peer; keepalived moves it to the master from then on. */
+  private attachVip(peers: ec2.Instance[]) {
+    if (this.spec.vipMode !== "route") return;
+    this.routeTableIds.forEach(
+      (routeTableId, i) =>
+        new ec2.CfnRoute(this, `vip-route-${i}`, {
+          routeTableId,
+          destinationCidrBlock: `${this.spec.virtualIp}/32`,
+          instanceId: peers[0].instanceId,
+        }),
+    );
+  }
+}
