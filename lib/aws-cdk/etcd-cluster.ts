@@ -19,6 +19,7 @@ import {
   clusterSecret,
   clusterSecurityGroup,
   nodeRole,
+  oneAtATime,
   withNodePolicy,
 } from "./private/resources";
 import { acknowledgeFindings } from "./private/findings";
@@ -96,24 +97,26 @@ export class EtcdCluster extends Construct {
 
     const scripts = loadNodeScripts();
     this.memberUserData = [];
-    this.members = etcd.members.map((member) => {
-      const userData = renderEtcdMemberUserData({ spec: cluster, member }, scripts);
-      this.memberUserData.push(userData);
-      const identity = member.index === 0 ? seed : others;
-      return clusterInstance(this, `member-${member.index}`, props, {
-        name: member.name,
-        subnetIndex: member.subnetIndex,
-        privateIp: member.privateIp,
-        instanceType: etcd.instanceType,
-        architecture: etcd.architecture,
-        securityGroup: this.securityGroup,
-        role: identity.role,
-        waitFor: [identity.policy],
-        userData,
-        rootVolumeSizeGiB: etcd.rootVolumeSizeGiB,
-        tags: { "kubeadm-ha:node-index": String(member.index), "kubeadm-ha:role": "etcd" },
-      });
-    });
+    this.members = oneAtATime(
+      etcd.members.map((member) => {
+        const userData = renderEtcdMemberUserData({ spec: cluster, member }, scripts);
+        this.memberUserData.push(userData);
+        const identity = member.index === 0 ? seed : others;
+        return clusterInstance(this, `member-${member.index}`, props, {
+          name: member.name,
+          subnetIndex: member.subnetIndex,
+          privateIp: member.privateIp,
+          instanceType: etcd.instanceType,
+          architecture: etcd.architecture,
+          securityGroup: this.securityGroup,
+          role: identity.role,
+          waitFor: [identity.policy],
+          userData,
+          rootVolumeSizeGiB: etcd.rootVolumeSizeGiB,
+          tags: { "kubeadm-ha:node-index": String(member.index), "kubeadm-ha:role": "etcd" },
+        });
+      }),
+    );
     acknowledgeFindings(this);
   }
 }

@@ -20,6 +20,7 @@ import {
   ClusterNodeContext,
   clusterSecurityGroup,
   nodeRole,
+  oneAtATime,
   policyDocument,
   withNodePolicy,
 } from "./private/resources";
@@ -125,22 +126,24 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
     });
     role.attachInlinePolicy(vip);
     const scripts = loadNodeScripts();
-    return spec.peers.map((peer) =>
-      clusterInstance(this, `load-balancer-${peer.index}`, this.props, {
-        name: peer.name,
-        subnetIndex: peer.subnetIndex,
-        privateIp: peer.privateIp,
-        instanceType: spec.loadBalancerInstanceType,
-        architecture: instanceArchitecture(spec.loadBalancerInstanceType),
-        securityGroup: this.peerSecurityGroup,
-        role,
-        waitFor: [status.policy, vip],
-        userData: renderLoadBalancerUserData({ spec: cluster, endpoint: this.address }, peer, scripts),
-        rootVolumeSizeGiB: 20,
-        tags: { "kubeadm-ha:role": "api-load-balancer" },
-        // A routed VIP is not the peer's own address; a secondary IP is moved onto its tagged interface.
-        ...(spec.vipMode === "route" ? { sourceDestCheck: false } : { taggedInterface: true }),
-      }),
+    return oneAtATime(
+      spec.peers.map((peer) =>
+        clusterInstance(this, `load-balancer-${peer.index}`, this.props, {
+          name: peer.name,
+          subnetIndex: peer.subnetIndex,
+          privateIp: peer.privateIp,
+          instanceType: spec.loadBalancerInstanceType,
+          architecture: instanceArchitecture(spec.loadBalancerInstanceType),
+          securityGroup: this.peerSecurityGroup,
+          role,
+          waitFor: [status.policy, vip],
+          userData: renderLoadBalancerUserData({ spec: cluster, endpoint: this.address }, peer, scripts),
+          rootVolumeSizeGiB: 20,
+          tags: { "kubeadm-ha:role": "api-load-balancer" },
+          // A routed VIP is not the peer's own address; a secondary IP is moved onto its tagged interface.
+          ...(spec.vipMode === "route" ? { sourceDestCheck: false } : { taggedInterface: true }),
+        }),
+      ),
     );
   }
 

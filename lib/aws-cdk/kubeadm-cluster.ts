@@ -30,7 +30,13 @@ import { createApiEndpoint, IApiEndpoint } from "./api-endpoint";
 import { ControlPlaneIdentity } from "./control-plane-identity";
 import { EtcdCluster } from "./etcd-cluster";
 import { acknowledgeFindings } from "./private/findings";
-import { addSecurityGroupRules, clusterInstance, ClusterNodeContext, clusterSecurityGroup } from "./private/resources";
+import {
+  addSecurityGroupRules,
+  clusterInstance,
+  ClusterNodeContext,
+  clusterSecurityGroup,
+  oneAtATime,
+} from "./private/resources";
 import { ClusterVpc } from "./vpc";
 
 /** Props of the AWS CDK KubeadmCluster: the same props as the cdktf construct's, with the same defaults and checks. */
@@ -162,25 +168,27 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
   private controlPlaneInstances(context: ClusterNodeContext): ec2.Instance[] {
     const spec = this.spec;
     const scripts = loadNodeScripts();
-    return spec.controlPlane.map((node) => {
-      const userData = renderControlPlaneUserData({ spec, node, endpoint: this.endpoint.address }, scripts);
-      this.controlPlaneUserData.push(userData);
-      return clusterInstance(this, `control-plane-${node.index}`, context, {
-        name: node.name,
-        subnetIndex: node.subnetIndex,
-        privateIp: node.privateIp,
-        instanceType: spec.instanceType,
-        architecture: instanceArchitecture(spec.instanceType),
-        securityGroup: this.controlPlaneSecurityGroup,
-        role: this.identity.identityOf(node.index).role,
-        // Every policy the control plane gets, also those other constructs add (etcd client, VIP).
-        waitFor: [this.identity],
-        userData,
-        rootVolumeSizeGiB: spec.rootVolumeSizeGiB,
-        tags: { "kubeadm-ha:node-index": String(node.index), "kubeadm-ha:role": "control-plane" },
-        ...this.endpoint.controlPlaneInstance,
-      });
-    });
+    return oneAtATime(
+      spec.controlPlane.map((node) => {
+        const userData = renderControlPlaneUserData({ spec, node, endpoint: this.endpoint.address }, scripts);
+        this.controlPlaneUserData.push(userData);
+        return clusterInstance(this, `control-plane-${node.index}`, context, {
+          name: node.name,
+          subnetIndex: node.subnetIndex,
+          privateIp: node.privateIp,
+          instanceType: spec.instanceType,
+          architecture: instanceArchitecture(spec.instanceType),
+          securityGroup: this.controlPlaneSecurityGroup,
+          role: this.identity.identityOf(node.index).role,
+          // Every policy the control plane gets, also those other constructs add (etcd client, VIP).
+          waitFor: [this.identity],
+          userData,
+          rootVolumeSizeGiB: spec.rootVolumeSizeGiB,
+          tags: { "kubeadm-ha:node-index": String(node.index), "kubeadm-ha:role": "control-plane" },
+          ...this.endpoint.controlPlaneInstance,
+        });
+      }),
+    );
   }
 
   /** The deploy settings parameter; its value is set once the resources it names exist (deploySettingsValue). */

@@ -2,6 +2,7 @@ import { Fn, Tags } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import { Construct, IDependable } from "constructs";
 import { ClusterSpec } from "../spec";
+import { acknowledgeFindings } from "./private/findings";
 
 /**
  * The network of the spec: a new VPC with the spec's own subnet plan (private subnets holding the
@@ -89,5 +90,6 @@ export class ClusterVpc extends Construct {
       this.egress.push(subnet.internetConnectivityEstablished);
       return subnet;
     });
+    acknowledgeFindings(this);
   }
 }

@@ -3,11 +3,12 @@
  * nothing unacknowledged in any topology, every acknowledgement names its rule and its reason, and
  * every acknowledgement is still needed (without it, its rule fires).
  */
-import { App, CfnResource, Stack, Validations } from "aws-cdk-lib";
+import { App, Aws, CfnResource, Stack, Validations } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import { AwsSolutionsChecks, NagMessageLevel, NagPack, rules } from "cdk-nag";
 import { IConstruct } from "constructs";
-import { KubeadmClusterProps } from "../../lib/aws-cdk";
+import { ClusterVpc, ControlPlaneIdentity, EtcdCluster, KubeadmClusterProps, NlbEndpoint } from "../../lib/aws-cdk";
+import { resolveClusterSpec } from "../../lib/spec";
 import { ACKNOWLEDGED_FINDINGS } from "../../lib/aws-cdk/private/findings";
 import { synthCdk } from "./helpers";
 
@@ -98,4 +99,39 @@ test("each acknowledgement names its rule and gives a reason a reviewer can chec
     expect(a.id).toMatch(/^AwsSolutions-[A-Z0-9]+(\[.+\])?$/);
     expect(a.reason.length).toBeGreaterThan(80);
   }
+});
+
+test("the lower-level constructs composed by hand carry their own acknowledgements: nothing unacknowledged without KubeadmCluster", () => {
+  const stack = new Stack(new App(), "composed");
+  const spec = resolveClusterSpec({ clusterName: "composed", etcd: { topology: "external" } });
+  const vpc = new ClusterVpc(stack, "network", spec);
+  const controlPlaneSecurityGroup = new ec2.SecurityGroup(stack, "control-plane", {
+    vpc: vpc.vpc,
+    allowAllOutbound: false,
+  });
+  const policyReferences = {
+    partition: Aws.PARTITION,
+    region: Aws.REGION,
+    clusterName: spec.clusterName,
+    deploySettingsArn: `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter/composed/settings`,
+  };
+  const controlPlane = new ControlPlaneIdentity(stack, "identity", {
+    clusterName: spec.clusterName,
+    policyReferences,
+    secrets: spec.secrets,
+  });
+  const context = {
+    cluster: spec,
+    vpc,
+    controlPlaneSecurityGroup,
+    controlPlane,
+    policyReferences,
+    addressReservations: [],
+    bootPrerequisites: vpc.egress,
+  };
+  const endpoint = new NlbEndpoint(stack, "endpoint", context);
+  const etcd = new EtcdCluster(stack, "etcd", context);
+  expect([etcd.members.length, endpoint.address.host]).toEqual([3, "api.composed.internal"]);
+  expect(findings(new AwsSolutionsChecks(), stack)).toEqual([]);
+  expect(findings(new Imdsv2Check(), stack)).toEqual([]);
 });

@@ -214,6 +214,35 @@ describe("keepalived with a routed VIP", () => {
   });
 });
 
+describe("changing a running cluster", () => {
+  test.each<[string, KubeadmClusterProps]>([
+    ["external etcd", { etcd: { topology: "external" } }],
+    [
+      "keepalived on dedicated load balancers",
+      { endpoint: { type: "keepalived", placement: "dedicated", virtualIp: "192.168.255.10" } },
+    ],
+  ])(
+    "%s: CloudFormation updates one node of a kind at a time (each depends on the one before), so a user-data change never stops a quorum at once",
+    (_what, props) => {
+      const s = synthCdk(props);
+      const kinds = new Map<string, [string, any][]>();
+      for (const entry of cfnResources(s, "AWS::EC2::Instance")) {
+        const role = cfnTag(entry[1], "kubeadm-ha:role")!;
+        kinds.set(role, [...(kinds.get(role) ?? []), entry]);
+      }
+      expect(kinds.size).toBe(2);
+      for (const [, nodes] of kinds) {
+        nodes.sort(([, a], [, b]) => cfnTag(a, "Name")!.localeCompare(cfnTag(b, "Name")!));
+        nodes.forEach(([, node], i) => {
+          const others = nodes.map(([id]) => id).filter((id) => (node.DependsOn ?? []).includes(id));
+          // Only the one before: the kinds still go side by side, and node 0 waits for no node.
+          expect(others).toEqual(i === 0 ? [] : [nodes[i - 1][0]]);
+        });
+      }
+    },
+  );
+});
+
 describe("the same validation as the cdktf flavour", () => {
   test.each(BAD_INPUTS)("%s: fails naming the prop, before any construct exists", (_what, input, prop) => {
     const stack = new Stack(new App(), "bad");

@@ -264,3 +264,16 @@ function primaryInterface(
     instance.addPropertyDeletionOverride(property);
   instance.addPropertyOverride("NetworkInterfaces", [{ NetworkInterfaceId: networkInterface.ref, DeviceIndex: "0" }]);
 }
+
+/**
+ * Chains the nodes of one kind so that CloudFormation creates, updates and deletes them one at a time.
+ * It has no ignore_changes: a user-data change (a library upgrade that changes a script) stops and
+ * starts each instance, and instances that do not depend on each other are updated together, which
+ * would stop every etcd member at once.
+ */
+export function oneAtATime(nodes: ec2.Instance[]): ec2.Instance[] {
+  nodes.forEach((node, i) => {
+    if (i > 0) node.node.addDependency(nodes[i - 1]);
+  });
+  return nodes;
+}
