@@ -16,7 +16,7 @@ export interface IApiEndpoint {
   readonly url: string;
   /** Instances of the endpoint's own (dedicated load balancers); none for an NLB or colocated peers. */
   readonly loadBalancers: ec2.Instance[];
-  /** Route tables whose VIP route the control-plane nodes keep pointing at the master, when they are the peers. */
+  /** Route tables whose VIP /32 route the VRRP peers keep pointing at the master (a routed keepalived VIP). */
   readonly controlPlaneRouteTableIds?: string[];
   /** What the endpoint needs of every control-plane instance (a routed VIP's colocated peers: no source/destination check). */
   readonly controlPlaneInstance: Pick<ClusterInstanceProps, "sourceDestCheck" | "taggedInterface">;

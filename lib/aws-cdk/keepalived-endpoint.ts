@@ -45,7 +45,7 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
   readonly peerSecurityGroup: ec2.ISecurityGroup;
   /** Dedicated load-balancer instances (none when colocated). */
   readonly loadBalancers: ec2.Instance[] = [];
-  /** Route tables holding the VIP's /32 route (route mode): the spec's, or those of the subnets the network made. */
+  /** Route tables for the VIP's /32 route (used in route mode): the spec's, or those of the subnets the network made. */
   readonly routeTableIds: string[];
 
   constructor(
@@ -94,7 +94,7 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
     acknowledgeFindings(this);
   }
 
-  /** Colocated peers keep the VIP's route in these tables pointing at the master. */
+  /** The peers (colocated or dedicated) keep the VIP's route in these tables pointing at the master. */
   get controlPlaneRouteTableIds(): string[] {
     return this.routeTableIds;
   }

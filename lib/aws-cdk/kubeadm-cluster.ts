@@ -196,7 +196,12 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
     return new ssm.StringParameter(this, "deploy-settings", {
       parameterName: deploySettingsParameterName(this.spec.clusterName),
       description: `What the nodes of ${this.spec.clusterName} learn at boot that exists only once deployed (no secret: ARNs, names, ids)`,
-      stringValue: Lazy.string({ produce: () => this.deploySettingsText }),
+      stringValue: Lazy.string({
+        produce: () => {
+          if (this.deploySettingsText === undefined) throw new Error("the deploy settings were never rendered");
+          return this.deploySettingsText;
+        },
+      }),
     });
   }
 

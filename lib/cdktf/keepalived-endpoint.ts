@@ -49,7 +49,7 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
   readonly routeTableIds: string[];
   private readonly tags: Record<string, string>;
 
-  /** Colocated peers keep the VIP's route in these tables pointing at the master. */
+  /** The peers (colocated or dedicated) keep the VIP's route in these tables pointing at the master. */
   get controlPlaneRouteTableIds(): string[] {
     return this.routeTableIds;
   }

@@ -10,7 +10,8 @@ import { IConstruct } from "constructs";
 import { ClusterVpc, ControlPlaneIdentity, EtcdCluster, KubeadmClusterProps, NlbEndpoint } from "../../lib/aws-cdk";
 import { resolveClusterSpec } from "../../lib/spec";
 import { ACKNOWLEDGED_FINDINGS } from "../../lib/aws-cdk/private/findings";
-import { synthCdk } from "./helpers";
+import { cfnTag, synthCdk } from "./helpers";
+import { Template } from "aws-cdk-lib/assertions";
 
 /** NIST 800-53 rev 5's IMDSv2 rule, alone (the rest of that pack is not this project's bar). */
 class Imdsv2Check extends NagPack {
@@ -132,6 +133,13 @@ test("the lower-level constructs composed by hand carry their own acknowledgemen
   const endpoint = new NlbEndpoint(stack, "endpoint", context);
   const etcd = new EtcdCluster(stack, "etcd", context);
   expect([etcd.members.length, endpoint.address.host]).toEqual([3, "api.composed.internal"]);
+  // The status tag's IAM condition needs the cluster's tag on each instance, which KubeadmCluster did not give them here.
+  const instances = Template.fromStack(stack).findResources("AWS::EC2::Instance");
+  expect(Object.values(instances).map((i) => cfnTag(i, "kubeadm-ha:cluster"))).toEqual([
+    "composed",
+    "composed",
+    "composed",
+  ]);
   expect(findings(new AwsSolutionsChecks(), stack)).toEqual([]);
   expect(findings(new Imdsv2Check(), stack)).toEqual([]);
 });

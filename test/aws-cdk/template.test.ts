@@ -4,7 +4,8 @@
  * empty secrets, the deploy settings; the same validation as the cdktf flavour; a snapshot per topology.
  */
 import { App, Stack } from "aws-cdk-lib";
-import { Match } from "aws-cdk-lib/assertions";
+import * as ec2 from "aws-cdk-lib/aws-ec2";
+import { Match, Template } from "aws-cdk-lib/assertions";
 import { ClusterSpecError, KubeadmCluster, KubeadmClusterProps } from "../../lib/aws-cdk";
 import { SESSION_MANAGER_ACTIONS } from "../../lib/model";
 import { NLB_TIMERS } from "../../lib/render";
@@ -222,7 +223,7 @@ describe("changing a running cluster", () => {
       { endpoint: { type: "keepalived", placement: "dedicated", virtualIp: "192.168.255.10" } },
     ],
   ])(
-    "%s: CloudFormation updates one node of a kind at a time (each depends on the one before), so a user-data change never stops a quorum at once",
+    "%s: CloudFormation updates one node of a kind at a time (each depends on the one before), so a user-data change stops one etcd member or load balancer at a time",
     (_what, props) => {
       const s = synthCdk(props);
       const kinds = new Map<string, [string, any][]>();
@@ -298,11 +299,35 @@ describe("keepalived with the VIP as a secondary IP", () => {
           expect(instance.Properties[property]).toBeUndefined();
       });
       expect(subnets.size).toBe(1); // a secondary IP belongs to one subnet
+      // Each interface takes a fixed address: only once every node address is reserved.
+      const reservations = cfnResources(s, "AWS::EC2::SubnetCidrReservation")
+        .filter(([, r]) => r.Properties.Description.includes("a node of"))
+        .map(([id]) => id);
+      for (const { eni } of peers) expect(eni.DependsOn).toEqual(expect.arrayContaining(reservations));
       // The other nodes keep the interface EC2 makes them.
       for (const [, i] of cfnResources(s, "AWS::EC2::Instance"))
         if (cfnTag(i, "kubeadm-ha:role") !== role) expect(i.Properties.NetworkInterfaces).toBeUndefined();
     },
   );
+
+  test("a group added to a peer later lands on its interface, as on any other node", () => {
+    const app = new App();
+    const stack = new Stack(app, "s");
+    const cluster = new KubeadmCluster(stack, "cluster", {
+      endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" },
+    });
+    const monitoring = new ec2.SecurityGroup(stack, "monitoring", { vpc: cluster.vpc.vpc });
+    cluster.endpoint.loadBalancers[0].addSecurityGroup(monitoring);
+    const s = { ...synthCdk(), json: Template.fromStack(stack).toJSON() } as CdkSynth;
+    const [lb0, lb1] = cfnResources(s, "AWS::EC2::Instance")
+      .filter(([, i]) => cfnTag(i, "kubeadm-ha:role") === "api-load-balancer")
+      .map(([, i]) => cfnPrimaryInterface(s, i).Properties.GroupSet);
+    const monitoringId = Object.entries<any>(s.json.Resources).find(
+      ([, r]) => r.Type === "AWS::EC2::SecurityGroup" && !cfnTag(r, "Name"),
+    )![0];
+    expect(lb0).toContainEqual({ "Fn::GetAtt": [monitoringId, "GroupId"] });
+    expect([lb0.length, lb1.length]).toEqual([2, 1]);
+  });
 
   test("dedicated: the VIP reserved in the peers' subnet, no route, and a role that may move it only onto this cluster's tagged interfaces", () => {
     const s = synthCdk({ endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" } });

@@ -38,7 +38,7 @@ export const ACKNOWLEDGED_FINDINGS: {
   {
     id: "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]",
     reason:
-      "ec2:AssignPrivateIpAddresses moves a secondary-IP VIP onto the new master's interface: held to this cluster's interfaces by aws:ResourceTag/kubeadm-ha:cluster, which only the peers' explicit primary interfaces carry (the same statement as the cdktf flavour's).",
+      "ec2:AssignPrivateIpAddresses moves a secondary-IP VIP onto the new master's interface: the interface it assigns to is held to this cluster's by aws:ResourceTag/kubeadm-ha:cluster, which only the peers' explicit primary interfaces carry (the same statement as the cdktf flavour's; IAM has no condition on the address itself).",
     on: (c) =>
       c instanceof iam.Policy &&
       JSON.stringify(Stack.of(c).resolve(c.document.toJSON())).includes(":network-interface/*"),

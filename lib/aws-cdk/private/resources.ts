@@ -235,34 +235,44 @@ export function clusterInstance(
   const cfn = instance.node.defaultChild as ec2.CfnInstance;
   // Already base64 (of gzip, which CloudFormation cannot make): given to EC2 as it is, not through Fn::Base64.
   cfn.addPropertyOverride("UserData", encodeUserData(props.userData, props.name));
-  for (const [key, value] of Object.entries(props.tags)) Tags.of(instance).add(key, value);
-  if (props.taggedInterface) primaryInterface(scope, `${id}-interface`, cfn, context, props, subnet);
+  // The cluster's tag also where a construct is used without KubeadmCluster: the status tag's IAM condition checks it.
+  for (const [key, value] of Object.entries({ ...props.tags, [CLUSTER_TAG]: context.cluster.clusterName }))
+    Tags.of(instance).add(key, value);
+  if (props.taggedInterface) primaryInterface(scope, `${id}-interface`, instance, context, props, subnet);
   instance.node.addDependency(...props.waitFor, ...context.bootPrerequisites);
   return instance;
 }
 
-/** The instance's primary interface as its own resource, which carries the cluster's tag; the instance attaches it. */
+/**
+ * The instance's primary interface as its own resource, which carries the cluster's tag; the instance
+ * attaches it as device 0. (A launch template's network-interface tag specification would tag the
+ * interface EC2 makes, but hide the node's address and groups from the template and from `cdk diff`.)
+ */
 function primaryInterface(
   scope: Construct,
   id: string,
-  instance: ec2.CfnInstance,
+  instance: ec2.Instance,
   context: ClusterNodeContext,
   props: ClusterInstanceProps,
   subnet: ec2.ISubnet,
 ) {
+  const cfn = instance.node.defaultChild as ec2.CfnInstance;
   const networkInterface = new ec2.CfnNetworkInterface(scope, id, {
     description: `The primary interface of ${props.name}`,
     subnetId: subnet.subnetId,
     privateIpAddress: props.privateIp,
-    groupSet: [props.securityGroup.securityGroupId],
+    // The instance's own group list, resolved at synth: `instance.addSecurityGroup` still takes effect.
+    groupSet: cfn.securityGroupIds,
     sourceDestCheck: props.sourceDestCheck,
   });
   Tags.of(networkInterface).add("Name", props.name);
   Tags.of(networkInterface).add(CLUSTER_TAG, context.cluster.clusterName);
+  // It takes the node's fixed address now: after the reservations, as the instance would.
+  networkInterface.node.addDependency(...context.addressReservations);
   // Where the interface is now says the interface, not the instance (EC2 refuses both).
   for (const property of ["SubnetId", "PrivateIpAddress", "SecurityGroupIds", "SourceDestCheck"])
-    instance.addPropertyDeletionOverride(property);
-  instance.addPropertyOverride("NetworkInterfaces", [{ NetworkInterfaceId: networkInterface.ref, DeviceIndex: "0" }]);
+    cfn.addPropertyDeletionOverride(property);
+  cfn.addPropertyOverride("NetworkInterfaces", [{ NetworkInterfaceId: networkInterface.ref, DeviceIndex: "0" }]);
 }
 
 /**
