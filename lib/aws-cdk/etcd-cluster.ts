@@ -33,9 +33,11 @@ export type EtcdClusterProps = ClusterNodeContext;
  * certificate to a second secret the control plane can read (never write). Client traffic (2379)
  * comes only from the control plane and the members; peer traffic (2380) only between members.
  */
-export class EtcdCluster extends Construct {
+export class EtcdCluster extends Construct implements ec2.IConnectable {
   readonly spec: ExternalEtcdSpec;
   readonly securityGroup: ec2.SecurityGroup;
+  /** The members' group: `etcd.connections.allowFrom(backupHost, ec2.Port.tcp(2379))` lets a client in. */
+  readonly connections: ec2.Connections;
   /** The etcd CA (certificate and key), for members only. */
   readonly caSecret: secretsmanager.Secret;
   /** The API server's etcd client certificate and key, plus the etcd CA certificate. */
@@ -91,6 +93,7 @@ export class EtcdCluster extends Construct {
       props.vpc.vpc,
       securityGroupDescription(cluster.clusterName, "etcd"),
     );
+    this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
     addSecurityGroupRules(etcdRules(etcd.clientPort, etcd.peerPort), (role) =>
       role === "etcd" ? this.securityGroup : props.controlPlaneSecurityGroup,
     );

@@ -37,12 +37,14 @@ export type KeepalivedEndpointProps = ClusterNodeContext;
  * ones, tagged with the cluster's tag, which the IAM condition checks). Peers are the control-plane
  * nodes (`colocated`, HAProxy on VIP:8443) or a pair of dedicated load balancers (VIP:6443).
  */
-export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
+export class KeepalivedEndpoint extends Construct implements IApiEndpoint, ec2.IConnectable {
   readonly spec: KeepalivedEndpointSpec;
   readonly address: EndpointAddress;
   readonly url: string;
   /** The security group of the VRRP peers (the control plane's, when colocated). */
   readonly peerSecurityGroup: ec2.ISecurityGroup;
+  /** The peers' group: `endpoint.connections.allowFrom(clients, ec2.Port.tcp(6443))` lets more clients reach the VIP. */
+  readonly connections: ec2.Connections;
   /** Dedicated load-balancer instances (none when colocated). */
   readonly loadBalancers: ec2.Instance[] = [];
   /** Route tables for the VIP's /32 route (used in route mode): the spec's, or those of the subnets the network made. */
@@ -71,6 +73,7 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
             securityGroupDescription(cluster.clusterName, "api-load-balancers"),
           )
         : props.controlPlaneSecurityGroup;
+    this.connections = new ec2.Connections({ securityGroups: [this.peerSecurityGroup] });
     addSecurityGroupRules(keepalivedRules(spec, cluster.apiServerPort), (role) =>
       role === "api-load-balancers" ? this.peerSecurityGroup : props.controlPlaneSecurityGroup,
     );

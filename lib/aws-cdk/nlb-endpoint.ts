@@ -31,7 +31,7 @@ export interface ApiLoadBalancer {
  * NLB's name resolves to public addresses even inside the VPC, which private nodes would reach only
  * through NAT).
  */
-export class NlbEndpoint extends Construct implements IApiEndpoint {
+export class NlbEndpoint extends Construct implements IApiEndpoint, ec2.IConnectable {
   readonly spec: NlbEndpointSpec;
   readonly address: EndpointAddress;
   readonly url: string;
@@ -41,6 +41,8 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
   readonly internal: ApiLoadBalancer;
   /** With `internetFacing`: the NLB in the public subnets that `publicAllowedCidrs` reach. */
   readonly public?: ApiLoadBalancer;
+  /** The internal NLB's group: `endpoint.connections.allowFrom(clients, ec2.Port.tcp(6443))` lets more clients in. */
+  readonly connections: ec2.Connections;
   /** The internal NLB (`internal.loadBalancer`). */
   readonly loadBalancer: elbv2.NetworkLoadBalancer;
   /** The endpoint's own name (an alias to the internal NLB), unless `privateDns` is false. */
@@ -57,6 +59,7 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
     this.spec = cluster.endpoint;
     this.internal = this.apiLoadBalancer("", { internal: true, subnets: vpc.privateSubnets });
     this.loadBalancer = this.internal.loadBalancer;
+    this.connections = new ec2.Connections({ securityGroups: [this.internal.securityGroup] });
     if (this.spec.internetFacing)
       this.public = this.apiLoadBalancer("public-", { internal: false, subnets: vpc.publicSubnets });
     ({ address: this.address, record: this.record } = this.endpointName());

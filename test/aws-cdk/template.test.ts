@@ -5,6 +5,7 @@
  */
 import { App, Stack } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
+import * as iam from "aws-cdk-lib/aws-iam";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { ClusterSpecError, KubeadmCluster, KubeadmClusterProps } from "../../lib/aws-cdk";
 import { SESSION_MANAGER_ACTIONS } from "../../lib/model";
@@ -164,19 +165,28 @@ describe("the default cluster", () => {
     expect(azs).toContain("Fn::GetAZs");
   });
 
-  test("connections and grants for composition", () => {
+  test("connections and grants for composition: the control plane, the endpoint and etcd each open on their own group", () => {
     const stack = new Stack(new App(), "composed");
-    const cluster = new KubeadmCluster(stack, "cluster");
-    const ec2 = require("aws-cdk-lib/aws-ec2");
-    const iam = require("aws-cdk-lib/aws-iam");
+    const cluster = new KubeadmCluster(stack, "cluster", { etcd: { topology: "external" } });
     cluster.connections.allowFrom(ec2.Peer.ipv4("10.99.0.0/16"), ec2.Port.tcp(10250), "workers' kubelets");
+    cluster.endpoint.connections.allowFrom(ec2.Peer.ipv4("10.98.0.0/16"), ec2.Port.tcp(6443), "a peered VPC");
+    cluster.etcd!.connections.allowFrom(ec2.Peer.ipv4("10.97.0.0/24"), ec2.Port.tcp(2379), "the backup host");
     const operator = new iam.Role(stack, "operator", { assumedBy: new iam.AccountRootPrincipal() });
     cluster.grantAdminKubeconfigRead(operator);
-    const t = require("aws-cdk-lib/assertions").Template.fromStack(stack);
-    t.hasResourceProperties("AWS::EC2::SecurityGroup", {
-      SecurityGroupIngress: Match.arrayWith([Match.objectLike({ CidrIp: "10.99.0.0/16", FromPort: 10250 })]),
-    });
+    const t = Template.fromStack(stack);
+    const opened = Object.values<any>(t.findResources("AWS::EC2::SecurityGroup")).map((g) => [
+      cfnTag(g, "Name"),
+      (g.Properties.SecurityGroupIngress ?? [])
+        .filter((r: any) => /^10\.9[789]\./.test(r.CidrIp ?? ""))
+        .map((r: any) => `${r.CidrIp}:${r.FromPort}`),
+    ]);
+    expect(opened.filter(([, rules]) => rules.length > 0)).toEqual([
+      ["kubeadm-ha-control-plane", ["10.99.0.0/16:10250"]],
+      ["kubeadm-ha-api-endpoint", ["10.98.0.0/16:6443"]],
+      ["kubeadm-ha-etcd", ["10.97.0.0/24:2379"]],
+    ]);
     t.hasResourceProperties("AWS::IAM::Policy", {
+      Roles: [{ Ref: Match.stringLikeRegexp("^operator") }],
       PolicyDocument: {
         Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(["secretsmanager:GetSecretValue"]) })]),
       },
