@@ -1,4 +1,5 @@
 import * as ec2 from "aws-cdk-lib/aws-ec2";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
 import {
@@ -18,6 +19,7 @@ import {
   clusterInstance,
   clusterSecret,
   clusterSecurityGroup,
+  NodeIdentity,
   nodeRole,
   oneAtATime,
   withNodePolicy,
@@ -50,11 +52,8 @@ export class EtcdCluster extends Construct implements ec2.IConnectable {
     super(scope, id);
     const { cluster } = props;
     if (cluster.etcd.topology !== "external") throw new Error('EtcdCluster needs a spec with etcd.topology "external"');
-    const etcd = cluster.etcd;
-    this.spec = etcd;
+    this.spec = cluster.etcd;
     const described = identityDescriptions(cluster.clusterName);
-    const refs = props.policyReferences;
-
     // Member 0 creates the PKI and writes both secrets; the others only read the CA; the API servers the client certificate.
     const seedRole = nodeRole(this, "seed-role", described.roles.etcdSeed);
     const memberRole = nodeRole(this, "role", described.roles.etcd);
@@ -66,6 +65,17 @@ export class EtcdCluster extends Construct implements ec2.IConnectable {
       described.secrets.etcdClient,
       props.controlPlane.roles.map((r) => r.roleArn),
     );
+    const identities = this.permissions(props, seedRole, memberRole);
+    this.securityGroup = this.securityGroupWithRules(props);
+    this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
+    this.memberUserData = [];
+    this.members = this.memberInstances(props, identities);
+    acknowledgeFindings(this);
+  }
+
+  /** Member 0's policy writes both secrets, the others' reads the CA; the control plane may read the client certificate. */
+  private permissions(props: EtcdClusterProps, seedRole: iam.Role, memberRole: iam.Role): NodeIdentity[] {
+    const refs = props.policyReferences;
     const policyName = "kubeadm-ha-etcd";
     const seed = withNodePolicy(this, "seed-policy", seedRole, {
       policyName,
@@ -85,24 +95,30 @@ export class EtcdCluster extends Construct implements ec2.IConnectable {
       "kubeadm-ha-etcd-client",
       etcdClientStatements(refs, this.clientSecret.secretArn),
     );
+    return [seed, others];
+  }
 
-    // The members' group: client and peer traffic among them, clients from the API servers, egress for AWS and GitHub.
-    this.securityGroup = clusterSecurityGroup(
+  /** The members' group: client and peer traffic among them, clients from the API servers, egress for AWS and GitHub. */
+  private securityGroupWithRules(props: EtcdClusterProps): ec2.SecurityGroup {
+    const group = clusterSecurityGroup(
       this,
       "security-group",
       props.vpc.vpc,
-      securityGroupDescription(cluster.clusterName, "etcd"),
+      securityGroupDescription(props.cluster.clusterName, "etcd"),
     );
-    this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
-    addSecurityGroupRules(etcdRules(etcd.clientPort, etcd.peerPort), (role) =>
-      role === "etcd" ? this.securityGroup : props.controlPlaneSecurityGroup,
+    addSecurityGroupRules(etcdRules(this.spec.clientPort, this.spec.peerPort), (role) =>
+      role === "etcd" ? group : props.controlPlaneSecurityGroup,
     );
+    return group;
+  }
 
+  /** One hardened instance per member, each with its rendered user data, one updated at a time. */
+  private memberInstances(props: EtcdClusterProps, [seed, others]: NodeIdentity[]): ec2.Instance[] {
+    const etcd = this.spec;
     const scripts = loadNodeScripts();
-    this.memberUserData = [];
-    this.members = oneAtATime(
+    return oneAtATime(
       etcd.members.map((member) => {
-        const userData = renderEtcdMemberUserData({ spec: cluster, member }, scripts);
+        const userData = renderEtcdMemberUserData({ spec: props.cluster, member }, scripts);
         this.memberUserData.push(userData);
         const identity = member.index === 0 ? seed : others;
         return clusterInstance(this, `member-${member.index}`, props, {
@@ -120,6 +136,5 @@ export class EtcdCluster extends Construct implements ec2.IConnectable {
         });
       }),
     );
-    acknowledgeFindings(this);
   }
 }

@@ -12,7 +12,7 @@ import { acknowledgeFindings } from "./private/findings";
 export class ClusterVpc extends Construct {
   readonly vpc: ec2.IVpc;
   readonly privateSubnets: ec2.ISubnet[];
-  readonly publicSubnets: ec2.ISubnet[] = [];
+  readonly publicSubnets: ec2.ISubnet[];
   /** Route tables of the subnets made here, for a routed keepalived VIP (an existing network names its own). */
   readonly routeTableIds: string[] = [];
   /** What a node needs before its first boot: its subnet's route to the NAT gateway. */
@@ -20,31 +20,42 @@ export class ClusterVpc extends Construct {
 
   constructor(scope: Construct, id: string, spec: ClusterSpec) {
     super(scope, id);
+    ({
+      vpc: this.vpc,
+      privateSubnets: this.privateSubnets,
+      publicSubnets: this.publicSubnets,
+    } = spec.network.mode === "existing" ? this.existingNetwork(spec) : this.newNetwork(spec));
+    acknowledgeFindings(this);
+  }
+
+  /** The VPC and subnets the spec names, as they are. */
+  private existingNetwork(spec: ClusterSpec): Network {
     const network = spec.network;
-    if (network.mode === "existing") {
-      this.privateSubnets = network.privateSubnets.map((s, i) =>
-        ec2.Subnet.fromSubnetAttributes(this, `private-${i}`, {
+    const imported = (kind: string, subnets: typeof network.privateSubnets) =>
+      subnets.map((s, i) =>
+        ec2.Subnet.fromSubnetAttributes(this, `${kind}-${i}`, {
           subnetId: s.id!,
           availabilityZone: s.availabilityZone,
           ipv4CidrBlock: s.cidrBlock,
         }),
       );
-      this.publicSubnets = network.publicSubnets.map((s, i) =>
-        ec2.Subnet.fromSubnetAttributes(this, `public-${i}`, {
-          subnetId: s.id!,
-          availabilityZone: s.availabilityZone,
-          ipv4CidrBlock: s.cidrBlock,
-        }),
-      );
-      this.vpc = ec2.Vpc.fromVpcAttributes(this, "vpc", {
-        vpcId: network.vpcId!,
-        vpcCidrBlock: network.vpcCidr,
-        availabilityZones: network.privateSubnets.map((s) => s.availabilityZone!),
-        privateSubnetIds: network.privateSubnets.map((s) => s.id!),
-        publicSubnetIds: network.publicSubnets.length ? network.publicSubnets.map((s) => s.id!) : undefined,
-      });
-      return;
-    }
+    const vpc = ec2.Vpc.fromVpcAttributes(this, "vpc", {
+      vpcId: network.vpcId!,
+      vpcCidrBlock: network.vpcCidr,
+      availabilityZones: network.privateSubnets.map((s) => s.availabilityZone!),
+      privateSubnetIds: network.privateSubnets.map((s) => s.id!),
+      publicSubnetIds: network.publicSubnets.length ? network.publicSubnets.map((s) => s.id!) : undefined,
+    });
+    return {
+      vpc,
+      privateSubnets: imported("private", network.privateSubnets),
+      publicSubnets: imported("public", network.publicSubnets),
+    };
+  }
+
+  /** A new VPC: public subnets with the internet gateway and NAT gateways, private ones routed through them. */
+  private newNetwork(spec: ClusterSpec): Network {
+    const network = spec.network;
     const vpc = new ec2.Vpc(this, "vpc", {
       ipAddresses: ec2.IpAddresses.cidr(network.vpcCidr),
       subnetConfiguration: [],
@@ -54,7 +65,6 @@ export class ClusterVpc extends Construct {
       restrictDefaultSecurityGroup: false,
     });
     Tags.of(vpc).add("Name", spec.clusterName);
-    this.vpc = vpc;
     const zone = (i: number) => network.availabilityZones?.[i] ?? Fn.select(i, Fn.getAzs());
     const gateway = new ec2.CfnInternetGateway(this, "internet-gateway");
     const attachment = new ec2.CfnVPCGatewayAttachment(this, "internet-gateway-attachment", {
@@ -73,12 +83,11 @@ export class ClusterVpc extends Construct {
       Tags.of(subnet).add("Name", `${spec.clusterName}-public-${i}`);
       return subnet;
     });
-    this.publicSubnets = publicSubnets;
     // One NAT gateway per zone, or one for all (the spec decides: a keepalived VIP move needs its zone's).
     const nats = network.natGatewayPerZone
       ? publicSubnets.map((s) => s.addNatGateway())
       : [publicSubnets[0].addNatGateway()];
-    this.privateSubnets = network.privateSubnets.map((s, i) => {
+    const privateSubnets = network.privateSubnets.map((s, i) => {
       const subnet = new ec2.PrivateSubnet(this, `private-${i}`, {
         vpcId: vpc.vpcId,
         cidrBlock: s.cidrBlock,
@@ -90,6 +99,12 @@ export class ClusterVpc extends Construct {
       this.egress.push(subnet.internetConnectivityEstablished);
       return subnet;
     });
-    acknowledgeFindings(this);
+    return { vpc, privateSubnets, publicSubnets };
   }
+}
+
+interface Network {
+  readonly vpc: ec2.IVpc;
+  readonly privateSubnets: ec2.ISubnet[];
+  readonly publicSubnets: ec2.ISubnet[];
 }
