@@ -397,6 +397,11 @@ test.each<[string, KubeadmClusterProps]>([
   ["default", {}],
   ["external etcd", { etcd: { topology: "external" } }],
   ["keepalived colocated", { endpoint: { type: "keepalived", virtualIp: "192.168.255.10" } }],
+  [
+    "keepalived on dedicated load balancers with a secondary-IP VIP",
+    { endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" } },
+  ],
+  ["internet-facing NLB", { endpoint: { type: "nlb", internetFacing: true, allowedCidrs: ["198.51.100.0/24"] } }],
 ])("snapshot of the %s template (review changes in pull requests)", (_name, props) => {
   expect(reviewableTemplate(synthCdk(props))).toMatchSnapshot();
 });

@@ -239,7 +239,8 @@ export function clusterInstance(
   for (const [key, value] of Object.entries({ ...props.tags, [CLUSTER_TAG]: context.cluster.clusterName }))
     Tags.of(instance).add(key, value);
   if (props.taggedInterface) primaryInterface(scope, `${id}-interface`, instance, context, props, subnet);
-  instance.node.addDependency(...props.waitFor, ...context.bootPrerequisites);
+  // The instance itself waits, not its instance profile.
+  cfn.node.addDependency(...props.waitFor, ...context.bootPrerequisites);
   return instance;
 }
 
@@ -283,7 +284,7 @@ function primaryInterface(
  */
 export function oneAtATime(nodes: ec2.Instance[]): ec2.Instance[] {
   nodes.forEach((node, i) => {
-    if (i > 0) node.node.addDependency(nodes[i - 1]);
+    if (i > 0) node.instance.node.addDependency(nodes[i - 1].instance);
   });
   return nodes;
 }
