@@ -17,7 +17,9 @@ import { join } from "path";
 import { waitFor } from "../system/netns";
 import { motoAws, motoAwsJson } from "../system/moto";
 import { freePort } from "../system/terraform-lab";
-import { cfnPrimaryInterface, cfnResources, cfnTag, synthCdk } from "./helpers";
+import { decodeUserData } from "../helpers";
+import { runAsNode } from "../system/node-calls";
+import { cfnPrimaryInterface, cfnResources, cfnTag, cfnUserDataText, synthCdk } from "./helpers";
 
 if (
   spawnSync("python3", ["-c", "import moto, boto3"]).status !== 0 ||
@@ -276,6 +278,32 @@ describe.each<[string, object]>([
     expect(value).toMatch(/^JOIN_SECRET_ID='arn:aws:secretsmanager:us-east-1:\d+:secret:[^']+'$/m);
     expect(value).not.toMatch(/\{|Token/);
   });
+
+  test("each node's own boot calls against what CloudFormation made: it reads the deploy settings (the real AWS CLI, the region from the metadata stand-in) and its status tag lands on its instance", async () => {
+    const root = mkdtempSync(join(tmpdir(), "kha-cfn-node-"));
+    const instances = aws(["ec2", "describe-instances"]).Reservations.flatMap((r: any) => r.Instances);
+    const planned = cfnResources(synth, "AWS::EC2::Instance");
+    const nameOf = (i: any) => i.Tags?.find((t: any) => t.Key === "Name")?.Value;
+    const ours = instances.filter((i: any) => planned.some(([, p]) => cfnTag(p, "Name") === nameOf(i)));
+    expect(ours).toHaveLength(planned.length);
+    for (const i of ours) {
+      const [, p] = planned.find(([, x]) => cfnTag(x, "Name") === nameOf(i))!;
+      const call = await runAsNode({
+        root,
+        endpoint,
+        instance: i,
+        clusterEnv: decodeUserData(cfnUserDataText(p)).files["/etc/kubeadm-ha/cluster.env"].content,
+        script: `load_deploy_settings && echo "endpoint $ENDPOINT_HOST" && echo "join $JOIN_SECRET_ID" && cloud_set_status ready`,
+      });
+      expect(call.stderr).not.toMatch(/not published|cannot|failed/);
+      expect(call.stdout).toMatch(/^endpoint (api\.kubeadm-ha\.internal|\d+\.\d+\.\d+\.\d+)$/m);
+      expect(call.stdout).toMatch(/^join arn:aws:secretsmanager:us-east-1:\d+:secret:/m);
+    }
+    const tagged = aws(["ec2", "describe-tags", "--filters", "Name=key,Values=kubeadm-ha:bootstrap"]).Tags;
+    expect(tagged.map((t: any) => [t.ResourceId, t.Value]).sort()).toEqual(
+      ours.map((i: any) => [i.InstanceId, "ready"]).sort(),
+    );
+  }, 120_000);
 
   test("delete-stack is refused by moto (it deletes the VPC before what is in it), and says so", () => {
     const deleted = motoAws(endpoint, REGION, ["cloudformation", "delete-stack", "--stack-name", stackName]);

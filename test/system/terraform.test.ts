@@ -6,16 +6,15 @@
  * hashicorp/aws 5.100 provider under /opt/tf-plugins, moto and the AWS CLI: outside CI a missing one
  * skips this file with its name; under CI=true it fails.
  */
-import { spawn, spawnSync } from "child_process";
-import { readFileSync, rmSync, writeFileSync } from "fs";
+import { readFileSync, writeFileSync } from "fs";
 import { join } from "path";
 import { App, TerraformStack } from "cdktf";
 import { KubeadmHaStack } from "../../bin/app";
 import { EXAMPLES } from "../../examples";
-import { USERDATA_DIR, decodeInstanceUserData, synthOf } from "../helpers";
-import { freePort, missingTerraformTools, PlanAdaptation, planDrift, TerraformLab } from "./terraform-lab";
-import { MOTO_CREDENTIALS, motoAws } from "./moto";
-import { waitFor } from "./netns";
+import { decodeInstanceUserData, synthOf } from "../helpers";
+import { missingTerraformTools, PlanAdaptation, planDrift, TerraformLab } from "./terraform-lab";
+import { motoAws } from "./moto";
+import { runAsNode } from "./node-calls";
 
 const missing = missingTerraformTools();
 if (missing.length && process.env.CI === "true") throw new Error(`the Terraform oracle needs: ${missing.join(", ")}`);
@@ -312,72 +311,19 @@ describeIf.each(PLANS)(
 
     test("after the nodes fetch their deploy settings and publish their bootstrap status (cloud-aws.sh with the AWS CLI, as booted nodes do), a second plan is empty", async () => {
       const instances = lab.aws(["ec2", "describe-instances"]).Reservations.flatMap((r: any) => r.Instances);
-      const imdsPort = await freePort();
       for (const i of instances) {
-        // Each node's own call: its instance id from the metadata stand-in, the tag through the real AWS CLI.
-        const identities = join(lab.root, `identity-${i.InstanceId}.json`);
-        writeFileSync(
-          identities,
-          JSON.stringify({
-            "127.0.0.1": {
-              instanceId: i.InstanceId,
-              zone: i.Placement.AvailabilityZone,
-              mac: "02:00:00:00:00:01",
-              eni: i.NetworkInterfaces[0].NetworkInterfaceId,
-            },
-          }),
-        );
-        const imds = spawn(
-          "python3",
-          [join(__dirname, "fakes", "aws", "imds.py"), "127.0.0.1", String(imdsPort), identities],
-          { stdio: "ignore" },
-        );
-        try {
-          await waitFor(
-            "the metadata stand-in",
-            () => spawnSync("curl", ["-s", "-o", "/dev/null", `http://127.0.0.1:${imdsPort}/`]).status === 0,
-            10_000,
-            100,
-          );
-          const etc = join(lab.root, "node-etc");
-          spawnSync("mkdir", ["-p", etc]);
-          // The node's own settings from its user data, the metadata stand-in's address in them.
-          const name = i.Tags.find((t: any) => t.Key === "Name").Value;
-          const planned = Object.values<any>(synthesized.resource.aws_instance).find((p) => p.tags.Name === name);
-          writeFileSync(
-            join(etc, "cluster.env"),
-            decodeInstanceUserData(planned).files["/etc/kubeadm-ha/cluster.env"].content.replace(
-              /^IMDS_ENDPOINT=.*$/m,
-              `IMDS_ENDPOINT='http://127.0.0.1:${imdsPort}'`,
-            ),
-          );
-          rmSync(join(etc, "deploy.env"), { force: true });
-          const call = spawnSync(
-            "bash",
-            [
-              "-c",
-              `. "${USERDATA_DIR}/common.sh"; load_deploy_settings && echo "endpoint $ENDPOINT_HOST" && cloud_set_status running:kubeadm-join && cloud_set_status ready`,
-            ],
-            {
-              encoding: "utf8",
-              env: {
-                PATH: process.env.PATH,
-                HOME: lab.root,
-                KHA_ETC: etc,
-                KHA_STATE: join(lab.root, "node-state"),
-                KHA_LOG: join(lab.root, "node-log"),
-                KHA_RUN: join(lab.root, "node-run"),
-                AWS_ENDPOINT_URL: lab.endpoint,
-                ...MOTO_CREDENTIALS,
-              },
-            },
-          );
-          expect(call.stderr).not.toMatch(/not published/);
-          expect(call.stdout).toMatch(/^endpoint [a-z0-9.-]+$/m);
-        } finally {
-          imds.kill("SIGKILL");
-          await new Promise((r) => imds.once("exit", r));
-        }
+        // Each node's own calls: its instance id from the metadata stand-in, the tag through the real AWS CLI.
+        const name = i.Tags.find((t: any) => t.Key === "Name").Value;
+        const planned = Object.values<any>(synthesized.resource.aws_instance).find((p) => p.tags.Name === name);
+        const call = await runAsNode({
+          root: lab.root,
+          endpoint: lab.endpoint,
+          instance: i,
+          clusterEnv: decodeInstanceUserData(planned).files["/etc/kubeadm-ha/cluster.env"].content,
+          script: `load_deploy_settings && echo "endpoint $ENDPOINT_HOST" && cloud_set_status running:kubeadm-join && cloud_set_status ready`,
+        });
+        expect(call.stderr).not.toMatch(/not published/);
+        expect(call.stdout).toMatch(/^endpoint [a-z0-9.-]+$/m);
       }
       const tagged = lab.aws(["ec2", "describe-tags", "--filters", "Name=key,Values=kubeadm-ha:bootstrap"]).Tags;
       expect(tagged.map((t: any) => t.Value)).toEqual(instances.map(() => "ready"));

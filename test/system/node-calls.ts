@@ -1,0 +1,77 @@
+/**
+ * A booted node's own AWS calls, run on this machine against moto: the node's cluster.env (from its
+ * user data, with the metadata stand-in's address in it), the metadata stand-in serving the instance's
+ * identity and region, then a script with common.sh sourced, as the node's scripts run, through the
+ * real AWS CLI. Used by the Terraform and the CloudFormation oracles on what each deploy made.
+ */
+import { spawn, spawnSync, SpawnSyncReturns } from "child_process";
+import { mkdirSync, rmSync, writeFileSync } from "fs";
+import { join } from "path";
+import { USERDATA_DIR } from "../helpers";
+import { MOTO_CREDENTIALS } from "./moto";
+import { waitFor } from "./netns";
+import { freePort } from "./terraform-lab";
+
+export interface NodeCall {
+  /** A scratch directory of the test's own. */
+  readonly root: string;
+  /** moto's address. */
+  readonly endpoint: string;
+  /** The instance as `aws ec2 describe-instances` gives it. */
+  readonly instance: any;
+  /** The node's /etc/kubeadm-ha/cluster.env, from its user data. */
+  readonly clusterEnv: string;
+  /** Bash run after `. common.sh`. */
+  readonly script: string;
+}
+
+export async function runAsNode(call: NodeCall): Promise<SpawnSyncReturns<string>> {
+  const { root, instance } = call;
+  const port = await freePort();
+  const identities = join(root, `identity-${instance.InstanceId}.json`);
+  writeFileSync(
+    identities,
+    JSON.stringify({
+      "127.0.0.1": {
+        instanceId: instance.InstanceId,
+        zone: instance.Placement.AvailabilityZone,
+        mac: "02:00:00:00:00:01",
+        eni: instance.NetworkInterfaces[0].NetworkInterfaceId,
+      },
+    }),
+  );
+  const imds = spawn("python3", [join(__dirname, "fakes", "aws", "imds.py"), "127.0.0.1", String(port), identities], {
+    stdio: "ignore",
+  });
+  try {
+    await waitFor(
+      "the metadata stand-in",
+      () => spawnSync("curl", ["-s", "-o", "/dev/null", `http://127.0.0.1:${port}/`]).status === 0,
+      10_000,
+      100,
+    );
+    const etc = join(root, "node-etc");
+    mkdirSync(etc, { recursive: true });
+    writeFileSync(
+      join(etc, "cluster.env"),
+      call.clusterEnv.replace(/^IMDS_ENDPOINT=.*$/m, `IMDS_ENDPOINT='http://127.0.0.1:${port}'`),
+    );
+    rmSync(join(etc, "deploy.env"), { force: true });
+    return spawnSync("bash", ["-c", `. "${USERDATA_DIR}/common.sh"; ${call.script}`], {
+      encoding: "utf8",
+      env: {
+        PATH: process.env.PATH,
+        HOME: root,
+        KHA_ETC: etc,
+        KHA_STATE: join(root, "node-state"),
+        KHA_LOG: join(root, "node-log"),
+        KHA_RUN: join(root, "node-run"),
+        AWS_ENDPOINT_URL: call.endpoint,
+        ...MOTO_CREDENTIALS,
+      },
+    });
+  } finally {
+    imds.kill("SIGKILL");
+    await new Promise((r) => imds.once("exit", r));
+  }
+}
