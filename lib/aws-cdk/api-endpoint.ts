@@ -8,7 +8,8 @@ import { ClusterInstanceProps, ClusterNodeContext } from "./private/resources";
 /**
  * The stable address in front of the API servers. One implementation per kind of endpoint
  * (NlbEndpoint, KeepalivedEndpoint); KubeadmCluster only talks to this interface. Its `connections`
- * are the group clients of the API reach (the internal NLB's, or the VRRP peers').
+ * are the group clients of the API reach (the internal NLB's, or the VRRP peers'), the API's port
+ * their default.
  */
 export interface IApiEndpoint extends ec2.IConnectable {
   /** Host and port clients use: the kubeadm controlPlaneEndpoint, and a certificate SAN. */

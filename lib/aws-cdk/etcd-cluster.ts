@@ -38,7 +38,7 @@ export type EtcdClusterProps = ClusterNodeContext;
 export class EtcdCluster extends Construct implements ec2.IConnectable {
   readonly spec: ExternalEtcdSpec;
   readonly securityGroup: ec2.SecurityGroup;
-  /** The members' group: `etcd.connections.allowFrom(backupHost, ec2.Port.tcp(2379))` lets a client in. */
+  /** The members' group, the client port its default: `etcd.connections.allowDefaultPortFrom(backupHost)`. */
   readonly connections: ec2.Connections;
   /** The etcd CA (certificate and key), for members only. */
   readonly caSecret: secretsmanager.Secret;
@@ -67,7 +67,10 @@ export class EtcdCluster extends Construct implements ec2.IConnectable {
     );
     const identities = this.permissions(props, seedRole, memberRole);
     this.securityGroup = this.securityGroupWithRules(props);
-    this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
+    this.connections = new ec2.Connections({
+      securityGroups: [this.securityGroup],
+      defaultPort: ec2.Port.tcp(this.spec.clientPort),
+    });
     this.memberUserData = [];
     this.members = this.memberInstances(props, identities);
     acknowledgeFindings(this);

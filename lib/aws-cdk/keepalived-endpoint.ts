@@ -37,13 +37,16 @@ export type KeepalivedEndpointProps = ClusterNodeContext;
  * ones, tagged with the cluster's tag, which the IAM condition checks). Peers are the control-plane
  * nodes (`colocated`, HAProxy on VIP:8443) or a pair of dedicated load balancers (VIP:6443).
  */
-export class KeepalivedEndpoint extends Construct implements IApiEndpoint, ec2.IConnectable {
+export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
   readonly spec: KeepalivedEndpointSpec;
   readonly address: EndpointAddress;
   readonly url: string;
   /** The security group of the VRRP peers (the control plane's, when colocated). */
   readonly peerSecurityGroup: ec2.ISecurityGroup;
-  /** The peers' group: `endpoint.connections.allowFrom(clients, ec2.Port.tcp(6443))` lets more clients reach the VIP. */
+  /**
+   * The peers' group (the control plane's, when colocated), HAProxy's port on the VIP its default:
+   * `endpoint.connections.allowDefaultPortFrom(clients)`.
+   */
   readonly connections: ec2.Connections;
   /** Dedicated load-balancer instances (none when colocated). */
   readonly loadBalancers: ec2.Instance[] = [];
@@ -73,7 +76,10 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint, ec2.I
             securityGroupDescription(cluster.clusterName, "api-load-balancers"),
           )
         : props.controlPlaneSecurityGroup;
-    this.connections = new ec2.Connections({ securityGroups: [this.peerSecurityGroup] });
+    this.connections = new ec2.Connections({
+      securityGroups: [this.peerSecurityGroup],
+      defaultPort: ec2.Port.tcp(spec.port),
+    });
     addSecurityGroupRules(keepalivedRules(spec, cluster.apiServerPort), (role) =>
       role === "api-load-balancers" ? this.peerSecurityGroup : props.controlPlaneSecurityGroup,
     );

@@ -31,7 +31,7 @@ export interface ApiLoadBalancer {
  * NLB's name resolves to public addresses even inside the VPC, which private nodes would reach only
  * through NAT).
  */
-export class NlbEndpoint extends Construct implements IApiEndpoint, ec2.IConnectable {
+export class NlbEndpoint extends Construct implements IApiEndpoint {
   readonly spec: NlbEndpointSpec;
   readonly address: EndpointAddress;
   readonly url: string;
@@ -41,7 +41,7 @@ export class NlbEndpoint extends Construct implements IApiEndpoint, ec2.IConnect
   readonly internal: ApiLoadBalancer;
   /** With `internetFacing`: the NLB in the public subnets that `publicAllowedCidrs` reach. */
   readonly public?: ApiLoadBalancer;
-  /** The internal NLB's group: `endpoint.connections.allowFrom(clients, ec2.Port.tcp(6443))` lets more clients in. */
+  /** The internal NLB's group, the listener's port its default: `endpoint.connections.allowDefaultPortFrom(clients)`. */
   readonly connections: ec2.Connections;
   /** The internal NLB (`internal.loadBalancer`). */
   readonly loadBalancer: elbv2.NetworkLoadBalancer;
@@ -59,7 +59,10 @@ export class NlbEndpoint extends Construct implements IApiEndpoint, ec2.IConnect
     this.spec = cluster.endpoint;
     this.internal = this.apiLoadBalancer("", { internal: true, subnets: vpc.privateSubnets });
     this.loadBalancer = this.internal.loadBalancer;
-    this.connections = new ec2.Connections({ securityGroups: [this.internal.securityGroup] });
+    this.connections = new ec2.Connections({
+      securityGroups: [this.internal.securityGroup],
+      defaultPort: ec2.Port.tcp(this.spec.port),
+    });
     if (this.spec.internetFacing)
       this.public = this.apiLoadBalancer("public-", { internal: false, subnets: vpc.publicSubnets });
     ({ address: this.address, record: this.record } = this.endpointName());

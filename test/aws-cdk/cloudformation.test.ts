@@ -10,8 +10,9 @@
  * (template.test.ts). The instances get one of moto's AMIs where the template has EC2 resolve Canonical's
  * image parameter at launch (moto resolves no resolve:ssm: image).
  */
+import { CfnElement } from "aws-cdk-lib";
 import { ChildProcess, spawn, spawnSync } from "child_process";
-import { mkdtempSync, writeFileSync } from "fs";
+import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { waitFor } from "../system/netns";
@@ -110,6 +111,8 @@ describe.each<[string, object]>([
   const template = JSON.parse(JSON.stringify(synth.json));
   const stackName = `kha-${name.replace(/[^a-z]/g, "")}`;
   const left: Record<string, number> = {};
+  /** The secrets' ARNs, by logical id: made first with the AWS CLI (moto's CloudFormation has no secrets). */
+  const arns: Record<string, string> = {};
   withMoto();
 
   test("moto implements every type but these (checked against moto itself)", () => {
@@ -120,7 +123,6 @@ describe.each<[string, object]>([
 
   test("create-stack completes, with the stand-ins for what moto lacks", () => {
     // The secrets as CloudFormation would make them (empty), then their ARNs where the template refers to them.
-    const arns: Record<string, string> = {};
     for (const [id, secret] of cfnResources(synth, "AWS::SecretsManager::Secret"))
       arns[id] = aws([
         "secretsmanager",
@@ -279,31 +281,79 @@ describe.each<[string, object]>([
     expect(value).not.toMatch(/\{|Token/);
   });
 
-  test("each node's own boot calls against what CloudFormation made: it reads the deploy settings (the real AWS CLI, the region from the metadata stand-in) and its status tag lands on its instance", async () => {
+  test("each node's own boot calls against what CloudFormation made: it reads the deploy settings (the real AWS CLI, the region from the metadata stand-in), finds this deploy's endpoint, secrets and route tables in them, and tags itself; moto enforces no IAM", async () => {
     const root = mkdtempSync(join(tmpdir(), "kha-cfn-node-"));
+    const spec = synth.cluster.spec.endpoint;
+    const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
+      synth.stack.resolve(synth.stack.getLogicalId(construct.node.defaultChild as CfnElement));
+    const vipTables = () =>
+      aws(["ec2", "describe-route-tables"])
+        .RouteTables.filter((t: any) =>
+          t.Routes.some((r: any) => spec.type === "keepalived" && r.DestinationCidrBlock === `${spec.virtualIp}/32`),
+        )
+        .map((t: any) => t.RouteTableId)
+        .sort();
+    const expected = [
+      `endpoint ${spec.type === "keepalived" ? spec.virtualIp : "api.kubeadm-ha.internal"}`,
+      `join ${arns[logicalId(synth.cluster.identity.joinSecret)]}`,
+      `etcd client ${synth.cluster.etcd ? arns[logicalId(synth.cluster.etcd.clientSecret)] : ""}`,
+      `route tables ${spec.type === "keepalived" && spec.vipMode === "route" ? vipTables().join(" ") : ""}`,
+    ];
+    expect(expected[1]).toMatch(/^join arn:aws:secretsmanager:us-east-1:\d+:secret:/);
     const instances = aws(["ec2", "describe-instances"]).Reservations.flatMap((r: any) => r.Instances);
     const planned = cfnResources(synth, "AWS::EC2::Instance");
     const nameOf = (i: any) => i.Tags?.find((t: any) => t.Key === "Name")?.Value;
     const ours = instances.filter((i: any) => planned.some(([, p]) => cfnTag(p, "Name") === nameOf(i)));
     expect(ours).toHaveLength(planned.length);
-    for (const i of ours) {
-      const [, p] = planned.find(([, x]) => cfnTag(x, "Name") === nameOf(i))!;
-      const call = await runAsNode({
+    const asNode = (i: any, script: string) =>
+      runAsNode({
         root,
         endpoint,
         instance: i,
-        clusterEnv: decodeUserData(cfnUserDataText(p)).files["/etc/kubeadm-ha/cluster.env"].content,
-        script: `load_deploy_settings && echo "endpoint $ENDPOINT_HOST" && echo "join $JOIN_SECRET_ID" && cloud_set_status ready`,
+        clusterEnv: decodeUserData(cfnUserDataText(planned.find(([, x]) => cfnTag(x, "Name") === nameOf(i))![1])).files[
+          "/etc/kubeadm-ha/cluster.env"
+        ].content,
+        script: `load_deploy_settings && ${script}`,
       });
-      expect(call.stderr).not.toMatch(/not published|cannot|failed/);
-      expect(call.stdout).toMatch(/^endpoint (api\.kubeadm-ha\.internal|\d+\.\d+\.\d+\.\d+)$/m);
-      expect(call.stdout).toMatch(/^join arn:aws:secretsmanager:us-east-1:\d+:secret:/m);
+    for (const i of ours) {
+      const call = await asNode(
+        i,
+        'printf "endpoint %s\\njoin %s\\netcd client %s\\nroute tables %s\\n" "$ENDPOINT_HOST" "$JOIN_SECRET_ID" "${ETCD_CLIENT_SECRET_ID:-}" "$(echo $ROUTE_TABLE_IDS | tr " " "\\n" | sort | tr "\\n" " " | sed "s/ $//")" && cloud_set_status ready',
+      );
+      expect({ status: call.status, failures: call.stderr.match(/.*(not published|fail|error).*/gi) }).toEqual({
+        status: 0,
+        failures: null,
+      });
+      expect(call.stderr).toContain("deploy settings from /kubeadm-ha/kubeadm-ha/deploy-settings");
+      expect(call.stdout.split("\n").map((line) => line.trimEnd())).toEqual([...expected.map((e) => e.trimEnd()), ""]);
     }
     const tagged = aws(["ec2", "describe-tags", "--filters", "Name=key,Values=kubeadm-ha:bootstrap"]).Tags;
     expect(tagged.map((t: any) => [t.ResourceId, t.Value]).sort()).toEqual(
       ours.map((i: any) => [i.InstanceId, "ready"]).sort(),
     );
-  }, 120_000);
+    if (spec.type !== "keepalived") return;
+    // The second peer becomes master: its VIP move, with the route tables from the deploy settings.
+    const second = ours.find((i: any) => nameOf(i) === spec.peers[1].name);
+    const moved = await asNode(second, "cloud_vip_move");
+    expect({ status: moved.status, failures: moved.stderr.match(/.*(fail|error).*/gi) }).toEqual({
+      status: 0,
+      failures: null,
+    });
+    const eni = second.NetworkInterfaces[0].NetworkInterfaceId;
+    if (spec.vipMode === "route") {
+      const targets = aws(["ec2", "describe-route-tables"]).RouteTables.flatMap((t: any) =>
+        t.Routes.filter((r: any) => r.DestinationCidrBlock === `${spec.virtualIp}/32`).map(
+          (r: any) => r.NetworkInterfaceId,
+        ),
+      );
+      expect(targets.length).toBeGreaterThan(0);
+      expect(new Set(targets)).toEqual(new Set([eni]));
+    } else {
+      const [onSecond] = aws(["ec2", "describe-network-interfaces", "--network-interface-ids", eni]).NetworkInterfaces;
+      expect(onSecond.PrivateIpAddresses.map((a: any) => a.PrivateIpAddress)).toContain(spec.virtualIp);
+    }
+    rmSync(root, { recursive: true, force: true });
+  }, 180_000);
 
   test("delete-stack is refused by moto (it deletes the VPC before what is in it), and says so", () => {
     const deleted = motoAws(endpoint, REGION, ["cloudformation", "delete-stack", "--stack-name", stackName]);

@@ -148,13 +148,23 @@ describe("the default cluster", () => {
   });
 
   test("every instance waits for its policy, the deploy settings, the address reservations and its egress route", () => {
+    const profiles = synth.json.Resources;
     for (const [, instance] of instances) {
       const after = instance.DependsOn ?? [];
-      expect(after.some((d: string) => /policy/i.test(d))).toBe(true);
+      // The AWS::IAM::Policy that is attached to the instance's own role.
+      const role = profiles[instance.Properties.IamInstanceProfile.Ref].Properties.Roles[0].Ref;
+      const itsPolicies = cfnResources(synth, "AWS::IAM::Policy")
+        .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
+        .map(([id]) => id);
+      expect(itsPolicies.length).toBeGreaterThanOrEqual(1);
+      expect(after).toEqual(expect.arrayContaining(itsPolicies));
       expect(after.some((d: string) => /deploysettings/i.test(d))).toBe(true);
       expect(after.filter((d: string) => /address/.test(d))).toHaveLength(3);
       expect(after.some((d: string) => /DefaultRoute/.test(d))).toBe(true);
     }
+    // The instance waits, not its instance profile, which only names the role.
+    for (const [, profile] of cfnResources(synth, "AWS::IAM::InstanceProfile"))
+      expect(profile.DependsOn).toBeUndefined();
   });
 
   test("synthesizes offline: nothing looked up (no context needed), the stack is environment-agnostic", () => {
@@ -169,8 +179,8 @@ describe("the default cluster", () => {
     const stack = new Stack(new App(), "composed");
     const cluster = new KubeadmCluster(stack, "cluster", { etcd: { topology: "external" } });
     cluster.connections.allowFrom(ec2.Peer.ipv4("10.99.0.0/16"), ec2.Port.tcp(10250), "workers' kubelets");
-    cluster.endpoint.connections.allowFrom(ec2.Peer.ipv4("10.98.0.0/16"), ec2.Port.tcp(6443), "a peered VPC");
-    cluster.etcd!.connections.allowFrom(ec2.Peer.ipv4("10.97.0.0/24"), ec2.Port.tcp(2379), "the backup host");
+    cluster.endpoint.connections.allowDefaultPortFrom(ec2.Peer.ipv4("10.98.0.0/16"), "a peered VPC");
+    cluster.etcd!.connections.allowDefaultPortFrom(ec2.Peer.ipv4("10.97.0.0/24"), "the backup host");
     const operator = new iam.Role(stack, "operator", { assumedBy: new iam.AccountRootPrincipal() });
     cluster.grantAdminKubeconfigRead(operator);
     const t = Template.fromStack(stack);
@@ -195,6 +205,21 @@ describe("the default cluster", () => {
 });
 
 describe("keepalived with a routed VIP", () => {
+  test("colocated: the endpoint's connections are the control plane's group, HAProxy's port on the VIP their default", () => {
+    const stack = new Stack(new App(), "colocated");
+    const cluster = new KubeadmCluster(stack, "cluster", {
+      endpoint: { type: "keepalived", virtualIp: "192.168.255.10" },
+    });
+    expect(cluster.endpoint.connections.securityGroups).toEqual([cluster.controlPlaneSecurityGroup]);
+    cluster.endpoint.connections.allowDefaultPortFrom(ec2.Peer.ipv4("10.98.0.0/16"), "a peered VPC");
+    const [group] = Object.values<any>(Template.fromStack(stack).findResources("AWS::EC2::SecurityGroup")).filter(
+      (g) => cfnTag(g, "Name") === "kubeadm-ha-control-plane",
+    );
+    expect(group.Properties.SecurityGroupIngress).toContainEqual(
+      expect.objectContaining({ CidrIp: "10.98.0.0/16", FromPort: 8443, ToPort: 8443 }),
+    );
+  });
+
   test("colocated: the VIP's /32 route to cp-0 in every route table, source/destination check off, HAProxy in the user data", () => {
     const s = synthCdk({ endpoint: { type: "keepalived", virtualIp: "192.168.255.10" } });
     const routes = cfnResources(s, "AWS::EC2::Route").filter(

@@ -71,7 +71,10 @@ export async function runAsNode(call: NodeCall): Promise<SpawnSyncReturns<string
       },
     });
   } finally {
-    imds.kill("SIGKILL");
-    await new Promise((r) => imds.once("exit", r));
+    if (imds.exitCode === null && imds.signalCode === null) {
+      const exited = new Promise((r) => imds.once("exit", r));
+      imds.kill("SIGKILL");
+      await exited;
+    }
   }
 }
