@@ -36,11 +36,6 @@ export interface SecurityGroupRule {
   readonly description: string;
 }
 
-export interface SecurityGroupPlan {
-  readonly groups: SecurityGroupDescription[];
-  readonly rules: SecurityGroupRule[];
-}
-
 const port = (from: number, to = from) => ({ from, to });
 const ANYWHERE = { cidr: "0.0.0.0/0" } as const;
 
@@ -54,31 +49,6 @@ export function securityGroupDescription(name: string, role: SecurityGroupRole):
     etcd: `External etcd members of ${name}`,
   }[role];
   return { role, name: `${name}-${role}`, description };
-}
-
-/** Every group and rule of a cluster, control plane first. */
-export function describeSecurityGroups(spec: ClusterSpec): SecurityGroupPlan {
-  const roles: SecurityGroupRole[] = ["control-plane"];
-  const rules: SecurityGroupRule[] = [...controlPlaneRules(spec)];
-  const endpoint = spec.endpoint;
-  if (endpoint.type === "nlb") {
-    roles.push("api-endpoint");
-    // An NLB forwards to the port it listens on.
-    rules.push(...nlbRules("api-endpoint", endpoint.allowedCidrs, endpoint.port));
-    if (endpoint.internetFacing) {
-      roles.push("public-api-endpoint");
-      rules.push(...nlbRules("public-api-endpoint", endpoint.publicAllowedCidrs, endpoint.port));
-    }
-  }
-  if (endpoint.type === "keepalived") {
-    if (endpoint.placement === "dedicated") roles.push("api-load-balancers");
-    rules.push(...keepalivedRules(endpoint, spec.apiServerPort));
-  }
-  if (spec.etcd.topology === "external") {
-    roles.push("etcd");
-    rules.push(...etcdRules(spec.etcd.clientPort, spec.etcd.peerPort));
-  }
-  return { groups: roles.map((role) => securityGroupDescription(spec.clusterName, role)), rules };
 }
 
 /** The API, stacked etcd and the kubelet among the control-plane nodes; egress for AWS and packages. */
