@@ -4,7 +4,10 @@
  * their spec addresses in 198.18.0.0/24) and <prefix>-cl (a client at a control-plane address).
  * Lab substitutions only: file paths moved under a temporary folder, the file-backed cloud, the
  * etcd from Debian's package instead of the release download, and fakes/start-etcd for systemctl.
- * Needs root, iproute2, etcd-server, etcd-client, openssl, curl and node. Always call destroy().
+ * With `systemd: true` each member is a node under real systemd (systemd-host.ts) instead: etcd's
+ * files at their real paths, the rendered unit, and the script's own systemctl calls.
+ * Needs root, iproute2, etcd-server, etcd-client, openssl, curl and node (and util-linux and systemd
+ * for `systemd`). Always call destroy().
  */
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import {
@@ -23,12 +26,15 @@ import {
   DeployValues,
   renderClusterDeploySettings,
   renderControlPlaneEnv,
+  ETCD_PATHS,
   renderEtcdEnv,
   renderEtcdMemberEnv,
+  renderEtcdUnit,
 } from "../../lib/render";
 import { ClusterSpec, ExternalEtcdSpec, resolveClusterSpec } from "../../lib/spec";
 import { USERDATA_DIR, nodeScriptEnv, putFileCloudDeploySettings, secretFileNames } from "../helpers";
 import { attachNode, createSwitch, pidsIn, removeNamespaces } from "./netns";
+import { SystemdHost } from "./systemd-host";
 
 const FAKES = join(__dirname, "fakes");
 const MEMBER_SCRIPTS = ["common.sh", "cloud-file.sh", "bootstrap-etcd.sh"];
@@ -55,8 +61,13 @@ export class EtcdLab {
   readonly clientDir: string;
   private writer?: ChildProcess;
   private writes = "";
+  /** The members' nodes, with `systemd: true`. */
+  readonly hosts: SystemdHost[] = [];
 
-  constructor(readonly prefix: string) {
+  constructor(
+    readonly prefix: string,
+    readonly options: { readonly systemd?: boolean } = {},
+  ) {
     this.spec = resolveClusterSpec({
       clusterName: "lab",
       network: {
@@ -97,6 +108,18 @@ export class EtcdLab {
     for (const id of Object.values(SECRETS)) writeFileSync(join(this.root, "cloud", "secrets", id), "");
     // etcd runs as the etcd user (as its unit says): it must be able to reach its data and keys.
     chmodSync(this.root, 0o755);
+    if (this.options.systemd) this.etcd.members.forEach((_, i) => this.bootNode(i));
+  }
+
+  /** Member i's node under real systemd: what cloud-init writes for etcd at its real paths, and etcd installed. */
+  private bootNode(i: number) {
+    const host = new SystemdHost(this.ns(i), [this.root]);
+    this.hosts[i] = host;
+    host.write(ETCD_PATHS.env, renderEtcdEnv(this.spec, this.etcd, this.etcd.members[i]));
+    host.write(ETCD_PATHS.unit, renderEtcdUnit());
+    host.write("/usr/local/bin/etcd", readFileSync("/usr/bin/etcd"), 0o755); // what install_etcd would put there
+    host.remove("/etc/init.d/etcd"); // Debian's package has a SysV script; an Ubuntu instance has none
+    host.boot();
   }
 
   /** A fresh instance for member i: only what cloud-init writes (no data, no certificates). */
@@ -115,12 +138,18 @@ export class EtcdLab {
     for (const s of MEMBER_SCRIPTS) copyFileSync(join(USERDATA_DIR, s), join(dir, "scripts", s));
   }
 
+  /** bootstrap-etcd.sh's settings: the lab's paths and cloud, etcd installed; systemctl or its stand-in. */
   private memberEnv(i: number): Record<string, string> {
     const dir = this.memberDir(i);
-    return {
+    const { PATH, ...settings }: Record<string, string> = {
       ...nodeScriptEnv(dir, join(this.root, "cloud")),
       JOIN_DEADLINE: "90",
       KHA_ETCD_INSTALL_CMD: "true",
+    };
+    if (this.options.systemd) return settings; // the node's own PATH, etcd's real paths, real systemctl
+    return {
+      PATH,
+      ...settings,
       KHA_ETCD_START_CMD: join(FAKES, "start-etcd"),
       ETCD_ENV_FILE: join(dir, "etc", "etcd.env"),
       ETCD_STATE_FILE: join(dir, "etc", "state.env"),
@@ -128,9 +157,11 @@ export class EtcdLab {
     };
   }
 
-  /** Runs bootstrap-etcd.sh as cloud-init would, inside member i's namespace. */
+  /** Runs bootstrap-etcd.sh as cloud-init would, inside member i's namespace (or node). */
   bootstrap(i: number, env: Record<string, string> = {}): Promise<RunResult> {
     const dir = this.memberDir(i);
+    if (this.options.systemd)
+      return this.hosts[i].run(["bash", join(dir, "scripts", "bootstrap-etcd.sh")], { ...this.memberEnv(i), ...env });
     const child = spawn("ip", ["netns", "exec", this.ns(i), "bash", join(dir, "scripts", "bootstrap-etcd.sh")], {
       env: { ...this.memberEnv(i), ...env },
     });
@@ -316,6 +347,7 @@ export class EtcdLab {
 
   destroy() {
     this.writer?.kill("SIGKILL");
+    for (const host of this.hosts) host.destroy();
     removeNamespaces(this.prefix); // kills every etcd started inside
     rmSync(this.root, { recursive: true, force: true });
   }
