@@ -118,7 +118,7 @@ export class EtcdLab {
     host.write(ETCD_PATHS.env, renderEtcdEnv(this.spec, this.etcd, this.etcd.members[i]));
     host.write(ETCD_PATHS.unit, renderEtcdUnit());
     host.write("/usr/local/bin/etcd", readFileSync("/usr/bin/etcd"), 0o755); // what install_etcd would put there
-    host.remove("/etc/init.d/etcd"); // Debian's package has a SysV script; an Ubuntu instance has none
+    host.remove("/etc/init.d/etcd"); // Debian's SysV script (systemctl enable would run update-rc.d for it); an instance has none
     host.boot();
   }
 

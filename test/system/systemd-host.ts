@@ -3,12 +3,24 @@
  * machine's root (every change lands in DIR/upper) in new mount, PID, UTS, IPC and cgroup namespaces,
  * inside a network namespace the caller made. The units' sandboxing (ProtectSystem=, User=,
  * RestrictAddressFamilies=, CapabilityBoundingSet=, ...) is applied by systemd itself, as on an
- * instance. The machine's own services and everything that could touch the shared kernel (sysctls,
- * modules, binfmt, the clock) are masked, /proc/sys and /sys are read-only, and `container=` tells
- * systemd where it runs. Commands enter the node with nsenter. Needs root, util-linux and systemd.
+ * instance. Kept off the shared machine: the machine's own services are disabled; what acts on the
+ * kernel (sysctls, modules, binfmt, the clock) is masked, and PID 1 runs without CAP_SYS_MODULE,
+ * CAP_SYS_TIME and CAP_SYS_RAWIO; /proc/sys and /sys are read-only; the console is /dev/null; each
+ * node has its own cgroup (removed with it); `container=` tells systemd where it runs. Commands enter
+ * the node with nsenter. Needs root, util-linux and systemd.
  */
 import { ChildProcess, SpawnSyncReturns, execFileSync, spawn, spawnSync } from "child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  rmdirSync,
+  symlinkSync,
+  writeFileSync,
+} from "fs";
 import { basename, dirname, join } from "path";
 
 /** Units the node must not run: the machine's enabled services, gettys, and what acts on the shared kernel. */
@@ -25,14 +37,23 @@ const MASKED = [
   "systemd-firstboot.service",
   "systemd-repart.service",
   "kmod-static-nodes.service",
+  "modprobe@.service",
 ];
+/** The cgroup v2 hierarchy this machine mounts beside its v1 controllers (or at /sys/fs/cgroup). */
+const CGROUP2 = ["/sys/fs/cgroup/unified", "/sys/fs/cgroup"].find((d) => {
+  try {
+    return readFileSync("/proc/mounts", "utf8").includes(` ${d} cgroup2 `);
+  } catch {
+    return false;
+  }
+});
 const NODE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /** The machine's enabled units, as their links (multi-user.target.wants/etcd.service, ...). */
 function enabledMachineUnitLinks(): string[] {
   const root = "/etc/systemd/system";
   return readdirSync(root)
-    .filter((d) => d.endsWith(".wants"))
+    .filter((d) => d.endsWith(".wants") || d.endsWith(".requires"))
     .flatMap((d) => readdirSync(join(root, d)).map((unit) => join(root, d, unit)));
 }
 
@@ -78,65 +99,90 @@ export class SystemdHost {
 
   /** Boots systemd to multi-user.target and waits until it has finished starting up. */
   boot() {
+    if (!CGROUP2) throw new Error("no cgroup2 hierarchy is mounted (systemd needs one)");
     const m = join(this.dir, "merged");
-    const script = `set -euo pipefail
-mount -t overlay overlay -o "lowerdir=/,upperdir=${this.dir}/upper,workdir=${this.dir}/work" ${m}
-mount -t proc proc ${m}/proc
-mount --bind -o ro ${m}/proc/sys ${m}/proc/sys
-mount --rbind /dev ${m}/dev
-mount -t sysfs -o ro sysfs ${m}/sys
-mount -t cgroup2 cgroup2 ${m}/sys/fs/cgroup
-mount -t tmpfs -o mode=0755 tmpfs ${m}/run
-mount -t tmpfs tmpfs ${m}/tmp
-${this.binds.map((b) => `mkdir -p ${m}${b} && mount --bind ${b} ${m}${b}`).join("\n")}
-exec chroot ${m} env -i container=kha-rehearsal /lib/systemd/systemd --system --unit=multi-user.target`;
-    this.unshare = spawn(
-      "ip",
+    mkdirSync(this.cgroup);
+    writeFileSync(
+      join(this.dir, "boot.sh"),
       [
-        "netns",
-        "exec",
-        this.ns,
-        "unshare",
-        "--pid",
-        "--fork",
-        "--mount",
-        "--uts",
-        "--ipc",
-        "--cgroup",
-        "--propagation",
-        "private",
-        "bash",
-        "-c",
-        script,
-      ],
-      { stdio: "ignore" },
+        "set -euo pipefail",
+        `mount -t overlay overlay -o "lowerdir=/,upperdir=${this.dir}/upper,workdir=${this.dir}/work" ${m}`,
+        `mount -t proc proc ${m}/proc`,
+        `mount --bind -o ro ${m}/proc/sys ${m}/proc/sys`,
+        `mount --rbind /dev ${m}/dev`,
+        `mount --bind /dev/null ${m}/dev/console`,
+        `mount -t sysfs -o ro sysfs ${m}/sys`,
+        `mount -t cgroup2 cgroup2 ${m}/sys/fs/cgroup`,
+        `mount -t tmpfs -o mode=0755 tmpfs ${m}/run`,
+        `mount -t tmpfs tmpfs ${m}/tmp`,
+        ...this.binds.map((b) => `mkdir -p ${m}${b} && mount --bind ${b} ${m}${b}`),
+        `exec setpriv --bounding-set -sys_module,-sys_time,-sys_rawio chroot ${m} env -i container=kha-rehearsal /lib/systemd/systemd --system --unit=multi-user.target`,
+      ].join("\n"),
     );
+    // The shell moves itself into the node's cgroup first (before `ip netns exec` remounts /sys), so
+    // that the cgroup namespace unshare makes is rooted there: the node's systemd manages only its subtree.
+    const script = [
+      `echo $$ >${this.cgroup}/cgroup.procs`,
+      `exec ip netns exec ${this.ns} unshare --pid --fork --kill-child --mount --uts --ipc --cgroup --propagation private bash ${this.dir}/boot.sh 2>${this.dir}/boot.log`,
+    ].join(" && ");
+    this.unshare = spawn("bash", ["-c", script], { stdio: "ignore" });
     const started = Date.now();
-    while (!this.pid1) {
+    const fail = (why: string) => {
+      const log = existsSync(join(this.dir, "boot.log")) ? readFileSync(join(this.dir, "boot.log"), "utf8") : "";
+      this.destroy();
+      throw new Error(`systemd in ${this.ns}: ${why}${log ? `\n${log}` : ""}`);
+    };
+    const comm = (pid: number) => {
       try {
-        const child = readFileSync(`/proc/${this.unshare.pid}/task/${this.unshare.pid}/children`, "utf8").trim();
-        if (child && readFileSync(`/proc/${child}/comm`, "utf8").trim() === "systemd") this.pid1 = Number(child);
+        return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
       } catch {
-        /* not yet */
+        return "";
       }
-      if (Date.now() - started > 20000) throw new Error(`systemd did not start in ${this.ns}`);
+    };
+    while (!this.pid1) {
+      this.pid1 = this.processesIn().find((pid) => comm(pid) === "systemd") ?? 0;
+      if (!this.pid1 && Date.now() - started > 20000) fail("did not start");
       if (!this.pid1) execFileSync("sleep", ["0.05"]);
     }
-    // systemctl answers once PID 1 has set up its private socket; until then it fails to connect.
+    // systemctl answers once PID 1 has set up its private socket (before: nothing, or "offline").
     let state = "";
-    while (!state && Date.now() - started < 30000) {
-      state = this.exec(["systemctl", "is-system-running", "--wait"]).stdout.trim();
-      if (!state) execFileSync("sleep", ["0.1"]);
+    while (!["running", "degraded", "maintenance", "stopping"].includes(state) && Date.now() - started < 60000) {
+      state = this.exec(["systemctl", "is-system-running", "--wait"], {}, undefined, 30000).stdout.trim();
+      if (state === "" || state === "offline") execFileSync("sleep", ["0.1"]);
     }
-    if (state !== "running") {
-      const failed = this.exec(["systemctl", "list-units", "--failed", "--no-legend", "--plain"]).stdout;
-      throw new Error(`systemd in ${this.ns} is ${state}; failed units:\n${failed}`);
-    }
+    if (state !== "running")
+      fail(`is ${state}; failed units:\n${this.exec(["systemctl", "list-units", "--failed", "--plain"]).stdout}`);
+  }
+
+  /** The node's own cgroup, under this machine's cgroup v2 root. */
+  private get cgroup(): string {
+    return join(CGROUP2!, basename(this.dir));
+  }
+
+  /** Every process of the node (its cgroup and the cgroups systemd made under it). */
+  private processesIn(): number[] {
+    const walk = (dir: string): number[] => {
+      try {
+        const entries = readdirSync(dir, { withFileTypes: true });
+        return [
+          ...readFileSync(join(dir, "cgroup.procs"), "utf8").split("\n").filter(Boolean).map(Number),
+          ...entries.filter((e) => e.isDirectory()).flatMap((e) => walk(join(dir, e.name))),
+        ];
+      } catch {
+        return [];
+      }
+    };
+    return walk(this.cgroup);
   }
 
   /** Runs a command inside the node (its root, mounts, PID and network namespaces) as root. */
-  exec(args: string[], env: Record<string, string> = {}, input?: string): SpawnSyncReturns<string> {
-    return spawnSync("nsenter", this.enter(args), { encoding: "utf8", input, env: { PATH: NODE_PATH, ...env } });
+  exec(args: string[], env: Record<string, string> = {}, input?: string, timeoutMs = 60000): SpawnSyncReturns<string> {
+    return spawnSync("nsenter", this.enter(args), {
+      encoding: "utf8",
+      input,
+      env: { PATH: NODE_PATH, ...env },
+      timeout: timeoutMs,
+    });
   }
 
   /** Runs a command asynchronously inside the node (as exec()). */
@@ -157,25 +203,26 @@ exec chroot ${m} env -i container=kha-rehearsal /lib/systemd/systemd --system --
     return this.exec(["systemctl", "show", "-p", property, "--value", unit]).stdout.trim();
   }
 
-  /** Powers the node off hard: PID 1 killed takes every process of the node with it. */
+  /** Powers the node off hard (every process of its cgroup killed) and removes it. */
   destroy() {
-    if (this.pid1) {
-      try {
-        process.kill(this.pid1, "SIGKILL");
-      } catch {
-        /* already gone */
-      }
-    }
     this.unshare?.kill("SIGKILL");
-    const deadline = Date.now() + 5000;
-    while (this.pid1 && Date.now() < deadline) {
-      try {
-        process.kill(this.pid1, 0);
-        execFileSync("sleep", ["0.05"]);
-      } catch {
-        break;
+    const deadline = Date.now() + 10000;
+    for (let pids = this.processesIn(); pids.length && Date.now() < deadline; pids = this.processesIn()) {
+      for (const pid of pids) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          /* already gone */
+        }
       }
+      execFileSync("sleep", ["0.05"]);
     }
+    // Deepest first: a cgroup can only be removed once its children are.
+    const remove = (dir: string) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) remove(join(dir, e.name));
+      rmdirSync(dir);
+    };
+    if (existsSync(this.cgroup)) remove(this.cgroup);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -228,7 +228,8 @@ export class VipLab {
       try {
         return readdirSync(`/proc/${pid}/task`).every((task) => {
           try {
-            return /^[ZX]/.test(readFileSync(`/proc/${pid}/task/${task}/stat`, "utf8").split(") ")[1]); // zombie or dead
+            const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, "utf8");
+            return /^[ZX]/.test(stat.slice(stat.lastIndexOf(")") + 2)); // zombie or dead
           } catch {
             return true;
           }
@@ -238,7 +239,11 @@ export class VipLab {
       }
     };
     const tick = new Int32Array(new SharedArrayBuffer(4));
-    while (signal === "SIGKILL" && !pids.every(exited) && Date.now() - signalled < 5000) Atomics.wait(tick, 0, 0, 1);
+    while (signal === "SIGKILL" && !pids.every(exited)) {
+      if (Date.now() - signalled > 5000)
+        throw new Error(`node ${i}: ${daemons.join(", ")} still running 5 s after SIGKILL`);
+      Atomics.wait(tick, 0, 0, 1);
+    }
     return { signalled, gone: Date.now() };
   }
 

@@ -17,6 +17,7 @@ function probe() {
   };
   const req = https.get(url, { agent, rejectUnauthorized: false, timeout: Number(timeout) }, (res) => {
     let body = "";
+    res.on("error", (e) => done(false, null, e.code ?? e.message)); // reset after the headers
     res.on("data", (d) => (body += d));
     res.on("end", () => done(res.statusCode === 200, body, res.statusCode === 200 ? null : `HTTP ${res.statusCode}`));
   });
