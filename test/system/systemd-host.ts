@@ -97,7 +97,7 @@ export class SystemdHost {
     return join(this.mkdirs(dirname(path)), basename(path));
   }
 
-  /** Boots systemd to multi-user.target and waits until it has finished starting up. */
+  /** Boots systemd to multi-user.target (again, after powerOff()) and waits until it has finished starting up. */
   boot() {
     if (!CGROUP2) throw new Error("no cgroup2 hierarchy is mounted (systemd needs one)");
     const m = join(this.dir, "merged");
@@ -203,8 +203,8 @@ export class SystemdHost {
     return this.exec(["systemctl", "show", "-p", property, "--value", unit]).stdout.trim();
   }
 
-  /** Powers the node off hard (every process of its cgroup killed) and removes it. */
-  destroy() {
+  /** Power loss: every process of the node killed, its mounts gone with them; its disk (DIR/upper) stays. */
+  powerOff() {
     this.unshare?.kill("SIGKILL");
     const deadline = Date.now() + 10000;
     for (let pids = this.processesIn(); pids.length && Date.now() < deadline; pids = this.processesIn()) {
@@ -223,6 +223,12 @@ export class SystemdHost {
       rmdirSync(dir);
     };
     if (existsSync(this.cgroup)) remove(this.cgroup);
+    this.pid1 = 0;
+  }
+
+  /** Powers the node off and removes it. */
+  destroy() {
+    this.powerOff();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -95,6 +95,25 @@ describe("external etcd under real systemd: the script's own systemctl calls sta
     });
   });
 
+  test("systemd restarts a killed etcd (Restart=always), and a node powered off starts its enabled etcd at boot, with its data, and serves", async () => {
+    const host = lab.hosts[1];
+    const restarts = Number(host.show(UNIT, "NRestarts"));
+    host.exec(["systemctl", "kill", "--signal=SIGKILL", UNIT]);
+    await waitFor(
+      "systemd to restart etcd on member 1",
+      () => Number(host.show(UNIT, "NRestarts")) > restarts,
+      20000,
+      200,
+    );
+    await waitFor("member 1 to serve again", () => lab.healthy(1), 30000, 200);
+    host.powerOff();
+    expect(lab.healthy(1)).toBe(false);
+    host.boot();
+    await waitFor("member 1 to serve after its reboot", () => lab.healthy(1), 30000, 200);
+    expect(host.show(UNIT, "NRestarts")).toBe("0");
+    expect(lab.memberList().length).toBe(3); // the same member, not a new one
+  }, 120000);
+
   test("the sandbox can fail a unit: with ReadWritePaths= reset by a drop-in, etcd cannot open its data and systemd restarts it; removed, the member serves again", async () => {
     const host = lab.hosts[2];
     const dropIn = `${ETCD_PATHS.unit}.d/no-data.conf`;
