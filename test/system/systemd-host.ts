@@ -23,7 +23,7 @@ import {
 } from "fs";
 import { basename, dirname, join } from "path";
 
-/** Units the node must not run: the machine's enabled services, gettys, and what acts on the shared kernel. */
+/** Masked on the node: gettys, the template the machine's PostgreSQL generator starts, what acts on the shared kernel. */
 const MASKED = [
   "getty@.service",
   "console-getty.service",
