@@ -10,13 +10,15 @@ import { join } from "path";
 import { renderEtcdEnv } from "../../lib/render";
 import { PRIVATE_KEY_PATTERN, secretFileNames } from "../helpers";
 import { EtcdLab, SECRETS } from "./etcd-lab";
-import { waitFor } from "./netns";
+import { requireRootAndTools, waitFor } from "./netns";
 
-for (const tool of ["etcd", "etcdctl", "openssl", "curl", "ip"]) {
-  if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0)
-    throw new Error(`${tool} is missing: apt-get install etcd-server etcd-client openssl curl iproute2`);
-}
-if (process.getuid?.() !== 0) throw new Error("the etcd system tests need root (network namespaces)");
+requireRootAndTools("etcd", {
+  etcd: "etcd-server",
+  etcdctl: "etcd-client",
+  openssl: "openssl",
+  curl: "curl",
+  ip: "iproute2",
+});
 
 const figures: string[] = [];
 

@@ -8,14 +8,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
 import { FAILOVER_TIMERS } from "../../lib/render";
 import { decodeInstanceUserData, resourcesOf, synthStack } from "../helpers";
-import { ip, sleep, waitFor } from "./netns";
+import { ip, requireRootAndTools, sleep, waitFor } from "./netns";
 import { LAB_REASSERT_S, VipLab, outage } from "./vip-lab";
 
-for (const tool of ["keepalived", "haproxy", "curl", "ip"]) {
-  if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0)
-    throw new Error(`${tool} is missing: apt-get install keepalived haproxy curl iproute2`);
-}
-if (process.getuid?.() !== 0) throw new Error("the keepalived system tests need root (network namespaces)");
+requireRootAndTools("keepalived", { keepalived: "keepalived", haproxy: "haproxy", curl: "curl", ip: "iproute2" });
 
 const T = FAILOVER_TIMERS;
 /** VRRPv3: a backup declares the master dead after 3 adverts plus skew (< 1 advert). */

@@ -22,6 +22,7 @@ import {
   writeFileSync,
 } from "fs";
 import { basename, dirname, join } from "path";
+import { killProcesses, processName, sleepSync } from "./netns";
 
 /** Masked on the node: gettys, the template the machine's PostgreSQL generator starts, what acts on the shared kernel. */
 const MASKED = [
@@ -132,23 +133,16 @@ export class SystemdHost {
       this.destroy();
       throw new Error(`systemd in ${this.ns}: ${why}${log ? `\n${log}` : ""}`);
     };
-    const comm = (pid: number) => {
-      try {
-        return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-      } catch {
-        return "";
-      }
-    };
     while (!this.pid1) {
-      this.pid1 = this.processesIn().find((pid) => comm(pid) === "systemd") ?? 0;
+      this.pid1 = this.processesIn().find((pid) => processName(pid) === "systemd") ?? 0;
       if (!this.pid1 && Date.now() - started > 20000) fail("did not start");
-      if (!this.pid1) execFileSync("sleep", ["0.05"]);
+      if (!this.pid1) sleepSync(50);
     }
     // systemctl answers once PID 1 has set up its private socket (before: nothing, or "offline").
     let state = "";
     while (!["running", "degraded", "maintenance", "stopping"].includes(state) && Date.now() - started < 60000) {
       state = this.exec(["systemctl", "is-system-running", "--wait"], {}, undefined, 30000).stdout.trim();
-      if (state === "" || state === "offline") execFileSync("sleep", ["0.1"]);
+      if (state === "" || state === "offline") sleepSync(100);
     }
     if (state !== "running")
       fail(`is ${state}; failed units:\n${this.exec(["systemctl", "list-units", "--failed", "--plain"]).stdout}`);
@@ -207,16 +201,9 @@ export class SystemdHost {
   powerOff() {
     this.unshare?.kill("SIGKILL");
     const deadline = Date.now() + 10000;
-    for (let pids = this.processesIn(); pids.length && Date.now() < deadline; pids = this.processesIn()) {
-      for (const pid of pids) {
-        try {
-          process.kill(pid, "SIGKILL");
-        } catch {
-          /* already gone */
-        }
-      }
-      execFileSync("sleep", ["0.05"]);
-    }
+    // Until the cgroup is empty: a process may fork while its siblings are being killed.
+    for (let pids = this.processesIn(); pids.length && Date.now() < deadline; pids = this.processesIn())
+      killProcesses(pids);
     // Deepest first: a cgroup can only be removed once its children are.
     const remove = (dir: string) => {
       for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) remove(join(dir, e.name));

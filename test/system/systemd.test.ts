@@ -8,19 +8,17 @@
 import { spawnSync } from "child_process";
 import { ETCD_PATHS } from "../../lib/render";
 import { EtcdLab } from "./etcd-lab";
-import { waitFor } from "./netns";
+import { requireRootAndTools, waitFor } from "./netns";
 
-for (const [tool, pkg] of [
-  ["unshare", "util-linux"],
-  ["nsenter", "util-linux"],
-  ["/lib/systemd/systemd", "systemd"],
-  ["etcd", "etcd-server"],
-  ["etcdctl", "etcd-client"],
-]) {
-  if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0)
-    throw new Error(`${tool} is missing: apt-get install ${pkg}`);
-}
-if (process.getuid?.() !== 0) throw new Error("the systemd system tests need root (namespaces, PID 1)");
+requireRootAndTools("systemd", {
+  unshare: "util-linux",
+  nsenter: "util-linux",
+  "/lib/systemd/systemd": "systemd",
+  etcd: "etcd-server",
+  etcdctl: "etcd-client",
+  openssl: "openssl",
+  ip: "iproute2",
+});
 
 const UNIT = "etcd.service";
 
@@ -28,6 +26,12 @@ describe("external etcd under real systemd: the script's own systemctl calls sta
   const lab = new EtcdLab("khsd", { systemd: true });
   beforeAll(() => lab.build(), 120000);
   afterAll(() => lab.destroy());
+  /** Runs `cause` and waits until systemd has restarted etcd on member i (its NRestarts went up). */
+  async function restartedAfter(i: number, what: string, cause: () => void) {
+    const restarts = Number(lab.hosts[i].show(UNIT, "NRestarts"));
+    cause();
+    await waitFor(what, () => Number(lab.hosts[i].show(UNIT, "NRestarts")) > restarts, 30000, 200);
+  }
   const journal = (i: number, lines = 60) =>
     lab.hosts[i].exec(["journalctl", "-u", UNIT, "--no-pager", "-o", "cat", "-n", String(lines)]).stdout;
 
@@ -97,13 +101,8 @@ describe("external etcd under real systemd: the script's own systemctl calls sta
 
   test("systemd restarts a killed etcd (Restart=always), and a node powered off starts its enabled etcd at boot, with its data, and serves", async () => {
     const host = lab.hosts[1];
-    const restarts = Number(host.show(UNIT, "NRestarts"));
-    host.exec(["systemctl", "kill", "--signal=SIGKILL", UNIT]);
-    await waitFor(
-      "systemd to restart etcd on member 1",
-      () => Number(host.show(UNIT, "NRestarts")) > restarts,
-      20000,
-      200,
+    await restartedAfter(1, "systemd to restart etcd on member 1", () =>
+      host.exec(["systemctl", "kill", "--signal=SIGKILL", UNIT]),
     );
     await waitFor("member 1 to serve again", () => lab.healthy(1), 30000, 200);
     host.powerOff();
@@ -120,13 +119,8 @@ describe("external etcd under real systemd: the script's own systemctl calls sta
     host.exec(["mkdir", "-p", `${ETCD_PATHS.unit}.d`]);
     host.exec(["tee", dropIn], {}, "[Service]\nReadWritePaths=\n");
     host.exec(["systemctl", "daemon-reload"]);
-    const restarts = Number(host.show(UNIT, "NRestarts"));
-    host.exec(["systemctl", "restart", "--no-block", UNIT]);
-    await waitFor(
-      "etcd on member 2 to fail and be restarted",
-      () => Number(host.show(UNIT, "NRestarts")) > restarts,
-      30000,
-      200,
+    await restartedAfter(2, "etcd on member 2 to fail and be restarted", () =>
+      host.exec(["systemctl", "restart", "--no-block", UNIT]),
     );
     expect(journal(2)).toMatch(/read-only file system/);
     expect(lab.healthy(2)).toBe(false);

@@ -11,9 +11,9 @@
  * Needs root, iproute2, keepalived, haproxy, curl, openssl and node. Always call destroy().
  */
 import { ChildProcess, execFileSync, spawn } from "child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
-import { attachNode, createSwitch, ip, pidsIn, removeNamespaces } from "./netns";
+import { attachNode, createSwitch, ip, killProcesses, pidsIn, removeNamespaces } from "./netns";
 import { renderControlPlaneEnv, renderHaproxyCfg, renderKeepalivedConf } from "../../lib/render";
 import { ClusterSpec, KeepalivedEndpointSpec, resolveClusterSpec } from "../../lib/spec";
 import { USERDATA_DIR } from "../helpers";
@@ -209,41 +209,13 @@ export class VipLab {
   /**
    * Kills daemons of node i: every process of theirs in the namespace (keepalived forks a VRRP child).
    * The processes are looked up first, so `signalled` is the moment the signals went out; `gone` is
-   * when the last of them had exited (a SIGKILLed process on a busy machine takes up to tens of ms),
-   * so a test can tell requests in flight at the death from requests sent after it.
+   * when every thread of theirs had exited (for SIGKILL; on a busy machine that takes up to tens of
+   * ms), so a test can tell requests in flight at the death from requests sent after it.
    */
   kill(i: number, daemons: Daemon[], signal: NodeJS.Signals = "SIGKILL"): { signalled: number; gone: number } {
     const pids = daemons.flatMap((d) => this.pidsOf(i, d));
     const signalled = Date.now();
-    for (const pid of pids) {
-      try {
-        process.kill(pid, signal);
-      } catch {
-        /* already gone */
-      }
-    }
-    // Exited once every thread has: a multi-threaded process's leader (node) shows Z while its
-    // other threads still hold the sockets open (measured: 25 of 30 kills).
-    const exited = (pid: number) => {
-      try {
-        return readdirSync(`/proc/${pid}/task`).every((task) => {
-          try {
-            const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, "utf8");
-            return /^[ZX]/.test(stat.slice(stat.lastIndexOf(")") + 2)); // zombie or dead
-          } catch {
-            return true;
-          }
-        });
-      } catch {
-        return true;
-      }
-    };
-    const tick = new Int32Array(new SharedArrayBuffer(4));
-    while (signal === "SIGKILL" && !pids.every(exited)) {
-      if (Date.now() - signalled > 5000)
-        throw new Error(`node ${i}: ${daemons.join(", ")} still running 5 s after SIGKILL`);
-      Atomics.wait(tick, 0, 0, 1);
-    }
+    killProcesses(pids, signal);
     return { signalled, gone: Date.now() };
   }
 
