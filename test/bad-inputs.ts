@@ -99,8 +99,8 @@ export const BAD_INPUTS: [string, ClusterInput, string, RegExp][] = [
   [
     "the same zone listed twice",
     { network: { availabilityZones: ["eu-west-1a", "eu-west-1a", "eu-west-1b"] } },
-    "network.availabilityZones",
-    /distinct/,
+    "network.availabilityZones[1]",
+    /"eu-west-1a" is listed twice \(also network.availabilityZones\[0\]\)/,
   ],
   [
     "existing subnets all in one zone",
@@ -349,7 +349,7 @@ export const BAD_INPUTS: [string, ClusterInput, string, RegExp][] = [
     "allowedCidrs with a number in it",
     { endpoint: { type: "nlb", allowedCidrs: ["10.0.0.0/16", 10] } } as any,
     "endpoint.allowedCidrs[1]",
-    /10 \(a number\) is not a string/,
+    /10 \(a number\) is not a CIDR such as "10.0.0.0\/16"/,
   ],
   [
     "extraCertSans as a string",
@@ -741,7 +741,177 @@ export const BAD_INPUTS: [string, ClusterInput, string, RegExp][] = [
     "etcd.members",
     /3, 5 or 7/,
   ],
+  // A second round of careless and adversarial inputs (issue 18, section 5), one class each.
+  ["an infinite count", { controlPlaneCount: Infinity }, "controlPlaneCount", /^Infinity is not a finite number\.$/],
+  ["a version with a doubled v", { kubernetesVersion: "vv1.37.1" }, "kubernetesVersion", /1\.MINOR\.PATCH/],
+  ["a minor with a leading zero", { kubernetesVersion: "1.037.1" }, "kubernetesVersion", /1\.MINOR\.PATCH/],
+  ["a patch with a leading zero", { kubernetesVersion: "1.37.01" }, "kubernetesVersion", /1\.MINOR\.PATCH/],
+  ["a containerd release with a leading zero", { containerdVersion: "2.03.4" }, "containerdVersion", /2\.MINOR\.PATCH/],
+  [
+    "a containerd digest other than the release's",
+    { containerdSha256: "0".repeat(64) },
+    "containerdSha256",
+    /is not the SHA-256 of containerd-2\.3\.4-linux-amd64\.tar\.gz .*every node would refuse the download/,
+  ],
+  ["an empty image id", { imageId: "" }, "imageId", /is "" \(an unset variable\?\)/],
+  ["an image name for an image id", { imageId: "ubuntu-24.04" }, "imageId", /not an AMI id such as "ami-/],
+  [
+    "a certificate name from an unset variable",
+    { extraCertSans: [undefined as unknown as string] },
+    "extraCertSans[0]",
+    /is undefined \(an unset variable\?\): each entry is a DNS name or IPv4 address/,
+  ],
+  [
+    "an empty allowed CIDR",
+    { endpoint: { type: "nlb", allowedCidrs: [""] } },
+    "endpoint.allowedCidrs[0]",
+    /unset variable/,
+  ],
+  [
+    "an allowed CIDR listed twice",
+    { endpoint: { type: "nlb", allowedCidrs: ["10.0.0.0/16", "10.0.0.0/16"] } },
+    "endpoint.allowedCidrs[1]",
+    /listed twice/,
+  ],
+  [
+    "a route table listed twice",
+    {
+      ...threeZonesLiteral(),
+      endpoint: { type: "keepalived", virtualIp: "192.168.100.10", routeTableIds: ["rtb-1", "rtb-1"] },
+    },
+    "endpoint.routeTableIds[1]",
+    /"rtb-1" is listed twice/,
+  ],
+  [
+    "an empty route table id",
+    {
+      network: threeZonesLiteral(),
+      endpoint: { type: "keepalived", virtualIp: "192.168.100.10", routeTableIds: [""] },
+    },
+    "endpoint.routeTableIds[0]",
+    /unset variable/,
+  ],
+  ["an empty VPC id", { network: { ...threeZonesLiteral(), vpcId: "" } }, "network.vpcId", /unset variable/],
+  ["a pod range with a leading zero", { podCidr: "010.244.0.0/16" }, "podCidr", /not an IPv4 CIDR/],
+  [
+    "a VIP with a leading zero",
+    { endpoint: { type: "keepalived", virtualIp: "192.168.255.010" } },
+    "endpoint.virtualIp",
+    /"192\.168\.255\.010" is not an IPv4 address/,
+  ],
+  [
+    "an endpoint name with an empty label",
+    { endpoint: { type: "nlb", privateDns: { name: "api..kubeadm-ha.internal" } } },
+    "endpoint.privateDns.name",
+    /not a lower-case DNS name \(no empty label, no wildcard\)/,
+  ],
+  [
+    "a wildcard endpoint name",
+    { endpoint: { type: "nlb", privateDns: { name: "*.kubeadm-ha.internal" } } },
+    "endpoint.privateDns.name",
+    /no wildcard/,
+  ],
+  [
+    "a cluster named like us-east-1's internal zone",
+    { clusterName: "ec2" },
+    "clusterName",
+    /shadows the VPC's own instance names \(ec2\.internal/,
+  ],
+  ["a cluster named like the regions' internal zone", { clusterName: "compute" }, "clusterName", /compute\.internal/],
+  [
+    "more tags than AWS allows beside the construct's own",
+    { tags: Object.fromEntries(Array.from({ length: 46 }, (_, i) => [`t${i}`, "x"])) },
+    "tags",
+    /has 46 tags; AWS allows 50 per resource .* give at most 45/,
+  ],
+  [
+    "a tag key over AWS's length",
+    { tags: { ["k".repeat(129)]: "x" } },
+    `tags.${"k".repeat(129)}`,
+    /1 to 128 characters/,
+  ],
+  ["a tag value over AWS's length", { tags: { team: "v".repeat(257) } }, "tags.team", /AWS allows 256/],
+  [
+    "an aws: tag key",
+    { tags: { "aws:cloudformation:stack-name": "x" } },
+    "tags.aws:cloudformation:stack-name",
+    /keeps for its own/,
+  ],
+  [
+    "the construct's own cluster tag",
+    { tags: { "kubeadm-ha:cluster": "other" } },
+    "tags.kubeadm-ha:cluster",
+    /the construct sets/,
+  ],
+  [
+    "the construct's own status tag",
+    { tags: { "kubeadm-ha:bootstrap": "ready" } },
+    "tags.kubeadm-ha:bootstrap",
+    /the construct sets/,
+  ],
+  ["a Name tag", { tags: { Name: "mine" } }, "tags.Name", /the construct sets/],
+  ["tags as a Map", { tags: new Map([["team", "platform"]]) as never }, "tags", /pass Object\.fromEntries\(map\)/],
+  [
+    "a props key named constructor",
+    JSON.parse('{"constructor": "x"}'),
+    "constructor",
+    /is not a prop of the cluster props/,
+  ],
+  [
+    "a props key named __proto__",
+    JSON.parse('{"__proto__": {"clusterName": "x"}}'),
+    "__proto__",
+    /is not a prop of the cluster props/,
+  ],
+  [
+    "a hole in the subnet list",
+    {
+      network: {
+        ...threeZonesLiteral(),
+        // A sparse list, as `[a, , c]` or a deleted entry gives one.
+        privateSubnets: Object.assign(new Array(3), {
+          0: threeZonesLiteral().privateSubnets[0],
+          2: threeZonesLiteral().privateSubnets[2],
+        }) as never,
+      },
+    },
+    "network.privateSubnets[1]",
+    /a hole in the list/,
+  ],
+  [
+    "an object that refers to itself as the VPC id",
+    { network: { ...threeZonesLiteral(), vpcId: selfReferring() as never } },
+    "network.vpcId",
+    /an object that refers to itself \(an object\) is not a string/,
+  ],
+  [
+    "a class instance as a KMS key",
+    { secrets: { kmsKeyArn: new (class Key {})() as never } },
+    "secrets.kmsKeyArn",
+    /a Key object \(an object\) is not a string/,
+  ],
+  [
+    "two zones given while spreading",
+    { network: { availabilityZones: ["eu-west-1a", "eu-west-1b"] } },
+    "network.availabilityZones",
+    /lists 2 zone\(s\): .* at least 3/,
+  ],
+  [
+    "a control plane on t3.micro",
+    { instanceType: "t3.micro" },
+    "instanceType",
+    /fewer than 2 vCPUs or 1\.7 GiB .* kubeadm refuses/,
+  ],
+  ["a control plane on t3.nano", { instanceType: "t3.nano" }, "instanceType", /kubeadm refuses/],
+  ["a control plane on a 1-vCPU Graviton", { instanceType: "m7g.medium" }, "instanceType", /kubeadm refuses/],
 ];
+
+/** An object whose JSON would never end, like a construct (it refers to its scope, which refers to it). */
+function selfReferring(): object {
+  const value: Record<string, unknown> = {};
+  value.self = value;
+  return value;
+}
 
 /** An existing network in three zones, as literal values. */
 function threeZonesLiteral() {

@@ -17,5 +17,6 @@ export { NlbEndpoint } from "./nlb-endpoint";
 export type { ApiLoadBalancer, NlbEndpointProps } from "./nlb-endpoint";
 export type { ClusterInstanceProps, ClusterNodeContext, NodeIdentity } from "./private/resources";
 export { ClusterVpc } from "./vpc";
+export type { VpcProps } from "./vpc-props";
 export { ClusterSpecError } from "../spec";
 export { UserDataTooLargeError } from "../render/user-data";

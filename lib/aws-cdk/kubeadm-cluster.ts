@@ -38,9 +38,13 @@ import {
   oneAtATime,
 } from "./private/resources";
 import { ClusterVpc } from "./vpc";
+import { VpcProps, withVpcNetwork } from "./vpc-props";
 
-/** Props of the AWS CDK KubeadmCluster: the same props as the cdktf construct's, with the same defaults and checks. */
-export type KubeadmClusterProps = ClusterInput;
+/**
+ * Props of the AWS CDK KubeadmCluster: the same props as the cdktf construct's, with the same defaults
+ * and checks, and an `ec2.IVpc` with its subnet selection in place of `network` if you have one.
+ */
+export type KubeadmClusterProps = ClusterInput & VpcProps;
 
 /** An AWS CDK token inside a string. */
 const TOKEN_IN_STRING = /\$\{Token\[[^\]]+\]\}/;
@@ -87,7 +91,7 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
 
   constructor(scope: Construct, id: string, props: KubeadmClusterProps = {}) {
     // Validate everything first: a bad prop must fail before any construct exists, this one included.
-    const spec = resolveClusterSpec(props, { isUnresolved: (value) => Token.isUnresolved(value) });
+    const spec = resolveClusterSpec(withVpcNetwork(props), { isUnresolved: (value) => Token.isUnresolved(value) });
     claimClusterName(scope, scope.node.path ? `${scope.node.path}/${id}` : id, spec.clusterName);
     super(scope, id);
     this.spec = spec;

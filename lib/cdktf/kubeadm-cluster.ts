@@ -76,10 +76,7 @@ export class KubeadmCluster extends Construct {
 
   constructor(scope: Construct, id: string, props: KubeadmClusterProps = {}) {
     // Validate everything first: a bad prop must fail before any construct exists, this one included.
-    const spec = resolveClusterSpec(props, {
-      isUnresolved: (value) => Token.isUnresolved(value),
-      tokenCidrHost: (cidr, offset) => Fn.cidrhost(cidr, offset),
-    });
+    const spec = resolveClusterSpec(props, { isUnresolved: (value) => Token.isUnresolved(value) });
     claimClusterName(scope, scope.node.path ? `${scope.node.path}/${id}` : id, spec.clusterName);
     super(scope, id);
     this.spec = spec;

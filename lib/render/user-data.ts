@@ -27,11 +27,30 @@ export class UserDataTooLargeError extends Error {
 const DEPLOY_SETTINGS = "deploy settings";
 
 /**
+ * The marks a framework's unresolved value leaves in text: cdktf's and AWS CDK's string and list tokens
+ * (`${TfToken[...]}`, `#{Token[...]}`) and their number tokens (doubles near -1.888e+289). The spec
+ * refuses a token wherever a value reaches the user data; this is the last line of defence.
+ */
+const UNRESOLVED_MARK = /[$#]\{(Tf)?Token\[|-1\.888\d*e\+289/;
+
+/** A deploy-time value reached a node's user data, where nothing can resolve it: a defect, never shipped. */
+export class DeployTimeValueInUserDataError extends Error {
+  constructor(nodeName: string, line: string) {
+    super(
+      `${nodeName}'s user data holds a deploy-time value (a token) that no framework can resolve there (nothing was synthesized): ${line.trim().slice(0, 200)}`,
+    );
+    this.name = "DeployTimeValueInUserDataError";
+  }
+}
+
+/**
  * The value of an instance's user data (base64): the document gzipped here, at synth, so that every
  * framework ships the same bytes and none needs a gzip function of its own (CloudFormation has none).
  * The document holds no deploy-time value (those are in the deploy settings), so its size is exact.
  */
 export function encodeUserData(document: string, nodeName: string): string {
+  const unresolved = document.split("\n").find((line) => UNRESOLVED_MARK.test(line));
+  if (unresolved !== undefined) throw new DeployTimeValueInUserDataError(nodeName, unresolved);
   const gzipped = gzipSync(Buffer.from(document, "utf8"), { level: 9 });
   if (gzipped.length > EC2_USER_DATA_LIMIT)
     throw new UserDataTooLargeError(nodeName, gzipped.length, EC2_USER_DATA_LIMIT);

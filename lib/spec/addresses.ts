@@ -3,7 +3,7 @@
  * addresses AWS and the nodes already hold, and the ranges an address must stay out of.
  */
 import { cidrContains, cidrHost, parseCidr, parseIpv4 } from "./cidr";
-import { Literal, Problem } from "./rules";
+import { Problem } from "./rules";
 import { SubnetSpec } from "./types";
 
 /** Host offsets in a subnet: AWS keeps 0-3 (network, router, DNS, future) and the last address. */
@@ -25,29 +25,23 @@ export function placement(
   return { subnetIndex: index % n, offset: firstOffset + Math.floor(index / n) };
 }
 
-/** Address of host `offset` in private subnet `subnetIndex`; a subnet too small for it is a problem of its CIDR. */
-export function addressPlan(
-  subnets: SubnetSpec[],
-  literal: Literal,
-  problem: Problem,
-  tokenCidrHost?: (cidr: string, offset: number) => string,
-): (subnetIndex: number, offset: number) => string {
+/**
+ * Address of host `offset` in private subnet `subnetIndex`; a subnet too small for it is a problem of
+ * its CIDR. The CIDRs are literal (shape.ts refuses a token there: the addresses go into user data).
+ */
+export function addressPlan(subnets: SubnetSpec[], problem: Problem): (subnetIndex: number, offset: number) => string {
   return (subnetIndex, offset) => {
     const cidr = subnets[subnetIndex].cidrBlock;
-    if (literal(cidr)) {
-      const parsed = parseCidr(cidr);
-      if (!parsed) return "0.0.0.0"; // its own problem is reported with the subnet
-      if (offset > 2 ** (32 - parsed.prefix) - 2) {
-        problem(
-          `network.privateSubnets[${subnetIndex}].cidrBlock`,
-          `"${cidr}" is too small: this cluster places a node at host ${offset} of it. Use subnets of /26 or larger.`,
-        );
-        return "0.0.0.0";
-      }
-      return cidrHost(cidr, offset);
+    const parsed = parseCidr(cidr);
+    if (!parsed) return "0.0.0.0"; // its own problem is reported with the subnet
+    if (offset > 2 ** (32 - parsed.prefix) - 2) {
+      problem(
+        `network.privateSubnets[${subnetIndex}].cidrBlock`,
+        `"${cidr}" is too small: this cluster places a node at host ${offset} of it. Use subnets of /26 or larger.`,
+      );
+      return "0.0.0.0";
     }
-    if (tokenCidrHost) return tokenCidrHost(cidr, offset);
-    throw new Error(`subnet CIDR "${cidr}" is a deploy-time value and no tokenCidrHost was given`);
+    return cidrHost(cidr, offset);
   };
 }
 

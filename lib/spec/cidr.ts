@@ -5,7 +5,9 @@ export interface Ipv4Cidr {
   readonly prefix: number;
 }
 
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+// No leading zeros: "010.0.0.1" is octal to some parsers, and kubeadm and keepalived refuse it.
+const OCTET = "(0|[1-9]\\d{0,2})";
+const IPV4 = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
 
 export function parseIpv4(text: string): number | undefined {
   const m = IPV4.exec(text);

@@ -26,6 +26,9 @@ export function derivedNames(
   ];
 }
 
+/** The prefix of the tags the construct sets itself (lib/model/tags.ts); users' tags may not use it. */
+export const OWN_TAG_PREFIX = "kubeadm-ha:";
+
 /** The SSM parameter holding a cluster's deploy settings (lib/render/node-settings.ts, DEPLOY_SETTINGS). */
 export function deploySettingsParameterName(clusterName: string): string {
   return `/kubeadm-ha/${clusterName}/deploy-settings`;

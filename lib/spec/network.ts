@@ -162,16 +162,21 @@ export function checkZoneSpread(
     const zoneCount = zones?.length ?? input?.zoneCount ?? NETWORK_DEFAULTS.zoneCount;
     if (zoneCount < 3)
       problem(
-        "network.zoneCount",
-        `is ${zoneCount}: the control plane is spread over at least 3 availability zones; use 3, ${fix}`,
+        zones ? "network.availabilityZones" : "network.zoneCount",
+        `${zones ? `lists ${zoneCount} zone(s)` : `is ${zoneCount}`}: the control plane is spread over at least 3 availability zones; give 3, ${fix}`,
       );
-    if (zones && zones.every(literal) && new Set(zones).size !== zones.length) {
-      problem("network.availabilityZones", `lists a zone twice (${zones.join(", ")}): give distinct zones.`);
-    }
     return;
   }
   const zones = (input.privateSubnets ?? []).map((s) => s.availabilityZone);
-  if (!zones.every(literal)) return; // zones known only at deploy time cannot be checked here
+  if (zones.some((zone) => !literal(zone))) {
+    // Zones known only at deploy time: at least one subnet per node of a 3-zone spread, each its own zone.
+    if (zones.length < 3)
+      problem(
+        "network.privateSubnets",
+        `are ${zones.length} subnet(s) whose zones are known only at deploy time, but the control plane is spread over at least 3 zones: give 3 private subnets in distinct zones (an AWS CDK ec2.Vpc: maxAzs: 3 in a stack with an account and region), ${fix}`,
+      );
+    return;
+  }
   const distinct = new Set(zones);
   if (zones.length > 0 && distinct.size < 3) {
     problem(

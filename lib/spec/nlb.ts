@@ -2,6 +2,9 @@
 import { checkAllowedCidrs, DNS_NAME, Literal, Problem } from "./rules";
 import { NetworkSpec, NlbEndpointInput, NlbEndpointSpec } from "./types";
 
+/** The zones of the Amazon-provided private DNS names (ec2.internal in us-east-1, REGION.compute.internal elsewhere). */
+const AWS_INTERNAL_ZONES = ["ec2.internal", "compute.internal"];
+
 /** The API servers' port, which the NLB listens on too. */
 export const NLB_PORT = 6443;
 
@@ -29,8 +32,19 @@ function resolvePrivateDns(
     return { zoneId: input.zoneId, name: input.name };
   }
   const zoneName = `${clusterName}.internal`;
+  const shadowed = AWS_INTERNAL_ZONES.find((zone) => zone === zoneName);
+  if (shadowed)
+    problem(
+      "clusterName",
+      `"${clusterName}" would create the private zone ${zoneName}, which shadows the VPC's own instance names (${shadowed}, *.${shadowed}): choose another name, or give endpoint.privateDns.zoneId of your own zone.`,
+    );
   const name = input.name ?? `api.${zoneName}`;
-  if (literal(name) && !name.endsWith(`.${zoneName}`)) {
+  if (literal(name) && !DNS_NAME.test(name)) {
+    problem(
+      "endpoint.privateDns.name",
+      `"${name}" is not a lower-case DNS name (no empty label, no wildcard) such as "api.${zoneName}".`,
+    );
+  } else if (literal(name) && !name.endsWith(`.${zoneName}`)) {
     problem(
       "endpoint.privateDns.name",
       `"${name}" is not inside the zone the construct creates, ${zoneName}: name one such as "api.${zoneName}", or give the zoneId of your own private zone.`,

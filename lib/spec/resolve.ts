@@ -6,7 +6,7 @@ import { resolveKeepalivedEndpoint } from "./keepalived";
 import { checkClusterName } from "./names";
 import { checkZoneSpread, NETWORK_DEFAULTS, resolveNetwork } from "./network";
 import { NLB_PORT, resolveNlbEndpoint } from "./nlb";
-import { checkInstanceType, checkMemberCount, checkVolumeSize, DNS_NAME, Literal, Problem } from "./rules";
+import { checkControlPlaneInstanceType, checkMemberCount, checkVolumeSize, DNS_NAME, Literal, Problem } from "./rules";
 import { checkShape } from "./shape";
 import { CONTAINERD_RELEASE_SHA256, KUBERNETES_MINORS, RUNC_RELEASE, compareVersions } from "./versions";
 import {
@@ -56,15 +56,18 @@ export class ClusterSpecError extends Error {
 }
 
 export interface ResolveOptions {
-  /** Tells whether a string is a deploy-time token; such values are not validated here. */
-  readonly isUnresolved?: (value: string) => boolean;
-  /** Address of host `offset` in a subnet whose CIDR is a token (e.g. Terraform's cidrhost()). */
-  readonly tokenCidrHost?: (cidr: string, offset: number) => string;
+  /**
+   * Tells whether a value is a deploy-time token (a string, a number or a one-element list token).
+   * Where a prop may be one (shape.ts: `deployTime`) it is not validated here; anywhere else it is refused.
+   */
+  readonly isUnresolved?: (value: unknown) => boolean;
 }
 
-const KUBERNETES_VERSION = /^v?1\.(\d+)\.(\d+)$/;
+// Numbers without leading zeros: "1.037.1" or "1.37.01" would be rendered as given and name no release.
+const KUBERNETES_VERSION = /^1\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
 const WILDCARD_DNS_NAME = /^\*\.(.+)$/;
-const RELEASE_VERSION = /^(\d+)\.\d+\.\d+$/;
+const RELEASE_VERSION = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
+const AMI_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
 const SHA256 = /^[a-f0-9]{64}$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[A-Za-z0-9-]+$/;
 const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
@@ -78,17 +81,20 @@ export function resolveClusterSpec(rawInput: ClusterInput = {}, options: Resolve
   const isToken = options.isUnresolved ?? (() => false);
   const literal: Literal = (value): value is string => value !== undefined && !isToken(value);
   const problems: SpecProblem[] = [];
+  const shaped = checkShape(rawInput, isToken);
+  problems.push(...shaped.problems);
+  // A value the shape refused is left out; the rules that follow would only report it missing again.
+  const refused = new Set(shaped.problems.map((p) => p.prop));
   const problem: Problem = (prop, message) => {
-    if (!problems.some((p) => p.prop === prop && p.message === message)) problems.push({ prop, message });
+    if (!refused.has(prop) && !problems.some((p) => p.prop === prop && p.message === message))
+      problems.push({ prop, message });
   };
-  const shaped = checkShape(rawInput);
-  shaped.problems.forEach((p) => problem(p.prop, p.message));
   const input = shaped.value as ClusterInput;
 
   const clusterName = input.clusterName ?? DEFAULTS.clusterName;
   checkClusterName(clusterName, literal, problem);
   const instanceType = input.instanceType ?? DEFAULTS.instanceType;
-  checkInstanceType("instanceType", instanceType, literal, problem);
+  checkControlPlaneInstanceType("instanceType", instanceType, literal, problem);
   const architecture = instanceArchitecture(instanceType);
   const software = resolveSoftware(input, architecture, problem);
 
@@ -115,7 +121,7 @@ export function resolveClusterSpec(rawInput: ClusterInput = {}, options: Resolve
   const ranges = checkRanges(podCidr, serviceCidr, network.vpcCidr, count, literal, problem);
 
   const subnets = network.privateSubnets;
-  const address = addressPlan(subnets, literal, problem, options.tokenCidrHost);
+  const address = addressPlan(subnets, problem);
   const controlPlanePlacement = (index: number) => placement(index, subnets.length, HOST_OFFSETS.controlPlane);
   let endpoint: EndpointSpec;
   if (endpointInput.type === "keepalived") {
@@ -139,6 +145,11 @@ export function resolveClusterSpec(rawInput: ClusterInput = {}, options: Resolve
       ? resolveExternalEtcd(etcdInput, clusterName, subnets.length, address, literal, problem)
       : { topology: "stacked" };
 
+  if (literal(input.imageId) && !AMI_ID.test(input.imageId))
+    problem(
+      "imageId",
+      `"${input.imageId}" is not an AMI id such as "ami-0123456789abcdef0" (an image name or SSM path is not resolved here); leave imageId out for Ubuntu 24.04 from its public SSM parameter.`,
+    );
   checkOneImage(input.imageId, instanceType, etcd, endpoint, literal, problem);
   const extraCertSans = input.extraCertSans ?? [];
   checkCertSans(extraCertSans, literal, problem);
@@ -185,7 +196,7 @@ export function resolveClusterSpec(rawInput: ClusterInput = {}, options: Resolve
 
 /** Kubernetes and containerd: a supported minor, and a containerd 2.x it supports, verifiable by checksum. */
 function resolveSoftware(input: ClusterInput, architecture: ClusterSpec["architecture"], problem: Problem) {
-  const kubernetesVersion = (input.kubernetesVersion ?? DEFAULTS.kubernetesVersion).replace(/^v/, "");
+  const kubernetesVersion = (input.kubernetesVersion ?? DEFAULTS.kubernetesVersion).replace(/^v(?=\d)/, "");
   const versionMatch = KUBERNETES_VERSION.exec(kubernetesVersion);
   const supported = SUPPORTED_KUBERNETES_MINORS.map((m) => `1.${m}`).join(", ");
   let kubernetesMinor = 0;
@@ -207,7 +218,7 @@ function resolveSoftware(input: ClusterInput, architecture: ClusterSpec["archite
   }
   const minor = KUBERNETES_MINORS[kubernetesMinor];
 
-  const containerdVersion = (input.containerdVersion ?? DEFAULTS.containerdVersion).replace(/^v/, "");
+  const containerdVersion = (input.containerdVersion ?? DEFAULTS.containerdVersion).replace(/^v(?=\d)/, "");
   const containerdMatch = RELEASE_VERSION.exec(containerdVersion);
   if (!containerdMatch) {
     problem(
@@ -225,8 +236,14 @@ function resolveSoftware(input: ClusterInput, architecture: ClusterSpec["archite
       `"${containerdVersion}" is older than ${minor.minContainerd}, the oldest containerd Kubernetes 1.${kubernetesMinor} supports (containerd RELEASES.md). Use "${DEFAULTS.containerdVersion}".`,
     );
   }
-  const containerdSha256 = input.containerdSha256 ?? CONTAINERD_RELEASE_SHA256[containerdVersion]?.[architecture];
-  if (containerdSha256 === undefined) {
+  const knownSha256 = CONTAINERD_RELEASE_SHA256[containerdVersion]?.[architecture];
+  const containerdSha256 = input.containerdSha256 ?? knownSha256;
+  if (input.containerdSha256 !== undefined && knownSha256 !== undefined && input.containerdSha256 !== knownSha256) {
+    problem(
+      "containerdSha256",
+      `"${input.containerdSha256}" is not the SHA-256 of containerd-${containerdVersion}-linux-${architecture}.tar.gz (${knownSha256}): every node would refuse the download. Leave containerdSha256 out for a release this library knows.`,
+    );
+  } else if (containerdSha256 === undefined) {
     problem(
       "containerdSha256",
       `is required for containerd ${containerdVersion} (${architecture}): give the SHA-256 of containerd-${containerdVersion}-linux-${architecture}.tar.gz from the release's .sha256sum file, so the download can be verified.`,

@@ -24,6 +24,23 @@ export function checkInstanceType(prop: string, instanceType: string, literal: L
     problem(prop, `"${instanceType}" is not an EC2 instance type such as "t3.medium" or "m7i.large".`);
 }
 
+/**
+ * Instance types known to have fewer than 2 vCPUs or 1.7 GiB of memory, which kubeadm's preflight refuses
+ * on a control-plane node (NumCPUCheck and MemCheck in cmd/kubeadm/app/preflight/checks.go: 2 CPUs,
+ * 1700 MB): every nano and micro size, t2.small, and Graviton's medium sizes (1 vCPU; t4g.medium has 2).
+ */
+const TOO_SMALL_FOR_KUBEADM =
+  /^([a-z0-9-]+\.(nano|micro)|t2\.small|m1\.small|a1\.medium|(?!t4g)[a-z]+\d+g[a-z]*\.medium)$/;
+
+export function checkControlPlaneInstanceType(prop: string, instanceType: string, literal: Literal, problem: Problem) {
+  checkInstanceType(prop, instanceType, literal, problem);
+  if (literal(instanceType) && TOO_SMALL_FOR_KUBEADM.test(instanceType))
+    problem(
+      prop,
+      `"${instanceType}" has fewer than 2 vCPUs or 1.7 GiB of memory, which kubeadm refuses on a control-plane node: use "t3.medium" or larger.`,
+    );
+}
+
 /** A whole number of GiB in [min, max]. */
 export function checkVolumeSize(prop: string, size: number, min: number, max: number, problem: Problem) {
   if (!Number.isInteger(size) || size < min || size > max) {

@@ -6,9 +6,18 @@
  * rules that follow see only well-typed values and every problem is still reported in one error.
  * test/unit/shape.test.ts keeps this schema equal to the interfaces of types.ts.
  */
+import { OWN_TAG_PREFIX } from "./names";
 
+/**
+ * `deployTime`: the value may be a framework token (known only once deployed) because it never enters a
+ * node's user data: it reaches AWS resources, or the nodes through the deploy settings. Every other
+ * value is written into the user data at synth, where no framework can resolve a token, so a token
+ * there is refused naming the prop.
+ */
 export type Field =
-  | { readonly kind: "string" | "number" | "boolean" | "strings" | "tags" }
+  | { readonly kind: "string" | "number" | "boolean" | "tags"; readonly deployTime?: true }
+  /** `item`: what each entry is, for the message about a missing one (an unset variable). */
+  | { readonly kind: "strings"; readonly deployTime?: true; readonly item: string }
   | { readonly kind: "object"; readonly shape: Shape; readonly orFalse?: true }
   | { readonly kind: "objects"; readonly shape: Shape }
   | { readonly kind: "variants"; readonly variants: Variants };
@@ -25,14 +34,16 @@ export interface Variants {
 const STRING = { kind: "string" } as const;
 const NUMBER = { kind: "number" } as const;
 const BOOLEAN = { kind: "boolean" } as const;
-const STRINGS = { kind: "strings" } as const;
+const DEPLOY_TIME_STRING = { kind: "string", deployTime: true } as const;
+const strings = (item: string, deployTime?: true): Field => ({ kind: "strings", item, deployTime });
+const ALLOWED_CIDRS = strings('a CIDR such as "10.0.0.0/16"', true);
 
 const NLB_ENDPOINT: Shape = {
   type: STRING,
   internetFacing: BOOLEAN,
-  allowedCidrs: STRINGS,
+  allowedCidrs: ALLOWED_CIDRS,
   deletionProtection: BOOLEAN,
-  privateDns: { kind: "object", orFalse: true, shape: { zoneId: STRING, name: STRING } },
+  privateDns: { kind: "object", orFalse: true, shape: { zoneId: DEPLOY_TIME_STRING, name: DEPLOY_TIME_STRING } },
 };
 const KEEPALIVED_ENDPOINT: Shape = {
   type: STRING,
@@ -40,21 +51,22 @@ const KEEPALIVED_ENDPOINT: Shape = {
   placement: STRING,
   virtualIp: STRING,
   dnsName: STRING,
-  allowedCidrs: STRINGS,
-  routeTableIds: STRINGS,
+  allowedCidrs: ALLOWED_CIDRS,
+  routeTableIds: strings('a route table id such as "rtb-0123456789abcdef0"', true),
   virtualRouterId: NUMBER,
   loadBalancerInstanceType: STRING,
 };
-const SUBNET: Shape = { id: STRING, availabilityZone: STRING, cidrBlock: STRING };
+// A subnet's CIDR places the nodes' fixed addresses, which their user data holds: it must be literal.
+const SUBNET: Shape = { id: DEPLOY_TIME_STRING, availabilityZone: DEPLOY_TIME_STRING, cidrBlock: STRING };
 const NEW_NETWORK: Shape = {
   vpcCidr: STRING,
-  availabilityZones: STRINGS,
+  availabilityZones: strings('an availability zone such as "eu-west-1a"'),
   zoneCount: NUMBER,
   natGatewayPerZone: BOOLEAN,
 };
 const EXISTING_NETWORK: Shape = {
-  vpcId: STRING,
-  vpcCidr: STRING,
+  vpcId: DEPLOY_TIME_STRING,
+  vpcCidr: DEPLOY_TIME_STRING,
   privateSubnets: { kind: "objects", shape: SUBNET },
   publicSubnets: { kind: "objects", shape: SUBNET },
 };
@@ -89,11 +101,11 @@ export const CLUSTER_SHAPE: Shape = {
   controlPlaneCount: NUMBER,
   instanceType: STRING,
   rootVolumeSizeGiB: NUMBER,
-  imageId: STRING,
+  imageId: DEPLOY_TIME_STRING,
   podCidr: STRING,
   serviceCidr: STRING,
   dnsDomain: STRING,
-  extraCertSans: STRINGS,
+  extraCertSans: strings('a DNS name or IPv4 address for the API server\'s certificate, such as "api.example.com"'),
   endpoint: {
     kind: "variants",
     variants: discriminated("endpoint", "type", { nlb: NLB_ENDPOINT, keepalived: KEEPALIVED_ENDPOINT }, (v) =>
@@ -141,22 +153,42 @@ export const CLUSTER_SHAPE: Shape = {
     },
   },
   spreadAcrossZones: BOOLEAN,
-  secrets: { kind: "object", shape: { kmsKeyArn: STRING, breakGlassPrincipalArns: STRINGS } },
-  tags: { kind: "tags" },
+  secrets: {
+    kind: "object",
+    shape: {
+      kmsKeyArn: DEPLOY_TIME_STRING,
+      breakGlassPrincipalArns: strings(
+        'an IAM role or user ARN such as "arn:aws:iam::123456789012:role/recovery"',
+        true,
+      ),
+    },
+  },
+  tags: { kind: "tags", deployTime: true },
 };
 
-/** A value as the message shows it: strings quoted, so "3" and 3 look different. */
+/** A value as the message shows it: strings quoted, so "3" and 3 look different; never throws (cycles, constructs). */
 export function show(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   if (value === null) return "null";
-  if (Array.isArray(value)) return `[${value.map(show).join(", ")}]`;
-  if (typeof value === "object") return JSON.stringify(value);
+  if (Array.isArray(value))
+    return `[${Array.from(value, (v) => (v === undefined ? "undefined" : show(v))).join(", ")}]`;
+  if (typeof value === "object") {
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null)
+      return `a ${prototype?.constructor?.name ?? "class"} object`;
+    try {
+      return JSON.stringify(value);
+    } catch {
+      return "an object that refers to itself";
+    }
+  }
   return String(value);
 }
 
 function typeName(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
+  if (typeof value === "number" && !Number.isFinite(value)) return "not a finite number";
   return (
     { string: "a string", number: "a number", boolean: "a boolean", object: "an object" }[typeof value as string] ??
     typeof value
@@ -191,34 +223,76 @@ export interface ShapeProblem {
   readonly message: string;
 }
 
+/** AWS's tag limits, less the tags the construct adds to a resource itself. */
+const TAG_LIMITS = { perResource: 50, userTags: 45, keyLength: 128, valueLength: 256 } as const;
+
+function tagKeyProblem(key: string): string | undefined {
+  if (key.length === 0 || key.length > TAG_LIMITS.keyLength)
+    return `is not a tag key of 1 to ${TAG_LIMITS.keyLength} characters.`;
+  if (key.toLowerCase().startsWith("aws:")) return 'begins with "aws:", which AWS keeps for its own tags.';
+  if (key === "Name" || key.startsWith(OWN_TAG_PREFIX))
+    return `is a tag the construct sets on its resources itself (Name and ${OWN_TAG_PREFIX}*: the nodes' IAM conditions and status depend on them); choose another key.`;
+  return undefined;
+}
+
+/** Tells a deploy-time value (a framework token, in a string, a number or a one-element list) from a literal. */
+export type IsToken = (value: unknown) => boolean;
+
+interface Checker {
+  readonly problem: (prop: string, message: string) => void;
+  readonly isToken: IsToken;
+}
+
 /** Checks `input` against the cluster's shape; returns the problems and a copy without the refused values. */
-export function checkShape(input: unknown): { value: Record<string, unknown>; problems: ShapeProblem[] } {
+export function checkShape(
+  input: unknown,
+  isToken: IsToken = () => false,
+): { value: Record<string, unknown>; problems: ShapeProblem[] } {
   const problems: ShapeProblem[] = [];
-  const problem = (prop: string, message: string) => problems.push({ prop, message });
-  const value = checkObject(input ?? {}, CLUSTER_SHAPE, "", "the cluster props", problem, []) ?? {};
+  const checker: Checker = { problem: (prop, message) => problems.push({ prop, message }), isToken };
+  const value = checkObject(input ?? {}, CLUSTER_SHAPE, "", "the cluster props", checker, []) ?? {};
   return { value, problems };
 }
 
 const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
+
+/** Why a prop that becomes part of the user data cannot be a token, and what to give instead. */
+const FROZEN_AT_SYNTH =
+  "is a deploy-time value (a token), but it is written into the nodes' user data at synth, where no framework can resolve it: give its literal value (from your variables or settings, not from a resource or data source).";
+const LIST_TOKEN =
+  "is a list known only at deploy time (a list token): its length decides how many things are planned at synth, so give a literal list (each item may be a token where the prop allows it).";
+
+/** A plain object's own and inherited data, but not a class instance's hidden state: the keys to read. */
+function keysOf(input: object, shape: Shape): string[] {
+  const own = Object.keys(input);
+  // Props behind getters or a prototype (a class of props, Object.create) count like own ones.
+  const inherited = Object.keys(shape).filter((key) => !own.includes(key) && key in input);
+  return [...own, ...inherited];
+}
 
 function checkObject(
   input: unknown,
   shape: Shape,
   path: string,
   where: string,
-  problem: (prop: string, message: string) => void,
+  checker: Checker,
   otherVariants: { label: string; shape: Shape }[],
 ): Record<string, unknown> | undefined {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    problem(path || "(props)", `${show(input)} (${typeName(input)}) is not an object of props.`);
+  const { problem } = checker;
+  if (typeof input !== "object" || input === null || Array.isArray(input) || input instanceof Map) {
+    problem(
+      path || "(props)",
+      `${show(input)} (${typeName(input)}) is not an object of props${input instanceof Map ? ": pass Object.fromEntries(map)" : ""}.`,
+    );
     return undefined;
   }
   const out: Record<string, unknown> = {};
-  for (const [key, raw] of Object.entries(input)) {
+  for (const key of keysOf(input, shape)) {
+    const raw = (input as Record<string, unknown>)[key];
     const prop = join(path, key);
-    const field = shape[key];
+    const field = Object.hasOwn(shape, key) ? shape[key] : undefined; // not Object.prototype's "constructor"
     if (field === undefined) {
-      const owner = otherVariants.find((o) => key in o.shape);
+      const owner = otherVariants.find((o) => Object.hasOwn(o.shape, key));
       if (raw === undefined) continue;
       if (owner) problem(prop, `is not a prop of ${where}; it belongs to ${owner.label}.`);
       else {
@@ -237,20 +311,25 @@ function checkObject(
       problem(prop, "is null: leave it out to get its default.");
       continue;
     }
-    const checked = checkField(raw, field, prop, problem);
+    const checked = checkField(raw, field, prop, checker);
     if (checked !== undefined) out[key] = checked;
   }
   return out;
 }
 
-function checkField(
-  raw: unknown,
-  field: Field,
-  prop: string,
-  problem: (prop: string, message: string) => void,
-): unknown {
+function checkField(raw: unknown, field: Field, prop: string, checker: Checker): unknown {
+  const { problem, isToken } = checker;
+  if ((field.kind === "string" || field.kind === "number") && isToken(raw)) {
+    if (field.deployTime) return raw;
+    problem(prop, FROZEN_AT_SYNTH);
+    return undefined;
+  }
   switch (field.kind) {
     case "string":
+      if (raw === "") {
+        problem(prop, 'is "" (an unset variable?): leave it out for its default, or give a value.');
+        return undefined;
+      }
       if (typeof raw === "string") return raw;
       problem(
         prop,
@@ -261,7 +340,9 @@ function checkField(
       if (typeof raw === "number" && Number.isFinite(raw)) return raw;
       problem(
         prop,
-        `${show(raw)} (${typeName(raw)}) is not a number${typeof raw === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(raw) ? `: write ${raw.trim()} without quotes (convert values read from JSON, YAML or the environment with Number())` : ""}.`,
+        typeof raw === "number"
+          ? `${raw} is not a finite number.`
+          : `${show(raw)} (${typeName(raw)}) is not a number${typeof raw === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(raw) ? `: write ${raw.trim()} without quotes (convert values read from JSON, YAML or the environment with Number())` : ""}.`,
       );
       return undefined;
     case "boolean":
@@ -279,32 +360,74 @@ function checkField(
         );
         return undefined;
       }
-      raw.forEach((item, i) => {
-        if (typeof item !== "string") problem(`${prop}[${i}]`, `${show(item)} (${typeName(item)}) is not a string.`);
-      });
-      return raw.filter((item) => typeof item === "string");
+      if (isToken(raw)) {
+        problem(prop, LIST_TOKEN);
+        return undefined;
+      }
+      const items: string[] = [];
+      // By index, not forEach: a hole in the list (an unset variable) is a problem, not skipped.
+      for (let i = 0; i < raw.length; i++) {
+        const item: unknown = raw[i];
+        const at = `${prop}[${i}]`;
+        if (item === undefined || item === null || item === "")
+          problem(
+            at,
+            `is ${show(item)} (an unset variable?): each entry is ${field.item}; remove the entry or give one.`,
+          );
+        else if (typeof item !== "string") problem(at, `${show(item)} (${typeName(item)}) is not ${field.item}.`);
+        else if (isToken(item) && !field.deployTime) problem(at, FROZEN_AT_SYNTH);
+        else if (!isToken(item) && items.includes(item))
+          problem(at, `${show(item)} is listed twice (also ${prop}[${raw.indexOf(item)}]): list each once.`);
+        else items.push(item);
+      }
+      return items;
     }
     case "tags": {
-      if (typeof raw !== "object" || Array.isArray(raw)) {
-        problem(prop, `${show(raw)} (${typeName(raw)}) is not an object of string tags such as { team: "platform" }.`);
+      if (typeof raw !== "object" || Array.isArray(raw) || raw instanceof Map) {
+        problem(
+          prop,
+          `${show(raw)} (${typeName(raw)}) is not an object of string tags such as { team: "platform" }${raw instanceof Map ? ": pass Object.fromEntries(map)" : ""}.`,
+        );
         return undefined;
       }
       const tags: Record<string, string> = {};
       for (const [k, v] of Object.entries(raw as object)) {
-        if (typeof v === "string") tags[k] = v;
-        else problem(`${prop}.${k}`, `${show(v)} (${typeName(v)}) is not a string: tag values are strings.`);
+        const broken = tagKeyProblem(k);
+        if (broken) problem(`${prop}.${k}`, broken);
+        else if (typeof v !== "string")
+          problem(`${prop}.${k}`, `${show(v)} (${typeName(v)}) is not a string: tag values are strings.`);
+        else if (!isToken(v) && v.length > TAG_LIMITS.valueLength)
+          problem(
+            `${prop}.${k}`,
+            `is ${v.length} characters long; AWS allows ${TAG_LIMITS.valueLength} in a tag value.`,
+          );
+        else tags[k] = v;
       }
+      const count = Object.keys(raw as object).length;
+      if (count > TAG_LIMITS.userTags)
+        problem(
+          prop,
+          `has ${count} tags; AWS allows ${TAG_LIMITS.perResource} per resource and the construct adds up to ${TAG_LIMITS.perResource - TAG_LIMITS.userTags} of its own (Name, ${OWN_TAG_PREFIX}*): give at most ${TAG_LIMITS.userTags}.`,
+        );
       return tags;
     }
     case "object":
       if (raw === false && field.orFalse) return false;
-      return checkObject(raw, field.shape, prop, prop, problem, []);
-    case "objects":
-      if (!Array.isArray(raw)) {
-        problem(prop, `${show(raw)} (${typeName(raw)}) is not a list.`);
+      return checkObject(raw, field.shape, prop, prop, checker, []);
+    case "objects": {
+      if (!Array.isArray(raw) || isToken(raw)) {
+        problem(prop, isToken(raw) ? LIST_TOKEN : `${show(raw)} (${typeName(raw)}) is not a list.`);
         return undefined;
       }
-      return raw.map((item, i) => checkObject(item, field.shape, `${prop}[${i}]`, `${prop}[${i}]`, problem, []) ?? {});
+      const items: Record<string, unknown>[] = [];
+      for (let i = 0; i < raw.length; i++) {
+        const item: unknown = raw[i];
+        if (item === undefined || item === null)
+          problem(`${prop}[${i}]`, `is ${item}: a hole in the list; remove it or fill it.`);
+        else items.push(checkObject(item, field.shape, `${prop}[${i}]`, `${prop}[${i}]`, checker, []) ?? {});
+      }
+      return items;
+    }
     case "variants": {
       if (typeof raw !== "object" || Array.isArray(raw)) {
         problem(prop, `${show(raw)} (${typeName(raw)}) is not an object of props.`);
@@ -323,7 +446,7 @@ function checkField(
         field.variants.shapes[picked.variant],
         prop,
         field.variants.label(picked.variant),
-        problem,
+        checker,
         others,
       );
     }

@@ -3,6 +3,7 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import {
   NODE_SCRIPTS,
+  encodeUserData,
   NODE_PLACEHOLDERS,
   renderCloudConfig,
   renderControlPlaneUserData,
@@ -270,5 +271,18 @@ describe("shipped scripts", () => {
       expect(execFileSync("bash", ["-n"], { input: shipped }).toString()).toBe("");
       expect(shipped.length).toBeLessThan(text.length * 0.8);
     }
+  });
+});
+
+describe("user data is the last line of defence against deploy-time values", () => {
+  test.each([
+    ["a cdktf string token", "NODE_IP='${TfToken[TOKEN.11]}'"],
+    ["an AWS CDK string token", "advertiseAddress: ${Token[TOKEN.24]}"],
+    ["a list token", "zones: #{TfToken[TOKEN.3]}"],
+    ["a number token", "count: -1.8881545897087626e+289"],
+  ])("%s is refused, naming the node", (_, line) => {
+    expect(() => encodeUserData(`#cloud-config\n${line}\n`, "c-cp-0")).toThrow(
+      /c-cp-0's user data holds a deploy-time value \(a token\)/,
+    );
   });
 });

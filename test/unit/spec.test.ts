@@ -1,6 +1,7 @@
 import { ClusterSpecError, ETCD_RELEASE_SHA256, instanceArchitecture, resolveClusterSpec } from "../../lib/spec";
 import { BAD_INPUTS, threeZones } from "../bad-inputs";
 import { cidrHost, cidrSubnet, cidrsOverlap, parseCidr } from "../../lib/spec/cidr";
+import { CLUSTER_SHAPE, Field, Shape } from "../../lib/spec/shape";
 
 describe("defaults", () => {
   const spec = resolveClusterSpec();
@@ -85,27 +86,101 @@ describe("defaults", () => {
 });
 
 describe("deploy-time values (tokens)", () => {
-  const isUnresolved = (v: string) => v.startsWith("${TOKEN");
+  const TOKEN = "${TOKEN[deploy-time]}";
+  const NUMBER_TOKEN = -1.8881545897087626e289;
+  const isUnresolved = (v: unknown) =>
+    v === NUMBER_TOKEN || (typeof v === "string" && v.includes("${TOKEN")) || (Array.isArray(v) && v[0] === "#{TOKEN}");
   const existing = {
-    vpcId: "${TOKEN.vpc}",
+    vpcId: TOKEN,
     vpcCidr: "10.1.0.0/16",
-    privateSubnets: [0, 1, 2].map((i) => ({
-      id: `\${TOKEN.s${i}}`,
-      availabilityZone: `\${TOKEN.az${i}}`,
-      cidrBlock: `\${TOKEN.cidr${i}}`,
-    })),
+    privateSubnets: [0, 1, 2].map((i) => ({ id: TOKEN, availabilityZone: TOKEN, cidrBlock: `10.1.${i}.0/24` })),
   };
 
-  test("are not validated and addresses inside token CIDRs come from tokenCidrHost", () => {
-    const spec = resolveClusterSpec(
-      { network: existing },
-      { isUnresolved, tokenCidrHost: (cidr, offset) => `cidrhost(${cidr},${offset})` },
-    );
-    expect(spec.controlPlane.map((n) => n.privateIp)).toEqual([
-      "cidrhost(${TOKEN.cidr0},10)",
-      "cidrhost(${TOKEN.cidr1},10)",
-      "cidrhost(${TOKEN.cidr2},10)",
-    ]);
+  test("ids, zones and the VPC's CIDR of an existing network may be tokens; the node addresses stay literal", () => {
+    const spec = resolveClusterSpec({ network: existing }, { isUnresolved });
+    expect(spec.controlPlane.map((n) => n.privateIp)).toEqual(["10.1.0.10", "10.1.1.10", "10.1.2.10"]);
+  });
+
+  /**
+   * Every leaf of the props' shape, with a token put there (the discriminants and an existing network's
+   * required keys filled in): a leaf marked deployTime takes it, any other is refused naming the leaf.
+   */
+  function leaves(shape: Shape, path: string, base: Record<string, unknown>, out: [string, Field, unknown][]) {
+    for (const [key, field] of Object.entries(shape)) {
+      const prop = path ? `${path}.${key}` : key;
+      const withValue = (value: unknown) => ({ ...base, [key]: value });
+      if (field.kind === "variants") {
+        for (const [variant, variantShape] of Object.entries(field.variants.shapes)) {
+          const discriminant = key === "endpoint" ? { type: variant } : key === "etcd" ? { topology: variant } : {};
+          const required = variant === "existing" ? existing : {};
+          leaves(variantShape, prop, { ...discriminant, ...required }, []).forEach(([p, f, inner]) =>
+            out.push([p, f, withValue(inner)]),
+          );
+        }
+      } else if (field.kind === "object" || field.kind === "objects") {
+        const inner: [string, Field, unknown][] = [];
+        leaves(field.shape, field.kind === "objects" ? `${prop}[0]` : prop, {}, inner);
+        for (const [p, f, v] of inner) {
+          out.push([
+            p,
+            f,
+            withValue(field.kind === "objects" ? [{ ...existing.privateSubnets[0], ...(v as object) }] : v),
+          ]);
+        }
+      } else if (key !== "type" && key !== "topology") {
+        const token = field.kind === "number" ? NUMBER_TOKEN : field.kind === "strings" ? [TOKEN] : TOKEN;
+        out.push([
+          field.kind === "strings" ? `${prop}[0]` : prop,
+          field,
+          withValue(field.kind === "tags" ? { a: TOKEN } : token),
+        ]);
+      }
+    }
+    return out;
+  }
+  const cases = leaves(CLUSTER_SHAPE, "", {}, []).filter(([, f]) =>
+    ["string", "number", "strings", "tags"].includes(f.kind),
+  );
+  const problemsOf = (input: unknown) => {
+    try {
+      resolveClusterSpec(input as never, { isUnresolved });
+      return [];
+    } catch (e) {
+      if (!(e instanceof ClusterSpecError)) throw e;
+      return e.problems;
+    }
+  };
+
+  test.each(
+    cases.filter(([, f]) => !("deployTime" in f && f.deployTime === true)).map(([prop, , input]) => [prop, input]),
+  )("%s: a token is refused, naming it, since it would be frozen into user data", (prop, input) => {
+    expect(problemsOf(input)).toContainEqual({ prop, message: expect.stringContaining("is a deploy-time value") });
+  });
+
+  test.each(
+    cases.filter(([, f]) => "deployTime" in f && f.deployTime === true).map(([prop, , input]) => [prop, input]),
+  )("%s: a token is taken (it reaches AWS resources or the deploy settings, not the user data)", (prop, input) => {
+    expect(problemsOf(input).filter((p) => p.prop === prop || p.message.includes("deploy-time"))).toEqual([]);
+  });
+
+  test("a list token (a data source's zone names, Fn.getAzs()) is refused: its length is planned at synth", () => {
+    expect(problemsOf({ network: { availabilityZones: ["#{TOKEN}"] } })).toContainEqual({
+      prop: "network.availabilityZones",
+      message: expect.stringContaining("a list token"),
+    });
+  });
+});
+
+describe("props as JavaScript hands them over", () => {
+  test("props behind getters or a prototype are read like own ones", () => {
+    class Props {
+      get clusterName() {
+        return "from-getter";
+      }
+    }
+    const inherited = Object.create({ controlPlaneCount: 5 });
+    expect(resolveClusterSpec(new Props() as never).clusterName).toBe("from-getter");
+    expect(resolveClusterSpec(inherited).controlPlane).toHaveLength(5);
   });
 });
 

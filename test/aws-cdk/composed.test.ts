@@ -1,0 +1,123 @@
+/**
+ * The AWS CDK flavour in a user's own stack: an `ec2.IVpc` passed as aws-cdk users pass one, and
+ * values from CloudFormation parameters. Every node's decoded user data must hold literal values only
+ * (it is gzipped at synth, where no token resolves); what cannot travel that way is refused at synth.
+ */
+import { App, CfnParameter, Stack } from "aws-cdk-lib";
+import * as ec2 from "aws-cdk-lib/aws-ec2";
+import { Template } from "aws-cdk-lib/assertions";
+import { KubeadmCluster, KubeadmClusterProps } from "../../lib/aws-cdk";
+import { ClusterSpecError } from "../../lib/spec";
+import { decodeUserData, envValues } from "../helpers";
+import { cfnResources, cfnUserDataText } from "./helpers";
+
+const UNRESOLVED = /[$#]\{(Tf)?Token\[|-1\.888\d*e\+289/;
+const ENV = { account: "123456789012", region: "eu-west-1" };
+
+/** `env: null` makes an environment-agnostic stack (no account or region). */
+function build(props: (stack: Stack) => KubeadmClusterProps, env: typeof ENV | null = ENV) {
+  const app = new App();
+  const stack = new Stack(app, "composed", { env: env ?? undefined });
+  new KubeadmCluster(stack, "cluster", props(stack));
+  return Template.fromStack(stack).toJSON();
+}
+
+function problemsOf(props: (stack: Stack) => KubeadmClusterProps, env: typeof ENV | null = ENV) {
+  try {
+    build(props, env);
+  } catch (e) {
+    if (e instanceof ClusterSpecError) return e.problems;
+    throw e;
+  }
+  throw new Error("synthesized");
+}
+
+/** A user's VPC over three zones of the stack's region (their CIDRs are known at synth). */
+const userVpc = (stack: Stack) =>
+  new ec2.Vpc(stack, "vpc", { ipAddresses: ec2.IpAddresses.cidr("10.1.0.0/16"), maxAzs: 3, natGateways: 3 });
+
+describe("an ec2.IVpc of the user's stack", () => {
+  test.each([
+    ["NLB, stacked etcd", {}],
+    ["NLB, external etcd", { etcd: { topology: "external" as const } }],
+    [
+      "internet-facing NLB",
+      { endpoint: { type: "nlb" as const, internetFacing: true, allowedCidrs: ["203.0.113.0/24"] } },
+    ],
+  ])("%s: every node sits in the VPC's private subnets, its user data literal", (_, extra) => {
+    const template = build((stack) => ({ vpc: userVpc(stack), ...extra }));
+    const instances = cfnResources({ json: template } as never, "AWS::EC2::Instance");
+    expect(instances.length).toBeGreaterThanOrEqual(3);
+    const privateSubnets = Object.entries(template.Resources as Record<string, any>)
+      .filter(([id, r]) => r.Type === "AWS::EC2::Subnet" && /PrivateSubnet/.test(id))
+      .map(([id]) => id);
+    expect(privateSubnets).toHaveLength(3);
+    for (const [, instance] of instances) {
+      const text = cfnUserDataText(instance);
+      expect(text).not.toMatch(UNRESOLVED);
+      const settings = envValues(decodeUserData(text).files["/etc/kubeadm-ha/cluster.env"].content);
+      expect(settings.NODE_IP).toMatch(/^10\.1\.\d+\.\d+$/);
+    }
+    // No second VPC: the cluster uses the user's.
+    expect(cfnResources({ json: template } as never, "AWS::EC2::VPC")).toHaveLength(1);
+  });
+
+  test("a VPC and subnets imported without their CIDRs are refused naming vpcSubnets and vpc", () => {
+    const problems = problemsOf((stack) => ({
+      vpc: ec2.Vpc.fromVpcAttributes(stack, "imported", {
+        vpcId: "vpc-0123456789abcdef0",
+        availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+        privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"],
+      }),
+    }));
+    expect(problems.map((p) => p.prop)).toEqual(["vpc", "vpcSubnets[0]", "vpcSubnets[1]", "vpcSubnets[2]"]);
+    expect(problems[0].message).toMatch(/no CIDR: import it with vpcCidrBlock/);
+    expect(problems[1].message).toMatch(/no IPv4 CIDR known at synth/);
+  });
+
+  test("vpc and network together are refused", () => {
+    expect(problemsOf((stack) => ({ vpc: userVpc(stack), network: { zoneCount: 3 } }), ENV)).toEqual([
+      { prop: "network", message: expect.stringContaining("give one of the two") },
+    ]);
+  });
+
+  test("an environment-agnostic ec2.Vpc has two zones, known only at deploy time: refused while spreading", () => {
+    const problems = problemsOf((stack) => ({ vpc: new ec2.Vpc(stack, "vpc", { natGateways: 2 }) }), null);
+    expect(problems).toContainEqual({ prop: "network.privateSubnets", message: expect.stringMatching(/at least 3/) });
+  });
+});
+
+describe("CloudFormation parameters where the nodes need a literal are refused at synth, naming the prop", () => {
+  test.each([
+    ["clusterName", (stack: Stack) => ({ clusterName: new CfnParameter(stack, "Name").valueAsString })],
+    [
+      "network.privateSubnets[0].cidrBlock",
+      (stack: Stack) => ({
+        network: {
+          vpcId: "vpc-1",
+          vpcCidr: "10.1.0.0/16",
+          privateSubnets: ["a", "b", "c"].map((z, i) => ({
+            id: `subnet-${z}`,
+            availabilityZone: `eu-west-1${z}`,
+            cidrBlock: i === 0 ? new CfnParameter(stack, "Cidr").valueAsString : `10.1.${i}.0/24`,
+          })),
+        },
+      }),
+    ],
+    [
+      "endpoint.routeTableIds",
+      (stack: Stack) => ({
+        endpoint: {
+          type: "keepalived" as const,
+          virtualIp: "192.168.100.10",
+          routeTableIds: new CfnParameter(stack, "Tables", { type: "List<String>" }).valueAsList,
+        },
+      }),
+    ],
+  ] as const)("%s", (prop, props) => {
+    expect(problemsOf(props, ENV)).toContainEqual({
+      prop,
+      message: expect.stringMatching(/deploy-time value|list token/),
+    });
+  });
+});

@@ -1,0 +1,144 @@
+/**
+ * The everyday use: the constructs in a stack that already has its VPC, subnets, route tables and key,
+ * passed as that stack's own resources (tokens). Every node's user data is gzipped at synth, where no
+ * framework resolves a token, so each node's decoded user data must hold literal values only; the
+ * deploy-time ones travel in the deploy settings.
+ */
+import { Fn, TerraformStack, TerraformVariable, Testing } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
+import { Subnet } from "@cdktf/provider-aws/lib/subnet";
+import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import { Construct } from "constructs";
+import { KubeadmCluster, KubeadmClusterProps } from "../../lib/cdktf";
+import { ClusterSpecError } from "../../lib/spec";
+import { decodeUserData, deploySettingsText, envValues, resourcesOf, synthOf, userDataText } from "../helpers";
+
+Testing.setupJest();
+
+const ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"];
+const CIDRS = ["10.1.0.0/24", "10.1.1.0/24", "10.1.2.0/24"];
+/** What a framework leaves in text for a value it resolves later. */
+const UNRESOLVED = /[$#]\{(Tf)?Token\[|-1\.888\d*e\+289/;
+
+/** The user's own network, and the props its resources give the cluster. */
+function userNetwork(scope: Construct) {
+  const vpc = new Vpc(scope, "vpc", { cidrBlock: "10.1.0.0/16" });
+  const subnets = CIDRS.map(
+    (cidrBlock, i) => new Subnet(scope, `subnet-${i}`, { vpcId: vpc.id, cidrBlock, availabilityZone: ZONES[i] }),
+  );
+  const routeTables = [0, 1].map((i) => new RouteTable(scope, `routes-${i}`, { vpcId: vpc.id }));
+  return { vpc, subnets, routeTables };
+}
+
+function composed(props: (network: ReturnType<typeof userNetwork>, scope: Construct) => KubeadmClusterProps) {
+  return synthOf((app) => {
+    const stack = new TerraformStack(app, "composed");
+    new AwsProvider(stack, "aws", { region: "us-east-1" });
+    const network = userNetwork(stack);
+    new KubeadmCluster(stack, "cluster", props(network, stack));
+    return stack;
+  });
+}
+
+/** Subnets as a user passes them: the ids and zones as the subnet resources' own attributes. */
+const subnetsOf = ({ subnets }: ReturnType<typeof userNetwork>) =>
+  subnets.map((s, i) => ({ id: s.id, availabilityZone: s.availabilityZone, cidrBlock: CIDRS[i] }));
+
+describe("a cluster in the user's own VPC, subnets and key (their attributes are tokens)", () => {
+  const cases: Record<string, Parameters<typeof composed>[0]> = {
+    "NLB, external etcd, a KMS key": (network, scope) => ({
+      network: { vpcId: network.vpc.id, vpcCidr: network.vpc.cidrBlock, privateSubnets: subnetsOf(network) },
+      etcd: { topology: "external" },
+      endpoint: { type: "nlb", allowedCidrs: [network.vpc.cidrBlock] },
+      secrets: { kmsKeyArn: new KmsKey(scope, "key").arn },
+    }),
+    "keepalived on dedicated load balancers, the VIP routed through the user's route tables": (network) => ({
+      network: { vpcId: network.vpc.id, vpcCidr: network.vpc.cidrBlock, privateSubnets: subnetsOf(network) },
+      endpoint: {
+        type: "keepalived",
+        placement: "dedicated",
+        virtualIp: "192.168.100.10",
+        routeTableIds: network.routeTables.map((t) => t.id),
+      },
+    }),
+  };
+
+  test.each(Object.entries(cases))("%s: every node's user data holds literal values only", (_, props) => {
+    const result = composed(props);
+    const instances = resourcesOf(result, "aws_instance");
+    expect(instances.length).toBeGreaterThanOrEqual(5);
+    for (const instance of instances) {
+      const text = userDataText(instance);
+      expect(text).not.toMatch(UNRESOLVED);
+      const settings = envValues(decodeUserData(text).files["/etc/kubeadm-ha/cluster.env"].content);
+      expect(settings.NODE_IP).toMatch(/^10\.1\.[0-2]\.\d+$/);
+      // The instance is placed at the address its user data names.
+      expect(instance.private_ip).toBe(settings.NODE_IP);
+    }
+    // What is known only once deployed reaches the nodes through the deploy settings.
+    expect(deploySettingsText(result)).toMatch(/\$\{aws_/);
+  });
+});
+
+describe("a deploy-time value where the nodes need a literal is refused at synth, naming the prop", () => {
+  const refused = (props: Parameters<typeof composed>[0]) => {
+    try {
+      composed(props);
+    } catch (e) {
+      if (e instanceof ClusterSpecError) return e.problems;
+      throw e;
+    }
+    throw new Error("synthesized");
+  };
+
+  test("a subnet's CIDR as the subnet's attribute (the nodes' addresses are computed from it)", () => {
+    const problems = refused((network) => ({
+      network: {
+        vpcId: network.vpc.id,
+        vpcCidr: "10.1.0.0/16",
+        privateSubnets: network.subnets.map((s) => ({
+          id: s.id,
+          availabilityZone: s.availabilityZone,
+          cidrBlock: s.cidrBlock,
+        })),
+      },
+    }));
+    expect(problems.map((p) => p.prop)).toEqual([0, 1, 2].map((i) => `network.privateSubnets[${i}].cidrBlock`));
+    expect(problems[0].message).toMatch(/deploy-time value.*user data.*literal/);
+  });
+
+  test.each([
+    [
+      "clusterName",
+      (scope: Construct) => ({ clusterName: new TerraformVariable(scope, "name", { type: "string" }).stringValue }),
+    ],
+    [
+      "endpoint.virtualIp",
+      () => ({ endpoint: { type: "keepalived" as const, virtualIp: Fn.cidrhost("192.168.100.0/24", 10) } }),
+    ],
+    [
+      "podCidr",
+      (scope: Construct) => ({ podCidr: new TerraformVariable(scope, "pods", { type: "string" }).stringValue }),
+    ],
+    [
+      "extraCertSans[0]",
+      (scope: Construct) => ({ extraCertSans: [new TerraformVariable(scope, "san", { type: "string" }).stringValue] }),
+    ],
+    [
+      "controlPlaneCount",
+      (scope: Construct) => ({ controlPlaneCount: new TerraformVariable(scope, "n", { type: "number" }).numberValue }),
+    ],
+    [
+      "network.availabilityZones",
+      (scope: Construct) => ({ network: { availabilityZones: new DataAwsAvailabilityZones(scope, "zones").names } }),
+    ],
+  ] as const)("%s", (prop, props) => {
+    expect(refused((_, scope) => props(scope))).toContainEqual({
+      prop,
+      message: expect.stringMatching(/deploy-time value|list token/),
+    });
+  });
+});
