@@ -32,7 +32,11 @@ export function buildApp(options: { outdir?: string; env?: NodeJS.ProcessEnv } =
   stack: KubeadmHaStack;
 } {
   const app = new App({ outdir: options.outdir });
-  const settings = readSettings(options.env ?? process.env, (key) => app.node.tryGetContext(key));
+  const settings = readSettings(
+    options.env ?? process.env,
+    (key) => app.node.tryGetContext(key),
+    Object.keys(app.node.getAllContext()),
+  );
   const stack = new KubeadmHaStack(app, "kubeadm-ha", settings);
   return { app, stack };
 }

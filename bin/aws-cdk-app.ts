@@ -26,7 +26,11 @@ export function buildCdkApp(options: { outdir?: string; env?: NodeJS.ProcessEnv 
 } {
   // Run by the cdk CLI, CDK_OUTDIR says where; run directly (npm run synth), cdk.out as the CLI would.
   const app = new App({ outdir: options.outdir ?? process.env.CDK_OUTDIR ?? "cdk.out" });
-  const settings = readSettings(options.env ?? process.env, (key) => app.node.tryGetContext(key));
+  const settings = readSettings(
+    options.env ?? process.env,
+    (key) => app.node.tryGetContext(key),
+    Object.keys(app.node.getAllContext()),
+  );
   const stack = new KubeadmHaCdkStack(app, "kubeadm-ha", settings);
   return { app, stack };
 }

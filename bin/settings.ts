@@ -4,7 +4,8 @@
  * or --context). Framework-free: each app passes its own context lookup.
  */
 import { UserDataTooLargeError } from "../lib/render/user-data";
-import { ClusterInput, ClusterSpecError, EndpointInput, EtcdInput } from "../lib/spec";
+import { ClusterInput, ClusterSpecError, EndpointInput, EtcdInput, resolveClusterSpec, SpecProblem } from "../lib/spec";
+import { nearestKey } from "../lib/spec/shape";
 
 /** Settings of the default app, from environment variables (first) or cdktf.json context. */
 export interface AppSettings {
@@ -29,7 +30,26 @@ export const SETTINGS = {
   etcdMembers: "KUBEADM_HA_ETCD_MEMBERS",
 } as const;
 
+/** The prop each setting gives, so a prop's problem can name the variable or context key it came from. */
+const PROP_OF_SETTING: Record<Exclude<keyof typeof SETTINGS, "region">, string> = {
+  clusterName: "clusterName",
+  kubernetesVersion: "kubernetesVersion",
+  controlPlaneCount: "controlPlaneCount",
+  instanceType: "instanceType",
+  endpoint: "endpoint.type",
+  internetFacing: "endpoint.internetFacing",
+  allowedCidrs: "endpoint.allowedCidrs",
+  virtualIp: "endpoint.virtualIp",
+  vipMode: "endpoint.vipMode",
+  placement: "endpoint.placement",
+  etcd: "etcd.topology",
+  etcdMembers: "etcd.members",
+};
+
 export const DEFAULT_REGION = "us-east-1";
+/** A commercial, GovCloud or China region's name, e.g. eu-west-1 (not a zone, no upper case, no space). */
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
+const ENV_PREFIX = "KUBEADM_HA_";
 
 /** Settings that cannot be turned into props: each names its variable or context key and the value given. */
 export class SettingsError extends Error {
@@ -46,8 +66,14 @@ export class SettingsError extends Error {
  * is converted here, explicitly (numbers, true/false, lists, one of a set), and a value that does not
  * convert is reported with where it came from; raw strings never reach the props.
  */
-export function readSettings(env: NodeJS.ProcessEnv, context: (key: string) => unknown): AppSettings {
+export function readSettings(
+  env: NodeJS.ProcessEnv,
+  context: (key: string) => unknown,
+  /** Every context key the app has: one that looks like a misspelt setting is refused. */
+  contextKeys: string[] = [],
+): AppSettings {
   const problems: string[] = [];
+  misspelt(env, contextKeys).forEach((p) => problems.push(p));
   /** The raw value and how to name it in a message: `VARIABLE="value"` or `context "key": value`. */
   const lookup = (key: keyof typeof SETTINGS): { raw: unknown; where: string } | undefined => {
     const fromEnv = env[SETTINGS[key]];
@@ -136,9 +162,62 @@ export function readSettings(env: NodeJS.ProcessEnv, context: (key: string) => u
     etcd,
   };
   // Environment first, as for every setting: KUBEADM_HA_REGION, then AWS_REGION, then context.
-  const region = env[SETTINGS.region] || env.AWS_REGION || text("region") || DEFAULT_REGION;
-  if (problems.length > 0) throw new SettingsError(problems);
-  return { region, cluster };
+  const regionFrom = env[SETTINGS.region]
+    ? `${SETTINGS.region}=${JSON.stringify(env[SETTINGS.region])}`
+    : env.AWS_REGION
+      ? `AWS_REGION=${JSON.stringify(env.AWS_REGION)}`
+      : lookup("region")?.where;
+  const region = env[SETTINGS.region] || env.AWS_REGION || lookup("region")?.raw || DEFAULT_REGION;
+  if (typeof region !== "string" || !REGION.test(region))
+    problems.push(`${regionFrom} is not an AWS region such as "eu-west-1" (lower case, a region and not a zone).`);
+
+  // The props are checked here too, so one run reports every mistake, each named as the user wrote it.
+  const propProblems = checkProps(cluster, (key) => lookup(key)?.where);
+  if (problems.length > 0)
+    throw new SettingsError([...problems, ...propProblems.map((p) => `${p.prop} (${p.source}): ${p.message}`)]);
+  if (propProblems.length > 0) throw new ClusterSpecError(propProblems);
+  return { region: region as string, cluster };
+}
+
+/** The spec's problems with the props the settings make, each with the setting it came from. */
+function checkProps(
+  cluster: ClusterInput,
+  where: (key: keyof typeof PROP_OF_SETTING) => string | undefined,
+): SpecProblem[] {
+  try {
+    resolveClusterSpec(cluster);
+    return [];
+  } catch (error) {
+    if (!(error instanceof ClusterSpecError)) throw error;
+    return error.problems.map((p) => {
+      const setting = (Object.keys(PROP_OF_SETTING) as (keyof typeof PROP_OF_SETTING)[]).find((key) =>
+        [PROP_OF_SETTING[key], `${PROP_OF_SETTING[key]}[`].some((path) => p.prop === path || p.prop.startsWith(path)),
+      );
+      const source = setting && where(setting);
+      return { ...p, source: source ?? "the default" };
+    });
+  }
+}
+
+/** KUBEADM_HA_ variables that are no setting, and context keys one typo away from one: said, not ignored. */
+function misspelt(env: NodeJS.ProcessEnv, contextKeys: string[]): string[] {
+  const variables = Object.values(SETTINGS) as string[];
+  const keys = Object.keys(SETTINGS);
+  const problems: string[] = [];
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith(ENV_PREFIX) || variables.includes(name) || env[name] === undefined) continue;
+    const near = nearestKey(name, variables);
+    problems.push(
+      `${name} is not a setting of this app${near ? `: did you mean ${near}?` : `; its variables are ${variables.join(", ")}.`}`,
+    );
+  }
+  // Context also holds the frameworks' own keys ("@aws-cdk/...", "aws:cdk:..."); only near misses are ours.
+  for (const key of contextKeys) {
+    if (keys.includes(key) || /[:@/]/.test(key)) continue;
+    const near = nearestKey(key, keys);
+    if (near) problems.push(`context "${key}" is not a setting of this app: did you mean "${near}"?`);
+  }
+  return problems;
 }
 
 /**

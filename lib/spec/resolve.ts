@@ -43,13 +43,15 @@ export const SUPPORTED_KUBERNETES_MINORS = Object.keys(KUBERNETES_MINORS)
 export interface SpecProblem {
   readonly prop: string;
   readonly message: string;
+  /** Where the value came from, when not from the props themselves (an app's variable or context key). */
+  readonly source?: string;
 }
 
 export class ClusterSpecError extends Error {
   constructor(readonly problems: SpecProblem[]) {
     super(
       `Invalid KubeadmCluster props (nothing was synthesized):\n` +
-        problems.map((p) => `  - ${p.prop}: ${p.message}`).join("\n"),
+        problems.map((p) => `  - ${p.prop}${p.source ? ` (${p.source})` : ""}: ${p.message}`).join("\n"),
     );
     this.name = "ClusterSpecError";
   }

@@ -208,6 +208,12 @@ function distance(a: string, b: string): number {
 
 export function nearestKey(key: string, known: string[]): string | undefined {
   const lower = key.toLowerCase();
+  // A typo of one or two letters ("etcdMember", "ENDPIONT") is that key, before any key it merely starts with.
+  const typo = known
+    .map((k) => ({ k, d: distance(lower, k.toLowerCase()) }))
+    .filter(({ d }) => d > 0 && d <= Math.min(2, Math.floor(key.length / 4)))
+    .sort((x, y) => x.d - y.d)[0];
+  if (typo) return typo.k;
   // A key cut short or run on ("cidr", "kmsKey", "membersCount") is the known key it starts.
   const started = known
     .filter((k) => k.toLowerCase().startsWith(lower) || lower.startsWith(k.toLowerCase()))

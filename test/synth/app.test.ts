@@ -49,6 +49,53 @@ describe("the default app's settings", () => {
   });
 });
 
+describe("settings a person gets wrong", () => {
+  const problemsOf = (env: NodeJS.ProcessEnv, context: Record<string, unknown> = {}) => {
+    try {
+      readSettings(env, (key) => context[key], Object.keys(context));
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return "";
+  };
+
+  test.each([["EU-WEST-1"], ["eu-west-1a"], ["eu-west-1 "]])(
+    "the region %j is refused naming its variable",
+    (region) => {
+      expect(problemsOf({ KUBEADM_HA_REGION: region })).toContain(
+        `KUBEADM_HA_REGION=${JSON.stringify(region)} is not an AWS region such as "eu-west-1"`,
+      );
+      expect(problemsOf({ AWS_REGION: region })).toContain(`AWS_REGION=${JSON.stringify(region)} is not an AWS region`);
+      expect(problemsOf({}, { region })).toContain(`context "region": ${JSON.stringify(region)} is not an AWS region`);
+    },
+  );
+
+  test("a misspelt variable or context key is refused with the setting it resembles, not ignored", () => {
+    expect(problemsOf({ KUBEADM_HA_ENDPIONT: "keepalived" })).toContain(
+      "KUBEADM_HA_ENDPIONT is not a setting of this app: did you mean KUBEADM_HA_ENDPOINT?",
+    );
+    expect(problemsOf({}, { etcdMember: 5 })).toContain(
+      'context "etcdMember" is not a setting of this app: did you mean "etcdMembers"?',
+    );
+    // The frameworks' own context keys are theirs.
+    expect(problemsOf({}, { "@aws-cdk/core:newStyleStackSynthesis": true, "aws:cdk:version-reporting": false })).toBe(
+      "",
+    );
+  });
+
+  test("a prop's problem names the variable the user set, not only the prop", () => {
+    expect(problemsOf({ KUBEADM_HA_ENDPOINT: "keepalived", KUBEADM_HA_VIRTUAL_IP: "10.0.0.300" })).toMatch(
+      /- endpoint\.virtualIp \(KUBEADM_HA_VIRTUAL_IP="10\.0\.0\.300"\): /,
+    );
+  });
+
+  test("a settings mistake does not hide a prop mistake: one run reports both", () => {
+    const message = problemsOf({ KUBEADM_HA_ETCD: "extrenal", KUBEADM_HA_CONTROL_PLANE_COUNT: "4" });
+    expect(message).toContain('KUBEADM_HA_ETCD="extrenal" is not "stacked" or "external"');
+    expect(message).toContain('controlPlaneCount (KUBEADM_HA_CONTROL_PLANE_COUNT="4"): 4 is not one of 3, 5 or 7');
+  });
+});
+
 describe("etcd settings", () => {
   test("stacked by default; external with a member count from KUBEADM_HA_ETCD_MEMBERS", () => {
     expect(readSettings({}, noContext).cluster.etcd).toEqual({ topology: "stacked" });
@@ -146,7 +193,7 @@ describe("etcd settings", () => {
 
   test("an even member count fails at synth, naming etcd.members", () => {
     expect(() => buildApp({ env: { KUBEADM_HA_ETCD: "external", KUBEADM_HA_ETCD_MEMBERS: "4" } })).toThrow(
-      /etcd\.members: 4 is not one of 3, 5 or 7/,
+      /etcd\.members \(KUBEADM_HA_ETCD_MEMBERS="4"\): 4 is not one of 3, 5 or 7/,
     );
   });
 });
@@ -211,7 +258,7 @@ describe("the default apps' entry point (bin/main.ts, bin/aws-cdk-main.ts)", () 
     );
     expect(result.exit).toBe("exit 1");
     expect(result.printed.join("\n")).toMatch(
-      /^Invalid KubeadmCluster props \(nothing was synthesized\):\n {2}- controlPlaneCount:/,
+      /^Invalid KubeadmCluster props \(nothing was synthesized\):\n {2}- controlPlaneCount \(KUBEADM_HA_CONTROL_PLANE_COUNT="4"\):/,
     );
   });
 
