@@ -39,12 +39,12 @@ export class ClusterVpc extends Construct {
           ipv4CidrBlock: s.cidrBlock,
         }),
       );
+    // Only the VPC itself: every resource here takes its subnets from the lists below, and aws-cdk-lib
+    // would refuse public subnet ids that are not one per zone of the private ones (3 private, 2 public).
     const vpc = ec2.Vpc.fromVpcAttributes(this, "vpc", {
       vpcId: network.vpcId!,
       vpcCidrBlock: network.vpcCidr,
       availabilityZones: network.privateSubnets.map((s) => s.availabilityZone!),
-      privateSubnetIds: network.privateSubnets.map((s) => s.id!),
-      publicSubnetIds: network.publicSubnets.length ? network.publicSubnets.map((s) => s.id!) : undefined,
     });
     return {
       vpc,

@@ -87,6 +87,26 @@ describe("an ec2.IVpc of the user's stack", () => {
   });
 });
 
+test("an internet-facing NLB on an existing VPC with 3 private and 2 public subnets synthesizes, as in cdktf", () => {
+  const subnet = (kind: string, z: string, i: number) => ({
+    id: `subnet-${kind}-${z}`,
+    availabilityZone: `eu-west-1${z}`,
+    cidrBlock: `10.1.${kind === "private" ? i : 100 + i}.0/24`,
+  });
+  const template = build(() => ({
+    network: {
+      vpcId: "vpc-0123456789abcdef0",
+      vpcCidr: "10.1.0.0/16",
+      privateSubnets: ["a", "b", "c"].map((z, i) => subnet("private", z, i)),
+      publicSubnets: ["a", "b"].map((z, i) => subnet("public", z, i)),
+    },
+    endpoint: { type: "nlb", internetFacing: true, allowedCidrs: ["203.0.113.0/24"] },
+  }));
+  const balancers = cfnResources({ json: template } as never, "AWS::ElasticLoadBalancingV2::LoadBalancer");
+  const publicNlb = balancers.find(([, r]) => r.Properties.Scheme === "internet-facing")![1];
+  expect(publicNlb.Properties.Subnets).toEqual(["subnet-public-a", "subnet-public-b"]);
+});
+
 describe("CloudFormation parameters where the nodes need a literal are refused at synth, naming the prop", () => {
   test.each([
     ["clusterName", (stack: Stack) => ({ clusterName: new CfnParameter(stack, "Name").valueAsString })],
