@@ -115,6 +115,17 @@ export const BAD_INPUTS: [string, ClusterInput, string, RegExp][] = [
     /at least 3/,
   ],
   [
+    "four subnets in three zones, the first two in one (nodes 0 and 1 share it)",
+    {
+      network: threeZones(
+        ["eu-west-1a", "eu-west-1a", "eu-west-1b", "eu-west-1c"],
+        ["10.1.0.0/24", "10.1.1.0/24", "10.1.2.0/24", "10.1.3.0/24"],
+      ),
+    },
+    "network.privateSubnets",
+    /put 2 of the 3 members of controlPlaneCount \(nodes 0, 1\) in eu-west-1a: losing that zone would lose their majority/,
+  ],
+  [
     "an existing subnet outside the VPC",
     { network: threeZones(["a", "b", "c"], ["10.1.0.0/24", "10.1.1.0/24", "10.9.2.0/24"]) },
     "network.privateSubnets[2].cidrBlock",

@@ -51,6 +51,7 @@ export class ClusterNetwork extends Construct {
         (s, i) => new DataAwsSubnet(this, `private-${i}`, { id: s.id }).availabilityZone,
       );
       this.requireOfferedIn(zones, "network.privateSubnets", offerings, props);
+      this.requireDistinctZones(zones.slice(0, network.distinctZoneSubnets ?? 0), offerings[0]);
       this.vpcId = network.vpcId!;
       this.privateSubnetIds = network.privateSubnets.map((s) => s.id!);
       this.publicSubnetIds = network.publicSubnets.map((s) => s.id!);
@@ -191,6 +192,23 @@ export class ClusterNetwork extends Construct {
       },
     });
     return choice.output.lookup("zones");
+  }
+
+  /**
+   * Fails the plan when two of the subnets the nodes use share a zone (their real zones, looked up: a
+   * zone given as a token, or mislabelled, is checked here), where one zone's loss could lose etcd's majority.
+   */
+  private requireDistinctZones(zones: string[], checkedBy: DataAwsEc2InstanceTypeOfferings) {
+    if (zones.length < 2) return;
+    checkedBy.lifecycle = {
+      postcondition: [
+        ...(checkedBy.lifecycle?.postcondition ?? []),
+        {
+          condition: Op.eq(Fn.lengthOf(Fn.distinct(zones)), zones.length),
+          errorMessage: `network.privateSubnets: the first ${zones.length} subnets, which hold the nodes, are in ${Fn.join(", ", zones)}: give each its own availability zone (or set spreadAcrossZones: false to accept that losing one zone can lose the etcd majority).`,
+        },
+      ],
+    };
   }
 
   /** Fails the plan when a zone the nodes use does not offer one of their instance types. */

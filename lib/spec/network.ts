@@ -150,12 +150,19 @@ function toSubnetSpec(s: SubnetInput): SubnetSpec {
   return { id: s.id, availabilityZone: s.availabilityZone, cidrBlock: s.cidrBlock ?? "" };
 }
 
+/**
+ * Each kind of etcd member (the control plane's stacked members, an external cluster's) spread so that
+ * no zone holds half of a kind or more: losing any one zone keeps the majority. Returns, for an
+ * existing network, how many of its first private subnets (those the nodes use) must be in distinct
+ * zones, which the flavour checks again at deploy time against the subnets' real zones.
+ */
 export function checkZoneSpread(
   input: NetworkInput | undefined,
   network: NetworkSpec,
+  memberCounts: { prop: string; count: number }[],
   literal: Literal,
   problem: Problem,
-) {
+): number {
   const fix = "or set spreadAcrossZones: false to accept that losing one zone can lose the etcd majority.";
   if (!isExisting(input)) {
     const zones = network.availabilityZones;
@@ -165,9 +172,10 @@ export function checkZoneSpread(
         zones ? "network.availabilityZones" : "network.zoneCount",
         `${zones ? `lists ${zoneCount} zone(s)` : `is ${zoneCount}`}: the control plane is spread over at least 3 availability zones; give 3, ${fix}`,
       );
-    return;
+    return 0;
   }
   const zones = (input.privateSubnets ?? []).map((s) => s.availabilityZone);
+  const used = Math.min(Math.max(...memberCounts.map((k) => k.count)), zones.length);
   if (zones.some((zone) => !literal(zone))) {
     // Zones known only at deploy time: at least one subnet per node of a 3-zone spread, each its own zone.
     if (zones.length < 3)
@@ -175,7 +183,7 @@ export function checkZoneSpread(
         "network.privateSubnets",
         `are ${zones.length} subnet(s) whose zones are known only at deploy time, but the control plane is spread over at least 3 zones: give 3 private subnets in distinct zones (an AWS CDK ec2.Vpc: maxAzs: 3 in a stack with an account and region), ${fix}`,
       );
-    return;
+    return used;
   }
   const distinct = new Set(zones);
   if (zones.length > 0 && distinct.size < 3) {
@@ -183,5 +191,22 @@ export function checkZoneSpread(
       "network.privateSubnets",
       `cover ${distinct.size} availability zone(s) (${[...distinct].join(", ")}), but the control plane is spread over at least 3: give private subnets in 3 zones, ${fix}`,
     );
+    return used;
   }
+  // Nodes go round-robin over the subnets: two subnets of one zone can still put a majority there.
+  for (const { prop, count } of memberCounts) {
+    const perZone = new Map<string, number[]>();
+    for (let index = 0; index < count && zones.length > 0; index++) {
+      const zone = zones[index % zones.length];
+      perZone.set(zone, [...(perZone.get(zone) ?? []), index]);
+    }
+    for (const [zone, members] of perZone) {
+      if (members.length > Math.floor((count - 1) / 2))
+        problem(
+          "network.privateSubnets",
+          `put ${members.length} of the ${count} members of ${prop} (nodes ${members.join(", ")}) in ${zone}: losing that zone would lose their majority. Order the subnets so that consecutive ones are in different zones, ${fix}`,
+        );
+    }
+  }
+  return used;
 }

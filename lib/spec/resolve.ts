@@ -156,7 +156,12 @@ export function resolveClusterSpec(rawInput: ClusterInput = {}, options: Resolve
   const extraCertSans = input.extraCertSans ?? [];
   checkCertSans(extraCertSans, literal, problem);
   const secrets = resolveSecrets(input.secrets, literal, problem);
-  if (input.spreadAcrossZones ?? true) checkZoneSpread(input.network, network, literal, problem);
+  const memberCounts = [
+    { prop: "controlPlaneCount", count },
+    ...(etcd.topology === "external" ? [{ prop: "etcd.members", count: etcd.members.length }] : []),
+  ];
+  const distinctZoneSubnets =
+    (input.spreadAcrossZones ?? true) ? checkZoneSpread(input.network, network, memberCounts, literal, problem) : 0;
 
   const controlPlane: ControlPlaneNodeSpec[] =
     subnets.length === 0 || problems.some((p) => p.prop === "controlPlaneCount")
@@ -188,7 +193,7 @@ export function resolveClusterSpec(rawInput: ClusterInput = {}, options: Resolve
     extraCertSans,
     endpoint,
     etcd,
-    network,
+    network: { ...network, distinctZoneSubnets },
     apiServerPort: DEFAULTS.apiServerPort,
     controlPlane,
     secrets,

@@ -284,6 +284,11 @@ export interface NetworkSpec {
   readonly publicSubnets: SubnetSpec[];
   readonly availabilityZones?: string[];
   readonly natGatewayPerZone: boolean;
+  /**
+   * An existing network's first private subnets that must be in distinct zones (the nodes use them
+   * round-robin), checked at deploy time against their real zones; 0 without spreading or a new VPC.
+   */
+  readonly distinctZoneSubnets?: number;
 }
 
 export interface NlbEndpointSpec {

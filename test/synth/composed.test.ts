@@ -14,7 +14,7 @@ import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { Construct } from "constructs";
 import { KubeadmCluster, KubeadmClusterProps } from "../../lib/cdktf";
 import { ClusterSpecError } from "../../lib/spec";
-import { decodeUserData, deploySettingsText, envValues, resourcesOf, synthOf, userDataText } from "../helpers";
+import { dataOf, decodeUserData, deploySettingsText, envValues, resourcesOf, synthOf, userDataText } from "../helpers";
 
 Testing.setupJest();
 
@@ -141,4 +141,13 @@ describe("a deploy-time value where the nodes need a literal is refused at synth
       message: expect.stringMatching(/deploy-time value|list token/),
     });
   });
+});
+
+test("subnets whose zones are tokens: the plan checks at deploy time that the nodes' subnets are in distinct zones", () => {
+  const result = composed((network) => ({
+    network: { vpcId: network.vpc.id, vpcCidr: "10.1.0.0/16", privateSubnets: subnetsOf(network) },
+  }));
+  const checks = dataOf(result, "aws_ec2_instance_type_offerings").flatMap((d) => d.lifecycle?.postcondition ?? []);
+  const spread = checks.find((c: any) => /give each its own availability zone/.test(c.error_message));
+  expect(spread.condition).toMatch(/length\(distinct\(\[data\.aws_subnet\.[\w-]+\.availability_zone, .*\]\)\) == 3/);
 });
