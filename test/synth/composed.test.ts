@@ -4,51 +4,25 @@
  * framework resolves a token, so each node's decoded user data must hold literal values only; the
  * deploy-time ones travel in the deploy settings.
  */
-import { Fn, TerraformStack, TerraformVariable, Testing } from "cdktf";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { Fn, TerraformVariable, Testing } from "cdktf";
 import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
-import { Subnet } from "@cdktf/provider-aws/lib/subnet";
-import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { Construct } from "constructs";
-import { KubeadmCluster, KubeadmClusterProps } from "../../lib/cdktf";
 import { ClusterSpecError } from "../../lib/spec";
+import { ComposedProps, ComposedStack, subnetsOf } from "../composed-stack";
 import { dataOf, decodeUserData, deploySettingsText, envValues, resourcesOf, synthOf, userDataText } from "../helpers";
 
 Testing.setupJest();
 
-const ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"];
-const CIDRS = ["10.1.0.0/24", "10.1.1.0/24", "10.1.2.0/24"];
 /** What a framework leaves in text for a value it resolves later. */
 const UNRESOLVED = /[$#]\{(Tf)?Token\[|-1\.888\d*e\+289/;
 
-/** The user's own network, and the props its resources give the cluster. */
-function userNetwork(scope: Construct) {
-  const vpc = new Vpc(scope, "vpc", { cidrBlock: "10.1.0.0/16" });
-  const subnets = CIDRS.map(
-    (cidrBlock, i) => new Subnet(scope, `subnet-${i}`, { vpcId: vpc.id, cidrBlock, availabilityZone: ZONES[i] }),
-  );
-  const routeTables = [0, 1].map((i) => new RouteTable(scope, `routes-${i}`, { vpcId: vpc.id }));
-  return { vpc, subnets, routeTables };
+function composed(props: ComposedProps) {
+  return synthOf((app) => new ComposedStack(app, "composed", props));
 }
-
-function composed(props: (network: ReturnType<typeof userNetwork>, scope: Construct) => KubeadmClusterProps) {
-  return synthOf((app) => {
-    const stack = new TerraformStack(app, "composed");
-    new AwsProvider(stack, "aws", { region: "us-east-1" });
-    const network = userNetwork(stack);
-    new KubeadmCluster(stack, "cluster", props(network, stack));
-    return stack;
-  });
-}
-
-/** Subnets as a user passes them: the ids and zones as the subnet resources' own attributes. */
-const subnetsOf = ({ subnets }: ReturnType<typeof userNetwork>) =>
-  subnets.map((s, i) => ({ id: s.id, availabilityZone: s.availabilityZone, cidrBlock: CIDRS[i] }));
 
 describe("a cluster in the user's own VPC, subnets and key (their attributes are tokens)", () => {
-  const cases: Record<string, Parameters<typeof composed>[0]> = {
+  const cases: Record<string, ComposedProps> = {
     "NLB, external etcd, a KMS key": (network, scope) => ({
       network: { vpcId: network.vpc.id, vpcCidr: network.vpc.cidrBlock, privateSubnets: subnetsOf(network) },
       etcd: { topology: "external" },
@@ -84,7 +58,7 @@ describe("a cluster in the user's own VPC, subnets and key (their attributes are
 });
 
 describe("a deploy-time value where the nodes need a literal is refused at synth, naming the prop", () => {
-  const refused = (props: Parameters<typeof composed>[0]) => {
+  const refused = (props: ComposedProps) => {
     try {
       composed(props);
     } catch (e) {

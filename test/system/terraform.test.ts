@@ -1,7 +1,8 @@
 /**
  * The synthesized plans run through the real Terraform and AWS provider, applied to moto, checked with
  * the AWS CLI, booted as far as their own AWS calls go, planned again (must be empty) and destroyed
- * (terraform-lab.ts). In every run: the default app and the keepalived-stacked example;
+ * (terraform-lab.ts). In every run: the default app, the keepalived-stacked example and a cluster
+ * composed into the user's own VPC and subnets (test/composed-stack.ts);
  * KHA_TERRAFORM_ALL=1 adds the other examples. Needs Terraform 1.11 at /usr/local/bin/terraform, the
  * hashicorp/aws 5.100 provider under /opt/tf-plugins, moto and the AWS CLI: outside CI a missing one
  * skips this file with its name; under CI=true it fails.
@@ -11,6 +12,7 @@ import { join } from "path";
 import { App, TerraformStack } from "cdktf";
 import { KubeadmHaStack } from "../../bin/app";
 import { EXAMPLES } from "../../examples";
+import { ComposedStack } from "../composed-stack";
 import { decodeInstanceUserData, synthOf } from "../helpers";
 import { missingTerraformTools, PlanAdaptation, planDrift, TerraformLab } from "./terraform-lab";
 import { motoAws } from "./moto";
@@ -31,6 +33,8 @@ const PLANS: Plan[] = [
     name: "keepalived-stacked",
     build: (app) => new EXAMPLES["keepalived-stacked"](app, "keepalived-stacked") as unknown as TerraformStack,
   },
+  // The everyday case: the subnets' ids and zones are the user's resources' attributes, resolved by Terraform.
+  { name: "composed into the user's VPC", build: (app) => new ComposedStack(app, "composed") },
   ...(process.env.KHA_TERRAFORM_ALL
     ? ["nlb-stacked", "nlb-external-etcd", "keepalived-external-etcd"].map((name) => ({
         name,
@@ -390,6 +394,23 @@ describeIf("zones: Terraform refuses too few zones or a type they do not offer, 
       'instanceType "p4d.24xlarge" is not offered in eu-west-1a, eu-west-1b (network.availabilityZones)',
     );
   }, 120_000);
+
+  test("the user's subnets, two of them in one zone although labelled otherwise: the plan fails naming network.privateSubnets and the zones", () => {
+    const synthesized = synthOf(
+      (app) => new ComposedStack(app, "shared-zone", undefined, ["us-east-1a", "us-east-1a", "us-east-1c"]),
+    ).plan as any;
+    const { dir } = lab.workspace("shared-zone", synthesized);
+    lab.publishImages(synthesized);
+    expect(lab.terraform(dir, ["init", "-input=false"]).status).toBe(0);
+    // The subnets exist first (as a user's do), so the plan reads their real zones.
+    const subnets = Object.keys(synthesized.resource.aws_subnet).map((id) => `-target=aws_subnet.${id}`);
+    expect(lab.terraform(dir, ["apply", "-auto-approve", "-input=false", ...subnets]).status).toBe(0);
+    const run = lab.terraform(dir, ["plan", "-input=false"]);
+    expect(run.status).not.toBe(0);
+    expect(oneLine(run.output)).toContain(
+      "network.privateSubnets: the first 3 subnets, which hold the nodes, are in us-east-1a, us-east-1a, us-east-1c: give each its own availability zone",
+    );
+  }, 180_000);
 
   test("5 zones in us-east-1: the choice skips us-east-1e, which does not offer t3.medium; once stored, a different zone list changes nothing", () => {
     const { dir, run } = plan("five-zones", "us-east-1", { network: { zoneCount: 5 }, controlPlaneCount: 5 });
