@@ -11,6 +11,7 @@
  * image parameter at launch (moto resolves no resolve:ssm: image).
  */
 import { CfnElement } from "aws-cdk-lib";
+import * as ec2 from "aws-cdk-lib/aws-ec2";
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
@@ -95,8 +96,19 @@ print(json.dumps(sorted(t for t in out if t)))`,
   return new Set(JSON.parse(probe.stdout));
 }
 
-describe.each<[string, object]>([
+describe.each<[string, Parameters<typeof synthCdk>[0]]>([
   ["the default cluster", {}],
+  [
+    // The everyday case: the user's own ec2.Vpc, its subnets' ids CloudFormation references.
+    "the user's own ec2.Vpc",
+    (stack) => ({
+      vpc: new ec2.Vpc(stack, "user-vpc", {
+        ipAddresses: ec2.IpAddresses.cidr("10.1.0.0/16"),
+        availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"],
+        natGateways: 3,
+      }),
+    }),
+  ],
   ["external etcd", { etcd: { topology: "external" } }],
   [
     "keepalived on dedicated load balancers",

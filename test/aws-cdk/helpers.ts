@@ -16,11 +16,14 @@ export interface CdkSynth {
   };
 }
 
-/** An environment-agnostic stack (no account or region: nothing is looked up) with one cluster. */
-export function synthCdk(props: KubeadmClusterProps = {}): CdkSynth {
+/**
+ * An environment-agnostic stack (no account or region: nothing is looked up) with one cluster; `props`
+ * may build what the cluster composes with (a user's ec2.Vpc) in the stack first.
+ */
+export function synthCdk(props: KubeadmClusterProps | ((stack: Stack) => KubeadmClusterProps) = {}): CdkSynth {
   const app = new App();
   const stack = new Stack(app, "kubeadm-ha");
-  const cluster = new KubeadmCluster(stack, "cluster", props);
+  const cluster = new KubeadmCluster(stack, "cluster", typeof props === "function" ? props(stack) : props);
   const template = Template.fromStack(stack);
   return { stack, cluster, template, json: template.toJSON() as CdkSynth["json"] };
 }

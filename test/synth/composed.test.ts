@@ -9,8 +9,24 @@ import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-avail
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
 import { ClusterSpecError } from "../../lib/spec";
-import { ComposedProps, ComposedStack, subnetsOf } from "../composed-stack";
-import { dataOf, decodeUserData, deploySettingsText, envValues, resourcesOf, synthOf, userDataText } from "../helpers";
+import {
+  COMPOSED_CIDRS,
+  COMPOSED_ZONES,
+  ComposedProps,
+  ComposedStack,
+  inUserNetwork,
+  subnetsOf,
+} from "../composed-stack";
+import {
+  dataOf,
+  decodeUserData,
+  deploySettingsText,
+  envValues,
+  resourcesOf,
+  synthOf,
+  synthStack,
+  userDataText,
+} from "../helpers";
 
 Testing.setupJest();
 
@@ -124,4 +140,29 @@ test("subnets whose zones are tokens: the plan checks at deploy time that the no
   const checks = dataOf(result, "aws_ec2_instance_type_offerings").flatMap((d) => d.lifecycle?.postcondition ?? []);
   const spread = checks.find((c: any) => /give each its own availability zone/.test(c.error_message));
   expect(spread.condition).toMatch(/length\(distinct\(\[data\.aws_subnet\.[\w-]+\.availability_zone, .*\]\)\) == 3/);
+});
+
+test("a composed node's user data is byte for byte that of the same cluster given literal ids (which the boot rehearsal boots)", () => {
+  const composedNodes = resourcesOf(composed(inUserNetwork), "aws_instance");
+  const literal = synthStack({
+    clusterName: "composed",
+    network: {
+      vpcId: "vpc-0123456789abcdef0",
+      vpcCidr: "10.1.0.0/16",
+      privateSubnets: COMPOSED_CIDRS.map((cidrBlock, i) => ({
+        id: `subnet-${i}`,
+        availabilityZone: COMPOSED_ZONES[i],
+        cidrBlock,
+      })),
+    },
+  });
+  const literalNodes = resourcesOf(literal, "aws_instance");
+  expect(composedNodes.map((n) => n.tags.Name).sort()).toEqual(literalNodes.map((n) => n.tags.Name).sort());
+  for (const node of composedNodes) {
+    const twin = literalNodes.find((n) => n.tags.Name === node.tags.Name)!;
+    expect({ node: node.tags.Name, same: userDataText(node) === userDataText(twin) }).toEqual({
+      node: node.tags.Name,
+      same: true,
+    });
+  }
 });
