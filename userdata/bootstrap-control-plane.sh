@@ -2,11 +2,13 @@
 # Bootstraps this control-plane node. Run by the kubeadm-ha-bootstrap systemd unit (a oneshot that
 # cloud-init starts on first boot and systemd restarts on failure and after a reboot, until the done
 # marker exists); safe to run again by hand as root. The protocol:
-#   - node 0 with an empty join secret runs `kubeadm init` and publishes the shared roots (CAs, SA key);
-#   - every other node, and a replaced node 0, waits for those roots and for a ready API server (its
-#     predecessor, so stacked-etcd members are added one at a time), mints its own short-lived bootstrap
-#     token with a one-hour admin credential derived from the CA, removes the etcd member a previous
-#     instance left at this address, runs `kubeadm join --control-plane`, and deletes its token.
+#   - node 0 with an empty join secret runs `kubeadm init`, unless a peer answers (a cluster exists and its
+#     secret was replaced: never a second cluster), and publishes the shared roots (CAs, SA key);
+#   - every other node, and a replaced node 0, waits for those roots and for a ready API server (with
+#     stacked etcd its predecessor, so etcd members are added one at a time; otherwise any peer), mints its
+#     own short-lived bootstrap token with a one-hour admin credential derived from the CA, removes the etcd
+#     member and the Node a previous instance left under its address and name, runs
+#     `kubeadm join --control-plane`, and deletes its token.
 # A node is a member only once kubeadm returned success on it (the kubeadm.done marker), never because
 # some kubeadm file exists. A failed init or join is cleaned up (kubeadm reset; for a join, the etcd
 # member it may have added and its token) before it is tried again, at most KUBEADM_ATTEMPTS times per run.
@@ -93,7 +95,8 @@ attempt_kubeadm() {
 }
 
 # The kubeadm configs with this instance's provider ID (aws:///ZONE/INSTANCE-ID) and the endpoint's
-# names from the deploy settings filled in.
+# names from the deploy settings filled in; the provider ID also in the kubelet's patch, in place, since
+# `kubeadm upgrade node` applies the same patches later. The node's name resolves to its address.
 render_configs() {
   local provider_id name i=0
   provider_id=$(retry 5 cloud_provider_id)
@@ -102,6 +105,12 @@ render_configs() {
     fill+=(-e "s|__API_SERVER_EXTRA_NAME_${i}__|$name|g")
     i=$((i + 1))
   done
+  printf '%s\n' "$provider_id" >"$WORK_DIR/provider-id"
+  local patch
+  for patch in "${KUBEADM_PATCHES_DIR:?}"/*; do
+    if grep -q "__PROVIDER_ID__" "$patch"; then sed "${fill[@]}" "$patch" | write_file 0644 "$patch"; fi
+  done
+  node_name_resolves
   sed "${fill[@]}" "$KHA_ETC/kubeadm-init.yaml" >"$WORK_DIR/kubeadm-init.yaml"
   sed "${fill[@]}" "$KHA_ETC/kubeadm-join.yaml" >"$WORK_DIR/kubeadm-join.template.yaml"
   if grep -q "__[A-Z_0-9]*__" "$WORK_DIR/kubeadm-init.yaml"; then
@@ -180,12 +189,13 @@ api_ready() {
   curl -sf --max-time 5 --cacert "$PKI_DIR/ca.crt" "https://$1:$API_SERVER_PORT/readyz" >/dev/null 2>&1
 }
 
-# pick_seed: the API server this node joins through. Node i>0 waits for node i-1 (strict order:
-# one stacked-etcd member add at a time); a replaced node 0 takes the first ready peer.
+# pick_seed: the API server this node joins through. With stacked etcd node i>0 waits for node i-1
+# (strict order: one etcd member add at a time); with external etcd kubeadm adds no member, so any ready
+# peer will do (a stopped node 1 must not hold up a replaced node 2), as for a replaced node 0.
 SEED_INDEX=
 pick_seed_once() {
   local i
-  if [ "$NODE_INDEX" -gt 0 ]; then
+  if [ "$ETCD_TOPOLOGY" = stacked ] && [ "$NODE_INDEX" -gt 0 ]; then
     i=$((NODE_INDEX - 1))
     api_ready "${PEER_IPS[$i]}" && SEED_INDEX=$i && return 0
     return 1
@@ -222,6 +232,18 @@ remove_stale_member() {
   fi
   log "removing stale etcd member $id (https://$NODE_IP:2380), left by the instance this one replaces"
   retry 5 "${etcdctl[@]}" --endpoints=https://127.0.0.1:2379 member remove "$id" >/dev/null
+}
+
+# remove_foreign_node ADMIN_KUBECONFIG: a Node with this node's name that another instance registered
+# (the one this replaces) is deleted before the join. A Node's spec.providerID cannot change once set
+# (k8s.io/kubernetes pkg/apis/core/validation/validation.go, ValidateNodeUpdate), so the new kubelet would
+# keep the old instance's ID, which a cloud controller takes for a terminated instance's Node.
+remove_foreign_node() {
+  local kubeconfig=$1 mine registered
+  mine=$(cat "$WORK_DIR/provider-id")
+  registered=$(retry 5 kubectl --kubeconfig "$kubeconfig" get node "$NODE_NAME" --ignore-not-found -o 'jsonpath={.spec.providerID}')
+  if [ -z "$registered" ] || [ "$registered" = "$mine" ]; then return 0; fi
+  log "deleting Node $NODE_NAME of another instance ($registered); this instance is $mine"
   retry 5 kubectl --kubeconfig "$kubeconfig" delete node "$NODE_NAME" --ignore-not-found >/dev/null
 }
 
@@ -241,6 +263,31 @@ clear_aborted_init_data() {
   fi
   log "clearing $count keys an earlier, aborted kubeadm init of this node left in external etcd"
   retry 5 etcd_request /v3/kv/deleterange "{$REGISTRY_RANGE}" >/dev/null
+}
+
+# peer_answers IP PORT PATH: a server answers at https://IP:PORT (anything but a refused or timed-out
+# connection, a TLS handshake refused for want of a client certificate included); no CA is trusted yet.
+peer_answers() {
+  local status=0
+  curl -sk --connect-timeout 3 --max-time 5 -o /dev/null "https://$1:$2$3" || status=$?
+  [ "$status" -ne 7 ] && [ "$status" -ne 28 ]
+}
+
+# no_other_cluster: node 0 with an empty join secret inits only while no peer answers. A peer's API
+# server, or with stacked etcd its etcd, means a cluster exists whose join secret was emptied or replaced
+# (a deploy that replaces the secret makes a new, empty one): an init would put a second cluster, with a
+# new CA, behind the same endpoint.
+no_other_cluster() {
+  local i port
+  for i in "${!PEER_IPS[@]}"; do
+    [ "$i" -eq "$NODE_INDEX" ] && continue
+    for port in "$API_SERVER_PORT" $([ "$ETCD_TOPOLOGY" = stacked ] && echo 2379); do
+      if peer_answers "${PEER_IPS[$i]}" "$port" "$([ "$port" = 2379 ] && echo /version || echo /readyz)"; then
+        die "the join secret is empty but ${PEER_NAMES[$i]} (${PEER_IPS[$i]}) answers on $port: a cluster exists, and this node will not start a second cluster: put the cluster's shared roots back in the join secret (${BUNDLE_FILES[*]} from /etc/kubernetes/pki of a running control-plane node, packed as in the README section on restoring the join secret), then systemctl reset-failed kubeadm-ha-bootstrap.service and start it here"
+      fi
+    done
+  done
+  log "no control-plane peer answers: no cluster exists yet"
 }
 
 init_attempt() {
@@ -279,6 +326,7 @@ join_attempt() {
   kubeadm kubeconfig user --config "$WORK_DIR/kubeadm-init.yaml" --client-name "kubeadm-ha:$NODE_NAME" \
     --org kubeadm:cluster-admins --validity-period 1h >"$WORK_DIR/admin.conf" 2> >(redact >&2)
   if [ "$ETCD_TOPOLOGY" = stacked ]; then remove_stale_member "$WORK_DIR/admin.conf"; fi
+  remove_foreign_node "$WORK_DIR/admin.conf"
 
   token=$(retry 5 kubeadm token create --kubeconfig "$WORK_DIR/admin.conf" --ttl 15m \
     --description "kubeadm-ha join of $NODE_NAME")
@@ -339,6 +387,7 @@ main() {
       step publish-roots publish_bundle # init finished earlier but publishing did not
     fi
   elif [ "$NODE_INDEX" -eq 0 ] && [ ! -s "$WORK_DIR/bundle" ]; then
+    step no-other-cluster no_other_cluster
     if [ "$ETCD_TOPOLOGY" = external ]; then step external-etcd wait_external_etcd; fi
     step kubeadm-init init_cluster
     step publish-roots publish_bundle

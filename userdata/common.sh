@@ -124,23 +124,44 @@ write_file() {
   mv -f "$tmp" "$path"
 }
 
+# node_name_resolves: this node's name resolves to its own address from the hosts file, as kubeadm's
+# preflight HostnameCheck wants (cmd/kubeadm/app/preflight/checks.go: it warns when the name does not
+# resolve) and sudo too; EC2's resolver knows only ip-A-B-C-D names. Added once, kept on every re-run.
+node_name_resolves() {
+  local line="$NODE_IP $NODE_NAME"
+  if grep -qxF "$line" "$HOSTS_FILE" 2>/dev/null; then return 0; fi
+  printf '%s\n' "$line" >>"$HOSTS_FILE"
+  log "$NODE_NAME resolves to $NODE_IP ($HOSTS_FILE)"
+}
+
 # apt_get ARGS...: apt-get, non-interactive, waiting for the dpkg lock that unattended-upgrades holds
 # for minutes on a first boot (rather than failing at once).
 APT_LOCK_TIMEOUT=${APT_LOCK_TIMEOUT:-900}
 apt_get() { DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout="$APT_LOCK_TIMEOUT" "$@"; }
-# apt_update: `apt-get update`, waiting as long for the lists lock (which the option above does not
-# cover, and a first boot's apt-daily may hold); other failures are returned for the caller to retry.
-apt_update() {
+# while_locked CMD...: CMD, run again while it fails on a lock that another apt or dpkg holds (a first
+# boot's apt-daily or unattended-upgrades), up to APT_LOCK_TIMEOUT; other failures are returned at once.
+while_locked() {
   local deadline=$(($(date +%s) + APT_LOCK_TIMEOUT)) out status
   while true; do
     status=0
-    out=$(apt_get update 2>&1) || status=$?
+    out=$("$@" 2>&1) || status=$?
     printf '%s\n' "$out" >&2
-    if [ "$status" -eq 0 ] || ! grep -q "Could not get lock" <<<"$out"; then return "$status"; fi
+    if [ "$status" -eq 0 ] || ! grep -Eq "Could not get lock|lock was locked|database is locked" <<<"$out"; then
+      return "$status"
+    fi
     [ "$(date +%s)" -lt "$deadline" ] || return "$status"
-    log "the package lists are locked (apt-daily on a first boot?); waiting"
+    log "apt or dpkg is locked by another process (apt-daily on a first boot?); waiting"
     sleep 5
   done
+}
+# apt_update: `apt-get update`, waiting as long for the lists lock (which the option above does not cover).
+apt_update() { while_locked apt_get update; }
+# dpkg_recover: finishes what a dpkg run cut short by a reboot or power loss left half-installed; until
+# then apt refuses every command ("dpkg was interrupted, you must manually run 'dpkg --configure -a'":
+# apt-pkg/deb/debsystem.cc).
+# Does nothing when dpkg has nothing pending; keeps the configuration files already there.
+dpkg_recover() {
+  while_locked env DEBIAN_FRONTEND=noninteractive dpkg --configure -a --force-confdef --force-confold
 }
 
 # download_verified URL SHA256 FILE: URL into FILE, refused (and removed) unless its SHA-256 matches.

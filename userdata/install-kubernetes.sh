@@ -2,7 +2,9 @@
 # Installs what a control-plane node needs, pinned to the cluster spec: the cloud CLI; kernel modules and
 # sysctls; containerd and runc from their release binaries (verified by SHA-256) with the configuration
 # cloud-init placed; kubeadm, kubelet, kubectl, cri-tools and kubernetes-cni from pkgs.k8s.io at the
-# pinned version (installed at the pin even over a newer one, then held); conntrack from the distribution.
+# pinned version (installed at the pin even over a newer one, then held); conntrack and chrony (its Amazon
+# Time Sync source placed by cloud-init) from the distribution. An install that a reboot or power loss
+# interrupted is finished first (dpkg --configure -a), or apt would refuse every later run.
 # Safe to re-run: each part checks what is already there, and re-applies modes that other programs need.
 # Called by bootstrap-control-plane.sh as its first step; can be run by hand as root to debug.
 # Needs: Ubuntu 22.04/24.04 (apt, snap, systemd), network egress, cluster.env.
@@ -82,6 +84,7 @@ install_kubernetes_packages() {
   # apt checks signatures as its unprivileged _apt user: the keyring must be world-readable.
   chmod 0644 "$KUBERNETES_KEYRING"
   echo "deb [signed-by=$KUBERNETES_KEYRING] $KUBERNETES_PACKAGE_REPO /" | write_file 0644 /etc/apt/sources.list.d/kubernetes.list
+  retry 3 dpkg_recover
   retry 5 apt_update
   # One assignment each: a failed $(pinned ...) inside a list assignment would not stop the script.
   local kubelet kubeadm kubectl cri_tools cni
@@ -90,12 +93,14 @@ install_kubernetes_packages() {
   kubectl=$(pinned kubectl "$KUBERNETES_VERSION")
   cri_tools=$(pinned cri-tools "$KUBERNETES_MINOR")
   cni=$(pinned kubernetes-cni)
-  local wanted=(conntrack "$kubelet" "$kubeadm" "$kubectl" "$cri_tools" "$cni")
+  local held=("$kubelet" "$kubeadm" "$kubectl" "$cri_tools" "$cni")
   # --allow-downgrades: an image may already carry a newer version; the cluster runs the pinned one.
-  retry 3 apt_get install --no-install-recommends --allow-downgrades --allow-change-held-packages "${wanted[@]}"
+  retry 3 apt_get install --no-install-recommends --allow-downgrades --allow-change-held-packages conntrack chrony "${held[@]}"
   apt-mark hold "${KUBERNETES_PACKAGES[@]}" >/dev/null
-  log "installed and held: ${wanted[*]:1}"
+  log "installed and held: ${held[*]}"
   systemctl enable kubelet
+  # chrony reads its sources at start: restarted, it uses the Amazon Time Sync source (also when the image had it running).
+  systemctl restart chrony
 }
 
 WORK_DIR=$(mktemp -d "$KHA_RUN/install.XXXXXX")

@@ -8,7 +8,9 @@ export const CONTAINERD_PATHS = {
 } as const;
 
 /**
- * containerd's configuration (format 3, containerd 2.x): only what differs from its defaults. The
+ * containerd's configuration, `version = 3`: the configuration version of containerd 2.x, the only major
+ * the spec installs (containerd's RELEASES.md, "Daemon Configuration": version 3 needs v2.0.0 or later;
+ * a 1.x would need version 2). Only what differs from its defaults. The
  * sandbox image is the one kubeadm of this minor expects (otherwise kubeadm warns and the node keeps
  * two pause images), and runc uses the systemd cgroup driver, as the kubelet does.
  */

@@ -12,7 +12,7 @@ import { CloudConfigFile, renderCloudConfig } from "./cloud-config";
 import { CONTAINERD_PATHS, renderContainerdConfig, renderContainerdUnit, renderCrictlConfig } from "./containerd";
 import { ETCD_PATHS, etcdClientUrls, renderEtcdEnv, renderEtcdUnit } from "./etcd";
 import { FAILOVER_TIMERS, HAPROXY_MONITOR, renderHaproxyCfg, renderKeepalivedConf } from "./keepalived";
-import { EndpointAddress, KUBEADM_PATCHES_DIR, renderKubeadmConfig } from "./kubeadm";
+import { EndpointAddress, KUBEADM_PATCHES_DIR, KUBEADM_UPGRADE_CONFIG, renderKubeadmConfig } from "./kubeadm";
 import { NodeSettings, renderDeploySettings, renderNodeSettings } from "./node-settings";
 import { IMDS_ENDPOINT, NODE_PATHS } from "./paths";
 import { shippedScript } from "./scripts";
@@ -33,6 +33,17 @@ export type ScriptName = (typeof NODE_SCRIPTS)[number];
 export type NodeScripts = Readonly<Record<ScriptName, string>>;
 
 const ENDPOINT_SCRIPTS: ScriptName[] = ["setup-endpoint.sh", "check-apiserver.sh", "keepalived-notify.sh"];
+
+/**
+ * chrony's source: the Amazon Time Sync Service at its link-local address, which every instance reaches
+ * without NTP egress (the security groups allow none), as AWS documents it
+ * (docs.aws.amazon.com/AWSEC2/latest/UserGuide/configure-ec2-ntp.html). Ubuntu's chrony.conf reads sources.d.
+ */
+export const TIME_SYNC_SOURCE: CloudConfigFile = {
+  path: "/etc/chrony/sources.d/amazon-time-sync.sources",
+  content: "server 169.254.169.123 prefer iburst minpoll 4 maxpoll 4\n",
+  permissions: "0644",
+};
 
 export interface NodeUserDataContext {
   readonly spec: ClusterSpec;
@@ -139,6 +150,7 @@ export function renderControlPlaneEnv(input: ControlPlaneUserDataInput): string 
     RUNC_SHA256: spec.runc.sha256,
     RUNC_RELEASES: DOWNLOAD_SOURCES.runcReleases,
     ETCD_TOPOLOGY: spec.etcd.topology,
+    KUBEADM_PATCHES_DIR,
     ...(spec.etcd.topology === "external" ? { ETCD_ENDPOINTS: etcdClientUrls(spec.etcd) } : {}),
     ...(colocatedPeer(spec, node) ? vipEnv(spec.endpoint as KeepalivedEndpointSpec) : {}),
   });
@@ -192,6 +204,7 @@ export function renderControlPlaneUserData(input: ControlPlaneUserDataInput, scr
       { path: `${NODE_PATHS.etc}/cluster.env`, content: renderControlPlaneEnv(input), permissions: "0644" },
       { path: `${NODE_PATHS.etc}/kubeadm-init.yaml`, content: kubeadm.init, permissions: "0600" },
       { path: `${NODE_PATHS.etc}/kubeadm-join.yaml`, content: kubeadm.join, permissions: "0600" },
+      { path: KUBEADM_UPGRADE_CONFIG, content: kubeadm.upgrade, permissions: "0644" },
       ...Object.entries(kubeadm.patches).map(([name, content]) => ({
         path: `${KUBEADM_PATCHES_DIR}/${name}`,
         content,
@@ -200,6 +213,7 @@ export function renderControlPlaneUserData(input: ControlPlaneUserDataInput, scr
       { path: CONTAINERD_PATHS.config, content: renderContainerdConfig(spec), permissions: "0644" },
       { path: CONTAINERD_PATHS.unit, content: renderContainerdUnit(), permissions: "0644" },
       { path: CONTAINERD_PATHS.crictl, content: renderCrictlConfig(), permissions: "0644" },
+      TIME_SYNC_SOURCE,
       ...(peer ? endpointFiles(spec, spec.endpoint as KeepalivedEndpointSpec, peer) : []),
       ...bootstrap.files,
       ...scriptFiles(names, scripts),

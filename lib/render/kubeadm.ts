@@ -35,9 +35,16 @@ export interface KubeadmDocuments {
   readonly init: string;
   /** JoinConfiguration with placeholders for the token and CA hash, used otherwise. */
   readonly join: string;
-  /** Files for KUBEADM_PATCHES_DIR, by name. */
+  /** UpgradeConfiguration for `kubeadm upgrade apply` and `kubeadm upgrade node --config` (KUBEADM_UPGRADE_CONFIG). */
+  readonly upgrade: string;
+  /** Files for KUBEADM_PATCHES_DIR, by name (the kubelet's holds the provider ID placeholder, filled in at boot). */
   readonly patches: Readonly<Record<string, string>>;
 }
+
+/** Where the node keeps the UpgradeConfiguration, for the operator's `kubeadm upgrade ... --config`. */
+export const KUBEADM_UPGRADE_CONFIG = `${NODE_PATHS.etc}/kubeadm-upgrade.yaml`;
+/** The patch kubeadm applies to this node's KubeletConfiguration (target "kubeletconfiguration"). */
+export const KUBELET_PATCH = "kubeletconfiguration+strategic.yaml";
 
 /** The host and port kubeadm gets; the host is a placeholder, filled in at boot from the deploy settings. */
 export function controlPlaneEndpoint(endpoint: EndpointAddress): string {
@@ -52,11 +59,7 @@ export function renderKubeadmConfig(
   const nodeRegistration = {
     name: node.name,
     criSocket: CRI_SOCKET,
-    // The EC2 provider ID lets the AWS cloud controller manager or load-balancer controller be added later without re-registering nodes.
-    kubeletExtraArgs: [
-      { name: "node-ip", value: node.privateIp },
-      { name: "provider-id", value: NODE_PLACEHOLDERS.providerId },
-    ],
+    kubeletExtraArgs: [{ name: "node-ip", value: node.privateIp }],
   };
   const drain = drainTimers(spec.endpoint, spec.etcd);
   const patches = { directory: KUBEADM_PATCHES_DIR };
@@ -121,12 +124,28 @@ export function renderKubeadmConfig(
       },
     },
   };
+  // kubeadm keeps no patches in the cluster: an upgrade without them would rewrite the static pods with
+  // kubeadm's 30 s grace periods and the kubelet's config without this node's provider ID. Field names:
+  // UpgradeConfiguration.apply/node.patches (cmd/kubeadm/app/apis/kubeadm/v1beta4/types.go).
+  const upgradeConfiguration = {
+    apiVersion: KUBEADM_API_VERSION,
+    kind: "UpgradeConfiguration",
+    apply: { patches },
+    node: { patches },
+  };
   return {
     init: yamlDocuments([clusterConfiguration, initConfiguration, kubeletConfiguration]),
     join: yamlDocuments([joinConfiguration]),
+    upgrade: yamlDocuments([upgradeConfiguration]),
     // kubeadm's static pods get the default 30 s grace period, shorter than the shutdown delay: lengthen it,
     // and keep a stacked etcd serving until its API server is done.
     patches: {
+      // The EC2 provider ID (so the AWS cloud controller manager or load-balancer controller can be added
+      // later) as KubeletConfiguration's providerID (kubelet.config.k8s.io/v1beta1), not the kubelet flag
+      // (flags with a config field move to the config file: kubernetes.io/docs/tasks/administer-cluster/kubelet-config-file/).
+      // A patch, because the KubeletConfiguration kubeadm uploads is shared by all nodes; kubeadm applies it
+      // in init, join and `upgrade node` (target "kubeletconfiguration", cmd/kubeadm/app/phases/kubelet/config.go).
+      [KUBELET_PATCH]: stringify({ providerID: NODE_PLACEHOLDERS.providerId }),
       "kube-apiserver+strategic.yaml": stringify({
         spec: { terminationGracePeriodSeconds: drain.terminationGraceSeconds },
       }),

@@ -32,6 +32,8 @@ export const NODE_SETTINGS = {
   RUNC_SHA256: "SHA-256 of runc's binary for NODE_ARCH.",
   RUNC_RELEASES: "Base URL of runc's release downloads.",
   ETCD_TOPOLOGY: "stacked or external.",
+  KUBEADM_PATCHES_DIR:
+    "kubeadm's patches folder (the drain settings; this node's provider ID, filled in at boot), for init, join and upgrades.",
   // External etcd (control plane and members).
   ETCD_ENDPOINTS: "Every etcd member's client URL, space-separated.",
   // etcd members.

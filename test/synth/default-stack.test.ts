@@ -220,6 +220,9 @@ describe("each node's decoded user data", () => {
           "/etc/kubeadm-ha/kubeadm-join.yaml",
           "/etc/kubeadm-ha/kubeadm-patches/etcd+strategic.yaml",
           "/etc/kubeadm-ha/kubeadm-patches/kube-apiserver+strategic.yaml",
+          "/etc/kubeadm-ha/kubeadm-patches/kubeletconfiguration+strategic.yaml",
+          "/etc/kubeadm-ha/kubeadm-upgrade.yaml",
+          "/etc/chrony/sources.d/amazon-time-sync.sources",
           "/etc/containerd/config.toml",
           "/etc/crictl.yaml",
           "/etc/systemd/system/containerd.service",
@@ -265,11 +268,11 @@ describe("each node's decoded user data", () => {
       expect(cluster.apiServer.certSANs).toEqual([endpointHost, lbRef("dns_name")]);
       expect(init.localAPIEndpoint.advertiseAddress).toBe(ip);
       expect(join.controlPlane.localAPIEndpoint.advertiseAddress).toBe(ip);
-      // The provider ID comes from the instance metadata at boot (the bootstrap fills the placeholder).
-      expect(init.nodeRegistration.kubeletExtraArgs).toEqual([
-        { name: "node-ip", value: ip },
-        { name: "provider-id", value: "__PROVIDER_ID__" },
-      ]);
+      // The provider ID comes from the instance metadata at boot (the bootstrap fills the placeholder in the kubelet's patch).
+      expect(init.nodeRegistration.kubeletExtraArgs).toEqual([{ name: "node-ip", value: ip }]);
+      expect(decoded[i].files["/etc/kubeadm-ha/kubeadm-patches/kubeletconfiguration+strategic.yaml"].content).toBe(
+        "providerID: __PROVIDER_ID__\n",
+      );
       expect(join.nodeRegistration.kubeletExtraArgs).toEqual(init.nodeRegistration.kubeletExtraArgs);
       expect(join.discovery.bootstrapToken.apiServerEndpoint).toBe(`${endpointHost}:6443`);
       expect(cluster.etcd).toEqual({ local: { dataDir: "/var/lib/etcd" } });

@@ -5,7 +5,7 @@
  * kernel. Each boot's changes are the overlay's upper folder, which the assertions read.
  */
 import { KubeadmClusterProps } from "../../lib/cdktf";
-import { readFileSync, writeFileSync } from "fs";
+import { readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
 import {
   BOOTSTRAP_TOKEN_PATTERN,
@@ -19,6 +19,7 @@ import {
 import { deploySettingsParameterName } from "../../lib/spec";
 import { waitFor } from "./netns";
 import { BootLab, CloudPlan, NodeRoot, missingBootTools } from "./node-boot";
+import { HOLD_KUBELET_POSTINST } from "./node-packages";
 
 const missing = missingBootTools();
 if (missing.length > 0)
@@ -270,6 +271,20 @@ describe("NLB with stacked etcd: control plane 0 inits, control plane 1 joins", 
     expect(cp0.read("/etc/hostname")?.trim()).toBe("kubeadm-ha-cp-0");
   });
 
+  test("the node's name resolves to its own address (kubeadm's Hostname preflight, sudo), once", () => {
+    expect(cp0.lines("/etc/hosts").filter((l) => l.endsWith(" kubeadm-ha-cp-0"))).toEqual([
+      "198.18.0.10 kubeadm-ha-cp-0",
+    ]);
+  });
+
+  test("chrony is installed and restarted with the Amazon Time Sync Service from the user data as its source", () => {
+    expect(cp0.read("/var/lib/dpkg/status")).toMatch(/Package: chrony\nStatus: install ok installed/);
+    expect(cp0.read("/etc/chrony/sources.d/amazon-time-sync.sources")).toBe(
+      "server 169.254.169.123 prefer iburst minpoll 4 maxpoll 4\n",
+    );
+    expect(cp0.lines("/var/log/standin/systemctl/calls.log")).toContain("restart chrony");
+  });
+
   test("the deploy settings came from their SSM parameter (the real AWS CLI, in the instance's region) into deploy.env; the API server's certificate names the endpoint from them", () => {
     expect(cp0.stat("/etc/kubeadm-ha/deploy.env")).toEqual({ mode: "0644", uid: 0, gid: 0 });
     expect(cp0.read("/etc/kubeadm-ha/deploy.env")).toContain("ENDPOINT_HOST='api.kubeadm-ha.internal'");
@@ -361,10 +376,14 @@ describe("NLB with stacked etcd: control plane 0 inits, control plane 1 joins", 
     );
   });
 
-  test("kubeadm's files: provider ID from the instance metadata, the API server's grace period and shutdown delay, the kubelet's shutdown grace", () => {
+  test("kubeadm's files: provider ID from the instance metadata in the kubelet's configuration, the API server's grace period and shutdown delay, the kubelet's shutdown grace", () => {
     const instance = lab.cloud!.instances[cp0.ip];
-    expect(cp0.read("/var/lib/kubelet/kubeadm-flags.env")).toContain(
-      `--provider-id=aws:///${instance.zone}/${instance.instanceId}`,
+    expect(cp0.read("/var/lib/kubelet/config.yaml")).toContain(
+      `\nproviderID: aws:///${instance.zone}/${instance.instanceId}\n`,
+    );
+    expect(cp0.read("/var/lib/kubelet/kubeadm-flags.env")).not.toContain("--provider-id");
+    expect(cp0.read("/etc/kubeadm-ha/kubeadm-patches/kubeletconfiguration+strategic.yaml")).toBe(
+      `providerID: aws:///${instance.zone}/${instance.instanceId}\n`,
     );
     const apiserver = cp0.read("/etc/kubernetes/manifests/kube-apiserver.yaml")!;
     expect(apiserver).toContain("terminationGracePeriodSeconds: 100");
@@ -498,6 +517,7 @@ describe("keepalived colocated with a routed VIP, Kubernetes 1.36: control plane
       "api-endpoint",
       "read-join-secret",
       "node-config",
+      "no-other-cluster",
       "kubeadm-init",
       "publish-roots",
     ]);
@@ -620,6 +640,36 @@ describe("NLB with an external etcd cluster, Kubernetes 1.35 on containerd 2.2: 
     expect(cp0.read("/var/log/kubeadm-ha/bootstrap.log")).toMatch(/containerd 2\.2\.7 installed/);
     expectNoSecrets(cp0);
   });
+
+  test("a power loss while dpkg configures a package leaves dpkg interrupted; the next boot finishes it and cp-1 joins", async () => {
+    const cp1 = root("control-plane", 1);
+    writeFileSync(join(lab.world, HOLD_KUBELET_POSTINST), "");
+    const interrupted = cp1.boot({ keepRunning: true });
+    await waitFor(
+      "dpkg to run kubelet's postinst",
+      () => /status half-configured kubelet/.test(cp1.read("/var/log/dpkg.log") ?? ""),
+      120_000,
+      250,
+    );
+    cp1.shutdown(); // power loss inside `apt-get install`
+    await interrupted;
+    rmSync(join(lab.world, HOLD_KUBELET_POSTINST));
+    expect(cp1.lines("/var/log/kubeadm-ha/bootstrap.log").filter((l) => / step install-packages: /.test(l))).toEqual([
+      expect.stringMatching(/step install-packages: start$/),
+    ]);
+    // dpkg's journal holds the cut-short run: what makes apt refuse with "dpkg was interrupted" (apt-pkg/deb/debsystem.cc).
+    expect(readdirSync(join(cp1.upper, "var/lib/dpkg/updates")).filter((f) => /^\d+$/.test(f))).not.toEqual([]);
+    const resumed = await timedBoot(cp1, { keepRunning: true });
+    expect(resumed.booted).toBe(true);
+    expectReady(lab, cp1);
+    // The second boot's dpkg --configure -a finished kubelet's configuration before apt ran.
+    const dpkg = cp1.lines("/var/log/dpkg.log");
+    const afterPowerLoss = dpkg.slice(dpkg.findIndex((l) => /status half-configured kubelet/.test(l)) + 1);
+    const recovered = afterPowerLoss.findIndex((l) => / startup packages configure$/.test(l));
+    expect(recovered).toBeGreaterThanOrEqual(0);
+    expect(afterPowerLoss.slice(recovered).some((l) => /status installed kubelet/.test(l))).toBe(true);
+    expect(heldPackages(cp1).kubelet).toBe("1.35.9-1.1");
+  }, 300_000);
 
   test("a rebooted member comes back from its data as a member (systemd starts etcd; the bootstrap does not run again)", async () => {
     members[2].shutdown();

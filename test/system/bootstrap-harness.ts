@@ -9,7 +9,7 @@ import { execFileSync, spawn } from "child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { renderControlPlaneEnv, renderKubeadmConfig } from "../../lib/render";
+import { KUBEADM_PATCHES_DIR, renderControlPlaneEnv, renderKubeadmConfig } from "../../lib/render";
 import { ClusterSpec, resolveClusterSpec } from "../../lib/spec";
 import { USERDATA_DIR, nodeScriptEnv, putFileCloudDeploySettings } from "../helpers";
 
@@ -31,6 +31,8 @@ export interface Call {
 export class FakeWorld {
   readonly root = mkdtempSync(join(tmpdir(), "kubeadm-ha-world-"));
   readonly spec: ClusterSpec;
+  /** How many instances each node has had: a replacement is a new instance, with a new instance id. */
+  private readonly instances: number[] = [];
 
   constructor(
     count = 3,
@@ -50,7 +52,7 @@ export class FakeWorld {
         })),
       },
     });
-    for (const d of ["ready", "fail", "cloud/throttle", "cloud/secrets", "cloud/instance"])
+    for (const d of ["ready", "etcd-up", "fail", "cloud/throttle", "cloud/secrets", "cloud/instance"])
       mkdirSync(join(this.root, d), { recursive: true });
     writeFileSync(join(this.root, "members"), "");
     writeFileSync(join(this.root, "tokens"), "");
@@ -67,10 +69,22 @@ export class FakeWorld {
   ip(i: number) {
     return this.spec.controlPlane[i].privateIp;
   }
+  zone(i: number) {
+    return `test-1${"abc"[this.spec.controlPlane[i].subnetIndex]}`;
+  }
+  /** Node i's instance id: its first instance's, or that of its replacement number `generation`. */
+  instanceId(i: number, generation = this.instances[i]) {
+    return `i-${generation}${String(i).padStart(16, "0")}`;
+  }
+  /** The provider ID node i's current instance registers with. */
+  providerId(i: number) {
+    return `aws:///${this.zone(i)}/${this.instanceId(i)}`;
+  }
 
-  /** A fresh instance for node i: what cloud-init writes, and nothing else. */
+  /** A fresh instance for node i (a new instance id after the first): what cloud-init writes, and nothing else. */
   provision(i: number) {
     const dir = this.nodeDir(i);
+    const generation = (this.instances[i] = (this.instances[i] ?? -1) + 1);
     rmSync(dir, { recursive: true, force: true });
     for (const d of [
       "etc",
@@ -97,7 +111,7 @@ export class FakeWorld {
     const node = this.spec.controlPlane[i];
     writeFileSync(
       join(this.root, "cloud", "instance", node.name),
-      `test-1${"abc"[node.subnetIndex]} i-0${String(i).padStart(16, "0")}\n`,
+      `${this.zone(i)} ${this.instanceId(i, generation)}\n`,
     );
     putFileCloudDeploySettings(join(this.root, "cloud"), this.spec, {
       endpoint: ENDPOINT,
@@ -106,12 +120,17 @@ export class FakeWorld {
       etcdClientSecretId: "etcd-client",
     });
     const kubeadm = renderKubeadmConfig(this.spec, node, ENDPOINT);
+    // kubeadm's patches in the node's folder, where its settings and kubeadm configs name them.
+    const patches = join(dir, "etc", "kubeadm-patches");
+    const moved = (text: string) => text.replaceAll(KUBEADM_PATCHES_DIR, patches);
+    mkdirSync(patches);
+    for (const [name, content] of Object.entries(kubeadm.patches)) writeFileSync(join(patches, name), content);
     writeFileSync(
       join(dir, "etc", "cluster.env"),
-      renderControlPlaneEnv({ spec: this.spec, node, endpoint: ENDPOINT }),
+      moved(renderControlPlaneEnv({ spec: this.spec, node, endpoint: ENDPOINT })),
     );
-    writeFileSync(join(dir, "etc", "kubeadm-init.yaml"), kubeadm.init);
-    writeFileSync(join(dir, "etc", "kubeadm-join.yaml"), kubeadm.join);
+    writeFileSync(join(dir, "etc", "kubeadm-init.yaml"), moved(kubeadm.init));
+    writeFileSync(join(dir, "etc", "kubeadm-join.yaml"), moved(kubeadm.join));
     for (const s of NODE_SCRIPTS) copyFileSync(join(USERDATA_DIR, s), join(dir, "scripts", s));
     writeFileSync(join(dir, "hosts"), "127.0.0.1 localhost\n");
   }
@@ -119,6 +138,22 @@ export class FakeWorld {
   /** The old instance of node i is gone: its API server no longer answers (its etcd member stays). */
   terminate(i: number) {
     rmSync(join(this.root, "ready", this.ip(i)), { force: true });
+    this.setPeerEtcd(i, false);
+  }
+  /** Stacked etcd: node i's etcd answers on 2379 (TLS, client certificates required) or not. */
+  setPeerEtcd(i: number, up: boolean) {
+    const f = join(this.root, "etcd-up", this.ip(i));
+    if (up) writeFileSync(f, "");
+    else rmSync(f, { force: true });
+  }
+  /** A deploy replaced the join secret: a new secret, with no value. */
+  emptyJoinSecret() {
+    writeFileSync(join(this.root, "cloud", "secrets", "join-secret"), "");
+  }
+  /** The Node object of node i in the cluster's API: its spec.providerID, or undefined when there is none. */
+  nodeObject(i: number): string | undefined {
+    const f = join(this.root, "node-objects", this.spec.controlPlane[i].name);
+    return existsSync(f) ? readFileSync(f, "utf8").trim() : undefined;
   }
 
   run(i: number, env: Record<string, string> = {}): Promise<RunResult> {
@@ -178,6 +213,10 @@ export class FakeWorld {
   }
   hosts(i: number) {
     return readFileSync(join(this.nodeDir(i), "hosts"), "utf8");
+  }
+  /** Node i's hosts file once its bootstrap has run: the image's, and its own name. */
+  ownHosts(i: number) {
+    return `127.0.0.1 localhost\n${this.ip(i)} ${this.spec.controlPlane[i].name}\n`;
   }
   /** kubeadm said so: its init or join returned success on this node. */
   isMember(i: number) {

@@ -82,7 +82,7 @@ describe("first boot of a 3-node cluster (all nodes start at once)", () => {
   test("every node reports ready, and the endpoint override is gone from every hosts file", () => {
     for (const i of [0, 1, 2]) {
       expect(world.status(i)).toBe("ready");
-      expect(world.hosts(i)).toBe("127.0.0.1 localhost\n");
+      expect(world.hosts(i)).toBe(world.ownHosts(i));
     }
   });
 
@@ -213,7 +213,7 @@ describe("failures", () => {
     expect(failed.code).not.toBe(0);
     expect(world.status(2)).toBe("failed:kubeadm-join");
     expect(failed.output).toMatch(/step kubeadm-join: FAILED/);
-    expect(world.hosts(2)).toBe("127.0.0.1 localhost\n");
+    expect(world.hosts(2)).toBe(world.ownHosts(2));
     expect(world.runLeftovers(2)).toEqual([]);
     expect(world.isMember(2)).toBe(false);
 
@@ -293,10 +293,15 @@ describe("external etcd: the control plane waits for etcd member 0's client cert
     (await results).forEach((r, i) => expect({ node: i, code: r.code }).toEqual({ node: i, code: 0 }));
   });
 
-  test("node 0 inits once, the others join in order; nothing touches etcd membership", () => {
+  test("node 0 inits once, each other node joins once; nothing touches etcd membership", () => {
     const calls = world.calls();
     expect(calls.filter((c) => c.command.startsWith("init")).map((c) => c.ip)).toEqual([world.ip(0)]);
-    expect(calls.filter((c) => c.command.startsWith("join")).map((c) => c.ip)).toEqual([world.ip(1), world.ip(2)]);
+    expect(
+      calls
+        .filter((c) => c.command.startsWith("join"))
+        .map((c) => c.ip)
+        .sort(),
+    ).toEqual([world.ip(1), world.ip(2)]);
     expect(calls.filter((c) => /MISSING-PKI|ETCD-|member (list|remove)/.test(c.command))).toEqual([]);
   });
 
@@ -321,6 +326,103 @@ describe("external etcd: the control plane waits for etcd member 0's client cert
     const mine = world.calls().slice(before);
     expect(mine.filter((c) => c.command.startsWith("join")).map((c) => c.ip)).toEqual([world.ip(1)]);
     expect(mine.filter((c) => /member|reset/.test(c.command))).toEqual([]);
+  });
+
+  test("a replacement deletes its predecessor's Node, so its kubelet registers with the new instance's provider ID", async () => {
+    const predecessor = world.providerId(2);
+    expect(world.nodeObject(2)).toBe(predecessor);
+    world.terminate(2);
+    world.provision(2);
+    expect(world.providerId(2)).not.toBe(predecessor);
+    const result = await world.run(2);
+    expect(result.code).toBe(0);
+    expect(result.output).toContain(`deleting Node kubeadm-ha-cp-2 of another instance (${predecessor})`);
+    expect(world.calls().filter((c) => c.command.startsWith("NODE-PROVIDER-ID-REFUSED"))).toEqual([]);
+    expect(world.nodeObject(2)).toBe(world.providerId(2));
+  });
+
+  test("a stopped node 1 does not hold up a replacement node 2: it joins through any ready API server", async () => {
+    world.terminate(1); // stopped, not replaced
+    world.terminate(2);
+    world.provision(2);
+    const result = await world.run(2, { JOIN_DEADLINE: "5" });
+    expect({ code: result.code, tail: result.code ? result.output.slice(-1500) : "" }).toEqual({ code: 0, tail: "" });
+    expect(result.output).toContain("joining through kubeadm-ha-cp-0");
+    expect(world.status(2)).toBe("ready");
+  });
+});
+
+describe("stacked etcd: one member add at a time", () => {
+  test("a replacement node 2 waits for node 1 even while node 0 is ready, and gives up at its deadline", async () => {
+    const world = await formedCluster();
+    try {
+      world.terminate(1);
+      world.terminate(2);
+      world.provision(2);
+      const before = world.calls().length;
+      const result = await world.run(2, { JOIN_DEADLINE: "3" });
+      expect(result.code).not.toBe(0);
+      expect(result.output).toContain("timed out waiting for a ready API server to join through");
+      expect(
+        world
+          .calls()
+          .slice(before)
+          .filter((c) => c.command.startsWith("join")),
+      ).toEqual([]);
+    } finally {
+      world.cleanup();
+    }
+  });
+});
+
+describe("stacked etcd: no second cluster behind the endpoint", () => {
+  let world: FakeWorld;
+  beforeEach(async () => {
+    world = await formedCluster();
+    // node 0 is replaced after a deploy replaced the join secret: a new secret, with no value yet.
+    world.terminate(0);
+    world.provision(0);
+    world.emptyJoinSecret();
+  });
+  afterEach(() => world.cleanup());
+
+  function expectRefused(run: { code: number; output: string }, before: number, peer: RegExp) {
+    expect(run.code).not.toBe(0);
+    expect(
+      world
+        .calls()
+        .slice(before)
+        .filter((c) => /^(init|join|reset)/.test(c.command)),
+    ).toEqual([]);
+    expect(world.status(0)).toBe("failed:no-other-cluster");
+    expect(run.output).toMatch(peer);
+    expect(run.output).toMatch(
+      /will not start a second cluster: put the cluster's shared roots back in the join secret/,
+    );
+    expect(world.secret()).toBe("");
+  }
+
+  test("a node 0 that finds the join secret empty while a peer's API server answers refuses to init", async () => {
+    const before = world.calls().length;
+    const run = await world.run(0);
+    expectRefused(run, before, /kubeadm-ha-cp-1 \(198\.18\.1\.10\) answers on 6443/);
+  });
+
+  test("it refuses as well when only a peer's etcd answers (every API server down)", async () => {
+    world.terminate(1);
+    world.terminate(2);
+    world.setPeerEtcd(2, true);
+    const before = world.calls().length;
+    const run = await world.run(0);
+    expectRefused(run, before, /kubeadm-ha-cp-2 \(198\.18\.2\.10\) answers on 2379/);
+  });
+
+  test("with every peer silent, node 0 inits (a new cluster: nothing answers)", async () => {
+    world.terminate(1);
+    world.terminate(2);
+    const run = await world.run(0);
+    expect(run.code).toBe(0);
+    expect(world.status(0)).toBe("ready");
   });
 });
 
@@ -474,7 +576,7 @@ describe("kubeadm fails at any phase: the run fails visibly, and the next run cl
           .sort(),
       ).toEqual([0, 1].map((i) => `https://${world.ip(i)}:2380`).sort());
       expect(world.tokens()).toHaveLength(1); // kubeadm init's own, which expires in 15 minutes
-      expect(world.hosts(2)).toBe("127.0.0.1 localhost\n");
+      expect(world.hosts(2)).toBe(world.ownHosts(2));
       expect(world.isMember(2)).toBe(false);
       const retried = await world.run(2);
       phaseTable.push(`  join  ${phase.padEnd(24)} first run ${firstStatus}, retry ${world.status(2)}`);
@@ -536,10 +638,15 @@ describe("what a member is, and what a run leaves behind", () => {
     expect(world.tokens()).toHaveLength(1);
   });
 
-  test("each kubelet registers with its EC2 provider ID, aws:///ZONE/INSTANCE-ID", () => {
+  test("each kubelet registers with its EC2 provider ID, aws:///ZONE/INSTANCE-ID, from its KubeletConfiguration (not the deprecated flag)", () => {
     for (const i of [0, 1, 2]) {
-      const flags = readFileSync(join(world.nodeDir(i), "kubelet", "kubeadm-flags.env"), "utf8");
-      expect(flags).toContain(`--provider-id=aws:///test-1${"abc"[i]}/i-0${String(i).padStart(16, "0")}`);
+      const providerId = `aws:///test-1${"abc"[i]}/i-0${String(i).padStart(16, "0")}`;
+      const config = readFileSync(join(world.nodeDir(i), "kubelet", "config.yaml"), "utf8");
+      expect(config).toMatch(new RegExp(`^providerID: ${providerId}$`, "m"));
+      expect(readFileSync(join(world.nodeDir(i), "kubelet", "kubeadm-flags.env"), "utf8")).not.toContain(
+        "--provider-id",
+      );
+      expect(world.nodeObject(i)).toBe(providerId);
     }
   });
 

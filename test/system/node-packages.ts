@@ -26,6 +26,8 @@ export interface StandInPackage {
   readonly version: string;
   readonly depends?: string;
   readonly files: Record<string, PackageFile>;
+  /** The package's postinst maintainer script, which dpkg runs in its configure step. */
+  readonly postinst?: string;
 }
 
 const run = (cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
@@ -58,6 +60,7 @@ export function buildDeb(pkg: StandInPackage, outDir: string): string {
     "",
   ].join("\n");
   writeFileSync(join(dir, "DEBIAN", "control"), control);
+  if (pkg.postinst) writeFileSync(join(dir, "DEBIAN", "postinst"), pkg.postinst, { mode: 0o755 });
   const deb = join(outDir, `${pkg.name}_${pkg.version}_amd64.deb`);
   run("dpkg-deb", ["--root-owner-group", "-Zgzip", "--build", dir, deb]);
   rmSync(dir, { recursive: true, force: true });
@@ -257,6 +260,8 @@ export function kubernetesPackages(minor: number, patches: number[]): StandInPac
         name: "kubelet",
         version,
         depends: "iptables (>= 1.4.21), kubernetes-cni (>= 1.2.0), mount, util-linux",
+        // A test holds dpkg in kubelet's configure step (HOLD_KUBELET_POSTINST in the world) to cut the power there.
+        postinst: `#!/bin/sh\nwhile [ -e /var/lib/kubeadm-standin/world/${HOLD_KUBELET_POSTINST} ]; do sleep 0.2; done\n`,
         files: {
           "/usr/bin/kubelet": {
             content: readFileSync(join(NODE_FAKES, "kubelet"), "utf8").replace(
@@ -311,13 +316,30 @@ export function kubernetesPackages(minor: number, patches: number[]): StandInPac
   ];
 }
 
-/** What the image's distribution archive holds that the nodes install: stand-ins for conntrack and iptables. */
+/** While this file exists in the world, the kubelet stand-in's postinst waits: dpkg stays in its configure step. */
+export const HOLD_KUBELET_POSTINST = "hold-kubelet-postinst";
+
+/** What the image's distribution archive holds that the nodes install: stand-ins for conntrack, iptables and chrony. */
 export function distributionPackages(): StandInPackage[] {
   return [
     {
       name: "conntrack",
       version: "1:1.4.8-1ubuntu1",
       files: { "/usr/sbin/conntrack": { from: join(NODE_FAKES, "tool"), mode: 0o755 } },
+    },
+    {
+      name: "chrony",
+      version: "4.5-1ubuntu4",
+      files: {
+        "/usr/sbin/chronyd": { from: join(NODE_FAKES, "tool"), mode: 0o755 },
+        // As Ubuntu's: the sources come from sources.d, where cloud-init put the Amazon Time Sync Service.
+        "/etc/chrony/chrony.conf": { content: "sourcedir /etc/chrony/sources.d\n", mode: 0o644 },
+        "/usr/lib/systemd/system/chrony.service": {
+          content:
+            "[Unit]\nDescription=chrony, an NTP client/server\n\n[Service]\nExecStart=/usr/sbin/chronyd\n\n[Install]\nWantedBy=multi-user.target\n",
+          mode: 0o644,
+        },
+      },
     },
     {
       name: "iptables",

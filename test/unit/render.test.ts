@@ -14,6 +14,7 @@ import {
   renderKubeadmConfig,
   shellQuote,
   drainTimers,
+  renderContainerdConfig,
   shippedScript,
 } from "../../lib/render";
 import { parse } from "yaml";
@@ -69,11 +70,59 @@ describe("kubeadm configuration", () => {
     expect(join.controlPlane.localAPIEndpoint).toEqual({ advertiseAddress: node.privateIp, bindPort: 6443 });
     expect(join.nodeRegistration).toMatchObject({
       name: node.name,
-      kubeletExtraArgs: [
-        { name: "node-ip", value: node.privateIp },
-        { name: "provider-id", value: NODE_PLACEHOLDERS.providerId },
-      ],
+      kubeletExtraArgs: [{ name: "node-ip", value: node.privateIp }],
     });
+  });
+
+  test("the provider ID is this node's KubeletConfiguration providerID (a kubeletconfiguration patch), never the kubelet's flag", () => {
+    for (const doc of [init, join])
+      expect(doc.nodeRegistration.kubeletExtraArgs.map((a: { name: string }) => a.name)).toEqual(["node-ip"]);
+    expect(parse(docs.patches["kubeletconfiguration+strategic.yaml"])).toEqual({
+      providerID: NODE_PLACEHOLDERS.providerId,
+    });
+  });
+
+  test("an UpgradeConfiguration gives `kubeadm upgrade apply` and `kubeadm upgrade node` the patches folder, in kubeadm's own field names", () => {
+    const [upgrade] = yamlDocs(docs.upgrade);
+    expect(upgrade).toEqual({
+      apiVersion: "kubeadm.k8s.io/v1beta4",
+      kind: "UpgradeConfiguration",
+      apply: { patches: { directory: "/etc/kubeadm-ha/kubeadm-patches" } },
+      node: { patches: { directory: "/etc/kubeadm-ha/kubeadm-patches" } },
+    });
+    // The shared field list has no UpgradeConfiguration; these are the json tags of
+    // cmd/kubeadm/app/apis/kubeadm/v1beta4/types.go (UpgradeConfiguration, UpgradeApplyConfiguration, UpgradeNodeConfiguration).
+    const upstream: Record<string, string[]> = {
+      UpgradeConfiguration: ["apiVersion", "kind", "apply", "diff", "node", "plan", "timeouts"],
+      apply: [
+        "kubernetesVersion",
+        "allowExperimentalUpgrades",
+        "allowRCUpgrades",
+        "certificateRenewal",
+        "dryRun",
+        "etcdUpgrade",
+        "forceUpgrade",
+        "ignorePreflightErrors",
+        "patches",
+        "printConfig",
+        "skipPhases",
+        "imagePullPolicy",
+        "imagePullSerial",
+      ],
+      node: [
+        "certificateRenewal",
+        "dryRun",
+        "etcdUpgrade",
+        "ignorePreflightErrors",
+        "skipPhases",
+        "patches",
+        "imagePullPolicy",
+        "imagePullSerial",
+      ],
+    };
+    expect(Object.keys(upgrade).filter((k) => !upstream.UpgradeConfiguration.includes(k))).toEqual([]);
+    for (const part of ["apply", "node"])
+      expect(Object.keys(upgrade[part]).filter((k) => !upstream[part].includes(k))).toEqual([]);
   });
 
   test("the join document carries placeholders, not a token or certificate key", () => {
@@ -134,6 +183,7 @@ describe("kubeadm configuration", () => {
     }
     const external = resolveClusterSpec({ etcd: { topology: "external" } });
     expect(Object.keys(renderKubeadmConfig(external, external.controlPlane[0], endpoint).patches)).toEqual([
+      "kubeletconfiguration+strategic.yaml",
       "kube-apiserver+strategic.yaml",
     ]);
   });
@@ -182,6 +232,48 @@ describe("cloud-config", () => {
     for (const path of shipped)
       expect(files[path].content).toBe(shippedScript(path.split("/").pop()!, scripts[path.split("/").pop()!]));
   });
+
+  test("a control-plane node's chrony has the Amazon Time Sync Service (link-local, no NTP egress needed) as its preferred source", () => {
+    const spec = resolveClusterSpec();
+    const { files } = decodeUserData(
+      renderControlPlaneUserData({ spec, node: spec.controlPlane[0], endpoint }, shippedScripts()),
+    );
+    const chrony = Object.entries(files).filter(([path]) => path.startsWith("/etc/chrony/"));
+    expect(chrony).toEqual([
+      [
+        "/etc/chrony/sources.d/amazon-time-sync.sources",
+        { content: "server 169.254.169.123 prefer iburst minpoll 4 maxpoll 4\n", permissions: "0644" },
+      ],
+    ]);
+  });
+
+  test("a control-plane node ships its upgrade configuration and its kubelet patch beside the other patches", () => {
+    const spec = resolveClusterSpec();
+    const { files } = decodeUserData(
+      renderControlPlaneUserData({ spec, node: spec.controlPlane[0], endpoint }, shippedScripts()),
+    );
+    expect(files["/etc/kubeadm-ha/kubeadm-upgrade.yaml"].content).toContain("kind: UpgradeConfiguration");
+    expect(files["/etc/kubeadm-ha/kubeadm-patches/kubeletconfiguration+strategic.yaml"].content).toBe(
+      "providerID: __PROVIDER_ID__\n",
+    );
+    expect(files["/etc/kubeadm-ha/cluster.env"].content).toContain(
+      "KUBEADM_PATCHES_DIR='/etc/kubeadm-ha/kubeadm-patches'",
+    );
+  });
+});
+
+function shippedScripts() {
+  return Object.fromEntries(NODE_SCRIPTS.map((n) => [n, readFileSync(join(USERDATA_DIR, n), "utf8")])) as any;
+}
+
+describe("containerd", () => {
+  test.each(["2.2.7", "2.3.4"])(
+    "containerd %s gets configuration version 3, the version of containerd 2.x (RELEASES.md: 3 needs v2.0.0)",
+    (containerdVersion) => {
+      const spec = resolveClusterSpec({ containerdVersion });
+      expect(renderContainerdConfig(spec)).toMatch(/^version = 3$/m);
+    },
+  );
 });
 
 describe("external etcd member", () => {
