@@ -305,3 +305,21 @@ describe("losing a zone: the new VRRP master's EC2 call must not go through a NA
     expect(natSubnetOfEachPrivateSubnet(oneNat)).toEqual(["public-0", "public-0", "public-0"]);
   });
 });
+
+test.each([
+  ["route", colocatedProps, "MoveVipRoute", "ec2:DescribeRouteTables"],
+  ["secondary-ip", dedicatedProps, "MoveVipSecondaryIp", "ec2:DescribeNetworkInterfaces"],
+])(
+  "%s mode: the peers may read where the VIP is delivered, so the guard writes only on a mismatch",
+  (_mode, props, moveSid, describe) => {
+    const doc = dataOf(synthStack(props), "aws_iam_policy_document").find((d) =>
+      d.statement.some((s: any) => s.sid === moveSid),
+    )!;
+    // EC2's Describe actions take no resource type (AWS Service Authorization Reference, Amazon EC2): "*" is the only scope.
+    expect(doc.statement.find((s: any) => s.sid === "ReadVipDelivery")).toEqual({
+      sid: "ReadVipDelivery",
+      actions: [describe],
+      resources: ["*"],
+    });
+  },
+);
