@@ -83,6 +83,11 @@ ${others.map((p) => `        ${p.privateIp}`).join("\n")}
         haproxy_running
     }
     notify_master ${notify("master")}
+    # A master that stalled (paused, starved, a link blip) may have lost the VIP to a backup, whose move
+    # now sends traffic to it; when the master resumes, it stays master (no notify_master) and sees that
+    # peer's lower-priority advert: move the VIP back here. (keepalived >= 2.0.6, written for this AWS case:
+    # ChangeLog "Add notify_master_rx_lower_pri"; doc/man/man5/keepalived.conf.5.in)
+    notify_master_rx_lower_pri ${notify("master")}
     notify_backup ${notify("backup")}
     notify_fault ${notify("fault")}
 }

@@ -7,7 +7,10 @@
  * three peers' HAProxies share this machine) and a shorter preempt delay. keepalived enters its namespace
  * itself (--namespace), as process tracking needs the kernel's process events, which only the initial
  * network namespace delivers; on an instance it runs there anyway. The VIP "move" goes to the file-backed cloud,
- * whose hook (fakes/deliver-vip) then delivers the VIP to the new master only, as AWS would.
+ * whose hook (fakes/deliver-vip) then delivers the VIP to the new master only, as AWS would: in
+ * secondary-ip mode by removing it from every other peer; in route mode (a VIP outside the subnet) by
+ * pointing the client's /32 route at the peer the last move named, whether or not that peer still
+ * holds the VIP, as a VPC route table does.
  * Needs root, iproute2, keepalived, haproxy, curl, openssl and node. Always call destroy().
  */
 import { ChildProcess, execFileSync, spawn } from "child_process";
@@ -51,7 +54,10 @@ export class VipLab {
   private prober?: ChildProcess;
   private probes = "";
 
-  constructor(readonly prefix: string) {
+  constructor(
+    readonly prefix: string,
+    readonly vipMode: "secondary-ip" | "route" = "secondary-ip",
+  ) {
     this.spec = resolveClusterSpec({
       clusterName: "lab",
       network: {
@@ -60,7 +66,10 @@ export class VipLab {
         privateSubnets: [{ id: "subnet-lab", availabilityZone: "lab-1a", cidrBlock: "198.18.0.0/24" }],
       },
       spreadAcrossZones: false,
-      endpoint: { type: "keepalived", vipMode: "secondary-ip" },
+      endpoint:
+        vipMode === "route"
+          ? { type: "keepalived", vipMode, virtualIp: "198.19.255.10", routeTableIds: ["rtb-lab"] }
+          : { type: "keepalived", vipMode },
     });
     this.endpoint = this.spec.endpoint as KeepalivedEndpointSpec;
     this.clientNs = `${prefix}-cl`;
@@ -109,6 +118,9 @@ export class VipLab {
       this.writeNodeFiles(i);
     });
     attach(this.clientNs, `${this.prefix}vc`, "198.18.0.100");
+    // Terraform's /32 route, first aimed at node 0.
+    if (this.vipMode === "route")
+      ip("-n", this.clientNs, "route", "add", `${this.vip}/32`, "via", this.endpoint.peers[0].privateIp);
   }
 
   private writeNodeFiles(i: number) {
@@ -130,7 +142,7 @@ export class VipLab {
     );
     const scriptEnv =
       `/usr/bin/env KHA_ETC=${dir}/etc KHA_LOG=${dir}/log KHA_STATE=${dir}/state KHA_CLOUD_PROVIDER=file CLOUD_FILE_ROOT=${this.root}/cloud ` +
-      `CLOUD_FILE_VIP_HOOK=${join(FAKES, "deliver-vip")} LAB_PREFIX=${this.prefix} LAB_NODE_NS=${this.ns(i)} `;
+      `CLOUD_FILE_VIP_HOOK=${join(FAKES, "deliver-vip")} LAB_PREFIX=${this.prefix} LAB_NODE_NS=${this.ns(i)} LAB_NODE_IP=${this.endpoint.peers[i].privateIp} `;
     const keepalived = renderKeepalivedConf(this.endpoint, this.endpoint.peers[i])
       .replace(/__INTERFACE__/g, "eth0")
       .replace(/"\/opt\/kubeadm-ha\//g, `"${scriptEnv}${dir}/scripts/`)
