@@ -16,6 +16,12 @@ export const FAILOVER_TIMERS = {
   haproxyCheckIntervalMs: 500,
   haproxyFall: 2,
   haproxyRise: 2,
+  /**
+   * A VPC's round trip is about a millisecond even across zones, and a lost SYN is resent only after
+   * Linux's 1 s initial RTO: waiting longer than this for a connect only delays the retry on another
+   * server (a dead node's API server, until its checks mark it down, black-holes SYNs).
+   */
+  haproxyConnectTimeoutMs: 100,
   /** A peer that (re)starts waits this long before it takes the VIP back from a lower-priority master, so a rebooting node settles first. */
   preemptDelaySeconds: 30,
   /** While master, the notify script's guard re-asserts the VIP in AWS this often (a failed or raced move gets corrected). */
@@ -124,9 +130,12 @@ defaults
     log global
     option tcplog
     option dontlognull
+    # A failed connect is retried at once on another server (redispatch on every retry; the 1 s
+    # turn-around timer applies only to the same server). retry-on is HTTP-only: TCP mode retries the
+    # connect alone. (HAProxy 2.6 configuration.txt: retries, option redispatch <interval>, retry-on)
     retries 2
-    option redispatch
-    timeout connect 1s
+    option redispatch 1
+    timeout connect ${t.haproxyConnectTimeoutMs}ms
     timeout client 4h
     timeout server 4h
     timeout tunnel 24h

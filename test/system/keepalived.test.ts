@@ -125,7 +125,9 @@ async function startLab(lab: VipLab) {
 function printFigures() {
   const rows = Object.entries(figures).flatMap(([scenario, values]) =>
     Object.entries(values).map(([name, xs]) => {
-      const unit = ["failed requests", "reset in flight", "VIP moves"].includes(name) ? "   " : " ms";
+      const unit = ["failed requests", "failed after move", "reset in flight", "VIP moves"].includes(name)
+        ? "   "
+        : " ms";
       return `  ${scenario.padEnd(42)} ${name.padEnd(16)} median ${median(xs).toFixed(0).padStart(5)}${unit}   runs ${xs.map((x) => x.toFixed(0)).join(", ")}`;
     }),
   );
@@ -178,6 +180,32 @@ describe("failover in network namespaces (3 peers, client probing the VIP every 
       () => ip("-n", lab.ns(0), "link", "set", "eth0", "down"),
       MASTER_DOWN_S,
     );
+  }, 120000);
+
+  test("the master's link goes down: no request sent once the new master holds the VIP waits on the dead API server", async () => {
+    const scenario = "master link down, new master";
+    for (let run = 0; run < RUNS; run++) {
+      await restore(lab);
+      const t0 = Date.now();
+      ip("-n", lab.ns(0), "link", "set", "eth0", "down");
+      await waitFor("another peer to hold the VIP", () => lab.holdsVip(1) || lab.holdsVip(2), 15000);
+      // The new master's gratuitous ARP reaches the client within a few ms; allow an advert interval.
+      const held = Date.now() + T.advertIntervalSeconds * 1000;
+      const newMaster = lab.holdsVip(1) ? 1 : 2;
+      await waitFor(
+        "the new master's HAProxy to mark node 0 down",
+        () => lab.haproxyLog.some((l) => l.t >= t0 && l.node === newMaster && /lab-cp-0 is DOWN/.test(l.line)),
+        10000,
+      );
+      const downAt = Date.now();
+      await sleep(500); // the prober gives up after 300 ms: read each request once it has ended
+      // Until HAProxy marks it down, a third of new connections go to node 0's API server, whose SYNs
+      // now vanish: each must be retried on another server at once, not after the connect timeout.
+      const after = lab.probesSince(held).filter((p) => p.t <= downAt);
+      record(scenario, "failed after move", after.filter((p) => !p.ok).length);
+      expect(after.length).toBeGreaterThan(5);
+      expect(after.filter((p) => !p.ok)).toEqual([]);
+    }
   }, 120000);
 
   test("HAProxy dies on the master: keepalived sees the process end, and a healthy peer takes the VIP within the master-down interval", async () => {
