@@ -38,6 +38,21 @@ export const HAPROXY_PROCESS = "haproxy";
  */
 export const HAPROXY_MONITOR = { port: 8404, path: "/healthz" } as const;
 
+/**
+ * cloud-init system config for every VRRP peer. By default cloud-init's EC2 datasource renders every
+ * secondary address the metadata lists as a static address of the interface
+ * (cloudinit/sources/DataSourceEc2.py, apply_full_imds_network_config, default true), so a peer whose
+ * network config is rendered while AWS delivers the VIP to it (a new instance id, a hotplug, boot
+ * events turned on) would bring the VIP up as BACKUP and answer for it. keepalived alone places it.
+ * Datasource settings are system config (/etc/cloud/cloud.cfg.d), not user data
+ * (doc/rtd/reference/datasources/ec2.rst, "Configuration").
+ */
+export const VRRP_PEER_CLOUD_CFG = {
+  path: "/etc/cloud/cloud.cfg.d/99-kubeadm-ha-vrrp-peer.cfg",
+  content:
+    "# keepalived alone places the VIP: never configure the interface's secondary addresses from metadata.\ndatasource:\n  Ec2:\n    apply_full_imds_network_config: false\n",
+} as const;
+
 /** Replaced at boot by the interface that carries the peer's address (never hard-coded). */
 export const INTERFACE_PLACEHOLDER = "__INTERFACE__";
 

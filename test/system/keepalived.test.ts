@@ -52,6 +52,35 @@ describe("rendered configs pass the daemons' own checks", () => {
     expect(checked).toBe(_name === "colocated" ? 3 : 2);
   });
 
+  test("after a reboot, cloud-init's own EC2 datasource leaves a secondary-IP VIP off every peer's interface (keepalived alone places it)", () => {
+    const props = {
+      endpoint: { type: "keepalived" as const, vipMode: "secondary-ip" as const, placement: "dedicated" as const },
+    };
+    const peers = resourcesOf(synthStack(props), "aws_instance")
+      .map((instance) => decodeInstanceUserData(instance).files)
+      .filter((files) => files["/etc/kubeadm-ha/keepalived.conf.template"]);
+    expect(peers).toHaveLength(2);
+    // What the datasource renders from metadata listing the VIP on this interface (the holder rebooted),
+    // with the system config each peer's user data leaves in /etc/cloud/cloud.cfg.d.
+    const rendered = (dropIns: Record<string, { content: string }>) => {
+      const etc = mkdtempSync(join(work, "cloud-"));
+      writeFileSync(join(etc, "cloud.cfg"), "{}\n");
+      execFileSync("mkdir", [join(etc, "cloud.cfg.d")]);
+      for (const [path, file] of Object.entries(dropIns).filter(([path]) => path.startsWith("/etc/cloud/cloud.cfg.d/")))
+        writeFileSync(join(etc, "cloud.cfg.d", path.split("/").pop()!), file.content);
+      const out = execFileSync(
+        "/usr/bin/python3",
+        [join(__dirname, "fakes", "ec2-network-config.py"), join(etc, "cloud.cfg"), "10.0.0.20", "10.0.0.9"],
+        { encoding: "utf8" },
+      );
+      return JSON.parse(out).ethernets.eth0;
+    };
+    // The oracle can fail: with cloud-init's defaults, the VIP becomes a static address.
+    expect(rendered({}).addresses).toEqual(["10.0.0.9/24"]);
+    for (const files of peers) expect(rendered(files)).toEqual(expect.objectContaining({ dhcp4: true }));
+    for (const files of peers) expect(rendered(files).addresses).toBeUndefined();
+  });
+
   test("keepalived -t accepts every peer's rendered keepalived.conf on a real interface", () => {
     const lab = new VipLab("khat");
     try {
