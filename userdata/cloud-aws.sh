@@ -16,6 +16,9 @@
 # The secret's value never reaches argv or logs.
 
 export AWS_RETRY_MODE=adaptive AWS_MAX_ATTEMPTS=6 AWS_PAGER=""
+# Ubuntu's AWS CLI is a snap, in /snap/bin, which neither systemd's service PATH nor keepalived's
+# (its notify scripts) holds: every caller finds it here (systemd.exec(5), "Environment Variables").
+case ":$PATH:" in *:/snap/bin:*) ;; *) PATH=$PATH:/snap/bin ;; esac
 STATUS_TAG_KEY=${STATUS_TAG_KEY:-kubeadm-ha:bootstrap}
 IMDS_ENDPOINT=${IMDS_ENDPOINT:-http://169.254.169.254}
 
@@ -128,7 +131,6 @@ cloud_provider_id() {
 }
 
 cloud_prepare() {
-  case ":$PATH:" in *:/snap/bin:*) ;; *) PATH=$PATH:/snap/bin ;; esac
   command -v aws >/dev/null 2>&1 && return 0
   retry 5 snap install aws-cli --classic
 }

@@ -4,12 +4,12 @@
  * measured by a client probing the VIP every 50 ms. Needs root, iproute2, keepalived, haproxy, curl.
  */
 import { execFileSync, spawnSync } from "child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
 import { FAILOVER_TIMERS } from "../../lib/render";
-import { decodeInstanceUserData, resourcesOf, synthStack } from "../helpers";
+import { USERDATA_DIR, decodeInstanceUserData, resourcesOf, synthStack } from "../helpers";
 import { ip, requireRootAndTools, sleep, waitFor } from "./netns";
-import { LAB_REASSERT_S, VipLab, outage } from "./vip-lab";
+import { LAB_REASSERT_S, NOTIFY_ENV_FILE, VipLab, outage } from "./vip-lab";
 
 requireRootAndTools("keepalived", { keepalived: "keepalived", haproxy: "haproxy", curl: "curl", ip: "iproute2" });
 
@@ -194,6 +194,23 @@ describe("failover in network namespaces (3 peers, client probing the VIP every 
     }
     expect(median(figures[scenario]["VIP takeover"])).toBeLessThan(limitS * 1000 + 500);
   }
+
+  test("the notify script, run with keepalived's own environment, finds the AWS CLI where its snap puts it", () => {
+    const env = Object.fromEntries(
+      readFileSync(join(lab.nodeDir(0), NOTIFY_ENV_FILE), "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
+    // keepalived runs its scripts with its own minimal PATH: /snap/bin (Ubuntu's aws-cli snap) is not on it.
+    expect(env.PATH.split(":")).not.toContain("/snap/bin");
+    const run = spawnSync("bash", ["-c", `. "${join(USERDATA_DIR, "cloud-aws.sh")}" && echo "$PATH"`], {
+      encoding: "utf8",
+      env,
+    });
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim().split(":")).toContain("/snap/bin");
+  });
 
   test("SIGKILL of keepalived and HAProxy on the master: a backup takes over within the VRRP master-down interval", async () => {
     await measureMasterLoss(

@@ -26,6 +26,14 @@ const LAB_SCRIPTS = ["common.sh", "cloud-file.sh", "check-apiserver.sh", "keepal
 /** A restarted peer waits this long before it takes the VIP back (30 s on instances). */
 export const LAB_PREEMPT_DELAY_S = 2;
 export type Daemon = "keepalived" | "haproxy" | "api" | "guard";
+/**
+ * The environment systemd gives a service such as keepalived.service: no variable but this PATH
+ * (systemd.exec(5), "Environment Variables in Spawned Processes"). keepalived starts in it here too,
+ * so its scripts see what they see on an instance.
+ */
+export const SERVICE_ENV = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" } as const;
+/** Where node i's keepalived leaves the environment its notify scripts ran with (its last transition). */
+export const NOTIFY_ENV_FILE = "state/notify.env";
 /** The guard re-asserts the VIP every second in the lab (15 s on instances). */
 export const LAB_REASSERT_S = 1;
 
@@ -148,7 +156,13 @@ export class VipLab {
       .replace(/"\/opt\/kubeadm-ha\//g, `"${scriptEnv}${dir}/scripts/`)
       .replace(/^( *process) haproxy$/m, `$1 haproxy -db -f ${join(dir, "haproxy.cfg")}`)
       .replace(/^( *preempt_delay) \d+$/m, `$1 ${LAB_PREEMPT_DELAY_S}`);
-    writeFileSync(join(dir, "keepalived.conf"), keepalived);
+    writeFileSync(
+      join(dir, "keepalived.conf"),
+      keepalived.replace(/^( *)(notify_backup .*)$/m, `$1notify "${dir}/scripts/capture-env.sh"\n$1$2`),
+    );
+    writeFileSync(join(dir, "scripts", "capture-env.sh"), `#!/bin/sh\nenv >${join(dir, NOTIFY_ENV_FILE)}\n`, {
+      mode: 0o755,
+    });
     writeFileSync(join(dir, "guard.sh"), `#!/bin/sh\nexec ${scriptEnv}${dir}/scripts/keepalived-notify.sh guard\n`, {
       mode: 0o755,
     });
@@ -191,7 +205,8 @@ export class VipLab {
     };
     const [command, ...args] =
       daemon === "keepalived" ? commands[daemon] : ["ip", "netns", "exec", this.ns(i), ...commands[daemon]];
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const env = daemon === "keepalived" ? SERVICE_ENV : process.env;
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env });
     const onData = (d: Buffer) => {
       const log = daemon === "haproxy" ? this.haproxyLog : daemon === "keepalived" ? this.keepalivedLog : undefined;
       for (const line of d.toString().split("\n").filter(Boolean)) log?.push({ t: Date.now(), node: i, line });
