@@ -1,4 +1,4 @@
-import { KeepalivedEndpointSpec, VrrpPeerSpec } from "../spec";
+import { KEEPALIVED_DEFAULTS, KeepalivedEndpointSpec, VrrpPeerSpec } from "../spec";
 import { NODE_PATHS } from "./paths";
 
 /**
@@ -8,7 +8,8 @@ import { NODE_PATHS } from "./paths";
  */
 export const FAILOVER_TIMERS = {
   vrrpVersion: 3,
-  advertIntervalSeconds: 0.2,
+  /** The default; each endpoint's own is `advertIntervalSeconds` (a prop). */
+  advertIntervalSeconds: KEEPALIVED_DEFAULTS.advertIntervalSeconds,
   checkIntervalSeconds: 1,
   checkTimeoutSeconds: 1,
   checkFall: 2,
@@ -22,8 +23,8 @@ export const FAILOVER_TIMERS = {
    * server (a dead node's API server, until its checks mark it down, black-holes SYNs).
    */
   haproxyConnectTimeoutMs: 100,
-  /** A peer that (re)starts waits this long before it takes the VIP back from a lower-priority master, so a rebooting node settles first. */
-  preemptDelaySeconds: 30,
+  /** The default (a prop): a peer that (re)starts waits this long before it takes the VIP back, so a rebooting node settles first. */
+  preemptDelaySeconds: KEEPALIVED_DEFAULTS.preemptDelaySeconds,
   /** While master, the notify script's guard re-asserts the VIP in AWS this often (a failed or raced move gets corrected). */
   vipReassertSeconds: 15,
 } as const;
@@ -88,8 +89,8 @@ vrrp_instance kubernetes_api {
     interface ${INTERFACE_PLACEHOLDER}
     virtual_router_id ${endpoint.virtualRouterId}
     priority ${self.priority}
-    advert_int ${t.advertIntervalSeconds}
-    preempt_delay ${t.preemptDelaySeconds}
+    advert_int ${endpoint.advertIntervalSeconds}
+    ${endpoint.preempt ? `preempt_delay ${endpoint.preemptDelaySeconds}` : "nopreempt"}
     unicast_src_ip ${self.privateIp}
     unicast_peer {
 ${others.map((p) => `        ${p.privateIp}`).join("\n")}

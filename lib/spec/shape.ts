@@ -44,6 +44,9 @@ const KEEPALIVED_ENDPOINT: Shape = {
   routeTableIds: STRINGS,
   virtualRouterId: NUMBER,
   loadBalancerInstanceType: STRING,
+  advertIntervalSeconds: NUMBER,
+  preemptDelaySeconds: NUMBER,
+  preempt: BOOLEAN,
 };
 const SUBNET: Shape = { id: STRING, availabilityZone: STRING, cidrBlock: STRING };
 const NEW_NETWORK: Shape = {

@@ -1,6 +1,7 @@
 import { Testing } from "cdktf";
 import { FAILOVER_TIMERS } from "../../lib/render";
 import { KubeadmClusterProps } from "../../lib/cdktf";
+import { KeepalivedEndpointInput } from "../../lib/spec";
 import {
   BOOTSTRAP_TOKEN_PATTERN,
   PRIVATE_KEY_PATTERN,
@@ -323,3 +324,40 @@ test.each([
     });
   },
 );
+
+describe("VRRP timers are props", () => {
+  const confOf = (endpoint: Partial<KeepalivedEndpointInput>) =>
+    keepalivedConf(
+      decodeInstanceUserData(
+        resourcesOf(
+          synthStack({ endpoint: { ...colocatedProps.endpoint, ...endpoint } as KeepalivedEndpointInput }),
+          "aws_instance",
+        )[0],
+      ).files,
+    );
+
+  test("by default: adverts every 0.2 s, and a recovered peer takes the VIP back after 30 s", () => {
+    const conf = confOf({});
+    expect(conf).toMatch(/^ {4}advert_int 0\.2$/m);
+    expect(conf).toMatch(/^ {4}preempt_delay 30$/m);
+    expect(conf).not.toMatch(/nopreempt/);
+  });
+
+  test("the advert interval and the preempt delay are rendered as given; preempt: false keeps the VIP where it is", () => {
+    expect(confOf({ advertIntervalSeconds: 1, preemptDelaySeconds: 120 })).toMatch(
+      /advert_int 1\n(.*\n)* {4}preempt_delay 120\n/,
+    );
+    const noPreempt = confOf({ preempt: false });
+    expect(noPreempt).toMatch(/^ {4}nopreempt$/m);
+    expect(noPreempt).not.toMatch(/preempt_delay/);
+  });
+
+  test.each([
+    [{ advertIntervalSeconds: 0 }, /endpoint\.advertIntervalSeconds: 0 is not .*0\.01 to 40\.95/],
+    [{ advertIntervalSeconds: 0.125 }, /endpoint\.advertIntervalSeconds: 0\.125 is not .*hundredths/],
+    [{ preemptDelaySeconds: 1001 }, /endpoint\.preemptDelaySeconds: 1001 is not .*0 to 1000/],
+    [{ preempt: false, preemptDelaySeconds: 10 }, /endpoint\.preemptDelaySeconds: .*preempt: false/],
+  ])("%j is refused, naming the prop, the value and the range", (endpoint, message) => {
+    expect(() => confOf(endpoint as Partial<KeepalivedEndpointInput>)).toThrow(message);
+  });
+});
