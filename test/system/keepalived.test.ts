@@ -352,4 +352,40 @@ describe("a master that stalls, with the VIP delivered as a VPC route delivers i
   );
 });
 
+describe("a starved master: keepalived and its checks get 20 ms of CPU a second for 10 s (a burstable instance out of credits)", () => {
+  /** Starves node 0 of a fresh route-delivery lab and returns what the client and the VIP went through. */
+  async function starvedRun(lab: VipLab, scenario: string) {
+    await restore(lab);
+    const t0 = Date.now();
+    const release = lab.starve(0, 20);
+    await sleep(10000);
+    release();
+    await sleep(4000); // a recovered master takes the VIP back after the lab's preempt delay
+    const moves = vipOwners(lab, t0).length;
+    const { outageMs, failed } = outage(lab.probesSince(t0));
+    record(scenario, "VIP moves", moves);
+    record(scenario, "client outage", outageMs);
+    record(scenario, "failed requests", failed);
+    // Whatever happened meanwhile, the VIP and its route end on the healthy highest-priority peer.
+    expect({ holder: lab.holdsVip(0), route: lab.cloudVipOwner() }).toEqual({ holder: true, route: "lab-cp-0" });
+    return moves;
+  }
+
+  test.each([0.2, 1])(
+    "adverts every %s s: the number of VIP moves the starvation causes",
+    async (advert) => {
+      const lab = new VipLab(`khc${String(advert).replace(".", "")}`, "route", { advertIntervalSeconds: advert });
+      try {
+        await startLab(lab);
+        const moves = await starvedRun(lab, `starved master, advert ${advert}s`);
+        // At 1 s, a backup waits 3.x s for adverts: a 1 s stall never reaches it.
+        if (advert >= 1) expect(moves).toBe(0);
+      } finally {
+        lab.destroy();
+      }
+    },
+    120000,
+  );
+});
+
 afterAll(printFigures);

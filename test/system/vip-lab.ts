@@ -14,11 +14,11 @@
  * Needs root, iproute2, keepalived, haproxy, curl, openssl and node. Always call destroy().
  */
 import { ChildProcess, execFileSync, spawn } from "child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, writeFileSync } from "fs";
 import { join } from "path";
-import { attachNode, createSwitch, ip, killProcesses, pidsIn, removeNamespaces } from "./netns";
+import { attachNode, createSwitch, ip, killProcesses, pidsIn, removeNamespaces, sleepSync } from "./netns";
 import { renderControlPlaneEnv, renderHaproxyCfg, renderKeepalivedConf } from "../../lib/render";
-import { ClusterSpec, KeepalivedEndpointSpec, resolveClusterSpec } from "../../lib/spec";
+import { ClusterSpec, KeepalivedEndpointInput, KeepalivedEndpointSpec, resolveClusterSpec } from "../../lib/spec";
 import { USERDATA_DIR } from "../helpers";
 
 const FAKES = join(__dirname, "fakes");
@@ -65,6 +65,7 @@ export class VipLab {
   constructor(
     readonly prefix: string,
     readonly vipMode: "secondary-ip" | "route" = "secondary-ip",
+    timers: Pick<KeepalivedEndpointInput, "advertIntervalSeconds"> = {},
   ) {
     this.spec = resolveClusterSpec({
       clusterName: "lab",
@@ -76,8 +77,8 @@ export class VipLab {
       spreadAcrossZones: false,
       endpoint:
         vipMode === "route"
-          ? { type: "keepalived", vipMode, virtualIp: "198.19.255.10", routeTableIds: ["rtb-lab"] }
-          : { type: "keepalived", vipMode },
+          ? { type: "keepalived", vipMode, virtualIp: "198.19.255.10", routeTableIds: ["rtb-lab"], ...timers }
+          : { type: "keepalived", vipMode, ...timers },
     });
     this.endpoint = this.spec.endpoint as KeepalivedEndpointSpec;
     this.clientNs = `${prefix}-cl`;
@@ -244,6 +245,36 @@ export class VipLab {
     const signalled = Date.now();
     killProcesses(pids, signal);
     return { signalled, gone: Date.now() };
+  }
+
+  /**
+   * Starves node i's keepalived, and the check scripts it forks, to `quotaMs` of CPU time per second
+   * (a cgroup v1 CFS quota: once spent, nothing runs until the next second, as a burstable instance
+   * out of credits or a paused one). Returns the function that gives the CPU back.
+   */
+  starve(i: number, quotaMs: number): () => void {
+    const group = `/sys/fs/cgroup/cpu/${this.prefix}-starved`;
+    mkdirSync(group, { recursive: true }); // a crashed run may have left it
+    writeFileSync(join(group, "cpu.cfs_period_us"), "1000000");
+    writeFileSync(join(group, "cpu.cfs_quota_us"), String(quotaMs * 1000));
+    for (const pid of this.pidsOf(i, "keepalived")) writeFileSync(join(group, "cgroup.procs"), String(pid));
+    // A check script may be forked into the group while its members move out: retry until it is empty.
+    return () => {
+      for (let attempt = 0; ; attempt++) {
+        for (const pid of readFileSync(join(group, "cgroup.procs"), "utf8").split("\n").filter(Boolean))
+          try {
+            writeFileSync("/sys/fs/cgroup/cpu/cgroup.procs", pid);
+          } catch {
+            /* exited meanwhile */
+          }
+        try {
+          return rmdirSync(group);
+        } catch (e) {
+          if (attempt >= 50) throw e;
+          sleepSync(20);
+        }
+      }
+    };
   }
 
   holdsVip(i: number): boolean {
