@@ -1,7 +1,8 @@
 /**
  * keepalived VIP with HAProxy on two dedicated load balancers, external etcd: the classic
- * lb01/lb02 + etcd01-03 + master01-03 design. The VIP is a secondary private IP that keepalived
- * moves between the two load balancers (both in the first private subnet).
+ * lb01/lb02 + etcd01-03 + master01-03 design. The VIP is an address outside the VPC that a /32
+ * route in every route table sends to the VRRP master; the two load balancers sit in two zones, so
+ * losing either zone keeps the endpoint (a secondary-IP VIP would put both in one subnet, one zone).
  *   npm run build && cdktf synth --app "node dist/examples/keepalived-external-etcd.js"
  */
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
@@ -17,7 +18,7 @@ export class KeepalivedExternalEtcdStack extends TerraformStack {
     new AwsProvider(this, "aws", { region: "eu-west-1" });
     this.cluster = new KubeadmCluster(this, "cluster", {
       clusterName: "vip-external",
-      endpoint: { type: "keepalived", vipMode: "secondary-ip", placement: "dedicated" },
+      endpoint: { type: "keepalived", placement: "dedicated", virtualIp: "192.168.255.20" },
       etcd: { topology: "external" },
     });
   }

@@ -16,6 +16,9 @@
 # The secret's value never reaches argv or logs.
 
 export AWS_RETRY_MODE=adaptive AWS_MAX_ATTEMPTS=6 AWS_PAGER=""
+# Ubuntu's AWS CLI is a snap, in /snap/bin, which neither systemd's service PATH nor keepalived's
+# (its notify scripts) holds: every caller finds it here (systemd.exec(5), "Environment Variables").
+case ":$PATH:" in *:/snap/bin:*) ;; *) PATH=$PATH:/snap/bin ;; esac
 STATUS_TAG_KEY=${STATUS_TAG_KEY:-kubeadm-ha:bootstrap}
 IMDS_ENDPOINT=${IMDS_ENDPOINT:-http://169.254.169.254}
 
@@ -80,21 +83,42 @@ cloud_set_status() {
   return 0
 }
 
-# Every route table or none: a failure returns non-zero and the caller runs the whole move again.
+# Reads first and writes only what differs: the guard calls this every VIP_REASSERT_SECONDS, and
+# an unneeded write is still a mutating call (CloudTrail, API rate limits). A write that fails is
+# tried again at once, after reading again, so no route table is left pointing elsewhere until the
+# next tick; returns non-zero only if the VIP is still not delivered here after 3 rounds.
 cloud_vip_move() {
-  local mac eni table
+  local mac eni round
   mac=$(imds mac) || return 1
   eni=$(imds "network/interfaces/macs/$mac/interface-id") || return 1
+  for round in 1 2 3; do
+    vip_deliver "$eni" && return 0
+    log "VIP $VIP not delivered to $eni everywhere yet (round $round of 3)"
+  done
+  return 1
+}
+
+# vip_deliver ENI: one round of read, then write where the VIP is not delivered to ENI.
+vip_deliver() {
+  local eni=$1 tables table held status=0
   case "$VIP_MODE" in
   secondary-ip)
+    held=$(aws_in_region ec2 describe-network-interfaces --network-interface-ids "$eni" --output text \
+      --query "length(NetworkInterfaces[0].PrivateIpAddresses[?PrivateIpAddress=='$VIP'])") || return 1
+    [ "$held" = 1 ] && return 0
     aws_in_region ec2 assign-private-ip-addresses --network-interface-id "$eni" \
       --private-ip-addresses "$VIP" --allow-reassignment >/dev/null
     ;;
   route)
-    for table in $ROUTE_TABLE_IDS; do
+    # shellcheck disable=SC2086 # one argument per route table id
+    tables=$(aws_in_region ec2 describe-route-tables --route-table-ids $ROUTE_TABLE_IDS --output text \
+      --query "RouteTables[?length(Routes[?DestinationCidrBlock=='$VIP/32' && NetworkInterfaceId=='$eni']) == \`0\`].RouteTableId") ||
+      return 1
+    for table in $tables; do
       aws_in_region ec2 replace-route --route-table-id "$table" \
-        --destination-cidr-block "$VIP/32" --network-interface-id "$eni" >/dev/null || return 1
+        --destination-cidr-block "$VIP/32" --network-interface-id "$eni" >/dev/null || status=1
     done
+    return "$status"
     ;;
   *) log "unknown VIP_MODE '$VIP_MODE'"; return 2 ;;
   esac
@@ -107,7 +131,6 @@ cloud_provider_id() {
 }
 
 cloud_prepare() {
-  case ":$PATH:" in *:/snap/bin:*) ;; *) PATH=$PATH:/snap/bin ;; esac
   command -v aws >/dev/null 2>&1 && return 0
   retry 5 snap install aws-cli --classic
 }

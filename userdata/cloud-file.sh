@@ -50,7 +50,7 @@ cloud_vip_move() {
   cloud_file_throttled vip_move && return 1
   printf '%s\n' "$NODE_NAME" >"$CLOUD_FILE_ROOT/vip/$VIP"
   printf '%s %s\n' "$(date +%s.%N)" "$NODE_NAME" >>"$CLOUD_FILE_ROOT/vip/$VIP.log"
-  if [ -n "${CLOUD_FILE_VIP_HOOK:-}" ]; then VIP=$VIP "$CLOUD_FILE_VIP_HOOK"; fi
+  if [ -n "${CLOUD_FILE_VIP_HOOK:-}" ]; then VIP=$VIP VIP_MODE=$VIP_MODE "$CLOUD_FILE_VIP_HOOK"; fi
 }
 
 # instance/NODE_NAME holds "ZONE INSTANCE-ID", as the instance metadata would tell.

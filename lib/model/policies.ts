@@ -177,6 +177,8 @@ export function vipStatements(
   vip: { mode: "route" | "secondary-ip"; routeTableIds: string[] },
 ): PolicyStatement[] {
   const arn = (resource: string) => `arn:${refs.partition}:ec2:${refs.region}:${accountId}:${resource}`;
+  // The move reads first and writes only on a mismatch; EC2's Describe actions take no resource type.
+  const read = (action: string): PolicyStatement => ({ sid: "ReadVipDelivery", actions: [action], resources: ["*"] });
   if (vip.mode === "route")
     return [
       {
@@ -184,6 +186,7 @@ export function vipStatements(
         actions: ["ec2:ReplaceRoute"],
         resources: vip.routeTableIds.map((id) => arn(`route-table/${id}`)),
       },
+      read("ec2:DescribeRouteTables"),
     ];
   return [
     {
@@ -192,5 +195,6 @@ export function vipStatements(
       resources: [arn("network-interface/*")],
       condition: [{ test: "StringEquals", variable: `aws:ResourceTag/${CLUSTER_TAG}`, values: [refs.clusterName] }],
     },
+    read("ec2:DescribeNetworkInterfaces"),
   ];
 }

@@ -11,7 +11,13 @@ import { DOWNLOAD_SOURCES } from "../spec/versions";
 import { CloudConfigFile, renderCloudConfig } from "./cloud-config";
 import { CONTAINERD_PATHS, renderContainerdConfig, renderContainerdUnit, renderCrictlConfig } from "./containerd";
 import { ETCD_PATHS, etcdClientUrls, renderEtcdEnv, renderEtcdUnit } from "./etcd";
-import { FAILOVER_TIMERS, HAPROXY_MONITOR, renderHaproxyCfg, renderKeepalivedConf } from "./keepalived";
+import {
+  FAILOVER_TIMERS,
+  HAPROXY_MONITOR,
+  VRRP_PEER_CLOUD_CFG,
+  renderHaproxyCfg,
+  renderKeepalivedConf,
+} from "./keepalived";
 import { EndpointAddress, KUBEADM_PATCHES_DIR, KUBEADM_UPGRADE_CONFIG, renderKubeadmConfig } from "./kubeadm";
 import { NodeSettings, renderDeploySettings, renderNodeSettings } from "./node-settings";
 import { IMDS_ENDPOINT, NODE_PATHS } from "./paths";
@@ -179,6 +185,7 @@ function endpointFiles(spec: ClusterSpec, endpoint: KeepalivedEndpointSpec, peer
       permissions: "0644",
     },
     { path: unitPath(VIP_GUARD_UNIT), content: renderVipGuardUnit(), permissions: "0644" },
+    { ...VRRP_PEER_CLOUD_CFG, permissions: "0644" },
   ];
 }
 

@@ -1,4 +1,4 @@
-import { KeepalivedEndpointSpec, VrrpPeerSpec } from "../spec";
+import { KEEPALIVED_DEFAULTS, KeepalivedEndpointSpec, VrrpPeerSpec } from "../spec";
 import { NODE_PATHS } from "./paths";
 
 /**
@@ -8,7 +8,8 @@ import { NODE_PATHS } from "./paths";
  */
 export const FAILOVER_TIMERS = {
   vrrpVersion: 3,
-  advertIntervalSeconds: 0.2,
+  /** The default; each endpoint's own is `advertIntervalSeconds` (a prop). */
+  advertIntervalSeconds: KEEPALIVED_DEFAULTS.advertIntervalSeconds,
   checkIntervalSeconds: 1,
   checkTimeoutSeconds: 1,
   checkFall: 2,
@@ -16,8 +17,14 @@ export const FAILOVER_TIMERS = {
   haproxyCheckIntervalMs: 500,
   haproxyFall: 2,
   haproxyRise: 2,
-  /** A peer that (re)starts waits this long before it takes the VIP back from a lower-priority master, so a rebooting node settles first. */
-  preemptDelaySeconds: 30,
+  /**
+   * A VPC's round trip is about a millisecond even across zones, and a lost SYN is resent only after
+   * Linux's 1 s initial RTO: waiting longer than this for a connect only delays the retry on another
+   * server (a dead node's API server, until its checks mark it down, black-holes SYNs).
+   */
+  haproxyConnectTimeoutMs: 100,
+  /** The default (a prop): a peer that (re)starts waits this long before it takes the VIP back, so a rebooting node settles first. */
+  preemptDelaySeconds: KEEPALIVED_DEFAULTS.preemptDelaySeconds,
   /** While master, the notify script's guard re-asserts the VIP in AWS this often (a failed or raced move gets corrected). */
   vipReassertSeconds: 15,
 } as const;
@@ -31,6 +38,21 @@ export const HAPROXY_PROCESS = "haproxy";
  * request lands on a dead server not yet marked down, and make the VIP flap between healthy peers.
  */
 export const HAPROXY_MONITOR = { port: 8404, path: "/healthz" } as const;
+
+/**
+ * cloud-init system config for every VRRP peer. By default cloud-init's EC2 datasource renders every
+ * secondary address the metadata lists as a static address of the interface
+ * (cloudinit/sources/DataSourceEc2.py, apply_full_imds_network_config, default true), so a peer whose
+ * network config is rendered while AWS delivers the VIP to it (a new instance id, a hotplug, boot
+ * events turned on) would bring the VIP up as BACKUP and answer for it. keepalived alone places it.
+ * Datasource settings are system config (/etc/cloud/cloud.cfg.d), not user data
+ * (doc/rtd/reference/datasources/ec2.rst, "Configuration").
+ */
+export const VRRP_PEER_CLOUD_CFG = {
+  path: "/etc/cloud/cloud.cfg.d/99-kubeadm-ha-vrrp-peer.cfg",
+  content:
+    "# keepalived alone places the VIP: never configure the interface's secondary addresses from metadata.\ndatasource:\n  Ec2:\n    apply_full_imds_network_config: false\n",
+} as const;
 
 /** Replaced at boot by the interface that carries the peer's address (never hard-coded). */
 export const INTERFACE_PLACEHOLDER = "__INTERFACE__";
@@ -67,8 +89,8 @@ vrrp_instance kubernetes_api {
     interface ${INTERFACE_PLACEHOLDER}
     virtual_router_id ${endpoint.virtualRouterId}
     priority ${self.priority}
-    advert_int ${t.advertIntervalSeconds}
-    preempt_delay ${t.preemptDelaySeconds}
+    advert_int ${endpoint.advertIntervalSeconds}
+    ${endpoint.preempt ? `preempt_delay ${endpoint.preemptDelaySeconds}` : "nopreempt"}
     unicast_src_ip ${self.privateIp}
     unicast_peer {
 ${others.map((p) => `        ${p.privateIp}`).join("\n")}
@@ -83,6 +105,11 @@ ${others.map((p) => `        ${p.privateIp}`).join("\n")}
         haproxy_running
     }
     notify_master ${notify("master")}
+    # A master that stalled (paused, starved, a link blip) may have lost the VIP to a backup, whose move
+    # now sends traffic to it; when the master resumes, it stays master (no notify_master) and sees that
+    # peer's lower-priority advert: move the VIP back here. (keepalived >= 2.0.6, written for this AWS case:
+    # ChangeLog "Add notify_master_rx_lower_pri"; doc/man/man5/keepalived.conf.5.in)
+    notify_master_rx_lower_pri ${notify("master")}
     notify_backup ${notify("backup")}
     notify_fault ${notify("fault")}
 }
@@ -119,9 +146,12 @@ defaults
     log global
     option tcplog
     option dontlognull
+    # A failed connect is retried at once on another server (redispatch on every retry; the 1 s
+    # turn-around timer applies only to the same server). retry-on is HTTP-only: TCP mode retries the
+    # connect alone. (HAProxy 2.6 configuration.txt: retries, option redispatch <interval>, retry-on)
     retries 2
-    option redispatch
-    timeout connect 1s
+    option redispatch 1
+    timeout connect ${t.haproxyConnectTimeoutMs}ms
     timeout client 4h
     timeout server 4h
     timeout tunnel 24h

@@ -32,6 +32,9 @@ export const KEEPALIVED_DEFAULTS = {
    * instead of being preempted a moment later (a second VIP move); 7 peers still fit in 100..220.
    */
   priorityStep: 20,
+  advertIntervalSeconds: 0.2,
+  preemptDelaySeconds: 30,
+  preempt: true,
 } as const;
 
 export function resolveKeepalivedEndpoint(
@@ -141,6 +144,7 @@ export function resolveKeepalivedEndpoint(
     literal,
     problem,
   );
+  const timers = resolveVrrpTimers(input, problem);
   const loadBalancerInstanceType = input.loadBalancerInstanceType ?? KEEPALIVED_DEFAULTS.loadBalancerInstanceType;
   checkInstanceType("endpoint.loadBalancerInstanceType", loadBalancerInstanceType, literal, problem);
 
@@ -158,5 +162,30 @@ export function resolveKeepalivedEndpoint(
     peers,
     // Dropping by the whole priority spread plus one step puts a failing master below every healthy peer.
     checkWeight: -(step * placements.length),
+    ...timers,
   };
+}
+
+/** The advert interval and preemption: keepalived's ranges (keepalived.conf(5): advert_int, preempt_delay). */
+function resolveVrrpTimers(input: KeepalivedEndpointInput, problem: KeepalivedContext["problem"]) {
+  const advertIntervalSeconds = input.advertIntervalSeconds ?? KEEPALIVED_DEFAULTS.advertIntervalSeconds;
+  const preempt = input.preempt ?? KEEPALIVED_DEFAULTS.preempt;
+  if (!(advertIntervalSeconds >= 0.01 && advertIntervalSeconds <= 40.95))
+    problem("endpoint.advertIntervalSeconds", `${advertIntervalSeconds} is not from 0.01 to 40.95 (VRRPv3 seconds).`);
+  else if (Math.abs(advertIntervalSeconds * 100 - Math.round(advertIntervalSeconds * 100)) > 1e-9)
+    problem(
+      "endpoint.advertIntervalSeconds",
+      `${advertIntervalSeconds} is not in hundredths of a second (VRRPv3 counts centiseconds): e.g. ${Math.round(advertIntervalSeconds * 100) / 100}.`,
+    );
+  if (!preempt && input.preemptDelaySeconds !== undefined)
+    problem("endpoint.preemptDelaySeconds", "applies only when peers preempt: remove it, or remove preempt: false.");
+  const preemptDelaySeconds = preempt
+    ? (input.preemptDelaySeconds ?? KEEPALIVED_DEFAULTS.preemptDelaySeconds)
+    : undefined;
+  if (preemptDelaySeconds !== undefined && !(preemptDelaySeconds >= 0 && preemptDelaySeconds <= 1000))
+    problem(
+      "endpoint.preemptDelaySeconds",
+      `${preemptDelaySeconds} is not from 0 to 1000 seconds (keepalived's range).`,
+    );
+  return { advertIntervalSeconds, preemptDelaySeconds, preempt };
 }

@@ -55,6 +55,9 @@ const KEEPALIVED_ENDPOINT: Shape = {
   routeTableIds: strings('a route table id such as "rtb-0123456789abcdef0"', true),
   virtualRouterId: NUMBER,
   loadBalancerInstanceType: STRING,
+  advertIntervalSeconds: NUMBER,
+  preemptDelaySeconds: NUMBER,
+  preempt: BOOLEAN,
 };
 // A subnet's CIDR places the nodes' fixed addresses, which their user data holds: it must be literal.
 const SUBNET: Shape = { id: DEPLOY_TIME_STRING, availabilityZone: DEPLOY_TIME_STRING, cidrBlock: STRING };

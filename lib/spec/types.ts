@@ -101,6 +101,26 @@ export interface KeepalivedEndpointInput {
   readonly virtualRouterId?: number;
   /** Instance type of the dedicated load balancers. @default "t3.small" */
   readonly loadBalancerInstanceType?: string;
+  /**
+   * Seconds between VRRP adverts, 0.01 to 40.95 in hundredths (VRRPv3). A backup takes the VIP after
+   * 3 missed adverts plus skew (about 3.2 x this): the failover time, and also how long a master may
+   * stall (a paused instance, a starved burstable, a dropped packet burst) before a backup takes the
+   * VIP and every client connection through it is reset. Raise it on burstable or busy peers.
+   * @default 0.2
+   */
+  readonly advertIntervalSeconds?: number;
+  /**
+   * Seconds a (re)started higher-priority peer waits before it takes the VIP back, 0 to 1000 (keepalived's
+   * `preempt_delay`). Only with `preempt`.
+   * @default 30
+   */
+  readonly preemptDelaySeconds?: number;
+  /**
+   * Whether a recovered higher-priority peer takes the VIP back (a second move, resetting connections
+   * again). `false`: the VIP stays on the peer that took it until that one fails (keepalived `nopreempt`).
+   * @default true
+   */
+  readonly preempt?: boolean;
 }
 
 /** How the API endpoint is provided. */
@@ -330,6 +350,10 @@ export interface KeepalivedEndpointSpec {
   readonly peers: VrrpPeerSpec[];
   /** Subtracted from a peer's priority while its check fails: drops the master below every peer. */
   readonly checkWeight: number;
+  readonly advertIntervalSeconds: number;
+  /** Undefined with `preempt: false`. */
+  readonly preemptDelaySeconds?: number;
+  readonly preempt: boolean;
 }
 
 export type EndpointSpec = NlbEndpointSpec | KeepalivedEndpointSpec;

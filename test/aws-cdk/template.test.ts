@@ -246,6 +246,7 @@ describe("keepalived with a routed VIP", () => {
     expect(vip).toHaveLength(1);
     expect(vip[0][1].Properties.PolicyDocument.Statement.map((x: any) => [x.Sid, x.Action])).toEqual([
       ["MoveVipRoute", "ec2:ReplaceRoute"],
+      ["ReadVipDelivery", "ec2:DescribeRouteTables"],
     ]);
   });
 });
@@ -399,6 +400,7 @@ describe("keepalived with the VIP as a secondary IP", () => {
         },
         Condition: { StringEquals: { "aws:ResourceTag/kubeadm-ha:cluster": ["kubeadm-ha"] } },
       },
+      { Sid: "ReadVipDelivery", Effect: "Allow", Action: "ec2:DescribeNetworkInterfaces", Resource: "*" },
     ]);
     // Only the load balancers' role: the control plane cannot move the VIP.
     expect(

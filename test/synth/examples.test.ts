@@ -17,7 +17,7 @@ const EXPECTED: Record<string, [number, number, number, number, RegExp, "local" 
   "nlb-stacked": [3, 0, 0, 1, /^api\.[a-z0-9-]+\.internal:6443$/, "local"],
   "nlb-external-etcd": [3, 0, 3, 2, /^api\.[a-z0-9-]+\.internal:6443$/, "external"], // an internal NLB for the nodes, an internet-facing one
   "keepalived-stacked": [5, 0, 0, 0, /^192\.168\.255\.10:8443$/, "local"],
-  "keepalived-external-etcd": [3, 2, 3, 0, /^10\.0\.0\.9:6443$/, "external"],
+  "keepalived-external-etcd": [3, 2, 3, 0, /^192\.168\.255\.20:6443$/, "external"],
 };
 
 test("there is one example per endpoint and etcd combination", () => {
@@ -64,6 +64,14 @@ describe.each(Object.keys(EXPECTED))("example %s", (name) => {
         node: i.tags.Name,
         waitsFor: expect.arrayContaining(egress),
       });
+  });
+
+  test("a keepalived VIP survives the loss of any zone: routed, its peers in more than one subnet", () => {
+    const routes = resourcesOf(result, "aws_route").filter((r) => r.destination_cidr_block?.endsWith("/32"));
+    const peers = instances.filter((i) => i.source_dest_check === false);
+    if (loadBalancers === 0 && nlbs > 0) return; // an NLB spans the zones itself
+    expect(routes.length).toBeGreaterThan(0); // no secondary-IP VIP: that one lives in one subnet
+    expect(new Set(peers.map((i) => i.subnet_id)).size).toBeGreaterThan(1);
   });
 
   test("every instance is hardened, and its user data is small and free of secrets", () => {

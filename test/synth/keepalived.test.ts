@@ -1,6 +1,7 @@
 import { Testing } from "cdktf";
 import { FAILOVER_TIMERS } from "../../lib/render";
 import { KubeadmClusterProps } from "../../lib/cdktf";
+import { KeepalivedEndpointInput } from "../../lib/spec";
 import {
   BOOTSTRAP_TOKEN_PATTERN,
   PRIVATE_KEY_PATTERN,
@@ -303,5 +304,60 @@ describe("losing a zone: the new VRRP master's EC2 call must not go through a NA
     expect(natSubnetOfEachPrivateSubnet(synthStack())).toEqual(["public-0", "public-0", "public-0"]);
     const oneNat = synthStack({ ...colocatedProps, network: { natGatewayPerZone: false } });
     expect(natSubnetOfEachPrivateSubnet(oneNat)).toEqual(["public-0", "public-0", "public-0"]);
+  });
+});
+
+test.each([
+  ["route", colocatedProps, "MoveVipRoute", "ec2:DescribeRouteTables"],
+  ["secondary-ip", dedicatedProps, "MoveVipSecondaryIp", "ec2:DescribeNetworkInterfaces"],
+])(
+  "%s mode: the peers may read where the VIP is delivered, so the guard writes only on a mismatch",
+  (_mode, props, moveSid, describe) => {
+    const doc = dataOf(synthStack(props), "aws_iam_policy_document").find((d) =>
+      d.statement.some((s: any) => s.sid === moveSid),
+    )!;
+    // EC2's Describe actions take no resource type (AWS Service Authorization Reference, Amazon EC2): "*" is the only scope.
+    expect(doc.statement.find((s: any) => s.sid === "ReadVipDelivery")).toEqual({
+      sid: "ReadVipDelivery",
+      actions: [describe],
+      resources: ["*"],
+    });
+  },
+);
+
+describe("VRRP timers are props", () => {
+  const confOf = (endpoint: Partial<KeepalivedEndpointInput>) =>
+    keepalivedConf(
+      decodeInstanceUserData(
+        resourcesOf(
+          synthStack({ endpoint: { ...colocatedProps.endpoint, ...endpoint } as KeepalivedEndpointInput }),
+          "aws_instance",
+        )[0],
+      ).files,
+    );
+
+  test("by default: adverts every 0.2 s, and a recovered peer takes the VIP back after 30 s", () => {
+    const conf = confOf({});
+    expect(conf).toMatch(/^ {4}advert_int 0\.2$/m);
+    expect(conf).toMatch(/^ {4}preempt_delay 30$/m);
+    expect(conf).not.toMatch(/nopreempt/);
+  });
+
+  test("the advert interval and the preempt delay are rendered as given; preempt: false keeps the VIP where it is", () => {
+    expect(confOf({ advertIntervalSeconds: 1, preemptDelaySeconds: 120 })).toMatch(
+      /advert_int 1\n(.*\n)* {4}preempt_delay 120\n/,
+    );
+    const noPreempt = confOf({ preempt: false });
+    expect(noPreempt).toMatch(/^ {4}nopreempt$/m);
+    expect(noPreempt).not.toMatch(/preempt_delay/);
+  });
+
+  test.each([
+    [{ advertIntervalSeconds: 0 }, /endpoint\.advertIntervalSeconds: 0 is not .*0\.01 to 40\.95/],
+    [{ advertIntervalSeconds: 0.125 }, /endpoint\.advertIntervalSeconds: 0\.125 is not .*hundredths/],
+    [{ preemptDelaySeconds: 1001 }, /endpoint\.preemptDelaySeconds: 1001 is not .*0 to 1000/],
+    [{ preempt: false, preemptDelaySeconds: 10 }, /endpoint\.preemptDelaySeconds: .*preempt: false/],
+  ])("%j is refused, naming the prop, the value and the range", (endpoint, message) => {
+    expect(() => confOf(endpoint as Partial<KeepalivedEndpointInput>)).toThrow(message);
   });
 });

@@ -4,12 +4,12 @@
  * measured by a client probing the VIP every 50 ms. Needs root, iproute2, keepalived, haproxy, curl.
  */
 import { execFileSync, spawnSync } from "child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
 import { FAILOVER_TIMERS } from "../../lib/render";
-import { decodeInstanceUserData, resourcesOf, synthStack } from "../helpers";
+import { USERDATA_DIR, decodeInstanceUserData, resourcesOf, synthStack } from "../helpers";
 import { ip, requireRootAndTools, sleep, waitFor } from "./netns";
-import { LAB_REASSERT_S, VipLab, outage } from "./vip-lab";
+import { LAB_REASSERT_S, NOTIFY_ENV_FILE, VipLab, outage } from "./vip-lab";
 
 requireRootAndTools("keepalived", { keepalived: "keepalived", haproxy: "haproxy", curl: "curl", ip: "iproute2" });
 
@@ -52,6 +52,35 @@ describe("rendered configs pass the daemons' own checks", () => {
     expect(checked).toBe(_name === "colocated" ? 3 : 2);
   });
 
+  test("after a reboot, cloud-init's own EC2 datasource leaves a secondary-IP VIP off every peer's interface (keepalived alone places it)", () => {
+    const props = {
+      endpoint: { type: "keepalived" as const, vipMode: "secondary-ip" as const, placement: "dedicated" as const },
+    };
+    const peers = resourcesOf(synthStack(props), "aws_instance")
+      .map((instance) => decodeInstanceUserData(instance).files)
+      .filter((files) => files["/etc/kubeadm-ha/keepalived.conf.template"]);
+    expect(peers).toHaveLength(2);
+    // What the datasource renders from metadata listing the VIP on this interface (the holder rebooted),
+    // with the system config each peer's user data leaves in /etc/cloud/cloud.cfg.d.
+    const rendered = (dropIns: Record<string, { content: string }>) => {
+      const etc = mkdtempSync(join(work, "cloud-"));
+      writeFileSync(join(etc, "cloud.cfg"), "{}\n");
+      execFileSync("mkdir", [join(etc, "cloud.cfg.d")]);
+      for (const [path, file] of Object.entries(dropIns).filter(([path]) => path.startsWith("/etc/cloud/cloud.cfg.d/")))
+        writeFileSync(join(etc, "cloud.cfg.d", path.split("/").pop()!), file.content);
+      const out = execFileSync(
+        "/usr/bin/python3",
+        [join(__dirname, "fakes", "ec2-network-config.py"), join(etc, "cloud.cfg"), "10.0.0.20", "10.0.0.9"],
+        { encoding: "utf8" },
+      );
+      return JSON.parse(out).ethernets.eth0;
+    };
+    // The oracle can fail: with cloud-init's defaults, the VIP becomes a static address.
+    expect(rendered({}).addresses).toEqual(["10.0.0.9/24"]);
+    for (const files of peers) expect(rendered(files)).toEqual(expect.objectContaining({ dhcp4: true }));
+    for (const files of peers) expect(rendered(files).addresses).toBeUndefined();
+  });
+
   test("keepalived -t accepts every peer's rendered keepalived.conf on a real interface", () => {
     const lab = new VipLab("khat");
     try {
@@ -81,65 +110,70 @@ describe("rendered configs pass the daemons' own checks", () => {
   });
 });
 
+/** The successive owners of the VIP since time t, as the notify scripts moved it (repeats collapsed). */
+function vipOwners(lab: VipLab, t: number): string[] {
+  const owners = lab
+    .vipMoves()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.split(" "))
+    .filter(([at]) => Number(at) * 1000 >= t)
+    .map(([, node]) => node);
+  return owners.filter((node, k) => k === 0 || owners[k - 1] !== node);
+}
+
+/** Restores node 0 as a healthy master and waits until the client has been served for a second. */
+async function restore(lab: VipLab) {
+  ip("-n", lab.ns(0), "link", "set", "eth0", "up");
+  for (const d of ["api", "haproxy", "keepalived"] as const) if (!lab.isRunning(0, d)) lab.start(0, d);
+  // Settled: node 0 alone has held the VIP, with its own move recorded last, for a whole second of
+  // clean service (re-elections after the link comes back can take a few adverts).
+  let settledSince = Infinity;
+  await waitFor(
+    "node 0 to hold the VIP, settled, with a second of clean service",
+    () => {
+      const owner = lab.holdsVip(0) && !lab.holdsVip(1) && !lab.holdsVip(2) && vipOwners(lab, 0).at(-1) === "lab-cp-0";
+      settledSince = owner ? Math.min(settledSince, Date.now()) : Infinity;
+      const recent = lab.probesSince(Date.now() - 1000);
+      return Date.now() - settledSince >= 1000 && recent.length >= 15 && recent.every((p) => p.ok);
+    },
+    30000,
+    50,
+  );
+}
+
+/** Starts the three peers' daemons and a client probing the VIP; resolves once the client is served. */
+async function startLab(lab: VipLab) {
+  lab.build();
+  for (let i = 0; i < 3; i++) for (const d of ["api", "haproxy", "keepalived"] as const) lab.start(i, d);
+  await waitFor("node 0 to hold the VIP", () => lab.holdsVip(0), 20000, 100);
+  lab.startProber(240000);
+  await waitFor("the client to be served", () => lab.probesSince(Date.now() - 500).some((p) => p.ok), 10000, 100);
+}
+
+function printFigures() {
+  const rows = Object.entries(figures).flatMap(([scenario, values]) =>
+    Object.entries(values).map(([name, xs]) => {
+      const unit = ["failed requests", "failed after move", "reset in flight", "VIP moves"].includes(name)
+        ? "   "
+        : " ms";
+      return `  ${scenario.padEnd(42)} ${name.padEnd(16)} median ${median(xs).toFixed(0).padStart(5)}${unit}   runs ${xs.map((x) => x.toFixed(0)).join(", ")}`;
+    }),
+  );
+  console.log(
+    `failover figures (timers: VRRPv${T.vrrpVersion} advert ${T.advertIntervalSeconds}s, check ${T.checkIntervalSeconds}s x${T.checkFall}, haproxy inter ${T.haproxyCheckIntervalMs}ms fall ${T.haproxyFall})\n${rows.join("\n")}`,
+  );
+}
+
 describe("failover in network namespaces (3 peers, client probing the VIP every 50 ms)", () => {
   const lab = new VipLab("khaf");
 
-  beforeAll(async () => {
-    lab.build();
-    for (let i = 0; i < 3; i++) for (const d of ["api", "haproxy", "keepalived"] as const) lab.start(i, d);
-    await waitFor("node 0 to hold the VIP", () => lab.holdsVip(0), 20000, 100);
-    lab.startProber(240000);
-    await waitFor("the client to be served", () => lab.probesSince(Date.now() - 500).some((p) => p.ok), 10000, 100);
-  }, 60000);
-
-  afterAll(() => {
-    lab.destroy();
-    const rows = Object.entries(figures).flatMap(([scenario, values]) =>
-      Object.entries(values).map(([name, xs]) => {
-        const unit = ["failed requests", "reset in flight", "VIP moves"].includes(name) ? "   " : " ms";
-        return `  ${scenario.padEnd(42)} ${name.padEnd(16)} median ${median(xs).toFixed(0).padStart(5)}${unit}   runs ${xs.map((x) => x.toFixed(0)).join(", ")}`;
-      }),
-    );
-    console.log(
-      `failover figures (timers: VRRPv${T.vrrpVersion} advert ${T.advertIntervalSeconds}s, check ${T.checkIntervalSeconds}s x${T.checkFall}, haproxy inter ${T.haproxyCheckIntervalMs}ms fall ${T.haproxyFall})\n${rows.join("\n")}`,
-    );
-  });
-
-  /** The successive owners of the VIP since time t, as the notify scripts moved it (repeats collapsed). */
-  function vipOwners(t: number): string[] {
-    const owners = lab
-      .vipMoves()
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => l.split(" "))
-      .filter(([at]) => Number(at) * 1000 >= t)
-      .map(([, node]) => node);
-    return owners.filter((node, k) => k === 0 || owners[k - 1] !== node);
-  }
-
-  /** Restores node 0 as a healthy master and waits until the client has been served for a second. */
-  async function restore() {
-    ip("-n", lab.ns(0), "link", "set", "eth0", "up");
-    for (const d of ["api", "haproxy", "keepalived"] as const) if (!lab.isRunning(0, d)) lab.start(0, d);
-    // Settled: node 0 alone has held the VIP, with its own move recorded last, for a whole second of
-    // clean service (re-elections after the link comes back can take a few adverts).
-    let settledSince = Infinity;
-    await waitFor(
-      "node 0 to hold the VIP, settled, with a second of clean service",
-      () => {
-        const owner = lab.holdsVip(0) && !lab.holdsVip(1) && !lab.holdsVip(2) && vipOwners(0).at(-1) === "lab-cp-0";
-        settledSince = owner ? Math.min(settledSince, Date.now()) : Infinity;
-        const recent = lab.probesSince(Date.now() - 1000);
-        return Date.now() - settledSince >= 1000 && recent.length >= 15 && recent.every((p) => p.ok);
-      },
-      30000,
-      50,
-    );
-  }
+  beforeAll(() => startLab(lab), 60000);
+  afterAll(() => lab.destroy());
 
   async function measureMasterLoss(scenario: string, fail: () => void, limitS: number) {
     for (let run = 0; run < RUNS; run++) {
-      await restore();
+      await restore(lab);
       const t0 = Date.now();
       fail();
       const takeover = await waitFor("another peer to hold the VIP", () => lab.holdsVip(1) || lab.holdsVip(2), 15000);
@@ -153,13 +187,30 @@ describe("failover in network namespaces (3 peers, client probing the VIP every 
       expect(lab.vipMoves()).toMatch(/lab-cp-[12]\n$/); // the notify script moved the VIP in the (stand-in) cloud
       // The VIP settles on the highest-priority healthy peer and does not flap between the survivors
       // (a backup that fires first may be preempted once by the better one: that is VRRP, not flapping).
-      const moves = vipOwners(t0);
+      const moves = vipOwners(lab, t0);
       record(scenario, "VIP moves", moves.length);
       expect(moves[moves.length - 1]).toBe("lab-cp-1");
       expect(moves.length).toBeLessThanOrEqual(2);
     }
     expect(median(figures[scenario]["VIP takeover"])).toBeLessThan(limitS * 1000 + 500);
   }
+
+  test("the notify script, run with keepalived's own environment, finds the AWS CLI where its snap puts it", () => {
+    const env = Object.fromEntries(
+      readFileSync(join(lab.nodeDir(0), NOTIFY_ENV_FILE), "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
+    // keepalived runs its scripts with its own minimal PATH: /snap/bin (Ubuntu's aws-cli snap) is not on it.
+    expect(env.PATH.split(":")).not.toContain("/snap/bin");
+    const run = spawnSync("bash", ["-c", `. "${join(USERDATA_DIR, "cloud-aws.sh")}" && echo "$PATH"`], {
+      encoding: "utf8",
+      env,
+    });
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim().split(":")).toContain("/snap/bin");
+  });
 
   test("SIGKILL of keepalived and HAProxy on the master: a backup takes over within the VRRP master-down interval", async () => {
     await measureMasterLoss(
@@ -177,13 +228,39 @@ describe("failover in network namespaces (3 peers, client probing the VIP every 
     );
   }, 120000);
 
+  test("the master's link goes down: no request sent once the new master holds the VIP waits on the dead API server", async () => {
+    const scenario = "master link down, new master";
+    for (let run = 0; run < RUNS; run++) {
+      await restore(lab);
+      const t0 = Date.now();
+      ip("-n", lab.ns(0), "link", "set", "eth0", "down");
+      await waitFor("another peer to hold the VIP", () => lab.holdsVip(1) || lab.holdsVip(2), 15000);
+      // The new master's gratuitous ARP reaches the client within a few ms; allow an advert interval.
+      const held = Date.now() + T.advertIntervalSeconds * 1000;
+      const newMaster = lab.holdsVip(1) ? 1 : 2;
+      await waitFor(
+        "the new master's HAProxy to mark node 0 down",
+        () => lab.haproxyLog.some((l) => l.t >= t0 && l.node === newMaster && /lab-cp-0 is DOWN/.test(l.line)),
+        10000,
+      );
+      const downAt = Date.now();
+      await sleep(500); // the prober gives up after 300 ms: read each request once it has ended
+      // Until HAProxy marks it down, a third of new connections go to node 0's API server, whose SYNs
+      // now vanish: each must be retried on another server at once, not after the connect timeout.
+      const after = lab.probesSince(held).filter((p) => p.t <= downAt);
+      record(scenario, "failed after move", after.filter((p) => !p.ok).length);
+      expect(after.length).toBeGreaterThan(5);
+      expect(after.filter((p) => !p.ok)).toEqual([]);
+    }
+  }, 120000);
+
   test("HAProxy dies on the master: keepalived sees the process end, and a healthy peer takes the VIP within the master-down interval", async () => {
     // Tracking the process itself (kernel process events), not only the 1 s check script: before, this took 2 failed checks (2.0 s).
     await measureMasterLoss("HAProxy killed on the master", () => lab.kill(0, ["haproxy"]), MASTER_DOWN_S);
   }, 120000);
 
   test("the master's guard re-asserts the VIP in AWS when a move failed or raced it; backups never move it", async () => {
-    await restore();
+    await restore(lab);
     for (let i = 0; i < 3; i++) lab.start(i, "guard");
     await sleep(LAB_REASSERT_S * 1000 * 2.5);
     const t0 = Date.now();
@@ -209,7 +286,7 @@ describe("failover in network namespaces (3 peers, client probing the VIP every 
   }, 60000);
 
   test("an API server dies: HAProxy stops sending to it within inter x fall, and no request sent after its death fails", async () => {
-    await restore();
+    await restore(lab);
     for (let run = 0; run < RUNS; run++) {
       const { signalled, gone } = lab.kill(2, ["api"]);
       await waitFor(
@@ -242,3 +319,73 @@ describe("failover in network namespaces (3 peers, client probing the VIP every 
     }
   }, 120000);
 });
+
+describe("a master that stalls, with the VIP delivered as a VPC route delivers it (to the node the last move named)", () => {
+  const lab = new VipLab("khas", "route");
+  beforeAll(() => startLab(lab), 60000);
+  afterAll(() => lab.destroy());
+
+  // A paused instance, a starved burstable or a link blip: the master's keepalived stops for a while,
+  // a backup may take over and move the route, then the master resumes with the higher priority and
+  // the backup steps down. No guard runs here: the route must follow the master by itself.
+  test.each([0.5, 1, 2])(
+    "keepalived stopped %s s on the master: it keeps or takes back the VIP and the route points at it again",
+    async (stallS) => {
+      const scenario = `master stalled ${stallS} s (route delivery)`;
+      for (let run = 0; run < RUNS; run++) {
+        await restore(lab);
+        const t0 = Date.now();
+        lab.kill(0, ["keepalived"], "SIGSTOP");
+        await sleep(stallS * 1000);
+        lab.kill(0, ["keepalived"], "SIGCONT");
+        await sleep(4000);
+        const { outageMs, failed } = outage(lab.probesSince(t0));
+        record(scenario, "client outage", outageMs);
+        record(scenario, "failed requests", failed);
+        record(scenario, "VIP moves", vipOwners(lab, t0).length);
+        expect({ holder: lab.holdsVip(0), route: lab.cloudVipOwner() }).toEqual({ holder: true, route: "lab-cp-0" });
+        expect(lab.probesSince(Date.now() - 1000).every((p) => p.ok)).toBe(true);
+        expect(outageMs).toBeLessThan((stallS + MASTER_DOWN_S + 2 * SLACK_S) * 1000);
+      }
+    },
+    120000,
+  );
+});
+
+describe("a starved master: keepalived and its checks get 20 ms of CPU a second for 10 s (a burstable instance out of credits)", () => {
+  /** Starves node 0 of a fresh route-delivery lab and returns what the client and the VIP went through. */
+  async function starvedRun(lab: VipLab, scenario: string) {
+    await restore(lab);
+    const t0 = Date.now();
+    const release = lab.starve(0, 20);
+    await sleep(10000);
+    release();
+    await sleep(4000); // a recovered master takes the VIP back after the lab's preempt delay
+    const moves = vipOwners(lab, t0).length;
+    const { outageMs, failed } = outage(lab.probesSince(t0));
+    record(scenario, "VIP moves", moves);
+    record(scenario, "client outage", outageMs);
+    record(scenario, "failed requests", failed);
+    // Whatever happened meanwhile, the VIP and its route end on the healthy highest-priority peer.
+    expect({ holder: lab.holdsVip(0), route: lab.cloudVipOwner() }).toEqual({ holder: true, route: "lab-cp-0" });
+    return moves;
+  }
+
+  test.each([0.2, 1])(
+    "adverts every %s s: the number of VIP moves the starvation causes",
+    async (advert) => {
+      const lab = new VipLab(`khc${String(advert).replace(".", "")}`, "route", { advertIntervalSeconds: advert });
+      try {
+        await startLab(lab);
+        const moves = await starvedRun(lab, `starved master, advert ${advert}s`);
+        // At 1 s, a backup waits 3.x s for adverts: a 1 s stall never reaches it.
+        if (advert >= 1) expect(moves).toBe(0);
+      } finally {
+        lab.destroy();
+      }
+    },
+    120000,
+  );
+});
+
+afterAll(printFigures);

@@ -7,15 +7,18 @@
  * three peers' HAProxies share this machine) and a shorter preempt delay. keepalived enters its namespace
  * itself (--namespace), as process tracking needs the kernel's process events, which only the initial
  * network namespace delivers; on an instance it runs there anyway. The VIP "move" goes to the file-backed cloud,
- * whose hook (fakes/deliver-vip) then delivers the VIP to the new master only, as AWS would.
+ * whose hook (fakes/deliver-vip) then delivers the VIP to the new master only, as AWS would: in
+ * secondary-ip mode by removing it from every other peer; in route mode (a VIP outside the subnet) by
+ * pointing the client's /32 route at the peer the last move named, whether or not that peer still
+ * holds the VIP, as a VPC route table does.
  * Needs root, iproute2, keepalived, haproxy, curl, openssl and node. Always call destroy().
  */
 import { ChildProcess, execFileSync, spawn } from "child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, writeFileSync } from "fs";
 import { join } from "path";
-import { attachNode, createSwitch, ip, killProcesses, pidsIn, removeNamespaces } from "./netns";
+import { attachNode, createSwitch, ip, killProcesses, pidsIn, removeNamespaces, sleepSync } from "./netns";
 import { renderControlPlaneEnv, renderHaproxyCfg, renderKeepalivedConf } from "../../lib/render";
-import { ClusterSpec, KeepalivedEndpointSpec, resolveClusterSpec } from "../../lib/spec";
+import { ClusterSpec, KeepalivedEndpointInput, KeepalivedEndpointSpec, resolveClusterSpec } from "../../lib/spec";
 import { USERDATA_DIR } from "../helpers";
 
 const FAKES = join(__dirname, "fakes");
@@ -23,6 +26,14 @@ const LAB_SCRIPTS = ["common.sh", "cloud-file.sh", "check-apiserver.sh", "keepal
 /** A restarted peer waits this long before it takes the VIP back (30 s on instances). */
 export const LAB_PREEMPT_DELAY_S = 2;
 export type Daemon = "keepalived" | "haproxy" | "api" | "guard";
+/**
+ * The environment systemd gives a service such as keepalived.service: no variable but this PATH
+ * (systemd.exec(5), "Environment Variables in Spawned Processes"). keepalived starts in it here too,
+ * so its scripts see what they see on an instance.
+ */
+export const SERVICE_ENV = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" } as const;
+/** Where node i's keepalived leaves the environment its notify scripts ran with (its last transition). */
+export const NOTIFY_ENV_FILE = "state/notify.env";
 /** The guard re-asserts the VIP every second in the lab (15 s on instances). */
 export const LAB_REASSERT_S = 1;
 
@@ -51,7 +62,11 @@ export class VipLab {
   private prober?: ChildProcess;
   private probes = "";
 
-  constructor(readonly prefix: string) {
+  constructor(
+    readonly prefix: string,
+    readonly vipMode: "secondary-ip" | "route" = "secondary-ip",
+    timers: Pick<KeepalivedEndpointInput, "advertIntervalSeconds"> = {},
+  ) {
     this.spec = resolveClusterSpec({
       clusterName: "lab",
       network: {
@@ -60,7 +75,10 @@ export class VipLab {
         privateSubnets: [{ id: "subnet-lab", availabilityZone: "lab-1a", cidrBlock: "198.18.0.0/24" }],
       },
       spreadAcrossZones: false,
-      endpoint: { type: "keepalived", vipMode: "secondary-ip" },
+      endpoint:
+        vipMode === "route"
+          ? { type: "keepalived", vipMode, virtualIp: "198.19.255.10", routeTableIds: ["rtb-lab"], ...timers }
+          : { type: "keepalived", vipMode, ...timers },
     });
     this.endpoint = this.spec.endpoint as KeepalivedEndpointSpec;
     this.clientNs = `${prefix}-cl`;
@@ -109,6 +127,9 @@ export class VipLab {
       this.writeNodeFiles(i);
     });
     attach(this.clientNs, `${this.prefix}vc`, "198.18.0.100");
+    // Terraform's /32 route, first aimed at node 0.
+    if (this.vipMode === "route")
+      ip("-n", this.clientNs, "route", "add", `${this.vip}/32`, "via", this.endpoint.peers[0].privateIp);
   }
 
   private writeNodeFiles(i: number) {
@@ -130,13 +151,19 @@ export class VipLab {
     );
     const scriptEnv =
       `/usr/bin/env KHA_ETC=${dir}/etc KHA_LOG=${dir}/log KHA_STATE=${dir}/state KHA_CLOUD_PROVIDER=file CLOUD_FILE_ROOT=${this.root}/cloud ` +
-      `CLOUD_FILE_VIP_HOOK=${join(FAKES, "deliver-vip")} LAB_PREFIX=${this.prefix} LAB_NODE_NS=${this.ns(i)} `;
+      `CLOUD_FILE_VIP_HOOK=${join(FAKES, "deliver-vip")} LAB_PREFIX=${this.prefix} LAB_NODE_NS=${this.ns(i)} LAB_NODE_IP=${this.endpoint.peers[i].privateIp} `;
     const keepalived = renderKeepalivedConf(this.endpoint, this.endpoint.peers[i])
       .replace(/__INTERFACE__/g, "eth0")
       .replace(/"\/opt\/kubeadm-ha\//g, `"${scriptEnv}${dir}/scripts/`)
       .replace(/^( *process) haproxy$/m, `$1 haproxy -db -f ${join(dir, "haproxy.cfg")}`)
       .replace(/^( *preempt_delay) \d+$/m, `$1 ${LAB_PREEMPT_DELAY_S}`);
-    writeFileSync(join(dir, "keepalived.conf"), keepalived);
+    writeFileSync(
+      join(dir, "keepalived.conf"),
+      keepalived.replace(/^( *)(notify_backup .*)$/m, `$1notify "${dir}/scripts/capture-env.sh"\n$1$2`),
+    );
+    writeFileSync(join(dir, "scripts", "capture-env.sh"), `#!/bin/sh\nenv >${join(dir, NOTIFY_ENV_FILE)}\n`, {
+      mode: 0o755,
+    });
     writeFileSync(join(dir, "guard.sh"), `#!/bin/sh\nexec ${scriptEnv}${dir}/scripts/keepalived-notify.sh guard\n`, {
       mode: 0o755,
     });
@@ -179,7 +206,8 @@ export class VipLab {
     };
     const [command, ...args] =
       daemon === "keepalived" ? commands[daemon] : ["ip", "netns", "exec", this.ns(i), ...commands[daemon]];
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const env = daemon === "keepalived" ? SERVICE_ENV : process.env;
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env });
     const onData = (d: Buffer) => {
       const log = daemon === "haproxy" ? this.haproxyLog : daemon === "keepalived" ? this.keepalivedLog : undefined;
       for (const line of d.toString().split("\n").filter(Boolean)) log?.push({ t: Date.now(), node: i, line });
@@ -217,6 +245,36 @@ export class VipLab {
     const signalled = Date.now();
     killProcesses(pids, signal);
     return { signalled, gone: Date.now() };
+  }
+
+  /**
+   * Starves node i's keepalived, and the check scripts it forks, to `quotaMs` of CPU time per second
+   * (a cgroup v1 CFS quota: once spent, nothing runs until the next second, as a burstable instance
+   * out of credits or a paused one). Returns the function that gives the CPU back.
+   */
+  starve(i: number, quotaMs: number): () => void {
+    const group = `/sys/fs/cgroup/cpu/${this.prefix}-starved`;
+    mkdirSync(group, { recursive: true }); // a crashed run may have left it
+    writeFileSync(join(group, "cpu.cfs_period_us"), "1000000");
+    writeFileSync(join(group, "cpu.cfs_quota_us"), String(quotaMs * 1000));
+    for (const pid of this.pidsOf(i, "keepalived")) writeFileSync(join(group, "cgroup.procs"), String(pid));
+    // A check script may be forked into the group while its members move out: retry until it is empty.
+    return () => {
+      for (let attempt = 0; ; attempt++) {
+        for (const pid of readFileSync(join(group, "cgroup.procs"), "utf8").split("\n").filter(Boolean))
+          try {
+            writeFileSync("/sys/fs/cgroup/cpu/cgroup.procs", pid);
+          } catch {
+            /* exited meanwhile */
+          }
+        try {
+          return rmdirSync(group);
+        } catch (e) {
+          if (attempt >= 50) throw e;
+          sleepSync(20);
+        }
+      }
+    };
   }
 
   holdsVip(i: number): boolean {
