@@ -25,6 +25,7 @@ export const SETTINGS = {
   allowedCidrs: "KUBEADM_HA_ALLOWED_CIDRS",
   virtualIp: "KUBEADM_HA_VIRTUAL_IP",
   vipMode: "KUBEADM_HA_VIP_MODE",
+  acceptSingleZone: "KUBEADM_HA_ACCEPT_SINGLE_ZONE",
   placement: "KUBEADM_HA_ENDPOINT_PLACEMENT",
   etcd: "KUBEADM_HA_ETCD",
   etcdMembers: "KUBEADM_HA_ETCD_MEMBERS",
@@ -41,6 +42,7 @@ const PROP_OF_SETTING: Record<Exclude<keyof typeof SETTINGS, "region">, string> 
   allowedCidrs: "endpoint.allowedCidrs",
   virtualIp: "endpoint.virtualIp",
   vipMode: "endpoint.vipMode",
+  acceptSingleZone: "endpoint.acceptSingleZone",
   placement: "endpoint.placement",
   etcd: "etcd.topology",
   etcdMembers: "etcd.members",
@@ -135,7 +137,11 @@ export function readSettings(
   const allowedCidrs = list("allowedCidrs");
   let endpoint: EndpointInput;
   if (endpointType === "nlb") {
-    onlyWith(["virtualIp", "vipMode", "placement"], `${SETTINGS.endpoint}=keepalived`, "the nlb endpoint");
+    onlyWith(
+      ["virtualIp", "vipMode", "acceptSingleZone", "placement"],
+      `${SETTINGS.endpoint}=keepalived`,
+      "the nlb endpoint",
+    );
     endpoint = { type: "nlb", internetFacing: flag("internetFacing"), allowedCidrs };
   } else {
     onlyWith(["internetFacing"], `${SETTINGS.endpoint}=nlb`, "the keepalived endpoint");
@@ -143,6 +149,7 @@ export function readSettings(
       type: "keepalived",
       virtualIp: text("virtualIp"),
       vipMode: oneOf("vipMode", ["route", "secondary-ip"] as const),
+      acceptSingleZone: flag("acceptSingleZone"),
       placement: oneOf("placement", ["colocated", "dedicated"] as const),
       allowedCidrs,
     };

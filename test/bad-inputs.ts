@@ -223,13 +223,21 @@ export const BAD_INPUTS: [string, ClusterInput, string, RegExp][] = [
   ],
   [
     "a secondary-IP VIP with colocated peers in three subnets",
-    { endpoint: { type: "keepalived", vipMode: "secondary-ip" } },
+    { endpoint: { type: "keepalived", vipMode: "secondary-ip", acceptSingleZone: true } },
     "endpoint.vipMode",
     /one subnet[\s\S]*vipMode: "route"/,
   ],
   [
     "a secondary-IP VIP outside the peers' subnet",
-    { endpoint: { type: "keepalived", vipMode: "secondary-ip", placement: "dedicated", virtualIp: "10.0.16.9" } },
+    {
+      endpoint: {
+        type: "keepalived",
+        vipMode: "secondary-ip",
+        acceptSingleZone: true,
+        placement: "dedicated",
+        virtualIp: "10.0.16.9",
+      },
+    },
     "endpoint.virtualIp",
     /not inside the peers' subnet "10.0.0.0\/20"/,
   ],
@@ -734,6 +742,7 @@ export const BAD_INPUTS: [string, ClusterInput, string, RegExp][] = [
         type: "keepalived",
         placement: "dedicated",
         vipMode: "secondary-ip",
+        acceptSingleZone: true,
         loadBalancerInstanceType: "small",
       },
     },
@@ -751,6 +760,18 @@ export const BAD_INPUTS: [string, ClusterInput, string, RegExp][] = [
     { etcd: { topology: "external", members: 3.5 } },
     "etcd.members",
     /3, 5 or 7/,
+  ],
+  [
+    "a secondary-IP VIP without choosing one zone knowingly",
+    { endpoint: { type: "keepalived", vipMode: "secondary-ip", placement: "dedicated" } },
+    "endpoint.acceptSingleZone",
+    /losing its zone takes the API endpoint down .* Use vipMode "route"/,
+  ],
+  [
+    "acceptSingleZone with a routed VIP",
+    { endpoint: { type: "keepalived", virtualIp: "192.168.100.10", acceptSingleZone: true } },
+    "endpoint.acceptSingleZone",
+    /applies only to vipMode "secondary-ip"/,
   ],
   // A second round of careless and adversarial inputs (issue 18, section 5), one class each.
   ["an infinite count", { controlPlaneCount: Infinity }, "controlPlaneCount", /^Infinity is not a finite number\.$/],
@@ -931,5 +952,13 @@ function threeZonesLiteral() {
 
 /** Dedicated load balancers with a secondary-IP VIP at `vip` (their subnet is 10.0.0.0/20). */
 function secondaryIp(vip: string): ClusterInput {
-  return { endpoint: { type: "keepalived", vipMode: "secondary-ip", placement: "dedicated", virtualIp: vip } };
+  return {
+    endpoint: {
+      type: "keepalived",
+      vipMode: "secondary-ip",
+      acceptSingleZone: true,
+      placement: "dedicated",
+      virtualIp: vip,
+    },
+  };
 }

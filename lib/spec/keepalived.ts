@@ -46,6 +46,16 @@ export function resolveKeepalivedEndpoint(
   const placement = input.placement ?? KEEPALIVED_DEFAULTS.placement;
   if (vipMode !== "route" && vipMode !== "secondary-ip")
     problem("endpoint.vipMode", `"${vipMode}" is not "route" or "secondary-ip".`);
+  if (vipMode === "secondary-ip" && input.acceptSingleZone !== true)
+    problem(
+      "endpoint.acceptSingleZone",
+      'is not true, but vipMode "secondary-ip" puts every VRRP peer in one subnet: losing its zone takes the API endpoint down while the control plane survives elsewhere. Use vipMode "route" (the default, across zones), or set acceptSingleZone: true to choose one zone knowingly.',
+    );
+  else if (vipMode !== "secondary-ip" && input.acceptSingleZone !== undefined)
+    problem(
+      "endpoint.acceptSingleZone",
+      'applies only to vipMode "secondary-ip" (a routed VIP spans zones): leave it out.',
+    );
   if (placement !== "colocated" && placement !== "dedicated")
     problem("endpoint.placement", `"${placement}" is not "colocated" or "dedicated".`);
   const subnetCount = network.privateSubnets.length;

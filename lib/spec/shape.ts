@@ -48,6 +48,7 @@ const NLB_ENDPOINT: Shape = {
 const KEEPALIVED_ENDPOINT: Shape = {
   type: STRING,
   vipMode: STRING,
+  acceptSingleZone: BOOLEAN,
   placement: STRING,
   virtualIp: STRING,
   dnsName: STRING,

@@ -71,6 +71,13 @@ export interface KeepalivedEndpointInput {
    */
   readonly vipMode?: "route" | "secondary-ip";
   /**
+   * Choose `vipMode: "secondary-ip"` knowingly: its peers share one subnet, so losing that subnet's
+   * zone takes the API endpoint down although the control plane survives in the other zones.
+   * Required with `secondary-ip`; `route` keeps the endpoint up through the loss of any zone.
+   * @default false
+   */
+  readonly acceptSingleZone?: boolean;
+  /**
    * Where keepalived and HAProxy run:
    * - `colocated`: on the control-plane nodes; HAProxy listens on VIP:8443 (the API server holds 6443).
    * - `dedicated`: on a pair of load-balancer instances; HAProxy listens on VIP:6443.

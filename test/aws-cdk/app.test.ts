@@ -31,7 +31,7 @@ test.each<[string, () => void]>([
       const app = new App({ outdir: outdir() });
       new KubeadmCluster(new Stack(app, "given-image"), "cluster", {
         imageId: "ami-0123456789abcdef0",
-        endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" },
+        endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip", acceptSingleZone: true },
         etcd: { topology: "external" },
       });
       app.synth();
@@ -83,6 +83,7 @@ test("every topology the settings name synthesizes, a secondary-IP VIP on dedica
       KUBEADM_HA_ENDPOINT: "keepalived",
       KUBEADM_HA_ENDPOINT_PLACEMENT: "dedicated",
       KUBEADM_HA_VIP_MODE: "secondary-ip",
+      KUBEADM_HA_ACCEPT_SINGLE_ZONE: "true",
     },
   });
   const template = Template.fromStack(stack);

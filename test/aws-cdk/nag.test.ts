@@ -41,7 +41,7 @@ const TOPOLOGIES: [string, KubeadmClusterProps][] = [
   [
     "keepalived dedicated, secondary-IP VIP, external etcd",
     {
-      endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" },
+      endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip", acceptSingleZone: true },
       etcd: { topology: "external" },
     },
   ],

@@ -44,11 +44,15 @@ const TOPOLOGIES: [string, KubeadmClusterProps][] = [
   ],
   [
     "keepalived on the control plane in one zone, the VIP a secondary IP",
-    { spreadAcrossZones: false, network: { zoneCount: 1 }, endpoint: { type: "keepalived", vipMode: "secondary-ip" } },
+    {
+      spreadAcrossZones: false,
+      network: { zoneCount: 1 },
+      endpoint: { type: "keepalived", vipMode: "secondary-ip", acceptSingleZone: true },
+    },
   ],
   [
     "keepalived on two dedicated load balancers, the VIP a secondary IP",
-    { endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" } },
+    { endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip", acceptSingleZone: true } },
   ],
   [
     "an existing network, a KMS key and break-glass principals",

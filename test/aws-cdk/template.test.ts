@@ -306,13 +306,13 @@ describe("keepalived with the VIP as a secondary IP", () => {
       {
         spreadAcrossZones: false,
         network: { zoneCount: 1 },
-        endpoint: { type: "keepalived", vipMode: "secondary-ip" },
+        endpoint: { type: "keepalived", vipMode: "secondary-ip", acceptSingleZone: true },
       },
       "control-plane",
     ],
     [
       "dedicated",
-      { endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" } },
+      { endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip", acceptSingleZone: true } },
       "api-load-balancer",
     ],
   ])(
@@ -350,7 +350,7 @@ describe("keepalived with the VIP as a secondary IP", () => {
     const app = new App();
     const stack = new Stack(app, "s");
     const cluster = new KubeadmCluster(stack, "cluster", {
-      endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" },
+      endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip", acceptSingleZone: true },
     });
     const monitoring = new ec2.SecurityGroup(stack, "monitoring", { vpc: cluster.vpc.vpc });
     cluster.endpoint.loadBalancers[0].addSecurityGroup(monitoring);
@@ -366,7 +366,9 @@ describe("keepalived with the VIP as a secondary IP", () => {
   });
 
   test("dedicated: the VIP reserved in the peers' subnet, no route, and a role that may move it only onto this cluster's tagged interfaces", () => {
-    const s = synthCdk({ endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" } });
+    const s = synthCdk({
+      endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip", acceptSingleZone: true },
+    });
     const [first] = peersOf(s, "api-load-balancer");
     s.template.hasResourceProperties("AWS::EC2::SubnetCidrReservation", {
       Cidr: "10.0.0.9/32",
@@ -426,7 +428,7 @@ test.each<[string, KubeadmClusterProps]>([
   ["keepalived colocated", { endpoint: { type: "keepalived", virtualIp: "192.168.255.10" } }],
   [
     "keepalived on dedicated load balancers with a secondary-IP VIP",
-    { endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" } },
+    { endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip", acceptSingleZone: true } },
   ],
   ["internet-facing NLB", { endpoint: { type: "nlb", internetFacing: true, allowedCidrs: ["198.51.100.0/24"] } }],
 ])("snapshot of the %s template (review changes in pull requests)", (_name, props) => {

@@ -25,7 +25,7 @@ const colocatedProps: KubeadmClusterProps = {
   endpoint: { type: "keepalived", virtualIp: VIP, dnsName: "api.example.com" },
 };
 const dedicatedProps: KubeadmClusterProps = {
-  endpoint: { type: "keepalived", vipMode: "secondary-ip", placement: "dedicated" },
+  endpoint: { type: "keepalived", vipMode: "secondary-ip", acceptSingleZone: true, placement: "dedicated" },
 };
 
 const keepalivedConf = (files: Record<string, { content: string }>) =>

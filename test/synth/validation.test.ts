@@ -205,7 +205,9 @@ const GOOD_INPUTS: [string, (stack: TerraformStack) => void, number][] = [
   [
     "dedicated load balancers with a secondary IP",
     (s) =>
-      new KubeadmCluster(s, "c", { endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" } }),
+      new KubeadmCluster(s, "c", {
+        endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip", acceptSingleZone: true },
+      }),
     3,
   ],
   [
@@ -269,7 +271,7 @@ const GOOD_INPUTS: [string, (stack: TerraformStack) => void, number][] = [
       new KubeadmCluster(s, "c", {
         spreadAcrossZones: false,
         network: { zoneCount: 1 },
-        endpoint: { type: "keepalived", vipMode: "secondary-ip" },
+        endpoint: { type: "keepalived", vipMode: "secondary-ip", acceptSingleZone: true },
       }),
     3,
   ],

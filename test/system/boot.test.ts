@@ -554,7 +554,7 @@ describe("keepalived colocated with a routed VIP, Kubernetes 1.36: control plane
 describe("keepalived on dedicated load balancers with a secondary-IP VIP: a load balancer installs HAProxy and keepalived from the archive", () => {
   const { lab, build, root } = rehearsal(
     "khal",
-    { endpoint: { type: "keepalived", vipMode: "secondary-ip", placement: "dedicated" } },
+    { endpoint: { type: "keepalived", vipMode: "secondary-ip", acceptSingleZone: true, placement: "dedicated" } },
     { minor: 37, patch: 1, debianPackages: ["haproxy", "keepalived"] },
   );
   let lb0: NodeRoot;

@@ -34,7 +34,14 @@ describe("rendered configs pass the daemons' own checks", () => {
     ["colocated", { endpoint: { type: "keepalived" as const, virtualIp: "192.168.255.10" } }],
     [
       "dedicated",
-      { endpoint: { type: "keepalived" as const, vipMode: "secondary-ip" as const, placement: "dedicated" as const } },
+      {
+        endpoint: {
+          type: "keepalived" as const,
+          vipMode: "secondary-ip" as const,
+          acceptSingleZone: true,
+          placement: "dedicated" as const,
+        },
+      },
     ],
   ])("haproxy -c accepts every %s peer's haproxy.cfg", (_name, props) => {
     const instances = resourcesOf(synthStack(props), "aws_instance");
@@ -54,7 +61,12 @@ describe("rendered configs pass the daemons' own checks", () => {
 
   test("after a reboot, cloud-init's own EC2 datasource leaves a secondary-IP VIP off every peer's interface (keepalived alone places it)", () => {
     const props = {
-      endpoint: { type: "keepalived" as const, vipMode: "secondary-ip" as const, placement: "dedicated" as const },
+      endpoint: {
+        type: "keepalived" as const,
+        vipMode: "secondary-ip" as const,
+        acceptSingleZone: true,
+        placement: "dedicated" as const,
+      },
     };
     const peers = resourcesOf(synthStack(props), "aws_instance")
       .map((instance) => decodeInstanceUserData(instance).files)

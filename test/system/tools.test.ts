@@ -39,7 +39,7 @@ const topologies: [string, Parameters<typeof synthStack>[0]][] = [
   ["keepalived colocated, routed VIP", { endpoint: { type: "keepalived", virtualIp: "192.168.255.10" } }],
   [
     "keepalived dedicated, secondary-IP VIP",
-    { endpoint: { type: "keepalived", vipMode: "secondary-ip", placement: "dedicated" } },
+    { endpoint: { type: "keepalived", vipMode: "secondary-ip", acceptSingleZone: true, placement: "dedicated" } },
   ],
   ["NLB with external etcd (3 members)", { etcd: { topology: "external" } }],
 ];
@@ -176,7 +176,7 @@ describe("systemd-analyze verify", () => {
   ])("a %s's units are valid, enabled and in no ordering cycle with cloud-init's", (_what, role) => {
     const result = synthStack({
       etcd: { topology: "external" },
-      endpoint: { type: "keepalived", vipMode: "secondary-ip", placement: "dedicated" },
+      endpoint: { type: "keepalived", vipMode: "secondary-ip", acceptSingleZone: true, placement: "dedicated" },
     });
     const node = resourcesOf(result, "aws_instance").find((n) => n.tags["kubeadm-ha:role"] === role)!;
     const { root, units } = nodeRoot(decodeInstanceUserData(node).files);

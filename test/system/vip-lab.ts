@@ -78,7 +78,7 @@ export class VipLab {
       endpoint:
         vipMode === "route"
           ? { type: "keepalived", vipMode, virtualIp: "198.19.255.10", routeTableIds: ["rtb-lab"], ...timers }
-          : { type: "keepalived", vipMode, ...timers },
+          : { type: "keepalived", vipMode, acceptSingleZone: true, ...timers },
     });
     this.endpoint = this.spec.endpoint as KeepalivedEndpointSpec;
     this.clientNs = `${prefix}-cl`;

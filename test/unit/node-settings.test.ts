@@ -44,7 +44,7 @@ const SHELL = new Set(["PATH", "BASH_SOURCE", "HOME"]);
 const TOPOLOGIES: ClusterInput[] = [
   {},
   { endpoint: { type: "keepalived", virtualIp: "192.168.255.10" }, etcd: { topology: "external" } },
-  { endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" } },
+  { endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip", acceptSingleZone: true } },
 ];
 const keys = (env: string) => [...env.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
 

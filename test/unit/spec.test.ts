@@ -298,7 +298,7 @@ describe("keepalived endpoint", () => {
 
   test("dedicated with a secondary IP: two load balancers in one subnet, VIP at host 9, HAProxy on 6443", () => {
     const spec = resolveClusterSpec({
-      endpoint: { type: "keepalived", vipMode: "secondary-ip", placement: "dedicated" },
+      endpoint: { type: "keepalived", vipMode: "secondary-ip", acceptSingleZone: true, placement: "dedicated" },
     });
     const endpoint = spec.endpoint;
     if (endpoint.type !== "keepalived") throw new Error("expected keepalived");
@@ -322,7 +322,7 @@ describe("keepalived endpoint", () => {
     const spec = resolveClusterSpec({
       network: threeZones(["a"], ["10.1.0.0/24"]),
       spreadAcrossZones: false,
-      endpoint: { type: "keepalived", vipMode: "secondary-ip" },
+      endpoint: { type: "keepalived", vipMode: "secondary-ip", acceptSingleZone: true },
     });
     if (spec.endpoint.type !== "keepalived") throw new Error("expected keepalived");
     expect(spec.endpoint.virtualIp).toBe("10.1.0.9");
