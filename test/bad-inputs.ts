@@ -741,6 +741,24 @@ export const BAD_INPUTS: [string, ClusterInput, string, RegExp][] = [
     "etcd.members",
     /3, 5 or 7/,
   ],
+  [
+    "an NLB idle timeout below AWS's range",
+    { endpoint: { type: "nlb", idleTimeoutSeconds: 59 } },
+    "endpoint.idleTimeoutSeconds",
+    /59 is not a whole number of seconds from 60 to 6000/,
+  ],
+  [
+    "an NLB idle timeout above AWS's range",
+    { endpoint: { type: "nlb", idleTimeoutSeconds: 6001 } },
+    "endpoint.idleTimeoutSeconds",
+    /from 60 to 6000/,
+  ],
+  [
+    "a fractional NLB idle timeout",
+    { endpoint: { type: "nlb", idleTimeoutSeconds: 90.5 } },
+    "endpoint.idleTimeoutSeconds",
+    /whole number of seconds/,
+  ],
 ];
 
 /** An existing network in three zones, as literal values. */

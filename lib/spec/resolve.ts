@@ -103,7 +103,6 @@ export function resolveClusterSpec(rawInput: ClusterInput = {}, options: Resolve
   const network = resolveNetwork(
     input.network,
     {
-      keepalived: endpointInput.type === "keepalived",
       nlb: endpointInput.type === "nlb",
       internetFacing: endpointInput.type === "nlb" && endpointInput.internetFacing === true,
     },

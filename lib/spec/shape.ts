@@ -32,6 +32,7 @@ const NLB_ENDPOINT: Shape = {
   internetFacing: BOOLEAN,
   allowedCidrs: STRINGS,
   deletionProtection: BOOLEAN,
+  idleTimeoutSeconds: NUMBER,
   privateDns: { kind: "object", orFalse: true, shape: { zoneId: STRING, name: STRING } },
 };
 const KEEPALIVED_ENDPOINT: Shape = {

@@ -28,6 +28,14 @@ export interface NlbEndpointInput {
    */
   readonly deletionProtection?: boolean;
   /**
+   * Seconds a connection through the NLB may carry no data before the NLB drops it (its TCP listener's
+   * `tcp.idle_timeout.seconds`; AWS allows 60 to 6000 and defaults to 350, which cuts an idle
+   * `kubectl exec`, `port-forward` or watch after about 6 minutes). Clients that send TCP keepalives
+   * (kubectl, client-go) keep a connection up past any value.
+   * @default 3600
+   */
+  readonly idleTimeoutSeconds?: number;
+  /**
    * The endpoint's name, which the cluster owns: an alias record to the internal NLB in a Route 53
    * private hosted zone of the VPC. It is the nodes' `controlPlaneEndpoint` and a certificate SAN, so a
    * new load balancer (a changed subnet list or scheme, a re-created NLB) takes over without touching
@@ -156,10 +164,12 @@ export interface NewNetworkInput {
   readonly zoneCount?: number;
   /**
    * One NAT gateway per zone instead of one in the first zone, so that losing a zone loses no other
-   * zone's egress (AWS API calls, Session Manager, packages for a replacement node). About $33 a month
-   * per extra gateway plus $0.045 per GB (us-east-1).
-   * @default - true for a keepalived endpoint (a new VRRP master moves the VIP with an EC2 call, which
-   * must not go through a NAT in the lost zone); false for an NLB (a running cluster's API needs no egress)
+   * zone's egress: Session Manager (the only shell), Secrets Manager, SSM and the EC2 API (a VRRP
+   * master's VIP move), packages for a replacement node. Each gateway costs $0.045 an hour plus its
+   * public IPv4 address's $0.005, about $36.50 a month, and $0.045 per GB (us-east-1). `false` saves
+   * $73 a month in three zones; losing the first zone then leaves the API up (NLB) but no shell, no
+   * secret reads and no replacement node in the other zones until it returns.
+   * @default true
    */
   readonly natGatewayPerZone?: boolean;
 }
@@ -295,6 +305,8 @@ export interface NlbEndpointSpec {
   readonly publicAllowedCidrs: string[];
   readonly port: number;
   readonly deletionProtection: boolean;
+  /** The listeners' TCP idle timeout. */
+  readonly idleTimeoutSeconds: number;
   /** The endpoint's own name in a private zone (created when `zoneId` is unset), or undefined to use the NLB's name. */
   readonly privateDns?: { readonly zoneId?: string; readonly zoneName?: string; readonly name: string };
 }

@@ -6,7 +6,7 @@
 import { App, Aws, CfnResource, Stack, Validations } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import { AwsSolutionsChecks, NagMessageLevel, NagPack, rules } from "cdk-nag";
-import { IConstruct } from "constructs";
+import { DependencyGroup, IConstruct } from "constructs";
 import { ClusterVpc, ControlPlaneIdentity, EtcdCluster, KubeadmClusterProps, NlbEndpoint } from "../../lib/aws-cdk";
 import { resolveClusterSpec } from "../../lib/spec";
 import { ACKNOWLEDGED_FINDINGS } from "../../lib/aws-cdk/private/findings";
@@ -113,6 +113,7 @@ test("the lower-level constructs composed by hand carry their own acknowledgemen
   const policyReferences = {
     partition: Aws.PARTITION,
     region: Aws.REGION,
+    accountId: Aws.ACCOUNT_ID,
     clusterName: spec.clusterName,
     deploySettingsArn: `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter/composed/settings`,
   };
@@ -127,7 +128,7 @@ test("the lower-level constructs composed by hand carry their own acknowledgemen
     controlPlaneSecurityGroup,
     controlPlane,
     policyReferences,
-    addressReservations: [],
+    addressHolders: new DependencyGroup(),
     bootPrerequisites: vpc.egress,
   };
   const endpoint = new NlbEndpoint(stack, "endpoint", context);

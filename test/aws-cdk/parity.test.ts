@@ -77,7 +77,7 @@ function terraformResolver(result: SynthResult): Resolve {
     aws_instance: (n) => `INSTANCE<${r.aws_instance[n].tags.Name}>`,
     aws_subnet: (n) => `SUBNET<${r.aws_subnet[n].cidr_block}>`,
     aws_route_table: () => "ROUTE_TABLE",
-    aws_vpc: () => "ROUTE_TABLE", // only ever its main_route_table_id here
+    aws_vpc: (_n, attr) => (attr === "id" ? "VPC" : "ROUTE_TABLE"), // else its main_route_table_id
     "data.aws_partition": () => "PARTITION",
     "data.aws_region": () => "REGION",
     "data.aws_caller_identity": () => "ACCOUNT",
@@ -136,6 +136,8 @@ function cloudFormationResolver(synth: CdkSynth): Resolve {
         return `SUBNET<${r.Properties.CidrBlock}>`;
       case "AWS::EC2::RouteTable":
         return "ROUTE_TABLE";
+      case "AWS::EC2::VPC":
+        return "VPC";
       default:
         throw new Error(`no stand-in for Ref ${id} (${r?.Type})`);
     }

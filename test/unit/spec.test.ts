@@ -14,6 +14,7 @@ describe("defaults", () => {
       publicAllowedCidrs: [],
       port: 6443,
       deletionProtection: false,
+      idleTimeoutSeconds: 3600,
       privateDns: { zoneName: "kubeadm-ha.internal", name: "api.kubeadm-ha.internal" },
     });
     expect(spec.etcd).toEqual({ topology: "stacked" });
