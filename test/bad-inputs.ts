@@ -742,6 +742,30 @@ export const BAD_INPUTS: [string, ClusterInput, string, RegExp][] = [
     /3, 5 or 7/,
   ],
   [
+    "a Session Manager key given by alias",
+    { sessionManager: { kmsKeyArn: "alias/session-manager" } },
+    "sessionManager.kmsKeyArn",
+    /is not a KMS key ARN/,
+  ],
+  [
+    "a session log bucket given as an ARN",
+    { sessionManager: { s3BucketName: "arn:aws:s3:::session-logs" } },
+    "sessionManager.s3BucketName",
+    /not its ARN/,
+  ],
+  [
+    "a session log prefix without a bucket",
+    { sessionManager: { s3KeyPrefix: "logs/" } },
+    "sessionManager.s3KeyPrefix",
+    /name the bucket/,
+  ],
+  [
+    "a session log group given as an ARN",
+    { sessionManager: { cloudWatchLogGroupName: "arn:aws:logs:us-east-1:123456789012:log-group:/ssm/sessions" } },
+    "sessionManager.cloudWatchLogGroupName",
+    /not its ARN/,
+  ],
+  [
     "an NLB idle timeout below AWS's range",
     { endpoint: { type: "nlb", idleTimeoutSeconds: 59 } },
     "endpoint.idleTimeoutSeconds",

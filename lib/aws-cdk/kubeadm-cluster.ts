@@ -103,6 +103,7 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
         resourceName: deploySettingsParameterName(spec.clusterName).slice(1),
       }),
       kmsKeyArn: spec.secrets.kmsKeyArn,
+      sessionManager: spec.sessionManager,
     };
     this.identity = new ControlPlaneIdentity(this, "identity", {
       clusterName: spec.clusterName,

@@ -110,6 +110,7 @@ export class KubeadmCluster extends Construct {
       clusterName: spec.clusterName,
       deploySettingsArn: this.deploySettings.arn,
       kmsKeyArn: spec.secrets.kmsKeyArn,
+      sessionManager: spec.sessionManager,
     };
     this.identity = new ControlPlaneIdentity(this, "identity", {
       clusterName: spec.clusterName,

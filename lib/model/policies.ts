@@ -4,6 +4,7 @@
  * written here once. The shape is IAM's (condition as test/variable/values, as Terraform's policy
  * documents take it).
  */
+import type { SessionManagerSpec } from "../spec";
 import { CLUSTER_TAG, STATUS_TAG } from "./tags";
 
 export interface PolicyCondition {
@@ -32,6 +33,8 @@ export interface PolicyReferences {
   readonly deploySettingsArn: string;
   /** The cluster's KMS key for its secrets, if any (secrets.kmsKeyArn). */
   readonly kmsKeyArn?: string;
+  /** The account's Session Manager encryption key and log destinations (sessionManager). */
+  readonly sessionManager: SessionManagerSpec;
 }
 
 /**
@@ -52,13 +55,55 @@ export function sessionManagerStatements(): PolicyStatement[] {
   return [{ sid: "SessionManager", actions: [...SESSION_MANAGER_ACTIONS], resources: ["*"] }];
 }
 
+/**
+ * What the SSM agent needs besides, when the account's Session Manager preferences encrypt sessions
+ * with a KMS key or log them to S3 or CloudWatch Logs (docs.aws.amazon.com/systems-manager/latest/
+ * userguide/getting-started-create-iam-instance-profile.html): each held to the key, bucket prefix or
+ * log group named in `sessionManager`. DescribeLogGroups takes no log group (the agent lists them to
+ * check the group exists), so it is held to the account's log groups in the region.
+ */
+function sessionLoggingStatements(refs: PolicyReferences): PolicyStatement[] {
+  const { kmsKeyArn, s3BucketName, s3KeyPrefix, cloudWatchLogGroupName } = refs.sessionManager;
+  const logs = (resource: string) => `arn:${refs.partition}:logs:${refs.region}:${refs.accountId}:${resource}`;
+  const statements: PolicyStatement[] = [];
+  if (kmsKeyArn)
+    statements.push({
+      sid: "SessionEncryption",
+      actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+      resources: [kmsKeyArn],
+    });
+  if (s3BucketName)
+    statements.push(
+      {
+        sid: "SessionLogsS3",
+        actions: ["s3:PutObject"],
+        resources: [`arn:${refs.partition}:s3:::${s3BucketName}/${s3KeyPrefix}*`],
+      },
+      {
+        sid: "SessionLogsS3Encryption",
+        actions: ["s3:GetEncryptionConfiguration"],
+        resources: [`arn:${refs.partition}:s3:::${s3BucketName}`],
+      },
+    );
+  if (cloudWatchLogGroupName)
+    statements.push(
+      {
+        sid: "SessionLogsCloudWatch",
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+        resources: [logs(`log-group:${cloudWatchLogGroupName}:*`)],
+      },
+      { sid: "SessionLogsCloudWatchGroups", actions: ["logs:DescribeLogGroups"], resources: [logs("log-group:*")] },
+    );
+  return statements;
+}
+
 /** An EC2 resource's ARN in the cluster's region and account. */
 const ec2Arn = (refs: PolicyReferences, resource: string) =>
   `arn:${refs.partition}:ec2:${refs.region}:${refs.accountId}:${resource}`;
 
 /**
- * What every node may do: read the deploy settings, and set its own status tag on instances of its
- * cluster only, in its region and account.
+ * What every node may do: read the deploy settings, set its own status tag on instances of its
+ * cluster only, in its region and account, and what the account's Session Manager preferences ask.
  */
 export function everyNodeStatements(refs: PolicyReferences): PolicyStatement[] {
   return [
@@ -72,6 +117,7 @@ export function everyNodeStatements(refs: PolicyReferences): PolicyStatement[] {
         { test: "ForAllValues:StringEquals", variable: "aws:TagKeys", values: [STATUS_TAG] },
       ],
     },
+    ...sessionLoggingStatements(refs),
   ];
 }
 

@@ -6,7 +6,8 @@ import { resolveKeepalivedEndpoint } from "./keepalived";
 import { checkClusterName } from "./names";
 import { checkZoneSpread, NETWORK_DEFAULTS, resolveNetwork } from "./network";
 import { NLB_PORT, resolveNlbEndpoint } from "./nlb";
-import { checkInstanceType, checkMemberCount, checkVolumeSize, DNS_NAME, Literal, Problem } from "./rules";
+import { checkInstanceType, checkMemberCount, checkVolumeSize, DNS_NAME, KMS_KEY_ARN, Literal, Problem } from "./rules";
+import { resolveSessionManager } from "./session-manager";
 import { checkShape } from "./shape";
 import { CONTAINERD_RELEASE_SHA256, KUBERNETES_MINORS, RUNC_RELEASE, compareVersions } from "./versions";
 import {
@@ -66,7 +67,6 @@ const KUBERNETES_VERSION = /^v?1\.(\d+)\.(\d+)$/;
 const WILDCARD_DNS_NAME = /^\*\.(.+)$/;
 const RELEASE_VERSION = /^(\d+)\.\d+\.\d+$/;
 const SHA256 = /^[a-f0-9]{64}$/;
-const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[A-Za-z0-9-]+$/;
 const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
 
 /**
@@ -142,6 +142,7 @@ export function resolveClusterSpec(rawInput: ClusterInput = {}, options: Resolve
   const extraCertSans = input.extraCertSans ?? [];
   checkCertSans(extraCertSans, literal, problem);
   const secrets = resolveSecrets(input.secrets, literal, problem);
+  const sessionManager = resolveSessionManager(input.sessionManager, literal, problem);
   if (input.spreadAcrossZones ?? true) checkZoneSpread(input.network, network, literal, problem);
 
   const controlPlane: ControlPlaneNodeSpec[] =
@@ -178,6 +179,7 @@ export function resolveClusterSpec(rawInput: ClusterInput = {}, options: Resolve
     apiServerPort: DEFAULTS.apiServerPort,
     controlPlane,
     secrets,
+    sessionManager,
     tags: input.tags ?? {},
   };
 }

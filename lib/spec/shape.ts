@@ -143,6 +143,10 @@ export const CLUSTER_SHAPE: Shape = {
   },
   spreadAcrossZones: BOOLEAN,
   secrets: { kind: "object", shape: { kmsKeyArn: STRING, breakGlassPrincipalArns: STRINGS } },
+  sessionManager: {
+    kind: "object",
+    shape: { kmsKeyArn: STRING, s3BucketName: STRING, s3KeyPrefix: STRING, cloudWatchLogGroupName: STRING },
+  },
   tags: { kind: "tags" },
 };
 

@@ -254,6 +254,11 @@ export interface ClusterInput {
   readonly spreadAcrossZones?: boolean;
   /** Who may use the cluster's secrets, and the key that encrypts them. @default - see `SecretsInput` */
   readonly secrets?: SecretsInput;
+  /**
+   * The account's Session Manager preferences that need the nodes' permission: KMS session
+   * encryption and session logs. @default - see `SessionManagerInput`
+   */
+  readonly sessionManager?: SessionManagerInput;
   /** Tags for every resource (the construct adds `kubeadm-ha:cluster`). @default - none */
   readonly tags?: Record<string, string>;
 }
@@ -278,6 +283,42 @@ export interface SecretsInput {
    * @default - none: only the cluster's own nodes
    */
   readonly breakGlassPrincipalArns?: string[];
+}
+
+/**
+ * What the account's Session Manager preferences (its SSM-SessionManagerRunShell document) ask of a
+ * node: with KMS encryption or session logs turned on, the SSM agent on the node decrypts the session
+ * key and writes the logs with the node's role, which then needs these permissions (AWS: "Create a
+ * custom IAM role for Session Manager"). Each permission is held to what is named here.
+ */
+export interface SessionManagerInput {
+  /**
+   * The KMS key ARN of the preferences' "KMS encryption": the nodes may use it (kms:Decrypt,
+   * kms:GenerateDataKey) for sessions.
+   * @default - sessions are encrypted by TLS only
+   */
+  readonly kmsKeyArn?: string;
+  /**
+   * The S3 bucket (its name) sessions are logged to: the nodes may put objects under `s3KeyPrefix`
+   * and read the bucket's encryption configuration.
+   * @default - no S3 session logs
+   */
+  readonly s3BucketName?: string;
+  /** The key prefix of the session logs in `s3BucketName`. @default "" */
+  readonly s3KeyPrefix?: string;
+  /**
+   * The CloudWatch Logs log group sessions are streamed to: the nodes may create streams and put
+   * events in it, and describe the account's log groups (which the agent checks first).
+   * @default - no CloudWatch session logs
+   */
+  readonly cloudWatchLogGroupName?: string;
+}
+
+export interface SessionManagerSpec {
+  readonly kmsKeyArn?: string;
+  readonly s3BucketName?: string;
+  readonly s3KeyPrefix: string;
+  readonly cloudWatchLogGroupName?: string;
 }
 
 export interface SubnetSpec {
@@ -403,6 +444,7 @@ export interface ClusterSpec {
   readonly apiServerPort: number;
   readonly controlPlane: ControlPlaneNodeSpec[];
   readonly secrets: SecretsSpec;
+  readonly sessionManager: SessionManagerSpec;
   readonly tags: Record<string, string>;
 }
 

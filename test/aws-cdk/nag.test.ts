@@ -115,6 +115,7 @@ test("the lower-level constructs composed by hand carry their own acknowledgemen
     region: Aws.REGION,
     accountId: Aws.ACCOUNT_ID,
     clusterName: spec.clusterName,
+    sessionManager: spec.sessionManager,
     deploySettingsArn: `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter/composed/settings`,
   };
   const controlPlane = new ControlPlaneIdentity(stack, "identity", {

@@ -51,12 +51,18 @@ const TOPOLOGIES: [string, KubeadmClusterProps][] = [
     { endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" } },
   ],
   [
-    "an existing network, a KMS key and break-glass principals",
+    "an existing network, a KMS key, break-glass principals, encrypted and logged sessions",
     {
       network: EXISTING,
       secrets: {
         kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
         breakGlassPrincipalArns: ["arn:aws:iam::111122223333:role/break-glass"],
+      },
+      sessionManager: {
+        kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/5678abcd-12ab-34cd-56ef-1234567890ab",
+        s3BucketName: "session-logs",
+        s3KeyPrefix: "kubeadm-ha/",
+        cloudWatchLogGroupName: "/ssm/sessions",
       },
       etcd: { topology: "external" },
     },

@@ -482,6 +482,42 @@ describe("IAM", () => {
     expect(resourcesOf(result, "aws_secretsmanager_secret").map((s) => s.kms_key_id)).toEqual([undefined, undefined]);
   });
 
+  test("with the account's Session Manager encryption and session logs, every node role may use that key, write under that bucket prefix and into that log group, and no more; without them, none of it", () => {
+    const sessionKey = "arn:aws:kms:us-east-1:123456789012:key/5678abcd-12ab-34cd-56ef-1234567890ab";
+    const plan = synthStack({
+      sessionManager: {
+        kmsKeyArn: sessionKey,
+        s3BucketName: "session-logs",
+        s3KeyPrefix: "kubeadm-ha/",
+        cloudWatchLogGroupName: "/ssm/sessions",
+      },
+    });
+    const logs = (resource: string) =>
+      `arn:\${data.aws_partition.cluster_partition_58BA2465.partition}:logs:\${data.aws_region.cluster_region_807B4548.region}:\${data.aws_caller_identity.cluster_account_9FA334D4.account_id}:${resource}`;
+    const s3 = (resource: string) => `arn:\${data.aws_partition.cluster_partition_58BA2465.partition}:s3:::${resource}`;
+    const expected = [
+      ["SessionEncryption", ["kms:Decrypt", "kms:GenerateDataKey"], [sessionKey]],
+      ["SessionLogsS3", ["s3:PutObject"], [s3("session-logs/kubeadm-ha/*")]],
+      ["SessionLogsS3Encryption", ["s3:GetEncryptionConfiguration"], [s3("session-logs")]],
+      [
+        "SessionLogsCloudWatch",
+        ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+        [logs("log-group:/ssm/sessions:*")],
+      ],
+      ["SessionLogsCloudWatchGroups", ["logs:DescribeLogGroups"], [logs("log-group:*")]],
+    ];
+    const nodeDocs = dataOf(plan, "aws_iam_policy_document").filter((d) =>
+      d.statement.some((s: any) => s.sid === "BootstrapStatusTag"),
+    );
+    expect(nodeDocs).toHaveLength(2); // node 0's role and the others'
+    for (const doc of nodeDocs)
+      expect(
+        doc.statement.filter((s: any) => s.sid.startsWith("Session")).map((s: any) => [s.sid, s.actions, s.resources]),
+      ).toEqual(expected);
+    const all = dataOf(result, "aws_iam_policy_document").flatMap((d) => d.statement);
+    expect(all.filter((s: any) => /^Session(Encryption|Logs)/.test(s.sid ?? ""))).toEqual([]);
+  });
+
   test("nodes may only set the status tag, only on this cluster's instances in its region and account", () => {
     const tagging = permissions.statement.find((s: any) => s.sid === "BootstrapStatusTag");
     expect(tagging.actions).toEqual(["ec2:CreateTags"]);
