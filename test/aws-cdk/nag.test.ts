@@ -10,7 +10,7 @@ import { DependencyGroup, IConstruct } from "constructs";
 import { ClusterVpc, ControlPlaneIdentity, EtcdCluster, KubeadmClusterProps, NlbEndpoint } from "../../lib/aws-cdk";
 import { resolveClusterSpec } from "../../lib/spec";
 import { ACKNOWLEDGED_FINDINGS } from "../../lib/aws-cdk/private/findings";
-import { cfnTag, synthCdk } from "./helpers";
+import { cfnTag, strictApp, synthCdk } from "./helpers";
 import { Template } from "aws-cdk-lib/assertions";
 
 /** NIST 800-53 rev 5's IMDSv2 rule, alone (the rest of that pack is not this project's bar). */
@@ -103,7 +103,7 @@ test("each acknowledgement names its rule and gives a reason a reviewer can chec
 });
 
 test("the lower-level constructs composed by hand carry their own acknowledgements: nothing unacknowledged without KubeadmCluster", () => {
-  const stack = new Stack(new App(), "composed");
+  const stack = new Stack(strictApp(), "composed");
   const spec = resolveClusterSpec({ clusterName: "composed", etcd: { topology: "external" } });
   const vpc = new ClusterVpc(stack, "network", spec);
   const controlPlaneSecurityGroup = new ec2.SecurityGroup(stack, "control-plane", {

@@ -3,7 +3,7 @@
  * health check, certSANs and the endpoint in the decoded user data, IMDSv2, encryption, IAM scope,
  * empty secrets, the deploy settings; the same validation as the cdktf flavour; a snapshot per topology.
  */
-import { App, Stack } from "aws-cdk-lib";
+import { Stack } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as iam from "aws-cdk-lib/aws-iam";
 import { Match, Template } from "aws-cdk-lib/assertions";
@@ -18,7 +18,7 @@ import {
   filledFromDeploySettings,
   yamlDocs,
 } from "../helpers";
-import { CdkSynth, cfnPrimaryInterface, cfnResources, cfnTag, cfnUserDataText, synthCdk } from "./helpers";
+import { CdkSynth, cfnPrimaryInterface, cfnResources, cfnTag, cfnUserDataText, strictApp, synthCdk } from "./helpers";
 
 const synth = synthCdk();
 const { template } = synth;
@@ -237,7 +237,7 @@ describe("the default cluster", () => {
   });
 
   test("connections and grants for composition: the control plane, the endpoint and etcd each open on their own group", () => {
-    const stack = new Stack(new App(), "composed");
+    const stack = new Stack(strictApp(), "composed");
     const cluster = new KubeadmCluster(stack, "cluster", { etcd: { topology: "external" } });
     cluster.connections.allowFrom(ec2.Peer.ipv4("10.99.0.0/16"), ec2.Port.tcp(10250), "workers' kubelets");
     cluster.endpoint.connections.allowDefaultPortFrom(ec2.Peer.ipv4("10.98.0.0/16"), "a peered VPC");
@@ -267,7 +267,7 @@ describe("the default cluster", () => {
 
 describe("keepalived with a routed VIP", () => {
   test("colocated: the endpoint's connections are the control plane's group, HAProxy's port on the VIP their default", () => {
-    const stack = new Stack(new App(), "colocated");
+    const stack = new Stack(strictApp(), "colocated");
     const cluster = new KubeadmCluster(stack, "cluster", {
       endpoint: { type: "keepalived", virtualIp: "192.168.255.10" },
     });
@@ -345,7 +345,7 @@ describe("changing a running cluster", () => {
 
 describe("the same validation as the cdktf flavour", () => {
   test.each(BAD_INPUTS)("%s: fails naming the prop, before any construct exists", (_what, input, prop) => {
-    const stack = new Stack(new App(), "bad");
+    const stack = new Stack(strictApp(), "bad");
     expect(() => new KubeadmCluster(stack, "cluster", input as KubeadmClusterProps)).toThrow(ClusterSpecError);
     try {
       new KubeadmCluster(stack, "again", input as KubeadmClusterProps);
@@ -406,7 +406,7 @@ describe("keepalived with the VIP as a secondary IP", () => {
   );
 
   test("a group added to a peer later lands on its interface, as on any other node", () => {
-    const app = new App();
+    const app = strictApp();
     const stack = new Stack(app, "s");
     const cluster = new KubeadmCluster(stack, "cluster", {
       endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip" },
