@@ -936,6 +936,48 @@ export const BAD_INPUTS: [string, ClusterInput, string, RegExp][] = [
   ],
   ["a control plane on t3.nano", { instanceType: "t3.nano" }, "instanceType", /kubeadm refuses/],
   ["a control plane on a 1-vCPU Graviton", { instanceType: "m7g.medium" }, "instanceType", /kubeadm refuses/],
+  [
+    "a Session Manager key given by alias",
+    { sessionManager: { kmsKeyArn: "alias/session-manager" } },
+    "sessionManager.kmsKeyArn",
+    /is not a KMS key ARN/,
+  ],
+  [
+    "a session log bucket given as an ARN",
+    { sessionManager: { s3BucketName: "arn:aws:s3:::session-logs" } },
+    "sessionManager.s3BucketName",
+    /not its ARN/,
+  ],
+  [
+    "a session log prefix without a bucket",
+    { sessionManager: { s3KeyPrefix: "logs/" } },
+    "sessionManager.s3KeyPrefix",
+    /name the bucket/,
+  ],
+  [
+    "a session log group given as an ARN",
+    { sessionManager: { cloudWatchLogGroupName: "arn:aws:logs:us-east-1:123456789012:log-group:/ssm/sessions" } },
+    "sessionManager.cloudWatchLogGroupName",
+    /not its ARN/,
+  ],
+  [
+    "an NLB idle timeout below AWS's range",
+    { endpoint: { type: "nlb", idleTimeoutSeconds: 59 } },
+    "endpoint.idleTimeoutSeconds",
+    /59 is not a whole number of seconds from 60 to 6000/,
+  ],
+  [
+    "an NLB idle timeout above AWS's range",
+    { endpoint: { type: "nlb", idleTimeoutSeconds: 6001 } },
+    "endpoint.idleTimeoutSeconds",
+    /from 60 to 6000/,
+  ],
+  [
+    "a fractional NLB idle timeout",
+    { endpoint: { type: "nlb", idleTimeoutSeconds: 90.5 } },
+    "endpoint.idleTimeoutSeconds",
+    /whole number of seconds/,
+  ],
 ];
 
 /** An object whose JSON would never end, like a construct (it refers to its scope, which refers to it). */

@@ -47,12 +47,14 @@ export class ControlPlaneIdentity extends Construct {
       readers: [memberRole.roleArn],
       writers: [seedRole.roleArn],
       secrets,
+      holdsRoots: true,
     });
     this.adminKubeconfigSecret = clusterSecret(this, "admin-kubeconfig", {
       description: described.secrets.adminKubeconfig,
       readers: undefined,
       writers: [seedRole.roleArn],
       secrets,
+      holdsRoots: false,
     });
     const policyName = "kubeadm-ha-control-plane";
     this.seed = withNodePolicy(this, "seed-policy", seedRole, {

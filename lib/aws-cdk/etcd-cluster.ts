@@ -57,13 +57,20 @@ export class EtcdCluster extends Construct implements ec2.IConnectable {
     // Member 0 creates the PKI and writes both secrets; the others only read the CA; the API servers the client certificate.
     const seedRole = nodeRole(this, "seed-role", described.roles.etcdSeed);
     const memberRole = nodeRole(this, "role", described.roles.etcd);
-    const secret = (secretId: string, description: string, readers: string[]) =>
-      clusterSecret(this, secretId, { description, readers, writers: [seedRole.roleArn], secrets: cluster.secrets });
-    this.caSecret = secret("ca-secret", described.secrets.etcdCa, [memberRole.roleArn]);
+    const secret = (secretId: string, description: string, readers: string[], holdsRoots: boolean) =>
+      clusterSecret(this, secretId, {
+        description,
+        readers,
+        writers: [seedRole.roleArn],
+        secrets: cluster.secrets,
+        holdsRoots,
+      });
+    this.caSecret = secret("ca-secret", described.secrets.etcdCa, [memberRole.roleArn], true);
     this.clientSecret = secret(
       "client-secret",
       described.secrets.etcdClient,
       props.controlPlane.roles.map((r) => r.roleArn),
+      false,
     );
     const identities = this.permissions(props, seedRole, memberRole);
     this.securityGroup = this.securityGroupWithRules(props);

@@ -1,4 +1,3 @@
-import { Aws } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as iam from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
@@ -22,6 +21,7 @@ import {
   nodeRole,
   oneAtATime,
   policyDocument,
+  primaryInterfaceOf,
   withNodePolicy,
 } from "./private/resources";
 import { acknowledgeFindings } from "./private/findings";
@@ -83,19 +83,16 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
     addSecurityGroupRules(keepalivedRules(spec, cluster.apiServerPort), (role) =>
       role === "api-load-balancers" ? this.peerSecurityGroup : props.controlPlaneSecurityGroup,
     );
-    if (spec.vipMode === "secondary-ip") {
-      // Keep AWS from handing the VIP to another interface; only explicit assignment may use it.
-      new ec2.CfnSubnetCidrReservation(this, "vip-reservation", {
-        subnetId: props.vpc.privateSubnets[spec.peers[0].subnetIndex].subnetId,
-        cidr: `${spec.virtualIp}/32`,
-        reservationType: "explicit",
-        description: `keepalived VIP of ${cluster.clusterName}`,
-      });
-    }
-    const permissions = vipStatements(props.policyReferences, Aws.ACCOUNT_ID, {
-      mode: spec.vipMode,
-      routeTableIds: this.routeTableIds,
-    });
+    const permissions = vipStatements(
+      props.policyReferences,
+      spec.vipMode === "route"
+        ? { mode: "route", routeTableIds: this.routeTableIds }
+        : {
+            mode: "secondary-ip",
+            subnetId: props.vpc.privateSubnets[spec.peers[0].subnetIndex].subnetId,
+            vpcId: props.vpc.vpc.vpcId,
+          },
+    );
     if (spec.placement === "dedicated") {
       this.loadBalancers.push(...this.loadBalancerInstances(permissions));
       this.attachVip(this.loadBalancers);
@@ -156,9 +153,17 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
     );
   }
 
-  /** Route mode: the VIP's /32 route in each route table, to the first peer; keepalived moves it to the master from then on. */
+  /**
+   * The VIP starts on the first peer; keepalived moves it to the master from then on. Route mode: its /32
+   * route in each route table. Secondary-IP mode: a secondary address of the first peer's interface, so
+   * AWS hands it to nothing else from the start (the cdktf flavour reserves it in the subnet; CloudFormation
+   * lacks that type in some regions).
+   */
   private attachVip(peers: ec2.Instance[]) {
-    if (this.spec.vipMode !== "route") return;
+    if (this.spec.vipMode === "secondary-ip") {
+      primaryInterfaceOf(peers[0]).privateIpAddresses = [{ privateIpAddress: this.spec.virtualIp, primary: false }];
+      return;
+    }
     this.routeTableIds.forEach(
       (routeTableId, i) =>
         new ec2.CfnRoute(this, `vip-route-${i}`, {

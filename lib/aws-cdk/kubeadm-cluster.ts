@@ -3,15 +3,8 @@ import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as ssm from "aws-cdk-lib/aws-ssm";
-import { Construct, IDependable } from "constructs";
-import {
-  addressReservations,
-  claimClusterName,
-  CLUSTER_TAG,
-  controlPlaneRules,
-  securityGroupDescription,
-  STATUS_TAG,
-} from "../model";
+import { Construct, DependencyGroup } from "constructs";
+import { claimClusterName, CLUSTER_TAG, controlPlaneRules, securityGroupDescription, STATUS_TAG } from "../model";
 import { loadNodeScripts } from "../private/node-scripts";
 import {
   checkDeploySettingsSize,
@@ -105,6 +98,7 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
     const policyReferences = {
       partition: Aws.PARTITION,
       region: Aws.REGION,
+      accountId: Aws.ACCOUNT_ID,
       clusterName: spec.clusterName,
       // Built from its name, not a reference: the policies need not wait for the parameter.
       deploySettingsArn: Stack.of(this).formatArn({
@@ -113,21 +107,21 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
         resourceName: deploySettingsParameterName(spec.clusterName).slice(1),
       }),
       kmsKeyArn: spec.secrets.kmsKeyArn,
+      sessionManager: spec.sessionManager,
     };
     this.identity = new ControlPlaneIdentity(this, "identity", {
       clusterName: spec.clusterName,
       policyReferences,
       secrets: spec.secrets,
     });
-    const addressReservations = this.addressReservations();
     const context: ClusterNodeContext = {
       cluster: spec,
       vpc: this.vpc,
       controlPlaneSecurityGroup: this.controlPlaneSecurityGroup,
       controlPlane: this.identity,
       policyReferences,
-      addressReservations,
-      bootPrerequisites: [this.deploySettings, ...addressReservations, ...this.vpc.egress],
+      addressHolders: new DependencyGroup(),
+      bootPrerequisites: [this.deploySettings, ...this.vpc.egress],
     };
     this.endpoint = createApiEndpoint(this, "api-endpoint", context);
     if (spec.etcd.topology === "external") this.etcd = new EtcdCluster(this, "etcd", context);
@@ -153,19 +147,6 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
     );
     addSecurityGroupRules(controlPlaneRules(this.spec), () => group);
     return group;
-  }
-
-  /** Every fixed node address, reserved in its subnet (lib/model: addressReservations says which and why). */
-  private addressReservations(): IDependable[] {
-    return addressReservations(this.spec).map(
-      (r) =>
-        new ec2.CfnSubnetCidrReservation(this, `address-${r.id}`, {
-          subnetId: this.vpc.privateSubnets[r.subnetIndex].subnetId,
-          cidr: r.cidr,
-          reservationType: "explicit",
-          description: r.description,
-        }),
-    );
   }
 
   /** One hardened instance per control-plane node, with its user data and its identity (node 0's or the others'). */

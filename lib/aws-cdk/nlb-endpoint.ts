@@ -101,8 +101,8 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
       deletionProtection: spec.deletionProtection,
     });
     Tags.of(loadBalancer).add("Name", name);
-    // Its interfaces must not take a node's fixed address.
-    loadBalancer.node.addDependency(...this.props.addressReservations);
+    // Its interfaces must not take a node's fixed address: made after the interfaces that hold them.
+    loadBalancer.node.addDependency(this.props.addressHolders);
 
     const group = apiTargetGroup(spec.port);
     const check = group.healthCheck;
@@ -135,6 +135,8 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
       port: spec.port,
       protocol: elbv2.Protocol.TCP,
       defaultTargetGroups: [targetGroup],
+      // Idle exec, port-forward and watches outlive AWS's 350 s (endpoint.idleTimeoutSeconds).
+      tcpIdleTimeout: Duration.seconds(spec.idleTimeoutSeconds),
     });
     return { loadBalancer, targetGroup, listener, securityGroup };
   }

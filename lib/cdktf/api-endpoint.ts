@@ -1,4 +1,3 @@
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { Construct } from "constructs";
 import { EndpointAddress } from "../render";
@@ -46,7 +45,6 @@ export function createApiEndpoint(
     return new KeepalivedEndpoint(scope, id, {
       ...context,
       defaultRouteTableIds: network.routeTableIds,
-      accountId: new DataAwsCallerIdentity(scope, "account").accountId,
     });
   }
   return new NlbEndpoint(scope, id, {

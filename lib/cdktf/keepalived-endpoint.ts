@@ -28,7 +28,6 @@ import {
 export interface KeepalivedEndpointProps extends ClusterNodeContext {
   /** Route tables of the network this construct created; used when the spec names none. */
   readonly defaultRouteTableIds: string[];
-  readonly accountId: string;
 }
 
 /**
@@ -80,10 +79,16 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
       });
     }
     const permissions = new DataAwsIamPolicyDocument(this, "vip-permissions", {
-      statement: vipStatements(props.policyReferences, props.accountId, {
-        mode: spec.vipMode,
-        routeTableIds: this.routeTableIds,
-      }),
+      statement: vipStatements(
+        props.policyReferences,
+        spec.vipMode === "route"
+          ? { mode: "route", routeTableIds: this.routeTableIds }
+          : {
+              mode: "secondary-ip",
+              subnetId: props.privateSubnetIds[spec.peers[0].subnetIndex],
+              vpcId: props.vpcId,
+            },
+      ),
     });
     if (spec.placement === "dedicated") {
       this.loadBalancers.push(...this.loadBalancerInstances(props, permissions));

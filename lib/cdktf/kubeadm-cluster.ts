@@ -1,3 +1,4 @@
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
@@ -102,9 +103,11 @@ export class KubeadmCluster extends Construct {
     const policyReferences = {
       partition,
       region,
+      accountId: new DataAwsCallerIdentity(this, "account").accountId,
       clusterName: spec.clusterName,
       deploySettingsArn: this.deploySettings.arn,
       kmsKeyArn: spec.secrets.kmsKeyArn,
+      sessionManager: spec.sessionManager,
     };
     this.identity = new ControlPlaneIdentity(this, "identity", {
       clusterName: spec.clusterName,

@@ -192,6 +192,8 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
       port,
       protocol: "TCP",
       defaultAction: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+      // Idle exec, port-forward and watches outlive AWS's 350 s (endpoint.idleTimeoutSeconds).
+      tcpIdleTimeoutSeconds: spec.idleTimeoutSeconds,
       tags,
     });
     return { loadBalancer, targetGroup, listener, securityGroup };

@@ -14,7 +14,9 @@ export interface AddressReservation {
  * Every fixed node address (control plane, dedicated load balancers, etcd members), each to be
  * reserved in its subnet as an explicit reservation: AWS then hands those addresses to nothing that
  * asks for any address (an NLB's own interfaces, other instances of an existing VPC), while the nodes,
- * which ask for exactly theirs, still get them. Made before the load balancers and the instances.
+ * which ask for exactly theirs, still get them. Made before the load balancers and the instances. The
+ * cdktf flavour reserves them (an EC2 API call); the AWS CDK flavour holds each with the node's own
+ * primary interface instead, as CloudFormation lacks AWS::EC2::SubnetCidrReservation in some regions.
  */
 export function addressReservations(spec: ClusterSpec): AddressReservation[] {
   const { controlPlane, endpoint, etcd, clusterName } = spec;

@@ -4,6 +4,7 @@
  * written here once. The shape is IAM's (condition as test/variable/values, as Terraform's policy
  * documents take it).
  */
+import type { SessionManagerSpec } from "../spec";
 import { CLUSTER_TAG, STATUS_TAG } from "./tags";
 
 export interface PolicyCondition {
@@ -26,10 +27,14 @@ export interface PolicyStatement {
 export interface PolicyReferences {
   readonly partition: string;
   readonly region: string;
+  /** The account the cluster is deployed in. */
+  readonly accountId: string;
   readonly clusterName: string;
   readonly deploySettingsArn: string;
   /** The cluster's KMS key for its secrets, if any (secrets.kmsKeyArn). */
   readonly kmsKeyArn?: string;
+  /** The account's Session Manager encryption key and log destinations (sessionManager). */
+  readonly sessionManager: SessionManagerSpec;
 }
 
 /**
@@ -50,24 +55,80 @@ export function sessionManagerStatements(): PolicyStatement[] {
   return [{ sid: "SessionManager", actions: [...SESSION_MANAGER_ACTIONS], resources: ["*"] }];
 }
 
-/** What every node may do: read the deploy settings, and set its own status tag on instances of its cluster only. */
+/**
+ * What the SSM agent needs besides, when the account's Session Manager preferences encrypt sessions
+ * with a KMS key or log them to S3 or CloudWatch Logs (docs.aws.amazon.com/systems-manager/latest/
+ * userguide/getting-started-create-iam-instance-profile.html): each held to the key, bucket prefix or
+ * log group named in `sessionManager`. DescribeLogGroups takes no log group (the agent lists them to
+ * check the group exists), so it is held to the account's log groups in the region.
+ */
+function sessionLoggingStatements(refs: PolicyReferences): PolicyStatement[] {
+  const { kmsKeyArn, s3BucketName, s3KeyPrefix, cloudWatchLogGroupName } = refs.sessionManager;
+  const logs = (resource: string) => `arn:${refs.partition}:logs:${refs.region}:${refs.accountId}:${resource}`;
+  const statements: PolicyStatement[] = [];
+  if (kmsKeyArn)
+    statements.push({
+      sid: "SessionEncryption",
+      actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+      resources: [kmsKeyArn],
+    });
+  if (s3BucketName)
+    statements.push(
+      {
+        sid: "SessionLogsS3",
+        actions: ["s3:PutObject"],
+        resources: [`arn:${refs.partition}:s3:::${s3BucketName}/${s3KeyPrefix}*`],
+      },
+      {
+        sid: "SessionLogsS3Encryption",
+        actions: ["s3:GetEncryptionConfiguration"],
+        resources: [`arn:${refs.partition}:s3:::${s3BucketName}`],
+      },
+    );
+  if (cloudWatchLogGroupName)
+    statements.push(
+      {
+        sid: "SessionLogsCloudWatch",
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+        resources: [logs(`log-group:${cloudWatchLogGroupName}:*`)],
+      },
+      { sid: "SessionLogsCloudWatchGroups", actions: ["logs:DescribeLogGroups"], resources: [logs("log-group:*")] },
+    );
+  return statements;
+}
+
+/** An EC2 resource's ARN in the cluster's region and account. */
+const ec2Arn = (refs: PolicyReferences, resource: string) =>
+  `arn:${refs.partition}:ec2:${refs.region}:${refs.accountId}:${resource}`;
+
+/**
+ * What every node may do: read the deploy settings, set its own status tag on instances of its
+ * cluster only, in its region and account, and what the account's Session Manager preferences ask.
+ */
 export function everyNodeStatements(refs: PolicyReferences): PolicyStatement[] {
   return [
     { sid: "DeploySettingsRead", actions: ["ssm:GetParameter"], resources: [refs.deploySettingsArn] },
     {
       sid: "BootstrapStatusTag",
       actions: ["ec2:CreateTags"],
-      resources: [`arn:${refs.partition}:ec2:*:*:instance/*`],
+      resources: [ec2Arn(refs, "instance/*")],
       condition: [
         { test: "StringEquals", variable: `aws:ResourceTag/${CLUSTER_TAG}`, values: [refs.clusterName] },
         { test: "ForAllValues:StringEquals", variable: "aws:TagKeys", values: [STATUS_TAG] },
       ],
     },
+    ...sessionLoggingStatements(refs),
   ];
 }
 
-/** Use of the cluster's KMS key through Secrets Manager only: decrypt to read, also generate data keys to write. */
-export function secretKeyStatements(refs: PolicyReferences, write: boolean): PolicyStatement[] {
+/**
+ * Use of the cluster's KMS key through Secrets Manager only, and for these secrets only: decrypt to
+ * read, also generate data keys to write. Secrets Manager names the secret in the encryption context
+ * of every KMS call it makes for it (SecretARN; docs.aws.amazon.com/secretsmanager/latest/userguide/
+ * security-encryption.html, "Secrets Manager encryption context"), so a node cannot use the key for
+ * another secret the key protects.
+ */
+export function secretKeyStatements(refs: PolicyReferences, write: boolean, secretArns: string[]): PolicyStatement[] {
   if (refs.kmsKeyArn === undefined) return [];
   return [
     {
@@ -76,6 +137,7 @@ export function secretKeyStatements(refs: PolicyReferences, write: boolean): Pol
       resources: [refs.kmsKeyArn],
       condition: [
         { test: "StringEquals", variable: "kms:ViaService", values: [`secretsmanager.${refs.region}.amazonaws.com`] },
+        { test: "StringEquals", variable: "kms:EncryptionContext:SecretARN", values: secretArns },
       ],
     },
   ];
@@ -97,7 +159,7 @@ export function controlPlaneSeedStatements(
       actions: ["secretsmanager:PutSecretValue"],
       resources: [secrets.adminKubeconfigSecretArn],
     },
-    ...secretKeyStatements(refs, true),
+    ...secretKeyStatements(refs, true, [secrets.joinSecretArn, secrets.adminKubeconfigSecretArn]),
   ];
 }
 
@@ -105,7 +167,7 @@ export function controlPlaneSeedStatements(
 export function controlPlaneMemberStatements(refs: PolicyReferences, joinSecretArn: string): PolicyStatement[] {
   return [
     { sid: "JoinSecretRead", actions: ["secretsmanager:GetSecretValue"], resources: [joinSecretArn] },
-    ...secretKeyStatements(refs, false),
+    ...secretKeyStatements(refs, false, [joinSecretArn]),
   ];
 }
 
@@ -113,7 +175,7 @@ export function controlPlaneMemberStatements(refs: PolicyReferences, joinSecretA
 export function etcdClientStatements(refs: PolicyReferences, clientSecretArn: string): PolicyStatement[] {
   return [
     { sid: "EtcdClientSecret", actions: ["secretsmanager:GetSecretValue"], resources: [clientSecretArn] },
-    ...secretKeyStatements(refs, false),
+    ...secretKeyStatements(refs, false, [clientSecretArn]),
   ];
 }
 
@@ -128,7 +190,7 @@ export function etcdSeedStatements(
       actions: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
       resources: [secrets.caSecretArn, secrets.clientSecretArn],
     },
-    ...secretKeyStatements(refs, true),
+    ...secretKeyStatements(refs, true, [secrets.caSecretArn, secrets.clientSecretArn]),
   ];
 }
 
@@ -136,7 +198,7 @@ export function etcdSeedStatements(
 export function etcdMemberStatements(refs: PolicyReferences, caSecretArn: string): PolicyStatement[] {
   return [
     { sid: "EtcdCaRead", actions: ["secretsmanager:GetSecretValue"], resources: [caSecretArn] },
-    ...secretKeyStatements(refs, false),
+    ...secretKeyStatements(refs, false, [caSecretArn]),
   ];
 }
 
@@ -168,15 +230,19 @@ export function secretResourceStatements(access: {
 
 /**
  * What a keepalived peer may do to move the VIP to itself: replace the VIP's route in the cluster's
- * route tables (route mode), or assign the VIP to an interface of this cluster (secondary-ip mode,
- * held to the cluster's interfaces by their tag).
+ * route tables (route mode), or assign a secondary address to an interface of this cluster (secondary-ip
+ * mode). IAM authorizes AssignPrivateIpAddresses on the receiving interface only and has no condition
+ * on the address, so with --allow-reassignment a peer may take any secondary address of its subnet,
+ * not just the VIP, from whichever interface holds it. What the statement pins: the receiving interface
+ * carries the cluster's tag (only the peers' do), is in the peers' subnet and in the cluster's VPC
+ * (ec2:Subnet and ec2:Vpc, the network-interface resource's condition keys in the Service Authorization
+ * Reference, docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html), in this
+ * region and account.
  */
 export function vipStatements(
   refs: PolicyReferences,
-  accountId: string,
-  vip: { mode: "route" | "secondary-ip"; routeTableIds: string[] },
+  vip: { mode: "route"; routeTableIds: string[] } | { mode: "secondary-ip"; subnetId: string; vpcId: string },
 ): PolicyStatement[] {
-  const arn = (resource: string) => `arn:${refs.partition}:ec2:${refs.region}:${accountId}:${resource}`;
   // The move reads first and writes only on a mismatch; EC2's Describe actions take no resource type.
   const read = (action: string): PolicyStatement => ({ sid: "ReadVipDelivery", actions: [action], resources: ["*"] });
   if (vip.mode === "route")
@@ -184,7 +250,7 @@ export function vipStatements(
       {
         sid: "MoveVipRoute",
         actions: ["ec2:ReplaceRoute"],
-        resources: vip.routeTableIds.map((id) => arn(`route-table/${id}`)),
+        resources: vip.routeTableIds.map((id) => ec2Arn(refs, `route-table/${id}`)),
       },
       read("ec2:DescribeRouteTables"),
     ];
@@ -192,8 +258,12 @@ export function vipStatements(
     {
       sid: "MoveVipSecondaryIp",
       actions: ["ec2:AssignPrivateIpAddresses"],
-      resources: [arn("network-interface/*")],
-      condition: [{ test: "StringEquals", variable: `aws:ResourceTag/${CLUSTER_TAG}`, values: [refs.clusterName] }],
+      resources: [ec2Arn(refs, "network-interface/*")],
+      condition: [
+        { test: "StringEquals", variable: `aws:ResourceTag/${CLUSTER_TAG}`, values: [refs.clusterName] },
+        { test: "ArnEquals", variable: "ec2:Subnet", values: [ec2Arn(refs, `subnet/${vip.subnetId}`)] },
+        { test: "ArnEquals", variable: "ec2:Vpc", values: [ec2Arn(refs, `vpc/${vip.vpcId}`)] },
+      ],
     },
     read("ec2:DescribeNetworkInterfaces"),
   ];

@@ -10,8 +10,6 @@ function isExisting(network: NetworkInput | undefined): network is ExistingNetwo
 }
 
 export interface NetworkNeeds {
-  /** A keepalived endpoint (its VIP move is an EC2 call: egress per zone by default). */
-  readonly keepalived: boolean;
   /** An NLB in the private subnets, and with `internetFacing` one in the public ones: one subnet per zone each. */
   readonly nlb: boolean;
   readonly internetFacing: boolean;
@@ -69,8 +67,9 @@ export function resolveNetwork(
     privateSubnets,
     publicSubnets,
     availabilityZones: zones,
-    // A new VRRP master moves the VIP with an EC2 call: it must not depend on a NAT in another zone.
-    natGatewayPerZone: input?.natGatewayPerZone ?? needs.keepalived,
+    // Losing a zone must leave the others their egress: Session Manager, Secrets Manager and the EC2 API
+    // (a VRRP master's VIP move) over HTTPS, and packages for a replacement node.
+    natGatewayPerZone: input?.natGatewayPerZone ?? true,
   };
 }
 

@@ -8,6 +8,23 @@ const AWS_INTERNAL_ZONES = ["ec2.internal", "compute.internal"];
 /** The API servers' port, which the NLB listens on too. */
 export const NLB_PORT = 6443;
 
+/**
+ * The listener's TCP idle timeout: AWS's range and this library's default (AWS's own, 350 s, drops an
+ * idle exec or watch). docs.aws.amazon.com/elasticloadbalancing/latest/network/update-idle-timeout.html
+ */
+export const NLB_IDLE_TIMEOUT = { min: 60, max: 6000, defaultSeconds: 3600 } as const;
+
+function resolveIdleTimeout(endpoint: NlbEndpointInput, problem: Problem): number {
+  const seconds = endpoint.idleTimeoutSeconds ?? NLB_IDLE_TIMEOUT.defaultSeconds;
+  const { min, max } = NLB_IDLE_TIMEOUT;
+  if (!Number.isInteger(seconds) || seconds < min || seconds > max)
+    problem(
+      "endpoint.idleTimeoutSeconds",
+      `${seconds} is not a whole number of seconds from ${min} to ${max} (the range AWS allows for an NLB's TCP idle timeout): give e.g. ${NLB_IDLE_TIMEOUT.defaultSeconds}, or leave it unset.`,
+    );
+  return seconds;
+}
+
 function resolvePrivateDns(
   endpoint: NlbEndpointInput,
   clusterName: string,
@@ -95,6 +112,7 @@ export function resolveNlbEndpoint(
     publicAllowedCidrs: internetFacing ? allowedCidrs : [],
     port: NLB_PORT,
     deletionProtection,
+    idleTimeoutSeconds: resolveIdleTimeout(endpoint, problem),
     privateDns,
   };
 }

@@ -6,7 +6,16 @@ import { resolveKeepalivedEndpoint } from "./keepalived";
 import { checkClusterName } from "./names";
 import { checkZoneSpread, NETWORK_DEFAULTS, resolveNetwork } from "./network";
 import { NLB_PORT, resolveNlbEndpoint } from "./nlb";
-import { checkControlPlaneInstanceType, checkMemberCount, checkVolumeSize, DNS_NAME, Literal, Problem } from "./rules";
+import {
+  checkControlPlaneInstanceType,
+  checkMemberCount,
+  checkVolumeSize,
+  DNS_NAME,
+  KMS_KEY_ARN,
+  Literal,
+  Problem,
+} from "./rules";
+import { resolveSessionManager } from "./session-manager";
 import { checkShape } from "./shape";
 import { CONTAINERD_RELEASE_SHA256, KUBERNETES_MINORS, RUNC_RELEASE, compareVersions } from "./versions";
 import {
@@ -71,7 +80,6 @@ const WILDCARD_DNS_NAME = /^\*\.(.+)$/;
 const RELEASE_VERSION = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
 const AMI_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
 const SHA256 = /^[a-f0-9]{64}$/;
-const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[A-Za-z0-9-]+$/;
 const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
 
 /**
@@ -111,7 +119,6 @@ export function resolveClusterSpec(rawInput: ClusterInput = {}, options: Resolve
   const network = resolveNetwork(
     input.network,
     {
-      keepalived: endpointInput.type === "keepalived",
       nlb: endpointInput.type === "nlb",
       internetFacing: endpointInput.type === "nlb" && endpointInput.internetFacing === true,
     },
@@ -162,6 +169,7 @@ export function resolveClusterSpec(rawInput: ClusterInput = {}, options: Resolve
   ];
   const distinctZoneSubnets =
     (input.spreadAcrossZones ?? true) ? checkZoneSpread(input.network, network, memberCounts, literal, problem) : 0;
+  const sessionManager = resolveSessionManager(input.sessionManager, literal, problem);
 
   const controlPlane: ControlPlaneNodeSpec[] =
     subnets.length === 0 || problems.some((p) => p.prop === "controlPlaneCount")
@@ -197,6 +205,7 @@ export function resolveClusterSpec(rawInput: ClusterInput = {}, options: Resolve
     apiServerPort: DEFAULTS.apiServerPort,
     controlPlane,
     secrets,
+    sessionManager,
     tags: input.tags ?? {},
   };
 }

@@ -8,6 +8,8 @@ export type Literal = (value: string | undefined) => value is string;
 
 export const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+/** A KMS key by its ARN (an alias or key id cannot scope a permission). */
+export const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[A-Za-z0-9-]+$/;
 
 /** etcd's member counts: odd, 3 to 7 (the control plane's stacked members, or an external cluster's). */
 export function checkMemberCount(prop: string, count: number, problem: Problem) {

@@ -43,6 +43,7 @@ const NLB_ENDPOINT: Shape = {
   internetFacing: BOOLEAN,
   allowedCidrs: ALLOWED_CIDRS,
   deletionProtection: BOOLEAN,
+  idleTimeoutSeconds: NUMBER,
   privateDns: { kind: "object", orFalse: true, shape: { zoneId: DEPLOY_TIME_STRING, name: DEPLOY_TIME_STRING } },
 };
 const KEEPALIVED_ENDPOINT: Shape = {
@@ -165,6 +166,16 @@ export const CLUSTER_SHAPE: Shape = {
         'an IAM role or user ARN such as "arn:aws:iam::123456789012:role/recovery"',
         true,
       ),
+    },
+  },
+  // Each names what the nodes' IAM policies admit, never what their user data holds.
+  sessionManager: {
+    kind: "object",
+    shape: {
+      kmsKeyArn: DEPLOY_TIME_STRING,
+      s3BucketName: DEPLOY_TIME_STRING,
+      s3KeyPrefix: DEPLOY_TIME_STRING,
+      cloudWatchLogGroupName: DEPLOY_TIME_STRING,
     },
   },
   tags: { kind: "tags", deployTime: true },

@@ -28,6 +28,14 @@ export interface NlbEndpointInput {
    */
   readonly deletionProtection?: boolean;
   /**
+   * Seconds a connection through the NLB may carry no data before the NLB drops it (its TCP listener's
+   * `tcp.idle_timeout.seconds`; AWS allows 60 to 6000 and defaults to 350, which cuts an idle
+   * `kubectl exec`, `port-forward` or watch after about 6 minutes). Clients that send TCP keepalives
+   * (kubectl, client-go) keep a connection up past any value.
+   * @default 3600
+   */
+  readonly idleTimeoutSeconds?: number;
+  /**
    * The endpoint's name, which the cluster owns: an alias record to the internal NLB in a Route 53
    * private hosted zone of the VPC. It is the nodes' `controlPlaneEndpoint` and a certificate SAN, so a
    * new load balancer (a changed subnet list or scheme, a re-created NLB) takes over without touching
@@ -183,10 +191,12 @@ export interface NewNetworkInput {
   readonly zoneCount?: number;
   /**
    * One NAT gateway per zone instead of one in the first zone, so that losing a zone loses no other
-   * zone's egress (AWS API calls, Session Manager, packages for a replacement node). About $33 a month
-   * per extra gateway plus $0.045 per GB (us-east-1).
-   * @default - true for a keepalived endpoint (a new VRRP master moves the VIP with an EC2 call, which
-   * must not go through a NAT in the lost zone); false for an NLB (a running cluster's API needs no egress)
+   * zone's egress: Session Manager (the only shell), Secrets Manager, SSM and the EC2 API (a VRRP
+   * master's VIP move), packages for a replacement node. Each gateway costs $0.045 an hour plus its
+   * public IPv4 address's $0.005, about $36.50 a month, and $0.045 per GB (us-east-1). `false` saves
+   * $73 a month in three zones; losing the first zone then leaves the API up (NLB) but no shell, no
+   * secret reads and no replacement node in the other zones until it returns.
+   * @default true
    */
   readonly natGatewayPerZone?: boolean;
 }
@@ -271,6 +281,11 @@ export interface ClusterInput {
   readonly spreadAcrossZones?: boolean;
   /** Who may use the cluster's secrets, and the key that encrypts them. @default - see `SecretsInput` */
   readonly secrets?: SecretsInput;
+  /**
+   * The account's Session Manager preferences that need the nodes' permission: KMS session
+   * encryption and session logs. @default - see `SessionManagerInput`
+   */
+  readonly sessionManager?: SessionManagerInput;
   /** Tags for every resource (the construct adds `kubeadm-ha:cluster`). @default - none */
   readonly tags?: Record<string, string>;
 }
@@ -295,6 +310,42 @@ export interface SecretsInput {
    * @default - none: only the cluster's own nodes
    */
   readonly breakGlassPrincipalArns?: string[];
+}
+
+/**
+ * What the account's Session Manager preferences (its SSM-SessionManagerRunShell document) ask of a
+ * node: with KMS encryption or session logs turned on, the SSM agent on the node decrypts the session
+ * key and writes the logs with the node's role, which then needs these permissions (AWS: "Create a
+ * custom IAM role for Session Manager"). Each permission is held to what is named here.
+ */
+export interface SessionManagerInput {
+  /**
+   * The KMS key ARN of the preferences' "KMS encryption": the nodes may use it (kms:Decrypt,
+   * kms:GenerateDataKey) for sessions.
+   * @default - sessions are encrypted by TLS only
+   */
+  readonly kmsKeyArn?: string;
+  /**
+   * The S3 bucket (its name) sessions are logged to: the nodes may put objects under `s3KeyPrefix`
+   * and read the bucket's encryption configuration.
+   * @default - no S3 session logs
+   */
+  readonly s3BucketName?: string;
+  /** The key prefix of the session logs in `s3BucketName`. @default "" */
+  readonly s3KeyPrefix?: string;
+  /**
+   * The CloudWatch Logs log group sessions are streamed to: the nodes may create streams and put
+   * events in it, and describe the account's log groups (which the agent checks first).
+   * @default - no CloudWatch session logs
+   */
+  readonly cloudWatchLogGroupName?: string;
+}
+
+export interface SessionManagerSpec {
+  readonly kmsKeyArn?: string;
+  readonly s3BucketName?: string;
+  readonly s3KeyPrefix: string;
+  readonly cloudWatchLogGroupName?: string;
 }
 
 export interface SubnetSpec {
@@ -327,6 +378,8 @@ export interface NlbEndpointSpec {
   readonly publicAllowedCidrs: string[];
   readonly port: number;
   readonly deletionProtection: boolean;
+  /** The listeners' TCP idle timeout. */
+  readonly idleTimeoutSeconds: number;
   /** The endpoint's own name in a private zone (created when `zoneId` is unset), or undefined to use the NLB's name. */
   readonly privateDns?: { readonly zoneId?: string; readonly zoneName?: string; readonly name: string };
 }
@@ -427,6 +480,7 @@ export interface ClusterSpec {
   readonly apiServerPort: number;
   readonly controlPlane: ControlPlaneNodeSpec[];
   readonly secrets: SecretsSpec;
+  readonly sessionManager: SessionManagerSpec;
   readonly tags: Record<string, string>;
 }
 

@@ -4,7 +4,7 @@
  * made, then delete-stack. moto's CloudFormation does not implement every type the template uses; the
  * test names them (a moto that learns one fails here, so the adaptation below can go), and stands in
  * for each the way CloudFormation would: the secrets are created first with the AWS CLI and the
- * template's references to them become their ARNs; the egress rules and address reservations, which
+ * template's references to them become their ARNs; the egress rules, which
  * nothing in the template references, are left out and counted. moto's CloudFormation also drops some
  * properties it does not model (MOTO_DROPS): what depends on them is asserted on the template instead
  * (template.test.ts). The instances get one of moto's AMIs where the template has EC2 resolve Canonical's
@@ -34,7 +34,6 @@ if (
 /** What moto 5.2.1's CloudFormation cannot create, and how the test stands in for it. */
 const NOT_IN_MOTO = [
   "AWS::EC2::SecurityGroupEgress",
-  "AWS::EC2::SubnetCidrReservation",
   "AWS::SecretsManager::ResourcePolicy",
   "AWS::SecretsManager::Secret",
 ];
@@ -215,26 +214,20 @@ describe.each<[string, Parameters<typeof synthCdk>[0]]>([
     expect(ours.map(byName).sort()).toEqual(planned.map(([, p]) => cfnTag(p, "Name")).sort());
     for (const i of ours) {
       const [, p] = planned.find(([, x]) => cfnTag(x, "Name") === byName(i))!;
-      if (p.Properties.NetworkInterfaces) {
-        // An explicit primary interface (a secondary-IP VIP's peer) says where the node is; moto does not
-        // attach it (MOTO_DROPS), so the interface is read back on its own: its address in its subnet.
-        const at = cfnPrimaryInterface(synth, p).Properties;
-        const [eni] = aws([
-          "ec2",
-          "describe-network-interfaces",
-          "--filters",
-          `Name=addresses.private-ip-address,Values=${at.PrivateIpAddress}`,
-        ]).NetworkInterfaces;
-        const subnet = aws(["ec2", "describe-subnets", "--subnet-ids", eni.SubnetId]).Subnets[0];
-        expect([eni.Description, subnet.CidrBlock]).toEqual([
-          `The primary interface of ${byName(i)}`,
-          synth.json.Resources[at.SubnetId.Ref].Properties.CidrBlock,
-        ]);
-      } else {
-        expect(i.PrivateIpAddress).toBe(p.Properties.PrivateIpAddress);
-        const subnet = aws(["ec2", "describe-subnets", "--subnet-ids", i.SubnetId]).Subnets[0];
-        expect(subnet.CidrBlock).toBe(synth.json.Resources[p.Properties.SubnetId.Ref].Properties.CidrBlock);
-      }
+      // The node's explicit primary interface says where it is; moto does not attach it (MOTO_DROPS), so
+      // the interface is read back on its own: its address in its subnet.
+      const at = cfnPrimaryInterface(synth, p).Properties;
+      const [eni] = aws([
+        "ec2",
+        "describe-network-interfaces",
+        "--filters",
+        `Name=addresses.private-ip-address,Values=${at.PrivateIpAddress}`,
+      ]).NetworkInterfaces;
+      const subnet = aws(["ec2", "describe-subnets", "--subnet-ids", eni.SubnetId]).Subnets[0];
+      expect([eni.Description, subnet.CidrBlock]).toEqual([
+        `The primary interface of ${byName(i)}`,
+        synth.json.Resources[at.SubnetId.Ref].Properties.CidrBlock,
+      ]);
       expect(i.IamInstanceProfile?.Arn).toMatch(/instance-profile\//);
       const userData = aws([
         "ec2",

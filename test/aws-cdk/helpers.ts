@@ -1,6 +1,6 @@
 /** Synthesis and reading helpers for the AWS CDK flavour's tests. */
-import { App, Stack } from "aws-cdk-lib";
-import { Template } from "aws-cdk-lib/assertions";
+import { App, Environment, Stack } from "aws-cdk-lib";
+import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { gunzipSync } from "zlib";
 import { KubeadmCluster, KubeadmClusterProps } from "../../lib/aws-cdk";
 
@@ -10,19 +10,59 @@ export interface CdkSynth {
   readonly template: Template;
   /** The template as CloudFormation gets it. */
   readonly json: {
-    Resources: Record<string, { Type: string; Properties?: any; DependsOn?: string[] }>;
+    Resources: Record<
+      string,
+      { Type: string; Properties?: any; DependsOn?: string[]; DeletionPolicy?: string; UpdateReplacePolicy?: string }
+    >;
     Outputs?: any;
     Parameters?: any;
   };
 }
 
 /**
- * An environment-agnostic stack (no account or region: nothing is looked up) with one cluster; `props`
+ * An app whose synth fails on any finding of aws-cdk-lib's own template validation (its bundled regional
+ * CloudFormation schemas: a type or property a region lacks), where aws-cdk-lib would only print a warning.
+ */
+export function strictApp(): App {
+  return new App({ context: { "@aws-cdk/core:validateAgainstDefaultRules": true } });
+}
+
+/**
+ * Synthesizes `stack`'s app and returns what the synth printed (console) and every warning or error
+ * annotation: a synth that deploys says nothing.
+ */
+export function synthFindings(stack: Stack): string[] {
+  const printed: string[] = [];
+  const spies = (["error", "warn", "log", "info"] as const).map((m) =>
+    jest.spyOn(console, m).mockImplementation((...args: unknown[]) => void printed.push(args.join(" "))),
+  );
+  try {
+    Template.fromStack(stack);
+  } catch (e) {
+    // A finding made an error by strictApp's flag.
+    printed.push(String(e));
+  } finally {
+    spies.forEach((s) => s.mockRestore());
+  }
+  const annotations = Annotations.fromStack(stack);
+  for (const found of [
+    ...annotations.findWarning("*", Match.anyValue()),
+    ...annotations.findError("*", Match.anyValue()),
+  ])
+    printed.push(`${found.id}: ${JSON.stringify(found.entry.data)}`);
+  return printed;
+}
+
+/**
+ * A stack (environment-agnostic unless `env` is given: nothing is looked up) with one cluster; `props`
  * may build what the cluster composes with (a user's ec2.Vpc) in the stack first.
  */
-export function synthCdk(props: KubeadmClusterProps | ((stack: Stack) => KubeadmClusterProps) = {}): CdkSynth {
-  const app = new App();
-  const stack = new Stack(app, "kubeadm-ha");
+export function synthCdk(
+  props: KubeadmClusterProps | ((stack: Stack) => KubeadmClusterProps) = {},
+  env?: Environment,
+): CdkSynth {
+  const app = strictApp();
+  const stack = new Stack(app, "kubeadm-ha", { env });
   const cluster = new KubeadmCluster(stack, "cluster", typeof props === "function" ? props(stack) : props);
   const template = Template.fromStack(stack);
   return { stack, cluster, template, json: template.toJSON() as CdkSynth["json"] };

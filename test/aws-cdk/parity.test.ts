@@ -55,12 +55,18 @@ const TOPOLOGIES: [string, KubeadmClusterProps][] = [
     { endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip", acceptSingleZone: true } },
   ],
   [
-    "an existing network, a KMS key and break-glass principals",
+    "an existing network, a KMS key, break-glass principals, encrypted and logged sessions",
     {
       network: EXISTING,
       secrets: {
         kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
         breakGlassPrincipalArns: ["arn:aws:iam::111122223333:role/break-glass"],
+      },
+      sessionManager: {
+        kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/5678abcd-12ab-34cd-56ef-1234567890ab",
+        s3BucketName: "session-logs",
+        s3KeyPrefix: "kubeadm-ha/",
+        cloudWatchLogGroupName: "/ssm/sessions",
       },
       etcd: { topology: "external" },
     },
@@ -81,7 +87,7 @@ function terraformResolver(result: SynthResult): Resolve {
     aws_instance: (n) => `INSTANCE<${r.aws_instance[n].tags.Name}>`,
     aws_subnet: (n) => `SUBNET<${r.aws_subnet[n].cidr_block}>`,
     aws_route_table: () => "ROUTE_TABLE",
-    aws_vpc: () => "ROUTE_TABLE", // only ever its main_route_table_id here
+    aws_vpc: (_n, attr) => (attr === "id" ? "VPC" : "ROUTE_TABLE"), // else its main_route_table_id
     "data.aws_partition": () => "PARTITION",
     "data.aws_region": () => "REGION",
     "data.aws_caller_identity": () => "ACCOUNT",
@@ -140,6 +146,8 @@ function cloudFormationResolver(synth: CdkSynth): Resolve {
         return `SUBNET<${r.Properties.CidrBlock}>`;
       case "AWS::EC2::RouteTable":
         return "ROUTE_TABLE";
+      case "AWS::EC2::VPC":
+        return "VPC";
       default:
         throw new Error(`no stand-in for Ref ${id} (${r?.Type})`);
     }

@@ -90,6 +90,14 @@ describe("the default stack's NLB endpoint", () => {
     expect(listeners[0].default_action).toEqual([{ type: "forward", target_group_arn: tgArn }]);
   });
 
+  test("the listener keeps an idle connection (exec, port-forward, a watch) for an hour, not AWS's 350 s; endpoint.idleTimeoutSeconds sets both NLBs'", () => {
+    expect(resourcesOf(result, "aws_lb_listener").map((l) => l.tcp_idle_timeout_seconds)).toEqual([3600]);
+    const exposed = synthStack({
+      endpoint: { type: "nlb", internetFacing: true, allowedCidrs: ["198.51.100.0/24"], idleTimeoutSeconds: 600 },
+    });
+    expect(resourcesOf(exposed, "aws_lb_listener").map((l) => l.tcp_idle_timeout_seconds)).toEqual([600, 600]);
+  });
+
   test("the target group checks /readyz over HTTPS on 6443 with a short interval and 2/2 thresholds", () => {
     const [tg] = resourcesOf(result, "aws_lb_target_group");
     expect(tg).toMatchObject({ port: 6443, protocol: "TCP", target_type: "instance" });
@@ -447,7 +455,7 @@ describe("IAM", () => {
     });
   });
 
-  test("break-glass principals are spared by every deny; a customer-managed key encrypts the secrets, usable by the nodes only through Secrets Manager", () => {
+  test("break-glass principals are spared by every deny; a customer-managed key encrypts the secrets, usable by the nodes only through Secrets Manager and only for their own secrets", () => {
     const key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     const recovery = "arn:aws:iam::123456789012:role/cluster-recovery";
     const plan = synthStack({ secrets: { kmsKeyArn: key, breakGlassPrincipalArns: [recovery] } });
@@ -458,36 +466,67 @@ describe("IAM", () => {
     const keyStatements = dataOf(plan, "aws_iam_policy_document")
       .flatMap((d) => d.statement)
       .filter((s: any) => s.resources?.includes(key));
+    const viaSecretsManager = {
+      test: "StringEquals",
+      variable: "kms:ViaService",
+      values: ["secretsmanager.${data.aws_region.cluster_region_807B4548.region}.amazonaws.com"],
+    };
+    // Secrets Manager names the secret in each KMS call's encryption context: a node's key use is held to its own secrets.
+    const forSecrets = (...arns: string[]) => ({
+      test: "StringEquals",
+      variable: "kms:EncryptionContext:SecretARN",
+      values: arns,
+    });
+    const kubeconfig = refTo(plan, "aws_secretsmanager_secret", (s) => s.name_prefix.includes("admin"), "arn");
     expect(keyStatements.map((s: any) => [s.sid, s.actions, s.condition]).sort()).toEqual([
-      [
-        "SecretKeyRead",
-        ["kms:Decrypt"],
-        [
-          {
-            test: "StringEquals",
-            variable: "kms:ViaService",
-            values: ["secretsmanager.${data.aws_region.cluster_region_807B4548.region}.amazonaws.com"],
-          },
-        ],
-      ],
-      [
-        "SecretKeyReadWrite",
-        ["kms:Decrypt", "kms:GenerateDataKey"],
-        [
-          {
-            test: "StringEquals",
-            variable: "kms:ViaService",
-            values: ["secretsmanager.${data.aws_region.cluster_region_807B4548.region}.amazonaws.com"],
-          },
-        ],
-      ],
+      ["SecretKeyRead", ["kms:Decrypt"], [viaSecretsManager, forSecrets(join)]],
+      ["SecretKeyReadWrite", ["kms:Decrypt", "kms:GenerateDataKey"], [viaSecretsManager, forSecrets(join, kubeconfig)]],
     ]);
     expect(resourcesOf(result, "aws_secretsmanager_secret").map((s) => s.kms_key_id)).toEqual([undefined, undefined]);
   });
 
-  test("nodes may only set the status tag, only on this cluster's instances", () => {
+  test("with the account's Session Manager encryption and session logs, every node role may use that key, write under that bucket prefix and into that log group, and no more; without them, none of it", () => {
+    const sessionKey = "arn:aws:kms:us-east-1:123456789012:key/5678abcd-12ab-34cd-56ef-1234567890ab";
+    const plan = synthStack({
+      sessionManager: {
+        kmsKeyArn: sessionKey,
+        s3BucketName: "session-logs",
+        s3KeyPrefix: "kubeadm-ha/",
+        cloudWatchLogGroupName: "/ssm/sessions",
+      },
+    });
+    const logs = (resource: string) =>
+      `arn:\${data.aws_partition.cluster_partition_58BA2465.partition}:logs:\${data.aws_region.cluster_region_807B4548.region}:\${data.aws_caller_identity.cluster_account_9FA334D4.account_id}:${resource}`;
+    const s3 = (resource: string) => `arn:\${data.aws_partition.cluster_partition_58BA2465.partition}:s3:::${resource}`;
+    const expected = [
+      ["SessionEncryption", ["kms:Decrypt", "kms:GenerateDataKey"], [sessionKey]],
+      ["SessionLogsS3", ["s3:PutObject"], [s3("session-logs/kubeadm-ha/*")]],
+      ["SessionLogsS3Encryption", ["s3:GetEncryptionConfiguration"], [s3("session-logs")]],
+      [
+        "SessionLogsCloudWatch",
+        ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+        [logs("log-group:/ssm/sessions:*")],
+      ],
+      ["SessionLogsCloudWatchGroups", ["logs:DescribeLogGroups"], [logs("log-group:*")]],
+    ];
+    const nodeDocs = dataOf(plan, "aws_iam_policy_document").filter((d) =>
+      d.statement.some((s: any) => s.sid === "BootstrapStatusTag"),
+    );
+    expect(nodeDocs).toHaveLength(2); // node 0's role and the others'
+    for (const doc of nodeDocs)
+      expect(
+        doc.statement.filter((s: any) => s.sid.startsWith("Session")).map((s: any) => [s.sid, s.actions, s.resources]),
+      ).toEqual(expected);
+    const all = dataOf(result, "aws_iam_policy_document").flatMap((d) => d.statement);
+    expect(all.filter((s: any) => /^Session(Encryption|Logs)/.test(s.sid ?? ""))).toEqual([]);
+  });
+
+  test("nodes may only set the status tag, only on this cluster's instances in its region and account", () => {
     const tagging = permissions.statement.find((s: any) => s.sid === "BootstrapStatusTag");
     expect(tagging.actions).toEqual(["ec2:CreateTags"]);
+    expect(tagging.resources).toEqual([
+      "arn:${data.aws_partition.cluster_partition_58BA2465.partition}:ec2:${data.aws_region.cluster_region_807B4548.region}:${data.aws_caller_identity.cluster_account_9FA334D4.account_id}:instance/*",
+    ]);
     expect(tagging.condition).toEqual(
       expect.arrayContaining([
         { test: "StringEquals", variable: "aws:ResourceTag/kubeadm-ha:cluster", values: ["kubeadm-ha"] },

@@ -216,14 +216,23 @@ describe("a dedicated pair of load balancers with a secondary-IP VIP", () => {
     expect(deploySettingsText(result)).toMatch(/^ROUTE_TABLE_IDS=''$/m);
   });
 
-  test("the load-balancer role may move secondary IPs only on this cluster's tagged interfaces", () => {
+  test("the load-balancer role may assign secondary IPs only to this cluster's tagged interfaces in the peers' subnet and VPC", () => {
     const doc = dataOf(result, "aws_iam_policy_document").find((d) =>
       d.statement.some((s: any) => s.sid === "MoveVipSecondaryIp"),
     )!;
     const [statement] = doc.statement;
     expect(statement.actions).toEqual(["ec2:AssignPrivateIpAddresses"]); // --allow-reassignment needs no Unassign; nothing calls it
+    const arn = (resource: string) =>
+      `arn:\${data.aws_partition.cluster_partition_58BA2465.partition}:ec2:\${data.aws_region.cluster_region_807B4548.region}:\${data.aws_caller_identity.cluster_account_9FA334D4.account_id}:${resource}`;
+    // IAM has no condition on the address itself: any secondary address of the subnet may be taken (README).
     expect(statement.condition).toEqual([
       { test: "StringEquals", variable: "aws:ResourceTag/kubeadm-ha:cluster", values: ["kubeadm-ha"] },
+      {
+        test: "ArnEquals",
+        variable: "ec2:Subnet",
+        values: [arn(`subnet/${refTo(result, "aws_subnet", (r) => r.cidr_block === "10.0.0.0/20", "id")}`)],
+      },
+      { test: "ArnEquals", variable: "ec2:Vpc", values: [arn(`vpc/${refTo(result, "aws_vpc", () => true, "id")}`)] },
     ]);
     const tags = resourcesOf(result, "aws_ec2_tag");
     expect(tags).toHaveLength(2);
@@ -281,7 +290,7 @@ test("the largest user data (7 colocated peers, external etcd, many SANs) stays 
   expect(Math.max(...sizes)).toBeLessThan(16384);
 });
 
-describe("losing a zone: the new VRRP master's EC2 call must not go through a NAT in the lost zone", () => {
+describe("losing a zone: the surviving zones keep their egress (a VRRP master's EC2 call, Session Manager, Secrets Manager, packages)", () => {
   /** For each private subnet, the public subnet its NAT gateway is in (by resource id). */
   const natSubnetOfEachPrivateSubnet = (result: ReturnType<typeof synthStack>) => {
     const plan = JSON.parse(result.json).resource;
@@ -293,17 +302,25 @@ describe("losing a zone: the new VRRP master's EC2 call must not go through a NA
       });
   };
 
-  test.each([
-    ["colocated", colocatedProps],
-    ["dedicated", dedicatedProps],
-  ])("keepalived (%s): one NAT gateway per zone, each private subnet's egress through its own zone's", (_, props) => {
-    expect(natSubnetOfEachPrivateSubnet(synthStack(props))).toEqual(["public-0", "public-1", "public-2"]);
-  });
+  test.each<[string, KubeadmClusterProps]>([
+    ["NLB (the default)", {}],
+    ["NLB, external etcd", { etcd: { topology: "external" } }],
+    ["keepalived colocated", colocatedProps],
+    ["keepalived dedicated", dedicatedProps],
+  ])(
+    "%s: one NAT gateway per zone, each private subnet's egress through its own zone's (no zone's loss cuts another's shell)",
+    (_, props) => {
+      expect(natSubnetOfEachPrivateSubnet(synthStack(props))).toEqual(["public-0", "public-1", "public-2"]);
+    },
+  );
 
-  test("NLB (a running cluster's API needs no egress): one NAT gateway by default; natGatewayPerZone: false is honoured for keepalived", () => {
-    expect(natSubnetOfEachPrivateSubnet(synthStack())).toEqual(["public-0", "public-0", "public-0"]);
-    const oneNat = synthStack({ ...colocatedProps, network: { natGatewayPerZone: false } });
-    expect(natSubnetOfEachPrivateSubnet(oneNat)).toEqual(["public-0", "public-0", "public-0"]);
+  test("natGatewayPerZone: false (one NAT gateway, in the first zone) is honoured for every endpoint", () => {
+    for (const props of [{}, colocatedProps])
+      expect(natSubnetOfEachPrivateSubnet(synthStack({ ...props, network: { natGatewayPerZone: false } }))).toEqual([
+        "public-0",
+        "public-0",
+        "public-0",
+      ]);
   });
 });
 

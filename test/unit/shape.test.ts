@@ -16,6 +16,7 @@ const SHAPES: Record<string, Shape> = {
   ExistingNetworkInput: variantsOf(CLUSTER_SHAPE.network).existing,
   SubnetInput: objectOf(variantsOf(CLUSTER_SHAPE.network).existing.privateSubnets),
   SecretsInput: objectOf(CLUSTER_SHAPE.secrets),
+  SessionManagerInput: objectOf(CLUSTER_SHAPE.sessionManager),
 };
 
 /** The shape's kind for a TypeScript type as written in types.ts. */

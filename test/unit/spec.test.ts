@@ -15,6 +15,7 @@ describe("defaults", () => {
       publicAllowedCidrs: [],
       port: 6443,
       deletionProtection: false,
+      idleTimeoutSeconds: 3600,
       privateDns: { zoneName: "kubeadm-ha.internal", name: "api.kubeadm-ha.internal" },
     });
     expect(spec.etcd).toEqual({ topology: "stacked" });
@@ -119,7 +120,9 @@ describe("deploy-time values (tokens)", () => {
         }
       } else if (field.kind === "object" || field.kind === "objects") {
         const inner: [string, Field, unknown][] = [];
-        leaves(field.shape, field.kind === "objects" ? `${prop}[0]` : prop, {}, inner);
+        // A session log prefix needs its bucket beside it.
+        const siblings = key === "sessionManager" ? { s3BucketName: "session-logs" } : {};
+        leaves(field.shape, field.kind === "objects" ? `${prop}[0]` : prop, siblings, inner);
         for (const [p, f, v] of inner) {
           out.push([
             p,

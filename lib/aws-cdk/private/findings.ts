@@ -30,18 +30,25 @@ export const ACKNOWLEDGED_FINDINGS: {
     on: (c) => c instanceof iam.Role,
   },
   {
-    id: "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:*:*:instance/*]",
+    id: "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]",
     reason:
-      "ec2:CreateTags on the node's own status tag: an instance's ARN exists only after the instance, so the statement is held to this cluster's instances by aws:ResourceTag/kubeadm-ha:cluster and to the one tag key by aws:TagKeys.",
+      "ec2:CreateTags on the node's own status tag: an instance's ARN exists only after the instance, so the statement is held to the stack's region and account, to this cluster's instances by aws:ResourceTag/kubeadm-ha:cluster and to the one tag key by aws:TagKeys.",
     on: (c) => c instanceof iam.Policy,
   },
   {
     id: "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]",
     reason:
-      "ec2:AssignPrivateIpAddresses moves a secondary-IP VIP onto the new master's interface: the interface it assigns to is held to this cluster's by aws:ResourceTag/kubeadm-ha:cluster, which only the peers' explicit primary interfaces carry (the same statement as the cdktf flavour's; IAM has no condition on the address itself).",
+      "ec2:AssignPrivateIpAddresses moves a secondary-IP VIP onto the new master's interface: the interface it assigns to is held to the peers' by aws:ResourceTag/kubeadm-ha:cluster (only their interfaces carry it), ec2:Subnet (the peers' subnet) and ec2:Vpc (the same statement as the cdktf flavour's; IAM has no condition on the address itself, so any secondary address of that subnet may be taken: README).",
     on: (c) =>
       c instanceof iam.Policy &&
       JSON.stringify(Stack.of(c).resolve(c.document.toJSON())).includes(":network-interface/*"),
+  },
+  {
+    id: "AwsSolutions-IAM5[Resource::*]",
+    reason:
+      "A VIP move reads before it writes (ec2:DescribeRouteTables or ec2:DescribeNetworkInterfaces, statement ReadVipDelivery): EC2's Describe actions take no resource type, so IAM cannot scope them below *; they read, never change.",
+    on: (c) =>
+      c instanceof iam.Policy && JSON.stringify(Stack.of(c).resolve(c.document.toJSON())).includes("ReadVipDelivery"),
   },
   {
     id: "AwsSolutions-SMG4",

@@ -2,12 +2,12 @@
  * The framework-free description (lib/model) as AWS CDK resources: security-group rules, policy
  * statements, the hardened instance, the empty cluster secret. The AWS CDK flavour's one place for each.
  */
-import { Tags } from "aws-cdk-lib";
+import { RemovalPolicy, Tags } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
-import { Construct, IDependable } from "constructs";
+import { Construct, DependencyGroup, IDependable } from "constructs";
 import {
   CLUSTER_TAG,
   everyNodeStatements,
@@ -34,9 +34,12 @@ export interface ClusterNodeContext {
   readonly controlPlane: ControlPlaneIdentity;
   /** What the node policies name: partition, region, cluster, the deploy settings parameter, the KMS key. */
   readonly policyReferences: PolicyReferences;
-  /** Every fixed node address, reserved: a load balancer's interfaces must not take one. */
-  readonly addressReservations: IDependable[];
-  /** What every node needs before its first boot: the reservations, its subnet's egress, the deploy settings. */
+  /**
+   * The primary interfaces that hold the nodes' fixed addresses, filled as nodes are made: a load
+   * balancer's interfaces, made after them, cannot take one.
+   */
+  readonly addressHolders: DependencyGroup;
+  /** What every node needs before its first boot: its subnet's egress, the deploy settings. */
   readonly bootPrerequisites: IDependable[];
 }
 
@@ -136,7 +139,17 @@ export function withNodePolicy(
 export function clusterSecret(
   scope: Construct,
   id: string,
-  props: { description: string; readers: string[] | undefined; writers: string[]; secrets: SecretsSpec },
+  props: {
+    description: string;
+    readers: string[] | undefined;
+    writers: string[];
+    secrets: SecretsSpec;
+    /**
+     * It holds the cluster's roots (CA keys): CloudFormation keeps it, and its resource policy, when the
+     * stack is deleted or the secret replaced (it would delete it at once, with no recovery window).
+     */
+    holdsRoots: boolean;
+  },
 ): secretsmanager.Secret {
   const secret = new secretsmanager.Secret(scope, id, {
     description: props.description,
@@ -152,6 +165,12 @@ export function clusterSecret(
     breakGlass: props.secrets.breakGlassPrincipalArns,
   });
   for (const statement of statements) secret.addToResourcePolicy(policyStatement(statement));
+  if (props.holdsRoots) {
+    secret.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    // A kept secret stays readable by none but the break-glass principals (the roles it names are gone).
+    for (const policy of secret.node.findAll())
+      if (policy instanceof secretsmanager.CfnResourcePolicy) policy.applyRemovalPolicy(RemovalPolicy.RETAIN);
+  }
   return secret;
 }
 
@@ -175,8 +194,8 @@ export interface ClusterInstanceProps {
   /** @default true */
   readonly sourceDestCheck?: boolean;
   /**
-   * Make its primary interface an explicit one, tagged with the cluster's tag (an IAM condition that
-   * names the interface needs it; CloudFormation cannot tag the interface an instance makes itself).
+   * Its primary interface carries the cluster's tag: the interface a secondary-IP VIP may be assigned to
+   * (the IAM condition that names the interface checks the tag). The other nodes' interfaces do not.
    * @default false
    */
   readonly taggedInterface?: boolean;
@@ -238,16 +257,26 @@ export function clusterInstance(
   // The cluster's tag also where a construct is used without KubeadmCluster: the status tag's IAM condition checks it.
   for (const [key, value] of Object.entries({ ...props.tags, [CLUSTER_TAG]: context.cluster.clusterName }))
     Tags.of(instance).add(key, value);
-  if (props.taggedInterface) primaryInterface(scope, `${id}-interface`, instance, context, props, subnet);
+  context.addressHolders.add(primaryInterface(scope, `${id}-interface`, instance, context, props, subnet));
   // The instance itself waits, not its instance profile.
   cfn.node.addDependency(...props.waitFor, ...context.bootPrerequisites);
   return instance;
 }
 
+/** Each node's primary interface, for what another construct adds to it (a VIP held as a secondary address). */
+const PRIMARY_INTERFACES = new WeakMap<ec2.Instance, ec2.CfnNetworkInterface>();
+
+export function primaryInterfaceOf(instance: ec2.Instance): ec2.CfnNetworkInterface {
+  const found = PRIMARY_INTERFACES.get(instance);
+  if (!found) throw new Error(`${instance.node.path} was not made by clusterInstance`);
+  return found;
+}
+
 /**
- * The instance's primary interface as its own resource, which carries the cluster's tag; the instance
- * attaches it as device 0. (A launch template's network-interface tag specification would tag the
- * interface EC2 makes, but hide the node's address and groups from the template and from `cdk diff`.)
+ * The instance's primary interface as its own resource, attached as device 0: it holds the node's fixed
+ * address from its creation on, whatever the instance does, and the load balancers are made after it.
+ * (AWS::EC2::SubnetCidrReservation would hold it without an interface, but CloudFormation lacks that type
+ * in some commercial regions: aws-cdk-lib's regional schemas, test/aws-cdk/regions.test.ts.)
  */
 function primaryInterface(
   scope: Construct,
@@ -256,7 +285,7 @@ function primaryInterface(
   context: ClusterNodeContext,
   props: ClusterInstanceProps,
   subnet: ec2.ISubnet,
-) {
+): ec2.CfnNetworkInterface {
   const cfn = instance.node.defaultChild as ec2.CfnInstance;
   const networkInterface = new ec2.CfnNetworkInterface(scope, id, {
     description: `The primary interface of ${props.name}`,
@@ -267,13 +296,15 @@ function primaryInterface(
     sourceDestCheck: props.sourceDestCheck,
   });
   Tags.of(networkInterface).add("Name", props.name);
-  Tags.of(networkInterface).add(CLUSTER_TAG, context.cluster.clusterName);
-  // It takes the node's fixed address now: after the reservations, as the instance would.
-  networkInterface.node.addDependency(...context.addressReservations);
-  // Where the interface is now says the interface, not the instance (EC2 refuses both).
-  for (const property of ["SubnetId", "PrivateIpAddress", "SecurityGroupIds", "SourceDestCheck"])
+  // Only a VIP peer's interface carries the tag the VIP statement's condition checks (it outranks the cluster-wide tag).
+  if (props.taggedInterface) Tags.of(networkInterface).add(CLUSTER_TAG, context.cluster.clusterName);
+  else Tags.of(networkInterface).remove(CLUSTER_TAG);
+  // Where the interface is now says the interface, not the instance (EC2 refuses both; its subnet gives the zone).
+  for (const property of ["SubnetId", "AvailabilityZone", "PrivateIpAddress", "SecurityGroupIds", "SourceDestCheck"])
     cfn.addPropertyDeletionOverride(property);
   cfn.addPropertyOverride("NetworkInterfaces", [{ NetworkInterfaceId: networkInterface.ref, DeviceIndex: "0" }]);
+  PRIMARY_INTERFACES.set(instance, networkInterface);
+  return networkInterface;
 }
 
 /**

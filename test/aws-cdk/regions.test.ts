@@ -1,0 +1,47 @@
+/**
+ * Every topology synthesizes in every commercial region without a finding: aws-cdk-lib validates the
+ * template against its bundled regional CloudFormation schemas, and a resource type a region lacks
+ * (F3006) is a stack CloudFormation refuses before it creates anything. The newest regions are listed
+ * because they are the last to get a type; an environment-agnostic stack is checked as well.
+ */
+import { Stack } from "aws-cdk-lib";
+import { KubeadmCluster, KubeadmClusterProps } from "../../lib/aws-cdk";
+import { strictApp, synthFindings } from "./helpers";
+
+const REGIONS = [
+  "us-east-1",
+  "eu-west-1",
+  "ap-southeast-2",
+  "sa-east-1",
+  "ap-east-2",
+  "ca-west-1",
+  "me-central-1",
+  "mx-central-1",
+  undefined,
+];
+
+const TOPOLOGIES: [string, KubeadmClusterProps][] = [
+  ["the default cluster", {}],
+  ["external etcd", { etcd: { topology: "external" } }],
+  [
+    "keepalived on dedicated load balancers, route mode",
+    { endpoint: { type: "keepalived", placement: "dedicated", virtualIp: "192.168.255.10" } },
+  ],
+  [
+    "keepalived on dedicated load balancers, the VIP a secondary IP",
+    { endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip", acceptSingleZone: true } },
+  ],
+];
+
+describe.each(TOPOLOGIES)("%s", (_name, props) => {
+  test.each(REGIONS.map((r) => [r ?? "no region (environment-agnostic)", r]))(
+    "synthesizes in %s with no validation finding, warning or printed line",
+    (_label, region) => {
+      const stack = new Stack(strictApp(), "kubeadm-ha", {
+        env: region ? { account: "123456789012", region } : undefined,
+      });
+      new KubeadmCluster(stack, "cluster", props);
+      expect(synthFindings(stack)).toEqual([]);
+    },
+  );
+});
