@@ -136,7 +136,7 @@ export function resolveClusterSpec(rawInput: ClusterInput = {}, options: Resolve
   const etcdInput = input.etcd ?? { topology: "stacked" as const };
   const etcd: EtcdSpec =
     etcdInput.topology === "external"
-      ? resolveExternalEtcd(etcdInput, clusterName, subnets.length, address, literal, problem)
+      ? resolveExternalEtcd(etcdInput, clusterName, subnets.length, software.kubernetesMinor, address, literal, problem)
       : { topology: "stacked" };
 
   checkOneImage(input.imageId, instanceType, etcd, endpoint, literal, problem);
