@@ -16,7 +16,7 @@ import {
   synthStack,
   userDataText,
 } from "../helpers";
-import { deploySettingsParameterName } from "../../lib/spec";
+import { ETCD_DEFAULTS, deploySettingsParameterName } from "../../lib/spec";
 import { waitFor } from "./netns";
 import { BootLab, CloudPlan, NodeRoot, missingBootTools } from "./node-boot";
 
@@ -206,7 +206,7 @@ function rehearsal(prefix: string, props: KubeadmClusterProps, options: Rehearsa
         minors: { [options.minor]: options.patch },
         containerd: options.containerd ?? "2.3.4",
         runc: "1.4.3",
-        etcd: "3.5.21",
+        etcd: ETCD_DEFAULTS.version,
         debianPackages: options.debianPackages,
       });
       await lab.seedCloud(cloudPlan(cluster));
