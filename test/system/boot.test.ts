@@ -621,6 +621,24 @@ describe("NLB with an external etcd cluster, Kubernetes 1.35 on containerd 2.2: 
     expectNoSecrets(cp0);
   });
 
+  test("every member answers /version with the release the node installed (what kubeadm's ExternalEtcdVersion preflight read on cp-0, which passed)", () => {
+    for (const m of members) {
+      const version = cp0.exec(
+        `curl -sS --cacert /etc/kubernetes/pki/etcd/ca.crt --cert /etc/kubernetes/pki/apiserver-etcd-client.crt --key /etc/kubernetes/pki/apiserver-etcd-client.key https://${m.ip}:2379/version`,
+      );
+      expect(JSON.parse(version.stdout)).toEqual({ etcdserver: ETCD_DEFAULTS.version, etcdcluster: "3.6.0" });
+    }
+    const kubeadm = cp0.read("/var/log/kubeadm-ha/kubeadm.log") ?? "";
+    expect(kubeadm).toContain("[preflight] Running pre-flight checks");
+    expect(kubeadm).not.toContain("[ERROR");
+    console.log(
+      `cp-0's kubeadm preflight warnings:\n${kubeadm
+        .split("\n")
+        .filter((l) => l.includes("[WARNING"))
+        .join("\n")}`,
+    );
+  });
+
   test("a rebooted member comes back from its data as a member (systemd starts etcd; the bootstrap does not run again)", async () => {
     members[2].shutdown();
     const reboot = await members[2].boot({ keepRunning: true });
