@@ -151,7 +151,7 @@ export function resolveClusterSpec(rawInput: ClusterInput = {}, options: Resolve
   const etcdInput = input.etcd ?? { topology: "stacked" as const };
   const etcd: EtcdSpec =
     etcdInput.topology === "external"
-      ? resolveExternalEtcd(etcdInput, clusterName, subnets.length, address, literal, problem)
+      ? resolveExternalEtcd(etcdInput, clusterName, subnets.length, software.kubernetesMinor, address, literal, problem)
       : { topology: "stacked" };
 
   if (literal(input.imageId) && !AMI_ID.test(input.imageId))

@@ -157,7 +157,7 @@ export interface ExternalEtcdInput {
   readonly instanceType?: string;
   /** Encrypted gp3 root volume of each member, holding etcd's data, in GiB (at least 20). @default 30 */
   readonly rootVolumeSizeGiB?: number;
-  /** etcd release installed from the etcd project's GitHub releases. @default "3.5.21" */
+  /** etcd release installed from the etcd project's GitHub releases, at least what kubeadm of the chosen minor accepts (3.5.24 for 1.35-1.37). @default "3.6.14" */
   readonly version?: string;
   /**
    * SHA-256 of the release tarball for the members' architecture; the download is refused otherwise.

@@ -12,13 +12,35 @@ export interface KubernetesMinor {
   readonly pauseImage: string;
   /** The oldest containerd this minor supports (containerd RELEASES.md, "Kubernetes Support"). */
   readonly minContainerd: string;
+  /**
+   * The oldest external etcd this minor's kubeadm accepts: init's preflight (ExternalEtcdVersionCheck,
+   * cmd/kubeadm/app/preflight/checks.go) GETs each endpoint's /version and fails below
+   * MinExternalEtcdVersion (cmd/kubeadm/app/constants/constants.go on release-1.MINOR), written as
+   * kubeadm writes it: an image tag whose "-0" orders before the release itself.
+   */
+  readonly minExternalEtcd: string;
 }
 
 export const KUBERNETES_MINORS: Readonly<Record<number, KubernetesMinor>> = {
-  35: { endOfLife: "2027-02-28", pauseImage: "registry.k8s.io/pause:3.10.1", minContainerd: "2.1.5" },
-  36: { endOfLife: "2027-06-28", pauseImage: "registry.k8s.io/pause:3.10.2", minContainerd: "2.2.0" },
+  35: {
+    endOfLife: "2027-02-28",
+    pauseImage: "registry.k8s.io/pause:3.10.1",
+    minContainerd: "2.1.5",
+    minExternalEtcd: "3.5.24-0",
+  },
+  36: {
+    endOfLife: "2027-06-28",
+    pauseImage: "registry.k8s.io/pause:3.10.2",
+    minContainerd: "2.2.0",
+    minExternalEtcd: "3.5.24-0",
+  },
   // containerd's table has no 1.37 row yet; 1.37 gets at least what 1.36 needs.
-  37: { endOfLife: "2027-10-28", pauseImage: "registry.k8s.io/pause:3.10.2", minContainerd: "2.2.0" },
+  37: {
+    endOfLife: "2027-10-28",
+    pauseImage: "registry.k8s.io/pause:3.10.2",
+    minContainerd: "2.2.0",
+    minExternalEtcd: "3.5.24-0",
+  },
 };
 
 /** A release binary verified by SHA-256 before it is installed, per architecture. */

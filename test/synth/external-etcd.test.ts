@@ -102,9 +102,9 @@ describe("NLB endpoint with an external etcd cluster of 3 members", () => {
     const env = nodeSettingsOf(result, members[0]);
     expect(env).toMatchObject({
       NODE_INDEX: "0",
-      ETCD_RELEASE: "3.5.21",
+      ETCD_RELEASE: "3.6.14",
       ETCD_RELEASE_ARCH: "amd64",
-      ETCD_RELEASE_SHA256: ETCD_RELEASE_SHA256["3.5.21"].amd64,
+      ETCD_RELEASE_SHA256: ETCD_RELEASE_SHA256["3.6.14"].amd64,
       ETCD_ENDPOINTS: CLIENT_URLS.join(" "),
       ETCD_CA_SECRET_ID: caSecret,
       ETCD_CLIENT_SECRET_ID: clientSecret,
@@ -293,7 +293,7 @@ describe("keepalived endpoint with external etcd, and Graviton members", () => {
     for (const m of members) {
       expect(m.ami).toMatch(/data\.aws_ssm_parameter\.[^.]*arm64[^.]*\.insecure_value/);
       const env = envOf(decodeInstanceUserData(m).files["/etc/kubeadm-ha/cluster.env"].content);
-      expect(env.ETCD_RELEASE_SHA256).toBe(ETCD_RELEASE_SHA256["3.5.21"].arm64);
+      expect(env.ETCD_RELEASE_SHA256).toBe(ETCD_RELEASE_SHA256["3.6.14"].arm64);
     }
     for (const n of instances.filter((n) => n.tags["kubeadm-ha:role"] === "control-plane"))
       expect(n.ami).not.toMatch(/arm64/);

@@ -16,7 +16,7 @@ import {
   synthStack,
   userDataText,
 } from "../helpers";
-import { deploySettingsParameterName } from "../../lib/spec";
+import { ETCD_DEFAULTS, deploySettingsParameterName } from "../../lib/spec";
 import { waitFor } from "./netns";
 import { BootLab, CloudPlan, NodeRoot, missingBootTools } from "./node-boot";
 import { HOLD_KUBELET_POSTINST } from "./node-packages";
@@ -207,7 +207,7 @@ function rehearsal(prefix: string, props: KubeadmClusterProps, options: Rehearsa
         minors: { [options.minor]: options.patch },
         containerd: options.containerd ?? "2.3.4",
         runc: "1.4.3",
-        etcd: "3.5.21",
+        etcd: ETCD_DEFAULTS.version,
         debianPackages: options.debianPackages,
       });
       await lab.seedCloud(cloudPlan(cluster));
@@ -639,6 +639,24 @@ describe("NLB with an external etcd cluster, Kubernetes 1.35 on containerd 2.2: 
     expect(cp0.read("/etc/containerd/config.toml")).toContain("sandbox = 'registry.k8s.io/pause:3.10.1'");
     expect(cp0.read("/var/log/kubeadm-ha/bootstrap.log")).toMatch(/containerd 2\.2\.7 installed/);
     expectNoSecrets(cp0);
+  });
+
+  test("every member answers /version with the release the node installed (what kubeadm's ExternalEtcdVersion preflight read on cp-0, which passed)", () => {
+    for (const m of members) {
+      const version = cp0.exec(
+        `curl -sS --cacert /etc/kubernetes/pki/etcd/ca.crt --cert /etc/kubernetes/pki/apiserver-etcd-client.crt --key /etc/kubernetes/pki/apiserver-etcd-client.key https://${m.ip}:2379/version`,
+      );
+      expect(JSON.parse(version.stdout)).toEqual({ etcdserver: ETCD_DEFAULTS.version, etcdcluster: "3.6.0" });
+    }
+    const kubeadm = cp0.read("/var/log/kubeadm-ha/kubeadm.log") ?? "";
+    expect(kubeadm).toContain("[preflight] Running pre-flight checks");
+    expect(kubeadm).not.toContain("[ERROR");
+    console.log(
+      `cp-0's kubeadm preflight warnings:\n${kubeadm
+        .split("\n")
+        .filter((l) => l.includes("[WARNING"))
+        .join("\n")}`,
+    );
   });
 
   test("a power loss while dpkg configures a package leaves dpkg interrupted; the next boot finishes it and cp-1 joins", async () => {

@@ -3,7 +3,8 @@
  * file-backed cloud interface (userdata/cloud-file.sh) and stand-ins for kubeadm, kubectl, curl and
  * systemctl (test/system/fakes) that share a "world": ready API servers, etcd members, tokens, the
  * uploaded configs, a call log. Each node folder also stands in for what the node's kernel and
- * packages provide: /proc (ip_forward on, no swap), containerd's socket, the kubelet's unit.
+ * packages provide: /proc (ip_forward on, no swap), containerd's socket, the kubelet's unit and binary;
+ * external etcd answers /version with the release the spec installs.
  */
 import { execFileSync, spawn } from "child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
@@ -57,6 +58,7 @@ export class FakeWorld {
     writeFileSync(join(this.root, "members"), "");
     writeFileSync(join(this.root, "tokens"), "");
     writeFileSync(join(this.root, "calls.log"), "");
+    if (this.spec.etcd.topology === "external") writeFileSync(join(this.root, "etcd-version"), this.spec.etcd.version);
     // The secrets exist from the start, empty (Terraform creates them before any instance).
     for (const secret of ["join-secret", "etcd-client", "admin-kubeconfig"])
       writeFileSync(join(this.root, "cloud", "secrets", secret), "");
@@ -157,8 +159,17 @@ export class FakeWorld {
   }
 
   run(i: number, env: Record<string, string> = {}): Promise<RunResult> {
+    return this.spawn(i, ["bash", join(this.nodeDir(i), "scripts", "bootstrap-control-plane.sh")], env);
+  }
+
+  /** The kubeadm stand-in itself on node i, e.g. `init --config DIR/etc/kubeadm-init.yaml`; `wrap` runs it inside another command. */
+  kubeadm(i: number, args: string[], env: Record<string, string> = {}, wrap: string[] = []): Promise<RunResult> {
+    return this.spawn(i, [...wrap, join(FAKES, "kubeadm"), ...args], env);
+  }
+
+  private spawn(i: number, argv: string[], env: Record<string, string>): Promise<RunResult> {
     const dir = this.nodeDir(i);
-    const child = spawn("bash", [join(dir, "scripts", "bootstrap-control-plane.sh")], {
+    const child = spawn(argv[0], argv.slice(1), {
       env: {
         ...nodeScriptEnv(dir, join(this.root, "cloud")),
         PATH: `${FAKES}:${process.env.PATH}`,
@@ -170,6 +181,7 @@ export class FakeWorld {
         ETCD_DIR: join(dir, "etcd"),
         PROC_DIR: join(dir, "proc"),
         CRI_SOCKET_PATH: join(dir, "containerd.sock"),
+        KUBELET_BIN: join(FAKES, "node", "kubelet"),
         SYSTEMCTL_STANDIN_ROOT: join(dir, "systemd"),
         SYSTEMCTL_STANDIN_DIR: join(dir, "systemctl"),
         KHA_INSTALL_CMD: "true",

@@ -184,7 +184,8 @@ export interface Downloads {
 
 /**
  * GitHub's release downloads: containerd's tarball (stand-in binaries under bin/), runc.amd64, and
- * etcd's tarball with the real etcd and etcdctl of this machine (Debian's etcd-server/etcd-client).
+ * etcd's tarball with the real etcd and etcdctl of this machine (Debian's etcd-server/etcd-client),
+ * its etcd answering `--version` and GET /version as the release the tarball is named for.
  */
 export function releaseDownloads(
   root: string,
@@ -215,7 +216,13 @@ export function releaseDownloads(
   const etcdName = `etcd-v${versions.etcd}-linux-amd64`;
   const etcd = join(etcdDir, `${etcdName}.tar.gz`);
   tarball(etcd, {
-    [`${etcdName}/etcd`]: { from: "/usr/bin/etcd", mode: 0o755 },
+    [`${etcdName}/etcd`]: {
+      content: readFileSync(join(NODE_FAKES, "etcd"), "utf8").replaceAll(
+        "${STANDIN_ETCD_VERSION:-3.6.14}",
+        versions.etcd,
+      ),
+      mode: 0o755,
+    },
     [`${etcdName}/etcdctl`]: { from: "/usr/bin/etcdctl", mode: 0o755 },
   });
   return {

@@ -334,7 +334,7 @@ describe("keepalived endpoint", () => {
 });
 
 describe("external etcd", () => {
-  test("3 members by default, spread over the subnets at host 30, etcd 3.5.21 with its release checksum", () => {
+  test("3 members by default, spread over the subnets at host 30, etcd 3.6.14 with its release checksum", () => {
     const spec = resolveClusterSpec({ etcd: { topology: "external" } });
     if (spec.etcd.topology !== "external") throw new Error("expected external etcd");
     expect(spec.etcd.members.map((m) => [m.name, m.subnetIndex, m.privateIp])).toEqual([
@@ -342,13 +342,13 @@ describe("external etcd", () => {
       ["kubeadm-ha-etcd-1", 1, "10.0.16.30"],
       ["kubeadm-ha-etcd-2", 2, "10.0.32.30"],
     ]);
-    expect(spec.etcd).toMatchObject({ version: "3.5.21", architecture: "amd64", clientPort: 2379, peerPort: 2380 });
-    expect(spec.etcd.sha256).toBe(ETCD_RELEASE_SHA256["3.5.21"].amd64);
+    expect(spec.etcd).toMatchObject({ version: "3.6.14", architecture: "amd64", clientPort: 2379, peerPort: 2380 });
+    expect(spec.etcd.sha256).toBe("ffe840ff9295808e88cce2794a18a5ac87f12a5203c8314d0bf6aa119b41bac5");
   });
 
   test("5 members wrap around the zones; Graviton members get the arm64 checksum", () => {
     const spec = resolveClusterSpec({
-      etcd: { topology: "external", members: 5, instanceType: "m7g.large", version: "v3.5.21" },
+      etcd: { topology: "external", members: 5, instanceType: "m7g.large", version: "v3.6.14" },
     });
     if (spec.etcd.topology !== "external") throw new Error("expected external etcd");
     expect(spec.etcd.members.map((m) => m.privateIp)).toEqual([
@@ -358,7 +358,65 @@ describe("external etcd", () => {
       "10.0.0.31",
       "10.0.16.31",
     ]);
-    expect(spec.etcd.sha256).toBe(ETCD_RELEASE_SHA256["3.5.21"].arm64);
+    expect(spec.etcd.sha256).toBe("fa1b80565ee6fc2df1ae6f57a508b221f3ecc7d591c317c581cd8281b0842b3e");
+    expect(spec.etcd.sha256).toBe(ETCD_RELEASE_SHA256["3.6.14"].arm64);
+  });
+
+  const etcdProblems = (input: Parameters<typeof resolveClusterSpec>[0]) => {
+    try {
+      resolveClusterSpec(input);
+    } catch (e) {
+      if (e instanceof ClusterSpecError) return e.problems.filter((p) => p.prop.startsWith("etcd."));
+      throw e;
+    }
+    return [];
+  };
+
+  // kubeadm's MinExternalEtcdVersion is "3.5.24-0" on release-1.35, 1.36 and 1.37 (constants.go).
+  test.each(["1.35.9", "1.36.5", "1.37.1"])(
+    "Kubernetes %s: etcd 3.5.21 is refused naming etcd.version, the value and kubeadm's minimum; 3.5.24 and the default pass",
+    (kubernetesVersion) => {
+      const withSha = (version: string) => ({ topology: "external" as const, version, sha256: "a".repeat(64) });
+      expect(etcdProblems({ kubernetesVersion, etcd: withSha("3.5.21") })).toEqual([
+        {
+          prop: "etcd.version",
+          message: expect.stringMatching(/"3\.5\.21" is older than 3\.5\.24-0, .*kubeadm 1\.3\d .*Use "3\.6\.14"/),
+        },
+      ]);
+      expect(etcdProblems({ kubernetesVersion, etcd: withSha("3.5.23") }).map((p) => p.prop)).toEqual(["etcd.version"]);
+      expect(etcdProblems({ kubernetesVersion, etcd: withSha("3.5.24") })).toEqual([]);
+      expect(etcdProblems({ kubernetesVersion, etcd: { topology: "external" } })).toEqual([]);
+    },
+  );
+
+  test.each(["3.06.1", "03.6.1", "3.6.01", "vv3.6.14", "3.6.14 ", "3.6", "4.0.0"])(
+    "a malformed etcd version %j is refused, not rendered",
+    (version) => {
+      expect(etcdProblems({ etcd: { topology: "external", version, sha256: "a".repeat(64) } })).toEqual([
+        { prop: "etcd.version", message: expect.stringContaining(`"${version}" is not an etcd 3.x release`) },
+      ]);
+    },
+  );
+
+  test("a leading v is dropped: v3.6.14 is 3.6.14 with its known checksum", () => {
+    const spec = resolveClusterSpec({ etcd: { topology: "external", version: "v3.6.14" } });
+    expect(spec.etcd).toMatchObject({ version: "3.6.14", sha256: ETCD_RELEASE_SHA256["3.6.14"].amd64 });
+  });
+
+  test("an etcd.sha256 that differs from the digest known for that version and architecture is refused", () => {
+    const wrong = ETCD_RELEASE_SHA256["3.6.14"].arm64; // the other architecture's digest
+    expect(etcdProblems({ etcd: { topology: "external", sha256: wrong } })).toEqual([
+      {
+        prop: "etcd.sha256",
+        message: expect.stringMatching(
+          new RegExp(
+            `"${wrong}" is not the SHA-256 of etcd-v3\\.6\\.14-linux-amd64\\.tar\\.gz \\(${ETCD_RELEASE_SHA256["3.6.14"].amd64}\\)`,
+          ),
+        ),
+      },
+    ]);
+    // The known digest itself, given explicitly, is accepted.
+    expect(etcdProblems({ etcd: { topology: "external", sha256: ETCD_RELEASE_SHA256["3.6.14"].amd64 } })).toEqual([]);
   });
 
   test("no address is shared between control-plane nodes, load balancers and etcd members", () => {
