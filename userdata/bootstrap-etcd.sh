@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bootstraps this member of an external etcd cluster; cloud-init runs it once per instance (runcmd)
 # and it is safe to run again by hand as root. Steps:
+#   - its name in /etc/hosts and chrony on the Amazon Time Sync source (certificates need a true clock);
 #   - install the pinned etcd release, verified against its SHA-256 (skipped when that version is there);
 #   - etcd CA: member 0 creates it if the CA secret is empty and publishes it, plus the API server's etcd
 #     client certificate to a second secret that only the control plane reads; the others wait for the CA;
@@ -23,6 +24,7 @@ ETCD_STATE_FILE=${ETCD_STATE_FILE:-$(dirname "$ETCD_ENV_FILE")/state.env}
 # shellcheck source=/dev/null
 . "$ETCD_ENV_FILE" # ETCD_* flags: names, URLs, data dir and certificate paths
 KHA_ETCD_INSTALL_CMD=${KHA_ETCD_INSTALL_CMD:-install_etcd}
+KHA_NAMES_AND_TIME_CMD=${KHA_NAMES_AND_TIME_CMD:-names_and_time}
 KHA_ETCD_START_CMD=${KHA_ETCD_START_CMD:-start_etcd_service}
 JOIN_DEADLINE=${JOIN_DEADLINE:-3600}
 PKI=$(dirname "$ETCD_TRUSTED_CA_FILE")
@@ -262,6 +264,7 @@ main() {
   cloud_prepare
   step deploy-settings load_deploy_settings
   load_deploy_settings # the step ran in a subshell: source what it fetched here too
+  step names-and-time "$KHA_NAMES_AND_TIME_CMD"
   step install-etcd "$KHA_ETCD_INSTALL_CMD"
   ensure_etcd_user
   step etcd-pki ensure_ca

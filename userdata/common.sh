@@ -164,6 +164,19 @@ dpkg_recover() {
   while_locked env DEBIAN_FRONTEND=noninteractive dpkg --configure -a --force-confdef --force-confold
 }
 
+# names_and_time: what a node that installs no Kubernetes package (an etcd member, a dedicated load
+# balancer) needs like the control plane: its name resolving to its address, and chrony on the Amazon
+# Time Sync source its user data holds (installed if the image lacks it, then restarted to read the source).
+names_and_time() {
+  node_name_resolves
+  if ! command -v chronyd >/dev/null 2>&1; then
+    retry 3 dpkg_recover
+    retry 5 apt_update
+    retry 3 apt_get install --no-install-recommends chrony
+  fi
+  systemctl restart chrony
+}
+
 # download_verified URL SHA256 FILE: URL into FILE, refused (and removed) unless its SHA-256 matches.
 download_verified() {
   local url=$1 sha256=$2 out=$3

@@ -18,6 +18,7 @@ peer_interface() {
 install_packages() {
   cloud_prepare # the notify script moves the VIP with the cloud's CLI
   if ! command -v keepalived >/dev/null 2>&1 || ! command -v haproxy >/dev/null 2>&1; then
+    retry 3 dpkg_recover # an install a power loss cut short, or apt refuses ("dpkg was interrupted")
     retry 5 apt_update
     retry 3 apt_get install --no-install-recommends -o Dpkg::Options::=--force-confold keepalived haproxy curl
   fi
@@ -42,6 +43,7 @@ configure() {
 }
 
 if [ "${1:-}" = --standalone ]; then
+  step names-and-time names_and_time
   step install-packages install_packages
   step deploy-settings load_deploy_settings
   load_deploy_settings # the step ran in a subshell: source what it fetched here too

@@ -254,6 +254,7 @@ export function renderLoadBalancerUserData(
     files: [
       { path: `${NODE_PATHS.etc}/cluster.env`, content: renderLoadBalancerEnv(context, peer), permissions: "0644" },
       ...endpointFiles(context.spec, endpoint, peer),
+      TIME_SYNC_SOURCE,
       ...bootstrap.files,
       ...scriptFiles(["common.sh", "cloud-aws.sh", ...ENDPOINT_SCRIPTS], scripts),
     ],
@@ -290,6 +291,7 @@ export function renderEtcdMemberUserData(input: EtcdMemberUserDataInput, scripts
       { path: `${NODE_PATHS.etc}/cluster.env`, content: renderEtcdMemberEnv(input), permissions: "0644" },
       { path: ETCD_PATHS.env, content: renderEtcdEnv(input.spec, etcd, input.member), permissions: "0644" },
       { path: ETCD_PATHS.unit, content: renderEtcdUnit(), permissions: "0644" },
+      TIME_SYNC_SOURCE,
       ...bootstrap.files,
       ...scriptFiles(["common.sh", "cloud-aws.sh", "bootstrap-etcd.sh"], scripts),
     ],

@@ -98,6 +98,16 @@ function deliveredUserData(lab: BootLab, node: SynthesizedNode, minor: number): 
   return text;
 }
 
+/** A node's own name in its hosts file, and chrony (from the archive) restarted on the user data's time source. */
+function expectNamesAndTime(node: NodeRoot) {
+  expect(node.lines("/etc/hosts")).toContain(`${node.ip} ${node.name}`);
+  expect(node.read("/var/lib/dpkg/status")).toMatch(/Package: chrony\nStatus: install ok installed/);
+  expect(node.read("/etc/chrony/sources.d/amazon-time-sync.sources")).toBe(
+    "server 169.254.169.123 prefer iburst minpoll 4 maxpoll 4\n",
+  );
+  expect(node.lines("/var/log/standin/systemctl/calls.log")).toContain("restart chrony");
+}
+
 function expectNoSecrets(node: NodeRoot) {
   for (const log of [
     "/var/log/kubeadm-ha/bootstrap.log",
@@ -573,9 +583,13 @@ describe("keepalived on dedicated load balancers with a secondary-IP VIP: a load
       .lines("/var/log/kubeadm-ha/bootstrap.log")
       .filter((l) => /step [a-z-]+: ok$/.test(l))
       .map((l) => l.replace(/.*step ([a-z-]+): ok$/, "$1"));
-    expect(steps).toEqual(["install-packages", "deploy-settings", "api-endpoint"]);
+    expect(steps).toEqual(["names-and-time", "install-packages", "deploy-settings", "api-endpoint"]);
     expect(heldPackages(lb0)).toEqual({});
     expect(lb0.read("/var/lib/kubeadm-ha/bootstrap.done")).toBeDefined();
+  });
+
+  test("lb-0's name resolves to its address, and chrony is installed and restarted with the Amazon Time Sync Service as its source", () => {
+    expectNamesAndTime(lb0);
   });
 
   test("real HAProxy and keepalived packages were installed by apt, and HAProxy's package made its unprivileged user and chroot", () => {
@@ -615,6 +629,10 @@ describe("NLB with an external etcd cluster, Kubernetes 1.35 on containerd 2.2: 
       "ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/server.crt --key=/etc/etcd/pki/server.key endpoint health 2>&1",
     );
     expect(health.stdout).toMatch(/is healthy/);
+  });
+
+  test("every member's name resolves to its address, and chrony is installed and restarted with the Amazon Time Sync Service as its source", () => {
+    members.forEach(expectNamesAndTime);
   });
 
   test("etcd runs as the etcd user its bootstrap created, owning its data and its own keys; the CA key stays root's", () => {

@@ -145,6 +145,8 @@ export class EtcdLab {
       ...nodeScriptEnv(dir, join(this.root, "cloud")),
       JOIN_DEADLINE: "90",
       KHA_ETCD_INSTALL_CMD: "true",
+      // The members share this machine's /etc/hosts and packages: the boot rehearsal (an isolated root) covers them.
+      KHA_NAMES_AND_TIME_CMD: "true",
     };
     if (this.options.systemd) return settings; // the node's own PATH, etcd's real paths, real systemctl
     return {

@@ -12,13 +12,14 @@ import {
   renderEtcdMemberUserData,
   renderEtcdUnit,
   renderKubeadmConfig,
+  renderLoadBalancerUserData,
   shellQuote,
   drainTimers,
   renderContainerdConfig,
   shippedScript,
 } from "../../lib/render";
 import { parse } from "yaml";
-import { resolveClusterSpec } from "../../lib/spec";
+import { ExternalEtcdSpec, KeepalivedEndpointSpec, resolveClusterSpec } from "../../lib/spec";
 import {
   SHARED_FIELD_REFERENCE,
   USERDATA_DIR,
@@ -247,6 +248,23 @@ describe("cloud-config", () => {
     ]);
   });
 
+  test("every other node kind (etcd member, dedicated load balancer) has the same time source", () => {
+    const etcd = resolveClusterSpec({ etcd: { topology: "external" } });
+    const balanced = resolveClusterSpec({
+      endpoint: { type: "keepalived", placement: "dedicated", virtualIp: "192.168.255.10" },
+    });
+    const peer = (balanced.endpoint as KeepalivedEndpointSpec).peers[0];
+    for (const text of [
+      renderEtcdMemberUserData({ spec: etcd, member: (etcd.etcd as ExternalEtcdSpec).members[0] }, shippedScripts()),
+      renderLoadBalancerUserData({ spec: balanced, endpoint }, peer, shippedScripts()),
+    ]) {
+      expect(decodeUserData(text).files["/etc/chrony/sources.d/amazon-time-sync.sources"]).toEqual({
+        content: "server 169.254.169.123 prefer iburst minpoll 4 maxpoll 4\n",
+        permissions: "0644",
+      });
+    }
+  });
+
   test("a control-plane node ships its upgrade configuration and its kubelet patch beside the other patches", () => {
     const spec = resolveClusterSpec();
     const { files } = decodeUserData(
@@ -302,6 +320,7 @@ describe("external etcd member", () => {
     const text = renderEtcdMemberUserData({ spec, member: etcd.members[2] }, scripts);
     const { files, cloudConfig } = decodeUserData(text);
     expect(Object.keys(files).sort()).toEqual([
+      "/etc/chrony/sources.d/amazon-time-sync.sources",
       "/etc/etcd/etcd.env",
       "/etc/kubeadm-ha/cluster.env",
       "/etc/systemd/system/etcd.service",
