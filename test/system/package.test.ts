@@ -136,14 +136,19 @@ const FRAMEWORKS: [string, Framework][] = [
     {
       peers: { "aws-cdk-lib": "aws-cdk-lib", constructs: "constructs" },
       stack: AWS_CDK_CONSUMER_STACK,
-      synthesized: (consumer) =>
-        Object.values(template(consumer))
+      // Each instance sits in its subnet through its own primary interface, which holds its address.
+      synthesized: (consumer) => {
+        const resources = template(consumer);
+        return Object.values(resources)
           .filter((r) => r.Type === "AWS::EC2::Instance")
           .map((i) => ({
             role: i.Properties.Tags.find((t: any) => t.Key === "kubeadm-ha:role").Value,
-            subnet: i.Properties.SubnetId.Ref,
+            subnet:
+              resources[i.Properties.NetworkInterfaces.find((n: any) => n.DeviceIndex === "0").NetworkInterfaceId.Ref]
+                .Properties.SubnetId.Ref,
             userData: { user_data_base64: i.Properties.UserData },
-          })),
+          }));
+      },
       subnets: (consumer) =>
         Object.entries(template(consumer))
           .filter(([id, r]) => r.Type === "AWS::EC2::Subnet" && /private/.test(id))

@@ -71,7 +71,7 @@ describe("shellcheck", () => {
       ["curl", "deliver-vip", "kubeadm", "kubectl", "start-etcd", "systemctl"]
         .map((f) => `fakes/${f}`)
         .concat(
-          ["containerd", "crictl", "kubelet", "modprobe", "runc", "snap", "swapoff", "sysctl", "tool"].map(
+          ["containerd", "crictl", "etcd", "kubelet", "modprobe", "runc", "snap", "swapoff", "sysctl", "tool"].map(
             (f) => `fakes/node/${f}`,
           ),
           ["node-boot.sh"],
