@@ -577,7 +577,7 @@ describe("keepalived on dedicated load balancers with a secondary-IP VIP: a load
   }, 300_000);
   afterAll(() => lab.destroy());
 
-  test("lb-0 is ready after its three steps, with no Kubernetes package on it", () => {
+  test("lb-0 is ready after its four steps, with no Kubernetes package on it", () => {
     expectReady(lab, lb0);
     const steps = lb0
       .lines("/var/log/kubeadm-ha/bootstrap.log")
