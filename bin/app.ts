@@ -9,7 +9,7 @@ export { AppSettings, DEFAULT_REGION, readSettings, SETTINGS, SettingsError } fr
 /**
  * Where the default app keeps its state: the project folder, as cdktf does by default, but written
  * relative to the stack's folder (cdktf.out/stacks/NAME) so the plan holds no path of this machine.
- * A team uses a remote backend instead (README: Deploying for real).
+ * A team uses a remote backend instead (docs/deploying.md).
  */
 export function defaultStatePath(stackId: string): string {
   return `../../../terraform.${stackId}.tfstate`;

@@ -13,7 +13,7 @@ export interface AppSettings {
   readonly cluster: ClusterInput;
 }
 
-/** name in context -> environment variable, as documented in the README. */
+/** name in context -> environment variable, as documented in docs/deploying.md. */
 export const SETTINGS = {
   clusterName: "KUBEADM_HA_CLUSTER_NAME",
   region: "KUBEADM_HA_REGION",

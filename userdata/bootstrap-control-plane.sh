@@ -283,7 +283,7 @@ no_other_cluster() {
     [ "$i" -eq "$NODE_INDEX" ] && continue
     for port in "$API_SERVER_PORT" $([ "$ETCD_TOPOLOGY" = stacked ] && echo 2379); do
       if peer_answers "${PEER_IPS[$i]}" "$port" "$([ "$port" = 2379 ] && echo /version || echo /readyz)"; then
-        die "the join secret is empty but ${PEER_NAMES[$i]} (${PEER_IPS[$i]}) answers on $port: a cluster exists, and this node will not start a second cluster: put the cluster's shared roots back in the join secret (${BUNDLE_FILES[*]} from /etc/kubernetes/pki of a running control-plane node, packed as in the README section on restoring the join secret), then systemctl reset-failed kubeadm-ha-bootstrap.service and start it here"
+        die "the join secret is empty but ${PEER_NAMES[$i]} (${PEER_IPS[$i]}) answers on $port: a cluster exists, and this node will not start a second cluster: put the cluster's shared roots back in the join secret (${BUNDLE_FILES[*]} from /etc/kubernetes/pki of a running control-plane node, packed as in the docs/operating.md, Restoring the join secret), then systemctl reset-failed kubeadm-ha-bootstrap.service and start it here"
       fi
     done
   done

@@ -220,7 +220,7 @@ decide_membership() {
       return 0
     fi
     wait_until "$JOIN_DEADLINE" "a member with a majority (the cluster exists: join it, never start an empty one)" find_healthy_peer ||
-      die "the etcd cluster formed earlier but no member answers with a majority: restore it from a snapshot (README, External etcd)"
+      die "the etcd cluster formed earlier but no member answers with a majority: restore it from a snapshot (docs/topologies.md, External etcd)"
   fi
   local line id client_urls
   members_to "$WORK_DIR/members"

@@ -2,7 +2,7 @@ import { KEEPALIVED_DEFAULTS, KeepalivedEndpointSpec, VrrpPeerSpec } from "../sp
 import { NODE_PATHS } from "./paths";
 
 /**
- * Failover timers (measured in test/system/keepalived.test.ts, figures in the README). VRRPv3 adverts every 0.2 s make a dead master
+ * Failover timers (measured in test/system/keepalived.test.ts, figures in docs/topologies.md). VRRPv3 adverts every 0.2 s make a dead master
  * lose the VIP in about 3 x 0.2 s plus skew; a failing check script (1 s interval, 2 failures) drops
  * its priority below every peer; HAProxy marks a dead API server down after 2 checks 500 ms apart.
  */

@@ -227,7 +227,7 @@ function resolveSoftware(input: ClusterInput, architecture: ClusterSpec["archite
       problem(
         "kubernetesVersion",
         kubernetesMinor < SUPPORTED_KUBERNETES_MINORS[0]
-          ? `${kubernetesVersion} is past its upstream support window; this library supports ${supported}. Use e.g. "${DEFAULTS.kubernetesVersion}" (upgrade a running cluster one minor at a time, README: Day 2).`
+          ? `${kubernetesVersion} is past its upstream support window; this library supports ${supported}. Use e.g. "${DEFAULTS.kubernetesVersion}" (upgrade a running cluster one minor at a time, docs/operating.md: Changing a running cluster).`
           : `${kubernetesVersion} is newer than this library knows (its sandbox image and containerd needs are not recorded); use ${supported}, or a newer release of this library.`,
       );
     }

@@ -41,7 +41,7 @@ export interface NlbEndpointInput {
    * new load balancer (a changed subnet list or scheme, a re-created NLB) takes over without touching
    * the nodes, whose kubeconfigs name it. Give `zoneId` (and a `name` in that zone) to use a private
    * zone you have; `false` to use the NLB's own DNS name instead, which changes whenever the NLB is
-   * replaced (renaming the cluster, removing one of its subnets) and then strands every node (README:
+   * replaced (renaming the cluster, removing one of its subnets) and then strands every node (docs/operating.md:
    * The endpoint's name, and what replaces a load balancer).
    * @default - a private zone CLUSTER.internal for the VPC, and the name api.CLUSTER.internal
    */

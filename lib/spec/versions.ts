@@ -2,7 +2,7 @@ import { Architecture } from "./types";
 
 /**
  * The Kubernetes minors this release of the library supports: those in upstream support on
- * 2026-12-01 (kubernetes.io/releases; sources and dates in the README, "Versions"). Each entry holds
+ * 2026-12-01 (kubernetes.io/releases; sources and dates in docs/versions.md). Each entry holds
  * what a node of that minor needs and that kubeadm does not pick by itself.
  */
 export interface KubernetesMinor {

@@ -457,7 +457,7 @@ describe("keepalived with the VIP as a secondary IP", () => {
             ],
           ],
         },
-        // IAM has no condition on the address itself: any secondary address of the subnet may be taken (README).
+        // IAM has no condition on the address itself: any secondary address of the subnet may be taken (docs/topologies.md).
         Condition: {
           StringEquals: { "aws:ResourceTag/kubeadm-ha:cluster": ["kubeadm-ha"] },
           ArnEquals: {

@@ -224,7 +224,7 @@ describe("a dedicated pair of load balancers with a secondary-IP VIP", () => {
     expect(statement.actions).toEqual(["ec2:AssignPrivateIpAddresses"]); // --allow-reassignment needs no Unassign; nothing calls it
     const arn = (resource: string) =>
       `arn:\${data.aws_partition.cluster_partition_58BA2465.partition}:ec2:\${data.aws_region.cluster_region_807B4548.region}:\${data.aws_caller_identity.cluster_account_9FA334D4.account_id}:${resource}`;
-    // IAM has no condition on the address itself: any secondary address of the subnet may be taken (README).
+    // IAM has no condition on the address itself: any secondary address of the subnet may be taken (docs/topologies.md).
     expect(statement.condition).toEqual([
       { test: "StringEquals", variable: "aws:ResourceTag/kubeadm-ha:cluster", values: ["kubeadm-ha"] },
       {

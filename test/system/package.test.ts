@@ -218,6 +218,7 @@ describe.each(FRAMEWORKS)("npm pack, then a separate consumer project on %s", (_
         "dist/lib/index.d.ts",
         "dist/lib/cdktf/kubeadm-cluster.d.ts",
         "docs/API.md",
+        "docs/deploying.md",
         "package.json",
         "README.md",
       ]),

@@ -38,7 +38,7 @@ export const ACKNOWLEDGED_FINDINGS: {
   {
     id: "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]",
     reason:
-      "ec2:AssignPrivateIpAddresses moves a secondary-IP VIP onto the new master's interface: the interface it assigns to is held to the peers' by aws:ResourceTag/kubeadm-ha:cluster (only their interfaces carry it), ec2:Subnet (the peers' subnet) and ec2:Vpc (the same statement as the cdktf flavour's; IAM has no condition on the address itself, so any secondary address of that subnet may be taken: README).",
+      "ec2:AssignPrivateIpAddresses moves a secondary-IP VIP onto the new master's interface: the interface it assigns to is held to the peers' by aws:ResourceTag/kubeadm-ha:cluster (only their interfaces carry it), ec2:Subnet (the peers' subnet) and ec2:Vpc (the same statement as the cdktf flavour's; IAM has no condition on the address itself, so any secondary address of that subnet may be taken: docs/topologies.md).",
     on: (c) =>
       c instanceof iam.Policy &&
       JSON.stringify(Stack.of(c).resolve(c.document.toJSON())).includes(":network-interface/*"),

@@ -72,7 +72,7 @@ export type NodeInstanceConfig = Omit<InstanceConfig, "metadataOptions" | "rootB
  * What Terraform leaves to the instance after creating it: the image and the user data (a new AMI or
  * spec never replaces all nodes at once), the instance type (changing it stops and starts the instance:
  * all nodes at once), and the bootstrap status tag each node writes on itself (the next plan would
- * remove it). Changes to any of these roll one node at a time, by hand (README: Changing a running cluster).
+ * remove it). Changes to any of these roll one node at a time, by hand (docs/operating.md: Changing a running cluster).
  */
 export const INSTANCE_IGNORED_CHANGES = [
   "ami",
