@@ -8,7 +8,7 @@ import { parse, parseAllDocuments } from "yaml";
 import { AppSettings, KubeadmHaStack } from "../bin/app";
 import { KubeadmClusterProps } from "../lib/cdktf";
 import { DeployValues, renderClusterDeploySettings } from "../lib/render";
-import { ClusterSpec, deploySettingsParameterName } from "../lib/spec";
+import { ClusterSpec, ClusterSpecError, deploySettingsParameterName, SpecProblem } from "../lib/spec";
 
 export const ROOT = join(__dirname, "..");
 export const USERDATA_DIR = join(ROOT, "userdata");
@@ -44,6 +44,17 @@ export function refTo(result: SynthResult, type: string, predicate: (r: any) => 
   const entry = Object.entries(result.plan.resource[type] ?? {}).find(([, r]) => predicate(r));
   if (!entry) throw new Error(`no ${type} matches`);
   return `\${${type}.${entry[0]}.${attribute}}`;
+}
+
+/** The problems of the ClusterSpecError `build` throws; none when it succeeds. */
+export function specProblemsOf(build: () => unknown): SpecProblem[] {
+  try {
+    build();
+    return [];
+  } catch (e) {
+    if (e instanceof ClusterSpecError) return e.problems;
+    throw e;
+  }
 }
 
 export interface DecodedUserData {

@@ -7,8 +7,7 @@ import { App, CfnParameter, Stack } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import { Template } from "aws-cdk-lib/assertions";
 import { KubeadmCluster, KubeadmClusterProps } from "../../lib/aws-cdk";
-import { ClusterSpecError } from "../../lib/spec";
-import { decodeUserData, envValues } from "../helpers";
+import { decodeUserData, envValues, specProblemsOf } from "../helpers";
 import { cfnResources, cfnUserDataText } from "./helpers";
 
 const UNRESOLVED = /[$#]\{(Tf)?Token\[|-1\.888\d*e\+289/;
@@ -22,15 +21,8 @@ function build(props: (stack: Stack) => KubeadmClusterProps, env: typeof ENV | n
   return Template.fromStack(stack).toJSON();
 }
 
-function problemsOf(props: (stack: Stack) => KubeadmClusterProps, env: typeof ENV | null = ENV) {
-  try {
-    build(props, env);
-  } catch (e) {
-    if (e instanceof ClusterSpecError) return e.problems;
-    throw e;
-  }
-  throw new Error("synthesized");
-}
+const problemsOf = (props: (stack: Stack) => KubeadmClusterProps, env: typeof ENV | null = ENV) =>
+  specProblemsOf(() => build(props, env));
 
 /** A user's VPC over three zones of the stack's region (their CIDRs are known at synth). */
 const userVpc = (stack: Stack) =>

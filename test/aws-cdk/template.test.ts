@@ -443,20 +443,7 @@ describe("keepalived with the VIP as a secondary IP", () => {
         Sid: "MoveVipSecondaryIp",
         Effect: "Allow",
         Action: "ec2:AssignPrivateIpAddresses",
-        Resource: {
-          "Fn::Join": [
-            "",
-            [
-              "arn:",
-              { Ref: "AWS::Partition" },
-              ":ec2:",
-              { Ref: "AWS::Region" },
-              ":",
-              { Ref: "AWS::AccountId" },
-              ":network-interface/*",
-            ],
-          ],
-        },
+        Resource: ec2Arn("network-interface/*"),
         // IAM has no condition on the address itself: any secondary address of the subnet may be taken (docs/topologies.md).
         Condition: {
           StringEquals: { "aws:ResourceTag/kubeadm-ha:cluster": ["kubeadm-ha"] },
@@ -477,8 +464,8 @@ describe("keepalived with the VIP as a secondary IP", () => {
   });
 });
 
-/** An EC2 ARN in the stack's region and account, as CloudFormation joins it. */
-function ec2Arn(resource: string, id: unknown) {
+/** An EC2 ARN in the stack's region and account, as CloudFormation joins it (`id` a reference, if any). */
+function ec2Arn(resource: string, id?: unknown) {
   return {
     "Fn::Join": [
       "",
@@ -490,7 +477,7 @@ function ec2Arn(resource: string, id: unknown) {
         ":",
         { Ref: "AWS::AccountId" },
         `:${resource}`,
-        id,
+        ...(id === undefined ? [] : [id]),
       ],
     ],
   };

@@ -8,7 +8,6 @@ import { Fn, TerraformVariable, Testing } from "cdktf";
 import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
-import { ClusterSpecError } from "../../lib/spec";
 import {
   COMPOSED_CIDRS,
   COMPOSED_ZONES,
@@ -26,6 +25,7 @@ import {
   synthOf,
   synthStack,
   userDataText,
+  specProblemsOf,
 } from "../helpers";
 
 Testing.setupJest();
@@ -74,15 +74,7 @@ describe("a cluster in the user's own VPC, subnets and key (their attributes are
 });
 
 describe("a deploy-time value where the nodes need a literal is refused at synth, naming the prop", () => {
-  const refused = (props: ComposedProps) => {
-    try {
-      composed(props);
-    } catch (e) {
-      if (e instanceof ClusterSpecError) return e.problems;
-      throw e;
-    }
-    throw new Error("synthesized");
-  };
+  const refused = (props: ComposedProps) => specProblemsOf(() => composed(props));
 
   test("a subnet's CIDR as the subnet's attribute (the nodes' addresses are computed from it)", () => {
     const problems = refused((network) => ({

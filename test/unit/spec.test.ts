@@ -2,6 +2,7 @@ import { ClusterSpecError, ETCD_RELEASE_SHA256, instanceArchitecture, resolveClu
 import { BAD_INPUTS, threeZones } from "../bad-inputs";
 import { cidrHost, cidrSubnet, cidrsOverlap, parseCidr } from "../../lib/spec/cidr";
 import { CLUSTER_SHAPE, Field, Shape } from "../../lib/spec/shape";
+import { specProblemsOf } from "../helpers";
 
 describe("defaults", () => {
   const spec = resolveClusterSpec();
@@ -144,15 +145,7 @@ describe("deploy-time values (tokens)", () => {
   const cases = leaves(CLUSTER_SHAPE, "", {}, []).filter(([, f]) =>
     ["string", "number", "strings", "tags"].includes(f.kind),
   );
-  const problemsOf = (input: unknown) => {
-    try {
-      resolveClusterSpec(input as never, { isUnresolved });
-      return [];
-    } catch (e) {
-      if (!(e instanceof ClusterSpecError)) throw e;
-      return e.problems;
-    }
-  };
+  const problemsOf = (input: unknown) => specProblemsOf(() => resolveClusterSpec(input as never, { isUnresolved }));
 
   test.each(
     cases.filter(([, f]) => !("deployTime" in f && f.deployTime === true)).map(([prop, , input]) => [prop, input]),
@@ -362,15 +355,8 @@ describe("external etcd", () => {
     expect(spec.etcd.sha256).toBe(ETCD_RELEASE_SHA256["3.6.14"].arm64);
   });
 
-  const etcdProblems = (input: Parameters<typeof resolveClusterSpec>[0]) => {
-    try {
-      resolveClusterSpec(input);
-    } catch (e) {
-      if (e instanceof ClusterSpecError) return e.problems.filter((p) => p.prop.startsWith("etcd."));
-      throw e;
-    }
-    return [];
-  };
+  const etcdProblems = (input: Parameters<typeof resolveClusterSpec>[0]) =>
+    specProblemsOf(() => resolveClusterSpec(input)).filter((p) => p.prop.startsWith("etcd."));
 
   // kubeadm's MinExternalEtcdVersion is "3.5.24-0" on release-1.35, 1.36 and 1.37 (constants.go).
   test.each(["1.35.9", "1.36.5", "1.37.1"])(
