@@ -3,6 +3,7 @@ import { App, Environment, Stack } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { gunzipSync } from "zlib";
 import { KubeadmCluster, KubeadmClusterProps } from "../../lib/aws-cdk";
+import { printedDuring } from "../quiet";
 
 export interface CdkSynth {
   readonly stack: Stack;
@@ -32,18 +33,8 @@ export function strictApp(): App {
  * annotation: a synth that deploys says nothing.
  */
 export function synthFindings(stack: Stack): string[] {
-  const printed: string[] = [];
-  const spies = (["error", "warn", "log", "info"] as const).map((m) =>
-    jest.spyOn(console, m).mockImplementation((...args: unknown[]) => void printed.push(args.join(" "))),
-  );
-  try {
-    Template.fromStack(stack);
-  } catch (e) {
-    // A finding made an error by strictApp's flag.
-    printed.push(String(e));
-  } finally {
-    spies.forEach((s) => s.mockRestore());
-  }
+  // A finding is an error under strictApp's flag: printedDuring records it with what was printed.
+  const printed = printedDuring(() => Template.fromStack(stack));
   const annotations = Annotations.fromStack(stack);
   for (const found of [
     ...annotations.findWarning("*", Match.anyValue()),

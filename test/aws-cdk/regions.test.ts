@@ -5,7 +5,8 @@
  * because they are the last to get a type; an environment-agnostic stack is checked as well.
  */
 import { Stack } from "aws-cdk-lib";
-import { KubeadmCluster, KubeadmClusterProps } from "../../lib/aws-cdk";
+import { KubeadmCluster } from "../../lib/aws-cdk";
+import { EVERY_TOPOLOGY } from "../quiet";
 import { strictApp, synthFindings } from "./helpers";
 
 const REGIONS = [
@@ -20,20 +21,7 @@ const REGIONS = [
   undefined,
 ];
 
-const TOPOLOGIES: [string, KubeadmClusterProps][] = [
-  ["the default cluster", {}],
-  ["external etcd", { etcd: { topology: "external" } }],
-  [
-    "keepalived on dedicated load balancers, route mode",
-    { endpoint: { type: "keepalived", placement: "dedicated", virtualIp: "192.168.255.10" } },
-  ],
-  [
-    "keepalived on dedicated load balancers, the VIP a secondary IP",
-    { endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip", acceptSingleZone: true } },
-  ],
-];
-
-describe.each(TOPOLOGIES)("%s", (_name, props) => {
+describe.each(EVERY_TOPOLOGY)("%s", (_name, props) => {
   test.each(REGIONS.map((r) => [r ?? "no region (environment-agnostic)", r]))(
     "synthesizes in %s with no validation finding, warning or printed line",
     (_label, region) => {
