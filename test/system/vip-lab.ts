@@ -277,8 +277,31 @@ export class VipLab {
     };
   }
 
+  /** Whether node i's interface carries the VIP (as keepalived puts it, /32, or as a static address). */
   holdsVip(i: number): boolean {
-    return ip("-n", this.ns(i), "-o", "-4", "addr", "show", "dev", "eth0").includes(` ${this.vip}/32 `);
+    return ip("-n", this.ns(i), "-o", "-4", "addr", "show", "dev", "eth0").includes(` ${this.vip}/`);
+  }
+
+  /** The nodes whose interface carries the VIP. */
+  vipHolders(): number[] {
+    return this.endpoint.peers.map((_, i) => i).filter((i) => this.holdsVip(i));
+  }
+
+  /** Node i loses its power: every daemon of it dies at once, and its interface goes down with no address. */
+  powerOff(i: number) {
+    this.kill(i, ["keepalived", "haproxy", "api", "guard"]);
+    ip("-n", this.ns(i), "link", "set", "eth0", "down");
+    ip("-n", this.ns(i), "addr", "flush", "dev", "eth0");
+  }
+
+  /**
+   * Node i's network comes up as cloud-init configures it at boot: its own address (DHCP on an
+   * instance) and every static address of the rendered network config, before any daemon starts.
+   */
+  bootNetwork(i: number, staticAddresses: string[]) {
+    ip("-n", this.ns(i), "addr", "add", `${this.endpoint.peers[i].privateIp}/24`, "dev", "eth0");
+    for (const address of staticAddresses) ip("-n", this.ns(i), "addr", "add", address, "dev", "eth0");
+    ip("-n", this.ns(i), "link", "set", "eth0", "up");
   }
 
   startProber(durationMs: number) {
