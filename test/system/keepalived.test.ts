@@ -180,7 +180,13 @@ async function startLab(lab: VipLab) {
 function printFigures() {
   const rows = Object.entries(figures).flatMap(([scenario, values]) =>
     Object.entries(values).map(([name, xs]) => {
-      const unit = ["failed requests", "failed after move", "reset in flight", "VIP moves"].includes(name)
+      const unit = [
+        "failed requests",
+        "failed after move",
+        "reset in flight",
+        "VIP moves",
+        "throttled periods",
+      ].includes(name)
         ? "   "
         : " ms";
       return `  ${scenario.padEnd(42)} ${name.padEnd(16)} median ${median(xs).toFixed(0).padStart(5)}${unit}   runs ${xs.map((x) => x.toFixed(0)).join(", ")}`;
@@ -378,39 +384,56 @@ describe("a master that stalls, with the VIP delivered as a VPC route delivers i
   );
 });
 
-describe("a starved master: keepalived and its checks get 20 ms of CPU a second for 10 s (a burstable instance out of credits)", () => {
-  /** Starves node 0 of a fresh route-delivery lab and returns what the client and the VIP went through. */
-  async function starvedRun(lab: VipLab, scenario: string) {
+/** CPU a starved master's keepalived and check scripts get per second (ms): at the edge, and well below. */
+const STARVATION_QUOTAS_MS = [20, 2];
+const STARVATION_S = 6;
+
+describe("a starved master: keepalived and its checks get a few ms of CPU a second for 6 s (a burstable instance out of credits)", () => {
+  /** Starves node 0 of a route-delivery lab and returns what the client and the VIP went through. */
+  async function starvedRun(lab: VipLab, scenario: string, quotaMs: number) {
     await restore(lab);
     const t0 = Date.now();
-    const release = lab.starve(0, 20);
-    await sleep(10000);
-    release();
+    const release = lab.starve(0, quotaMs);
+    await sleep(STARVATION_S * 1000);
+    const { throttledPeriods, throttledMs } = release();
     await sleep(4000); // a recovered master takes the VIP back after the lab's preempt delay
     const moves = vipOwners(lab, t0).length;
     const { outageMs, failed } = outage(lab.probesSince(t0));
+    record(scenario, "throttled", throttledMs);
+    record(scenario, "throttled periods", throttledPeriods);
     record(scenario, "VIP moves", moves);
     record(scenario, "client outage", outageMs);
     record(scenario, "failed requests", failed);
     // Whatever happened meanwhile, the VIP and its route end on the healthy highest-priority peer.
     expect({ holder: lab.holdsVip(0), route: lab.cloudVipOwner() }).toEqual({ holder: true, route: "lab-cp-0" });
-    return moves;
+    return { throttledPeriods, outageMs };
   }
 
+  // Starved of CPU, the master's check scripts time out and it gives the VIP up (FAULT); clients are cut
+  // off until a backup declares it dead, so the outage is the advert interval's failover time, and a
+  // longer interval makes it longer rather than avoiding it (a stall of keepalived alone is another
+  // matter: see the stalled master above).
   test.each([0.2, 1])(
-    "adverts every %s s: the number of VIP moves the starvation causes",
+    "adverts every %s s: the VIP ends on the master, and no outage outlasts the interval's failover time",
     async (advert) => {
       const lab = new VipLab(`khc${String(advert).replace(".", "")}`, "route", { advertIntervalSeconds: advert });
+      const failoverS = 4 * advert + T.checkIntervalSeconds * T.checkFall;
       try {
         await startLab(lab);
-        const moves = await starvedRun(lab, `starved master, advert ${advert}s`);
-        // At 1 s, a backup waits 3.x s for adverts: a 1 s stall never reaches it.
-        if (advert >= 1) expect(moves).toBe(0);
+        for (const quotaMs of STARVATION_QUOTAS_MS) {
+          const { throttledPeriods, outageMs } = await starvedRun(
+            lab,
+            `starved ${quotaMs}ms/s, advert ${advert}s`,
+            quotaMs,
+          );
+          expect(outageMs).toBeLessThan((failoverS + 2 * SLACK_S) * 1000);
+          if (quotaMs === Math.min(...STARVATION_QUOTAS_MS)) expect(throttledPeriods).toBeGreaterThan(0);
+        }
       } finally {
         lab.destroy();
       }
     },
-    120000,
+    300000,
   );
 });
 

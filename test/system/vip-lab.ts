@@ -250,9 +250,10 @@ export class VipLab {
   /**
    * Starves node i's keepalived, and the check scripts it forks, to `quotaMs` of CPU time per second
    * (a cgroup v1 CFS quota: once spent, nothing runs until the next second, as a burstable instance
-   * out of credits or a paused one). Returns the function that gives the CPU back.
+   * out of credits or a paused one). Returns the function that gives the CPU back and tells how often
+   * and how long the group was throttled (cpu.stat), the proof the starvation bit.
    */
-  starve(i: number, quotaMs: number): () => void {
+  starve(i: number, quotaMs: number): () => { throttledPeriods: number; throttledMs: number } {
     const group = `/sys/fs/cgroup/cpu/${this.prefix}-starved`;
     mkdirSync(group, { recursive: true }); // a crashed run may have left it
     writeFileSync(join(group, "cpu.cfs_period_us"), "1000000");
@@ -260,6 +261,13 @@ export class VipLab {
     for (const pid of this.pidsOf(i, "keepalived")) writeFileSync(join(group, "cgroup.procs"), String(pid));
     // A check script may be forked into the group while its members move out: retry until it is empty.
     return () => {
+      const stat = Object.fromEntries(
+        readFileSync(join(group, "cpu.stat"), "utf8")
+          .trim()
+          .split("\n")
+          .map((l) => l.split(" ")),
+      );
+      const throttled = { throttledPeriods: Number(stat.nr_throttled), throttledMs: Number(stat.throttled_time) / 1e6 };
       for (let attempt = 0; ; attempt++) {
         for (const pid of readFileSync(join(group, "cgroup.procs"), "utf8").split("\n").filter(Boolean))
           try {
@@ -268,7 +276,8 @@ export class VipLab {
             /* exited meanwhile */
           }
         try {
-          return rmdirSync(group);
+          rmdirSync(group);
+          return throttled;
         } catch (e) {
           if (attempt >= 50) throw e;
           sleepSync(20);
