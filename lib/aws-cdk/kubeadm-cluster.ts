@@ -31,7 +31,7 @@ import {
   oneAtATime,
 } from "./private/resources";
 import { ClusterVpc } from "./vpc";
-import { VpcProps, withVpcNetwork } from "./vpc-props";
+import { checkDeployTimeZones, VpcProps, withVpcNetwork } from "./vpc-props";
 
 /**
  * Props of the AWS CDK KubeadmCluster: the same props as the cdktf construct's, with the same defaults
@@ -85,6 +85,7 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
   constructor(scope: Construct, id: string, props: KubeadmClusterProps = {}) {
     // Validate everything first: a bad prop must fail before any construct exists, this one included.
     const spec = resolveClusterSpec(withVpcNetwork(props), { isUnresolved: (value) => Token.isUnresolved(value) });
+    checkDeployTimeZones(scope, props, spec);
     claimClusterName(scope, scope.node.path ? `${scope.node.path}/${id}` : id, spec.clusterName);
     super(scope, id);
     this.spec = spec;

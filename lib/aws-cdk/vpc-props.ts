@@ -1,5 +1,7 @@
+import { Stack, Token } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
-import { ClusterInput, ClusterSpecError, ExistingNetworkInput, SubnetInput } from "../spec";
+import { IConstruct } from "constructs";
+import { ClusterInput, ClusterSpec, ClusterSpecError, ExistingNetworkInput, SubnetInput } from "../spec";
 
 /** What an AWS CDK user passes instead of `network`: the VPC object and which of its subnets. */
 export interface VpcProps {
@@ -77,4 +79,35 @@ export function withVpcNetwork(props: ClusterInput & VpcProps): ClusterInput {
   };
   if (problems.length > 0) throw new ClusterSpecError(problems);
   return { ...input, network };
+}
+
+/**
+ * The subnets the nodes spread over must lie in distinct zones (one zone's loss keeps etcd's majority).
+ * cdktf checks their real zones in the plan; CloudFormation has no check on a resource's attributes
+ * before it creates others, so zones known only at deploy time must be distinct by construction, as
+ * distinct picks of one `Fn::GetAZs` list are, or they are refused here.
+ */
+export function checkDeployTimeZones(scope: IConstruct, props: VpcProps, spec: ClusterSpec): void {
+  const zones = spec.network.privateSubnets
+    .slice(0, spec.network.distinctZoneSubnets ?? 0)
+    .map((subnet) => subnet.availabilityZone);
+  if (!zones.some((zone) => Token.isUnresolved(zone))) return;
+  const picks = zones.map((zone) => {
+    const select = (Stack.of(scope).resolve(zone) as { "Fn::Select"?: unknown } | undefined)?.["Fn::Select"];
+    const [index, list] = Array.isArray(select) ? select : [];
+    return typeof index === "number" && list?.["Fn::GetAZs"] !== undefined
+      ? { index, list: JSON.stringify(list) }
+      : undefined;
+  });
+  const distinctPicks =
+    picks.every((pick) => pick !== undefined) &&
+    new Set(picks.map((pick) => pick!.list)).size === 1 &&
+    new Set(picks.map((pick) => pick!.index)).size === picks.length;
+  if (distinctPicks) return;
+  throw new ClusterSpecError([
+    {
+      prop: props.vpc !== undefined ? "vpcSubnets" : "network.privateSubnets",
+      message: `the first ${zones.length} subnets' zones are known only at deploy time, where CloudFormation cannot check that they differ (the nodes spread over them so that one zone's loss keeps etcd's majority): give the zones at synth (Vpc.fromLookup, or literal availabilityZones), pick them as distinct Fn.select(i, Fn.getAzs()), or set spreadAcrossZones: false to accept nodes sharing a zone.`,
+    },
+  ]);
 }

@@ -3,7 +3,7 @@
  * values from CloudFormation parameters. Every node's decoded user data must hold literal values only
  * (it is gzipped at synth, where no token resolves); what cannot travel that way is refused at synth.
  */
-import { App, CfnParameter, Stack } from "aws-cdk-lib";
+import { App, CfnParameter, Fn, Stack } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import { Template } from "aws-cdk-lib/assertions";
 import { KubeadmCluster, KubeadmClusterProps } from "../../lib/aws-cdk";
@@ -71,6 +71,60 @@ describe("an ec2.IVpc of the user's stack", () => {
     expect(problemsOf((stack) => ({ vpc: userVpc(stack), network: { zoneCount: 3 } }), ENV)).toEqual([
       { prop: "network", message: expect.stringContaining("give one of the two") },
     ]);
+  });
+
+  // CloudFormation has no precondition on a resource's attributes (cdktf checks the subnets' real zones
+  // in the plan): zones known only at deploy time must be provably distinct at synth, or refused.
+  describe("subnets whose zones are tokens", () => {
+    const imported = (zones: string[]) => (stack: Stack) => ({
+      vpc: ec2.Vpc.fromVpcAttributes(stack, "imported", {
+        vpcId: "vpc-0123456789abcdef0",
+        vpcCidrBlock: "10.1.0.0/16",
+        availabilityZones: zones,
+        privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"],
+        privateSubnetIpv4CidrBlocks: ["10.1.0.0/24", "10.1.1.0/24", "10.1.2.0/24"],
+      }),
+    });
+    const picked = (...indexes: number[]) => indexes.map((i) => Fn.select(i, Fn.getAzs()));
+
+    test("three distinct picks of the region's zones (Fn::Select over Fn::GetAZs) are distinct by construction", () => {
+      expect(problemsOf(imported(picked(0, 1, 2)), null)).toEqual([]);
+    });
+
+    test.each([
+      ["the same pick twice", picked(0, 0, 2)],
+      ["zones from another stack's exports", [0, 1, 2].map((i) => Fn.importValue(`network-zone-${i}`))],
+      ["a literal zone beside a token", ["eu-west-1a", ...picked(1, 2)]],
+    ])("%s: refused naming vpcSubnets, as CloudFormation cannot check them at deploy time", (_, zones) => {
+      expect(problemsOf(imported(zones), null)).toEqual([
+        {
+          prop: "vpcSubnets",
+          message: expect.stringMatching(/zones are known only at deploy time.*spreadAcrossZones: false/),
+        },
+      ]);
+    });
+
+    test("through network, zones from parameters: refused naming network.privateSubnets", () => {
+      const problems = problemsOf((stack) => ({
+        network: {
+          vpcId: "vpc-0123456789abcdef0",
+          vpcCidr: "10.1.0.0/16",
+          privateSubnets: [0, 1, 2].map((i) => ({
+            id: `subnet-${i}`,
+            availabilityZone: new CfnParameter(stack, `zone${i}`).valueAsString,
+            cidrBlock: `10.1.${i}.0/24`,
+          })),
+        },
+      }));
+      expect(problems).toEqual([
+        { prop: "network.privateSubnets", message: expect.stringMatching(/known only at deploy time/) },
+      ]);
+    });
+
+    test("with spreadAcrossZones: false, nothing needs checking", () => {
+      const props = imported([0, 1, 2].map((i) => Fn.importValue(`network-zone-${i}`)));
+      expect(problemsOf((stack) => ({ ...props(stack), spreadAcrossZones: false }), null)).toEqual([]);
+    });
   });
 
   test("an environment-agnostic ec2.Vpc has two zones, known only at deploy time: refused while spreading", () => {

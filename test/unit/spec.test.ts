@@ -103,6 +103,19 @@ describe("deploy-time values (tokens)", () => {
     expect(spec.controlPlane.map((n) => n.privateIp)).toEqual(["10.1.0.10", "10.1.1.10", "10.1.2.10"]);
   });
 
+  test.each([1, 2])(
+    "%s subnet(s) whose zones are tokens are refused while spreading: 3 nodes need 3 zones, checked at deploy time",
+    (n) => {
+      const network = { ...existing, privateSubnets: existing.privateSubnets.slice(0, n) };
+      expect(specProblemsOf(() => resolveClusterSpec({ network }, { isUnresolved }))).toContainEqual({
+        prop: "network.privateSubnets",
+        message: expect.stringMatching(/at least 3/),
+      });
+      const spec = resolveClusterSpec({ network: existing }, { isUnresolved });
+      expect(spec.network.distinctZoneSubnets).toBe(3);
+    },
+  );
+
   /**
    * Every leaf of the props' shape, with a token put there (the discriminants and an existing network's
    * required keys filled in): a leaf marked deployTime takes it, any other is refused naming the leaf.
