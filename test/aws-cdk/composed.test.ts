@@ -3,7 +3,7 @@
  * values from CloudFormation parameters. Every node's decoded user data must hold literal values only
  * (it is gzipped at synth, where no token resolves); what cannot travel that way is refused at synth.
  */
-import { App, CfnParameter, Fn, Stack } from "aws-cdk-lib";
+import { App, CfnParameter, Fn, Lazy, Stack } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import { Template } from "aws-cdk-lib/assertions";
 import { KubeadmCluster, KubeadmClusterProps } from "../../lib/aws-cdk";
@@ -153,7 +153,7 @@ test("an internet-facing NLB on an existing VPC with 3 private and 2 public subn
   expect(publicNlb.Properties.Subnets).toEqual(["subnet-public-a", "subnet-public-b"]);
 });
 
-describe("CloudFormation parameters where the nodes need a literal are refused at synth, naming the prop", () => {
+describe("deploy-time values (parameters, Lazy, intrinsics) where the nodes need a literal are refused at synth, naming the prop", () => {
   test.each([
     ["clusterName", (stack: Stack) => ({ clusterName: new CfnParameter(stack, "Name").valueAsString })],
     [
@@ -180,10 +180,34 @@ describe("CloudFormation parameters where the nodes need a literal are refused a
         },
       }),
     ],
+    ["extraCertSans[0]", () => ({ extraCertSans: [Lazy.string({ produce: () => "api.example.com" })] })],
+    ["podCidr", () => ({ podCidr: Lazy.string({ produce: () => "10.244.0.0/16" }) })],
+    [
+      "endpoint.virtualIp",
+      () => ({
+        endpoint: { type: "keepalived" as const, virtualIp: Fn.select(10, Fn.cidr("192.168.100.0/24", 16, "4")) },
+      }),
+    ],
+    ["network.availabilityZones", () => ({ network: { availabilityZones: Fn.getAzs() } })],
   ] as const)("%s", (prop, props) => {
     expect(problemsOf(props, ENV)).toContainEqual({
       prop,
       message: expect.stringMatching(/deploy-time value|list token/),
     });
+  });
+
+  test("a construct where an id belongs (the VPC object as vpcId) is refused naming the prop, not a JSON crash", () => {
+    const problems = problemsOf((stack) => ({
+      network: {
+        vpcId: userVpc(stack) as unknown as string,
+        vpcCidr: "10.1.0.0/16",
+        privateSubnets: ["a", "b", "c"].map((z, i) => ({
+          id: `subnet-${z}`,
+          availabilityZone: `eu-west-1${z}`,
+          cidrBlock: `10.1.${i}.0/24`,
+        })),
+      },
+    }));
+    expect(problems).toContainEqual({ prop: "network.vpcId", message: expect.stringMatching(/string/) });
   });
 });

@@ -4,7 +4,7 @@
  * framework resolves a token, so each node's decoded user data must hold literal values only; the
  * deploy-time ones travel in the deploy settings.
  */
-import { Fn, TerraformVariable, Testing } from "cdktf";
+import { Fn, Lazy, TerraformVariable, Testing } from "cdktf";
 import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
@@ -76,6 +76,13 @@ describe("a cluster in the user's own VPC, subnets and key (their attributes are
 describe("a deploy-time value where the nodes need a literal is refused at synth, naming the prop", () => {
   const refused = (props: ComposedProps) => specProblemsOf(() => composed(props));
 
+  test("a construct where an id belongs (the VPC resource as vpcId) is refused naming the prop, not a JSON crash", () => {
+    const problems = refused((network) => ({
+      network: { ...inUserNetwork(network, network.vpc).network!, vpcId: network.vpc as unknown as string },
+    }));
+    expect(problems).toContainEqual({ prop: "network.vpcId", message: expect.stringMatching(/string/) });
+  });
+
   test("a subnet's CIDR as the subnet's attribute (the nodes' addresses are computed from it)", () => {
     const problems = refused((network) => ({
       network: {
@@ -117,6 +124,7 @@ describe("a deploy-time value where the nodes need a literal is refused at synth
       "network.availabilityZones",
       (scope: Construct) => ({ network: { availabilityZones: new DataAwsAvailabilityZones(scope, "zones").names } }),
     ],
+    ["extraCertSans[0]", () => ({ extraCertSans: [Lazy.stringValue({ produce: () => "api.example.com" })] })],
   ] as const)("%s", (prop, props) => {
     expect(refused((_, scope) => props(scope))).toContainEqual({
       prop,
@@ -134,7 +142,7 @@ test("subnets whose zones are tokens: the plan checks at deploy time that the no
   expect(spread.condition).toMatch(/length\(distinct\(\[data\.aws_subnet\.[\w-]+\.availability_zone, .*\]\)\) == 3/);
 });
 
-test("a composed node's user data is byte for byte that of the same cluster given literal ids (which the boot rehearsal boots)", () => {
+test("a composed node's user data is byte for byte that of the same cluster given literal ids: no value depends on a token", () => {
   const composedNodes = resourcesOf(composed(inUserNetwork), "aws_instance");
   const literal = synthStack({
     clusterName: "composed",
