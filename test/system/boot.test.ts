@@ -13,9 +13,10 @@ import {
   resourcesOf,
   secretFileNames,
   deploySettingsText,
-  synthStack,
+  synthOf,
   userDataText,
 } from "../helpers";
+import { ComposedStack, NetworkLayout, withUserNetwork } from "../composed-stack";
 import { ETCD_DEFAULTS, deploySettingsParameterName } from "../../lib/spec";
 import { waitFor } from "./netns";
 import { BootLab, CloudPlan, NodeRoot, missingBootTools } from "./node-boot";
@@ -27,15 +28,14 @@ if (missing.length > 0)
     `the node-boot rehearsal needs: ${missing.join(", ")} (apt-get install cloud-init dpkg-dev apt-utils etcd-server etcd-client; pip install moto boto3 awscli)`,
   );
 
-/** An existing VPC in 198.18.0.0/16 (the lab's network), subnets in three zones. */
-const NETWORK = {
-  vpcId: "vpc-rehearsal",
+/**
+ * Every rehearsed node comes from a user's own stack (test/composed-stack.ts): their VPC in the lab's
+ * 198.18.0.0/16 and subnets in three zones, passed to the cluster as the resources' attributes (tokens).
+ */
+const LAYOUT: NetworkLayout = {
   vpcCidr: "198.18.0.0/16",
-  privateSubnets: ["a", "b", "c"].map((z, i) => ({
-    id: `subnet-${z}`,
-    availabilityZone: `us-east-1${z}`,
-    cidrBlock: `198.18.${i}.0/24`,
-  })),
+  subnetCidrs: ["198.18.0.0/24", "198.18.1.0/24", "198.18.2.0/24"],
+  zones: ["us-east-1a", "us-east-1b", "us-east-1c"],
 };
 
 interface SynthesizedNode {
@@ -53,12 +53,12 @@ interface SynthesizedCluster {
 }
 
 function synthesizedCluster(props: KubeadmClusterProps): SynthesizedCluster {
-  const result = synthStack({ ...props, network: NETWORK });
+  const result = synthOf((app) => new ComposedStack(app, "rehearsal", withUserNetwork(props), LAYOUT));
   const nodes = resourcesOf(result, "aws_instance").map((i) => ({
     name: i.tags.Name,
     ip: i.private_ip,
     role: i.tags["kubeadm-ha:role"],
-    subnet: NETWORK.privateSubnets.findIndex((s) => i.subnet_id === s.id),
+    subnet: Number(/^\$\{aws_subnet\.subnet-(\d)\.id\}$/.exec(i.subnet_id)![1]),
     userData: userDataText(i),
   }));
   return { nodes, deploySettings: deploySettingsText(result) };
@@ -73,8 +73,8 @@ function cloudPlan(cluster: SynthesizedCluster): CloudPlan {
   for (const [, type, name] of cluster.deploySettings.matchAll(TERRAFORM_REFERENCE))
     if (type === "aws_secretsmanager_secret") secrets.add(name);
   return {
-    vpcCidr: NETWORK.vpcCidr,
-    subnets: NETWORK.privateSubnets.map((s) => ({ cidr: s.cidrBlock, zone: s.availabilityZone })),
+    vpcCidr: LAYOUT.vpcCidr,
+    subnets: LAYOUT.subnetCidrs.map((cidr, i) => ({ cidr, zone: LAYOUT.zones[i] })),
     instances: cluster.nodes.map((n) => ({ name: n.name, ip: n.ip, subnet: n.subnet })),
     secrets: [...secrets],
   };

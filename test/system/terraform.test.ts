@@ -405,7 +405,7 @@ describeIf("zones: Terraform refuses too few zones or a type they do not offer, 
 
   test("the user's subnets, two of them in one zone although labelled otherwise: the plan fails naming network.privateSubnets and the zones", () => {
     const synthesized = synthOf(
-      (app) => new ComposedStack(app, "shared-zone", undefined, ["us-east-1a", "us-east-1a", "us-east-1c"]),
+      (app) => new ComposedStack(app, "shared-zone", undefined, { zones: ["us-east-1a", "us-east-1a", "us-east-1c"] }),
     ).plan as any;
     const { dir } = lab.workspace("shared-zone", synthesized);
     lab.publishImages(synthesized);
