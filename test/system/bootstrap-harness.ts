@@ -3,8 +3,8 @@
  * file-backed cloud interface (userdata/cloud-file.sh) and stand-ins for kubeadm, kubectl, curl and
  * systemctl (test/system/fakes) that share a "world": ready API servers, etcd members, tokens, the
  * uploaded configs, a call log. Each node folder also stands in for what the node's kernel and
- * packages provide: /proc (ip_forward on, no swap), containerd's socket, the kubelet's unit and binary;
- * external etcd answers /version with the release the spec installs.
+ * packages provide: /proc (ip_forward on, no swap), Ubuntu 24.04's cgroups (v2), containerd's socket,
+ * the kubelet's unit and binary; external etcd answers /version with the release the spec installs.
  */
 import { execFileSync, spawn } from "child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
@@ -15,6 +15,27 @@ import { ClusterSpec, resolveClusterSpec } from "../../lib/spec";
 import { USERDATA_DIR, nodeScriptEnv, putFileCloudDeploySettings } from "../helpers";
 
 export const ENDPOINT = { host: "api.kubeadm-ha.test.invalid", port: 6443 };
+
+/**
+ * What kubeadm's SystemVerification reads of an Ubuntu 24.04 node's cgroups (v2, which systemd mounts at
+ * /sys/fs/cgroup): the mount table, and in the hierarchy the root cgroup's controllers and a child
+ * cgroup with its cgroup.freeze (how the validator finds the freezer). This machine's own hierarchy is
+ * not a node's (it may be cgroup v1, or v2 with the controllers held by v1), so the kubeadm stand-in
+ * reads these instead: MOUNTS_FILE (or PROC_DIR/mounts) and CGROUP_DIR.
+ */
+export const UBUNTU_CGROUPS = {
+  mounts: [
+    "/dev/root / ext4 rw,relatime,discard,errors=remount-ro,commit=30 0 0",
+    "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0",
+    "sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0",
+    "cgroup2 /sys/fs/cgroup cgroup2 rw,nosuid,nodev,noexec,relatime,nsdelegate,memory_recursiveprot 0 0",
+    "",
+  ].join("\n"),
+  hierarchy: {
+    "cgroup.controllers": "cpuset cpu io memory hugetlb pids rdma misc\n",
+    "init.scope/cgroup.freeze": "0\n",
+  } as Record<string, string>,
+};
 const FAKES = join(__dirname, "fakes");
 const NODE_SCRIPTS = ["common.sh", "cloud-file.sh", "bootstrap-control-plane.sh"];
 
@@ -105,6 +126,11 @@ export class FakeWorld {
     }
     writeFileSync(join(dir, "proc", "sys", "net", "ipv4", "ip_forward"), "1\n");
     writeFileSync(join(dir, "proc", "swaps"), "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
+    writeFileSync(join(dir, "proc", "mounts"), UBUNTU_CGROUPS.mounts);
+    for (const [path, content] of Object.entries(UBUNTU_CGROUPS.hierarchy)) {
+      mkdirSync(join(dir, "sys", "fs", "cgroup", path, ".."), { recursive: true });
+      writeFileSync(join(dir, "sys", "fs", "cgroup", path), content);
+    }
     writeFileSync(join(dir, "containerd.sock"), "");
     writeFileSync(
       join(dir, "systemd", "lib", "systemd", "system", "kubelet.service"),
@@ -180,6 +206,7 @@ export class FakeWorld {
         KUBELET_DIR: join(dir, "kubelet"),
         ETCD_DIR: join(dir, "etcd"),
         PROC_DIR: join(dir, "proc"),
+        CGROUP_DIR: join(dir, "sys", "fs", "cgroup"),
         CRI_SOCKET_PATH: join(dir, "containerd.sock"),
         KUBELET_BIN: join(FAKES, "node", "kubelet"),
         SYSTEMCTL_STANDIN_ROOT: join(dir, "systemd"),

@@ -6,7 +6,7 @@
  * test creates, with a listener on loopback only.
  */
 import { execFileSync } from "child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
 import { ENDPOINT, FakeWorld, RunResult } from "./bootstrap-harness";
 
@@ -209,6 +209,159 @@ describe("kubeadm init's preflight, stacked etcd", () => {
       "[ERROR NumCPU]: the number of available CPUs 1 is less than the required 2",
       "[ERROR Mem]: the system RAM (957 MB) is less than the minimum 1700 MB",
     );
+  });
+});
+
+/** Node i's cgroup hierarchy as the stand-in reads it (CGROUP_DIR): the harness gives it Ubuntu 24.04's. */
+const cgroupDir = (world: FakeWorld, i: number) => join(world.nodeDir(i), "sys", "fs", "cgroup");
+const controllers = (world: FakeWorld, i: number, list: string) =>
+  writeFileSync(join(cgroupDir(world, i), "cgroup.controllers"), `${list}\n`);
+
+/** Node i as a cgroup v1 host (Ubuntu 20.04's hybrid layout): v1 hierarchies under a tmpfs, /proc/cgroups. */
+function cgroupV1(world: FakeWorld, i: number, disabled: string[] = []) {
+  const hierarchies = ["cpu,cpuacct", "cpuset", "memory", "devices", "freezer", "pids", "blkio", "hugetlb"];
+  const mounts = [
+    "/dev/root / ext4 rw,relatime,discard,errors=remount-ro 0 0",
+    "tmpfs /sys/fs/cgroup tmpfs ro,nosuid,nodev,noexec,mode=755 0 0",
+    "cgroup2 /sys/fs/cgroup/unified cgroup2 rw,nosuid,nodev,noexec,relatime,nsdelegate 0 0",
+    "cgroup /sys/fs/cgroup/systemd cgroup rw,nosuid,nodev,noexec,relatime,xattr,name=systemd 0 0",
+    ...hierarchies.map((h) => `cgroup /sys/fs/cgroup/${h} cgroup rw,nosuid,nodev,noexec,relatime,${h} 0 0`),
+  ];
+  writeFileSync(join(world.nodeDir(i), "proc", "mounts"), mounts.join("\n") + "\n");
+  rmSync(cgroupDir(world, i), { recursive: true, force: true });
+  for (const h of ["unified", "systemd", ...hierarchies]) mkdirSync(join(cgroupDir(world, i), h), { recursive: true });
+  const subsystems = "cpuset cpu cpuacct blkio memory devices freezer net_cls perf_event net_prio hugetlb pids rdma";
+  writeFileSync(
+    join(world.nodeDir(i), "proc", "cgroups"),
+    "#subsys_name\thierarchy\tnum_cgroups\tenabled\n" +
+      subsystems
+        .split(" ")
+        .map((c, n) => `${c}\t${n + 2}\t1\t${disabled.includes(c) ? 0 : 1}\n`)
+        .join(""),
+  );
+}
+
+// validators/cgroup_validator_linux.go (k8s.io/system-validators v1.12.1), kubeadm's word for word.
+const CGROUPS_V1 =
+  "cgroups v1 support is deprecated and will be removed in a future release. Please migrate to cgroups v2. To explicitly enable cgroups v1 support for kubelet v1.35 or newer, you must set the kubelet configuration option 'FailCgroupV1' to 'false'. You must also explicitly skip this validation. For more information, see https://git.k8s.io/enhancements/keps/sig-node/5573-remove-cgroup-v1";
+const VERIFICATION_FAILED = "[preflight] The system verification failed. Printing the output from the verification:\n";
+
+describe("SystemVerification: the kernel release and the cgroups, as k8s.io/system-validators judges them", () => {
+  let world: FakeWorld;
+  beforeEach(() => {
+    world = new FakeWorld(3, "stacked");
+    resolvable(world, 0);
+  });
+  afterEach(() => world.cleanup());
+
+  /** Init ran through every phase, with no report of the verification and nothing from it but `warnings`. */
+  function expectWentOn(result: RunResult, ...warnings: string[]) {
+    expect({ code: result.code, errors: result.output.match(/\[ERROR .*/g) }).toEqual({ code: 0, errors: null });
+    expect(result.output).not.toContain(VERIFICATION_FAILED);
+    expect(result.output.match(/\t\[WARNING SystemVerification\]: .*/g) ?? []).toEqual(
+      warnings.map((w) => `\t[WARNING SystemVerification]: ${w}`),
+    );
+    expect(phasesRun(world, 0)).toContain("show-join-command");
+  }
+
+  test.each(["6.8.0-1021-aws", "6.14.0-1011-aws", "5.15.0-1051-aws", "5.10.0-32-cloud-amd64"])(
+    "an Ubuntu 24.04 node (cgroup v2 with its controllers) on kernel %s passes quietly",
+    async (release) => {
+      expectWentOn(await init(world, 0, { FAKE_KERNEL_RELEASE: release }));
+    },
+  );
+
+  test.each(["5.8.0-63-generic", "5.19.0-1028-aws", "4.19.0-26-amd64", "6.8"])(
+    "kernel %s, not one the spec lists, is a warning with kubeadm's note, and init goes on",
+    async (release) => {
+      expectWentOn(
+        await init(world, 0, { FAKE_KERNEL_RELEASE: release }),
+        `kernel release ${release} is unsupported. Supported LTS versions from the 5.x series are 5.4, 5.10 and 5.15. Any 6.x version is also supported. For cgroups v2 support, the recommended version is 5.10 or newer`,
+      );
+    },
+  );
+
+  test.each(["cpu", "cpuset", "memory", "pids"])(
+    "a root cgroup without the %s controller stops init, with what the validators reported",
+    async (missing) => {
+      const all = "cpuset cpu io memory hugetlb pids rdma misc";
+      controllers(world, 0, all.replace(new RegExp(`\\b${missing} `), ""));
+      const result = await init(world);
+      expectStopped(world, 0, result, `[ERROR SystemVerification]: missing required cgroups: ${missing}`);
+      expect(result.output.match(/\[ERROR SystemVerification\]: .*/g)).toEqual([
+        `[ERROR SystemVerification]: missing required cgroups: ${missing}`,
+      ]);
+      expect(result.output).toContain(VERIFICATION_FAILED);
+      expect(result.output).toContain(`\nCGROUPS_${missing.toUpperCase()}: missing\n`);
+      expect(result.output).toContain("\nCGROUPS_DEVICES: enabled\n"); // the kernel's own, never listed
+    },
+  );
+
+  test("no child cgroup with a cgroup.freeze (no freezer) and no memory controller: one error naming both", async () => {
+    rmSync(join(cgroupDir(world, 0), "init.scope"), { recursive: true });
+    controllers(world, 0, "cpuset cpu io hugetlb pids");
+    expectStopped(world, 0, await init(world), "[ERROR SystemVerification]: missing required cgroups: freezer memory");
+  });
+
+  test("without the optional hugetlb and io controllers it is a warning, and init goes on", async () => {
+    controllers(world, 0, "cpuset cpu memory pids");
+    expectWentOn(await init(world), "missing optional cgroups: hugetlb io");
+  });
+
+  test("the rehearsal's settings: the mount table from MOUNTS_FILE, not PROC_DIR/mounts, and CGROUP_DIR", async () => {
+    const proc = join(world.nodeDir(0), "proc", "mounts");
+    const mounts = join(world.nodeDir(0), "etc", "mounts");
+    copyFileSync(proc, mounts);
+    rmSync(proc);
+    expectStopped(
+      world,
+      0,
+      await init(world),
+      "[ERROR SystemVerification]: cannot get a cgroup mount point: open /proc/mounts: no such file or directory",
+    );
+    expectWentOn(await init(world, 0, { MOUNTS_FILE: mounts }));
+  });
+
+  test("no cgroup file system mounted at all stops init (what a rehearsal root without the fixture would show)", async () => {
+    writeFileSync(join(world.nodeDir(0), "proc", "mounts"), "/dev/root / ext4 rw,relatime 0 0\n");
+    expectStopped(
+      world,
+      0,
+      await init(world),
+      '[ERROR SystemVerification]: cannot get a cgroup mount point: cannot get a cgroupfs mount point from "/proc/mounts"',
+    );
+  });
+
+  test.each([35, 36, 37])("a cgroup v1 host with a 1.%i kubelet (and kubeadm of that minor) stops init", async (m) => {
+    cgroupV1(world, 0);
+    const file = config(world, 0, "init", { "kubernetesVersion: v1.37.1": `kubernetesVersion: v1.${m}.2` });
+    const result = await world.kubeadm(0, ["init", "--config", file], {
+      FAKE_KUBEADM_VERSION: `1.${m}.2`,
+      STANDIN_KUBE_VERSION: `1.${m}.2`,
+    });
+    expectStopped(world, 0, result, `[ERROR SystemVerification]: ${CGROUPS_V1}`);
+    expect(result.output).toContain("\nCGROUPS_CPUACCT: enabled\n"); // v1's controllers, from /proc/cgroups
+    expect(result.output).not.toContain("[WARNING SystemVerification]");
+  });
+
+  test("with a kubelet older than 1.35 (1.34, which kubeadm 1.37 still supports) cgroup v1 is only a warning", async () => {
+    cgroupV1(world, 0);
+    expectWentOn(await init(world, 0, { STANDIN_KUBE_VERSION: "1.34.3" }), CGROUPS_V1);
+  });
+
+  test("on cgroup v1 a missing required controller is the only error: it replaces the v1 one (errs =, not append)", async () => {
+    cgroupV1(world, 0, ["pids"]);
+    const result = await init(world);
+    expectStopped(world, 0, result, "[ERROR SystemVerification]: missing required cgroups: pids");
+    expect(result.output).not.toContain(CGROUPS_V1);
+  });
+
+  test("join runs it too: a missing controller stops the join before discovery", async () => {
+    expect((await init(world)).code).toBe(0);
+    controllers(world, 1, "cpu io memory hugetlb pids");
+    const result = await join_(world, 1);
+    expectStopped(world, 1, result, "[ERROR SystemVerification]: missing required cgroups: cpuset");
+    expect(result.output).not.toContain('Reading configuration from the "kubeadm-config" ConfigMap');
   });
 });
 

@@ -27,6 +27,7 @@ import {
 } from "fs";
 import { join } from "path";
 import { gzipSync } from "zlib";
+import { UBUNTU_CGROUPS } from "./bootstrap-harness";
 import { MOTO_CREDENTIALS, motoAwsJson } from "./moto";
 import { attachNode, createSwitch, removeNamespaces, sleep, waitFor } from "./netns";
 import {
@@ -249,10 +250,10 @@ export class NodeRoot {
 
   /**
    * The image: this machine's root with the distribution's sources replaced by the lab's archive, an
-   * fstab with swap (as a cloud image may have), the stand-ins over the kernel and service tools, the
-   * NoCloud seed holding the user data as EC2 delivers it (gzip'd), and cloud-init's module lists
-   * limited to the modules this user data uses plus the script runners (disk, ssh and apt modules
-   * would act on this machine).
+   * fstab with swap (as a cloud image may have), the stand-ins over the kernel and service tools,
+   * Ubuntu 24.04's cgroups for the kubeadm stand-in's SystemVerification, the NoCloud seed holding the
+   * user data as EC2 delivers it (gzip'd), and cloud-init's module lists limited to the modules this
+   * user data uses plus the script runners (disk, ssh and apt modules would act on this machine).
    */
   prepareImage(userData: string, options: { purge?: string[]; removeUsers?: string[]; instanceId: string }) {
     this.put("var/lib/cloud/seed/nocloud/user-data", gzipSync(userData));
@@ -293,8 +294,14 @@ export class NodeRoot {
     const identity = this.lab.cloud!.instances[this.ip];
     this.put(
       "etc/kubeadm-standin.env",
-      `FAKE_WORLD=/var/lib/kubeadm-standin/world\nFAKE_NODE_IP=${this.ip}\nFAKE_NODE_NAME=${this.name}\nSWAPS_FILE=/run/standin/swaps\n`,
+      `FAKE_WORLD=/var/lib/kubeadm-standin/world\nFAKE_NODE_IP=${this.ip}\nFAKE_NODE_NAME=${this.name}\nSWAPS_FILE=/run/standin/swaps\n` +
+        "MOUNTS_FILE=/usr/local/lib/rehearsal/mounts\nCGROUP_DIR=/usr/local/lib/rehearsal/cgroup\n",
     );
+    // kubeadm's SystemVerification sees an Ubuntu 24.04 node's cgroups, not this machine's (the node's
+    // /sys is a fresh sysfs with nothing mounted at /sys/fs/cgroup; this machine's may be cgroup v1).
+    this.put("usr/local/lib/rehearsal/mounts", UBUNTU_CGROUPS.mounts);
+    for (const [path, content] of Object.entries(UBUNTU_CGROUPS.hierarchy))
+      this.put(`usr/local/lib/rehearsal/cgroup/${path}`, content);
     const awsCli = execFileSync("sh", ["-c", "command -v aws"], { encoding: "utf8" }).trim();
     const realAws = execFileSync("sh", ["-c", 'pyenv which aws 2>/dev/null || readlink -f "$0"', awsCli], {
       encoding: "utf8",
