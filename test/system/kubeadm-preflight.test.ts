@@ -115,6 +115,30 @@ describe("kubeadm init's preflight, stacked etcd", () => {
     expect(phasesRun(world, 0)).toContain("show-join-command");
   });
 
+  test("Service-Kubelet: a kubelet service that is not enabled is a warning, printed, and init goes on", async () => {
+    execFileSync(join(__dirname, "fakes", "systemctl"), ["disable", "kubelet.service"], {
+      env: {
+        ...process.env,
+        SYSTEMCTL_STANDIN_ROOT: join(world.nodeDir(0), "systemd"),
+        SYSTEMCTL_STANDIN_DIR: join(world.nodeDir(0), "systemctl"),
+      },
+      stdio: "ignore",
+    });
+    const result = await init(world);
+    expect(result.output).toContain(
+      "\t[WARNING Service-Kubelet]: kubelet service is not enabled, please run 'systemctl enable kubelet.service'\n",
+    );
+    expect(result.code).toBe(0);
+  });
+
+  test("KubernetesVersion: a config one minor newer than kubeadm is a warning, printed, and init goes on", async () => {
+    const result = await init(world, 0, { FAKE_KUBEADM_VERSION: "1.36.2" });
+    expect(result.output).toContain(
+      `\t[WARNING KubernetesVersion]: Kubernetes version is greater than kubeadm version. Please consider to upgrade kubeadm. Kubernetes version: ${world.spec.kubernetesVersion}. Kubeadm version: 1.36.x\n`,
+    );
+    expect(result.code).toBe(0);
+  });
+
   test.each([6443, 10259, 10257, 10250, 2379, 2380])(
     "Port: a listener on %i stops init with [ERROR Port-N]",
     async (port) => {
@@ -505,5 +529,48 @@ describe("kubeadm join --control-plane's preflight and etcd member", () => {
       { id: "0badc0de", name: world.spec.controlPlane[1].name, url: `https://${world.ip(1)}:2380` },
     ]);
     expect(readdirSync(join(world.nodeDir(1), "kube", "manifests"))).toContain("etcd.yaml");
+  });
+});
+
+describe("the stand-in's API server: a Node's spec.providerID cannot change once set", () => {
+  let world: FakeWorld;
+  beforeEach(() => {
+    world = new FakeWorld(3, "stacked");
+    resolvable(world, 0);
+  });
+  afterEach(() => world.cleanup());
+  /** The provider ID the bootstrap writes into the kubelet's patch, here filled in by hand. */
+  const withProviderId = (w: FakeWorld) => {
+    const id = "aws:///test-1a/i-0000000000000new";
+    execFileSync("sh", [
+      "-c",
+      `grep -rl __PROVIDER_ID__ "$1" | xargs -r sed -i "s|__PROVIDER_ID__|${id}|"`,
+      "fill",
+      join(w.nodeDir(0), "etc"),
+    ]);
+    return id;
+  };
+
+  test("a kubelet starting with another providerID than its Node's keeps the old one, and its update is refused", async () => {
+    withProviderId(world);
+    // What a replaced instance meets when its predecessor's Node was not deleted (ValidateNodeUpdate).
+    const stale = "aws:///test-1a/i-0000000000000old";
+    mkdirSync(join(world.root, "node-objects"), { recursive: true });
+    writeFileSync(join(world.root, "node-objects", world.spec.controlPlane[0].name), `${stale}\n`);
+    const result = await init(world);
+    expect(result.output).toContain(
+      `Node "${world.spec.controlPlane[0].name}" is invalid: spec.providerID: Forbidden: node updates may not change providerID except from "" to valid`,
+    );
+    expect(world.nodeObject(0)).toBe(stale);
+    // The oracle: with no Node there, the kubelet registers its own provider ID.
+    const fresh = new FakeWorld(3, "stacked");
+    try {
+      resolvable(fresh, 0);
+      const id = withProviderId(fresh);
+      expect((await init(fresh)).code).toBe(0);
+      expect(fresh.nodeObject(0)).toBe(id);
+    } finally {
+      fresh.cleanup();
+    }
   });
 });
