@@ -210,7 +210,7 @@ describe.each(FRAMEWORKS)("npm pack, then a separate consumer project on %s", (_
     );
   }, 180_000);
 
-  test("the tarball holds the compiled library, its declarations and the node scripts, and nothing else", () => {
+  test("the tarball holds the compiled library, its declarations, the node scripts, the docs and the license, and nothing else", () => {
     const paths = packed.files.map((f) => f.path);
     expect(paths).toEqual(
       expect.arrayContaining([
@@ -221,6 +221,7 @@ describe.each(FRAMEWORKS)("npm pack, then a separate consumer project on %s", (_
         "docs/deploying.md",
         "package.json",
         "README.md",
+        "LICENSE",
       ]),
     );
     const scripts = paths
