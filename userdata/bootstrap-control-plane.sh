@@ -73,24 +73,16 @@ reset_leftovers() {
 attempt_kubeadm() {
   local what=$1 attempt_fn=$2 cleanup_fn=$3 attempt status delay=$KHA_BACKOFF_FIRST
   for ((attempt = 1; ; attempt++)); do
-    set +e
-    (
-      set -e
-      "$attempt_fn"
-    )
-    status=$?
-    set -e
+    run_errexit "$attempt_fn"
+    status=$ERREXIT_STATUS
     [ "$status" -eq 0 ] && return 0
     log "kubeadm $what: attempt $attempt of $KUBEADM_ATTEMPTS failed (exit $status); cleaning up"
-    set +e
-    (
-      set -e
-      "$cleanup_fn"
-    ) || log "cleanup after the failed kubeadm $what did not finish; the next attempt starts with kubeadm reset"
-    set -e
+    run_errexit "$cleanup_fn"
+    [ "$ERREXIT_STATUS" -eq 0 ] ||
+      log "cleanup after the failed kubeadm $what did not finish; the next attempt starts with kubeadm reset"
     [ "$attempt" -lt "$KUBEADM_ATTEMPTS" ] || return "$status"
     sleep "$delay"
-    delay=$((delay * 2 > KHA_BACKOFF_MAX ? KHA_BACKOFF_MAX : delay * 2))
+    delay=$(next_backoff "$delay")
   done
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Bootstraps this member of an external etcd cluster; cloud-init runs it once per instance (runcmd)
-# and it is safe to run again by hand as root. Steps:
+# Bootstraps this member of an external etcd cluster. Run by the kubeadm-ha-bootstrap systemd unit
+# (cloud-init starts it on first boot; systemd restarts it on failure and after a reboot, until the done
+# marker exists); safe to run again by hand as root. Steps:
 #   - its name in /etc/hosts and chrony on the Amazon Time Sync source (certificates need a true clock);
 #   - install the pinned etcd release, verified against its SHA-256 (skipped when that version is there);
 #   - etcd CA: member 0 creates it if the CA secret is empty and publishes it, plus the API server's etcd

@@ -50,6 +50,9 @@ die() {
   exit 1
 }
 
+# next_backoff DELAY: the delay that follows DELAY seconds: doubled, at most KHA_BACKOFF_MAX.
+next_backoff() { echo $(($1 * 2 > KHA_BACKOFF_MAX ? KHA_BACKOFF_MAX : $1 * 2)); }
+
 # retry ATTEMPTS CMD...: runs CMD until it succeeds, at most ATTEMPTS times, with exponential
 # backoff between KHA_BACKOFF_FIRST and KHA_BACKOFF_MAX seconds. Returns CMD's last status.
 retry() {
@@ -66,7 +69,7 @@ retry() {
     log "attempt $attempt of $attempts failed (exit $status): $1; retrying in ${delay}s"
     sleep "$delay"
     attempt=$((attempt + 1))
-    delay=$((delay * 2 > KHA_BACKOFF_MAX ? KHA_BACKOFF_MAX : delay * 2))
+    delay=$(next_backoff "$delay")
   done
 }
 
@@ -83,31 +86,55 @@ wait_until() {
       return 1
     fi
     sleep "$delay"
-    delay=$((delay * 2 > KHA_BACKOFF_MAX ? KHA_BACKOFF_MAX : delay * 2))
+    delay=$(next_backoff "$delay")
   done
   log "done waiting for $what"
 }
 
+# on_error: the ERR trap inside run_errexit: logs the file, line and command that failed (as
+# amazon-eks-ami's bootstrap does), so a failed step's log says where, not only which step. A pipeline
+# is named by its last command: its statuses say which part failed. A function's failing `return` is
+# not logged again: what failed in it was, or its own log line says why.
+on_error() {
+  local status=$? pipeline="${PIPESTATUS[*]}"
+  [[ $BASH_COMMAND == return* ]] && return 0
+  [[ $pipeline == *" "* ]] && pipeline=" (pipeline statuses: $pipeline)" || pipeline=""
+  log "ERROR: exit $status at ${BASH_SOURCE[1]:-?}:${BASH_LINENO[0]:-?}: $BASH_COMMAND$pipeline"
+}
+
+# run_errexit CMD...: runs CMD in a subshell with errexit (and the ERR trap) on, its functions included,
+# and leaves its status in ERREXIT_STATUS (returning 0). bash ignores `set -e` inside anything tested
+# with `||`, `&&`, `if` or `!`, so a function that relies on errexit must be run this way, never tested.
+run_errexit() {
+  local errexit=0 err_trap
+  [[ $- == *e* ]] && errexit=1
+  err_trap=$(trap -p ERR)
+  set +e
+  trap - ERR # inside a run_errexit: the subshell logs its own failure, its exit status is not another
+  (
+    set -eE
+    trap on_error ERR
+    "$@"
+  )
+  ERREXIT_STATUS=$?
+  eval "${err_trap:-trap - ERR}"
+  [ "$errexit" -eq 0 ] || set -e
+}
+
 # step NAME CMD...: runs one named bootstrap step, publishing its progress through cloud_set_status.
-# A failing step leaves the status "failed:NAME" (visible from outside the instance) and exits.
-# CMD runs in a subshell with errexit on: bash ignores `set -e` inside anything tested with `||`.
+# A failing step leaves the status "failed:NAME" (visible from outside the instance) and exits; the
+# log names the file, line and command that failed.
 step() {
-  local name=$1 status
+  local name=$1
   shift
   KHA_CURRENT_STEP=$name
   log "step $name: start"
   cloud_set_status "running:$name"
-  set +e
-  (
-    set -e
-    "$@"
-  )
-  status=$?
-  set -e
-  if [ "$status" -ne 0 ]; then
-    log "step $name: FAILED (exit $status); full log in $KHA_LOG/bootstrap.log"
+  run_errexit "$@"
+  if [ "$ERREXIT_STATUS" -ne 0 ]; then
+    log "step $name: FAILED (exit $ERREXIT_STATUS); full log in $KHA_LOG/bootstrap.log"
     cloud_set_status "failed:$name"
-    exit "$status"
+    exit "$ERREXIT_STATUS"
   fi
   log "step $name: ok"
   KHA_CURRENT_STEP=main

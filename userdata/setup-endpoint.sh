@@ -2,7 +2,8 @@
 # Sets up this peer of the keepalived + HAProxy API endpoint: installs both from the distribution,
 # puts the rendered configs in place with the network interface found at boot, and (re)starts them.
 # Idempotent. Called by bootstrap-control-plane.sh before kubeadm (colocated placement) or by
-# cloud-init on a dedicated load balancer with --standalone (which also publishes the status).
+# the kubeadm-ha-bootstrap systemd unit on a dedicated load balancer with --standalone (which also
+# publishes the status).
 # Needs: Ubuntu (apt, systemd), keepalived.conf.template and haproxy.cfg in $KHA_ETC, cluster.env.
 set -euo pipefail
 KHA_SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -5,7 +5,7 @@
 import { execFileSync } from "child_process";
 import { readFileSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
-import { BOOTSTRAP_TOKEN_PATTERN, PRIVATE_KEY_PATTERN, secretFileNames } from "../helpers";
+import { BOOTSTRAP_TOKEN_PATTERN, PRIVATE_KEY_PATTERN, USERDATA_DIR, secretFileNames } from "../helpers";
 import { ENDPOINT, FakeWorld } from "./bootstrap-harness";
 import { sleep, waitFor } from "./netns";
 
@@ -234,6 +234,19 @@ describe("node 0's own failures", () => {
       expect(failed.code).not.toBe(0);
       expect(world.status(0)).toBe("failed:kubeadm-init");
       expect(world.secret()).toBe(""); // nothing published, so nobody joins a broken cluster
+      // The log says where: the file, line and command that failed, then the step.
+      const script = readFileSync(join(USERDATA_DIR, "bootstrap-control-plane.sh"), "utf8").split("\n");
+      const line = script.findIndex((l) => /^\s*kubeadm "\$@" 2>&1 \| redact \| tee/.test(l)) + 1;
+      const errors = failed.output.split("\n").filter((l) => / ERROR: exit /.test(l));
+      // kubeadm's own failure, once: the first part of kubeadm_logged's pipeline, named by its last part.
+      expect(errors).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `ERROR: exit 1 at \\S*/bootstrap-control-plane\\.sh:${line}: tee -a .* \\(pipeline statuses: 1 0 0\\)$`,
+          ),
+        ),
+      ]);
+      expect(failed.output).toMatch(/step kubeadm-init: FAILED \(exit 1\)/);
 
       world.stopFailing("init");
       execFileSync("bash", [

@@ -39,7 +39,7 @@ const own = new Set([
   ...[...code.matchAll(/\bfor ([A-Z][A-Z0-9_]*) in\b/g)].map((m) => m[1]),
   ...[...code.matchAll(/\bread -r (?:-a )?([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]),
 ]);
-const SHELL = new Set(["PATH", "BASH_SOURCE", "HOME"]);
+const SHELL = new Set(["PATH", "BASH_SOURCE", "BASH_LINENO", "BASH_COMMAND", "PIPESTATUS", "HOME"]);
 
 const TOPOLOGIES: ClusterInput[] = [
   {},
