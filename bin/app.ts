@@ -24,6 +24,7 @@ export class KubeadmHaStack extends TerraformStack {
     new LocalBackend(this, { path: defaultStatePath(id) });
     new AwsProvider(this, "aws", { region: settings.region });
     this.cluster = new KubeadmCluster(this, "cluster", settings.cluster);
+    this.cluster.addOutputs();
   }
 }
 

@@ -16,6 +16,7 @@ export class KubeadmHaCdkStack extends Stack {
       description: "A highly available kubeadm control plane (cdktf-kubeadm-ha, AWS CDK flavour)",
     });
     this.cluster = new KubeadmCluster(this, "cluster", settings.cluster);
+    this.cluster.addOutputs();
   }
 }
 

@@ -20,6 +20,7 @@ export class KeepalivedStackedStack extends TerraformStack {
       controlPlaneCount: 5,
       endpoint: { type: "keepalived", virtualIp: "192.168.255.10", dnsName: "api.vip-stacked.example.internal" },
     });
+    this.cluster.addOutputs();
   }
 }
 

@@ -19,6 +19,7 @@ export class NlbStackedStack extends TerraformStack {
       kubernetesVersion: "1.37.1",
       extraCertSans: ["api.nlb-stacked.example.com"],
     });
+    this.cluster.addOutputs();
   }
 }
 

@@ -18,6 +18,7 @@ export class KeepalivedStackedCdkStack extends Stack {
       controlPlaneCount: 5,
       endpoint: { type: "keepalived", virtualIp: "192.168.255.10", dnsName: "api.vip-stacked.example.internal" },
     });
+    this.cluster.addOutputs();
   }
 }
 

@@ -16,6 +16,7 @@ export class NlbStackedCdkStack extends Stack {
       kubernetesVersion: "1.37.1",
       extraCertSans: ["api.nlb-stacked.example.com"],
     });
+    this.cluster.addOutputs();
   }
 }
 

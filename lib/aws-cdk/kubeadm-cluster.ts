@@ -4,7 +4,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as ssm from "aws-cdk-lib/aws-ssm";
 import { Construct, DependencyGroup } from "constructs";
-import { claimClusterName, CLUSTER_TAG, controlPlaneRules, securityGroupDescription, STATUS_TAG } from "../model";
+import { claimClusterName, CLUSTER_TAG, clusterOutputs, controlPlaneRules, securityGroupDescription } from "../model";
 import { loadNodeScripts } from "../private/node-scripts";
 import {
   checkDeploySettingsSize,
@@ -129,7 +129,6 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
     this.controlPlaneNodes = this.controlPlaneInstances(context);
     this.endpoint.registerControlPlane(this.controlPlaneNodes, spec.apiServerPort);
     this.deploySettingsValue();
-    this.outputs();
     acknowledgeFindings(this);
   }
 
@@ -207,33 +206,25 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
       worstCase > STANDARD_PARAMETER_LIMIT ? ssm.ParameterTier.ADVANCED : ssm.ParameterTier.STANDARD;
   }
 
-  /** Where the API is, how to reach a node, the kubeconfig and each node's status. */
-  private outputs() {
-    const region = Aws.REGION;
-    const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
-    output("api-endpoint-url", this.endpoint.url, "Kubernetes API endpoint");
-    output(
-      "api-endpoint-host",
-      this.endpoint.address.host,
-      "The API endpoint's host name, as the nodes and the certificate know it (for a port forward's --tls-server-name)",
-    );
-    output(
-      "shell-command",
-      `aws ssm start-session --region ${region} --target ${this.controlPlaneNodes[0].instanceId}`,
-      "Open a shell on control-plane node 0 through SSM Session Manager (no SSH)",
-    );
-    output(
-      "admin-kubeconfig-command",
-      `aws secretsmanager get-secret-value --region ${region} --secret-id ${this.adminKubeconfigSecret.secretArn} --query SecretString --output text > admin.conf`,
-      "Writes the cluster's admin kubeconfig, which node 0 stored after kubeadm init, to admin.conf",
-    );
-    output(
-      "bootstrap-status-command",
-      `aws ec2 describe-tags --region ${region} --filters Name=key,Values=${STATUS_TAG} Name=resource-id,Values=${Fn.join(
-        ",",
-        this.allNodes.map((n) => n.instanceId),
-      )}`,
-      "Each node's bootstrap status tag: running:STEP, failed:STEP or ready",
-    );
+  /**
+   * Adds the stack outputs a deployer needs: the API endpoint's URL and host, the join secret, the
+   * instances, and the commands for a shell, the admin kubeconfig and each node's bootstrap status (the
+   * default apps call it; a cluster in your own stack adds none unless you do). Call it once. A list is
+   * one comma-separated output.
+   */
+  addOutputs(): void {
+    const ids = (instances: ec2.Instance[]) => instances.map((i) => i.instanceId);
+    const outputs = clusterOutputs({
+      region: Aws.REGION,
+      endpointUrl: this.endpoint.url,
+      endpointHost: this.endpoint.address.host,
+      joinSecretArn: this.identity.joinSecret.secretArn,
+      adminKubeconfigSecretArn: this.adminKubeconfigSecret.secretArn,
+      controlPlaneInstanceIds: ids(this.controlPlaneNodes),
+      etcdMemberInstanceIds: this.etcd ? ids(this.etcd.members) : undefined,
+      allInstanceIdsJoined: Fn.join(",", ids(this.allNodes)),
+    });
+    for (const { id, value, description } of outputs)
+      new CfnOutput(this, id, { value: Array.isArray(value) ? Fn.join(",", value) : value, description });
   }
 }

@@ -26,9 +26,9 @@ import {
 import {
   claimClusterName,
   CLUSTER_TAG,
+  clusterOutputs,
   controlPlaneRules,
   securityGroupDescription,
-  STATUS_TAG,
   ubuntuImageParameter,
 } from "../model";
 import { createApiEndpoint, IApiEndpoint } from "./api-endpoint";
@@ -69,6 +69,8 @@ export class KubeadmCluster extends Construct {
   readonly etcd?: EtcdCluster;
   /** User data of each control-plane node, as synthesized (tokens unresolved). */
   readonly controlPlaneUserData: string[];
+  /** The region the provider deploys to (a data source's value). */
+  private readonly region: string;
 
   /** Every instance of the cluster: control-plane nodes, then dedicated load balancers and etcd members if any. */
   get allNodes(): Instance[] {
@@ -93,6 +95,7 @@ export class KubeadmCluster extends Construct {
     this.controlPlaneSecurityGroup = this.securityGroupWithRules(tags);
     const partition = new DataAwsPartition(this, "partition").partition;
     const region = new DataAwsRegion(this, "region").region;
+    this.region = region;
     this.deploySettings = new SsmParameter(this, "deploy-settings", {
       name: deploySettingsParameterName(spec.clusterName),
       description: `What the nodes of ${spec.clusterName} learn at boot that exists only once deployed (no secret: ARNs, names, ids)`,
@@ -139,7 +142,6 @@ export class KubeadmCluster extends Construct {
     this.controlPlaneNodes = this.controlPlaneInstances(context);
     this.endpoint.registerControlPlane(this.controlPlaneNodes, spec.apiServerPort);
     this.deploySettingsValue();
-    this.outputs(region);
   }
 
   /** The deploy settings' value: the names and ids the nodes need, now that the resources they name exist. */
@@ -217,45 +219,25 @@ export class KubeadmCluster extends Construct {
     });
   }
 
-  /** The stack's outputs: where the API is, how to reach a node, the kubeconfig and each node's status. */
-  private outputs(region: string) {
-    const endpoint = this.endpoint;
-    new TerraformOutput(this, "api-endpoint-url", { value: endpoint.url, description: "Kubernetes API endpoint" });
-    new TerraformOutput(this, "join-secret-arn", {
-      value: this.identity.joinSecret.arn,
-      description: "Secret the control-plane nodes share their roots through",
-    });
-    new TerraformOutput(this, "control-plane-instance-ids", {
-      value: this.controlPlaneNodes.map((n) => n.id),
-      description: "Control-plane instances, by node index",
-    });
-    if (this.etcd) {
-      new TerraformOutput(this, "etcd-member-instance-ids", {
-        value: this.etcd.members.map((m) => m.id),
-        description: "External etcd members, by member index",
-      });
-    }
-    new TerraformOutput(this, "shell-command", {
-      value: `aws ssm start-session --region ${region} --target ${this.controlPlaneNodes[0].id}`,
-      description: "Open a shell on control-plane node 0 through SSM Session Manager (no SSH)",
-    });
-    new TerraformOutput(this, "admin-kubeconfig-command", {
-      value: `aws secretsmanager get-secret-value --region ${region} --secret-id ${this.identity.adminKubeconfigSecret.arn} --query SecretString --output text > admin.conf`,
-      description:
-        "Writes the cluster's admin kubeconfig, which node 0 stored after kubeadm init, to admin.conf (needs secretsmanager:GetSecretValue on it)",
-    });
-    new TerraformOutput(this, "api-endpoint-host", {
-      value: endpoint.address.host,
-      description:
-        "The API endpoint's host name, as the nodes and the certificate know it (for a port forward's --tls-server-name)",
-    });
-    new TerraformOutput(this, "bootstrap-status-command", {
-      value: `aws ec2 describe-tags --region ${region} --filters Name=key,Values=${STATUS_TAG} Name=resource-id,Values=${Fn.join(
+  /**
+   * Adds the stack outputs a deployer needs: the API endpoint's URL and host, the join secret, the
+   * instances, and the commands for a shell, the admin kubeconfig and each node's bootstrap status (the
+   * default apps call it; a cluster in your own stack adds none unless you do). Call it once.
+   */
+  addOutputs(): void {
+    const outputs = clusterOutputs({
+      region: this.region,
+      endpointUrl: this.endpoint.url,
+      endpointHost: this.endpoint.address.host,
+      joinSecretArn: this.identity.joinSecret.arn,
+      adminKubeconfigSecretArn: this.identity.adminKubeconfigSecret.arn,
+      controlPlaneInstanceIds: this.controlPlaneNodes.map((n) => n.id),
+      etcdMemberInstanceIds: this.etcd?.members.map((m) => m.id),
+      allInstanceIdsJoined: Fn.join(
         ",",
         this.allNodes.map((n) => n.id),
-      )}`,
-      description:
-        "Each node's bootstrap status tag (control plane, load balancers, etcd members): running:STEP, failed:STEP or ready",
+      ),
     });
+    for (const { id, value, description } of outputs) new TerraformOutput(this, id, { value, description });
   }
 }

@@ -10,3 +10,4 @@ export * from "./images";
 export * from "./identities";
 export * from "./load-balancer";
 export * from "./address-reservations";
+export * from "./outputs";

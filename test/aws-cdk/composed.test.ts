@@ -28,6 +28,11 @@ const problemsOf = (props: (stack: Stack) => KubeadmClusterProps, env: typeof EN
 const userVpc = (stack: Stack) =>
   new ec2.Vpc(stack, "vpc", { ipAddresses: ec2.IpAddresses.cidr("10.1.0.0/16"), maxAzs: 3, natGateways: 3 });
 
+test("a cluster in the user's own stack adds no stack output until the user calls addOutputs()", () => {
+  const template = build((stack) => ({ vpc: userVpc(stack) }));
+  expect(template.Outputs).toBeUndefined();
+});
+
 describe("an ec2.IVpc of the user's stack", () => {
   test.each([
     ["NLB, stacked etcd", {}],

@@ -46,15 +46,18 @@ export function synthFindings(stack: Stack): string[] {
 
 /**
  * A stack (environment-agnostic unless `env` is given: nothing is looked up) with one cluster; `props`
- * may build what the cluster composes with (a user's ec2.Vpc) in the stack first.
+ * may build what the cluster composes with (a user's ec2.Vpc) in the stack first; `outputs` adds the
+ * stack outputs the default app adds.
  */
 export function synthCdk(
   props: KubeadmClusterProps | ((stack: Stack) => KubeadmClusterProps) = {},
   env?: Environment,
+  options: { outputs?: boolean } = {},
 ): CdkSynth {
   const app = strictApp();
   const stack = new Stack(app, "kubeadm-ha", { env });
   const cluster = new KubeadmCluster(stack, "cluster", typeof props === "function" ? props(stack) : props);
+  if (options.outputs) cluster.addOutputs();
   const template = Template.fromStack(stack);
   return { stack, cluster, template, json: template.toJSON() as CdkSynth["json"] };
 }

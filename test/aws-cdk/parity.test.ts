@@ -6,6 +6,7 @@
  * must be equal byte for byte, and the deploy settings, security-group rules, IAM statements (node
  * roles and secret resource policies), NLB settings and instances equal as sets.
  */
+import { CfnOutput } from "aws-cdk-lib";
 import { KubeadmClusterProps } from "../../lib/aws-cdk";
 import { resourcesOf, synthStack, SynthResult } from "../helpers";
 import { CdkSynth, cfnPrimaryInterface, cfnResources, cfnTag, synthCdk } from "./helpers";
@@ -487,9 +488,35 @@ const subnetCidrOf = (props: KubeadmClusterProps) => (id: string) => {
 const counts: string[] = [];
 afterAll(() => console.log(`parity, per topology (compared equal):\n${counts.join("\n")}`));
 
+/** The stack outputs (the default app's), id → [value, description], lists joined as CloudFormation joins them. */
+function terraformOutputs(result: SynthResult, resolve: Resolve) {
+  // Terraform's join() of references, as CloudFormation's Fn::Join of the same references reads.
+  const joined = (v: string) =>
+    v.replace(/\$\{join\("(.*?)", \[(.*?)\]\)\}/g, (_, sep: string, items: string) =>
+      items
+        .split(", ")
+        .map((item) => `\${${item}}`)
+        .join(sep),
+    );
+  return Object.fromEntries(
+    Object.entries(result.plan.output).map(([key, o]) => [
+      key.replace(/^cluster_(.*)_[0-9A-F]{8}$/, "$1"),
+      [resolve(Array.isArray(o.value) ? o.value.join(",") : joined(o.value)), o.description],
+    ]),
+  );
+}
+function cfnOutputs(synth: CdkSynth, resolve: Resolve) {
+  const outputs = (synth.json as { Outputs?: Record<string, { Value: unknown; Description: string }> }).Outputs ?? {};
+  return Object.fromEntries(
+    synth.cluster.node.children
+      .filter((c): c is CfnOutput => c instanceof CfnOutput)
+      .map((c) => [c.node.id, [resolve(outputs[synth.stack.resolve(c.logicalId)].Value), c.description]]),
+  );
+}
+
 describe.each(TOPOLOGIES)("%s", (what, props) => {
   const terraform = synthStack(props);
-  const cdk = synthCdk(props);
+  const cdk = synthCdk(props, undefined, { outputs: true });
   const tf = terraformResolver(terraform);
   const cfn = cloudFormationResolver(cdk);
 
@@ -503,6 +530,12 @@ describe.each(TOPOLOGIES)("%s", (what, props) => {
     const value = terraformDeploySettings(terraform, tf);
     expect(value).toMatch(/JOIN_SECRET_ID='SECRET<Shared roots/);
     expect(cfnDeploySettings(cdk, cfn)).toBe(value);
+  });
+
+  test("the same stack outputs (the default apps'), with the same values and descriptions", () => {
+    const ours = terraformOutputs(terraform, tf);
+    expect(Object.keys(ours)).toEqual(expect.arrayContaining(["api-endpoint-url", "bootstrap-status-command"]));
+    expect(cfnOutputs(cdk, cfn)).toEqual(ours);
   });
 
   test("the same security-group rules, each with its reason", () => {

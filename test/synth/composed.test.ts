@@ -73,6 +73,26 @@ describe("a cluster in the user's own VPC, subnets and key (their attributes are
   });
 });
 
+test("a cluster in the user's own stack adds no stack output until the user calls addOutputs()", () => {
+  expect(composed(inUserNetwork).plan.output ?? {}).toEqual({});
+  const asked = synthOf((app) => {
+    const stack = new ComposedStack(app, "composed");
+    stack.cluster.addOutputs();
+    return stack;
+  });
+  expect(Object.keys(asked.plan.output).map((k) => k.replace(/^cluster_(.*)_[0-9A-F]{8}$/, "$1"))).toEqual(
+    [
+      "api-endpoint-url",
+      "api-endpoint-host",
+      "join-secret-arn",
+      "control-plane-instance-ids",
+      "shell-command",
+      "admin-kubeconfig-command",
+      "bootstrap-status-command",
+    ].sort(),
+  );
+});
+
 describe("a deploy-time value where the nodes need a literal is refused at synth, naming the prop", () => {
   const refused = (props: ComposedProps) => specProblemsOf(() => composed(props));
 
