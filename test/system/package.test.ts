@@ -222,6 +222,7 @@ describe.each(FRAMEWORKS)("npm pack, then a separate consumer project on %s", (_
         "package.json",
         "README.md",
         "LICENSE",
+        "CHANGELOG.md",
       ]),
     );
     const scripts = paths
