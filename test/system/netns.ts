@@ -19,6 +19,12 @@ export function removeNamespaces(prefix: string) {
     killProcesses(ip("netns", "pids", name).split("\n").filter(Boolean).map(Number));
     ip("netns", "del", name);
   }
+  // A run killed while attaching a node leaves its veth pair in this namespace (attachNode's <prefix>v*).
+  for (const link of ip("-o", "link", "show")
+    .split("\n")
+    .map((l) => l.split(": ")[1]?.split("@")[0])
+    .filter((n) => n?.startsWith(`${prefix}v`)))
+    ip("link", "del", link!);
 }
 
 /** A fresh switch: removes the prefix's leftovers, then creates <prefix>-sw with bridge br0. */
