@@ -8,6 +8,7 @@ import {
   etcdRules,
   etcdSeedStatements,
   identityDescriptions,
+  nodeTags,
   securityGroupDescription,
 } from "../model";
 import { loadNodeScripts } from "../private/node-scripts";
@@ -113,7 +114,7 @@ export class EtcdCluster extends Construct implements ec2.IConnectable {
     const group = clusterSecurityGroup(
       this,
       "security-group",
-      props.vpc.vpc,
+      props.network.vpc,
       securityGroupDescription(props.cluster.clusterName, "etcd"),
     );
     addSecurityGroupRules(etcdRules(this.spec.clientPort, this.spec.peerPort), (role) =>
@@ -142,7 +143,7 @@ export class EtcdCluster extends Construct implements ec2.IConnectable {
           waitFor: [identity.policy],
           userData,
           rootVolumeSizeGiB: etcd.rootVolumeSizeGiB,
-          tags: { "kubeadm-ha:node-index": String(member.index), "kubeadm-ha:role": "etcd" },
+          tags: nodeTags("etcd", member.index),
         });
       }),
     );

@@ -16,7 +16,7 @@ export type { KubeadmClusterProps } from "./kubeadm-cluster";
 export { NlbEndpoint } from "./nlb-endpoint";
 export type { ApiLoadBalancer, NlbEndpointProps } from "./nlb-endpoint";
 export type { ClusterInstanceProps, ClusterNodeContext, NodeIdentity } from "./private/resources";
-export { ClusterVpc } from "./vpc";
+export { ClusterNetwork } from "./network";
 export type { VpcProps } from "./vpc-props";
 export { ClusterSpecError } from "../spec";
 export { UserDataTooLargeError } from "../render/user-data";

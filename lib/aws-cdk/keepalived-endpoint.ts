@@ -4,6 +4,7 @@ import { Construct } from "constructs";
 import {
   identityDescriptions,
   keepalivedRules,
+  nodeTags,
   PolicyStatement,
   securityGroupDescription,
   vipStatements,
@@ -66,13 +67,13 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
     this.spec = spec;
     this.address = { host: spec.virtualIp, port: spec.port };
     this.url = `https://${spec.virtualIp}:${spec.port}`;
-    this.routeTableIds = spec.routeTableIds ?? props.vpc.routeTableIds;
+    this.routeTableIds = spec.routeTableIds ?? props.network.routeTableIds;
     this.peerSecurityGroup =
       spec.placement === "dedicated"
         ? clusterSecurityGroup(
             this,
             "security-group",
-            props.vpc.vpc,
+            props.network.vpc,
             securityGroupDescription(cluster.clusterName, "api-load-balancers"),
           )
         : props.controlPlaneSecurityGroup;
@@ -89,8 +90,8 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
         ? { mode: "route", routeTableIds: this.routeTableIds }
         : {
             mode: "secondary-ip",
-            subnetId: props.vpc.privateSubnets[spec.peers[0].subnetIndex].subnetId,
-            vpcId: props.vpc.vpc.vpcId,
+            subnetId: props.network.privateSubnets[spec.peers[0].subnetIndex].subnetId,
+            vpcId: props.network.vpc.vpcId,
           },
     );
     if (spec.placement === "dedicated") {
@@ -145,7 +146,7 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
           waitFor: [status.policy, vip],
           userData: renderLoadBalancerUserData({ spec: cluster, endpoint: this.address }, peer, scripts),
           rootVolumeSizeGiB: 20,
-          tags: { "kubeadm-ha:role": "api-load-balancer" },
+          tags: nodeTags("api-load-balancer"),
           // A routed VIP is not the peer's own address; a secondary IP is moved onto its tagged interface.
           ...(spec.vipMode === "route" ? { sourceDestCheck: false } : { taggedInterface: true }),
         }),

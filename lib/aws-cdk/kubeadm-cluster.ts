@@ -4,7 +4,14 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as ssm from "aws-cdk-lib/aws-ssm";
 import { Construct, DependencyGroup } from "constructs";
-import { claimClusterName, CLUSTER_TAG, clusterOutputs, controlPlaneRules, securityGroupDescription } from "../model";
+import {
+  claimClusterName,
+  CLUSTER_TAG,
+  clusterOutputs,
+  controlPlaneRules,
+  nodeTags,
+  securityGroupDescription,
+} from "../model";
 import { loadNodeScripts } from "../private/node-scripts";
 import {
   checkDeploySettingsSize,
@@ -30,7 +37,7 @@ import {
   clusterSecurityGroup,
   oneAtATime,
 } from "./private/resources";
-import { ClusterVpc } from "./vpc";
+import { ClusterNetwork } from "./network";
 import { checkDeployTimeZones, VpcProps, withVpcNetwork } from "./vpc-props";
 
 /**
@@ -50,7 +57,7 @@ const TOKEN_IN_STRING = /\$\{Token\[[^\]]+\]\}/;
  */
 export class KubeadmCluster extends Construct implements ec2.IConnectable {
   readonly spec: ClusterSpec;
-  readonly vpc: ClusterVpc;
+  readonly network: ClusterNetwork;
   /** The control plane's security group: `cluster.connections.allowFrom(...)` opens the nodes to more. */
   readonly connections: ec2.Connections;
   readonly controlPlaneSecurityGroup: ec2.SecurityGroup;
@@ -92,7 +99,7 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
     Tags.of(this).add(CLUSTER_TAG, spec.clusterName);
     for (const [key, value] of Object.entries(spec.tags)) Tags.of(this).add(key, value);
 
-    this.vpc = new ClusterVpc(this, "network", spec);
+    this.network = new ClusterNetwork(this, "network", spec);
     this.controlPlaneSecurityGroup = this.securityGroupWithRules();
     this.connections = new ec2.Connections({ securityGroups: [this.controlPlaneSecurityGroup] });
     this.deploySettings = this.deploySettingsParameter();
@@ -117,12 +124,12 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
     });
     const context: ClusterNodeContext = {
       cluster: spec,
-      vpc: this.vpc,
+      network: this.network,
       controlPlaneSecurityGroup: this.controlPlaneSecurityGroup,
       controlPlane: this.identity,
       policyReferences,
       addressHolders: new DependencyGroup(),
-      bootPrerequisites: [this.deploySettings, ...this.vpc.egress],
+      bootPrerequisites: [this.deploySettings, ...this.network.egress],
     };
     this.endpoint = createApiEndpoint(this, "api-endpoint", context);
     if (spec.etcd.topology === "external") this.etcd = new EtcdCluster(this, "etcd", context);
@@ -142,7 +149,7 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
     const group = clusterSecurityGroup(
       this,
       "control-plane-security-group",
-      this.vpc.vpc,
+      this.network.vpc,
       securityGroupDescription(this.spec.clusterName, "control-plane"),
     );
     addSecurityGroupRules(controlPlaneRules(this.spec), () => group);
@@ -169,7 +176,7 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
           waitFor: [this.identity],
           userData,
           rootVolumeSizeGiB: spec.rootVolumeSizeGiB,
-          tags: { "kubeadm-ha:node-index": String(node.index), "kubeadm-ha:role": "control-plane" },
+          tags: nodeTags("control-plane", node.index),
           ...this.endpoint.controlPlaneInstance,
         });
       }),

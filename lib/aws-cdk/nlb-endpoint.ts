@@ -54,17 +54,17 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
     private readonly props: NlbEndpointProps,
   ) {
     super(scope, id);
-    const { cluster, vpc } = props;
+    const { cluster, network } = props;
     if (cluster.endpoint.type !== "nlb") throw new Error('NlbEndpoint needs a spec with endpoint.type "nlb"');
     this.spec = cluster.endpoint;
-    this.internal = this.apiLoadBalancer("", { internal: true, subnets: vpc.privateSubnets });
+    this.internal = this.apiLoadBalancer("", { internal: true, subnets: network.privateSubnets });
     this.loadBalancer = this.internal.loadBalancer;
     this.connections = new ec2.Connections({
       securityGroups: [this.internal.securityGroup],
       defaultPort: ec2.Port.tcp(this.spec.port),
     });
     if (this.spec.internetFacing)
-      this.public = this.apiLoadBalancer("public-", { internal: false, subnets: vpc.publicSubnets });
+      this.public = this.apiLoadBalancer("public-", { internal: false, subnets: network.publicSubnets });
     ({ address: this.address, record: this.record } = this.endpointName());
     this.url = `https://${(this.public ?? this.internal).loadBalancer.loadBalancerDnsName}:${this.spec.port}`;
     acknowledgeFindings(this);
@@ -77,7 +77,7 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
 
   /** An NLB, its group and rules, its target group and listener; construct ids prefixed "public-" for the public one. */
   private apiLoadBalancer(prefix: string, options: { internal: boolean; subnets: ec2.ISubnet[] }): ApiLoadBalancer {
-    const { cluster, vpc } = this.props;
+    const { cluster, network } = this.props;
     const spec = this.spec;
     const [name, role, cidrs] = options.internal
       ? ([`${cluster.clusterName}-api`, "api-endpoint", spec.allowedCidrs] as const)
@@ -85,7 +85,7 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
     const securityGroup = clusterSecurityGroup(
       this,
       `${prefix}security-group`,
-      vpc.vpc,
+      network.vpc,
       securityGroupDescription(cluster.clusterName, role),
     );
     addSecurityGroupRules(nlbRules(role, cidrs, spec.port), (group) =>
@@ -93,7 +93,7 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
     );
     const loadBalancer = new elbv2.NetworkLoadBalancer(this, `${prefix}load-balancer`, {
       loadBalancerName: name,
-      vpc: vpc.vpc,
+      vpc: network.vpc,
       internetFacing: !options.internal,
       vpcSubnets: { subnets: options.subnets },
       securityGroups: [securityGroup],
@@ -107,7 +107,7 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
     const group = apiTargetGroup(spec.port);
     const check = group.healthCheck;
     const targetGroup = new elbv2.NetworkTargetGroup(this, `${prefix}api-servers`, {
-      vpc: vpc.vpc,
+      vpc: network.vpc,
       port: group.port,
       protocol: group.protocol as elbv2.Protocol,
       targetType: group.targetType as elbv2.TargetType,
@@ -146,7 +146,7 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
    * as the nodes' address, the NLBs' names beside it in the certificate; or the internal NLB's name.
    */
   private endpointName(): { address: EndpointAddress; record?: route53.ARecord } {
-    const { cluster, vpc } = this.props;
+    const { cluster, network } = this.props;
     const spec = this.spec;
     const nlbNames = [this.internal, ...(this.public ? [this.public] : [])].map(
       (lb) => lb.loadBalancer.loadBalancerDnsName,
@@ -157,7 +157,7 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
       dns.zoneId === undefined
         ? new route53.PrivateHostedZone(this, "private-zone", {
             zoneName: dns.zoneName!,
-            vpc: vpc.vpc,
+            vpc: network.vpc,
             comment: `Names of the Kubernetes cluster ${cluster.clusterName}`,
           })
         : route53.HostedZone.fromHostedZoneAttributes(this, "private-zone", {

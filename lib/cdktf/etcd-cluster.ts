@@ -19,10 +19,11 @@ import {
 } from "./private/node-defaults";
 import {
   etcdClientStatements,
-  identityDescriptions,
   etcdMemberStatements,
   etcdRules,
   etcdSeedStatements,
+  identityDescriptions,
+  nodeTags,
   securityGroupDescription,
   SecurityGroupRole,
 } from "../model";
@@ -157,7 +158,7 @@ export class EtcdCluster extends Construct {
         iamInstanceProfile: identity.instanceProfile.name,
         userDataBase64: encodeUserData(userData, member.name),
         rootVolumeSizeGiB: etcd.rootVolumeSizeGiB,
-        tags: { ...tags, Name: member.name, "kubeadm-ha:node-index": String(member.index), "kubeadm-ha:role": "etcd" },
+        tags: { ...tags, Name: member.name, ...nodeTags("etcd", member.index) },
         volumeTags: { ...tags, Name: member.name },
         // The rules are separate resources: without them first-boot downloads and peer traffic fail.
         dependsOn: [identity.policy, ...rules, ...props.bootPrerequisites],

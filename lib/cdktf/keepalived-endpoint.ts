@@ -20,6 +20,7 @@ import {
   everyNodeStatements,
   identityDescriptions,
   keepalivedRules,
+  nodeTags,
   securityGroupDescription,
   vipStatements,
 } from "../model";
@@ -157,7 +158,7 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
         sourceDestCheck: spec.vipMode !== "route",
         userDataBase64: encodeUserData(renderLoadBalancerUserData(context, peer, props.scripts), peer.name),
         rootVolumeSizeGiB: 20,
-        tags: { ...props.tags, Name: peer.name, "kubeadm-ha:role": "api-load-balancer" },
+        tags: { ...props.tags, Name: peer.name, ...nodeTags("api-load-balancer") },
         volumeTags: { ...props.tags, Name: peer.name },
         dependsOn: [statusPolicy, policy, ...props.bootPrerequisites],
       }),

@@ -28,6 +28,7 @@ import {
   CLUSTER_TAG,
   clusterOutputs,
   controlPlaneRules,
+  nodeTags,
   securityGroupDescription,
   ubuntuImageParameter,
 } from "../model";
@@ -210,8 +211,7 @@ export class KubeadmCluster extends Construct {
         tags: {
           ...context.tags,
           Name: node.name,
-          "kubeadm-ha:node-index": String(node.index),
-          "kubeadm-ha:role": "control-plane",
+          ...nodeTags("control-plane", node.index),
         },
         volumeTags: { ...context.tags, Name: node.name },
         dependsOn: [identity.policy, ...context.bootPrerequisites],

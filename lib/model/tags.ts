@@ -3,3 +3,13 @@ import { OWN_TAG_PREFIX } from "../spec/names";
 export const CLUSTER_TAG = `${OWN_TAG_PREFIX}cluster`;
 /** Tag a node writes on itself with its bootstrap status (running:STEP, failed:STEP, ready). */
 export const STATUS_TAG = `${OWN_TAG_PREFIX}bootstrap`;
+
+/** What a node is, on its instance: its kind and, for control-plane nodes and etcd members, its index. */
+export type NodeRole = "control-plane" | "etcd" | "api-load-balancer";
+export const ROLE_TAG = `${OWN_TAG_PREFIX}role`;
+export const NODE_INDEX_TAG = `${OWN_TAG_PREFIX}node-index`;
+
+/** The tags that say what a node is (beside its Name and the cluster's own), the same in both flavours. */
+export function nodeTags(role: NodeRole, index?: number): Record<string, string> {
+  return { ...(index === undefined ? {} : { [NODE_INDEX_TAG]: String(index) }), [ROLE_TAG]: role };
+}

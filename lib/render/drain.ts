@@ -1,17 +1,5 @@
-import { EndpointSpec, EtcdSpec } from "../spec";
+import { EndpointSpec, EtcdSpec, NLB_TIMERS } from "../spec";
 import { FAILOVER_TIMERS } from "./keepalived";
-
-/** Health check and draining timers of the NLB's API target group: fast to notice a dead API server, gentle to its open watches. */
-export const NLB_TIMERS = {
-  healthCheckIntervalSeconds: 10,
-  healthCheckTimeoutSeconds: 5,
-  healthyThreshold: 2,
-  unhealthyThreshold: 2,
-  /** Time a deregistered or unhealthy API server keeps its connections, so watches end cleanly. */
-  drainSeconds: 120,
-  /** After a target turns unhealthy, an NLB takes 30-40 s more to stop sending it new connections. */
-  propagationSeconds: 40,
-} as const;
 
 /** Slack on top of each measured or documented bound. */
 const MARGIN_SECONDS = 10;

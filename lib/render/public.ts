@@ -21,6 +21,6 @@ export {
 export type { EndpointAddress, KubeadmDocuments } from "./kubeadm";
 export { renderKubeadmConfig } from "./kubeadm";
 export { DEPLOY_SETTINGS, NODE_SETTINGS } from "./node-settings";
-export { NLB_TIMERS } from "./drain";
+export { NLB_TIMERS } from "../spec/nlb";
 export { FAILOVER_TIMERS } from "./keepalived";
 export { EC2_USER_DATA_LIMIT, encodeUserData } from "./user-data";

@@ -14,6 +14,18 @@ export const NLB_PORT = 6443;
  */
 export const NLB_IDLE_TIMEOUT = { min: 60, max: 6000, defaultSeconds: 3600 } as const;
 
+/** Health check and draining timers of the NLB's API target group: fast to notice a dead API server, gentle to its open watches. */
+export const NLB_TIMERS = {
+  healthCheckIntervalSeconds: 10,
+  healthCheckTimeoutSeconds: 5,
+  healthyThreshold: 2,
+  unhealthyThreshold: 2,
+  /** Time a deregistered or unhealthy API server keeps its connections, so watches end cleanly. */
+  drainSeconds: 120,
+  /** After a target turns unhealthy, an NLB takes 30-40 s more to stop sending it new connections. */
+  propagationSeconds: 40,
+} as const;
+
 function resolveIdleTimeout(endpoint: NlbEndpointInput, problem: Problem): number {
   const seconds = endpoint.idleTimeoutSeconds ?? NLB_IDLE_TIMEOUT.defaultSeconds;
   const { min, max } = NLB_IDLE_TIMEOUT;

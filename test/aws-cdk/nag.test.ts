@@ -7,7 +7,7 @@ import { App, Aws, CfnResource, Stack, Validations } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import { AwsSolutionsChecks, NagMessageLevel, NagPack, rules } from "cdk-nag";
 import { DependencyGroup, IConstruct } from "constructs";
-import { ClusterVpc, ControlPlaneIdentity, EtcdCluster, KubeadmClusterProps, NlbEndpoint } from "../../lib/aws-cdk";
+import { ClusterNetwork, ControlPlaneIdentity, EtcdCluster, KubeadmClusterProps, NlbEndpoint } from "../../lib/aws-cdk";
 import { resolveClusterSpec } from "../../lib/spec";
 import { ACKNOWLEDGED_FINDINGS } from "../../lib/aws-cdk/private/findings";
 import { cfnTag, strictApp, synthCdk } from "./helpers";
@@ -105,7 +105,7 @@ test("each acknowledgement names its rule and gives a reason a reviewer can chec
 test("the lower-level constructs composed by hand carry their own acknowledgements: nothing unacknowledged without KubeadmCluster", () => {
   const stack = new Stack(strictApp(), "composed");
   const spec = resolveClusterSpec({ clusterName: "composed", etcd: { topology: "external" } });
-  const vpc = new ClusterVpc(stack, "network", spec);
+  const vpc = new ClusterNetwork(stack, "network", spec);
   const controlPlaneSecurityGroup = new ec2.SecurityGroup(stack, "control-plane", {
     vpc: vpc.vpc,
     allowAllOutbound: false,
@@ -125,7 +125,7 @@ test("the lower-level constructs composed by hand carry their own acknowledgemen
   });
   const context = {
     cluster: spec,
-    vpc,
+    network: vpc,
     controlPlaneSecurityGroup,
     controlPlane,
     policyReferences,

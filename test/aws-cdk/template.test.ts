@@ -9,7 +9,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { ClusterSpecError, KubeadmCluster, KubeadmClusterProps } from "../../lib/aws-cdk";
 import { SESSION_MANAGER_ACTIONS } from "../../lib/model";
-import { NLB_TIMERS } from "../../lib/render";
+import { NLB_TIMERS } from "../../lib/spec";
 import { BAD_INPUTS } from "../bad-inputs";
 import {
   BOOTSTRAP_TOKEN_PATTERN,
@@ -412,7 +412,7 @@ describe("keepalived with the VIP as a secondary IP", () => {
     const cluster = new KubeadmCluster(stack, "cluster", {
       endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip", acceptSingleZone: true },
     });
-    const monitoring = new ec2.SecurityGroup(stack, "monitoring", { vpc: cluster.vpc.vpc });
+    const monitoring = new ec2.SecurityGroup(stack, "monitoring", { vpc: cluster.network.vpc });
     cluster.endpoint.loadBalancers[0].addSecurityGroup(monitoring);
     const s = { ...synthCdk(), json: Template.fromStack(stack).toJSON() } as CdkSynth;
     const [lb0, lb1] = cfnResources(s, "AWS::EC2::Instance")

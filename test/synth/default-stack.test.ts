@@ -4,7 +4,8 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { Testing } from "cdktf";
 import { SESSION_MANAGER_ACTIONS } from "../../lib/model";
-import { NLB_TIMERS, shippedScript } from "../../lib/render";
+import { shippedScript } from "../../lib/render";
+import { NLB_TIMERS } from "../../lib/spec";
 import {
   BOOTSTRAP_TOKEN_PATTERN,
   PRIVATE_KEY_PATTERN,

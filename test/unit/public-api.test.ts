@@ -51,8 +51,8 @@ test("render: the entry points that make what a node receives, and the settings 
 
 test("cdktf-kubeadm-ha/aws-cdk: the AWS CDK cluster, the lower-level constructs it is made of, and the errors", () => {
   expect(Object.keys(awsCdk).sort()).toEqual([
+    "ClusterNetwork",
     "ClusterSpecError",
-    "ClusterVpc",
     "ControlPlaneIdentity",
     "EtcdCluster",
     "KeepalivedEndpoint",
@@ -78,9 +78,9 @@ const importsOf = (file: string) =>
   [...readFileSync(file, "utf8").matchAll(/^import [^;]*? from "([^"]+)";/gms)].map((m) => m[1]);
 
 test.each([
-  ["lib/spec", /^(cdktf|cdktn|@cdktf\/|aws-cdk-lib|constructs)/],
-  ["lib/render", /^(cdktf|cdktn|@cdktf\/|aws-cdk-lib|constructs)/],
-  ["lib/model", /^(cdktf|cdktn|@cdktf\/|aws-cdk-lib)/],
+  ["lib/spec", /^(cdktf|cdktn|@cdktf\/|aws-cdk-lib|constructs)|^\.\.\/(render|model)/],
+  ["lib/render", /^(cdktf|cdktn|@cdktf\/|aws-cdk-lib|constructs)|^\.\.\/model/],
+  ["lib/model", /^(cdktf|cdktn|@cdktf\/|aws-cdk-lib)|^\.\.\/render/],
   ["lib/private", /^(cdktf|cdktn|@cdktf\/|aws-cdk-lib)/],
   ["lib/cdktf", /^aws-cdk-lib|\/aws-cdk\//],
   ["lib/aws-cdk", /^(cdktf|cdktn|@cdktf\/)|\/cdktf\//],

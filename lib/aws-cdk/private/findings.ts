@@ -20,7 +20,7 @@ export const ACKNOWLEDGED_FINDINGS: {
   {
     id: "AwsSolutions-VPC7",
     reason:
-      "Flow logs are the account's choice (a log group or bucket, retention, cost), as with the cdktf flavour: add an ec2.FlowLog on cluster.vpc.vpc where they are wanted.",
+      "Flow logs are the account's choice (a log group or bucket, retention, cost), as with the cdktf flavour: add an ec2.FlowLog on cluster.network.vpc where they are wanted.",
     on: (c) => c instanceof ec2.Vpc,
   },
   {

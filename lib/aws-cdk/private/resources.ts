@@ -22,13 +22,13 @@ import {
 import { encodeUserData } from "../../render/user-data";
 import { Architecture, ClusterSpec, SecretsSpec } from "../../spec";
 import type { ControlPlaneIdentity } from "../control-plane-identity";
-import type { ClusterVpc } from "../vpc";
+import type { ClusterNetwork } from "../network";
 
 /** What the constructs a cluster is made of share: its spec, network, control plane, and what every node waits for. */
 export interface ClusterNodeContext {
   /** The resolved, validated spec. */
   readonly cluster: ClusterSpec;
-  readonly vpc: ClusterVpc;
+  readonly network: ClusterNetwork;
   readonly controlPlaneSecurityGroup: ec2.ISecurityGroup;
   /** The control-plane roles; a construct adds what they need of its resources with `addPolicy`. */
   readonly controlPlane: ControlPlaneIdentity;
@@ -219,11 +219,11 @@ export function clusterInstance(
   context: ClusterNodeContext,
   props: ClusterInstanceProps,
 ): ec2.Instance {
-  const subnet = context.vpc.privateSubnets[props.subnetIndex];
+  const subnet = context.network.privateSubnets[props.subnetIndex];
   const imageId = context.cluster.imageId;
   const instance = new ec2.Instance(scope, id, {
     instanceName: props.name,
-    vpc: context.vpc.vpc,
+    vpc: context.network.vpc,
     vpcSubnets: { subnets: [subnet] },
     privateIpAddress: props.privateIp,
     instanceType: new ec2.InstanceType(props.instanceType),

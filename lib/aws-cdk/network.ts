@@ -9,7 +9,7 @@ import { acknowledgeFindings } from "./private/findings";
  * nodes' fixed addresses, small public ones for the NAT gateways), or an existing one as given. No
  * lookup at synth: zones the spec does not name are the region's first ones, chosen at deploy time.
  */
-export class ClusterVpc extends Construct {
+export class ClusterNetwork extends Construct {
   readonly vpc: ec2.IVpc;
   readonly privateSubnets: ec2.ISubnet[];
   readonly publicSubnets: ec2.ISubnet[];
