@@ -4,20 +4,15 @@
  * framework, and the contract between them and the node scripts. Everything else in lib/render is
  * internal to these.
  */
-export type {
-  ControlPlaneUserDataInput,
-  DeployValues,
-  EtcdMemberUserDataInput,
-  NodeScripts,
-  NodeUserDataContext,
-} from "./control-plane-user-data";
-export {
-  NODE_SCRIPTS,
-  renderClusterDeploySettings,
-  renderControlPlaneUserData,
-  renderEtcdMemberUserData,
-  renderLoadBalancerUserData,
-} from "./control-plane-user-data";
+export type { ControlPlaneUserDataInput } from "./control-plane";
+export { renderControlPlaneUserData } from "./control-plane";
+export type { EtcdMemberUserDataInput } from "./etcd-member";
+export { renderEtcdMemberUserData } from "./etcd-member";
+export { renderLoadBalancerUserData } from "./load-balancer";
+export type { NodeScripts, NodeUserDataContext } from "./node-common";
+export { NODE_SCRIPTS } from "./node-common";
+export type { DeployValues } from "./deploy-settings";
+export { renderClusterDeploySettings } from "./deploy-settings";
 export type { EndpointAddress, KubeadmDocuments } from "./kubeadm";
 export { renderKubeadmConfig } from "./kubeadm";
 export { DEPLOY_SETTINGS, NODE_SETTINGS } from "./node-settings";

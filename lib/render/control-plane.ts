@@ -1,0 +1,102 @@
+/**
+ * The control-plane node: its settings (cluster.env) and its complete user data: kubeadm's documents
+ * and patches, containerd, and with a colocated keepalived the endpoint's files and scripts.
+ */
+import { ClusterSpec, ControlPlaneNodeSpec, KeepalivedEndpointSpec, VrrpPeerSpec } from "../spec";
+import { DOWNLOAD_SOURCES } from "../spec/versions";
+import { renderCloudConfig } from "./cloud-config";
+import { CONTAINERD_PATHS, renderContainerdConfig, renderContainerdUnit, renderCrictlConfig } from "./containerd";
+import { etcdClientUrls } from "./etcd";
+import { KUBEADM_PATCHES_DIR, KUBEADM_UPGRADE_CONFIG, renderKubeadmConfig } from "./kubeadm";
+import {
+  BASE_SCRIPTS,
+  ENDPOINT_SCRIPTS,
+  NodeScripts,
+  NodeUserDataContext,
+  ScriptName,
+  TIME_SYNC_SOURCE,
+  bootstrapFiles,
+  clusterEnvFile,
+  endpointFiles,
+  nodeEnv,
+  scriptFiles,
+  vipEnv,
+} from "./node-common";
+import { renderNodeSettings } from "./node-settings";
+import { NODE_PATHS } from "./paths";
+
+export interface ControlPlaneUserDataInput extends NodeUserDataContext {
+  readonly node: ControlPlaneNodeSpec;
+}
+
+/** The colocated keepalived peer a control-plane node is, if any. */
+export function colocatedPeer(spec: ClusterSpec, node: ControlPlaneNodeSpec): VrrpPeerSpec | undefined {
+  return spec.endpoint.type === "keepalived" && spec.endpoint.placement === "colocated"
+    ? spec.endpoint.peers[node.index]
+    : undefined;
+}
+
+/** The settings file every node script sources: the spec as seen by one control-plane node. */
+export function renderControlPlaneEnv(input: ControlPlaneUserDataInput): string {
+  const { spec, node } = input;
+  return renderNodeSettings({
+    ...nodeEnv(spec, node.name, node.privateIp),
+    NODE_INDEX: node.index,
+    CONTROL_PLANE_IPS: spec.controlPlane.map((n) => n.privateIp).join(" "),
+    CONTROL_PLANE_NAMES: spec.controlPlane.map((n) => n.name).join(" "),
+    API_SERVER_PORT: spec.apiServerPort,
+    KUBERNETES_VERSION: spec.kubernetesVersion,
+    KUBERNETES_MINOR: `1.${spec.kubernetesMinor}`,
+    KUBERNETES_PACKAGE_REPO: DOWNLOAD_SOURCES.kubernetesPackages(spec.kubernetesMinor),
+    NODE_ARCH: spec.architecture,
+    CONTAINERD_VERSION: spec.containerd.version,
+    CONTAINERD_SHA256: spec.containerd.sha256,
+    CONTAINERD_RELEASES: DOWNLOAD_SOURCES.containerdReleases,
+    RUNC_VERSION: spec.runc.version,
+    RUNC_SHA256: spec.runc.sha256,
+    RUNC_RELEASES: DOWNLOAD_SOURCES.runcReleases,
+    ETCD_TOPOLOGY: spec.etcd.topology,
+    KUBEADM_PATCHES_DIR,
+    ...(spec.etcd.topology === "external" ? { ETCD_ENDPOINTS: etcdClientUrls(spec.etcd) } : {}),
+    ...(colocatedPeer(spec, node) ? vipEnv(spec.endpoint as KeepalivedEndpointSpec) : {}),
+  });
+}
+
+/** The complete `#cloud-config` user data of one control-plane node. */
+export function renderControlPlaneUserData(input: ControlPlaneUserDataInput, scripts: NodeScripts): string {
+  const { spec, node } = input;
+  const kubeadm = renderKubeadmConfig(spec, node, input.endpoint);
+  const peer = colocatedPeer(spec, node);
+  const names: ScriptName[] = [
+    ...BASE_SCRIPTS,
+    "install-kubernetes.sh",
+    "bootstrap-control-plane.sh",
+    ...(peer ? ENDPOINT_SCRIPTS : []),
+  ];
+  const bootstrap = bootstrapFiles(
+    `control-plane node ${node.name}`,
+    `${NODE_PATHS.scripts}/bootstrap-control-plane.sh`,
+  );
+  return renderCloudConfig({
+    hostname: node.name,
+    files: [
+      clusterEnvFile(renderControlPlaneEnv(input)),
+      { path: `${NODE_PATHS.etc}/kubeadm-init.yaml`, content: kubeadm.init, permissions: "0600" },
+      { path: `${NODE_PATHS.etc}/kubeadm-join.yaml`, content: kubeadm.join, permissions: "0600" },
+      { path: KUBEADM_UPGRADE_CONFIG, content: kubeadm.upgrade, permissions: "0644" },
+      ...Object.entries(kubeadm.patches).map(([name, content]) => ({
+        path: `${KUBEADM_PATCHES_DIR}/${name}`,
+        content,
+        permissions: "0644",
+      })),
+      { path: CONTAINERD_PATHS.config, content: renderContainerdConfig(spec), permissions: "0644" },
+      { path: CONTAINERD_PATHS.unit, content: renderContainerdUnit(), permissions: "0644" },
+      { path: CONTAINERD_PATHS.crictl, content: renderCrictlConfig(), permissions: "0644" },
+      TIME_SYNC_SOURCE,
+      ...(peer ? endpointFiles(spec, spec.endpoint as KeepalivedEndpointSpec, peer) : []),
+      ...bootstrap.files,
+      ...scriptFiles(names, scripts),
+    ],
+    runcmd: bootstrap.runcmd,
+  });
+}

@@ -1,0 +1,54 @@
+/**
+ * The dedicated load balancer: one of two keepalived + HAProxy peers in front of the control plane,
+ * its settings (cluster.env) and its complete user data.
+ */
+import { KeepalivedEndpointSpec, VrrpPeerSpec } from "../spec";
+import { renderCloudConfig } from "./cloud-config";
+import {
+  BASE_SCRIPTS,
+  ENDPOINT_SCRIPTS,
+  NodeScripts,
+  NodeUserDataContext,
+  TIME_SYNC_SOURCE,
+  bootstrapFiles,
+  clusterEnvFile,
+  endpointFiles,
+  nodeEnv,
+  scriptFiles,
+  vipEnv,
+} from "./node-common";
+import { renderNodeSettings } from "./node-settings";
+import { NODE_PATHS } from "./paths";
+
+/** The settings file of a dedicated load balancer. */
+export function renderLoadBalancerEnv(context: NodeUserDataContext, peer: VrrpPeerSpec): string {
+  const endpoint = context.spec.endpoint as KeepalivedEndpointSpec;
+  return renderNodeSettings({
+    ...nodeEnv(context.spec, peer.name, peer.privateIp),
+    ...vipEnv(endpoint),
+  });
+}
+
+/** The complete `#cloud-config` user data of a dedicated keepalived + HAProxy load balancer. */
+export function renderLoadBalancerUserData(
+  context: NodeUserDataContext,
+  peer: VrrpPeerSpec,
+  scripts: NodeScripts,
+): string {
+  const endpoint = context.spec.endpoint as KeepalivedEndpointSpec;
+  const bootstrap = bootstrapFiles(
+    `API load balancer ${peer.name}`,
+    `${NODE_PATHS.scripts}/setup-endpoint.sh --standalone`,
+  );
+  return renderCloudConfig({
+    hostname: peer.name,
+    files: [
+      clusterEnvFile(renderLoadBalancerEnv(context, peer)),
+      ...endpointFiles(context.spec, endpoint, peer),
+      TIME_SYNC_SOURCE,
+      ...bootstrap.files,
+      ...scriptFiles([...BASE_SCRIPTS, ...ENDPOINT_SCRIPTS], scripts),
+    ],
+    runcmd: bootstrap.runcmd,
+  });
+}

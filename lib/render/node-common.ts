@@ -1,0 +1,134 @@
+/**
+ * What every node kind's renderer shares: the scripts a node may run, the settings every node has, the
+ * unit that bootstraps it, chrony's source, and what a keepalived peer gets on whichever kind it runs
+ * (a colocated control-plane node or a dedicated load balancer). One file per kind builds on these:
+ * control-plane.ts, etcd-member.ts, load-balancer.ts.
+ */
+import { ClusterSpec, KeepalivedEndpointSpec, VrrpPeerSpec } from "../spec";
+import { deploySettingsParameterName } from "../spec/names";
+import { CloudConfigFile } from "./cloud-config";
+import {
+  FAILOVER_TIMERS,
+  HAPROXY_MONITOR,
+  VRRP_PEER_CLOUD_CFG,
+  renderHaproxyCfg,
+  renderKeepalivedConf,
+} from "./keepalived";
+import { EndpointAddress } from "./kubeadm";
+import { NodeSettings } from "./node-settings";
+import { IMDS_ENDPOINT, NODE_PATHS } from "./paths";
+import { shippedScript } from "./scripts";
+import { BOOTSTRAP_UNIT, VIP_GUARD_UNIT, renderBootstrapUnit, renderVipGuardUnit, unitPath } from "./systemd";
+
+/** Every userdata/ script a node may run, by file name. */
+export const NODE_SCRIPTS = [
+  "common.sh",
+  "cloud-aws.sh",
+  "install-kubernetes.sh",
+  "bootstrap-control-plane.sh",
+  "setup-endpoint.sh",
+  "check-apiserver.sh",
+  "keepalived-notify.sh",
+  "bootstrap-etcd.sh",
+] as const;
+export type ScriptName = (typeof NODE_SCRIPTS)[number];
+export type NodeScripts = Readonly<Record<ScriptName, string>>;
+
+/** The scripts every node runs: the helpers and the cloud interface. */
+export const BASE_SCRIPTS: readonly ScriptName[] = ["common.sh", "cloud-aws.sh"];
+/** The scripts of a keepalived + HAProxy peer. */
+export const ENDPOINT_SCRIPTS: readonly ScriptName[] = [
+  "setup-endpoint.sh",
+  "check-apiserver.sh",
+  "keepalived-notify.sh",
+];
+
+/**
+ * chrony's source: the Amazon Time Sync Service at its link-local address, which every instance reaches
+ * without NTP egress (the security groups allow none), as AWS documents it
+ * (docs.aws.amazon.com/AWSEC2/latest/UserGuide/configure-ec2-ntp.html). Ubuntu's chrony.conf reads sources.d.
+ */
+export const TIME_SYNC_SOURCE: CloudConfigFile = {
+  path: "/etc/chrony/sources.d/amazon-time-sync.sources",
+  content: "server 169.254.169.123 prefer iburst minpoll 4 maxpoll 4\n",
+  permissions: "0644",
+};
+
+export interface NodeUserDataContext {
+  readonly spec: ClusterSpec;
+  /** The endpoint: the static files hold its port and placeholders for its host and names (the deploy settings have them). */
+  readonly endpoint: EndpointAddress;
+}
+
+/** Settings every node kind has: who it is, how it reaches the cloud, where its deploy settings are. */
+export function nodeEnv(spec: ClusterSpec, name: string, ip: string): NodeSettings {
+  return {
+    CLUSTER_NAME: spec.clusterName,
+    NODE_NAME: name,
+    NODE_IP: ip,
+    CLOUD_PROVIDER: "aws",
+    IMDS_ENDPOINT,
+    DEPLOY_SETTINGS_PARAMETER: deploySettingsParameterName(spec.clusterName),
+  };
+}
+
+/** `/etc/kubeadm-ha/cluster.env`, the settings file every node script sources. */
+export function clusterEnvFile(content: string): CloudConfigFile {
+  return { path: `${NODE_PATHS.etc}/cluster.env`, content, permissions: "0644" };
+}
+
+/** The unit that bootstraps the node, and the commands cloud-init runs once to start it (without waiting: it may take minutes). */
+export function bootstrapFiles(what: string, execStart: string): { files: CloudConfigFile[]; runcmd: string[][] } {
+  return {
+    files: [{ path: unitPath(BOOTSTRAP_UNIT), content: renderBootstrapUnit(what, execStart), permissions: "0644" }],
+    runcmd: [
+      ["systemctl", "daemon-reload"],
+      ["systemctl", "enable", "--now", "--no-block", BOOTSTRAP_UNIT],
+    ],
+  };
+}
+
+/** The scripts a node runs, as shipped (comments stripped), in /opt/kubeadm-ha. */
+export function scriptFiles(names: readonly ScriptName[], scripts: NodeScripts): CloudConfigFile[] {
+  return names.map((name) => ({
+    path: `${NODE_PATHS.scripts}/${name}`,
+    content: shippedScript(name, scripts[name]),
+    permissions: "0755",
+  }));
+}
+
+/** The settings of a keepalived peer, on a colocated control-plane node or a dedicated load balancer. */
+export function vipEnv(endpoint: KeepalivedEndpointSpec): NodeSettings {
+  return {
+    VIP: endpoint.virtualIp,
+    VIP_MODE: endpoint.vipMode,
+    VIP_REASSERT_SECONDS: FAILOVER_TIMERS.vipReassertSeconds,
+    VIP_GUARD_UNIT,
+    HAPROXY_MONITOR_PORT: HAPROXY_MONITOR.port,
+    HAPROXY_MONITOR_PATH: HAPROXY_MONITOR.path,
+    ENDPOINT_SETUP: `${NODE_PATHS.scripts}/setup-endpoint.sh`,
+  };
+}
+
+/** keepalived template and haproxy.cfg of one VRRP peer, its VIP guard unit and cloud-init drop-in. */
+export function endpointFiles(
+  spec: ClusterSpec,
+  endpoint: KeepalivedEndpointSpec,
+  peer: VrrpPeerSpec,
+): CloudConfigFile[] {
+  const backends = spec.controlPlane.map((n) => ({ name: n.name, address: n.privateIp }));
+  return [
+    {
+      path: `${NODE_PATHS.etc}/keepalived.conf.template`,
+      content: renderKeepalivedConf(endpoint, peer),
+      permissions: "0644",
+    },
+    {
+      path: `${NODE_PATHS.etc}/haproxy.cfg`,
+      content: renderHaproxyCfg(endpoint.port, backends, spec.apiServerPort),
+      permissions: "0644",
+    },
+    { path: unitPath(VIP_GUARD_UNIT), content: renderVipGuardUnit(), permissions: "0644" },
+    { ...VRRP_PEER_CLOUD_CFG, permissions: "0644" },
+  ];
+}
