@@ -22,7 +22,7 @@ import {
   scriptFiles,
   vipEnv,
 } from "./node-common";
-import { renderNodeSettings } from "./node-settings";
+import { ControlPlaneSettings, ControlPlaneVrrpSettings, renderNodeSettings } from "./node-settings";
 import { NODE_PATHS } from "./paths";
 
 export interface ControlPlaneUserDataInput extends NodeUserDataContext {
@@ -39,7 +39,7 @@ export function colocatedPeer(spec: ClusterSpec, node: ControlPlaneNodeSpec): Vr
 /** The settings file every node script sources: the spec as seen by one control-plane node. */
 export function renderControlPlaneEnv(input: ControlPlaneUserDataInput): string {
   const { spec, node } = input;
-  return renderNodeSettings({
+  const common = {
     ...nodeEnv(spec, node.name, node.privateIp),
     NODE_INDEX: node.index,
     CONTROL_PLANE_IPS: spec.controlPlane.map((n) => n.privateIp).join(" "),
@@ -55,11 +55,21 @@ export function renderControlPlaneEnv(input: ControlPlaneUserDataInput): string 
     RUNC_VERSION: spec.runc.version,
     RUNC_SHA256: spec.runc.sha256,
     RUNC_RELEASES: DOWNLOAD_SOURCES.runcReleases,
-    ETCD_TOPOLOGY: spec.etcd.topology,
-    KUBEADM_PATCHES_DIR,
-    ...(spec.etcd.topology === "external" ? { ETCD_ENDPOINTS: etcdClientUrls(spec.etcd) } : {}),
-    ...(colocatedPeer(spec, node) ? vipEnv(spec.endpoint as KeepalivedEndpointSpec) : {}),
-  });
+  };
+  const vrrp: ControlPlaneVrrpSettings = colocatedPeer(spec, node)
+    ? vipEnv(spec.endpoint as KeepalivedEndpointSpec)
+    : {};
+  const settings: ControlPlaneSettings =
+    spec.etcd.topology === "external"
+      ? {
+          ...common,
+          ETCD_TOPOLOGY: "external",
+          KUBEADM_PATCHES_DIR,
+          ETCD_ENDPOINTS: etcdClientUrls(spec.etcd),
+          ...vrrp,
+        }
+      : { ...common, ETCD_TOPOLOGY: "stacked", KUBEADM_PATCHES_DIR, ...vrrp };
+  return renderNodeSettings(settings);
 }
 
 /** The complete `#cloud-config` user data of one control-plane node. */

@@ -15,7 +15,7 @@ import {
   nodeEnv,
   scriptFiles,
 } from "./node-common";
-import { renderNodeSettings } from "./node-settings";
+import { EtcdMemberSettings, renderNodeSettings } from "./node-settings";
 import { NODE_PATHS } from "./paths";
 
 export interface EtcdMemberUserDataInput {
@@ -26,7 +26,7 @@ export interface EtcdMemberUserDataInput {
 /** The settings file of an external etcd member. */
 export function renderEtcdMemberEnv(input: EtcdMemberUserDataInput): string {
   const etcd = input.spec.etcd as ExternalEtcdSpec;
-  return renderNodeSettings({
+  const settings: EtcdMemberSettings = {
     ...nodeEnv(input.spec, input.member.name, input.member.privateIp),
     NODE_INDEX: input.member.index,
     ETCD_ENDPOINTS: etcdClientUrls(etcd),
@@ -34,7 +34,8 @@ export function renderEtcdMemberEnv(input: EtcdMemberUserDataInput): string {
     ETCD_RELEASE_SHA256: etcd.sha256,
     ETCD_RELEASE_ARCH: etcd.architecture,
     ETCD_RELEASES: DOWNLOAD_SOURCES.etcdReleases,
-  });
+  };
+  return renderNodeSettings(settings);
 }
 
 /** The complete `#cloud-config` user data of an external etcd member. */

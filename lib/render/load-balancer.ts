@@ -17,16 +17,17 @@ import {
   scriptFiles,
   vipEnv,
 } from "./node-common";
-import { renderNodeSettings } from "./node-settings";
+import { LoadBalancerSettings, renderNodeSettings } from "./node-settings";
 import { NODE_PATHS } from "./paths";
 
 /** The settings file of a dedicated load balancer. */
 export function renderLoadBalancerEnv(context: NodeUserDataContext, peer: VrrpPeerSpec): string {
   const endpoint = context.spec.endpoint as KeepalivedEndpointSpec;
-  return renderNodeSettings({
+  const settings: LoadBalancerSettings = {
     ...nodeEnv(context.spec, peer.name, peer.privateIp),
     ...vipEnv(endpoint),
-  });
+  };
+  return renderNodeSettings(settings);
 }
 
 /** The complete `#cloud-config` user data of a dedicated keepalived + HAProxy load balancer. */

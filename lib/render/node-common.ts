@@ -15,7 +15,7 @@ import {
   renderKeepalivedConf,
 } from "./keepalived";
 import { EndpointAddress } from "./kubeadm";
-import { NodeSettings } from "./node-settings";
+import { EveryNodeSettings, VrrpPeerSettings } from "./node-settings";
 import { IMDS_ENDPOINT, NODE_PATHS } from "./paths";
 import { shippedScript } from "./scripts";
 import { BOOTSTRAP_UNIT, VIP_GUARD_UNIT, renderBootstrapUnit, renderVipGuardUnit, unitPath } from "./systemd";
@@ -61,7 +61,7 @@ export interface NodeUserDataContext {
 }
 
 /** Settings every node kind has: who it is, how it reaches the cloud, where its deploy settings are. */
-export function nodeEnv(spec: ClusterSpec, name: string, ip: string): NodeSettings {
+export function nodeEnv(spec: ClusterSpec, name: string, ip: string): EveryNodeSettings {
   return {
     CLUSTER_NAME: spec.clusterName,
     NODE_NAME: name,
@@ -98,7 +98,7 @@ export function scriptFiles(names: readonly ScriptName[], scripts: NodeScripts):
 }
 
 /** The settings of a keepalived peer, on a colocated control-plane node or a dedicated load balancer. */
-export function vipEnv(endpoint: KeepalivedEndpointSpec): NodeSettings {
+export function vipEnv(endpoint: KeepalivedEndpointSpec): VrrpPeerSettings {
   return {
     VIP: endpoint.virtualIp,
     VIP_MODE: endpoint.vipMode,

@@ -3,21 +3,29 @@
  * `/etc/kubeadm-ha/cluster.env` (user data) and `deploy.env` (the deploy settings) may hold, and what it means. The scripts read nothing else from the
  * cluster (test/unit/node-settings.test.ts: every variable a script reads and does not set itself is
  * one of these, etcd's own environment, or a documented test hook; each of these is read by a script
- * and rendered for some node), and the renderers cannot write a key that is not here.
+ * and rendered for some node), and the renderers cannot write a key that is not here. Each node kind has
+ * its settings type with every key it needs required (ControlPlaneSettings, EtcdMemberSettings,
+ * LoadBalancerSettings): a renderer that leaves out a setting its kind's scripts read does not compile.
  */
 import { renderEnvFile } from "./node-env";
 
-export const NODE_SETTINGS = {
-  // Every node.
+/** Every node: who it is, how it reaches the cloud, where its deploy settings are. */
+const EVERY_NODE = {
   CLUSTER_NAME: "The cluster's name: scopes the status tag and names the nodes.",
   NODE_NAME: "This node's name: its hostname and, on the control plane, its Kubernetes node name.",
   NODE_IP: "This node's fixed private address.",
   DEPLOY_SETTINGS_PARAMETER: "The SSM parameter holding the deploy settings (below), fetched once into deploy.env.",
   CLOUD_PROVIDER: "Which cloud interface the scripts load: `aws` (cloud-aws.sh); the tests use `file` (cloud-file.sh).",
   IMDS_ENDPOINT: "The instance metadata service (http://169.254.169.254); a loopback stand-in in tests.",
-  // Control plane and etcd members.
+} as const;
+
+/** Control plane and etcd members. */
+const INDEXED_NODE = {
   NODE_INDEX: "This node's index among its kind: 0 runs kubeadm init (or creates the etcd PKI).",
-  // Control plane.
+} as const;
+
+/** Control plane. */
+const CONTROL_PLANE = {
   CONTROL_PLANE_IPS: "Every control-plane node's address, space-separated, by index.",
   CONTROL_PLANE_NAMES: "Every control-plane node's name, space-separated, by index.",
   API_SERVER_PORT: "The port each API server binds on its own address.",
@@ -34,14 +42,23 @@ export const NODE_SETTINGS = {
   ETCD_TOPOLOGY: "stacked or external.",
   KUBEADM_PATCHES_DIR:
     "kubeadm's patches folder (the drain settings; this node's provider ID, filled in at boot), for init, join and upgrades.",
-  // External etcd (control plane and members).
+} as const;
+
+/** External etcd's clients and members: the control plane with external etcd, every etcd member. */
+const ETCD_CLIENT = {
   ETCD_ENDPOINTS: "Every etcd member's client URL, space-separated.",
-  // etcd members.
+} as const;
+
+/** etcd members. */
+const ETCD_MEMBER = {
   ETCD_RELEASE: "etcd release installed from its GitHub releases.",
   ETCD_RELEASE_SHA256: "SHA-256 of that release's tarball.",
   ETCD_RELEASE_ARCH: "The members' architecture (amd64 or arm64).",
   ETCD_RELEASES: "Base URL of etcd's release downloads.",
-  // keepalived peers (colocated control plane or dedicated load balancers).
+} as const;
+
+/** keepalived peers: colocated control-plane nodes or dedicated load balancers. */
+const VRRP_PEER = {
   VIP: "The virtual IP.",
   VIP_MODE: "route or secondary-ip: how the VIP is moved to the master.",
   VIP_REASSERT_SECONDS: "How often the guard moves the VIP to the master again.",
@@ -49,6 +66,29 @@ export const NODE_SETTINGS = {
   HAPROXY_MONITOR_PORT: "HAProxy's monitor endpoint port (loopback), which the check script asks.",
   HAPROXY_MONITOR_PATH: "HAProxy's monitor endpoint path.",
   ENDPOINT_SETUP: "The script that sets up keepalived and HAProxy on this node.",
+} as const;
+
+/**
+ * The settings by role; a node kind's settings are some of these groups, each one whole: every key of
+ * the group or none (ControlPlaneSettings, EtcdMemberSettings, LoadBalancerSettings below).
+ */
+export const NODE_SETTING_GROUPS = {
+  everyNode: EVERY_NODE,
+  indexedNode: INDEXED_NODE,
+  controlPlane: CONTROL_PLANE,
+  etcdClient: ETCD_CLIENT,
+  etcdMember: ETCD_MEMBER,
+  vrrpPeer: VRRP_PEER,
+} as const;
+
+/** Every key of a `cluster.env`, and what it means. */
+export const NODE_SETTINGS = {
+  ...EVERY_NODE,
+  ...INDEXED_NODE,
+  ...CONTROL_PLANE,
+  ...ETCD_CLIENT,
+  ...ETCD_MEMBER,
+  ...VRRP_PEER,
 } as const;
 
 /**
@@ -69,7 +109,35 @@ export const DEPLOY_SETTINGS = {
 } as const;
 
 export type NodeSettingName = keyof typeof NODE_SETTINGS;
-export type NodeSettings = { readonly [K in NodeSettingName]?: string | number };
+
+/** A group's settings, every one required (a value: a string, or a number written as one). */
+type Whole<G> = { readonly [K in keyof G]: string | number };
+/** None of a group's settings: a node without that role. */
+type NoneOf<G> = { readonly [K in keyof G]?: never };
+
+/** What every node kind's settings hold. */
+export type EveryNodeSettings = Whole<typeof EVERY_NODE>;
+/** A keepalived peer's settings, on a colocated control-plane node or a dedicated load balancer. */
+export type VrrpPeerSettings = Whole<typeof VRRP_PEER>;
+
+/** A control-plane node's settings but its etcd topology and the keepalived peer it may be. */
+export interface ControlPlaneBaseSettings
+  extends EveryNodeSettings, Whole<typeof INDEXED_NODE>, Whole<Omit<typeof CONTROL_PLANE, "ETCD_TOPOLOGY">> {}
+/** Stacked etcd names no endpoints; external etcd every member's. */
+export type ControlPlaneEtcdSettings =
+  | ({ readonly ETCD_TOPOLOGY: "stacked" } & NoneOf<typeof ETCD_CLIENT>)
+  | ({ readonly ETCD_TOPOLOGY: "external" } & Whole<typeof ETCD_CLIENT>);
+/** A colocated keepalived peer's settings, or none. */
+export type ControlPlaneVrrpSettings = VrrpPeerSettings | NoneOf<typeof VRRP_PEER>;
+/** A control-plane node's cluster.env: with a colocated keepalived, every keepalived peer's setting too. */
+export type ControlPlaneSettings = ControlPlaneBaseSettings & ControlPlaneEtcdSettings & ControlPlaneVrrpSettings;
+/** An external etcd member's cluster.env. */
+export interface EtcdMemberSettings
+  extends EveryNodeSettings, Whole<typeof INDEXED_NODE>, Whole<typeof ETCD_CLIENT>, Whole<typeof ETCD_MEMBER> {}
+/** A dedicated load balancer's cluster.env. */
+export interface LoadBalancerSettings extends EveryNodeSettings, VrrpPeerSettings {}
+/** One node's cluster.env, of whichever kind. */
+export type NodeSettings = ControlPlaneSettings | EtcdMemberSettings | LoadBalancerSettings;
 export type DeploySettingName = keyof typeof DEPLOY_SETTINGS;
 export type DeploySettings = { readonly [K in DeploySettingName]?: string };
 
@@ -86,7 +154,7 @@ export const SCRIPT_TEST_HOOKS = {
 
 /** `/etc/kubeadm-ha/cluster.env`: the settings one node's scripts source, all known at synth. */
 export function renderNodeSettings(settings: NodeSettings): string {
-  return renderEnvFile(settings as Record<string, string | number>);
+  return renderEnvFile(Object.fromEntries(Object.entries(settings)));
 }
 
 /** The deploy settings' value (deploy.env on the nodes), deploy-time values left as the framework's tokens. */

@@ -5,13 +5,20 @@
 import { readdirSync, readFileSync } from "fs";
 import { join } from "path";
 import {
+  ControlPlaneSettings,
   DEPLOY_SETTINGS,
+  EtcdMemberSettings,
+  EveryNodeSettings,
+  LoadBalancerSettings,
+  NODE_SETTING_GROUPS,
   NODE_SETTINGS,
   SCRIPT_TEST_HOOKS,
+  VrrpPeerSettings,
   renderClusterDeploySettings,
   renderControlPlaneEnv,
   renderEtcdEnv,
   renderEtcdMemberEnv,
+  colocatedPeer,
   renderLoadBalancerEnv,
 } from "../../lib/render";
 import { ClusterInput, ExternalEtcdSpec, KeepalivedEndpointSpec, resolveClusterSpec } from "../../lib/spec";
@@ -126,4 +133,103 @@ test("the scripts never set a node setting to anything but itself with a default
     .filter(([, name, value]) => (name in NODE_SETTINGS || name in DEPLOY_SETTINGS) && !value.includes(name))
     .map(([whole]) => whole.trim());
   expect(overwritten).toEqual([]);
+});
+
+type Group = keyof typeof NODE_SETTING_GROUPS;
+const groupKeys = (...groups: Group[]) => groups.flatMap((g) => Object.keys(NODE_SETTING_GROUPS[g])).sort();
+
+test("the groups partition the settings, in NODE_SETTINGS' order", () => {
+  expect(Object.values(NODE_SETTING_GROUPS).flatMap((g) => Object.keys(g))).toEqual(Object.keys(NODE_SETTINGS));
+});
+
+test("each kind renders exactly its settings type's keys: its groups, an optional group whole or not at all", () => {
+  const kinds: Record<string, number> = { controlPlane: 0, etcdMember: 0, loadBalancer: 0 };
+  for (const input of TOPOLOGIES) {
+    const spec = resolveClusterSpec(input);
+    const endpoint = { host: "api.example.internal", port: 6443 };
+    for (const node of spec.controlPlane) {
+      const expected: Group[] = ["everyNode", "indexedNode", "controlPlane"];
+      if (spec.etcd.topology === "external") expected.push("etcdClient");
+      if (colocatedPeer(spec, node)) expected.push("vrrpPeer");
+      expect([...keys(renderControlPlaneEnv({ spec, node, endpoint }))].sort()).toEqual(groupKeys(...expected));
+      kinds.controlPlane++;
+    }
+    if (spec.endpoint.type === "keepalived" && spec.endpoint.placement === "dedicated") {
+      for (const peer of spec.endpoint.peers) {
+        expect(keys(renderLoadBalancerEnv({ spec, endpoint }, peer)).sort()).toEqual(
+          groupKeys("everyNode", "vrrpPeer"),
+        );
+        kinds.loadBalancer++;
+      }
+    }
+    if (spec.etcd.topology === "external") {
+      for (const member of (spec.etcd as ExternalEtcdSpec).members) {
+        expect(keys(renderEtcdMemberEnv({ spec, member })).sort()).toEqual(
+          groupKeys("everyNode", "indexedNode", "etcdClient", "etcdMember"),
+        );
+        kinds.etcdMember++;
+      }
+    }
+  }
+  expect(kinds).toEqual({ controlPlane: 9, etcdMember: 3, loadBalancer: 2 });
+});
+
+test("a kind's settings are all required: leaving one out does not compile (tsc checks the @ts-expect-error lines)", () => {
+  const every: EveryNodeSettings = {
+    CLUSTER_NAME: "c",
+    NODE_NAME: "n",
+    NODE_IP: "10.0.0.1",
+    DEPLOY_SETTINGS_PARAMETER: "/p",
+    CLOUD_PROVIDER: "aws",
+    IMDS_ENDPOINT: "http://169.254.169.254",
+  };
+  const vrrp: VrrpPeerSettings = {
+    VIP: "192.168.255.10",
+    VIP_MODE: "route",
+    VIP_REASSERT_SECONDS: 15,
+    VIP_GUARD_UNIT: "u",
+    HAPROXY_MONITOR_PORT: 8404,
+    HAPROXY_MONITOR_PATH: "/",
+    ENDPOINT_SETUP: "/s",
+  };
+  const controlPlane = {
+    ...every,
+    NODE_INDEX: 0,
+    CONTROL_PLANE_IPS: "",
+    CONTROL_PLANE_NAMES: "",
+    API_SERVER_PORT: 6443,
+    KUBERNETES_VERSION: "",
+    KUBERNETES_MINOR: "",
+    KUBERNETES_PACKAGE_REPO: "",
+    NODE_ARCH: "",
+    CONTAINERD_VERSION: "",
+    CONTAINERD_SHA256: "",
+    CONTAINERD_RELEASES: "",
+    RUNC_VERSION: "",
+    RUNC_SHA256: "",
+    RUNC_RELEASES: "",
+    KUBEADM_PATCHES_DIR: "",
+  };
+  const { VIP_MODE: _mode, ...vrrpWithoutMode } = vrrp;
+  const { NODE_INDEX: _index, ...controlPlaneWithoutIndex } = controlPlane;
+  const good: ControlPlaneSettings[] = [
+    { ...controlPlane, ETCD_TOPOLOGY: "stacked" },
+    { ...controlPlane, ETCD_TOPOLOGY: "external", ETCD_ENDPOINTS: "https://10.0.0.30:2379", ...vrrp },
+  ];
+  const bad = [
+    // @ts-expect-error a control-plane node's own setting missing
+    (): ControlPlaneSettings => ({ ...controlPlaneWithoutIndex, ETCD_TOPOLOGY: "stacked" }),
+    // @ts-expect-error external etcd without its endpoints
+    (): ControlPlaneSettings => ({ ...controlPlane, ETCD_TOPOLOGY: "external" }),
+    // @ts-expect-error stacked etcd with endpoints
+    (): ControlPlaneSettings => ({ ...controlPlane, ETCD_TOPOLOGY: "stacked", ETCD_ENDPOINTS: "x" }),
+    // @ts-expect-error a colocated keepalived peer without one of its settings
+    (): ControlPlaneSettings => ({ ...controlPlane, ETCD_TOPOLOGY: "stacked", ...vrrpWithoutMode }),
+    // @ts-expect-error a load balancer without one of its settings
+    (): LoadBalancerSettings => ({ ...every, ...vrrpWithoutMode }),
+    // @ts-expect-error an etcd member without its release
+    (): EtcdMemberSettings => ({ ...every, NODE_INDEX: 0, ETCD_ENDPOINTS: "x" }),
+  ];
+  expect(good).toHaveLength(2);
+  expect(bad).toHaveLength(6);
 });
