@@ -90,17 +90,20 @@ attempt_kubeadm() {
 # names from the deploy settings filled in; the provider ID also in the kubelet's patch, in place, since
 # `kubeadm upgrade node` applies the same patches later. The node's name resolves to its address.
 render_configs() {
-  local provider_id name i=0
+  local provider_id name placeholders i=0
   provider_id=$(retry 5 cloud_provider_id)
-  local fill=(-e "s|__PROVIDER_ID__|$provider_id|" -e "s|__ENDPOINT_HOST__|${ENDPOINT_HOST:?}|g")
+  local fill=(-e "s|${PROVIDER_ID_PLACEHOLDER:?}|$provider_id|" -e "s|${ENDPOINT_HOST_PLACEHOLDER:?}|${ENDPOINT_HOST:?}|g")
+  # One placeholder per extra name the documents were synthesized with; a name beyond them has no place.
+  read -r -a placeholders <<<"${API_SERVER_EXTRA_NAME_PLACEHOLDERS?}"
   for name in ${API_SERVER_EXTRA_NAMES:-}; do
-    fill+=(-e "s|__API_SERVER_EXTRA_NAME_${i}__|$name|g")
+    [ "$i" -lt "${#placeholders[@]}" ] || break
+    fill+=(-e "s|${placeholders[$i]}|$name|g")
     i=$((i + 1))
   done
   printf '%s\n' "$provider_id" >"$WORK_DIR/provider-id"
   local patch
   for patch in "${KUBEADM_PATCHES_DIR:?}"/*; do
-    if grep -q "__PROVIDER_ID__" "$patch"; then sed "${fill[@]}" "$patch" | write_file 0644 "$patch"; fi
+    if grep -qF "$PROVIDER_ID_PLACEHOLDER" "$patch"; then sed "${fill[@]}" "$patch" | write_file 0644 "$patch"; fi
   done
   node_name_resolves
   sed "${fill[@]}" "$KHA_ETC/kubeadm-init.yaml" >"$WORK_DIR/kubeadm-init.yaml"
@@ -324,7 +327,7 @@ join_attempt() {
     --description "kubeadm-ha join of $NODE_NAME")
   printf '%s\n' "${token%%.*}" >"$WORK_DIR/token-id"
   hash=$(ca_cert_hash)
-  sed -e "s/__BOOTSTRAP_TOKEN__/$token/" -e "s/__CA_CERT_HASH__/sha256:$hash/" \
+  sed -e "s/${BOOTSTRAP_TOKEN_PLACEHOLDER:?}/$token/" -e "s/${CA_CERT_HASH_PLACEHOLDER:?}/sha256:$hash/" \
     "$WORK_DIR/kubeadm-join.template.yaml" >"$WORK_DIR/kubeadm-join.yaml"
   unset token
   kubeadm_logged join --config "$WORK_DIR/kubeadm-join.yaml"

@@ -19,7 +19,6 @@ export AWS_RETRY_MODE=adaptive AWS_MAX_ATTEMPTS=6 AWS_PAGER=""
 # Ubuntu's AWS CLI is a snap, in /snap/bin, which neither systemd's service PATH nor keepalived's
 # (its notify scripts) holds: every caller finds it here (systemd.exec(5), "Environment Variables").
 case ":$PATH:" in *:/snap/bin:*) ;; *) PATH=$PATH:/snap/bin ;; esac
-STATUS_TAG_KEY=${STATUS_TAG_KEY:-kubeadm-ha:bootstrap}
 IMDS_ENDPOINT=${IMDS_ENDPOINT:-http://169.254.169.254}
 
 # imds PATH: reads instance metadata with an IMDSv2 session token (IMDSv1 is disabled on our instances).
@@ -79,7 +78,7 @@ cloud_set_status() {
   instance_id=$(imds instance-id 2>/dev/null) || { log "status $1 not published: no instance metadata"; return 0; }
   command -v aws >/dev/null 2>&1 || { log "status $1 not published: aws CLI not installed yet"; return 0; }
   aws_in_region ec2 create-tags --resources "$instance_id" \
-    --tags "Key=$STATUS_TAG_KEY,Value=$1" >/dev/null 2>&1 || log "status $1 not published: create-tags failed"
+    --tags "Key=${STATUS_TAG_KEY:?},Value=$1" >/dev/null 2>&1 || log "status $1 not published: create-tags failed"
   return 0
 }
 

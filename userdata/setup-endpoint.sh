@@ -29,7 +29,7 @@ configure() {
   local interface
   interface=$(peer_interface)
   [ -n "$interface" ] || die "no interface carries $NODE_IP"
-  sed "s/__INTERFACE__/$interface/g" "$KHA_ETC/keepalived.conf.template" >/etc/keepalived/keepalived.conf.new
+  sed "s/${INTERFACE_PLACEHOLDER:?}/$interface/g" "$KHA_ETC/keepalived.conf.template" >/etc/keepalived/keepalived.conf.new
   install -m 0644 "$KHA_ETC/haproxy.cfg" /etc/haproxy/haproxy.cfg.new
   haproxy -c -f /etc/haproxy/haproxy.cfg.new >/dev/null
   keepalived -t -f /etc/keepalived/keepalived.conf.new

@@ -7,7 +7,7 @@ import { DOWNLOAD_SOURCES } from "../spec/versions";
 import { renderCloudConfig } from "./cloud-config";
 import { CONTAINERD_PATHS, renderContainerdConfig, renderContainerdUnit, renderCrictlConfig } from "./containerd";
 import { etcdClientUrls } from "./etcd";
-import { KUBEADM_PATCHES_DIR, KUBEADM_UPGRADE_CONFIG, renderKubeadmConfig } from "./kubeadm";
+import { KUBEADM_PATCHES_DIR, KUBEADM_UPGRADE_CONFIG, NODE_PLACEHOLDERS, renderKubeadmConfig } from "./kubeadm";
 import {
   BASE_SCRIPTS,
   ENDPOINT_SCRIPTS,
@@ -56,6 +56,16 @@ export function renderControlPlaneEnv(input: ControlPlaneUserDataInput): string 
     RUNC_SHA256: spec.runc.sha256,
     RUNC_RELEASES: DOWNLOAD_SOURCES.runcReleases,
   };
+  // What bash fills in at boot, named here so the scripts never spell a placeholder.
+  const placeholders = {
+    PROVIDER_ID_PLACEHOLDER: NODE_PLACEHOLDERS.providerId,
+    ENDPOINT_HOST_PLACEHOLDER: NODE_PLACEHOLDERS.endpointHost,
+    API_SERVER_EXTRA_NAME_PLACEHOLDERS: (input.endpoint.extraNames ?? [])
+      .map((_, i) => NODE_PLACEHOLDERS.extraName(i))
+      .join(" "),
+    BOOTSTRAP_TOKEN_PLACEHOLDER: NODE_PLACEHOLDERS.token,
+    CA_CERT_HASH_PLACEHOLDER: NODE_PLACEHOLDERS.caCertHash,
+  };
   const vrrp: ControlPlaneVrrpSettings = colocatedPeer(spec, node)
     ? vipEnv(spec.endpoint as KeepalivedEndpointSpec)
     : {};
@@ -66,9 +76,10 @@ export function renderControlPlaneEnv(input: ControlPlaneUserDataInput): string 
           ETCD_TOPOLOGY: "external",
           KUBEADM_PATCHES_DIR,
           ETCD_ENDPOINTS: etcdClientUrls(spec.etcd),
+          ...placeholders,
           ...vrrp,
         }
-      : { ...common, ETCD_TOPOLOGY: "stacked", KUBEADM_PATCHES_DIR, ...vrrp };
+      : { ...common, ETCD_TOPOLOGY: "stacked", KUBEADM_PATCHES_DIR, ...placeholders, ...vrrp };
   return renderNodeSettings(settings);
 }
 

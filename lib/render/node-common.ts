@@ -5,11 +5,12 @@
  * control-plane.ts, etcd-member.ts, load-balancer.ts.
  */
 import { ClusterSpec, KeepalivedEndpointSpec, VrrpPeerSpec } from "../spec";
-import { deploySettingsParameterName } from "../spec/names";
+import { STATUS_TAG, deploySettingsParameterName } from "../spec/names";
 import { CloudConfigFile } from "./cloud-config";
 import {
   FAILOVER_TIMERS,
   HAPROXY_MONITOR,
+  INTERFACE_PLACEHOLDER,
   VRRP_PEER_CLOUD_CFG,
   renderHaproxyCfg,
   renderKeepalivedConf,
@@ -69,6 +70,7 @@ export function nodeEnv(spec: ClusterSpec, name: string, ip: string): EveryNodeS
     CLOUD_PROVIDER: "aws",
     IMDS_ENDPOINT,
     DEPLOY_SETTINGS_PARAMETER: deploySettingsParameterName(spec.clusterName),
+    STATUS_TAG_KEY: STATUS_TAG,
   };
 }
 
@@ -107,6 +109,7 @@ export function vipEnv(endpoint: KeepalivedEndpointSpec): VrrpPeerSettings {
     HAPROXY_MONITOR_PORT: HAPROXY_MONITOR.port,
     HAPROXY_MONITOR_PATH: HAPROXY_MONITOR.path,
     ENDPOINT_SETUP: `${NODE_PATHS.scripts}/setup-endpoint.sh`,
+    INTERFACE_PLACEHOLDER,
   };
 }
 

@@ -17,6 +17,8 @@ const EVERY_NODE = {
   DEPLOY_SETTINGS_PARAMETER: "The SSM parameter holding the deploy settings (below), fetched once into deploy.env.",
   CLOUD_PROVIDER: "Which cloud interface the scripts load: `aws` (cloud-aws.sh); the tests use `file` (cloud-file.sh).",
   IMDS_ENDPOINT: "The instance metadata service (http://169.254.169.254); a loopback stand-in in tests.",
+  STATUS_TAG_KEY:
+    "The tag key the node writes its bootstrap status under (running:STEP, failed:STEP, ready); the only key its IAM policy lets it tag.",
 } as const;
 
 /** Control plane and etcd members. */
@@ -42,6 +44,16 @@ const CONTROL_PLANE = {
   ETCD_TOPOLOGY: "stacked or external.",
   KUBEADM_PATCHES_DIR:
     "kubeadm's patches folder (the drain settings; this node's provider ID, filled in at boot), for init, join and upgrades.",
+  PROVIDER_ID_PLACEHOLDER:
+    "Stands for this instance's provider ID (aws:///ZONE/INSTANCE-ID) in the kubeadm documents and the kubelet's patch; replaced at step node-config.",
+  ENDPOINT_HOST_PLACEHOLDER:
+    "Stands for the deploy settings' ENDPOINT_HOST in the kubeadm documents; replaced at step node-config.",
+  API_SERVER_EXTRA_NAME_PLACEHOLDERS:
+    "Stand for the deploy settings' API_SERVER_EXTRA_NAMES in the API server's certificate, one each, in order, space-separated (empty without extra names); replaced at step node-config.",
+  BOOTSTRAP_TOKEN_PLACEHOLDER:
+    "Stands for the bootstrap token in the join document; replaced at the join by the token the node mints.",
+  CA_CERT_HASH_PLACEHOLDER:
+    "Stands for the cluster CA's hash (sha256:HEX) in the join document; replaced at the join, from the shared ca.crt.",
 } as const;
 
 /** External etcd's clients and members: the control plane with external etcd, every etcd member. */
@@ -66,6 +78,8 @@ const VRRP_PEER = {
   HAPROXY_MONITOR_PORT: "HAProxy's monitor endpoint port (loopback), which the check script asks.",
   HAPROXY_MONITOR_PATH: "HAProxy's monitor endpoint path.",
   ENDPOINT_SETUP: "The script that sets up keepalived and HAProxy on this node.",
+  INTERFACE_PLACEHOLDER:
+    "Stands for the interface carrying NODE_IP in the keepalived template; replaced when the endpoint is set up.",
 } as const;
 
 /**

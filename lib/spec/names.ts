@@ -28,6 +28,8 @@ export function derivedNames(
 
 /** The prefix of the tags the construct sets itself (lib/model/tags.ts); users' tags may not use it. */
 export const OWN_TAG_PREFIX = "kubeadm-ha:";
+/** Tag a node writes on itself with its bootstrap status (running:STEP, failed:STEP, ready); its settings name it. */
+export const STATUS_TAG = `${OWN_TAG_PREFIX}bootstrap`;
 
 /** The SSM parameter holding a cluster's deploy settings (lib/render/node-settings.ts, DEPLOY_SETTINGS). */
 export function deploySettingsParameterName(clusterName: string): string {

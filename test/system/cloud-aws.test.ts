@@ -52,6 +52,7 @@ function cloudShell(script: string, settings: Record<string, string> = {}, path 
     CLOUD_PROVIDER: "aws",
     DEPLOY_SETTINGS_PARAMETER: "/kubeadm-ha/kubeadm-ha/deploy-settings",
     IMDS_ENDPOINT: `http://127.0.0.1:${IMDS_PORT}`,
+    STATUS_TAG_KEY: "kubeadm-ha:bootstrap",
     ...settings,
   };
   writeFileSync(

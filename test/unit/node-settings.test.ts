@@ -182,6 +182,7 @@ test("a kind's settings are all required: leaving one out does not compile (tsc 
     DEPLOY_SETTINGS_PARAMETER: "/p",
     CLOUD_PROVIDER: "aws",
     IMDS_ENDPOINT: "http://169.254.169.254",
+    STATUS_TAG_KEY: "kubeadm-ha:bootstrap",
   };
   const vrrp: VrrpPeerSettings = {
     VIP: "192.168.255.10",
@@ -191,6 +192,7 @@ test("a kind's settings are all required: leaving one out does not compile (tsc 
     HAPROXY_MONITOR_PORT: 8404,
     HAPROXY_MONITOR_PATH: "/",
     ENDPOINT_SETUP: "/s",
+    INTERFACE_PLACEHOLDER: "__INTERFACE__",
   };
   const controlPlane = {
     ...every,
@@ -209,6 +211,11 @@ test("a kind's settings are all required: leaving one out does not compile (tsc 
     RUNC_SHA256: "",
     RUNC_RELEASES: "",
     KUBEADM_PATCHES_DIR: "",
+    PROVIDER_ID_PLACEHOLDER: "__PROVIDER_ID__",
+    ENDPOINT_HOST_PLACEHOLDER: "__ENDPOINT_HOST__",
+    API_SERVER_EXTRA_NAME_PLACEHOLDERS: "",
+    BOOTSTRAP_TOKEN_PLACEHOLDER: "__BOOTSTRAP_TOKEN__",
+    CA_CERT_HASH_PLACEHOLDER: "__CA_CERT_HASH__",
   };
   const { VIP_MODE: _mode, ...vrrpWithoutMode } = vrrp;
   const { NODE_INDEX: _index, ...controlPlaneWithoutIndex } = controlPlane;
