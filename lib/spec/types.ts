@@ -120,8 +120,8 @@ export interface KeepalivedEndpointInput {
    * Seconds between VRRP adverts, 0.01 to 40.95 in hundredths (VRRPv3). A backup takes the VIP after
    * 3 missed adverts plus skew (about 3.2 x this): the failover time, and also how long a master may
    * stall (a paused instance, a dropped packet burst) before a backup takes the VIP and every client
-   * connection through it is reset. A starved peer's checks fail at any interval (docs/topologies.md,
-   * measured): a longer one then lengthens the outage rather than avoiding it.
+   * connection through it is reset. Under CPU starvation a longer interval makes a move rarer but each
+   * one longer (docs/topologies.md, measured).
    * @default 0.2
    */
   readonly advertIntervalSeconds?: number;
