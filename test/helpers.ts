@@ -1,5 +1,4 @@
 import { execFileSync } from "child_process";
-import { createHash } from "crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import { gunzipSync } from "zlib";
 import { dirname, join } from "path";
@@ -200,35 +199,6 @@ export function bootstrapCommand(files: DecodedUserData["files"]): string | unde
 
 export const PRIVATE_KEY_PATTERN = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 export const BOOTSTRAP_TOKEN_PATTERN = /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/;
-
-/**
- * The plan as a reviewer wants it in a snapshot: each instance's user data decoded, configuration
- * files shown as text, and shipped scripts shown by name, size and digest (their diffs are reviewed
- * in userdata/ itself, not as compressed blobs).
- */
-export function reviewablePlan(result: SynthResult): unknown {
-  const plan = JSON.parse(result.json);
-  // The one line that differs between cdktf and CDK Terrain: the provider package's own pin (asserted
-  // on its own in default-stack.test.ts), so one snapshot proves both frameworks give the same plan.
-  plan.terraform.required_providers.aws = "(pinned by the installed provider package)";
-  for (const instance of Object.values<any>(plan.resource.aws_instance ?? {})) {
-    const { cloudConfig, files } = decodeInstanceUserData(instance);
-    instance.user_data_base64 = `(${userDataBytes(instance)} bytes of gzip, decoded below)`;
-    instance["user_data (decoded from user_data_base64)"] = {
-      ...cloudConfig,
-      write_files: Object.entries(files).map(([path, f]) =>
-        path.endsWith(".sh")
-          ? {
-              path,
-              permissions: f.permissions,
-              script: `${Buffer.byteLength(f.content)} bytes, sha256 ${createHash("sha256").update(f.content).digest("hex").slice(0, 16)}`,
-            }
-          : { path, permissions: f.permissions, content: f.content },
-      ),
-    };
-  }
-  return plan;
-}
 
 /**
  * The environment that runs userdata/ scripts for one simulated node whose folders (etc, state, log,

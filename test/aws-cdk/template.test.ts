@@ -482,27 +482,3 @@ function ec2Arn(resource: string, id?: unknown) {
     ],
   };
 }
-
-/** The template with each instance's user data decoded (scripts by digest), as the cdktf snapshots show it. */
-function reviewableTemplate(s: CdkSynth) {
-  const json = JSON.parse(JSON.stringify(s.json));
-  for (const r of Object.values<any>(json.Resources)) {
-    if (r.Type !== "AWS::EC2::Instance") continue;
-    const { files } = decodeUserData(cfnUserDataText(r));
-    r.Properties.UserData = `(${Buffer.from(r.Properties.UserData, "base64").length} bytes of gzip; files: ${Object.keys(files).length})`;
-  }
-  return json;
-}
-
-test.each<[string, KubeadmClusterProps]>([
-  ["default", {}],
-  ["external etcd", { etcd: { topology: "external" } }],
-  ["keepalived colocated", { endpoint: { type: "keepalived", virtualIp: "192.168.255.10" } }],
-  [
-    "keepalived on dedicated load balancers with a secondary-IP VIP",
-    { endpoint: { type: "keepalived", placement: "dedicated", vipMode: "secondary-ip", acceptSingleZone: true } },
-  ],
-  ["internet-facing NLB", { endpoint: { type: "nlb", internetFacing: true, allowedCidrs: ["198.51.100.0/24"] } }],
-])("snapshot of the %s template (review changes in pull requests)", (_name, props) => {
-  expect(reviewableTemplate(synthCdk(props))).toMatchSnapshot();
-});
