@@ -13,7 +13,7 @@ export class KubeadmHaCdkStack extends Stack {
   constructor(scope: Construct, id: string, settings: AppSettings) {
     super(scope, id, {
       env: { region: settings.region },
-      description: "A highly available kubeadm control plane (cdktf-kubeadm-ha, AWS CDK flavour)",
+      description: "A highly available kubeadm control plane (kubeadm-ha-aws, AWS CDK flavour)",
     });
     this.cluster = new KubeadmCluster(this, "cluster", settings.cluster);
     this.cluster.addOutputs();

@@ -1,6 +1,6 @@
 /**
  * The package root: the cdktf flavour (also CDK Terrain), the spec and its errors, and the render
- * entry points. The AWS CDK flavour is the `cdktf-kubeadm-ha/aws-cdk` subpath (lib/aws-cdk), so a
+ * entry points. The AWS CDK flavour is the `kubeadm-ha-aws/aws-cdk` subpath (lib/aws-cdk), so a
  * user installs only the framework they use.
  */
 export * from "./cdktf";

@@ -212,9 +212,9 @@ export function nodeScriptEnv(dir: string, cloudRoot: string): Record<string, st
     KHA_STATE: join(dir, "state"),
     KHA_LOG: join(dir, "log"),
     KHA_RUN: join(dir, "run"),
-    KUBE_DIR: join(dir, "kube"),
+    KHA_KUBE_DIR: join(dir, "kube"),
     KHA_CLOUD_PROVIDER: "file",
-    CLOUD_FILE_ROOT: cloudRoot,
+    KHA_CLOUD_FILE_ROOT: cloudRoot,
     KHA_BACKOFF_FIRST: "1",
     KHA_BACKOFF_MAX: "1",
   };

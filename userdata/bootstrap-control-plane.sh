@@ -11,7 +11,7 @@
 #     `kubeadm join --control-plane`, and deletes its token.
 # A node is a member only once kubeadm returned success on it (the kubeadm.done marker), never because
 # some kubeadm file exists. A failed init or join is cleaned up (kubeadm reset; for a join, the etcd
-# member it may have added and its token) before it is tried again, at most KUBEADM_ATTEMPTS times per run.
+# member it may have added and its token) before it is tried again, at most KHA_KUBEADM_ATTEMPTS times per run.
 # Nothing depends on kubeadm's 2-hour certificate key or on a token made at init time, so a node
 # that joins days later succeeds. Secrets stay on the nodes and in the cluster's own secret: kubeadm's
 # output is logged with tokens and keys redacted, and the token never appears in argv of a long-lived
@@ -28,10 +28,10 @@ KHA_INSTALL_CMD=${KHA_INSTALL_CMD:-$KHA_SCRIPT_DIR/install-kubernetes.sh}
 # A colocated keepalived + HAProxy endpoint must be up before kubeadm talks to the VIP.
 ENDPOINT_SETUP_CMD=${KHA_ENDPOINT_SETUP_CMD:-${ENDPOINT_SETUP:-}}
 # How long a joiner waits for the roots and its predecessor before it gives up (seconds).
-JOIN_DEADLINE=${JOIN_DEADLINE:-3600}
+KHA_JOIN_DEADLINE=${KHA_JOIN_DEADLINE:-3600}
 # kubeadm init or join attempts per run, each failure cleaned up before the next (systemd restarts the run).
-KUBEADM_ATTEMPTS=${KUBEADM_ATTEMPTS:-3}
-PKI_DIR=$KUBE_DIR/pki
+KHA_KUBEADM_ATTEMPTS=${KHA_KUBEADM_ATTEMPTS:-3}
+PKI_DIR=$KHA_KUBE_DIR/pki
 ETCD_TOPOLOGY=${ETCD_TOPOLOGY:-stacked}
 # The shared roots; with external etcd the control plane never holds the etcd CA key.
 BUNDLE_FILES=(ca.crt ca.key sa.key sa.pub front-proxy-ca.crt front-proxy-ca.key)
@@ -60,7 +60,7 @@ is_member() { [ -e "$MEMBER_FILE" ]; }
 
 # Files an unfinished kubeadm run left behind; kubeadm refuses to init or join over them.
 kubeadm_leftovers() {
-  compgen -G "$KUBE_DIR/manifests/*" >/dev/null || compgen -G "$KUBE_DIR/*.conf" >/dev/null || compgen -G "$PKI_DIR/*" >/dev/null
+  compgen -G "$KHA_KUBE_DIR/manifests/*" >/dev/null || compgen -G "$KHA_KUBE_DIR/*.conf" >/dev/null || compgen -G "$PKI_DIR/*" >/dev/null
 }
 reset_leftovers() {
   kubeadm_leftovers || return 0
@@ -69,18 +69,18 @@ reset_leftovers() {
 }
 
 # attempt_kubeadm WHAT ATTEMPT CLEANUP: runs ATTEMPT (errexit on) until it succeeds, at most
-# KUBEADM_ATTEMPTS times, running CLEANUP after each failure. Returns the last attempt's status.
+# KHA_KUBEADM_ATTEMPTS times, running CLEANUP after each failure. Returns the last attempt's status.
 attempt_kubeadm() {
   local what=$1 attempt_fn=$2 cleanup_fn=$3 attempt status delay=$KHA_BACKOFF_FIRST
   for ((attempt = 1; ; attempt++)); do
     run_errexit "$attempt_fn"
     status=$ERREXIT_STATUS
     [ "$status" -eq 0 ] && return 0
-    log "kubeadm $what: attempt $attempt of $KUBEADM_ATTEMPTS failed (exit $status); cleaning up"
+    log "kubeadm $what: attempt $attempt of $KHA_KUBEADM_ATTEMPTS failed (exit $status); cleaning up"
     run_errexit "$cleanup_fn"
     [ "$ERREXIT_STATUS" -eq 0 ] ||
       log "cleanup after the failed kubeadm $what did not finish; the next attempt starts with kubeadm reset"
-    [ "$attempt" -lt "$KUBEADM_ATTEMPTS" ] || return "$status"
+    [ "$attempt" -lt "$KHA_KUBEADM_ATTEMPTS" ] || return "$status"
     sleep "$delay"
     delay=$(next_backoff "$delay")
   done
@@ -124,7 +124,7 @@ publish_bundle() {
   rm -f "$KHA_STATE/init-started" # the cluster is real now: its etcd data is never cleared
   log "published the cluster's shared roots to the join secret"
   # The operator's way in (the admin-kubeconfig-command output), without a shell on a node.
-  retry 6 cloud_secret_put "${ADMIN_KUBECONFIG_SECRET_ID:?}" "$KUBE_DIR/admin.conf"
+  retry 6 cloud_secret_put "${ADMIN_KUBECONFIG_SECRET_ID:?}" "$KHA_KUBE_DIR/admin.conf"
   log "stored the admin kubeconfig in its secret"
 }
 
@@ -159,10 +159,10 @@ place_etcd_client() {
   install -m 0600 "$ETCD_CLIENT_DIR/apiserver-etcd-client.key" "$PKI_DIR/"
 }
 wait_external_etcd() {
-  wait_until "$JOIN_DEADLINE" "the etcd client certificate from etcd member 0" secret_present "$ETCD_CLIENT_SECRET_ID" "$WORK_DIR/etcd-client"
+  wait_until "$KHA_JOIN_DEADLINE" "the etcd client certificate from etcd member 0" secret_present "$ETCD_CLIENT_SECRET_ID" "$WORK_DIR/etcd-client"
   mkdir -p "$ETCD_CLIENT_DIR"
   unpack "$WORK_DIR/etcd-client" "$ETCD_CLIENT_DIR" ca.crt apiserver-etcd-client.crt apiserver-etcd-client.key
-  wait_until "$JOIN_DEADLINE" "a healthy external etcd" etcd_healthy
+  wait_until "$KHA_JOIN_DEADLINE" "a healthy external etcd" etcd_healthy
 }
 
 # While bootstrapping, the endpoint name resolves to a known-ready API server (this node for init,
@@ -170,13 +170,13 @@ wait_external_etcd() {
 endpoint_override_set() {
   endpoint_override_clear
   [[ $ENDPOINT_HOST =~ ^[0-9.]+$ ]] && return 0 # a virtual IP needs no name override
-  printf '%s %s %s\n' "$1" "$ENDPOINT_HOST" "$HOSTS_MARK" >>"$HOSTS_FILE"
+  printf '%s %s %s\n' "$1" "$ENDPOINT_HOST" "$HOSTS_MARK" >>"$KHA_HOSTS_FILE"
 }
 endpoint_override_clear() {
-  if [ -f "$HOSTS_FILE" ] && grep -qF "$HOSTS_MARK" "$HOSTS_FILE"; then
-    grep -vF "$HOSTS_MARK" "$HOSTS_FILE" >"$HOSTS_FILE.kubeadm-ha" || true
-    cat "$HOSTS_FILE.kubeadm-ha" >"$HOSTS_FILE"
-    rm -f "$HOSTS_FILE.kubeadm-ha"
+  if [ -f "$KHA_HOSTS_FILE" ] && grep -qF "$HOSTS_MARK" "$KHA_HOSTS_FILE"; then
+    grep -vF "$HOSTS_MARK" "$KHA_HOSTS_FILE" >"$KHA_HOSTS_FILE.kubeadm-ha" || true
+    cat "$KHA_HOSTS_FILE.kubeadm-ha" >"$KHA_HOSTS_FILE"
+    rm -f "$KHA_HOSTS_FILE.kubeadm-ha"
   fi
 }
 
@@ -312,7 +312,7 @@ join_attempt() {
   reset_leftovers
   install_bundle
   if [ "$ETCD_TOPOLOGY" = external ]; then place_etcd_client; fi
-  wait_until "$JOIN_DEADLINE" "a ready API server to join through" pick_seed_once
+  wait_until "$KHA_JOIN_DEADLINE" "a ready API server to join through" pick_seed_once
   echo "$SEED_INDEX" >"$WORK_DIR/seed"
   log "joining through ${PEER_NAMES[$SEED_INDEX]} (${PEER_IPS[$SEED_INDEX]})"
   endpoint_override_set "${PEER_IPS[$SEED_INDEX]}"
@@ -355,7 +355,7 @@ join_cleanup() {
 }
 
 join_cluster() {
-  wait_until "$JOIN_DEADLINE" "the cluster's shared roots in the join secret" bundle_published
+  wait_until "$KHA_JOIN_DEADLINE" "the cluster's shared roots in the join secret" bundle_published
   attempt_kubeadm join join_attempt join_cleanup
   touch "$MEMBER_FILE"
   delete_token

@@ -20,14 +20,14 @@ KHA_SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${NODE_INDEX:?}" "${NODE_IP:?}" "${ETCD_ENDPOINTS:?}"
 # ETCD_CA_SECRET_ID and ETCD_CLIENT_SECRET_ID come with the deploy-settings step.
 
-ETCD_ENV_FILE=${ETCD_ENV_FILE:-/etc/etcd/etcd.env}
-ETCD_STATE_FILE=${ETCD_STATE_FILE:-$(dirname "$ETCD_ENV_FILE")/state.env}
+KHA_ETCD_ENV_FILE=${KHA_ETCD_ENV_FILE:-/etc/etcd/etcd.env}
+KHA_ETCD_STATE_FILE=${KHA_ETCD_STATE_FILE:-$(dirname "$KHA_ETCD_ENV_FILE")/state.env}
 # shellcheck source=/dev/null
-. "$ETCD_ENV_FILE" # ETCD_* flags: names, URLs, data dir and certificate paths
+. "$KHA_ETCD_ENV_FILE" # ETCD_* flags: names, URLs, data dir and certificate paths
 KHA_ETCD_INSTALL_CMD=${KHA_ETCD_INSTALL_CMD:-install_etcd}
 KHA_NAMES_AND_TIME_CMD=${KHA_NAMES_AND_TIME_CMD:-names_and_time}
 KHA_ETCD_START_CMD=${KHA_ETCD_START_CMD:-start_etcd_service}
-JOIN_DEADLINE=${JOIN_DEADLINE:-3600}
+KHA_JOIN_DEADLINE=${KHA_JOIN_DEADLINE:-3600}
 PKI=$(dirname "$ETCD_TRUSTED_CA_FILE")
 KHA_RUN=${KHA_RUN:-/run/kubeadm-ha}
 mkdir -p "$KHA_RUN" "$PKI"
@@ -113,7 +113,7 @@ ensure_ca() {
     publish_ca
     log "published the etcd CA to the members' secret"
   else
-    [ -s "$WORK_DIR/ca" ] || wait_until "$JOIN_DEADLINE" "the etcd CA from member 0" secret_present "$ETCD_CA_SECRET_ID" "$WORK_DIR/ca"
+    [ -s "$WORK_DIR/ca" ] || wait_until "$KHA_JOIN_DEADLINE" "the etcd CA from member 0" secret_present "$ETCD_CA_SECRET_ID" "$WORK_DIR/ca"
     unpack "$WORK_DIR/ca" "$CA_DIR"
   fi
   if ! cmp -s "$CA_DIR/ca.crt" "$PKI/ca.crt" || ! cmp -s "$CA_DIR/ca.key" "$PKI/ca.key"; then
@@ -190,7 +190,7 @@ join_existing() {
   awk -F', ' -v me="$PEER_URL" -v my="$NODE_NAME" '
     { name = ($4 == me) ? my : ($3 == "" ? $1 : $3); cluster = cluster (NR > 1 ? "," : "") name "=" $4 }
     END { print "ETCD_INITIAL_CLUSTER_STATE=existing"; print "ETCD_INITIAL_CLUSTER=" cluster }' \
-    "$WORK_DIR/members" >"$ETCD_STATE_FILE"
+    "$WORK_DIR/members" >"$KHA_ETCD_STATE_FILE"
 }
 
 # Idempotent, so a retry after a lost answer does no harm.
@@ -211,16 +211,16 @@ add_self() {
 decide_membership() {
   if [ -d "$ETCD_DATA_DIR/member" ]; then
     log "etcd data found in $ETCD_DATA_DIR: restarting as the member it holds"
-    [ -s "$ETCD_STATE_FILE" ] || echo "ETCD_INITIAL_CLUSTER_STATE=new" >"$ETCD_STATE_FILE"
+    [ -s "$KHA_ETCD_STATE_FILE" ] || echo "ETCD_INITIAL_CLUSTER_STATE=new" >"$KHA_ETCD_STATE_FILE"
     return 0
   fi
   if ! find_healthy_peer; then
     if ! cluster_formed; then
       log "no member answers and the cluster has never formed: starting as part of the initial cluster"
-      echo "ETCD_INITIAL_CLUSTER_STATE=new" >"$ETCD_STATE_FILE"
+      echo "ETCD_INITIAL_CLUSTER_STATE=new" >"$KHA_ETCD_STATE_FILE"
       return 0
     fi
-    wait_until "$JOIN_DEADLINE" "a member with a majority (the cluster exists: join it, never start an empty one)" find_healthy_peer ||
+    wait_until "$KHA_JOIN_DEADLINE" "a member with a majority (the cluster exists: join it, never start an empty one)" find_healthy_peer ||
       die "the etcd cluster formed earlier but no member answers with a majority: restore it from a snapshot (docs/topologies.md, External etcd)"
   fi
   local line id client_urls
@@ -251,7 +251,7 @@ local_health() { healthy_at "$LOCAL_URL"; }
 start_and_wait() {
   own_etcd_files
   "$KHA_ETCD_START_CMD"
-  wait_until "$JOIN_DEADLINE" "etcd to serve on $LOCAL_URL with a majority" local_health
+  wait_until "$KHA_JOIN_DEADLINE" "etcd to serve on $LOCAL_URL with a majority" local_health
 }
 
 # Member 0 records that the cluster has formed, once it has seen it healthy.

@@ -9,8 +9,8 @@ KHA_ETC=${KHA_ETC:-/etc/kubeadm-ha}
 KHA_STATE=${KHA_STATE:-/var/lib/kubeadm-ha}
 KHA_LOG=${KHA_LOG:-/var/log/kubeadm-ha}
 KHA_RUN=${KHA_RUN:-/run/kubeadm-ha}
-KUBE_DIR=${KUBE_DIR:-/etc/kubernetes}
-HOSTS_FILE=${HOSTS_FILE:-/etc/hosts}
+KHA_KUBE_DIR=${KHA_KUBE_DIR:-/etc/kubernetes}
+KHA_HOSTS_FILE=${KHA_HOSTS_FILE:-/etc/hosts}
 KHA_SCRIPT_DIR=${KHA_SCRIPT_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
 # Backoff bounds, in seconds; tests shrink them.
 KHA_BACKOFF_FIRST=${KHA_BACKOFF_FIRST:-2}
@@ -156,19 +156,19 @@ write_file() {
 # resolve) and sudo too; EC2's resolver knows only ip-A-B-C-D names. Added once, kept on every re-run.
 node_name_resolves() {
   local line="$NODE_IP $NODE_NAME"
-  if grep -qxF "$line" "$HOSTS_FILE" 2>/dev/null; then return 0; fi
-  printf '%s\n' "$line" >>"$HOSTS_FILE"
-  log "$NODE_NAME resolves to $NODE_IP ($HOSTS_FILE)"
+  if grep -qxF "$line" "$KHA_HOSTS_FILE" 2>/dev/null; then return 0; fi
+  printf '%s\n' "$line" >>"$KHA_HOSTS_FILE"
+  log "$NODE_NAME resolves to $NODE_IP ($KHA_HOSTS_FILE)"
 }
 
 # apt_get ARGS...: apt-get, non-interactive, waiting for the dpkg lock that unattended-upgrades holds
 # for minutes on a first boot (rather than failing at once).
-APT_LOCK_TIMEOUT=${APT_LOCK_TIMEOUT:-900}
-apt_get() { DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout="$APT_LOCK_TIMEOUT" "$@"; }
+KHA_APT_LOCK_TIMEOUT=${KHA_APT_LOCK_TIMEOUT:-900}
+apt_get() { DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout="$KHA_APT_LOCK_TIMEOUT" "$@"; }
 # while_locked CMD...: CMD, run again while it fails on a lock that another apt or dpkg holds (a first
-# boot's apt-daily or unattended-upgrades), up to APT_LOCK_TIMEOUT; other failures are returned at once.
+# boot's apt-daily or unattended-upgrades), up to KHA_APT_LOCK_TIMEOUT; other failures are returned at once.
 while_locked() {
-  local deadline=$(($(date +%s) + APT_LOCK_TIMEOUT)) out status
+  local deadline=$(($(date +%s) + KHA_APT_LOCK_TIMEOUT)) out status
   while true; do
     status=0
     out=$("$@" 2>&1) || status=$?

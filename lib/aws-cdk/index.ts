@@ -1,6 +1,6 @@
 /**
  * The AWS CDK flavour (aws-cdk-lib 2.x, CloudFormation): `import { KubeadmCluster } from
- * "cdktf-kubeadm-ha/aws-cdk"`. The same spec, validation, user data and node scripts as the cdktf
+ * "kubeadm-ha-aws/aws-cdk"`. The same spec, validation, user data and node scripts as the cdktf
  * flavour at the package root, and the same lower-level constructs for stacks that compose their
  * own; this subpath imports aws-cdk-lib only. Helpers they share are in ./private.
  */

@@ -2,7 +2,7 @@
  * The contract between the TypeScript that renders a node and the bash that runs on it: every setting
  * `/etc/kubeadm-ha/cluster.env` (user data) and `deploy.env` (the deploy settings) may hold, and what it means. The scripts read nothing else from the
  * cluster (test/unit/node-settings.test.ts: every variable a script reads and does not set itself is
- * one of these, etcd's own environment, or a documented test hook; each of these is read by a script
+ * one of these, etcd's own environment, or a documented override (SCRIPT_OVERRIDES); each of these is read by a script
  * and rendered for some node), and the renderers cannot write a key that is not here. Each node kind has
  * its settings type with every key it needs required (ControlPlaneSettings, EtcdMemberSettings,
  * LoadBalancerSettings): a renderer that leaves out a setting its kind's scripts read does not compile.
@@ -156,15 +156,36 @@ export type DeploySettingName = keyof typeof DEPLOY_SETTINGS;
 export type DeploySettings = { readonly [K in DeploySettingName]?: string };
 
 /**
- * Variables the scripts read that no node's settings file holds: overrides the tests set (a node
- * leaves them unset and gets the default written beside each) and the file-backed cloud's own.
+ * What a node's environment may override, and only tests do: every other input is a setting. One
+ * prefix (KHA_), each with the default the scripts give it (`KHA_X=${KHA_X:-default}`, or read as
+ * `${KHA_X:-default}`; null: required, `${KHA_X:?...}`); test/unit/node-settings.test.ts keeps this table and the scripts equal.
  */
-export const SCRIPT_TEST_HOOKS = {
-  KHA_CLOUD_PROVIDER: "Overrides CLOUD_PROVIDER.",
-  KHA_ENDPOINT_SETUP_CMD: "Overrides ENDPOINT_SETUP (the bootstrap tests skip keepalived and HAProxy).",
-  CLOUD_FILE_ROOT: "cloud-file.sh: the folder that stands in for AWS.",
-  CLOUD_FILE_VIP_HOOK: "cloud-file.sh: a command run when the VIP moves (the failover lab routes it).",
-} as const;
+export const SCRIPT_OVERRIDES = {
+  KHA_ETC: ["/etc/kubeadm-ha", "The settings folder (cluster.env, deploy.env, the kubeadm configs)."],
+  KHA_STATE: ["/var/lib/kubeadm-ha", "Step markers and what a re-run keeps."],
+  KHA_LOG: ["/var/log/kubeadm-ha", "The bootstrap log."],
+  KHA_RUN: ["/run/kubeadm-ha", "Runtime files (the roots while joining, tmpfs)."],
+  KHA_KUBE_DIR: ["/etc/kubernetes", "kubeadm's folder."],
+  KHA_HOSTS_FILE: ["/etc/hosts", "Where the endpoint's name is pinned."],
+  KHA_BACKOFF_FIRST: ["2", "The first retry's wait, in seconds (tests use 1)."],
+  KHA_BACKOFF_MAX: ["30", "The longest retry wait, in seconds."],
+  KHA_APT_LOCK_TIMEOUT: ["900", "Seconds apt waits for another apt's lock."],
+  KHA_JOIN_DEADLINE: ["3600", "Seconds a joining node waits for the cluster's roots before it fails."],
+  KHA_KUBEADM_ATTEMPTS: ["3", "Attempts of `kubeadm init` or `join`, each after a reset."],
+  KHA_INSTALL_CMD: ["$KHA_SCRIPT_DIR/install-kubernetes.sh", "The package installer (tests install nothing)."],
+  KHA_ENDPOINT_SETUP_CMD: [
+    "${ENDPOINT_SETUP:-}",
+    "Overrides ENDPOINT_SETUP (the bootstrap tests skip keepalived and HAProxy).",
+  ],
+  KHA_CLOUD_PROVIDER: ["${CLOUD_PROVIDER:-aws}", "Overrides CLOUD_PROVIDER (the tests use `file`)."],
+  KHA_ETCD_ENV_FILE: ["/etc/etcd/etcd.env", "etcd's environment file."],
+  KHA_ETCD_STATE_FILE: ['$(dirname "$KHA_ETCD_ENV_FILE")/state.env', "The member's state: new or existing, its peers."],
+  KHA_ETCD_INSTALL_CMD: ["install_etcd", "Installs the etcd release (the lab uses its own binaries)."],
+  KHA_NAMES_AND_TIME_CMD: ["names_and_time", "Pins names and waits for time sync."],
+  KHA_ETCD_START_CMD: ["start_etcd_service", "Starts etcd (the lab starts it in a namespace)."],
+  KHA_CLOUD_FILE_ROOT: [null, "cloud-file.sh: the folder that stands in for AWS (required: no default)."],
+  KHA_CLOUD_FILE_VIP_HOOK: ["", "cloud-file.sh: a command run when the VIP moves (the failover lab routes it)."],
+} as const satisfies Record<`KHA_${string}`, readonly [defaultValue: string | null, meaning: string]>;
 
 /** `/etc/kubeadm-ha/cluster.env`: the settings one node's scripts source, all known at synth. */
 export function renderNodeSettings(settings: NodeSettings): string {

@@ -230,7 +230,7 @@ describe("node 0's own failures", () => {
     const world = new FakeWorld();
     try {
       world.failAt("init", "wait-control-plane");
-      const failed = await world.run(0, { KUBEADM_ATTEMPTS: "1" });
+      const failed = await world.run(0, { KHA_KUBEADM_ATTEMPTS: "1" });
       expect(failed.code).not.toBe(0);
       expect(world.status(0)).toBe("failed:kubeadm-init");
       expect(world.secret()).toBe(""); // nothing published, so nobody joins a broken cluster
@@ -271,7 +271,7 @@ describe("node 0's own failures", () => {
     const world = new FakeWorld();
     try {
       const started = Date.now();
-      const result = await world.run(1, { JOIN_DEADLINE: "3" });
+      const result = await world.run(1, { KHA_JOIN_DEADLINE: "3" });
       expect(result.code).not.toBe(0);
       expect(result.output).toContain("timed out waiting for the cluster's shared roots");
       expect(world.status(1)).toBe("failed:kubeadm-join");
@@ -358,7 +358,7 @@ describe("external etcd: the control plane waits for etcd member 0's client cert
     world.terminate(1); // stopped, not replaced
     world.terminate(2);
     world.provision(2);
-    const result = await world.run(2, { JOIN_DEADLINE: "5" });
+    const result = await world.run(2, { KHA_JOIN_DEADLINE: "5" });
     expect({ code: result.code, tail: result.code ? result.output.slice(-1500) : "" }).toEqual({ code: 0, tail: "" });
     expect(result.output).toContain("joining through kubeadm-ha-cp-0");
     expect(world.status(2)).toBe("ready");
@@ -373,7 +373,7 @@ describe("stacked etcd: one member add at a time", () => {
       world.terminate(2);
       world.provision(2);
       const before = world.calls().length;
-      const result = await world.run(2, { JOIN_DEADLINE: "3" });
+      const result = await world.run(2, { KHA_JOIN_DEADLINE: "3" });
       expect(result.code).not.toBe(0);
       expect(result.output).toContain("timed out waiting for a ready API server to join through");
       expect(
@@ -451,7 +451,7 @@ describe("external etcd: node 0's init never mixes two clusters' data", () => {
     const world = externalWorld();
     try {
       world.failAt("init", "wait-control-plane");
-      expect((await world.run(0, { KUBEADM_ATTEMPTS: "1" })).code).not.toBe(0);
+      expect((await world.run(0, { KHA_KUBEADM_ATTEMPTS: "1" })).code).not.toBe(0);
       expect(world.etcdKeys()).toBe(17);
       world.stopFailing("init");
       const retried = await world.run(0);
@@ -542,7 +542,7 @@ describe("kubeadm fails at any phase: the run fails visibly, and the next run cl
     const world = new FakeWorld();
     try {
       world.failAt("init", phase, "once");
-      const failed = await world.run(0, { KUBEADM_ATTEMPTS: "1" });
+      const failed = await world.run(0, { KHA_KUBEADM_ATTEMPTS: "1" });
       const firstStatus = world.status(0);
       expect({ code: failed.code, status: firstStatus, published: world.secret() }).toEqual({
         code: 1,
@@ -578,7 +578,7 @@ describe("kubeadm fails at any phase: the run fails visibly, and the next run cl
       world.terminate(2);
       world.provision(2);
       world.failAt("join", phase, "once");
-      const failed = await world.run(2, { KUBEADM_ATTEMPTS: "1" });
+      const failed = await world.run(2, { KHA_KUBEADM_ATTEMPTS: "1" });
       const firstStatus = world.status(2);
       expect({ code: failed.code, status: firstStatus }).toEqual({ code: 1, status: "failed:kubeadm-join" });
       // The failed join leaves no etcd member of its own, no token and no endpoint override behind.
@@ -605,7 +605,7 @@ describe("kubeadm fails at any phase: the run fails visibly, and the next run cl
     });
   });
 
-  test("a failure inside one run is cleaned up and retried in the same run, up to KUBEADM_ATTEMPTS", async () => {
+  test("a failure inside one run is cleaned up and retried in the same run, up to KHA_KUBEADM_ATTEMPTS", async () => {
     const world = await formedCluster();
     try {
       world.terminate(1);

@@ -143,7 +143,7 @@ export class EtcdLab {
     const dir = this.memberDir(i);
     const { PATH, ...settings }: Record<string, string> = {
       ...nodeScriptEnv(dir, join(this.root, "cloud")),
-      JOIN_DEADLINE: "90",
+      KHA_JOIN_DEADLINE: "90",
       KHA_ETCD_INSTALL_CMD: "true",
       // The members share this machine's /etc/hosts and packages: the boot rehearsal (an isolated root) covers them.
       KHA_NAMES_AND_TIME_CMD: "true",
@@ -153,8 +153,8 @@ export class EtcdLab {
       PATH,
       ...settings,
       KHA_ETCD_START_CMD: join(FAKES, "start-etcd"),
-      ETCD_ENV_FILE: join(dir, "etc", "etcd.env"),
-      ETCD_STATE_FILE: join(dir, "etc", "state.env"),
+      KHA_ETCD_ENV_FILE: join(dir, "etc", "etcd.env"),
+      KHA_ETCD_STATE_FILE: join(dir, "etc", "state.env"),
       ETCD_LOG: join(dir, "log", "etcd.log"),
     };
   }

@@ -351,7 +351,7 @@ describe("members that boot at different times, and a cluster that must not be r
   test("after every member is lost, an empty instance refuses to start a new cluster", async () => {
     for (const i of [0, 1, 2]) lab.kill(i);
     lab.provision(2);
-    const run = await lab.bootstrap(2, { JOIN_DEADLINE: "4" });
+    const run = await lab.bootstrap(2, { KHA_JOIN_DEADLINE: "4" });
     expect(run.code).not.toBe(0);
     expect(run.output).toMatch(/formed earlier but no member answers with a majority: restore it from a snapshot/);
     expect(lab.status(2)).toBe("failed:membership");

@@ -6,7 +6,7 @@
  * monorepo would; the library itself and its own dependency come from the tarball and the cache. A
  * second consumer gets CDK Terrain under those names, as npm aliases ("cdktf": "npm:cdktn@0.24.0")
  * give it: the same code must type-check and synthesize there. A third gets aws-cdk-lib and imports the
- * AWS CDK flavour from its subpath (cdktf-kubeadm-ha/aws-cdk), with no cdktf installed at all.
+ * AWS CDK flavour from its subpath (kubeadm-ha-aws/aws-cdk), with no cdktf installed at all.
  */
 import { shippedScript } from "../../lib/render";
 import { execFileSync, spawnSync } from "child_process";
@@ -21,7 +21,7 @@ import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
-import { KubeadmCluster, ClusterSpecError } from "cdktf-kubeadm-ha";
+import { KubeadmCluster, ClusterSpecError } from "kubeadm-ha-aws";
 
 /** A platform team's stack: its own VPC and subnets, and a control plane in them. */
 class PlatformStack extends TerraformStack {
@@ -47,7 +47,7 @@ class PlatformStack extends TerraformStack {
 
 // The shipped types reject a wrong prop at compile time.
 // @ts-expect-error controlPlaneCount is a number
-const wrong: import("cdktf-kubeadm-ha").KubeadmClusterProps = { controlPlaneCount: "3" };
+const wrong: import("kubeadm-ha-aws").KubeadmClusterProps = { controlPlaneCount: "3" };
 void wrong;
 
 const app = new App({ outdir: "cdktf.out" });
@@ -65,7 +65,7 @@ app.synth();
 const AWS_CDK_CONSUMER_STACK = `
 import { App, Stack } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
-import { KubeadmCluster, ClusterSpecError } from "cdktf-kubeadm-ha/aws-cdk";
+import { KubeadmCluster, ClusterSpecError } from "kubeadm-ha-aws/aws-cdk";
 
 const app = new App({ outdir: "cdk.out" });
 const stack = new Stack(app, "platform");
@@ -77,7 +77,7 @@ const cluster = new KubeadmCluster(stack, "cluster", {
 cluster.grantAdminKubeconfigRead(new iam.Role(stack, "operator", { assumedBy: new iam.AccountRootPrincipal() }));
 
 // @ts-expect-error controlPlaneCount is a number
-const wrong: import("cdktf-kubeadm-ha/aws-cdk").KubeadmClusterProps = { controlPlaneCount: "3" };
+const wrong: import("kubeadm-ha-aws/aws-cdk").KubeadmClusterProps = { controlPlaneCount: "3" };
 void wrong;
 try {
   new KubeadmCluster(new Stack(new App(), "bad"), "c", { controlPlaneCount: 4 });
@@ -132,7 +132,7 @@ const FRAMEWORKS: [string, Framework][] = [
     { ...CDKTF, peers: { cdktf: "cdktn", "@cdktf/provider-aws": "@cdktn/provider-aws", constructs: "constructs" } },
   ],
   [
-    "AWS CDK (aws-cdk-lib 2, the cdktf-kubeadm-ha/aws-cdk subpath)",
+    "AWS CDK (aws-cdk-lib 2, the kubeadm-ha-aws/aws-cdk subpath)",
     {
       peers: { "aws-cdk-lib": "aws-cdk-lib", constructs: "constructs" },
       stack: AWS_CDK_CONSUMER_STACK,

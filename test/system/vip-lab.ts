@@ -150,8 +150,8 @@ export class VipLab {
       env.replace(/^VIP_REASSERT_SECONDS='\d+'$/m, `VIP_REASSERT_SECONDS='${LAB_REASSERT_S}'`),
     );
     const scriptEnv =
-      `/usr/bin/env KHA_ETC=${dir}/etc KHA_LOG=${dir}/log KHA_STATE=${dir}/state KHA_CLOUD_PROVIDER=file CLOUD_FILE_ROOT=${this.root}/cloud ` +
-      `CLOUD_FILE_VIP_HOOK=${join(FAKES, "deliver-vip")} LAB_PREFIX=${this.prefix} LAB_NODE_NS=${this.ns(i)} LAB_NODE_IP=${this.endpoint.peers[i].privateIp} `;
+      `/usr/bin/env KHA_ETC=${dir}/etc KHA_LOG=${dir}/log KHA_STATE=${dir}/state KHA_CLOUD_PROVIDER=file KHA_CLOUD_FILE_ROOT=${this.root}/cloud ` +
+      `KHA_CLOUD_FILE_VIP_HOOK=${join(FAKES, "deliver-vip")} LAB_PREFIX=${this.prefix} LAB_NODE_NS=${this.ns(i)} LAB_NODE_IP=${this.endpoint.peers[i].privateIp} `;
     const keepalived = renderKeepalivedConf(this.endpoint, this.endpoint.peers[i])
       .replace(/__INTERFACE__/g, "eth0")
       .replace(/"\/opt\/kubeadm-ha\//g, `"${scriptEnv}${dir}/scripts/`)

@@ -12,7 +12,7 @@ import {
   LoadBalancerSettings,
   NODE_SETTING_GROUPS,
   NODE_SETTINGS,
-  SCRIPT_TEST_HOOKS,
+  SCRIPT_OVERRIDES,
   VrrpPeerSettings,
   renderClusterDeploySettings,
   renderControlPlaneEnv,
@@ -99,23 +99,74 @@ function etcdEnvironment(): Set<string> {
   return new Set([...renderEtcdEnv(spec, etcd, etcd.members[0]).matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
 }
 
-test("every variable a script reads and does not set is a node setting, etcd's own environment, a test hook or the shell's", () => {
+test("every variable a script reads and does not set is a node setting, etcd's own environment, an override or the shell's", () => {
   const explained = new Set([
     ...Object.keys(NODE_SETTINGS),
     ...Object.keys(DEPLOY_SETTINGS),
     ...etcdEnvironment(),
-    ...Object.keys(SCRIPT_TEST_HOOKS),
+    ...Object.keys(SCRIPT_OVERRIDES),
     ...SHELL,
   ]);
   expect([...read].filter((v) => !own.has(v) && !explained.has(v)).sort()).toEqual([]);
 });
 
-test("every node setting and test hook is read by a script", () => {
+test("every node setting and override is read by a script", () => {
   expect(
-    [...Object.keys(NODE_SETTINGS), ...Object.keys(DEPLOY_SETTINGS), ...Object.keys(SCRIPT_TEST_HOOKS)].filter(
+    [...Object.keys(NODE_SETTINGS), ...Object.keys(DEPLOY_SETTINGS), ...Object.keys(SCRIPT_OVERRIDES)].filter(
       (k) => !read.has(k),
     ),
   ).toEqual([]);
+});
+
+/** Every `${NAME:-default}` (default as written, nested expansions whole) and `${NAME:?...}` (null). */
+function readsWithDefault(text: string): [name: string, defaultValue: string | null][] {
+  const found: [string, string | null][] = [];
+  for (const m of text.matchAll(/\$\{([A-Z][A-Z0-9_]*):([-?])/g)) {
+    if (m[2] === "?") {
+      found.push([m[1], null]);
+      continue;
+    }
+    let depth = 1;
+    let i = m.index! + m[0].length;
+    const start = i;
+    for (; depth > 0; i++) depth += text.startsWith("${", i) ? (i++, 1) : text[i] === "}" ? -1 : 0;
+    found.push([m[1], text.slice(start, i - 1)]);
+  }
+  return found;
+}
+
+describe("the overrides: one prefix, each in SCRIPT_OVERRIDES with the default the scripts give it", () => {
+  const settings = new Set([...Object.keys(NODE_SETTINGS), ...Object.keys(DEPLOY_SETTINGS)]);
+  /** Variables the scripts assign from anything but their own default: the scripts' own, not inputs. */
+  const assignedOtherwise = new Set(
+    [...code.matchAll(/(?:^|[\s;(])(?:local |readonly |export )?([A-Z][A-Z0-9_]*)=(\S*)/gm)]
+      .filter(([, name, value]) => !value.startsWith(`\${${name}:-`))
+      .map(([, name]) => name),
+  );
+  const overrides = readsWithDefault(code).filter(([name]) => !settings.has(name) && !assignedOtherwise.has(name));
+
+  test("every variable the environment may set (read with a default, never assigned otherwise) is documented, and only those", () => {
+    expect([...new Set(overrides.map(([name]) => name))].sort()).toEqual(Object.keys(SCRIPT_OVERRIDES).sort());
+  });
+
+  test("each is KHA_-prefixed, and every read of it has the documented default", () => {
+    for (const [name, defaultValue] of overrides) {
+      expect(name).toMatch(/^KHA_[A-Z0-9_]+$/);
+      expect({ name, defaultValue }).toEqual({
+        name,
+        defaultValue: SCRIPT_OVERRIDES[name as keyof typeof SCRIPT_OVERRIDES][0],
+      });
+    }
+  });
+
+  test("the reader finds nested defaults whole, and a required one", () => {
+    expect(readsWithDefault('A=${A:-$(x "${B[0]}")} ${C:?need C} ${D:-${E:-e}}')).toEqual([
+      ["A", '$(x "${B[0]}")'],
+      ["C", null],
+      ["D", "${E:-e}"],
+      ["E", "e"],
+    ]);
+  });
 });
 
 test("every node setting is rendered for some node, and nothing else is", () => {

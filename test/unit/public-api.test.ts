@@ -49,7 +49,7 @@ test("render: the entry points that make what a node receives, and the settings 
   );
 });
 
-test("cdktf-kubeadm-ha/aws-cdk: the AWS CDK cluster, the lower-level constructs it is made of, and the errors", () => {
+test("kubeadm-ha-aws/aws-cdk: the AWS CDK cluster, the lower-level constructs it is made of, and the errors", () => {
   expect(Object.keys(awsCdk).sort()).toEqual([
     "ClusterNetwork",
     "ClusterSpecError",
