@@ -4,8 +4,15 @@
  * or --context). Framework-free: each app passes its own context lookup.
  */
 import { UserDataTooLargeError } from "../lib/render/user-data";
-import { ClusterInput, ClusterSpecError, EndpointInput, EtcdInput, resolveClusterSpec, SpecProblem } from "../lib/spec";
-import { nearestKey } from "../lib/spec/shape";
+import {
+  ClusterInput,
+  ClusterSpecError,
+  EndpointInput,
+  EtcdInput,
+  resolveClusterSpec,
+  SpecProblem,
+} from "../lib/cluster-spec";
+import { nearestKey } from "../lib/cluster-spec/shape";
 
 /** Settings of the default app, from environment variables (first) or cdktf.json context. */
 export interface AppSettings {

@@ -4,9 +4,9 @@
  * user installs only the framework they use.
  */
 export * from "./cdktf";
-export type * from "./spec/types";
-export { ClusterSpecError, DEFAULTS, resolveClusterSpec, SUPPORTED_KUBERNETES_MINORS } from "./spec/resolve";
-export type { ResolveOptions, SpecProblem } from "./spec/resolve";
+export type * from "./cluster-spec/types";
+export { ClusterSpecError, DEFAULTS, resolveClusterSpec, SUPPORTED_KUBERNETES_MINORS } from "./cluster-spec/resolve";
+export type { ResolveOptions, SpecProblem } from "./cluster-spec/resolve";
 export { CLUSTER_TAG, STATUS_TAG } from "./model/tags";
 export { UserDataTooLargeError } from "./render/user-data";
-export * as render from "./render/public";
+export * as render from "./render";

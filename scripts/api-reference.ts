@@ -1,6 +1,6 @@
 /**
  * Generates docs/API.md, the props reference, from the doc comments of the input interfaces in
- * lib/spec/types.ts (the single source of truth): every prop with its type, default and meaning.
+ * lib/cluster-spec/types.ts (the single source of truth): every prop with its type, default and meaning.
  * `npm run docs` rewrites the file; test/unit/api-reference.test.ts fails when it is out of date.
  */
 import { readFileSync, writeFileSync } from "fs";
@@ -83,7 +83,7 @@ export function renderApiReference(docs: InterfaceDoc[]): string {
   const out = [
     "# API reference: the props of `KubeadmCluster`",
     "",
-    "Generated from the doc comments in `lib/spec/types.ts` by `npm run docs`; do not edit by hand.",
+    "Generated from the doc comments in `lib/cluster-spec/types.ts` by `npm run docs`; do not edit by hand.",
     "Every prop is optional unless marked required. Anything invalid fails at synth with a message",
     "naming the prop (for example `etcd.members`) before any resource is emitted.",
     "",
@@ -101,7 +101,7 @@ export function renderApiReference(docs: InterfaceDoc[]): string {
 
 export const ROOT = join(__dirname, "..", __dirname.includes(`${join("dist", "scripts")}`) ? ".." : "");
 export const API_REFERENCE = join(ROOT, "docs", "API.md");
-export const TYPES_FILE = join(ROOT, "lib", "spec", "types.ts");
+export const TYPES_FILE = join(ROOT, "lib", "cluster-spec", "types.ts");
 
 if (require.main === module) {
   writeFileSync(API_REFERENCE, renderApiReference(readInterfaceDocs(TYPES_FILE)));

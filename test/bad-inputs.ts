@@ -3,7 +3,7 @@
  * must contain. Used by the spec's tests (test/unit/spec.test.ts) and, through the construct, by
  * test/synth/validation.test.ts (nothing may be created or written).
  */
-import { ClusterInput } from "../lib/spec";
+import { ClusterInput } from "../lib/cluster-spec";
 
 export const threeZones = (zones: string[], cidrs = ["10.1.0.0/24", "10.1.1.0/24", "10.1.2.0/24"]) => ({
   vpcId: "vpc-1",

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "fs";
 import { join } from "path";
-import { ClusterInput } from "../lib/spec";
+import { ClusterInput } from "../lib/cluster-spec";
 
 export const DEPLOYING_DOC = join(__dirname, "..", "docs", "deploying.md");
 export const DEPLOYER_SECTION = "IAM permissions for the deployer";

@@ -21,7 +21,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
 import { basename, dirname, join, relative } from "path";
 import { stringify } from "yaml";
-import { shippedScript } from "../lib/render";
+import { shippedScript } from "../lib/render/internal";
 import { decodeInstanceUserData, resourcesOf, ROOT, SynthResult, userDataBytes, USERDATA_DIR } from "./helpers";
 import {
   Resolve,

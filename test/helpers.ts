@@ -6,8 +6,8 @@ import { App, TerraformStack, Testing } from "cdktf";
 import { parse, parseAllDocuments } from "yaml";
 import { AppSettings, KubeadmHaStack } from "../bin/app";
 import { KubeadmClusterProps } from "../lib/cdktf";
-import { DeployValues, renderClusterDeploySettings } from "../lib/render";
-import { ClusterSpec, ClusterSpecError, deploySettingsParameterName, SpecProblem } from "../lib/spec";
+import { DeployValues, renderClusterDeploySettings } from "../lib/render/internal";
+import { ClusterSpec, ClusterSpecError, deploySettingsParameterName, SpecProblem } from "../lib/cluster-spec";
 
 export const ROOT = join(__dirname, "..");
 export const USERDATA_DIR = join(ROOT, "userdata");
@@ -109,10 +109,10 @@ export function nodeKubeadmDocs(result: SynthResult, instance: object, file = "k
   return yamlDocs(filledFromDeploySettings(files[`/etc/kubeadm-ha/${file}`].content, deploySettingsText(result)));
 }
 
-/** What a node's scripts see: its cluster.env, then the deploy settings (deploy.env) of the plan. */
+/** What a node's scripts see: its node-settings.env, then the deploy settings (deploy-settings.env) of the plan. */
 export function nodeSettingsOf(result: SynthResult, instance: object): Record<string, string> {
   const { files } = decodeInstanceUserData(instance);
-  return { ...envValues(files["/etc/kubeadm-ha/cluster.env"].content), ...envValues(deploySettingsText(result)) };
+  return { ...envValues(files["/etc/kubeadm-ha/node-settings.env"].content), ...envValues(deploySettingsText(result)) };
 }
 
 /** Puts a cluster's deploy settings where the file-backed cloud (cloud-file.sh) keeps its parameter. */

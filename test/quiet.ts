@@ -2,7 +2,7 @@
  * What both flavours' "a synth says nothing" tests share: every topology, and the console lines a
  * piece of code prints (a framework warning is a failure, so tests collect and compare them).
  */
-import { ClusterInput } from "../lib/spec";
+import { ClusterInput } from "../lib/cluster-spec";
 
 export const EVERY_TOPOLOGY: [string, ClusterInput][] = [
   ["the default cluster", {}],

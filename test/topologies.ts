@@ -2,7 +2,7 @@
  * The topologies a reviewer sees: the parity test synthesizes each with both flavours, and the golden
  * files (test/golden/<slug>/) hold what each gives. One list, so a topology added for one is in both.
  */
-import { ClusterInput } from "../lib/spec";
+import { ClusterInput } from "../lib/cluster-spec";
 
 /** A network the cluster is given (ids of a VPC and subnets that exist), instead of one it creates. */
 export const EXISTING_NETWORK = {

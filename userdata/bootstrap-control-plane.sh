@@ -16,7 +16,7 @@
 # that joins days later succeeds. Secrets stay on the nodes and in the cluster's own secret: kubeadm's
 # output is logged with tokens and keys redacted, and the token never appears in argv of a long-lived
 # process or in a file outside a root-only tmpfs folder.
-# Needs: cluster.env, kubeadm-init.yaml and kubeadm-join.yaml in $KHA_ETC; install-kubernetes.sh.
+# Needs: node-settings.env, kubeadm-init.yaml and kubeadm-join.yaml in $KHA_ETC; install-kubernetes.sh.
 set -euo pipefail
 KHA_SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=common.sh

@@ -11,7 +11,7 @@
 #                              secondary-ip); idempotent, so a caller retries it until it succeeds
 #   cloud_provider_id          print this instance's Kubernetes provider ID, aws:///ZONE/INSTANCE-ID
 #   cloud_prepare              install what these functions need (the AWS CLI)
-# Needs: aws CLI, curl, python3 (cloud-init's own), IMDS_ENDPOINT from cluster.env. The region is the
+# Needs: aws CLI, curl, python3 (cloud-init's own), IMDS_ENDPOINT from node-settings.env. The region is the
 # instance's own (from its metadata) unless AWS_REGION is set.
 # The secret's value never reaches argv or logs.
 

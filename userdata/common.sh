@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Shared helpers for the kubeadm-ha node scripts: settings, logging, bounded retries, step status,
 # secrets and the bundles stored in them. Sourced (never run) by every node script. It loads the cluster
-# settings from $KHA_ETC/cluster.env and the cloud interface named by CLOUD_PROVIDER (cloud-aws.sh on
+# settings from $KHA_ETC/node-settings.env and the cloud interface named by CLOUD_PROVIDER (cloud-aws.sh on
 # instances, cloud-file.sh in tests). Every path can be moved with an environment variable so the
 # same scripts run unprivileged on a laptop.
 
@@ -17,13 +17,13 @@ KHA_BACKOFF_FIRST=${KHA_BACKOFF_FIRST:-2}
 KHA_BACKOFF_MAX=${KHA_BACKOFF_MAX:-30}
 
 # shellcheck source=/dev/null
-. "$KHA_ETC/cluster.env"
-: "${CLUSTER_NAME:?cluster.env must set CLUSTER_NAME}" "${NODE_NAME:?cluster.env must set NODE_NAME}"
+. "$KHA_ETC/node-settings.env"
+: "${CLUSTER_NAME:?node-settings.env must set CLUSTER_NAME}" "${NODE_NAME:?node-settings.env must set NODE_NAME}"
 # The deploy settings (secret ARNs, the endpoint's names, route tables: what exists only once deployed),
 # once load_deploy_settings has fetched them from their SSM parameter.
-DEPLOY_ENV=$KHA_ETC/deploy.env
+DEPLOY_SETTINGS_FILE=$KHA_ETC/deploy-settings.env
 # shellcheck source=/dev/null
-if [ -s "$DEPLOY_ENV" ]; then . "$DEPLOY_ENV"; fi
+if [ -s "$DEPLOY_SETTINGS_FILE" ]; then . "$DEPLOY_SETTINGS_FILE"; fi
 # Tests set KHA_CLOUD_PROVIDER=file to swap in the file-backed cloud interface.
 CLOUD_PROVIDER=${KHA_CLOUD_PROVIDER:-${CLOUD_PROVIDER:-aws}}
 
@@ -229,19 +229,19 @@ secret_fetch() { retry 6 secret_fetch_once "$1" "$2"; }
 # secret_present ID FILE: like secret_fetch, and succeeds only when the secret has a value.
 secret_present() { secret_fetch "$1" "$2" && [ -s "$2" ]; }
 
-# load_deploy_settings: the deploy settings from the parameter DEPLOY_SETTINGS_PARAMETER into deploy.env,
+# load_deploy_settings: the deploy settings from the parameter DEPLOY_SETTINGS_PARAMETER into deploy-settings.env,
 # once (a re-run, or a node whose parameter changed since, keeps what it booted with), then sourced.
 # The parameter exists before any instance (the instances depend on it): not finding it stops the step.
 load_deploy_settings() {
-  if [ ! -s "$DEPLOY_ENV" ]; then
-    retry 6 cloud_parameter_get "${DEPLOY_SETTINGS_PARAMETER:?}" "$KHA_RUN/deploy.env" ||
+  if [ ! -s "$DEPLOY_SETTINGS_FILE" ]; then
+    retry 6 cloud_parameter_get "${DEPLOY_SETTINGS_PARAMETER:?}" "$KHA_RUN/deploy-settings.env" ||
       die "cannot read the deploy settings $DEPLOY_SETTINGS_PARAMETER: check the node's role and the stack"
-    write_file 0644 "$DEPLOY_ENV" <"$KHA_RUN/deploy.env"
-    rm -f "$KHA_RUN/deploy.env"
+    write_file 0644 "$DEPLOY_SETTINGS_FILE" <"$KHA_RUN/deploy-settings.env"
+    rm -f "$KHA_RUN/deploy-settings.env"
     log "deploy settings from $DEPLOY_SETTINGS_PARAMETER"
   fi
   # shellcheck source=/dev/null
-  . "$DEPLOY_ENV"
+  . "$DEPLOY_SETTINGS_FILE"
 }
 
 # Secrets hold files as a base64 tar.gz.

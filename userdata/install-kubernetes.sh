@@ -7,7 +7,7 @@
 # interrupted is finished first (dpkg --configure -a), or apt would refuse every later run.
 # Safe to re-run: each part checks what is already there, and re-applies modes that other programs need.
 # Called by bootstrap-control-plane.sh as its first step; can be run by hand as root to debug.
-# Needs: Ubuntu 22.04/24.04 (apt, snap, systemd), network egress, cluster.env.
+# Needs: Ubuntu 22.04/24.04 (apt, snap, systemd), network egress, node-settings.env.
 set -euo pipefail
 KHA_SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=common.sh

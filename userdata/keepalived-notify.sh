@@ -7,7 +7,7 @@
 #       VIP_REASSERT_SECONDS, while this peer is the master, moves the VIP here again, so a move that
 #       failed, or raced a newer transition, is corrected.
 # "The master" is what keepalived says: it holds the VIP on its interface only while master.
-# Run as root; can be run by hand. Needs: common.sh and the cloud interface, VIP settings in cluster.env.
+# Run as root; can be run by hand. Needs: common.sh and the cloud interface, VIP settings in node-settings.env.
 set -euo pipefail
 KHA_SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=common.sh

@@ -4,7 +4,7 @@
 # Idempotent. Called by bootstrap-control-plane.sh before kubeadm (colocated placement) or by
 # the kubeadm-ha-bootstrap systemd unit on a dedicated load balancer with --standalone (which also
 # publishes the status).
-# Needs: Ubuntu (apt, systemd), keepalived.conf.template and haproxy.cfg in $KHA_ETC, cluster.env.
+# Needs: Ubuntu (apt, systemd), keepalived.conf.template and haproxy.cfg in $KHA_ETC, node-settings.env.
 set -euo pipefail
 KHA_SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=common.sh

@@ -1,6 +1,6 @@
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import { Construct } from "constructs";
-import { EndpointAddress } from "../render";
+import { EndpointAddress } from "../render/internal";
 import { KeepalivedEndpoint } from "./keepalived-endpoint";
 import { NlbEndpoint } from "./nlb-endpoint";
 import { ClusterInstanceProps, ClusterNodeContext } from "./private/resources";

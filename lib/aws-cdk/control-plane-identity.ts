@@ -8,7 +8,7 @@ import {
   PolicyReferences,
   PolicyStatement,
 } from "../model";
-import { SecretsSpec } from "../spec";
+import { SecretsSpec } from "../cluster-spec";
 import { clusterSecret, NodeIdentity, nodeRole, policyDocument, withNodePolicy } from "./private/resources";
 import { acknowledgeFindings } from "./private/findings";
 

@@ -12,8 +12,8 @@ import {
   securityGroupDescription,
 } from "../model";
 import { loadNodeScripts } from "../private/node-scripts";
-import { renderEtcdMemberUserData } from "../render";
-import { ExternalEtcdSpec } from "../spec";
+import { renderEtcdMemberUserData } from "../render/internal";
+import { ExternalEtcdSpec } from "../cluster-spec";
 import {
   addSecurityGroupRules,
   ClusterNodeContext,

@@ -18,5 +18,5 @@ export type { ApiLoadBalancer, NlbEndpointProps } from "./nlb-endpoint";
 export type { ClusterInstanceProps, ClusterNodeContext, NodeIdentity } from "./private/resources";
 export { ClusterNetwork } from "./network";
 export type { VpcProps } from "./vpc-props";
-export { ClusterSpecError } from "../spec";
+export { ClusterSpecError } from "../cluster-spec";
 export { UserDataTooLargeError } from "../render/user-data";

@@ -10,8 +10,8 @@ import {
   vipStatements,
 } from "../model";
 import { loadNodeScripts } from "../private/node-scripts";
-import { EndpointAddress, renderLoadBalancerUserData } from "../render";
-import { instanceArchitecture, KeepalivedEndpointSpec } from "../spec";
+import { EndpointAddress, renderLoadBalancerUserData } from "../render/internal";
+import { instanceArchitecture, KeepalivedEndpointSpec } from "../cluster-spec";
 import { IApiEndpoint } from "./api-endpoint";
 import {
   addSecurityGroupRules,

@@ -18,14 +18,14 @@ import {
   renderClusterDeploySettings,
   renderControlPlaneUserData,
   STANDARD_PARAMETER_LIMIT,
-} from "../render";
+} from "../render/internal";
 import {
   ClusterInput,
   ClusterSpec,
   deploySettingsParameterName,
   instanceArchitecture,
   resolveClusterSpec,
-} from "../spec";
+} from "../cluster-spec";
 import { createApiEndpoint, IApiEndpoint } from "./api-endpoint";
 import { ControlPlaneIdentity } from "./control-plane-identity";
 import { EtcdCluster } from "./etcd-cluster";

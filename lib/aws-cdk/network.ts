@@ -1,7 +1,7 @@
 import { Fn, Tags } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import { Construct, IDependable } from "constructs";
-import { ClusterSpec } from "../spec";
+import { ClusterSpec } from "../cluster-spec";
 import { acknowledgeFindings } from "./private/findings";
 
 /**

@@ -1,7 +1,7 @@
 import { Stack, Token } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import { IConstruct } from "constructs";
-import { ClusterInput, ClusterSpec, ClusterSpecError, ExistingNetworkInput, SubnetInput } from "../spec";
+import { ClusterInput, ClusterSpec, ClusterSpecError, ExistingNetworkInput, SubnetInput } from "../cluster-spec";
 
 /** What an AWS CDK user passes instead of `network`: the VPC object and which of its subnets. */
 export interface VpcProps {

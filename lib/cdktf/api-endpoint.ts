@@ -1,6 +1,6 @@
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { Construct } from "constructs";
-import { EndpointAddress } from "../render";
+import { EndpointAddress } from "../render/internal";
 import { KeepalivedEndpoint } from "./keepalived-endpoint";
 import { NlbEndpoint } from "./nlb-endpoint";
 import { ClusterNodeContext } from "./private/node-defaults";

@@ -7,7 +7,7 @@ import {
   identityDescriptions,
   PolicyReferences,
 } from "../model";
-import { SecretsSpec } from "../spec";
+import { SecretsSpec } from "../cluster-spec";
 import { clusterSecret, NodeIdentity, nodeRole, withNodePolicy } from "./private/node-defaults";
 
 export interface ControlPlaneIdentityProps {

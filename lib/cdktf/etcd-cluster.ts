@@ -5,8 +5,8 @@ import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { encodeUserData, renderEtcdMemberUserData } from "../render";
-import { ExternalEtcdSpec } from "../spec";
+import { encodeUserData, renderEtcdMemberUserData } from "../render/internal";
+import { ExternalEtcdSpec } from "../cluster-spec";
 import {
   ClusterNodeContext,
   clusterSecret,

@@ -5,8 +5,8 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { Route } from "@cdktf/provider-aws/lib/route";
 import { Construct } from "constructs";
-import { encodeUserData, EndpointAddress, renderLoadBalancerUserData } from "../render";
-import { KeepalivedEndpointSpec, instanceArchitecture } from "../spec";
+import { encodeUserData, EndpointAddress, renderLoadBalancerUserData } from "../render/internal";
+import { KeepalivedEndpointSpec, instanceArchitecture } from "../cluster-spec";
 import { IApiEndpoint } from "./api-endpoint";
 import {
   ClusterNodeContext,

@@ -13,7 +13,7 @@ import {
   renderClusterDeploySettings,
   renderControlPlaneUserData,
   STANDARD_PARAMETER_LIMIT,
-} from "../render";
+} from "../render/internal";
 import {
   Architecture,
   ClusterInput,
@@ -22,7 +22,7 @@ import {
   instanceArchitecture,
   nodeInstanceTypes,
   resolveClusterSpec,
-} from "../spec";
+} from "../cluster-spec";
 import {
   claimClusterName,
   CLUSTER_TAG,

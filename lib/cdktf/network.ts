@@ -11,7 +11,7 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { DataResource, Fn, ITerraformDependable, Op, TerraformSelf } from "cdktf";
 import { Construct } from "constructs";
-import { NetworkSpec } from "../spec";
+import { NetworkSpec } from "../cluster-spec";
 
 export interface ClusterNetworkProps {
   readonly clusterName: string;

@@ -1,4 +1,4 @@
-import { ClusterSpec } from "../spec";
+import { ClusterSpec } from "../cluster-spec";
 
 /** One fixed node address, reserved in its subnet. */
 export interface AddressReservation {

@@ -1,5 +1,5 @@
 import { IConstruct } from "constructs";
-import { ClusterSpecError } from "../spec";
+import { ClusterSpecError } from "../cluster-spec";
 
 /** Cluster names in use, per app: two clusters of one name collide on AWS names and on the tag that scopes each node's permissions. */
 const CLUSTER_NAMES = new WeakMap<IConstruct, Map<string, string>>();

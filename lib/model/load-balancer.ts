@@ -3,7 +3,7 @@
  * health checks, client IP preservation off (a node routed to itself is not dropped), deregistered
  * and unhealthy targets drained rather than cut. Both flavours map it onto their target group.
  */
-import { NLB_TIMERS } from "../spec/nlb";
+import { NLB_TIMERS } from "../cluster-spec/nlb";
 
 export function apiTargetGroup(port: number) {
   return {

@@ -4,7 +4,7 @@
  * written here once. The shape is IAM's (condition as test/variable/values, as Terraform's policy
  * documents take it).
  */
-import type { SessionManagerSpec } from "../spec";
+import type { SessionManagerSpec } from "../cluster-spec";
 import { CLUSTER_TAG, STATUS_TAG } from "./tags";
 
 export interface PolicyCondition {

@@ -3,7 +3,7 @@
  * each framework's flavour only turns these into its own resources (cdktf's
  * VpcSecurityGroupIngressRule, AWS CDK's CfnSecurityGroupIngress), so a rule is written here once.
  */
-import { ClusterSpec, KeepalivedEndpointSpec } from "../spec";
+import { ClusterSpec, KeepalivedEndpointSpec } from "../cluster-spec";
 
 /** IP protocol number of VRRP: the security groups allow it between keepalived peers only. */
 export const VRRP_PROTOCOL = "112";

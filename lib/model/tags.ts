@@ -1,8 +1,8 @@
-import { OWN_TAG_PREFIX } from "../spec/names";
+import { OWN_TAG_PREFIX } from "../cluster-spec/names";
 /** Tag on every resource of a cluster; IAM conditions use it to keep nodes to their own cluster. */
 export const CLUSTER_TAG = `${OWN_TAG_PREFIX}cluster`;
 /** Tag a node writes on itself with its bootstrap status (running:STEP, failed:STEP, ready); defined with the names, which the node settings render. */
-export { STATUS_TAG } from "../spec/names";
+export { STATUS_TAG } from "../cluster-spec/names";
 
 /** What a node is, on its instance: its kind and, for control-plane nodes and etcd members, its index. */
 export type NodeRole = "control-plane" | "etcd" | "api-load-balancer";

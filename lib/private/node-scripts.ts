@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "fs";
 import { dirname, join } from "path";
-import { NODE_SCRIPTS, NodeScripts } from "../render";
+import { NODE_SCRIPTS, NodeScripts } from "../render/internal";
 
 /** The userdata/ folder: beside lib/ in the source tree and in the published package. */
 export function userdataDir(): string {

@@ -1,4 +1,4 @@
-import { ClusterSpec } from "../spec";
+import { ClusterSpec } from "../cluster-spec";
 import { CRI_SOCKET } from "./kubeadm";
 
 export const CONTAINERD_PATHS = {

@@ -1,9 +1,9 @@
 /**
- * The control-plane node: its settings (cluster.env) and its complete user data: kubeadm's documents
+ * The control-plane node: its settings (node-settings.env) and its complete user data: kubeadm's documents
  * and patches, containerd, and with a colocated keepalived the endpoint's files and scripts.
  */
-import { ClusterSpec, ControlPlaneNodeSpec, KeepalivedEndpointSpec, VrrpPeerSpec } from "../spec";
-import { DOWNLOAD_SOURCES } from "../spec/versions";
+import { ClusterSpec, ControlPlaneNodeSpec, KeepalivedEndpointSpec, VrrpPeerSpec } from "../cluster-spec";
+import { DOWNLOAD_SOURCES } from "../cluster-spec/versions";
 import { renderCloudConfig } from "./cloud-config";
 import { CONTAINERD_PATHS, renderContainerdConfig, renderContainerdUnit, renderCrictlConfig } from "./containerd";
 import { etcdClientUrls } from "./etcd";
@@ -16,7 +16,7 @@ import {
   ScriptName,
   TIME_SYNC_SOURCE,
   bootstrapFiles,
-  clusterEnvFile,
+  nodeSettingsFile,
   endpointFiles,
   nodeEnv,
   scriptFiles,
@@ -101,7 +101,7 @@ export function renderControlPlaneUserData(input: ControlPlaneUserDataInput, scr
   return renderCloudConfig({
     hostname: node.name,
     files: [
-      clusterEnvFile(renderControlPlaneEnv(input)),
+      nodeSettingsFile(renderControlPlaneEnv(input)),
       { path: `${NODE_PATHS.etc}/kubeadm-init.yaml`, content: kubeadm.init, permissions: "0600" },
       { path: `${NODE_PATHS.etc}/kubeadm-join.yaml`, content: kubeadm.join, permissions: "0600" },
       { path: KUBEADM_UPGRADE_CONFIG, content: kubeadm.upgrade, permissions: "0644" },

@@ -1,8 +1,8 @@
 /**
  * The deploy settings: the value of the cluster's SSM parameter (deploySettingsParameterName), what only
- * the deploy knows, one for every node of every kind (deploy.env on the nodes).
+ * the deploy knows, one for every node of every kind (deploy-settings.env on the nodes).
  */
-import { ClusterSpec } from "../spec";
+import { ClusterSpec } from "../cluster-spec";
 import { EndpointAddress } from "./kubeadm";
 import { renderDeploySettings } from "./node-settings";
 

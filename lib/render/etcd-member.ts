@@ -1,9 +1,9 @@
 /**
- * The external etcd member: its settings (cluster.env) and its complete user data: etcd's own
+ * The external etcd member: its settings (node-settings.env) and its complete user data: etcd's own
  * environment and unit, run by bootstrap-etcd.sh.
  */
-import { ClusterSpec, EtcdMemberSpec, ExternalEtcdSpec } from "../spec";
-import { DOWNLOAD_SOURCES } from "../spec/versions";
+import { ClusterSpec, EtcdMemberSpec, ExternalEtcdSpec } from "../cluster-spec";
+import { DOWNLOAD_SOURCES } from "../cluster-spec/versions";
 import { renderCloudConfig } from "./cloud-config";
 import { ETCD_PATHS, etcdClientUrls, renderEtcdEnv, renderEtcdUnit } from "./etcd";
 import {
@@ -11,7 +11,7 @@ import {
   NodeScripts,
   TIME_SYNC_SOURCE,
   bootstrapFiles,
-  clusterEnvFile,
+  nodeSettingsFile,
   nodeEnv,
   scriptFiles,
 } from "./node-common";
@@ -45,7 +45,7 @@ export function renderEtcdMemberUserData(input: EtcdMemberUserDataInput, scripts
   return renderCloudConfig({
     hostname: input.member.name,
     files: [
-      clusterEnvFile(renderEtcdMemberEnv(input)),
+      nodeSettingsFile(renderEtcdMemberEnv(input)),
       { path: ETCD_PATHS.env, content: renderEtcdEnv(input.spec, etcd, input.member), permissions: "0644" },
       { path: ETCD_PATHS.unit, content: renderEtcdUnit(), permissions: "0644" },
       TIME_SYNC_SOURCE,

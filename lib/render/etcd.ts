@@ -1,5 +1,5 @@
-import { ClusterSpec, EtcdMemberSpec, ExternalEtcdSpec } from "../spec";
-import { renderEnvFile } from "./node-env";
+import { ClusterSpec, EtcdMemberSpec, ExternalEtcdSpec } from "../cluster-spec";
+import { renderEnvFile } from "./env-file";
 
 export const ETCD_PATHS = {
   env: "/etc/etcd/etcd.env",

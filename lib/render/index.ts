@@ -1,17 +1,21 @@
-export * from "./cloud-config";
-export * from "./control-plane";
-export * from "./deploy-settings";
-export * from "./etcd-member";
-export * from "./load-balancer";
-export * from "./node-common";
-export * from "./etcd";
-export * from "./keepalived";
-export * from "./kubeadm";
-export * from "./node-env";
-export * from "./drain";
-export * from "./containerd";
-export * from "./paths";
-export * from "./systemd";
-export * from "./scripts";
-export * from "./user-data";
-export * from "./node-settings";
+/**
+ * The render entry points, public as `render` from the package root: what a node receives (its
+ * user data, the cluster's deploy settings, the kubeadm documents) from a resolved spec, without any
+ * framework, and the contract between them and the node scripts. Everything else in lib/render is
+ * internal to these.
+ */
+export type { ControlPlaneUserDataInput } from "./control-plane";
+export { renderControlPlaneUserData } from "./control-plane";
+export type { EtcdMemberUserDataInput } from "./etcd-member";
+export { renderEtcdMemberUserData } from "./etcd-member";
+export { renderLoadBalancerUserData } from "./load-balancer";
+export type { NodeScripts, NodeUserDataContext } from "./node-common";
+export { NODE_SCRIPTS } from "./node-common";
+export type { DeployValues } from "./deploy-settings";
+export { renderClusterDeploySettings } from "./deploy-settings";
+export type { EndpointAddress, KubeadmDocuments } from "./kubeadm";
+export { renderKubeadmConfig } from "./kubeadm";
+export { DEPLOY_SETTINGS, NODE_SETTINGS } from "./node-settings";
+export { NLB_TIMERS } from "../cluster-spec/nlb";
+export { FAILOVER_TIMERS } from "./keepalived";
+export { EC2_USER_DATA_LIMIT, encodeUserData } from "./user-data";

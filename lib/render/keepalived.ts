@@ -1,4 +1,4 @@
-import { KEEPALIVED_DEFAULTS, KeepalivedEndpointSpec, VrrpPeerSpec } from "../spec";
+import { KEEPALIVED_DEFAULTS, KeepalivedEndpointSpec, VrrpPeerSpec } from "../cluster-spec";
 import { NODE_PATHS } from "./paths";
 
 /**

@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
-import { ClusterSpec, ControlPlaneNodeSpec, ExternalEtcdSpec } from "../spec";
-import { drainTimers } from "./drain";
+import { ClusterSpec, ControlPlaneNodeSpec, ExternalEtcdSpec } from "../cluster-spec";
+import { drainTimers } from "./shutdown-timers";
 import { NODE_PATHS } from "./paths";
 import { EXTERNAL_ETCD_CLIENT_FILES, etcdClientUrl } from "./etcd";
 

@@ -1,8 +1,8 @@
 /**
  * The dedicated load balancer: one of two keepalived + HAProxy peers in front of the control plane,
- * its settings (cluster.env) and its complete user data.
+ * its settings (node-settings.env) and its complete user data.
  */
-import { KeepalivedEndpointSpec, VrrpPeerSpec } from "../spec";
+import { KeepalivedEndpointSpec, VrrpPeerSpec } from "../cluster-spec";
 import { renderCloudConfig } from "./cloud-config";
 import {
   BASE_SCRIPTS,
@@ -11,7 +11,7 @@ import {
   NodeUserDataContext,
   TIME_SYNC_SOURCE,
   bootstrapFiles,
-  clusterEnvFile,
+  nodeSettingsFile,
   endpointFiles,
   nodeEnv,
   scriptFiles,
@@ -44,7 +44,7 @@ export function renderLoadBalancerUserData(
   return renderCloudConfig({
     hostname: peer.name,
     files: [
-      clusterEnvFile(renderLoadBalancerEnv(context, peer)),
+      nodeSettingsFile(renderLoadBalancerEnv(context, peer)),
       ...endpointFiles(context.spec, endpoint, peer),
       TIME_SYNC_SOURCE,
       ...bootstrap.files,

@@ -4,8 +4,8 @@
  * (a colocated control-plane node or a dedicated load balancer). One file per kind builds on these:
  * control-plane.ts, etcd-member.ts, load-balancer.ts.
  */
-import { ClusterSpec, KeepalivedEndpointSpec, VrrpPeerSpec } from "../spec";
-import { STATUS_TAG, deploySettingsParameterName } from "../spec/names";
+import { ClusterSpec, KeepalivedEndpointSpec, VrrpPeerSpec } from "../cluster-spec";
+import { STATUS_TAG, deploySettingsParameterName } from "../cluster-spec/names";
 import { CloudConfigFile } from "./cloud-config";
 import {
   FAILOVER_TIMERS,
@@ -74,9 +74,9 @@ export function nodeEnv(spec: ClusterSpec, name: string, ip: string): EveryNodeS
   };
 }
 
-/** `/etc/kubeadm-ha/cluster.env`, the settings file every node script sources. */
-export function clusterEnvFile(content: string): CloudConfigFile {
-  return { path: `${NODE_PATHS.etc}/cluster.env`, content, permissions: "0644" };
+/** `/etc/kubeadm-ha/node-settings.env`, the settings file every node script sources. */
+export function nodeSettingsFile(content: string): CloudConfigFile {
+  return { path: `${NODE_PATHS.etc}/node-settings.env`, content, permissions: "0644" };
 }
 
 /** The unit that bootstraps the node, and the commands cloud-init runs once to start it (without waiting: it may take minutes). */

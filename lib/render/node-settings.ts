@@ -1,20 +1,21 @@
 /**
  * The contract between the TypeScript that renders a node and the bash that runs on it: every setting
- * `/etc/kubeadm-ha/cluster.env` (user data) and `deploy.env` (the deploy settings) may hold, and what it means. The scripts read nothing else from the
+ * `/etc/kubeadm-ha/node-settings.env` (user data) and `deploy-settings.env` (the deploy settings) may hold, and what it means. The scripts read nothing else from the
  * cluster (test/unit/node-settings.test.ts: every variable a script reads and does not set itself is
  * one of these, etcd's own environment, or a documented override (SCRIPT_OVERRIDES); each of these is read by a script
  * and rendered for some node), and the renderers cannot write a key that is not here. Each node kind has
  * its settings type with every key it needs required (ControlPlaneSettings, EtcdMemberSettings,
  * LoadBalancerSettings): a renderer that leaves out a setting its kind's scripts read does not compile.
  */
-import { renderEnvFile } from "./node-env";
+import { renderEnvFile } from "./env-file";
 
 /** Every node: who it is, how it reaches the cloud, where its deploy settings are. */
 const EVERY_NODE = {
   CLUSTER_NAME: "The cluster's name: scopes the status tag and names the nodes.",
   NODE_NAME: "This node's name: its hostname and, on the control plane, its Kubernetes node name.",
   NODE_IP: "This node's fixed private address.",
-  DEPLOY_SETTINGS_PARAMETER: "The SSM parameter holding the deploy settings (below), fetched once into deploy.env.",
+  DEPLOY_SETTINGS_PARAMETER:
+    "The SSM parameter holding the deploy settings (below), fetched once into deploy-settings.env.",
   CLOUD_PROVIDER: "Which cloud interface the scripts load: `aws` (cloud-aws.sh); the tests use `file` (cloud-file.sh).",
   IMDS_ENDPOINT: "The instance metadata service (http://169.254.169.254); a loopback stand-in in tests.",
   STATUS_TAG_KEY:
@@ -95,7 +96,7 @@ export const NODE_SETTING_GROUPS = {
   vrrpPeer: VRRP_PEER,
 } as const;
 
-/** Every key of a `cluster.env`, and what it means. */
+/** Every key of a `node-settings.env`, and what it means. */
 export const NODE_SETTINGS = {
   ...EVERY_NODE,
   ...INDEXED_NODE,
@@ -109,7 +110,7 @@ export const NODE_SETTINGS = {
  * The deploy settings: values that exist only once the cluster is deployed (ARNs, a load balancer's
  * name, route-table ids). They live in one SSM parameter per cluster, not in the user data, so a node's
  * user data is fixed at synth (compressed there, the same bytes in every framework) and the deploy
- * fills in only this short list. A script reads them like the others, from deploy.env.
+ * fills in only this short list. A script reads them like the others, from deploy-settings.env.
  */
 export const DEPLOY_SETTINGS = {
   ENDPOINT_HOST: "The API endpoint's host as the nodes know it (controlPlaneEndpoint without the port).",
@@ -143,14 +144,14 @@ export type ControlPlaneEtcdSettings =
   | ({ readonly ETCD_TOPOLOGY: "external" } & Whole<typeof ETCD_CLIENT>);
 /** A colocated keepalived peer's settings, or none. */
 export type ControlPlaneVrrpSettings = VrrpPeerSettings | NoneOf<typeof VRRP_PEER>;
-/** A control-plane node's cluster.env: with a colocated keepalived, every keepalived peer's setting too. */
+/** A control-plane node's node-settings.env: with a colocated keepalived, every keepalived peer's setting too. */
 export type ControlPlaneSettings = ControlPlaneBaseSettings & ControlPlaneEtcdSettings & ControlPlaneVrrpSettings;
-/** An external etcd member's cluster.env. */
+/** An external etcd member's node-settings.env. */
 export interface EtcdMemberSettings
   extends EveryNodeSettings, Whole<typeof INDEXED_NODE>, Whole<typeof ETCD_CLIENT>, Whole<typeof ETCD_MEMBER> {}
-/** A dedicated load balancer's cluster.env. */
+/** A dedicated load balancer's node-settings.env. */
 export interface LoadBalancerSettings extends EveryNodeSettings, VrrpPeerSettings {}
-/** One node's cluster.env, of whichever kind. */
+/** One node's node-settings.env, of whichever kind. */
 export type NodeSettings = ControlPlaneSettings | EtcdMemberSettings | LoadBalancerSettings;
 export type DeploySettingName = keyof typeof DEPLOY_SETTINGS;
 export type DeploySettings = { readonly [K in DeploySettingName]?: string };
@@ -161,7 +162,7 @@ export type DeploySettings = { readonly [K in DeploySettingName]?: string };
  * `${KHA_X:-default}`; null: required, `${KHA_X:?...}`); test/unit/node-settings.test.ts keeps this table and the scripts equal.
  */
 export const SCRIPT_OVERRIDES = {
-  KHA_ETC: ["/etc/kubeadm-ha", "The settings folder (cluster.env, deploy.env, the kubeadm configs)."],
+  KHA_ETC: ["/etc/kubeadm-ha", "The settings folder (node-settings.env, deploy-settings.env, the kubeadm configs)."],
   KHA_STATE: ["/var/lib/kubeadm-ha", "Step markers and what a re-run keeps."],
   KHA_LOG: ["/var/log/kubeadm-ha", "The bootstrap log."],
   KHA_RUN: ["/run/kubeadm-ha", "Runtime files (the roots while joining, tmpfs)."],
@@ -187,12 +188,12 @@ export const SCRIPT_OVERRIDES = {
   KHA_CLOUD_FILE_VIP_HOOK: ["", "cloud-file.sh: a command run when the VIP moves (the failover lab routes it)."],
 } as const satisfies Record<`KHA_${string}`, readonly [defaultValue: string | null, meaning: string]>;
 
-/** `/etc/kubeadm-ha/cluster.env`: the settings one node's scripts source, all known at synth. */
+/** `/etc/kubeadm-ha/node-settings.env`: the settings one node's scripts source, all known at synth. */
 export function renderNodeSettings(settings: NodeSettings): string {
   return renderEnvFile(Object.fromEntries(Object.entries(settings)));
 }
 
-/** The deploy settings' value (deploy.env on the nodes), deploy-time values left as the framework's tokens. */
+/** The deploy settings' value (deploy-settings.env on the nodes), deploy-time values left as the framework's tokens. */
 export function renderDeploySettings(settings: DeploySettings): string {
   return renderEnvFile(settings as Record<string, string>, "the deploy (SSM parameter DEPLOY_SETTINGS_PARAMETER)");
 }

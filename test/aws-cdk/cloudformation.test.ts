@@ -315,9 +315,8 @@ describe.each<[string, Parameters<typeof synthCdk>[0]]>([
         root,
         endpoint,
         instance: i,
-        clusterEnv: decodeUserData(cfnUserDataText(planned.find(([, x]) => cfnTag(x, "Name") === nameOf(i))![1])).files[
-          "/etc/kubeadm-ha/cluster.env"
-        ].content,
+        nodeSettings: decodeUserData(cfnUserDataText(planned.find(([, x]) => cfnTag(x, "Name") === nameOf(i))![1]))
+          .files["/etc/kubeadm-ha/node-settings.env"].content,
         script: `load_deploy_settings && ${script}`,
       });
     for (const i of ours) {

@@ -52,7 +52,7 @@ describe("an ec2.IVpc of the user's stack", () => {
     for (const [, instance] of instances) {
       const text = cfnUserDataText(instance);
       expect(text).not.toMatch(UNRESOLVED);
-      const settings = envValues(decodeUserData(text).files["/etc/kubeadm-ha/cluster.env"].content);
+      const settings = envValues(decodeUserData(text).files["/etc/kubeadm-ha/node-settings.env"].content);
       expect(settings.NODE_IP).toMatch(/^10\.1\.\d+\.\d+$/);
     }
     // No second VPC: the cluster uses the user's.

@@ -8,7 +8,7 @@ import * as ec2 from "aws-cdk-lib/aws-ec2";
 import { AwsSolutionsChecks, NagMessageLevel, NagPack, rules } from "cdk-nag";
 import { DependencyGroup, IConstruct } from "constructs";
 import { ClusterNetwork, ControlPlaneIdentity, EtcdCluster, KubeadmClusterProps, NlbEndpoint } from "../../lib/aws-cdk";
-import { resolveClusterSpec } from "../../lib/spec";
+import { resolveClusterSpec } from "../../lib/cluster-spec";
 import { ACKNOWLEDGED_FINDINGS } from "../../lib/aws-cdk/private/findings";
 import { cfnTag, strictApp, synthCdk } from "./helpers";
 import { Template } from "aws-cdk-lib/assertions";

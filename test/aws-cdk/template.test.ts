@@ -9,7 +9,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { ClusterSpecError, KubeadmCluster, KubeadmClusterProps } from "../../lib/aws-cdk";
 import { SESSION_MANAGER_ACTIONS } from "../../lib/model";
-import { NLB_TIMERS } from "../../lib/spec";
+import { NLB_TIMERS } from "../../lib/cluster-spec";
 import { BAD_INPUTS } from "../bad-inputs";
 import {
   BOOTSTRAP_TOKEN_PATTERN,
@@ -158,7 +158,7 @@ describe("the default cluster", () => {
       );
       expect(cluster.controlPlaneEndpoint).toBe("api.kubeadm-ha.internal:6443");
       expect(cluster.apiServer.certSANs).toEqual(["api.kubeadm-ha.internal", expect.stringMatching(/DNSName>$/)]);
-      expect(files["/etc/kubeadm-ha/cluster.env"].content).toContain(`NODE_NAME='${cfnTag(instance, "Name")}'`);
+      expect(files["/etc/kubeadm-ha/node-settings.env"].content).toContain(`NODE_NAME='${cfnTag(instance, "Name")}'`);
     }
   });
 

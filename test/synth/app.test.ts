@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { buildApp, readSettings } from "../../bin/app";
-import { ClusterSpecError } from "../../lib/spec";
+import { ClusterSpecError } from "../../lib/cluster-spec";
 
 const noContext = () => undefined;
 

@@ -63,7 +63,7 @@ describe("a cluster in the user's own VPC, subnets and key (their attributes are
     for (const instance of instances) {
       const text = userDataText(instance);
       expect(text).not.toMatch(UNRESOLVED);
-      const settings = envValues(decodeUserData(text).files["/etc/kubeadm-ha/cluster.env"].content);
+      const settings = envValues(decodeUserData(text).files["/etc/kubeadm-ha/node-settings.env"].content);
       expect(settings.NODE_IP).toMatch(/^10\.1\.[0-2]\.\d+$/);
       // The instance is placed at the address its user data names.
       expect(instance.private_ip).toBe(settings.NODE_IP);

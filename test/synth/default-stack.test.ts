@@ -4,8 +4,8 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { Testing } from "cdktf";
 import { SESSION_MANAGER_ACTIONS } from "../../lib/model";
-import { shippedScript } from "../../lib/render";
-import { NLB_TIMERS } from "../../lib/spec";
+import { shippedScript } from "../../lib/render/internal";
+import { NLB_TIMERS } from "../../lib/cluster-spec";
 import {
   BOOTSTRAP_TOKEN_PATTERN,
   PRIVATE_KEY_PATTERN,
@@ -223,7 +223,7 @@ describe("each node's decoded user data", () => {
       expect(cloudConfig.hostname).toBe(`kubeadm-ha-cp-${i}`);
       expect(Object.keys(files).sort()).toEqual(
         [
-          "/etc/kubeadm-ha/cluster.env",
+          "/etc/kubeadm-ha/node-settings.env",
           "/etc/kubeadm-ha/kubeadm-init.yaml",
           "/etc/kubeadm-ha/kubeadm-join.yaml",
           "/etc/kubeadm-ha/kubeadm-patches/etcd+strategic.yaml",
@@ -288,9 +288,9 @@ describe("each node's decoded user data", () => {
   );
 
   test.each([0, 1, 2])(
-    "node %i: cluster.env names this node, its peers in order and where the deploy settings are",
+    "node %i: node-settings.env names this node, its peers in order and where the deploy settings are",
     (i) => {
-      const env = decoded[i].files["/etc/kubeadm-ha/cluster.env"].content;
+      const env = decoded[i].files["/etc/kubeadm-ha/node-settings.env"].content;
       expect(env).toContain(`NODE_INDEX='${i}'`);
       expect(env).toContain(`NODE_IP='${nodes[i].private_ip}'`);
       expect(env).toContain(`CONTROL_PLANE_IPS='10.0.0.10 10.0.16.10 10.0.32.10'`);

@@ -3,7 +3,7 @@
  * topologies' plans hold: a type that appears without its actions (or its service) in the policy fails
  * here, so the doc cannot fall behind the plan. Each topology is synthesized once.
  */
-import { ClusterInput } from "../../lib/spec";
+import { ClusterInput } from "../../lib/cluster-spec";
 import {
   DEPLOYER_TOPOLOGIES,
   TERRAFORM_ACTIONS,

@@ -1,7 +1,7 @@
 import { Testing } from "cdktf";
 import { KubeadmClusterProps } from "../../lib/cdktf";
-import { EXTERNAL_ETCD_CLIENT_FILES } from "../../lib/render";
-import { ETCD_RELEASE_SHA256 } from "../../lib/spec";
+import { EXTERNAL_ETCD_CLIENT_FILES } from "../../lib/render/internal";
+import { ETCD_RELEASE_SHA256 } from "../../lib/cluster-spec";
 import {
   BOOTSTRAP_TOKEN_PATTERN,
   PRIVATE_KEY_PATTERN,
@@ -287,7 +287,7 @@ describe("keepalived endpoint with external etcd, and Graviton members", () => {
     ]);
     for (const m of members) {
       expect(m.ami).toMatch(/data\.aws_ssm_parameter\.[^.]*arm64[^.]*\.insecure_value/);
-      const env = envOf(decodeInstanceUserData(m).files["/etc/kubeadm-ha/cluster.env"].content);
+      const env = envOf(decodeInstanceUserData(m).files["/etc/kubeadm-ha/node-settings.env"].content);
       expect(env.ETCD_RELEASE_SHA256).toBe(ETCD_RELEASE_SHA256["3.6.14"].arm64);
     }
     for (const n of instances.filter((n) => n.tags["kubeadm-ha:role"] === "control-plane"))

@@ -1,7 +1,7 @@
 import { Testing } from "cdktf";
-import { FAILOVER_TIMERS } from "../../lib/render";
+import { FAILOVER_TIMERS } from "../../lib/render/internal";
 import { KubeadmClusterProps } from "../../lib/cdktf";
-import { KeepalivedEndpointInput } from "../../lib/spec";
+import { KeepalivedEndpointInput } from "../../lib/cluster-spec";
 import {
   BOOTSTRAP_TOKEN_PATTERN,
   PRIVATE_KEY_PATTERN,
@@ -144,7 +144,7 @@ describe("colocated peers with a routed VIP (the control-plane nodes run keepali
   );
 
   test("each node's settings name the VIP, its mode and the route tables; the endpoint is set up before kubeadm", () => {
-    const env = decoded[1].files["/etc/kubeadm-ha/cluster.env"].content;
+    const env = decoded[1].files["/etc/kubeadm-ha/node-settings.env"].content;
     expect(env).toContain(`VIP='${VIP}'`);
     expect(env).toContain("VIP_MODE='route'");
     expect(nodeSettingsOf(result, nodes[1]).ROUTE_TABLE_IDS).toMatch(

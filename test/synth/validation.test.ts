@@ -15,7 +15,7 @@ import { App, Fn, TerraformStack, Testing, Token } from "cdktf";
 import { Construct } from "constructs";
 import { UserDataTooLargeError } from "../../lib";
 import { KubeadmCluster, KubeadmClusterProps } from "../../lib/cdktf";
-import { ClusterSpecError } from "../../lib/spec";
+import { ClusterSpecError } from "../../lib/cluster-spec";
 import { BAD_INPUTS, threeZones } from "../bad-inputs";
 import { resourcesOf } from "../helpers";
 

@@ -17,7 +17,7 @@ import {
   userDataText,
 } from "../helpers";
 import { ComposedStack, NetworkLayout, withUserNetwork } from "../composed-stack";
-import { ETCD_DEFAULTS, deploySettingsParameterName } from "../../lib/spec";
+import { ETCD_DEFAULTS, deploySettingsParameterName } from "../../lib/cluster-spec";
 import { waitFor } from "./netns";
 import { BootLab, CloudPlan, NodeRoot, missingBootTools } from "./node-boot";
 import { HOLD_KUBELET_POSTINST } from "./node-packages";
@@ -274,7 +274,7 @@ describe("NLB with stacked etcd: control plane 0 inits, control plane 1 joins", 
   });
 
   test("cloud-init wrote every file of the user data with its mode and owner", () => {
-    expect(cp0.stat("/etc/kubeadm-ha/cluster.env")).toEqual({ mode: "0644", uid: 0, gid: 0 });
+    expect(cp0.stat("/etc/kubeadm-ha/node-settings.env")).toEqual({ mode: "0644", uid: 0, gid: 0 });
     expect(cp0.stat("/etc/kubeadm-ha/kubeadm-init.yaml")).toEqual({ mode: "0600", uid: 0, gid: 0 });
     expect(cp0.stat("/opt/kubeadm-ha/bootstrap-control-plane.sh")?.mode).toBe("0755");
     expect(cp0.stat("/etc/systemd/system/kubeadm-ha-bootstrap.service")?.mode).toBe("0644");
@@ -295,9 +295,9 @@ describe("NLB with stacked etcd: control plane 0 inits, control plane 1 joins", 
     expect(cp0.lines("/var/log/standin/systemctl/calls.log")).toContain("restart chrony");
   });
 
-  test("the deploy settings came from their SSM parameter (the real AWS CLI, in the instance's region) into deploy.env; the API server's certificate names the endpoint from them", () => {
-    expect(cp0.stat("/etc/kubeadm-ha/deploy.env")).toEqual({ mode: "0644", uid: 0, gid: 0 });
-    expect(cp0.read("/etc/kubeadm-ha/deploy.env")).toContain("ENDPOINT_HOST='api.kubeadm-ha.internal'");
+  test("the deploy settings came from their SSM parameter (the real AWS CLI, in the instance's region) into deploy-settings.env; the API server's certificate names the endpoint from them", () => {
+    expect(cp0.stat("/etc/kubeadm-ha/deploy-settings.env")).toEqual({ mode: "0644", uid: 0, gid: 0 });
+    expect(cp0.read("/etc/kubeadm-ha/deploy-settings.env")).toContain("ENDPOINT_HOST='api.kubeadm-ha.internal'");
     expect(cp0.read("/var/log/kubeadm-ha/bootstrap.log")).toMatch(
       /deploy settings from \/kubeadm-ha\/kubeadm-ha\/deploy-settings[\s\S]*step deploy-settings: ok/,
     );

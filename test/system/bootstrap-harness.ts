@@ -10,8 +10,8 @@ import { execFileSync, spawn } from "child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { KUBEADM_PATCHES_DIR, renderControlPlaneEnv, renderKubeadmConfig } from "../../lib/render";
-import { ClusterSpec, resolveClusterSpec } from "../../lib/spec";
+import { KUBEADM_PATCHES_DIR, renderControlPlaneEnv, renderKubeadmConfig } from "../../lib/render/internal";
+import { ClusterSpec, resolveClusterSpec } from "../../lib/cluster-spec";
 import { USERDATA_DIR, nodeScriptEnv, putFileCloudDeploySettings } from "../helpers";
 
 export const ENDPOINT = { host: "api.kubeadm-ha.test.invalid", port: 6443 };
@@ -154,7 +154,7 @@ export class FakeWorld {
     mkdirSync(patches);
     for (const [name, content] of Object.entries(kubeadm.patches)) writeFileSync(join(patches, name), content);
     writeFileSync(
-      join(dir, "etc", "cluster.env"),
+      join(dir, "etc", "node-settings.env"),
       moved(renderControlPlaneEnv({ spec: this.spec, node, endpoint: ENDPOINT })),
     );
     writeFileSync(join(dir, "etc", "kubeadm-init.yaml"), moved(kubeadm.init));

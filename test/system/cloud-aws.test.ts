@@ -56,7 +56,7 @@ function cloudShell(script: string, settings: Record<string, string> = {}, path 
     ...settings,
   };
   writeFileSync(
-    join(etc, "cluster.env"),
+    join(etc, "node-settings.env"),
     Object.entries(env)
       .map(([k, v]) => `${k}='${v}'`)
       .join("\n") + "\n",
@@ -163,16 +163,16 @@ describe("the deploy settings", () => {
   const value =
     "ENDPOINT_HOST='api.kubeadm-ha.internal'\nJOIN_SECRET_ID='arn:aws:secretsmanager:us-east-1:1:secret:j'\n";
 
-  test("are fetched once from their parameter into deploy.env (0644), then sourced; a later change is not taken", () => {
+  test("are fetched once from their parameter into deploy-settings.env (0644), then sourced; a later change is not taken", () => {
     aws(["ssm", "put-parameter", "--name", name, "--type", "String", "--value", value]);
-    rmSync(join(work, "etc", "deploy.env"), { force: true });
+    rmSync(join(work, "etc", "deploy-settings.env"), { force: true });
     const first = cloudShell('load_deploy_settings && echo "$ENDPOINT_HOST $AWS_REGION"');
     expect({ status: first.status, stdout: first.stdout.trim() }).toEqual({
       status: 0,
       stdout: "api.kubeadm-ha.internal us-east-1", // the region from the instance metadata
     });
-    expect(readFileSync(join(work, "etc", "deploy.env"), "utf8")).toBe(value);
-    expect((statSync(join(work, "etc", "deploy.env")).mode & 0o777).toString(8)).toBe("644");
+    expect(readFileSync(join(work, "etc", "deploy-settings.env"), "utf8")).toBe(value);
+    expect((statSync(join(work, "etc", "deploy-settings.env")).mode & 0o777).toString(8)).toBe("644");
     aws([
       "ssm",
       "put-parameter",
@@ -191,14 +191,14 @@ describe("the deploy settings", () => {
   });
 
   test("a parameter that does not exist stops the step after bounded retries, naming it", () => {
-    rmSync(join(work, "etc", "deploy.env"), { force: true });
+    rmSync(join(work, "etc", "deploy-settings.env"), { force: true });
     const missingParameter = cloudShell("load_deploy_settings", {
       DEPLOY_SETTINGS_PARAMETER: "/kubeadm-ha/none/deploy-settings",
     });
     expect(missingParameter.status).not.toBe(0);
     expect(missingParameter.stderr).toMatch(/giving up after 6 attempts/);
     expect(missingParameter.stderr).toMatch(/cannot read the deploy settings \/kubeadm-ha\/none\/deploy-settings/);
-    expect(readdirSync(join(work, "etc"))).not.toContain("deploy.env");
+    expect(readdirSync(join(work, "etc"))).not.toContain("deploy-settings.env");
   });
 });
 

@@ -30,8 +30,8 @@ import {
   renderEtcdEnv,
   renderEtcdMemberEnv,
   renderEtcdUnit,
-} from "../../lib/render";
-import { ClusterSpec, ExternalEtcdSpec, resolveClusterSpec } from "../../lib/spec";
+} from "../../lib/render/internal";
+import { ClusterSpec, ExternalEtcdSpec, resolveClusterSpec } from "../../lib/cluster-spec";
 import { USERDATA_DIR, nodeScriptEnv, putFileCloudDeploySettings, secretFileNames } from "../helpers";
 import { attachNode, createSwitch, pidsIn, removeNamespaces } from "./netns";
 import { SystemdHost } from "./systemd-host";
@@ -130,7 +130,7 @@ export class EtcdLab {
     chmodSync(dir, 0o755);
     const member = this.etcd.members[i];
     putFileCloudDeploySettings(join(this.root, "cloud"), this.spec, this.deployValues);
-    writeFileSync(join(dir, "etc", "cluster.env"), renderEtcdMemberEnv({ spec: this.spec, member }));
+    writeFileSync(join(dir, "etc", "node-settings.env"), renderEtcdMemberEnv({ spec: this.spec, member }));
     writeFileSync(
       join(dir, "etc", "etcd.env"),
       renderEtcdEnv(this.spec, this.etcd, member, { data: join(dir, "data"), pki: join(dir, "pki") }),
@@ -208,9 +208,9 @@ export class EtcdLab {
       mkdirSync(join(dir, d), { recursive: true });
     const node = this.spec.controlPlane[0];
     const endpoint = { host: "api.lab.invalid", port: 6443 };
-    writeFileSync(join(dir, "etc", "cluster.env"), renderControlPlaneEnv({ spec: this.spec, node, endpoint }));
+    writeFileSync(join(dir, "etc", "node-settings.env"), renderControlPlaneEnv({ spec: this.spec, node, endpoint }));
     // The functions run without the script's deploy-settings step: the settings it would have fetched.
-    writeFileSync(join(dir, "etc", "deploy.env"), renderClusterDeploySettings(this.spec, this.deployValues));
+    writeFileSync(join(dir, "etc", "deploy-settings.env"), renderClusterDeploySettings(this.spec, this.deployValues));
     for (const s of ["common.sh", "cloud-file.sh", "bootstrap-control-plane.sh"])
       copyFileSync(join(USERDATA_DIR, s), join(dir, "scripts", s));
     const scriptEnv = nodeScriptEnv(dir, join(this.root, "cloud"));

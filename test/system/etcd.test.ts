@@ -7,7 +7,7 @@
 import { execFileSync, spawnSync } from "child_process";
 import { mkdtempSync, readFileSync, renameSync, rmSync } from "fs";
 import { join } from "path";
-import { renderEtcdEnv } from "../../lib/render";
+import { renderEtcdEnv } from "../../lib/render/internal";
 import { PRIVATE_KEY_PATTERN, secretFileNames } from "../helpers";
 import { EtcdLab, SECRETS } from "./etcd-lab";
 import { requireRootAndTools, waitFor } from "./netns";

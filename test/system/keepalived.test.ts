@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync } from "child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
-import { FAILOVER_TIMERS, VRRP_PEER_CLOUD_CFG } from "../../lib/render";
+import { FAILOVER_TIMERS, VRRP_PEER_CLOUD_CFG } from "../../lib/render/internal";
 import { USERDATA_DIR, decodeInstanceUserData, resourcesOf, synthStack } from "../helpers";
 import { ip, requireRootAndTools, sleep, waitFor } from "./netns";
 import { LAB_REASSERT_S, NOTIFY_ENV_FILE, VipLab, outage } from "./vip-lab";

@@ -1,5 +1,5 @@
 /**
- * A booted node's own AWS calls, run on this machine against moto: the node's cluster.env (from its
+ * A booted node's own AWS calls, run on this machine against moto: the node's node-settings.env (from its
  * user data, with the metadata stand-in's address in it), the metadata stand-in serving the instance's
  * identity and region, then a script with common.sh sourced, as the node's scripts run, through the
  * real AWS CLI. Used by the Terraform and the CloudFormation oracles on what each deploy made.
@@ -19,8 +19,8 @@ export interface NodeCall {
   readonly endpoint: string;
   /** The instance as `aws ec2 describe-instances` gives it. */
   readonly instance: any;
-  /** The node's /etc/kubeadm-ha/cluster.env, from its user data. */
-  readonly clusterEnv: string;
+  /** The node's /etc/kubeadm-ha/node-settings.env, from its user data. */
+  readonly nodeSettings: string;
   /** Bash run after `. common.sh`. */
   readonly script: string;
 }
@@ -53,10 +53,10 @@ export async function runAsNode(call: NodeCall): Promise<SpawnSyncReturns<string
     const etc = join(root, "node-etc");
     mkdirSync(etc, { recursive: true });
     writeFileSync(
-      join(etc, "cluster.env"),
-      call.clusterEnv.replace(/^IMDS_ENDPOINT=.*$/m, `IMDS_ENDPOINT='http://127.0.0.1:${port}'`),
+      join(etc, "node-settings.env"),
+      call.nodeSettings.replace(/^IMDS_ENDPOINT=.*$/m, `IMDS_ENDPOINT='http://127.0.0.1:${port}'`),
     );
-    rmSync(join(etc, "deploy.env"), { force: true });
+    rmSync(join(etc, "deploy-settings.env"), { force: true });
     return spawnSync("bash", ["-c", `. "${USERDATA_DIR}/common.sh"; ${call.script}`], {
       encoding: "utf8",
       env: {

@@ -8,7 +8,7 @@
  * give it: the same code must type-check and synthesize there. A third gets aws-cdk-lib and imports the
  * AWS CDK flavour from its subpath (kubeadm-ha-aws/aws-cdk), with no cdktf installed at all.
  */
-import { shippedScript } from "../../lib/render";
+import { shippedScript } from "../../lib/render/internal";
 import { execFileSync, spawnSync } from "child_process";
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "fs";
 import { tmpdir } from "os";

@@ -6,7 +6,7 @@
  * Needs root, util-linux (unshare, nsenter), systemd, iproute2, etcd-server, etcd-client, openssl.
  */
 import { spawnSync } from "child_process";
-import { ETCD_PATHS } from "../../lib/render";
+import { ETCD_PATHS } from "../../lib/render/internal";
 import { EtcdLab } from "./etcd-lab";
 import { requireRootAndTools, waitFor } from "./netns";
 

@@ -336,7 +336,7 @@ describeIf.each(PLANS)(
           root: lab.root,
           endpoint: lab.endpoint,
           instance: i,
-          clusterEnv: decodeInstanceUserData(planned).files["/etc/kubeadm-ha/cluster.env"].content,
+          nodeSettings: decodeInstanceUserData(planned).files["/etc/kubeadm-ha/node-settings.env"].content,
           script: `load_deploy_settings && echo "endpoint $ENDPOINT_HOST" && cloud_set_status running:kubeadm-join && cloud_set_status ready`,
         });
         expect(call.stderr).not.toMatch(/not published/);

@@ -17,8 +17,13 @@ import { ChildProcess, execFileSync, spawn } from "child_process";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, writeFileSync } from "fs";
 import { join } from "path";
 import { attachNode, createSwitch, ip, killProcesses, pidsIn, removeNamespaces, sleepSync } from "./netns";
-import { renderControlPlaneEnv, renderHaproxyCfg, renderKeepalivedConf } from "../../lib/render";
-import { ClusterSpec, KeepalivedEndpointInput, KeepalivedEndpointSpec, resolveClusterSpec } from "../../lib/spec";
+import { renderControlPlaneEnv, renderHaproxyCfg, renderKeepalivedConf } from "../../lib/render/internal";
+import {
+  ClusterSpec,
+  KeepalivedEndpointInput,
+  KeepalivedEndpointSpec,
+  resolveClusterSpec,
+} from "../../lib/cluster-spec";
 import { USERDATA_DIR } from "../helpers";
 
 const FAKES = join(__dirname, "fakes");
@@ -146,7 +151,7 @@ export class VipLab {
       endpoint: { host: this.vip, port: this.endpoint.port },
     });
     writeFileSync(
-      join(dir, "etc", "cluster.env"),
+      join(dir, "etc", "node-settings.env"),
       env.replace(/^VIP_REASSERT_SECONDS='\d+'$/m, `VIP_REASSERT_SECONDS='${LAB_REASSERT_S}'`),
     );
     const scriptEnv =

@@ -9,7 +9,7 @@ import {
 
 const docs = readInterfaceDocs(TYPES_FILE);
 
-test("docs/API.md is what `npm run docs` generates from lib/spec/types.ts (run it after changing a prop)", () => {
+test("docs/API.md is what `npm run docs` generates from lib/cluster-spec/types.ts (run it after changing a prop)", () => {
   expect(readFileSync(API_REFERENCE, "utf8")).toBe(renderApiReference(docs));
 });
 

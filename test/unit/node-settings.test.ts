@@ -20,8 +20,8 @@ import {
   renderEtcdMemberEnv,
   colocatedPeer,
   renderLoadBalancerEnv,
-} from "../../lib/render";
-import { ClusterInput, ExternalEtcdSpec, KeepalivedEndpointSpec, resolveClusterSpec } from "../../lib/spec";
+} from "../../lib/render/internal";
+import { ClusterInput, ExternalEtcdSpec, KeepalivedEndpointSpec, resolveClusterSpec } from "../../lib/cluster-spec";
 import { USERDATA_DIR } from "../helpers";
 
 const scripts = readdirSync(USERDATA_DIR)

@@ -78,7 +78,7 @@ const importsOf = (file: string) =>
   [...readFileSync(file, "utf8").matchAll(/^import [^;]*? from "([^"]+)";/gms)].map((m) => m[1]);
 
 test.each([
-  ["lib/spec", /^(cdktf|cdktn|@cdktf\/|aws-cdk-lib|constructs)|^\.\.\/(render|model)/],
+  ["lib/cluster-spec", /^(cdktf|cdktn|@cdktf\/|aws-cdk-lib|constructs)|^\.\.\/(render|model)/],
   ["lib/render", /^(cdktf|cdktn|@cdktf\/|aws-cdk-lib|constructs)|^\.\.\/model/],
   ["lib/model", /^(cdktf|cdktn|@cdktf\/|aws-cdk-lib)|^\.\.\/render/],
   ["lib/private", /^(cdktf|cdktn|@cdktf\/|aws-cdk-lib)/],

@@ -17,9 +17,9 @@ import {
   drainTimers,
   renderContainerdConfig,
   shippedScript,
-} from "../../lib/render";
+} from "../../lib/render/internal";
 import { parse } from "yaml";
-import { ExternalEtcdSpec, KeepalivedEndpointSpec, resolveClusterSpec } from "../../lib/spec";
+import { ExternalEtcdSpec, KeepalivedEndpointSpec, resolveClusterSpec } from "../../lib/cluster-spec";
 import {
   SHARED_FIELD_REFERENCE,
   USERDATA_DIR,
@@ -274,7 +274,7 @@ describe("cloud-config", () => {
     expect(files["/etc/kubeadm-ha/kubeadm-patches/kubeletconfiguration+strategic.yaml"].content).toBe(
       "providerID: __PROVIDER_ID__\n",
     );
-    expect(files["/etc/kubeadm-ha/cluster.env"].content).toContain(
+    expect(files["/etc/kubeadm-ha/node-settings.env"].content).toContain(
       "KUBEADM_PATCHES_DIR='/etc/kubeadm-ha/kubeadm-patches'",
     );
   });
@@ -322,7 +322,7 @@ describe("external etcd member", () => {
     expect(Object.keys(files).sort()).toEqual([
       "/etc/chrony/sources.d/amazon-time-sync.sources",
       "/etc/etcd/etcd.env",
-      "/etc/kubeadm-ha/cluster.env",
+      "/etc/kubeadm-ha/node-settings.env",
       "/etc/systemd/system/etcd.service",
       "/etc/systemd/system/kubeadm-ha-bootstrap.service",
       "/opt/kubeadm-ha/bootstrap-etcd.sh",
@@ -330,7 +330,7 @@ describe("external etcd member", () => {
       "/opt/kubeadm-ha/common.sh",
     ]);
     expect(cloudConfig.hostname).toBe("kubeadm-ha-etcd-2");
-    expect(files["/etc/kubeadm-ha/cluster.env"].content).toContain("NODE_INDEX='2'");
+    expect(files["/etc/kubeadm-ha/node-settings.env"].content).toContain("NODE_INDEX='2'");
     expect(text).not.toMatch(/PRIVATE KEY|BEGIN CERTIFICATE/);
   });
 });

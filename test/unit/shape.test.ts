@@ -1,7 +1,7 @@
-/** The run-time shape (lib/spec/shape.ts) is the props' interfaces (lib/spec/types.ts), key for key and type for type. */
+/** The run-time shape (lib/cluster-spec/shape.ts) is the props' interfaces (lib/cluster-spec/types.ts), key for key and type for type. */
 import { join } from "path";
 import { readInterfaceDocs } from "../../scripts/api-reference";
-import { CLUSTER_SHAPE, Field, Shape } from "../../lib/spec/shape";
+import { CLUSTER_SHAPE, Field, Shape } from "../../lib/cluster-spec/shape";
 
 const variantsOf = (field: Field) => (field.kind === "variants" ? field.variants.shapes : {});
 const objectOf = (field: Field) => (field.kind === "object" || field.kind === "objects" ? field.shape : {});
@@ -33,7 +33,7 @@ function kindOf(type: string): string {
 }
 const kindOfField = (field: Field) => (field.kind === "object" && field.orFalse ? "object|false" : field.kind);
 
-test.each(readInterfaceDocs(join(__dirname, "../../lib/spec/types.ts")).map((doc) => [doc.name, doc] as const))(
+test.each(readInterfaceDocs(join(__dirname, "../../lib/cluster-spec/types.ts")).map((doc) => [doc.name, doc] as const))(
   "%s: every prop is in the shape with its type, and nothing else",
   (name, doc) => {
     const shape = SHAPES[name];

@@ -1,7 +1,12 @@
-import { ClusterSpecError, ETCD_RELEASE_SHA256, instanceArchitecture, resolveClusterSpec } from "../../lib/spec";
+import {
+  ClusterSpecError,
+  ETCD_RELEASE_SHA256,
+  instanceArchitecture,
+  resolveClusterSpec,
+} from "../../lib/cluster-spec";
 import { BAD_INPUTS, threeZones } from "../bad-inputs";
-import { cidrHost, cidrSubnet, cidrsOverlap, parseCidr } from "../../lib/spec/cidr";
-import { CLUSTER_SHAPE, Field, Shape } from "../../lib/spec/shape";
+import { cidrHost, cidrSubnet, cidrsOverlap, parseCidr } from "../../lib/cluster-spec/cidr";
+import { CLUSTER_SHAPE, Field, Shape } from "../../lib/cluster-spec/shape";
 import { specProblemsOf } from "../helpers";
 
 describe("defaults", () => {

@@ -20,7 +20,7 @@ import {
   ubuntuImageParameter,
 } from "../../model";
 import { encodeUserData } from "../../render/user-data";
-import { Architecture, ClusterSpec, SecretsSpec } from "../../spec";
+import { Architecture, ClusterSpec, SecretsSpec } from "../../cluster-spec";
 import type { ControlPlaneIdentity } from "../control-plane-identity";
 import type { ClusterNetwork } from "../network";
 

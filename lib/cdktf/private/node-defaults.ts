@@ -22,8 +22,8 @@ import {
   secretResourceStatements,
   sessionManagerStatements,
 } from "../../model";
-import { NodeScripts } from "../../render";
-import { Architecture, ClusterSpec, SecretsSpec } from "../../spec";
+import { NodeScripts } from "../../render/internal";
+import { Architecture, ClusterSpec, SecretsSpec } from "../../cluster-spec";
 
 /** What every construct that runs nodes of a cluster needs from KubeadmCluster. */
 export interface ClusterNodeContext {

@@ -1,4 +1,4 @@
-import { EndpointSpec, EtcdSpec, NLB_TIMERS } from "../spec";
+import { EndpointSpec, EtcdSpec, NLB_TIMERS } from "../cluster-spec";
 import { FAILOVER_TIMERS } from "./keepalived";
 
 /** Slack on top of each measured or documented bound. */

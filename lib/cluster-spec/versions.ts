@@ -70,7 +70,7 @@ export const RUNC_RELEASE = {
   } as ReleaseChecksums,
 } as const;
 
-/** Where nodes download what is not an apt package. Settings in the node's cluster.env, so tests can point them elsewhere. */
+/** Where nodes download what is not an apt package. Settings in the node's node-settings.env, so tests can point them elsewhere. */
 export const DOWNLOAD_SOURCES = {
   /** pkgs.k8s.io: one flat apt repository per minor, signed with the same key. */
   kubernetesPackages: (minor: number) => `https://pkgs.k8s.io/core:/stable:/v1.${minor}/deb/`,
