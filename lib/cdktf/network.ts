@@ -13,6 +13,12 @@ import { DataResource, Fn, ITerraformDependable, Op, TerraformSelf } from "cdktf
 import { Construct } from "constructs";
 import { NetworkSpec } from "../cluster-spec";
 
+interface NetworkIds {
+  readonly vpcId: string;
+  readonly privateSubnetIds: string[];
+  readonly publicSubnetIds: string[];
+}
+
 export interface ClusterNetworkProps {
   readonly clusterName: string;
   readonly network: NetworkSpec;
@@ -37,8 +43,7 @@ export class ClusterNetwork extends Construct {
 
   constructor(scope: Construct, id: string, props: ClusterNetworkProps) {
     super(scope, id);
-    const { network, clusterName, tags } = props;
-    this.vpcCidr = network.vpcCidr;
+    this.vpcCidr = props.network.vpcCidr;
     const offerings = props.instanceTypes.map(
       ({ instanceType }, i) =>
         new DataAwsEc2InstanceTypeOfferings(this, `instance-type-offerings-${i}`, {
@@ -46,18 +51,30 @@ export class ClusterNetwork extends Construct {
           filter: [{ name: "instance-type", values: [instanceType] }],
         }),
     );
-    if (network.mode === "existing") {
-      const zones = network.privateSubnets.map(
-        (s, i) => new DataAwsSubnet(this, `private-${i}`, { id: s.id }).availabilityZone,
-      );
-      this.requireOfferedIn(zones, "network.privateSubnets", offerings, props);
-      this.requireDistinctZones(zones.slice(0, network.distinctZoneSubnets ?? 0), offerings[0]);
-      this.vpcId = network.vpcId!;
-      this.privateSubnetIds = network.privateSubnets.map((s) => s.id!);
-      this.publicSubnetIds = network.publicSubnets.map((s) => s.id!);
-      return;
-    }
+    const ids = props.network.mode === "existing" ? this.existing(props, offerings) : this.newVpc(props, offerings);
+    this.vpcId = ids.vpcId;
+    this.privateSubnetIds = ids.privateSubnetIds;
+    this.publicSubnetIds = ids.publicSubnetIds;
+  }
 
+  /** The user's subnets as they are, their zones checked in the plan. */
+  private existing(props: ClusterNetworkProps, offerings: DataAwsEc2InstanceTypeOfferings[]): NetworkIds {
+    const { network } = props;
+    const zones = network.privateSubnets.map(
+      (s, i) => new DataAwsSubnet(this, `private-${i}`, { id: s.id }).availabilityZone,
+    );
+    this.requireOfferedIn(zones, "network.privateSubnets", offerings, props);
+    this.requireDistinctZones(zones.slice(0, network.distinctZoneSubnets ?? 0), offerings[0]);
+    return {
+      vpcId: network.vpcId!,
+      privateSubnetIds: network.privateSubnets.map((s) => s.id!),
+      publicSubnetIds: network.publicSubnets.map((s) => s.id!),
+    };
+  }
+
+  /** A new VPC: public subnets behind an internet gateway, NAT gateways, private subnets for the nodes. */
+  private newVpc(props: ClusterNetworkProps, offerings: DataAwsEc2InstanceTypeOfferings[]): NetworkIds {
+    const { network, clusterName, tags } = props;
     const named = (name: string) => ({ ...tags, Name: `${clusterName}-${name}` });
     const vpc = new Vpc(this, "vpc", {
       cidrBlock: network.vpcCidr,
@@ -65,42 +82,10 @@ export class ClusterNetwork extends Construct {
       enableDnsSupport: true,
       tags: named("vpc"),
     });
-    this.vpcId = vpc.id;
     // Subnets without a table of their own use the main one: a routed VIP needs its route there too.
     this.routeTableIds.push(vpc.mainRouteTableId);
-
-    let zoneOf: (i: number) => string;
-    if (network.availabilityZones) {
-      const given = network.availabilityZones;
-      this.requireOfferedIn(given, "network.availabilityZones", offerings, props);
-      zoneOf = (i) => given[i];
-    } else {
-      const chosen = this.chooseZones(network.privateSubnets.length, offerings, props);
-      zoneOf = (i) => Fn.element(chosen, i);
-    }
-
-    const igw = new InternetGateway(this, "igw", { vpcId: vpc.id, tags: named("igw") });
-    const publicRoutes = new RouteTable(this, "public-routes", { vpcId: vpc.id, tags: named("public") });
-    this.routeTableIds.push(publicRoutes.id);
-    const defaultRoute = new Route(this, "public-default", {
-      routeTableId: publicRoutes.id,
-      destinationCidrBlock: "0.0.0.0/0",
-      gatewayId: igw.id,
-    });
-
-    const publicSubnets = network.publicSubnets.map((s, i) => {
-      const subnet = new Subnet(this, `public-${i}`, {
-        vpcId: vpc.id,
-        cidrBlock: s.cidrBlock,
-        availabilityZone: zoneOf(i),
-        mapPublicIpOnLaunch: false,
-        tags: { ...named(`public-${i}`), "kubernetes.io/role/elb": "1" },
-      });
-      new RouteTableAssociation(this, `public-${i}-routes`, { subnetId: subnet.id, routeTableId: publicRoutes.id });
-      return subnet;
-    });
-    this.publicSubnetIds = publicSubnets.map((s) => s.id);
-
+    const zoneOf = this.zonePicker(props, offerings);
+    const { subnets: publicSubnets, internetRoute } = this.publicSubnets(vpc, network, zoneOf, named);
     const natCount = network.natGatewayPerZone ? publicSubnets.length : 1;
     const nats = publicSubnets.slice(0, natCount).map((subnet, i) => {
       const eip = new Eip(this, `nat-${i}-ip`, { domain: "vpc", tags: named(`nat-${i}`) });
@@ -108,32 +93,76 @@ export class ClusterNetwork extends Construct {
         allocationId: eip.id,
         subnetId: subnet.id,
         tags: named(`nat-${i}`),
-        dependsOn: [defaultRoute],
+        dependsOn: [internetRoute],
       });
     });
+    return {
+      vpcId: vpc.id,
+      publicSubnetIds: publicSubnets.map((s) => s.id),
+      privateSubnetIds: network.privateSubnets.map((s, i) => {
+        const subnet = new Subnet(this, `private-${i}`, {
+          vpcId: vpc.id,
+          cidrBlock: s.cidrBlock,
+          availabilityZone: zoneOf(i),
+          tags: { ...named(`private-${i}`), "kubernetes.io/role/internal-elb": "1" },
+        });
+        const routes = new RouteTable(this, `private-${i}-routes`, { vpcId: vpc.id, tags: named(`private-${i}`) });
+        this.routeTableIds.push(routes.id);
+        const egress = new Route(this, `private-${i}-default`, {
+          routeTableId: routes.id,
+          destinationCidrBlock: "0.0.0.0/0",
+          natGatewayId: nats[i % nats.length].id,
+        });
+        const association = new RouteTableAssociation(this, `private-${i}-association`, {
+          subnetId: subnet.id,
+          routeTableId: routes.id,
+        });
+        this.egressDependencies.push(egress, association);
+        return subnet.id;
+      }),
+    };
+  }
 
-    this.privateSubnetIds = network.privateSubnets.map((s, i) => {
-      const subnet = new Subnet(this, `private-${i}`, {
+  /** Subnet i's zone: as given (checked to offer every instance type), or chosen once in the plan. */
+  private zonePicker(props: ClusterNetworkProps, offerings: DataAwsEc2InstanceTypeOfferings[]): (i: number) => string {
+    const given = props.network.availabilityZones;
+    if (given) {
+      this.requireOfferedIn(given, "network.availabilityZones", offerings, props);
+      return (i) => given[i];
+    }
+    const chosen = this.chooseZones(props.network.privateSubnets.length, offerings, props);
+    return (i) => Fn.element(chosen, i);
+  }
+
+  /** The public subnets, on one route table whose default route (`internetRoute`) is the internet gateway. */
+  private publicSubnets(
+    vpc: Vpc,
+    network: NetworkSpec,
+    zoneOf: (i: number) => string,
+    named: (name: string) => Record<string, string>,
+  ): { subnets: Subnet[]; internetRoute: Route } {
+    const igw = new InternetGateway(this, "igw", { vpcId: vpc.id, tags: named("igw") });
+    const routes = new RouteTable(this, "public-routes", { vpcId: vpc.id, tags: named("public") });
+    this.routeTableIds.push(routes.id);
+    const internetRoute = new Route(this, "public-default", {
+      routeTableId: routes.id,
+      destinationCidrBlock: "0.0.0.0/0",
+      gatewayId: igw.id,
+    });
+    const subnets = network.publicSubnets.map((s, i) => {
+      const subnet = new Subnet(this, `public-${i}`, {
         vpcId: vpc.id,
         cidrBlock: s.cidrBlock,
         availabilityZone: zoneOf(i),
-        tags: { ...named(`private-${i}`), "kubernetes.io/role/internal-elb": "1" },
+        mapPublicIpOnLaunch: false,
+        tags: { ...named(`public-${i}`), "kubernetes.io/role/elb": "1" },
       });
-      const routes = new RouteTable(this, `private-${i}-routes`, { vpcId: vpc.id, tags: named(`private-${i}`) });
-      this.routeTableIds.push(routes.id);
-      const egress = new Route(this, `private-${i}-default`, {
-        routeTableId: routes.id,
-        destinationCidrBlock: "0.0.0.0/0",
-        natGatewayId: nats[i % nats.length].id,
-      });
-      const association = new RouteTableAssociation(this, `private-${i}-association`, {
-        subnetId: subnet.id,
-        routeTableId: routes.id,
-      });
-      this.egressDependencies.push(egress, association);
-      return subnet.id;
+      new RouteTableAssociation(this, `public-${i}-routes`, { subnetId: subnet.id, routeTableId: routes.id });
+      return subnet;
     });
+    return { subnets, internetRoute };
   }
+
   /**
    * The zones the subnets go in, chosen once: the first `wanted` zones of the region (by name) that
    * offer every instance type. The choice is stored (terraform_data, later changes of the region's
