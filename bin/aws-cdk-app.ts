@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from "fs";
+import { join } from "path";
 import { App, Stack } from "aws-cdk-lib";
 import { Construct } from "constructs";
 import { KubeadmCluster } from "../lib/aws-cdk";
@@ -26,7 +28,7 @@ export function buildCdkApp(options: { outdir?: string; env?: NodeJS.ProcessEnv 
   stack: KubeadmHaCdkStack;
 } {
   // Run by the cdk CLI, CDK_OUTDIR says where; run directly (npm run synth), cdk.out as the CLI would.
-  const app = new App({ outdir: options.outdir ?? process.env.CDK_OUTDIR ?? "cdk.out" });
+  const app = new App({ outdir: options.outdir ?? process.env.CDK_OUTDIR ?? "cdk.out", context: cdkJsonContext() });
   const settings = readSettings(
     options.env ?? process.env,
     (key) => app.node.tryGetContext(key),
@@ -34,4 +36,15 @@ export function buildCdkApp(options: { outdir?: string; env?: NodeJS.ProcessEnv 
   );
   const stack = new KubeadmHaCdkStack(app, "kubeadm-ha", settings);
   return { app, stack };
+}
+
+/**
+ * cdk.json's context (the feature flags a new AWS CDK app gets) for a run without the cdk CLI (`npm run
+ * synth`, the tests), so the template is the one `cdk deploy` makes; the CLI passes it itself.
+ */
+function cdkJsonContext(): Record<string, unknown> | undefined {
+  if (process.env.CDK_CONTEXT_JSON) return undefined;
+  // bin/ when run as TypeScript, dist/bin/ when built.
+  const file = [join(__dirname, "..", "cdk.json"), join(__dirname, "..", "..", "cdk.json")].find(existsSync);
+  return file ? JSON.parse(readFileSync(file, "utf8")).context : undefined;
 }

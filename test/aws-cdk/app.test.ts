@@ -11,6 +11,8 @@ import { KubeadmCluster } from "../../lib/aws-cdk";
 import { buildCdkApp } from "../../bin/aws-cdk-app";
 import { SettingsError } from "../../bin/settings";
 import { CDK_EXAMPLES } from "../../examples/aws-cdk";
+import { recommendedFeatureFlags } from "../../scripts/cdk-flags";
+import { CDK_JSON_CONTEXT } from "./helpers";
 
 const outdir = () => mkdtempSync(join(tmpdir(), "kha-cdk-app-"));
 
@@ -106,4 +108,16 @@ test.each(Object.entries(CDK_EXAMPLES))("example %s synthesizes", (name, Example
   expect(Object.keys(template.findResources("AWS::EC2::Instance")).length).toBe(
     controlPlane.length + loadBalancers + (etcd.topology === "external" ? 3 : 0),
   );
+});
+
+test("cdk.json sets every feature flag the installed aws-cdk-lib recommends for a new app (npm run cdk-flags)", () => {
+  const flags = recommendedFeatureFlags();
+  expect(Object.keys(flags).length).toBeGreaterThan(80);
+  expect(CDK_JSON_CONTEXT).toEqual({ "cli-telemetry": false, ...flags });
+});
+
+test("the default app run without the cdk CLI (npm run synth) gets cdk.json's flags, as `cdk deploy` would", () => {
+  const { app } = buildCdkApp({ outdir: outdir(), env: {} });
+  expect(app.node.tryGetContext("@aws-cdk/aws-iam:minimizePolicies")).toBe(true);
+  expect(app.node.tryGetContext("@aws-cdk/core:validateAgainstDefaultRules")).toBe(true);
 });

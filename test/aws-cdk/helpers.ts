@@ -1,6 +1,8 @@
 /** Synthesis and reading helpers for the AWS CDK flavour's tests. */
 import { App, Environment, Stack } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
+import { readFileSync } from "fs";
+import { join } from "path";
 import { gunzipSync } from "zlib";
 import { KubeadmCluster, KubeadmClusterProps } from "../../lib/aws-cdk";
 import { printedDuring } from "../quiet";
@@ -21,12 +23,18 @@ export interface CdkSynth {
 }
 
 /**
- * An app whose synth fails on any finding of aws-cdk-lib's own template validation (its bundled regional
- * CloudFormation schemas: a type or property a region lacks), where aws-cdk-lib would only print a warning.
+ * An app as `cdk deploy` runs the default one: with cdk.json's context, the feature flags a new AWS CDK
+ * app gets. One of them makes a synth fail on any finding of aws-cdk-lib's own template validation (its
+ * bundled regional CloudFormation schemas: a type or property a region lacks), where it would only warn.
  */
 export function strictApp(): App {
-  return new App({ context: { "@aws-cdk/core:validateAgainstDefaultRules": true } });
+  return new App({ context: CDK_JSON_CONTEXT });
 }
+
+/** cdk.json's context: the recommended feature flags (`npm run cdk-flags` writes them). */
+export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
+  readFileSync(join(__dirname, "..", "..", "cdk.json"), "utf8"),
+).context;
 
 /**
  * Synthesizes `stack`'s app and returns what the synth printed (console) and every warning or error
