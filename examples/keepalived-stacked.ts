@@ -2,7 +2,7 @@
  * keepalived VIP with HAProxy, stacked etcd: five control-plane nodes that also run keepalived and
  * HAProxy (VIP:8443), the VIP an overlay address routed to the VRRP master in every route table, so
  * the control plane stays spread over three zones.
- *   npm run build && cdktf synth --app "node dist/examples/keepalived-stacked.js"
+ *   node scripts/app-build.js && cdktf synth --app "node .app/examples/keepalived-stacked.js"
  */
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { App, TerraformStack } from "cdktf";

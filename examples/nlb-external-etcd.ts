@@ -1,7 +1,7 @@
 /**
  * NLB endpoint, external etcd: an internet-facing NLB open to one office range only, three
  * control-plane nodes and a separate etcd cluster of three members, one per zone.
- *   npm run build && cdktf synth --app "node dist/examples/nlb-external-etcd.js"
+ *   node scripts/app-build.js && cdktf synth --app "node .app/examples/nlb-external-etcd.js"
  */
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { App, TerraformStack } from "cdktf";

@@ -1,7 +1,7 @@
 /**
  * NLB endpoint, stacked etcd: three control-plane nodes in a new VPC over three zones, behind an
  * internal Network Load Balancer. The default topology, written out as a user's own stack.
- *   npm run build && cdktf synth --app "node dist/examples/nlb-stacked.js"
+ *   node scripts/app-build.js && cdktf synth --app "node .app/examples/nlb-stacked.js"
  */
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { App, TerraformStack } from "cdktf";

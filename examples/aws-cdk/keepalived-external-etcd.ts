@@ -3,7 +3,7 @@
  * lb01/lb02 + etcd01-03 + master01-03 design, as the cdktf example builds it. The VIP is an address outside the VPC that a /32
  * route in every route table sends to the VRRP master; the two load balancers sit in two zones, so
  * losing either zone keeps the endpoint (a secondary-IP VIP would put both in one subnet, one zone).
- *   npm run build && npx cdk synth --app "node dist/examples/aws-cdk/keepalived-external-etcd.js"
+ *   node scripts/app-build.js && npx cdk synth --app "node .app/examples/aws-cdk/keepalived-external-etcd.js"
  */
 import { App, Stack } from "aws-cdk-lib";
 import { Construct } from "constructs";

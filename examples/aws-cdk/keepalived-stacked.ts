@@ -2,7 +2,7 @@
  * keepalived VIP with HAProxy, stacked etcd, for AWS CDK: five control-plane nodes that also run
  * keepalived and HAProxy (VIP:8443), the VIP an overlay address routed to the VRRP master in every
  * route table, so the control plane stays spread over three zones.
- *   npm run build && npx cdk synth --app "node dist/examples/aws-cdk/keepalived-stacked.js"
+ *   node scripts/app-build.js && npx cdk synth --app "node .app/examples/aws-cdk/keepalived-stacked.js"
  */
 import { App, Stack } from "aws-cdk-lib";
 import { Construct } from "constructs";

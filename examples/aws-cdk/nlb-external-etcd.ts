@@ -2,7 +2,7 @@
  * NLB endpoint, external etcd, for AWS CDK: an internet-facing NLB open to one office range only, three
  * control-plane nodes and a separate etcd cluster of three members, one per zone; the team's workers'
  * range may reach the kubelets, an operator role may read the admin kubeconfig.
- *   npm run build && npx cdk synth --app "node dist/examples/aws-cdk/nlb-external-etcd.js"
+ *   node scripts/app-build.js && npx cdk synth --app "node .app/examples/aws-cdk/nlb-external-etcd.js"
  */
 import { App, Stack } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";

@@ -1,6 +1,6 @@
 /**
  * NLB endpoint, stacked etcd, for AWS CDK: the default topology as a user's own CloudFormation stack.
- *   npm run build && npx cdk synth --app "node dist/examples/aws-cdk/nlb-stacked.js"
+ *   node scripts/app-build.js && npx cdk synth --app "node .app/examples/aws-cdk/nlb-stacked.js"
  */
 import { App, Stack } from "aws-cdk-lib";
 import { Construct } from "constructs";

@@ -1,3 +1,4 @@
+import { execSync } from "child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
@@ -268,5 +269,27 @@ describe("the default apps' entry point (bin/main.ts, bin/aws-cdk-main.ts)", () 
         throw new TypeError("a bug");
       }),
     ).toThrow(TypeError);
+  });
+});
+
+describe("the command cdktf.json and cdk.json run (scripts/app-build.js, then the app from .app/)", () => {
+  const root = join(__dirname, "..", "..");
+  const appCommand = (file: string) => JSON.parse(readFileSync(join(root, file), "utf8")).app as string;
+
+  test("both apps build with scripts/app-build.js and run from .app/", () => {
+    expect(appCommand("cdktf.json")).toBe("node scripts/app-build.js && node .app/bin/main.js");
+    expect(appCommand("cdk.json")).toBe("node scripts/app-build.js && node .app/bin/aws-cdk-main.js");
+  });
+
+  test("it synthesizes the default cluster: three control-plane nodes behind an NLB", () => {
+    const outdir = mkdtempSync(join(tmpdir(), "kha-app-command-"));
+    try {
+      execSync(appCommand("cdktf.json"), { cwd: root, env: { ...process.env, CDKTF_OUTDIR: outdir }, stdio: "pipe" });
+      const plan = JSON.parse(readFileSync(join(outdir, "stacks", "kubeadm-ha", "cdk.tf.json"), "utf8"));
+      expect(Object.keys(plan.resource.aws_instance)).toHaveLength(3);
+      expect(Object.keys(plan.resource.aws_lb)).toHaveLength(1);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 });
