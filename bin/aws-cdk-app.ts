@@ -44,7 +44,7 @@ export function buildCdkApp(options: { outdir?: string; env?: NodeJS.ProcessEnv 
  */
 function cdkJsonContext(): Record<string, unknown> | undefined {
   if (process.env.CDK_CONTEXT_JSON) return undefined;
-  // bin/ when run as TypeScript, dist/bin/ when built.
+  // bin/ when run as TypeScript (the tests); dist/bin/ or .app/bin/ when built.
   const file = [join(__dirname, "..", "cdk.json"), join(__dirname, "..", "..", "cdk.json")].find(existsSync);
   return file ? JSON.parse(readFileSync(file, "utf8")).context : undefined;
 }

@@ -1,9 +1,10 @@
 /**
  * The contract between the TypeScript that renders a node and the bash that runs on it: every setting
- * `/etc/kubeadm-ha/node-settings.env` (user data) and `deploy-settings.env` (the deploy settings) may hold, and what it means. The scripts read nothing else from the
- * cluster (test/unit/node-settings.test.ts: every variable a script reads and does not set itself is
- * one of these, etcd's own environment, or a documented override (SCRIPT_OVERRIDES); each of these is read by a script
- * and rendered for some node), and the renderers cannot write a key that is not here. Each node kind has
+ * `/etc/kubeadm-ha/node-settings.env` (user data) and `deploy-settings.env` (the deploy settings) may
+ * hold, and what it means. The scripts read nothing else from the cluster (test/unit/node-settings.test.ts:
+ * every variable a script reads and does not set itself is one of these, etcd's own environment, or an
+ * override of SCRIPT_OVERRIDES; each of these is read by a script and rendered for some node), and the
+ * renderers cannot write a key that is not here. Each node kind has
  * its settings type with every key it needs required (ControlPlaneSettings, EtcdMemberSettings,
  * LoadBalancerSettings): a renderer that leaves out a setting its kind's scripts read does not compile.
  */
