@@ -126,7 +126,8 @@ function instancesText(result: SynthResult, resolve: Resolve, props: { network?:
       .map(
         (n) =>
           `${n.name}  ${n.role}  ${n.ip ?? "(address from the subnet)"} in ${n.subnet}  ${n.type}  ` +
-          `IMDS ${n.imds.join("/")}  root ${n.root.join(" ")}  source/dest check ${n.sourceDestCheck ? "on" : "off"}  ` +
+          `IMDS ${n.imds.join("/")}  root ${n.root[0]} GiB ${n.root[1]} ${n.root[2] ? "encrypted" : "UNENCRYPTED"}  ` +
+          `source/dest check ${n.sourceDestCheck ? "on" : "off"}  ` +
           `user data ${bytes[n.name]} bytes gzip`,
       )
       .join("\n") + "\n"
@@ -136,8 +137,10 @@ function instancesText(result: SynthResult, resolve: Resolve, props: { network?:
 function rulesText(rules: Rule[]): string {
   const byGroup = new Map<string, string[]>();
   for (const r of rules) {
-    const ports = r.from === undefined ? "all ports" : r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`;
-    const line = `  ${r.direction} ${r.protocol} ${ports} ${r.direction === "ingress" ? "from" : "to"} ${r.peer}  # ${r.description}`;
+    const ports = r.from === undefined ? "" : r.from === r.to ? ` ${r.from}` : ` ${r.from}-${r.to}`;
+    const protocol =
+      r.protocol === "-1" ? "all traffic" : /^\d+$/.test(r.protocol) ? `protocol ${r.protocol}` : r.protocol;
+    const line = `  ${r.direction} ${protocol}${ports} ${r.direction === "ingress" ? "from" : "to"} ${r.peer}  # ${r.description}`;
     byGroup.set(String(r.group), [...(byGroup.get(String(r.group)) ?? []), line]);
   }
   return [...byGroup.keys()]
