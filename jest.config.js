@@ -1,8 +1,8 @@
 /**
  * Transpile-only (swc) for speed; `tsc --noEmit` in `npm test` does the type checking.
  * Three projects: every cdktf test; the plan tests (synth) again on CDK Terrain (cdktn and
- * @cdktn/provider-aws, the maintained fork), with the same snapshots: the plans must be the same; and
- * the AWS CDK flavour's tests (test/aws-cdk: its templates, cdk-nag, parity with the cdktf flavour).
+ * @cdktn/provider-aws, the maintained fork), against the same golden files: the plans must be the
+ * same; and the AWS CDK flavour's tests (test/aws-cdk: its templates, cdk-nag, parity with the cdktf flavour).
  */
 const base = {
   testEnvironment: "node",

@@ -1,7 +1,8 @@
 /**
  * The AWS CDK flavour's CloudFormation template, through aws-cdk-lib/assertions: the listener and
  * health check, certSANs and the endpoint in the decoded user data, IMDSv2, encryption, IAM scope,
- * empty secrets, the deploy settings; the same validation as the cdktf flavour; a snapshot per topology.
+ * empty secrets, the deploy settings; the same validation as the cdktf flavour. The template's shape
+ * per topology is a golden file (test/aws-cdk/golden.test.ts).
  */
 import { Stack } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
