@@ -3,7 +3,8 @@ import { Construct } from "constructs";
 import { EndpointAddress } from "../render/internal";
 import { KeepalivedEndpoint } from "./keepalived-endpoint";
 import { NlbEndpoint } from "./nlb-endpoint";
-import { ClusterInstanceProps, ClusterNodeContext } from "./private/resources";
+import type { IKubeadmCluster } from "./cluster-interface";
+import { ClusterInstanceProps } from "./private/resources";
 
 /**
  * The stable address in front of the API servers. One implementation per kind of endpoint
@@ -27,8 +28,8 @@ export interface IApiEndpoint extends ec2.IConnectable {
 }
 
 /** The endpoint the spec asks for: an NLB, or keepalived with HAProxy. */
-export function createApiEndpoint(scope: Construct, id: string, context: ClusterNodeContext): IApiEndpoint {
-  return context.cluster.endpoint.type === "keepalived"
-    ? new KeepalivedEndpoint(scope, id, context)
-    : new NlbEndpoint(scope, id, context);
+export function createApiEndpoint(scope: Construct, id: string, cluster: IKubeadmCluster): IApiEndpoint {
+  return cluster.spec.endpoint.type === "keepalived"
+    ? new KeepalivedEndpoint(scope, id, { cluster })
+    : new NlbEndpoint(scope, id, { cluster });
 }

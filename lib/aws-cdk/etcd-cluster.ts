@@ -16,7 +16,6 @@ import { renderEtcdMemberUserData } from "../render/internal";
 import { ExternalEtcdSpec } from "../cluster-spec";
 import {
   addSecurityGroupRules,
-  ClusterNodeContext,
   clusterInstance,
   clusterSecret,
   clusterSecurityGroup,
@@ -26,9 +25,12 @@ import {
   withNodePolicy,
 } from "./private/resources";
 import { acknowledgeFindings } from "./private/findings";
+import type { IKubeadmCluster } from "./cluster-interface";
 
-/** `cluster.etcd.topology` must be "external"; the control plane gets read access to the client secret. */
-export type EtcdClusterProps = ClusterNodeContext;
+export interface EtcdClusterProps {
+  /** The cluster the members serve: its spec's `etcd.topology` must be "external"; its control plane gets read access to the client secret. */
+  readonly cluster: IKubeadmCluster;
+}
 
 /**
  * An external etcd cluster on dedicated instances. Its PKI is born on the members: member 0 creates
@@ -51,10 +53,10 @@ export class EtcdCluster extends Construct implements ec2.IConnectable {
 
   constructor(scope: Construct, id: string, props: EtcdClusterProps) {
     super(scope, id);
-    const { cluster } = props;
-    if (cluster.etcd.topology !== "external") throw new Error('EtcdCluster needs a spec with etcd.topology "external"');
-    this.spec = cluster.etcd;
-    const described = identityDescriptions(cluster.clusterName);
+    const { spec, identity } = props.cluster;
+    if (spec.etcd.topology !== "external") throw new Error('EtcdCluster needs a spec with etcd.topology "external"');
+    this.spec = spec.etcd;
+    const described = identityDescriptions(spec.clusterName);
     // Member 0 creates the PKI and writes both secrets; the others only read the CA; the API servers the client certificate.
     const seedRole = nodeRole(this, "seed-role", described.roles.etcdSeed);
     const memberRole = nodeRole(this, "role", described.roles.etcd);
@@ -63,14 +65,14 @@ export class EtcdCluster extends Construct implements ec2.IConnectable {
         description,
         readers,
         writers: [seedRole.roleArn],
-        secrets: cluster.secrets,
+        secrets: spec.secrets,
         holdsRoots,
       });
     this.caSecret = secret("ca-secret", described.secrets.etcdCa, [memberRole.roleArn], true);
     this.clientSecret = secret(
       "client-secret",
       described.secrets.etcdClient,
-      props.controlPlane.roles.map((r) => r.roleArn),
+      identity.roles.map((r) => r.roleArn),
       false,
     );
     const identities = this.permissions(props, seedRole, memberRole);
@@ -85,8 +87,8 @@ export class EtcdCluster extends Construct implements ec2.IConnectable {
   }
 
   /** Member 0's policy writes both secrets, the others' reads the CA; the control plane may read the client certificate. */
-  private permissions(props: EtcdClusterProps, seedRole: iam.Role, memberRole: iam.Role): NodeIdentity[] {
-    const refs = props.policyReferences;
+  private permissions({ cluster }: EtcdClusterProps, seedRole: iam.Role, memberRole: iam.Role): NodeIdentity[] {
+    const refs = cluster.policyReferences;
     const policyName = "kubeadm-ha-etcd";
     const seed = withNodePolicy(this, "seed-policy", seedRole, {
       policyName,
@@ -101,7 +103,7 @@ export class EtcdCluster extends Construct implements ec2.IConnectable {
       statements: etcdMemberStatements(refs, this.caSecret.secretArn),
       refs,
     });
-    props.controlPlane.addPolicy(
+    cluster.identity.addPolicy(
       "etcd-client-policy",
       "kubeadm-ha-etcd-client",
       etcdClientStatements(refs, this.clientSecret.secretArn),
@@ -110,29 +112,29 @@ export class EtcdCluster extends Construct implements ec2.IConnectable {
   }
 
   /** The members' group: client and peer traffic among them, clients from the API servers, egress for AWS and GitHub. */
-  private securityGroupWithRules(props: EtcdClusterProps): ec2.SecurityGroup {
+  private securityGroupWithRules({ cluster }: EtcdClusterProps): ec2.SecurityGroup {
     const group = clusterSecurityGroup(
       this,
       "security-group",
-      props.network.vpc,
-      securityGroupDescription(props.cluster.clusterName, "etcd"),
+      cluster.network.vpc,
+      securityGroupDescription(cluster.spec.clusterName, "etcd"),
     );
     addSecurityGroupRules(etcdRules(this.spec.clientPort, this.spec.peerPort), (role) =>
-      role === "etcd" ? group : props.controlPlaneSecurityGroup,
+      role === "etcd" ? group : cluster.controlPlaneSecurityGroup,
     );
     return group;
   }
 
   /** One hardened instance per member, each with its rendered user data, one updated at a time. */
-  private memberInstances(props: EtcdClusterProps, [seed, others]: NodeIdentity[]): ec2.Instance[] {
+  private memberInstances({ cluster }: EtcdClusterProps, [seed, others]: NodeIdentity[]): ec2.Instance[] {
     const etcd = this.spec;
     const scripts = loadNodeScripts();
     return oneAtATime(
       etcd.members.map((member) => {
-        const userData = renderEtcdMemberUserData({ spec: props.cluster, member }, scripts);
+        const userData = renderEtcdMemberUserData({ spec: cluster.spec, member }, scripts);
         this.memberUserData.push(userData);
         const identity = member.index === 0 ? seed : others;
-        return clusterInstance(this, `member-${member.index}`, props, {
+        return clusterInstance(this, `member-${member.index}`, cluster, {
           name: member.name,
           subnetIndex: member.subnetIndex,
           privateIp: member.privateIp,

@@ -5,6 +5,7 @@
  * own; this subpath imports aws-cdk-lib only. Helpers they share are in ./private.
  */
 export type { IApiEndpoint } from "./api-endpoint";
+export type { IKubeadmCluster } from "./cluster-interface";
 export { ControlPlaneIdentity } from "./control-plane-identity";
 export type { ControlPlaneIdentityProps } from "./control-plane-identity";
 export { EtcdCluster } from "./etcd-cluster";
@@ -15,7 +16,7 @@ export { KubeadmCluster } from "./kubeadm-cluster";
 export type { KubeadmClusterProps } from "./kubeadm-cluster";
 export { NlbEndpoint } from "./nlb-endpoint";
 export type { ApiLoadBalancer, NlbEndpointProps } from "./nlb-endpoint";
-export type { ClusterInstanceProps, ClusterNodeContext, NodeIdentity } from "./private/resources";
+export type { ClusterInstanceProps, NodeIdentity } from "./private/resources";
 export { ClusterNetwork } from "./network";
 export type { VpcProps } from "./vpc-props";
 export { ClusterSpecError } from "../cluster-spec";

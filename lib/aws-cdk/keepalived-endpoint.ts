@@ -17,7 +17,6 @@ import {
   addSecurityGroupRules,
   ClusterInstanceProps,
   clusterInstance,
-  ClusterNodeContext,
   clusterSecurityGroup,
   nodeRole,
   oneAtATime,
@@ -26,9 +25,16 @@ import {
   withNodePolicy,
 } from "./private/resources";
 import { acknowledgeFindings } from "./private/findings";
+import type { IKubeadmCluster } from "./cluster-interface";
 
-/** `cluster.endpoint.type` must be "keepalived"; with colocated peers the control-plane roles get the VIP policy. */
-export type KeepalivedEndpointProps = ClusterNodeContext;
+export interface KeepalivedEndpointProps {
+  /**
+   * The cluster behind the VIP: its spec's `endpoint.type` must be "keepalived"; with colocated peers
+   * its control-plane roles get the VIP policy; the VIP's route goes in the spec's `routeTableIds`, or
+   * else in every route table its network created.
+   */
+  readonly cluster: IKubeadmCluster;
+}
 
 /**
  * A keepalived VRRP virtual IP with HAProxy in front of the API servers, made to work on AWS:
@@ -61,43 +67,43 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
   ) {
     super(scope, id);
     const { cluster } = props;
-    if (cluster.endpoint.type !== "keepalived")
+    if (cluster.spec.endpoint.type !== "keepalived")
       throw new Error('KeepalivedEndpoint needs a spec with endpoint.type "keepalived"');
-    const spec = cluster.endpoint;
+    const spec = cluster.spec.endpoint;
     this.spec = spec;
     this.address = { host: spec.virtualIp, port: spec.port };
     this.url = `https://${spec.virtualIp}:${spec.port}`;
-    this.routeTableIds = spec.routeTableIds ?? props.network.routeTableIds;
+    this.routeTableIds = spec.routeTableIds ?? cluster.network.routeTableIds;
     this.peerSecurityGroup =
       spec.placement === "dedicated"
         ? clusterSecurityGroup(
             this,
             "security-group",
-            props.network.vpc,
-            securityGroupDescription(cluster.clusterName, "api-load-balancers"),
+            cluster.network.vpc,
+            securityGroupDescription(cluster.spec.clusterName, "api-load-balancers"),
           )
-        : props.controlPlaneSecurityGroup;
+        : cluster.controlPlaneSecurityGroup;
     this.connections = new ec2.Connections({
       securityGroups: [this.peerSecurityGroup],
       defaultPort: ec2.Port.tcp(spec.port),
     });
-    addSecurityGroupRules(keepalivedRules(spec, cluster.apiServerPort), (role) =>
-      role === "api-load-balancers" ? this.peerSecurityGroup : props.controlPlaneSecurityGroup,
+    addSecurityGroupRules(keepalivedRules(spec, cluster.spec.apiServerPort), (role) =>
+      role === "api-load-balancers" ? this.peerSecurityGroup : cluster.controlPlaneSecurityGroup,
     );
     const permissions = vipStatements(
-      props.policyReferences,
+      cluster.policyReferences,
       spec.vipMode === "route"
         ? { mode: "route", routeTableIds: this.routeTableIds }
         : {
             mode: "secondary-ip",
-            subnetId: props.network.privateSubnets[spec.peers[0].subnetIndex].subnetId,
-            vpcId: props.network.vpc.vpcId,
+            subnetId: cluster.network.privateSubnets[spec.peers[0].subnetIndex].subnetId,
+            vpcId: cluster.network.vpc.vpcId,
           },
     );
     if (spec.placement === "dedicated") {
       this.loadBalancers.push(...this.loadBalancerInstances(permissions));
       this.attachVip(this.loadBalancers);
-    } else props.controlPlane.addPolicy("vip-policy", "kubeadm-ha-vip", permissions);
+    } else cluster.identity.addPolicy("vip-policy", "kubeadm-ha-vip", permissions);
     acknowledgeFindings(this);
   }
 
@@ -118,14 +124,14 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
 
   /** The two dedicated load balancers, with a role that may only move the VIP and set their status. */
   private loadBalancerInstances(permissions: PolicyStatement[]): ec2.Instance[] {
-    const { cluster, policyReferences } = this.props;
+    const { cluster } = this.props;
     const spec = this.spec;
-    const role = nodeRole(this, "role", identityDescriptions(cluster.clusterName).roles.loadBalancers);
+    const role = nodeRole(this, "role", identityDescriptions(cluster.spec.clusterName).roles.loadBalancers);
     // Also what lets the node read the deploy settings at boot: its instances wait for it too.
     const status = withNodePolicy(this, "status-policy", role, {
       policyName: "kubeadm-ha-status",
       statements: [],
-      refs: policyReferences,
+      refs: cluster.policyReferences,
     });
     const vip = new iam.Policy(this, "vip-policy", {
       policyName: "kubeadm-ha-vip",
@@ -135,7 +141,7 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
     const scripts = loadNodeScripts();
     return oneAtATime(
       spec.peers.map((peer) =>
-        clusterInstance(this, `load-balancer-${peer.index}`, this.props, {
+        clusterInstance(this, `load-balancer-${peer.index}`, cluster, {
           name: peer.name,
           subnetIndex: peer.subnetIndex,
           privateIp: peer.privateIp,
@@ -144,7 +150,7 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
           securityGroup: this.peerSecurityGroup,
           role,
           waitFor: [status.policy, vip],
-          userData: renderLoadBalancerUserData({ spec: cluster, endpoint: this.address }, peer, scripts),
+          userData: renderLoadBalancerUserData({ spec: cluster.spec, endpoint: this.address }, peer, scripts),
           rootVolumeSizeGiB: 20,
           tags: nodeTags("api-load-balancer"),
           // A routed VIP is not the peer's own address; a secondary IP is moved onto its tagged interface.

@@ -3,13 +3,14 @@ import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as ssm from "aws-cdk-lib/aws-ssm";
-import { Construct, DependencyGroup } from "constructs";
+import { Construct, DependencyGroup, IDependable } from "constructs";
 import {
   claimClusterName,
   CLUSTER_TAG,
   clusterOutputs,
   controlPlaneRules,
   nodeTags,
+  PolicyReferences,
   securityGroupDescription,
 } from "../model";
 import { loadNodeScripts } from "../private/node-scripts";
@@ -27,16 +28,11 @@ import {
   resolveClusterSpec,
 } from "../cluster-spec";
 import { createApiEndpoint, IApiEndpoint } from "./api-endpoint";
+import type { IKubeadmCluster } from "./cluster-interface";
 import { ControlPlaneIdentity } from "./control-plane-identity";
 import { EtcdCluster } from "./etcd-cluster";
 import { acknowledgeFindings } from "./private/findings";
-import {
-  addSecurityGroupRules,
-  clusterInstance,
-  ClusterNodeContext,
-  clusterSecurityGroup,
-  oneAtATime,
-} from "./private/resources";
+import { addSecurityGroupRules, clusterInstance, clusterSecurityGroup, oneAtATime } from "./private/resources";
 import { ClusterNetwork } from "./network";
 import { checkDeployTimeZones, VpcProps, withVpcNetwork } from "./vpc-props";
 
@@ -55,7 +51,7 @@ const TOKEN_IN_STRING = /\$\{Token\[[^\]]+\]\}/;
  * An odd number of control-plane nodes with stacked etcd (or an external etcd cluster), spread over
  * availability zones behind one stable API endpoint (an NLB, or a keepalived VIP with HAProxy).
  */
-export class KubeadmCluster extends Construct implements ec2.IConnectable {
+export class KubeadmCluster extends Construct implements ec2.IConnectable, IKubeadmCluster {
   readonly spec: ClusterSpec;
   readonly network: ClusterNetwork;
   /** The control plane's security group: `cluster.connections.allowFrom(...)` opens the nodes to more. */
@@ -72,6 +68,9 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
   readonly deploySettings: ssm.StringParameter;
   /** User data of each control-plane node, as synthesized (tokens unresolved). */
   readonly controlPlaneUserData: string[] = [];
+  readonly policyReferences: PolicyReferences;
+  readonly addressHolders = new DependencyGroup();
+  readonly bootPrerequisites: IDependable[];
   private deploySettingsText?: string;
 
   /** Every instance of the cluster: control-plane nodes, then dedicated load balancers and etcd members if any. */
@@ -103,7 +102,7 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
     this.controlPlaneSecurityGroup = this.securityGroupWithRules();
     this.connections = new ec2.Connections({ securityGroups: [this.controlPlaneSecurityGroup] });
     this.deploySettings = this.deploySettingsParameter();
-    const policyReferences = {
+    this.policyReferences = {
       partition: Aws.PARTITION,
       region: Aws.REGION,
       accountId: Aws.ACCOUNT_ID,
@@ -119,21 +118,14 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
     };
     this.identity = new ControlPlaneIdentity(this, "identity", {
       clusterName: spec.clusterName,
-      policyReferences,
+      policyReferences: this.policyReferences,
       secrets: spec.secrets,
     });
-    const context: ClusterNodeContext = {
-      cluster: spec,
-      network: this.network,
-      controlPlaneSecurityGroup: this.controlPlaneSecurityGroup,
-      controlPlane: this.identity,
-      policyReferences,
-      addressHolders: new DependencyGroup(),
-      bootPrerequisites: [this.deploySettings, ...this.network.egress],
-    };
-    this.endpoint = createApiEndpoint(this, "api-endpoint", context);
-    if (spec.etcd.topology === "external") this.etcd = new EtcdCluster(this, "etcd", context);
-    this.controlPlaneNodes = this.controlPlaneInstances(context);
+    this.bootPrerequisites = [this.deploySettings, ...this.network.egress];
+    // The endpoint and the etcd cluster take what they need of this cluster from it, as a composed stack's would.
+    this.endpoint = createApiEndpoint(this, "api-endpoint", this);
+    if (spec.etcd.topology === "external") this.etcd = new EtcdCluster(this, "etcd", { cluster: this });
+    this.controlPlaneNodes = this.controlPlaneInstances();
     this.endpoint.registerControlPlane(this.controlPlaneNodes, spec.apiServerPort);
     this.deploySettingsValue();
     acknowledgeFindings(this);
@@ -157,14 +149,14 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable {
   }
 
   /** One hardened instance per control-plane node, with its user data and its identity (node 0's or the others'). */
-  private controlPlaneInstances(context: ClusterNodeContext): ec2.Instance[] {
+  private controlPlaneInstances(): ec2.Instance[] {
     const spec = this.spec;
     const scripts = loadNodeScripts();
     return oneAtATime(
       spec.controlPlane.map((node) => {
         const userData = renderControlPlaneUserData({ spec, node, endpoint: this.endpoint.address }, scripts);
         this.controlPlaneUserData.push(userData);
-        return clusterInstance(this, `control-plane-${node.index}`, context, {
+        return clusterInstance(this, `control-plane-${node.index}`, this, {
           name: node.name,
           subnetIndex: node.subnetIndex,
           privateIp: node.privateIp,

@@ -9,11 +9,19 @@ import { apiTargetGroup, nlbRules, securityGroupDescription } from "../model";
 import { EndpointAddress } from "../render/internal";
 import { NlbEndpointSpec } from "../cluster-spec";
 import { IApiEndpoint } from "./api-endpoint";
-import { addSecurityGroupRules, ClusterNodeContext, clusterSecurityGroup } from "./private/resources";
+import type { IKubeadmCluster } from "./cluster-interface";
+import { addSecurityGroupRules, clusterSecurityGroup } from "./private/resources";
 import { acknowledgeFindings } from "./private/findings";
 
-/** `cluster.endpoint.type` must be "nlb". */
-export type NlbEndpointProps = ClusterNodeContext;
+export interface NlbEndpointProps {
+  /**
+   * The cluster behind the load balancers: its spec's `endpoint.type` must be "nlb". The internal NLB
+   * goes in its network's private subnets, the internet-facing one (`internetFacing`) in the public
+   * ones; its control-plane group gets the API port from the NLBs; the NLBs are made after its
+   * address holders, so their interfaces never take a node's address.
+   */
+  readonly cluster: IKubeadmCluster;
+}
 
 /** One NLB of the endpoint, with what it needs. */
 export interface ApiLoadBalancer {
@@ -48,15 +56,14 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
   /** The endpoint's own name (an alias to the internal NLB), unless `privateDns` is false. */
   readonly record?: route53.ARecord;
 
-  constructor(
-    scope: Construct,
-    id: string,
-    private readonly props: NlbEndpointProps,
-  ) {
+  private readonly cluster: IKubeadmCluster;
+
+  constructor(scope: Construct, id: string, { cluster }: NlbEndpointProps) {
     super(scope, id);
-    const { cluster, network } = props;
-    if (cluster.endpoint.type !== "nlb") throw new Error('NlbEndpoint needs a spec with endpoint.type "nlb"');
-    this.spec = cluster.endpoint;
+    const { spec, network } = cluster;
+    if (spec.endpoint.type !== "nlb") throw new Error('NlbEndpoint needs a spec with endpoint.type "nlb"');
+    this.spec = spec.endpoint;
+    this.cluster = cluster;
     this.internal = this.apiLoadBalancer("", { internal: true, subnets: network.privateSubnets });
     this.loadBalancer = this.internal.loadBalancer;
     this.connections = new ec2.Connections({
@@ -77,19 +84,20 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
 
   /** An NLB, its group and rules, its target group and listener; construct ids prefixed "public-" for the public one. */
   private apiLoadBalancer(prefix: string, options: { internal: boolean; subnets: ec2.ISubnet[] }): ApiLoadBalancer {
-    const { cluster, network } = this.props;
+    const { network, controlPlaneSecurityGroup, addressHolders } = this.cluster;
+    const { clusterName } = this.cluster.spec;
     const spec = this.spec;
     const [name, role, cidrs] = options.internal
-      ? ([`${cluster.clusterName}-api`, "api-endpoint", spec.allowedCidrs] as const)
-      : ([`${cluster.clusterName}-public`, "public-api-endpoint", spec.publicAllowedCidrs] as const);
+      ? ([`${clusterName}-api`, "api-endpoint", spec.allowedCidrs] as const)
+      : ([`${clusterName}-public`, "public-api-endpoint", spec.publicAllowedCidrs] as const);
     const securityGroup = clusterSecurityGroup(
       this,
       `${prefix}security-group`,
       network.vpc,
-      securityGroupDescription(cluster.clusterName, role),
+      securityGroupDescription(clusterName, role),
     );
     addSecurityGroupRules(nlbRules(role, cidrs, spec.port), (group) =>
-      group === role ? securityGroup : this.props.controlPlaneSecurityGroup,
+      group === role ? securityGroup : controlPlaneSecurityGroup,
     );
     const loadBalancer = new elbv2.NetworkLoadBalancer(this, `${prefix}load-balancer`, {
       loadBalancerName: name,
@@ -102,7 +110,7 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
     });
     Tags.of(loadBalancer).add("Name", name);
     // Its interfaces must not take a node's fixed address: made after the interfaces that hold them.
-    loadBalancer.node.addDependency(this.props.addressHolders);
+    loadBalancer.node.addDependency(addressHolders);
 
     const group = apiTargetGroup(spec.port);
     const check = group.healthCheck;
@@ -146,7 +154,8 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
    * as the nodes' address, the NLBs' names beside it in the certificate; or the internal NLB's name.
    */
   private endpointName(): { address: EndpointAddress; record?: route53.ARecord } {
-    const { cluster, network } = this.props;
+    const { network } = this.cluster;
+    const { clusterName } = this.cluster.spec;
     const spec = this.spec;
     const nlbNames = [this.internal, ...(this.public ? [this.public] : [])].map(
       (lb) => lb.loadBalancer.loadBalancerDnsName,
@@ -158,7 +167,7 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
         ? new route53.PrivateHostedZone(this, "private-zone", {
             zoneName: dns.zoneName!,
             vpc: network.vpc,
-            comment: `Names of the Kubernetes cluster ${cluster.clusterName}`,
+            comment: `Names of the Kubernetes cluster ${clusterName}`,
           })
         : route53.HostedZone.fromHostedZoneAttributes(this, "private-zone", {
             hostedZoneId: dns.zoneId,

@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import { EndpointAddress } from "../render/internal";
 import { KeepalivedEndpoint } from "./keepalived-endpoint";
 import { NlbEndpoint } from "./nlb-endpoint";
-import { ClusterNodeContext } from "./private/node-defaults";
+import type { IKubeadmCluster } from "./cluster-interface";
 
 /**
  * The stable address in front of the API servers. One implementation per kind of endpoint
@@ -24,37 +24,9 @@ export interface IApiEndpoint {
   registerControlPlane(nodes: Instance[], apiServerPort: number): void;
 }
 
-/** What a cluster's endpoint is built from, besides the node context. */
-export interface ApiEndpointNetwork {
-  readonly publicSubnetIds: string[];
-  /** Route tables the network created (a routed VIP's /32 route goes in each). */
-  readonly routeTableIds: string[];
-  /** The node address reservations: the NLB's interfaces must not take a node's address. */
-  readonly addressReservations: ClusterNodeContext["bootPrerequisites"];
-}
-
 /** The endpoint the spec asks for: an NLB, or keepalived with HAProxy. */
-export function createApiEndpoint(
-  scope: Construct,
-  id: string,
-  context: ClusterNodeContext,
-  network: ApiEndpointNetwork,
-): IApiEndpoint {
-  const spec = context.cluster;
-  if (spec.endpoint.type === "keepalived") {
-    return new KeepalivedEndpoint(scope, id, {
-      ...context,
-      defaultRouteTableIds: network.routeTableIds,
-    });
-  }
-  return new NlbEndpoint(scope, id, {
-    clusterName: spec.clusterName,
-    spec: spec.endpoint,
-    vpcId: context.vpcId,
-    privateSubnetIds: context.privateSubnetIds,
-    publicSubnetIds: network.publicSubnetIds,
-    controlPlaneSecurityGroupId: context.controlPlaneSecurityGroupId,
-    tags: context.tags,
-    dependsOn: network.addressReservations,
-  });
+export function createApiEndpoint(scope: Construct, id: string, cluster: IKubeadmCluster): IApiEndpoint {
+  return cluster.spec.endpoint.type === "keepalived"
+    ? new KeepalivedEndpoint(scope, id, { cluster })
+    : new NlbEndpoint(scope, id, { cluster });
 }

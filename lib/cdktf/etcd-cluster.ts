@@ -7,8 +7,9 @@ import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { encodeUserData, renderEtcdMemberUserData } from "../render/internal";
 import { ExternalEtcdSpec } from "../cluster-spec";
+import type { IKubeadmCluster } from "./cluster-interface";
+import { loadNodeScripts } from "../private/node-scripts";
 import {
-  ClusterNodeContext,
   clusterSecret,
   clusterSecurityGroup,
   hardenedInstance,
@@ -28,8 +29,10 @@ import {
   SecurityGroupRole,
 } from "../model";
 
-/** `cluster.etcd.topology` must be "external"; the control-plane roles get read access to the client secret. */
-export type EtcdClusterProps = ClusterNodeContext;
+export interface EtcdClusterProps {
+  /** The cluster the members serve: its spec's `etcd.topology` must be "external"; its control-plane roles get read access to the client secret. */
+  readonly cluster: IKubeadmCluster;
+}
 
 /**
  * An external etcd cluster on dedicated instances. Its PKI is born on the members: member 0 creates
@@ -49,32 +52,32 @@ export class EtcdCluster extends Construct {
 
   constructor(scope: Construct, id: string, props: EtcdClusterProps) {
     super(scope, id);
-    const { cluster } = props;
-    if (cluster.etcd.topology !== "external") throw new Error('EtcdCluster needs a spec with etcd.topology "external"');
-    this.spec = cluster.etcd;
-    const name = cluster.clusterName;
+    const { spec, tags } = props.cluster;
+    if (spec.etcd.topology !== "external") throw new Error('EtcdCluster needs a spec with etcd.topology "external"');
+    this.spec = spec.etcd;
+    const name = spec.clusterName;
     const described = identityDescriptions(name);
 
     // Member 0 creates the PKI and writes both secrets; the others only read the CA; the API servers the client certificate.
     const seedScope = new Construct(this, "seed-identity");
     const memberScope = new Construct(this, "member-identity");
-    const seedRole = nodeRole(seedScope, `${name}-etcd0-`, described.roles.etcdSeed, props.tags);
-    const memberRole = nodeRole(memberScope, `${name}-etcd-`, described.roles.etcd, props.tags);
+    const seedRole = nodeRole(seedScope, `${name}-etcd0-`, described.roles.etcdSeed, tags);
+    const memberRole = nodeRole(memberScope, `${name}-etcd-`, described.roles.etcd, tags);
     const secret = (secretId: string, namePrefix: string, description: string, readers: string[]) =>
       clusterSecret(this, secretId, {
         namePrefix,
         description,
         readers,
         writers: [seedRole.role.arn],
-        secrets: cluster.secrets,
-        tags: props.tags,
+        secrets: spec.secrets,
+        tags,
       });
     this.caSecret = secret("ca-secret", `${name}/etcd-ca-`, described.secrets.etcdCa, [memberRole.role.arn]);
     this.clientSecret = secret(
       "client-secret",
       `${name}/etcd-apiserver-client-`,
       described.secrets.etcdClient,
-      props.controlPlaneRoles.map((r) => r.arn),
+      props.cluster.identity.roles.map((r) => r.arn),
     );
     const { securityGroup, rules } = this.securityGroupWithRules(props);
     this.securityGroup = securityGroup;
@@ -84,14 +87,14 @@ export class EtcdCluster extends Construct {
   }
 
   /** The members' group: client and peer traffic among them, clients from the API servers, egress for AWS and GitHub. */
-  private securityGroupWithRules(props: EtcdClusterProps) {
+  private securityGroupWithRules({ cluster }: EtcdClusterProps) {
     const etcd = this.spec;
     const sg = clusterSecurityGroup(this, "security-group", {
-      ...securityGroupDescription(props.cluster.clusterName, "etcd"),
-      vpcId: props.vpcId,
-      tags: props.tags,
+      ...securityGroupDescription(cluster.spec.clusterName, "etcd"),
+      vpcId: cluster.network.vpcId,
+      tags: cluster.tags,
     });
-    const groupId = (role: SecurityGroupRole) => (role === "etcd" ? sg.id : props.controlPlaneSecurityGroupId);
+    const groupId = (role: SecurityGroupRole) => (role === "etcd" ? sg.id : cluster.controlPlaneSecurityGroup.id);
     const all = etcdRules(etcd.clientPort, etcd.peerPort);
     const rules = securityGroupRules(this, all, groupId).filter((_, i) => all[i].group === "etcd");
     return { securityGroup: sg, rules };
@@ -108,7 +111,7 @@ export class EtcdCluster extends Construct {
     },
   ) {
     const { seedScope, seedRole, memberScope, memberRole } = roles;
-    const refs = props.policyReferences;
+    const refs = props.cluster.policyReferences;
     const seed = withNodePolicy(
       seedScope,
       seedRole,
@@ -126,7 +129,7 @@ export class EtcdCluster extends Construct {
     const controlPlanePermissions = new DataAwsIamPolicyDocument(this, "control-plane-permissions", {
       statement: etcdClientStatements(refs, this.clientSecret.arn),
     });
-    props.controlPlaneRoles.forEach(
+    props.cluster.identity.roles.forEach(
       (role, i) =>
         new IamRolePolicy(this, i === 0 ? "control-plane-policy" : `control-plane-policy-${i}`, {
           role: role.id,
@@ -139,20 +142,21 @@ export class EtcdCluster extends Construct {
 
   /** One hardened instance per member, each with its rendered user data. */
   private memberInstances(
-    props: EtcdClusterProps,
+    { cluster }: EtcdClusterProps,
     identityOf: (index: number) => NodeIdentity,
     rules: ITerraformDependable[],
   ): Instance[] {
-    const { cluster, tags } = props;
+    const { tags } = cluster;
     const etcd = this.spec;
+    const scripts = loadNodeScripts();
     return etcd.members.map((member) => {
-      const userData = renderEtcdMemberUserData({ spec: cluster, member }, props.scripts);
+      const userData = renderEtcdMemberUserData({ spec: cluster.spec, member }, scripts);
       this.memberUserData.push(userData);
       const identity = identityOf(member.index);
       return hardenedInstance(this, `member-${member.index}`, {
-        ami: props.imageFor(etcd.architecture),
+        ami: cluster.images.imageFor(etcd.architecture),
         instanceType: etcd.instanceType,
-        subnetId: props.privateSubnetIds[member.subnetIndex],
+        subnetId: cluster.network.privateSubnetIds[member.subnetIndex],
         privateIp: member.privateIp,
         vpcSecurityGroupIds: [this.securityGroup.id],
         iamInstanceProfile: identity.instanceProfile.name,
@@ -161,7 +165,7 @@ export class EtcdCluster extends Construct {
         tags: { ...tags, Name: member.name, ...nodeTags("etcd", member.index) },
         volumeTags: { ...tags, Name: member.name },
         // The rules are separate resources: without them first-boot downloads and peer traffic fail.
-        dependsOn: [identity.policy, ...rules, ...props.bootPrerequisites],
+        dependsOn: [identity.policy, ...rules, ...cluster.bootPrerequisites],
       });
     });
   }

@@ -4,6 +4,8 @@
  * Helpers they share are in ./private and not part of the package's API.
  */
 export type { IApiEndpoint } from "./api-endpoint";
+export type { IKubeadmCluster } from "./cluster-interface";
+export { NodeImages } from "./cluster-interface";
 export { ControlPlaneIdentity } from "./control-plane-identity";
 export type { ControlPlaneIdentityProps } from "./control-plane-identity";
 export { EtcdCluster } from "./etcd-cluster";
@@ -16,4 +18,4 @@ export { ClusterNetwork } from "./network";
 export type { ClusterNetworkProps } from "./network";
 export { NlbEndpoint } from "./nlb-endpoint";
 export type { ApiLoadBalancer, NlbEndpointProps } from "./nlb-endpoint";
-export type { ClusterNodeContext, NodeIdentity } from "./private/node-defaults";
+export type { NodeIdentity } from "./private/node-defaults";

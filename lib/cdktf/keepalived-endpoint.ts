@@ -8,13 +8,9 @@ import { Construct } from "constructs";
 import { encodeUserData, EndpointAddress, renderLoadBalancerUserData } from "../render/internal";
 import { KeepalivedEndpointSpec, instanceArchitecture } from "../cluster-spec";
 import { IApiEndpoint } from "./api-endpoint";
-import {
-  ClusterNodeContext,
-  clusterSecurityGroup,
-  hardenedInstance,
-  nodeRole,
-  securityGroupRules,
-} from "./private/node-defaults";
+import type { IKubeadmCluster } from "./cluster-interface";
+import { loadNodeScripts } from "../private/node-scripts";
+import { clusterSecurityGroup, hardenedInstance, nodeRole, securityGroupRules } from "./private/node-defaults";
 import {
   CLUSTER_TAG,
   everyNodeStatements,
@@ -25,10 +21,13 @@ import {
   vipStatements,
 } from "../model";
 
-/** The control-plane role gets the VIP permissions when the peers are the control-plane nodes. */
-export interface KeepalivedEndpointProps extends ClusterNodeContext {
-  /** Route tables of the network this construct created; used when the spec names none. */
-  readonly defaultRouteTableIds: string[];
+export interface KeepalivedEndpointProps {
+  /**
+   * The cluster behind the VIP: its spec's `endpoint.type` must be "keepalived"; its control-plane
+   * roles get the VIP permissions when the peers are the control-plane nodes; the VIP's route goes in
+   * the spec's `routeTableIds`, or else in every route table its network created.
+   */
+  readonly cluster: IKubeadmCluster;
 }
 
 /**
@@ -59,43 +58,45 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
     return this.spec.placement === "colocated" && this.spec.vipMode === "route" ? { sourceDestCheck: false } : {};
   }
 
-  constructor(scope: Construct, id: string, props: KeepalivedEndpointProps) {
+  constructor(scope: Construct, id: string, { cluster }: KeepalivedEndpointProps) {
     super(scope, id);
-    const spec = props.cluster.endpoint as KeepalivedEndpointSpec;
+    if (cluster.spec.endpoint.type !== "keepalived")
+      throw new Error('KeepalivedEndpoint needs a spec with endpoint.type "keepalived"');
+    const spec = cluster.spec.endpoint;
     this.spec = spec;
-    this.tags = props.tags;
+    this.tags = cluster.tags;
     this.address = { host: spec.virtualIp, port: spec.port };
     this.url = `https://${spec.virtualIp}:${spec.port}`;
-    this.routeTableIds = spec.routeTableIds ?? props.defaultRouteTableIds;
+    this.routeTableIds = spec.routeTableIds ?? cluster.network.routeTableIds;
     this.peerSecurityGroupId =
-      spec.placement === "dedicated" ? this.loadBalancerSecurityGroup(props) : props.controlPlaneSecurityGroupId;
-    this.peerRules(props);
+      spec.placement === "dedicated" ? this.loadBalancerSecurityGroup(cluster) : cluster.controlPlaneSecurityGroup.id;
+    this.peerRules(cluster);
     if (spec.vipMode === "secondary-ip") {
       // Keep AWS from handing the VIP to another interface; only explicit assignment may use it.
       new Ec2SubnetCidrReservation(this, "vip-reservation", {
-        subnetId: props.privateSubnetIds[spec.peers[0].subnetIndex],
+        subnetId: cluster.network.privateSubnetIds[spec.peers[0].subnetIndex],
         cidrBlock: `${spec.virtualIp}/32`,
         reservationType: "explicit",
-        description: `keepalived VIP of ${props.cluster.clusterName}`,
+        description: `keepalived VIP of ${cluster.spec.clusterName}`,
       });
     }
     const permissions = new DataAwsIamPolicyDocument(this, "vip-permissions", {
       statement: vipStatements(
-        props.policyReferences,
+        cluster.policyReferences,
         spec.vipMode === "route"
           ? { mode: "route", routeTableIds: this.routeTableIds }
           : {
               mode: "secondary-ip",
-              subnetId: props.privateSubnetIds[spec.peers[0].subnetIndex],
-              vpcId: props.vpcId,
+              subnetId: cluster.network.privateSubnetIds[spec.peers[0].subnetIndex],
+              vpcId: cluster.network.vpcId,
             },
       ),
     });
     if (spec.placement === "dedicated") {
-      this.loadBalancers.push(...this.loadBalancerInstances(props, permissions));
+      this.loadBalancers.push(...this.loadBalancerInstances(cluster, permissions));
       this.attachVip(this.loadBalancers);
     } else {
-      props.controlPlaneRoles.forEach(
+      cluster.identity.roles.forEach(
         (role, i) =>
           new IamRolePolicy(this, i === 0 ? "vip-policy" : `vip-policy-${i}`, {
             role: role.id,
@@ -107,33 +108,33 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
   }
 
   /** The dedicated load balancers' group: VRRP between them, the API servers behind, egress for AWS and packages. */
-  private loadBalancerSecurityGroup(props: KeepalivedEndpointProps): string {
+  private loadBalancerSecurityGroup(cluster: IKubeadmCluster): string {
     return clusterSecurityGroup(this, "security-group", {
-      ...securityGroupDescription(props.cluster.clusterName, "api-load-balancers"),
-      vpcId: props.vpcId,
-      tags: props.tags,
+      ...securityGroupDescription(cluster.spec.clusterName, "api-load-balancers"),
+      vpcId: cluster.network.vpcId,
+      tags: cluster.tags,
     }).id;
   }
 
   /** Every rule of the model's keepalived part (lib/model/security-groups.ts), in this construct. */
-  private peerRules(props: KeepalivedEndpointProps) {
-    securityGroupRules(this, keepalivedRules(this.spec, props.cluster.apiServerPort), (role) =>
-      role === "api-load-balancers" ? this.peerSecurityGroupId : props.controlPlaneSecurityGroupId,
+  private peerRules(cluster: IKubeadmCluster) {
+    securityGroupRules(this, keepalivedRules(this.spec, cluster.spec.apiServerPort), (role) =>
+      role === "api-load-balancers" ? this.peerSecurityGroupId : cluster.controlPlaneSecurityGroup.id,
     );
   }
 
   /** The two dedicated load balancers, with a role that may only move the VIP and set their status. */
-  private loadBalancerInstances(props: KeepalivedEndpointProps, permissions: DataAwsIamPolicyDocument): Instance[] {
+  private loadBalancerInstances(cluster: IKubeadmCluster, permissions: DataAwsIamPolicyDocument): Instance[] {
     const { spec } = this;
-    const name = props.cluster.clusterName;
+    const name = cluster.spec.clusterName;
     const { role, instanceProfile } = nodeRole(
       this,
       `${name}-lb-`,
       identityDescriptions(name).roles.loadBalancers,
-      props.tags,
+      cluster.tags,
     );
     const statusOnly = new DataAwsIamPolicyDocument(this, "status-permissions", {
-      statement: everyNodeStatements(props.policyReferences),
+      statement: everyNodeStatements(cluster.policyReferences),
     });
     // Also what lets the node read the deploy settings at boot: its instances wait for it too.
     const statusPolicy = new IamRolePolicy(this, "status-policy", {
@@ -146,21 +147,22 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
       name: "kubeadm-ha-vip",
       policy: permissions.json,
     });
-    const context = { spec: props.cluster, endpoint: this.address };
+    const context = { spec: cluster.spec, endpoint: this.address };
+    const scripts = loadNodeScripts();
     return spec.peers.map((peer) =>
       hardenedInstance(this, `load-balancer-${peer.index}`, {
-        ami: props.imageFor(instanceArchitecture(spec.loadBalancerInstanceType)),
+        ami: cluster.images.imageFor(instanceArchitecture(spec.loadBalancerInstanceType)),
         instanceType: spec.loadBalancerInstanceType,
-        subnetId: props.privateSubnetIds[peer.subnetIndex],
+        subnetId: cluster.network.privateSubnetIds[peer.subnetIndex],
         privateIp: peer.privateIp,
         vpcSecurityGroupIds: [this.peerSecurityGroupId],
         iamInstanceProfile: instanceProfile.name,
         sourceDestCheck: spec.vipMode !== "route",
-        userDataBase64: encodeUserData(renderLoadBalancerUserData(context, peer, props.scripts), peer.name),
+        userDataBase64: encodeUserData(renderLoadBalancerUserData(context, peer, scripts), peer.name),
         rootVolumeSizeGiB: 20,
-        tags: { ...props.tags, Name: peer.name, ...nodeTags("api-load-balancer") },
-        volumeTags: { ...props.tags, Name: peer.name },
-        dependsOn: [statusPolicy, policy, ...props.bootPrerequisites],
+        tags: { ...cluster.tags, Name: peer.name, ...nodeTags("api-load-balancer") },
+        volumeTags: { ...cluster.tags, Name: peer.name },
+        dependsOn: [statusPolicy, policy, ...cluster.bootPrerequisites],
       }),
     );
   }

@@ -1,11 +1,11 @@
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
-import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
+import { Ec2SubnetCidrReservation } from "@cdktf/provider-aws/lib/ec2-subnet-cidr-reservation";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
-import { Fn, TerraformOutput, Token } from "cdktf";
+import { Fn, ITerraformDependable, TerraformOutput, Token } from "cdktf";
 import { Construct } from "constructs";
 import {
   checkDeploySettingsSize,
@@ -15,7 +15,6 @@ import {
   STANDARD_PARAMETER_LIMIT,
 } from "../render/internal";
 import {
-  Architecture,
   ClusterInput,
   ClusterSpec,
   deploySettingsParameterName,
@@ -29,14 +28,14 @@ import {
   clusterOutputs,
   controlPlaneRules,
   nodeTags,
+  PolicyReferences,
   securityGroupDescription,
-  ubuntuImageParameter,
 } from "../model";
 import { createApiEndpoint, IApiEndpoint } from "./api-endpoint";
+import { IKubeadmCluster, NodeImages } from "./cluster-interface";
 import { ControlPlaneIdentity } from "./control-plane-identity";
 import { EtcdCluster } from "./etcd-cluster";
 import {
-  ClusterNodeContext,
   clusterSecurityGroup,
   hardenedInstance,
   reserveNodeAddresses,
@@ -57,7 +56,7 @@ export type KubeadmClusterProps = ClusterInput;
  * API endpoint (an NLB, or a keepalived VIP with HAProxy), each bootstrapping itself through
  * cloud-init. Validates its props before creating anything.
  */
-export class KubeadmCluster extends Construct {
+export class KubeadmCluster extends Construct implements IKubeadmCluster {
   readonly spec: ClusterSpec;
   readonly network: ClusterNetwork;
   readonly endpoint: IApiEndpoint;
@@ -70,6 +69,12 @@ export class KubeadmCluster extends Construct {
   readonly etcd?: EtcdCluster;
   /** User data of each control-plane node, as synthesized (tokens unresolved). */
   readonly controlPlaneUserData: string[];
+  readonly policyReferences: PolicyReferences;
+  readonly images: NodeImages;
+  /** The spec's tags and the cluster tag, on every resource. */
+  readonly tags: Record<string, string>;
+  readonly addressReservations: Ec2SubnetCidrReservation[];
+  readonly bootPrerequisites: ITerraformDependable[];
   /** The region the provider deploys to (a data source's value). */
   private readonly region: string;
 
@@ -85,6 +90,7 @@ export class KubeadmCluster extends Construct {
     super(scope, id);
     this.spec = spec;
     const tags = { ...spec.tags, [CLUSTER_TAG]: spec.clusterName };
+    this.tags = tags;
 
     this.network = new ClusterNetwork(this, "network", {
       clusterName: spec.clusterName,
@@ -92,9 +98,8 @@ export class KubeadmCluster extends Construct {
       tags,
       instanceTypes: nodeInstanceTypes(spec),
     });
-    const addressReservations = reserveNodeAddresses(this, spec, this.network.privateSubnetIds);
+    this.addressReservations = reserveNodeAddresses(this, spec, this.network.privateSubnetIds);
     this.controlPlaneSecurityGroup = this.securityGroupWithRules(tags);
-    const partition = new DataAwsPartition(this, "partition").partition;
     const region = new DataAwsRegion(this, "region").region;
     this.region = region;
     this.deploySettings = new SsmParameter(this, "deploy-settings", {
@@ -104,8 +109,8 @@ export class KubeadmCluster extends Construct {
       insecureValue: "", // set once the resources it names exist (deploySettingsValue)
       tags,
     });
-    const policyReferences = {
-      partition,
+    this.policyReferences = {
+      partition: new DataAwsPartition(this, "partition").partition,
       region,
       accountId: new DataAwsCallerIdentity(this, "account").accountId,
       clusterName: spec.clusterName,
@@ -115,32 +120,17 @@ export class KubeadmCluster extends Construct {
     };
     this.identity = new ControlPlaneIdentity(this, "identity", {
       clusterName: spec.clusterName,
-      policyReferences,
+      policyReferences: this.policyReferences,
       secrets: spec.secrets,
       tags,
     });
-    const context: ClusterNodeContext = {
-      cluster: spec,
-      vpcId: this.network.vpcId,
-      privateSubnetIds: this.network.privateSubnetIds,
-      controlPlaneSecurityGroupId: this.controlPlaneSecurityGroup.id,
-      controlPlaneRoles: this.identity.roles,
-      partition,
-      region,
-      policyReferences,
-      imageFor: this.imageLookup(),
-      scripts: loadNodeScripts(),
-      tags,
-      bootPrerequisites: [...this.network.egressDependencies, ...addressReservations, this.deploySettings],
-    };
-    this.endpoint = createApiEndpoint(this, "api-endpoint", context, {
-      publicSubnetIds: this.network.publicSubnetIds,
-      routeTableIds: this.network.routeTableIds,
-      addressReservations,
-    });
-    if (spec.etcd.topology === "external") this.etcd = new EtcdCluster(this, "etcd", context);
+    this.images = new NodeImages(this, spec.imageId);
+    this.bootPrerequisites = [...this.network.egressDependencies, ...this.addressReservations, this.deploySettings];
+    // The endpoint and the etcd cluster take what they need of this cluster from it, as a composed stack's would.
+    this.endpoint = createApiEndpoint(this, "api-endpoint", this);
+    if (spec.etcd.topology === "external") this.etcd = new EtcdCluster(this, "etcd", { cluster: this });
     this.controlPlaneUserData = [];
-    this.controlPlaneNodes = this.controlPlaneInstances(context);
+    this.controlPlaneNodes = this.controlPlaneInstances();
     this.endpoint.registerControlPlane(this.controlPlaneNodes, spec.apiServerPort);
     this.deploySettingsValue();
   }
@@ -172,34 +162,16 @@ export class KubeadmCluster extends Construct {
     return sg;
   }
 
-  /**
-   * The image for an architecture: one lookup per architecture in use, or the given imageId for every
-   * node (the spec checks that all instance types share its architecture).
-   */
-  private imageLookup(): (architecture: Architecture) => string {
-    const images = new Map<Architecture, string>();
-    return (architecture) => {
-      if (this.spec.imageId !== undefined) return this.spec.imageId;
-      if (!images.has(architecture)) {
-        const id = architecture === "amd64" ? "ubuntu-image" : `ubuntu-image-${architecture}`;
-        images.set(
-          architecture,
-          new DataAwsSsmParameter(this, id, { name: ubuntuImageParameter(architecture) }).insecureValue,
-        );
-      }
-      return images.get(architecture)!;
-    };
-  }
-
   /** One hardened instance per control-plane node, each with its own rendered user data and identity. */
-  private controlPlaneInstances(context: ClusterNodeContext): Instance[] {
+  private controlPlaneInstances(): Instance[] {
     const spec = this.spec;
+    const scripts = loadNodeScripts();
     return spec.controlPlane.map((node) => {
-      const userData = renderControlPlaneUserData({ spec, node, endpoint: this.endpoint.address }, context.scripts);
+      const userData = renderControlPlaneUserData({ spec, node, endpoint: this.endpoint.address }, scripts);
       this.controlPlaneUserData.push(userData);
       const identity = this.identity.identityOf(node.index);
       return hardenedInstance(this, `control-plane-${node.index}`, {
-        ami: context.imageFor(instanceArchitecture(spec.instanceType)),
+        ami: this.images.imageFor(instanceArchitecture(spec.instanceType)),
         instanceType: spec.instanceType,
         subnetId: this.network.privateSubnetIds[node.subnetIndex],
         privateIp: node.privateIp,
@@ -209,12 +181,12 @@ export class KubeadmCluster extends Construct {
         userDataBase64: encodeUserData(userData, node.name),
         rootVolumeSizeGiB: spec.rootVolumeSizeGiB,
         tags: {
-          ...context.tags,
+          ...this.tags,
           Name: node.name,
           ...nodeTags("control-plane", node.index),
         },
-        volumeTags: { ...context.tags, Name: node.name },
-        dependsOn: [identity.policy, ...context.bootPrerequisites],
+        volumeTags: { ...this.tags, Name: node.name },
+        dependsOn: [identity.policy, ...this.bootPrerequisites],
       });
     });
   }

@@ -6,27 +6,22 @@ import { LbTargetGroupAttachment } from "@cdktf/provider-aws/lib/lb-target-group
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { Route53Zone } from "@cdktf/provider-aws/lib/route53-zone";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { EndpointAddress } from "../render/internal";
 import { NlbEndpointSpec } from "../cluster-spec";
 import { IApiEndpoint } from "./api-endpoint";
+import type { IKubeadmCluster } from "./cluster-interface";
 import { apiTargetGroup, nlbRules, securityGroupDescription } from "../model";
 import { clusterSecurityGroup, securityGroupRules } from "./private/node-defaults";
 
 export interface NlbEndpointProps {
-  readonly clusterName: string;
-  readonly spec: NlbEndpointSpec;
-  readonly vpcId: string;
-  /** Subnets of the internal load balancer (the control plane's private subnets). */
-  readonly privateSubnetIds: string[];
-  /** Subnets of the internet-facing load balancer, with `spec.internetFacing`. */
-  readonly publicSubnetIds: string[];
-  /** Security group of the control-plane instances: gets 6443 from the NLBs, and may call the internal one. */
-  readonly controlPlaneSecurityGroupId: string;
-  readonly tags: Record<string, string>;
-  /** Created first (the node address reservations: the NLB's interfaces must not take a node's address). */
-  readonly dependsOn?: ITerraformDependable[];
+  /**
+   * The cluster behind the load balancers: its spec's `endpoint.type` must be "nlb". The internal NLB
+   * goes in its network's private subnets, the internet-facing one (`internetFacing`) in the public
+   * ones; its control-plane group gets the API port from the NLBs; the NLBs wait for its node address
+   * reservations, so their interfaces never take a node's address.
+   */
+  readonly cluster: IKubeadmCluster;
 }
 
 /** One network load balancer with its security group, listener and target group. */
@@ -47,6 +42,7 @@ export interface ApiLoadBalancer {
  * its secondary load balancer.
  */
 export class NlbEndpoint extends Construct implements IApiEndpoint {
+  readonly spec: NlbEndpointSpec;
   readonly address: EndpointAddress;
   readonly url: string;
   readonly loadBalancers: Instance[] = [];
@@ -64,17 +60,18 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
   /** The endpoint's own name (an alias to the internal NLB), unless `privateDns` is false. */
   readonly record?: Route53Record;
 
-  constructor(
-    scope: Construct,
-    id: string,
-    private readonly props: NlbEndpointProps,
-  ) {
+  private readonly cluster: IKubeadmCluster;
+
+  constructor(scope: Construct, id: string, { cluster }: NlbEndpointProps) {
     super(scope, id);
-    const { spec } = props;
+    if (cluster.spec.endpoint.type !== "nlb") throw new Error('NlbEndpoint needs a spec with endpoint.type "nlb"');
+    const spec = cluster.spec.endpoint;
+    this.spec = spec;
+    this.cluster = cluster;
     const port = spec.port;
     this.internal = this.apiLoadBalancer("", {
       internal: true,
-      subnetIds: props.privateSubnetIds,
+      subnetIds: cluster.network.privateSubnetIds,
       allowedCidrs: spec.allowedCidrs,
     });
     ({
@@ -86,7 +83,7 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
     if (spec.internetFacing) {
       this.public = this.apiLoadBalancer("public-", {
         internal: false,
-        subnetIds: props.publicSubnetIds,
+        subnetIds: cluster.network.publicSubnetIds,
         allowedCidrs: spec.publicAllowedCidrs,
       });
     }
@@ -98,7 +95,10 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
    * as the nodes' address, the NLBs' names beside it in the certificate; or the internal NLB's name.
    */
   private endpointName(): { address: EndpointAddress; privateZone?: Route53Zone; record?: Route53Record } {
-    const { spec, clusterName, vpcId, tags } = this.props;
+    const { spec } = this;
+    const { tags } = this.cluster;
+    const { clusterName } = this.cluster.spec;
+    const { vpcId } = this.cluster.network;
     const nlbNames = [this.internal.loadBalancer.dnsName, ...(this.public ? [this.public.loadBalancer.dnsName] : [])];
     if (!spec.privateDns) return { address: { host: nlbNames[0], port: spec.port, extraNames: nlbNames.slice(1) } };
     const dns = spec.privateDns;
@@ -129,17 +129,19 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
     prefix: string,
     options: { internal: boolean; subnetIds: string[]; allowedCidrs: string[] },
   ): ApiLoadBalancer {
-    const { clusterName, spec, tags } = this.props;
+    const { spec } = this;
+    const { tags, network, controlPlaneSecurityGroup } = this.cluster;
+    const { clusterName } = this.cluster.spec;
     const port = spec.port;
     const name = options.internal ? `${clusterName}-api` : `${clusterName}-public`;
     const role = options.internal ? "api-endpoint" : "public-api-endpoint";
     const securityGroup = clusterSecurityGroup(this, `${prefix}security-group`, {
       ...securityGroupDescription(clusterName, role),
-      vpcId: this.props.vpcId,
+      vpcId: network.vpcId,
       tags,
     });
     securityGroupRules(this, nlbRules(role, options.allowedCidrs, port), (group) =>
-      group === role ? securityGroup.id : this.props.controlPlaneSecurityGroupId,
+      group === role ? securityGroup.id : controlPlaneSecurityGroup.id,
     );
 
     const loadBalancer = new Lb(this, `${prefix}load-balancer`, {
@@ -151,7 +153,7 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
       enableCrossZoneLoadBalancing: true,
       enableDeletionProtection: spec.deletionProtection,
       tags: { ...tags, Name: name },
-      dependsOn: this.props.dependsOn,
+      dependsOn: this.cluster.addressReservations,
     });
 
     // No name: Terraform gives it a unique one, so a change that replaces it (port, protocol, VPC) can
@@ -159,7 +161,7 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
     const group = apiTargetGroup(port);
     const check = group.healthCheck;
     const targetGroup = new LbTargetGroup(this, `${prefix}api-servers`, {
-      vpcId: this.props.vpcId,
+      vpcId: network.vpcId,
       port: group.port,
       protocol: group.protocol,
       targetType: group.targetType,

@@ -7,7 +7,14 @@ import { App, Aws, CfnResource, Stack, Validations } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import { AwsSolutionsChecks, NagMessageLevel, NagPack, rules } from "cdk-nag";
 import { DependencyGroup, IConstruct } from "constructs";
-import { ClusterNetwork, ControlPlaneIdentity, EtcdCluster, KubeadmClusterProps, NlbEndpoint } from "../../lib/aws-cdk";
+import {
+  ClusterNetwork,
+  ControlPlaneIdentity,
+  EtcdCluster,
+  IKubeadmCluster,
+  KubeadmClusterProps,
+  NlbEndpoint,
+} from "../../lib/aws-cdk";
 import { resolveClusterSpec } from "../../lib/cluster-spec";
 import { ACKNOWLEDGED_FINDINGS } from "../../lib/aws-cdk/private/findings";
 import { cfnTag, strictApp, synthCdk } from "./helpers";
@@ -118,22 +125,22 @@ test("the lower-level constructs composed by hand carry their own acknowledgemen
     sessionManager: spec.sessionManager,
     deploySettingsArn: `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter/composed/settings`,
   };
-  const controlPlane = new ControlPlaneIdentity(stack, "identity", {
+  const identity = new ControlPlaneIdentity(stack, "identity", {
     clusterName: spec.clusterName,
     policyReferences,
     secrets: spec.secrets,
   });
-  const context = {
-    cluster: spec,
+  const cluster: IKubeadmCluster = {
+    spec,
     network: vpc,
     controlPlaneSecurityGroup,
-    controlPlane,
+    identity,
     policyReferences,
     addressHolders: new DependencyGroup(),
     bootPrerequisites: vpc.egress,
   };
-  const endpoint = new NlbEndpoint(stack, "endpoint", context);
-  const etcd = new EtcdCluster(stack, "etcd", context);
+  const endpoint = new NlbEndpoint(stack, "endpoint", { cluster });
+  const etcd = new EtcdCluster(stack, "etcd", { cluster });
   expect([etcd.members.length, endpoint.address.host]).toEqual([3, "api.composed.internal"]);
   // The status tag's IAM condition needs the cluster's tag on each instance, which KubeadmCluster did not give them here.
   const instances = Template.fromStack(stack).findResources("AWS::EC2::Instance");

@@ -4,10 +4,23 @@
  * framework resolves a token, so each node's decoded user data must hold literal values only; the
  * deploy-time ones travel in the deploy settings.
  */
-import { Fn, Lazy, TerraformVariable, Testing } from "cdktf";
+import { Fn, Lazy, TerraformStack, TerraformVariable, Testing } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
+import {
+  CLUSTER_TAG,
+  ClusterNetwork,
+  ControlPlaneIdentity,
+  EtcdCluster,
+  IKubeadmCluster,
+  KubeadmClusterProps,
+  NlbEndpoint,
+  NodeImages,
+  resolveClusterSpec,
+} from "../../lib";
 import {
   COMPOSED_CIDRS,
   COMPOSED_ZONES,
@@ -185,4 +198,87 @@ test("a composed node's user data is byte for byte that of the same cluster give
       same: true,
     });
   }
+});
+
+describe("the lower-level constructs composed by hand: a stack's own IKubeadmCluster, given to EtcdCluster and NlbEndpoint", () => {
+  const props: KubeadmClusterProps = { clusterName: "by-hand", etcd: { topology: "external" } };
+  let etcd!: EtcdCluster;
+  let endpoint!: NlbEndpoint;
+  let cluster!: IKubeadmCluster;
+  const result = synthOf((app) => {
+    const stack = new TerraformStack(app, "by-hand");
+    new AwsProvider(stack, "aws", { region: "us-east-1" });
+    const spec = resolveClusterSpec(props);
+    const tags = { [CLUSTER_TAG]: spec.clusterName };
+    const network = new ClusterNetwork(stack, "network", {
+      clusterName: spec.clusterName,
+      network: spec.network,
+      tags,
+      instanceTypes: [],
+    });
+    const policyReferences = {
+      partition: "aws",
+      region: "us-east-1",
+      accountId: "123456789012",
+      clusterName: spec.clusterName,
+      deploySettingsArn: "arn:aws:ssm:us-east-1:123456789012:parameter/by-hand/settings",
+      sessionManager: spec.sessionManager,
+    };
+    cluster = {
+      spec,
+      network,
+      controlPlaneSecurityGroup: new SecurityGroup(stack, "control-plane", { vpcId: network.vpcId, tags }),
+      identity: new ControlPlaneIdentity(stack, "identity", {
+        clusterName: spec.clusterName,
+        policyReferences,
+        secrets: spec.secrets,
+        tags,
+      }),
+      policyReferences,
+      images: new NodeImages(stack),
+      tags,
+      addressReservations: [],
+      bootPrerequisites: network.egressDependencies,
+    };
+    etcd = new EtcdCluster(stack, "etcd", { cluster });
+    endpoint = new NlbEndpoint(stack, "endpoint", { cluster });
+    return stack;
+  });
+
+  test("the members' user data is byte for byte KubeadmCluster's for the same props: the constructs load the scripts themselves", () => {
+    const membersOf = (synth: typeof result) =>
+      resourcesOf(synth, "aws_instance").filter((i) => i.tags.Name.startsWith("by-hand-etcd-"));
+    const ours = membersOf(result).map(userDataText);
+    expect(ours).toHaveLength(etcd.memberUserData.length);
+    expect(new Set(ours).size).toBe(3);
+    expect(ours).toEqual(membersOf(synthStack(props)).map(userDataText));
+  });
+
+  test("members and load balancers land in the given network, open to the given group, with the given roles granted", () => {
+    const ref = (type: string, attribute: string, pick: (key: string, r: any) => boolean) =>
+      Object.entries(result.plan.resource[type] ?? {})
+        .filter(([key, r]) => pick(key, r))
+        .map(([key]) => `\${${type}.${key}.${attribute}}`)
+        .sort();
+    const privateSubnets = ref("aws_subnet", "id", (_, s) => s.tags.Name.includes("private"));
+    expect(privateSubnets).toHaveLength(3);
+    expect(
+      resourcesOf(result, "aws_instance")
+        .map((m) => m.subnet_id)
+        .sort(),
+    ).toEqual(privateSubnets);
+    expect([...resourcesOf(result, "aws_lb")[0].subnets].sort()).toEqual(privateSubnets);
+    const [controlPlaneGroup] = ref("aws_security_group", "id", (key) => key.startsWith("control-plane"));
+    const fromControlPlane = resourcesOf(result, "aws_vpc_security_group_ingress_rule").filter(
+      (r) => r.referenced_security_group_id === controlPlaneGroup,
+    );
+    expect(fromControlPlane.map((r) => r.from_port).sort()).toEqual([cluster.spec.apiServerPort, 2379].sort());
+    const clientPolicies = resourcesOf(result, "aws_iam_role_policy").filter(
+      (p) => p.name === "kubeadm-ha-etcd-client",
+    );
+    const controlPlaneRoles = ref("aws_iam_role", "id", (_, r) => r.name_prefix.startsWith("by-hand-cp"));
+    expect(controlPlaneRoles).toHaveLength(2);
+    expect(clientPolicies.map((p) => p.role).sort()).toEqual(controlPlaneRoles);
+    expect(endpoint.address.host).toBe("api.by-hand.internal");
+  });
 });

@@ -21,6 +21,7 @@ test("the package root: the cdktf constructs, the spec and its errors, the clust
       "KeepalivedEndpoint",
       "KubeadmCluster",
       "NlbEndpoint",
+      "NodeImages",
       "STATUS_TAG",
       "SUPPORTED_KUBERNETES_MINORS",
       "UserDataTooLargeError",

@@ -7,7 +7,7 @@ import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
-import { Construct, DependencyGroup, IDependable } from "constructs";
+import { Construct, IDependable } from "constructs";
 import {
   CLUSTER_TAG,
   everyNodeStatements,
@@ -20,28 +20,8 @@ import {
   ubuntuImageParameter,
 } from "../../model";
 import { encodeUserData } from "../../render/user-data";
-import { Architecture, ClusterSpec, SecretsSpec } from "../../cluster-spec";
-import type { ControlPlaneIdentity } from "../control-plane-identity";
-import type { ClusterNetwork } from "../network";
-
-/** What the constructs a cluster is made of share: its spec, network, control plane, and what every node waits for. */
-export interface ClusterNodeContext {
-  /** The resolved, validated spec. */
-  readonly cluster: ClusterSpec;
-  readonly network: ClusterNetwork;
-  readonly controlPlaneSecurityGroup: ec2.ISecurityGroup;
-  /** The control-plane roles; a construct adds what they need of its resources with `addPolicy`. */
-  readonly controlPlane: ControlPlaneIdentity;
-  /** What the node policies name: partition, region, cluster, the deploy settings parameter, the KMS key. */
-  readonly policyReferences: PolicyReferences;
-  /**
-   * The primary interfaces that hold the nodes' fixed addresses, filled as nodes are made: a load
-   * balancer's interfaces, made after them, cannot take one.
-   */
-  readonly addressHolders: DependencyGroup;
-  /** What every node needs before its first boot: its subnet's egress, the deploy settings. */
-  readonly bootPrerequisites: IDependable[];
-}
+import { Architecture, SecretsSpec } from "../../cluster-spec";
+import type { IKubeadmCluster } from "../cluster-interface";
 
 /** A node role and the policy its instances wait for (its own statements plus every node's). */
 export interface NodeIdentity {
@@ -216,14 +196,14 @@ function fixedImage(imageId: string): ec2.IMachineImage {
 export function clusterInstance(
   scope: Construct,
   id: string,
-  context: ClusterNodeContext,
+  cluster: IKubeadmCluster,
   props: ClusterInstanceProps,
 ): ec2.Instance {
-  const subnet = context.network.privateSubnets[props.subnetIndex];
-  const imageId = context.cluster.imageId;
+  const subnet = cluster.network.privateSubnets[props.subnetIndex];
+  const imageId = cluster.spec.imageId;
   const instance = new ec2.Instance(scope, id, {
     instanceName: props.name,
-    vpc: context.network.vpc,
+    vpc: cluster.network.vpc,
     vpcSubnets: { subnets: [subnet] },
     privateIpAddress: props.privateIp,
     instanceType: new ec2.InstanceType(props.instanceType),
@@ -255,11 +235,11 @@ export function clusterInstance(
   // Already base64 (of gzip, which CloudFormation cannot make): given to EC2 as it is, not through Fn::Base64.
   cfn.addPropertyOverride("UserData", encodeUserData(props.userData, props.name));
   // The cluster's tag also where a construct is used without KubeadmCluster: the status tag's IAM condition checks it.
-  for (const [key, value] of Object.entries({ ...props.tags, [CLUSTER_TAG]: context.cluster.clusterName }))
+  for (const [key, value] of Object.entries({ ...props.tags, [CLUSTER_TAG]: cluster.spec.clusterName }))
     Tags.of(instance).add(key, value);
-  context.addressHolders.add(primaryInterface(scope, `${id}-interface`, instance, context, props, subnet));
+  cluster.addressHolders.add(primaryInterface(scope, `${id}-interface`, instance, cluster, props, subnet));
   // The instance itself waits, not its instance profile.
-  cfn.node.addDependency(...props.waitFor, ...context.bootPrerequisites);
+  cfn.node.addDependency(...props.waitFor, ...cluster.bootPrerequisites);
   return instance;
 }
 
@@ -282,7 +262,7 @@ function primaryInterface(
   scope: Construct,
   id: string,
   instance: ec2.Instance,
-  context: ClusterNodeContext,
+  cluster: IKubeadmCluster,
   props: ClusterInstanceProps,
   subnet: ec2.ISubnet,
 ): ec2.CfnNetworkInterface {
@@ -297,7 +277,7 @@ function primaryInterface(
   });
   Tags.of(networkInterface).add("Name", props.name);
   // Only a VIP peer's interface carries the tag the VIP statement's condition checks (it outranks the cluster-wide tag).
-  if (props.taggedInterface) Tags.of(networkInterface).add(CLUSTER_TAG, context.cluster.clusterName);
+  if (props.taggedInterface) Tags.of(networkInterface).add(CLUSTER_TAG, cluster.spec.clusterName);
   else Tags.of(networkInterface).remove(CLUSTER_TAG);
   // Where the interface is now says the interface, not the instance (EC2 refuses both; its subnet gives the zone).
   for (const property of ["SubnetId", "AvailabilityZone", "PrivateIpAddress", "SecurityGroupIds", "SourceDestCheck"])

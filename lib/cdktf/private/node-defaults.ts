@@ -9,7 +9,6 @@ import { SecretsmanagerSecretPolicy } from "@cdktf/provider-aws/lib/secretsmanag
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import {
   addressReservations,
@@ -22,30 +21,7 @@ import {
   secretResourceStatements,
   sessionManagerStatements,
 } from "../../model";
-import { NodeScripts } from "../../render/internal";
-import { Architecture, ClusterSpec, SecretsSpec } from "../../cluster-spec";
-
-/** What every construct that runs nodes of a cluster needs from KubeadmCluster. */
-export interface ClusterNodeContext {
-  /** The resolved, validated spec. */
-  readonly cluster: ClusterSpec;
-  readonly vpcId: string;
-  readonly privateSubnetIds: string[];
-  readonly controlPlaneSecurityGroupId: string;
-  /** The control-plane roles (node 0's and the others'), for permissions the nodes need on this construct's resources. */
-  readonly controlPlaneRoles: IamRole[];
-  readonly partition: string;
-  readonly region: string;
-  /** What the node policies name: partition, region, cluster, the deploy settings parameter, the KMS key. */
-  readonly policyReferences: PolicyReferences;
-  /** The image for an architecture: nodes take the one of their instance type. */
-  readonly imageFor: (architecture: Architecture) => string;
-  /** The userdata/ scripts, by file name. */
-  readonly scripts: NodeScripts;
-  readonly tags: Record<string, string>;
-  /** What every node needs before its first boot: its egress routes, every node's address reservation, the deploy settings. */
-  readonly bootPrerequisites: ITerraformDependable[];
-}
+import { ClusterSpec, SecretsSpec } from "../../cluster-spec";
 
 /** Reserves every fixed node address in its subnet (lib/model: addressReservations says which and why). */
 export function reserveNodeAddresses(
