@@ -1,4 +1,4 @@
-import { Fn, Tags } from "aws-cdk-lib";
+import { Annotations, Fn, Tags } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import { Construct, IDependable } from "constructs";
 import { ClusterSpec } from "../cluster-spec";
@@ -32,13 +32,19 @@ export class ClusterNetwork extends Construct {
   private existingNetwork(spec: ClusterSpec): Network {
     const network = spec.network;
     const imported = (kind: string, subnets: typeof network.privateSubnets) =>
-      subnets.map((s, i) =>
-        ec2.Subnet.fromSubnetAttributes(this, `${kind}-${i}`, {
+      subnets.map((s, i) => {
+        const subnet = ec2.Subnet.fromSubnetAttributes(this, `${kind}-${i}`, {
           subnetId: s.id!,
           availabilityZone: s.availabilityZone,
           ipv4CidrBlock: s.cidrBlock,
-        }),
-      );
+        });
+        // No construct reads a subnet's route table: a routed VIP's tables are the spec's routeTableIds.
+        Annotations.of(subnet).acknowledgeWarning(
+          "@aws-cdk/aws-ec2:noSubnetRouteTableId",
+          "the cluster never reads an existing subnet's route table",
+        );
+        return subnet;
+      });
     // Only the VPC itself: every resource here takes its subnets from the lists below, and aws-cdk-lib
     // would refuse public subnet ids that are not one per zone of the private ones (3 private, 2 public).
     const vpc = ec2.Vpc.fromVpcAttributes(this, "vpc", {

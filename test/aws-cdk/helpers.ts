@@ -66,6 +66,9 @@ export function synthCdk(
   const stack = new Stack(app, "kubeadm-ha", { env });
   const cluster = new KubeadmCluster(stack, "cluster", typeof props === "function" ? props(stack) : props);
   if (options.outputs) cluster.addOutputs();
+  // A framework warning is a defect as much as a failed assertion: every test's synth must say nothing.
+  const findings = synthFindings(stack);
+  if (findings.length > 0) throw new Error(`the synth printed or warned:\n${findings.join("\n")}`);
   const template = Template.fromStack(stack);
   return { stack, cluster, template, json: template.toJSON() as CdkSynth["json"] };
 }
