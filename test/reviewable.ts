@@ -219,18 +219,21 @@ export function terraformTaggedInterfaces(result: SynthResult, resolve: Resolve)
 
 /** The stack outputs (the default app's), id → [value, description], lists joined as CloudFormation joins them. */
 export function terraformOutputs(result: SynthResult, resolve: Resolve) {
-  // Terraform's join() of references, as CloudFormation's Fn::Join of the same references reads.
+  // Terraform's join() or tolist() of references, as CloudFormation's Fn::Join of the same references
+  // reads (a list output is one comma-separated value there).
   const joined = (v: string) =>
-    v.replace(/\$\{join\("(.*?)", \[(.*?)\]\)\}/g, (_, sep: string, items: string) =>
-      items
-        .split(", ")
-        .map((item) => `\${${item}}`)
-        .join(sep),
-    );
+    v
+      .replace(/\$\{join\("(.*?)", \[(.*?)\]\)\}/g, (_, sep: string, items: string) => listed(items, sep))
+      .replace(/^\$\{tolist\(\[(.*?)\]\)\}$/, (_, items: string) => listed(items, ","));
+  const listed = (items: string, sep: string) =>
+    items
+      .split(", ")
+      .map((item) => `\${${item}}`)
+      .join(sep);
   return Object.fromEntries(
     Object.entries(result.plan.output).map(([key, o]) => [
       key.replace(/^cluster_(.*)_[0-9A-F]{8}$/, "$1"),
-      [resolve(Array.isArray(o.value) ? o.value.join(",") : joined(o.value)), o.description],
+      [resolve(joined(o.value)), o.description],
     ]),
   );
 }

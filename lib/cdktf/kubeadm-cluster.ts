@@ -210,6 +210,9 @@ export class KubeadmCluster extends Construct implements IKubeadmCluster {
         this.allNodes.map((n) => n.id),
       ),
     });
-    for (const { id, value, description } of outputs) new TerraformOutput(this, id, { value, description });
+    // A list as one Terraform expression: cdktf 0.21 checks a plain array with util.isArray, which
+    // Node.js 22 reports as deprecated on every synth.
+    for (const { id, value, description } of outputs)
+      new TerraformOutput(this, id, { value: Array.isArray(value) ? Fn.tolist(value) : value, description });
   }
 }
