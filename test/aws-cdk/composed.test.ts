@@ -8,7 +8,7 @@ import * as ec2 from "aws-cdk-lib/aws-ec2";
 import { Template } from "aws-cdk-lib/assertions";
 import { KubeadmCluster, KubeadmClusterProps } from "../../lib/aws-cdk";
 import { decodeUserData, envValues, specProblemsOf } from "../helpers";
-import { cfnResources, cfnUserDataText } from "./helpers";
+import { cfnResources, cfnUserDataText, synthFindings } from "./helpers";
 
 const UNRESOLVED = /[$#]\{(Tf)?Token\[|-1\.888\d*e\+289/;
 const ENV = { account: "123456789012", region: "eu-west-1" };
@@ -18,6 +18,9 @@ function build(props: (stack: Stack) => KubeadmClusterProps, env: typeof ENV | n
   const app = new App();
   const stack = new Stack(app, "composed", { env: env ?? undefined });
   new KubeadmCluster(stack, "cluster", props(stack));
+  // A framework warning fails the test like a wrong value (synthFindings: printed lines and annotations).
+  const findings = synthFindings(stack);
+  if (findings.length > 0) throw new Error(`the synth printed or warned:\n${findings.join("\n")}`);
   return Template.fromStack(stack).toJSON();
 }
 
@@ -64,7 +67,7 @@ describe("an ec2.IVpc of the user's stack", () => {
       vpc: ec2.Vpc.fromVpcAttributes(stack, "imported", {
         vpcId: "vpc-0123456789abcdef0",
         availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
-        privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"],
+        privateSubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1", "subnet-0123456789abcdef2"],
       }),
     }));
     expect(problems.map((p) => p.prop)).toEqual(["vpc", "vpcSubnets[0]", "vpcSubnets[1]", "vpcSubnets[2]"]);
@@ -86,8 +89,9 @@ describe("an ec2.IVpc of the user's stack", () => {
         vpcId: "vpc-0123456789abcdef0",
         vpcCidrBlock: "10.1.0.0/16",
         availabilityZones: zones,
-        privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"],
+        privateSubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1", "subnet-0123456789abcdef2"],
         privateSubnetIpv4CidrBlocks: ["10.1.0.0/24", "10.1.1.0/24", "10.1.2.0/24"],
+        privateSubnetRouteTableIds: ["rtb-0123456789abcdef0", "rtb-0123456789abcdef1", "rtb-0123456789abcdef2"],
       }),
     });
     const picked = (...indexes: number[]) => indexes.map((i) => Fn.select(i, Fn.getAzs()));
@@ -115,7 +119,7 @@ describe("an ec2.IVpc of the user's stack", () => {
           vpcId: "vpc-0123456789abcdef0",
           vpcCidr: "10.1.0.0/16",
           privateSubnets: [0, 1, 2].map((i) => ({
-            id: `subnet-${i}`,
+            id: `subnet-${String(i).padStart(17, "0")}`,
             availabilityZone: new CfnParameter(stack, `zone${i}`).valueAsString,
             cidrBlock: `10.1.${i}.0/24`,
           })),
@@ -140,7 +144,7 @@ describe("an ec2.IVpc of the user's stack", () => {
 
 test("an internet-facing NLB on an existing VPC with 3 private and 2 public subnets synthesizes, as in cdktf", () => {
   const subnet = (kind: string, z: string, i: number) => ({
-    id: `subnet-${kind}-${z}`,
+    id: `subnet-${kind === "private" ? "a" : "b"}${z.repeat(16)}`, // valid ids: CloudFormation checks the format
     availabilityZone: `eu-west-1${z}`,
     cidrBlock: `10.1.${kind === "private" ? i : 100 + i}.0/24`,
   });
@@ -155,7 +159,7 @@ test("an internet-facing NLB on an existing VPC with 3 private and 2 public subn
   }));
   const balancers = cfnResources({ json: template } as never, "AWS::ElasticLoadBalancingV2::LoadBalancer");
   const publicNlb = balancers.find(([, r]) => r.Properties.Scheme === "internet-facing")![1];
-  expect(publicNlb.Properties.Subnets).toEqual(["subnet-public-a", "subnet-public-b"]);
+  expect(publicNlb.Properties.Subnets).toEqual([`subnet-b${"a".repeat(16)}`, `subnet-b${"b".repeat(16)}`]);
 });
 
 describe("deploy-time values (parameters, Lazy, intrinsics) where the nodes need a literal are refused at synth, naming the prop", () => {
@@ -165,10 +169,10 @@ describe("deploy-time values (parameters, Lazy, intrinsics) where the nodes need
       "network.privateSubnets[0].cidrBlock",
       (stack: Stack) => ({
         network: {
-          vpcId: "vpc-1",
+          vpcId: "vpc-0123456789abcdef0",
           vpcCidr: "10.1.0.0/16",
           privateSubnets: ["a", "b", "c"].map((z, i) => ({
-            id: `subnet-${z}`,
+            id: `subnet-${z.repeat(17)}`,
             availabilityZone: `eu-west-1${z}`,
             cidrBlock: i === 0 ? new CfnParameter(stack, "Cidr").valueAsString : `10.1.${i}.0/24`,
           })),
@@ -207,7 +211,7 @@ describe("deploy-time values (parameters, Lazy, intrinsics) where the nodes need
         vpcId: userVpc(stack) as unknown as string,
         vpcCidr: "10.1.0.0/16",
         privateSubnets: ["a", "b", "c"].map((z, i) => ({
-          id: `subnet-${z}`,
+          id: `subnet-${z.repeat(17)}`,
           availabilityZone: `eu-west-1${z}`,
           cidrBlock: `10.1.${i}.0/24`,
         })),
