@@ -19,6 +19,8 @@ export const DOCUMENTED_INTERFACES = [
   "ExistingNetworkInput",
   "SubnetInput",
   "SecretsInput",
+  "WorkerPoolInput",
+  "TaintInput",
 ] as const;
 
 export interface PropDoc {

@@ -21,6 +21,8 @@ set -euo pipefail
 KHA_SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=common.sh
 . "$KHA_SCRIPT_DIR/common.sh"
+# shellcheck source=kubeadm-common.sh
+. "$KHA_SCRIPT_DIR/kubeadm-common.sh"
 : "${NODE_INDEX:?}" "${NODE_IP:?}" "${CONTROL_PLANE_IPS:?}" "${CONTROL_PLANE_NAMES:?}" "${API_SERVER_PORT:?}"
 # ENDPOINT_HOST, JOIN_SECRET_ID and the other deploy settings come with the deploy-settings step.
 
@@ -29,9 +31,6 @@ KHA_INSTALL_CMD=${KHA_INSTALL_CMD:-$KHA_SCRIPT_DIR/install-kubernetes.sh}
 ENDPOINT_SETUP_CMD=${KHA_ENDPOINT_SETUP_CMD:-${ENDPOINT_SETUP:-}}
 # How long a joiner waits for the roots and its predecessor before it gives up (seconds).
 KHA_JOIN_DEADLINE=${KHA_JOIN_DEADLINE:-3600}
-# kubeadm init or join attempts per run, each failure cleaned up before the next (systemd restarts the run).
-KHA_KUBEADM_ATTEMPTS=${KHA_KUBEADM_ATTEMPTS:-3}
-PKI_DIR=$KHA_KUBE_DIR/pki
 ETCD_TOPOLOGY=${ETCD_TOPOLOGY:-stacked}
 # The shared roots; with external etcd the control plane never holds the etcd CA key.
 BUNDLE_FILES=(ca.crt ca.key sa.key sa.pub front-proxy-ca.crt front-proxy-ca.key)
@@ -45,46 +44,7 @@ read -r -a PEER_NAMES <<<"$CONTROL_PLANE_NAMES"
 WORK_DIR=$(mktemp -d "$KHA_RUN/run.XXXXXX")
 trap 'endpoint_override_clear; rm -rf "$WORK_DIR"' EXIT
 
-# redact: hides bootstrap tokens and 64-hex keys in tool output before it reaches any log.
-redact() {
-  sed -E 's/[a-z0-9]{6}\.[a-z0-9]{16}/<redacted-token>/g; s/[a-f0-9]{64}/<redacted-hex>/g'
-}
-
-# kubeadm_logged ARGS...: runs kubeadm with its redacted output in kubeadm.log and on the console.
-kubeadm_logged() {
-  log "kubeadm $1 (output in $KHA_LOG/kubeadm.log)"
-  kubeadm "$@" 2>&1 | redact | tee -a "$KHA_LOG/kubeadm.log" >&2
-}
-
 is_member() { [ -e "$MEMBER_FILE" ]; }
-
-# Files an unfinished kubeadm run left behind; kubeadm refuses to init or join over them.
-kubeadm_leftovers() {
-  compgen -G "$KHA_KUBE_DIR/manifests/*" >/dev/null || compgen -G "$KHA_KUBE_DIR/*.conf" >/dev/null || compgen -G "$PKI_DIR/*" >/dev/null
-}
-reset_leftovers() {
-  kubeadm_leftovers || return 0
-  log "clearing what an unfinished kubeadm run left on this node (kubeadm reset)"
-  kubeadm_logged reset --force
-}
-
-# attempt_kubeadm WHAT ATTEMPT CLEANUP: runs ATTEMPT (errexit on) until it succeeds, at most
-# KHA_KUBEADM_ATTEMPTS times, running CLEANUP after each failure. Returns the last attempt's status.
-attempt_kubeadm() {
-  local what=$1 attempt_fn=$2 cleanup_fn=$3 attempt status delay=$KHA_BACKOFF_FIRST
-  for ((attempt = 1; ; attempt++)); do
-    run_errexit "$attempt_fn"
-    status=$ERREXIT_STATUS
-    [ "$status" -eq 0 ] && return 0
-    log "kubeadm $what: attempt $attempt of $KHA_KUBEADM_ATTEMPTS failed (exit $status); cleaning up"
-    run_errexit "$cleanup_fn"
-    [ "$ERREXIT_STATUS" -eq 0 ] ||
-      log "cleanup after the failed kubeadm $what did not finish; the next attempt starts with kubeadm reset"
-    [ "$attempt" -lt "$KHA_KUBEADM_ATTEMPTS" ] || return "$status"
-    sleep "$delay"
-    delay=$(next_backoff "$delay")
-  done
-}
 
 # The kubeadm configs with this instance's provider ID (aws:///ZONE/INSTANCE-ID) and the endpoint's
 # names from the deploy settings filled in; the provider ID also in the kubelet's patch, in place, since
@@ -200,11 +160,6 @@ pick_seed_once() {
     api_ready "${PEER_IPS[$i]}" && SEED_INDEX=$i && return 0
   done
   return 1
-}
-
-ca_cert_hash() {
-  openssl x509 -pubkey -noout -in "$PKI_DIR/ca.crt" | openssl pkey -pubin -outform der |
-    sha256sum | cut -d' ' -f1
 }
 
 # remove_stale_member ADMIN_KUBECONFIG: an etcd member registered at this node's address belongs to
@@ -326,7 +281,7 @@ join_attempt() {
   token=$(retry 5 kubeadm token create --kubeconfig "$WORK_DIR/admin.conf" --ttl 15m \
     --description "kubeadm-ha join of $NODE_NAME")
   printf '%s\n' "${token%%.*}" >"$WORK_DIR/token-id"
-  hash=$(ca_cert_hash)
+  hash=$(ca_cert_hash "$PKI_DIR/ca.crt")
   sed -e "s/${BOOTSTRAP_TOKEN_PLACEHOLDER:?}/$token/" -e "s/${CA_CERT_HASH_PLACEHOLDER:?}/sha256:$hash/" \
     "$WORK_DIR/kubeadm-join.template.yaml" >"$WORK_DIR/kubeadm-join.yaml"
   unset token

@@ -10,6 +10,7 @@
 #   cloud_vip_move             make the VPC deliver $VIP to this instance ($VIP_MODE: route or
 #                              secondary-ip); idempotent, so a caller retries it until it succeeds
 #   cloud_provider_id          print this instance's Kubernetes provider ID, aws:///ZONE/INSTANCE-ID
+#   cloud_node_identity        print this instance's name and address, "NAME IP" (a pool's node has no fixed one)
 #   cloud_prepare              install what these functions need (the AWS CLI)
 # Needs: aws CLI, curl, python3 (cloud-init's own), IMDS_ENDPOINT from node-settings.env. The region is the
 # instance's own (from its metadata) unless AWS_REGION is set.
@@ -127,6 +128,14 @@ cloud_provider_id() {
   local zone instance_id
   zone=$(imds placement/availability-zone) && instance_id=$(imds instance-id) || return 1
   echo "aws:///$zone/$instance_id"
+}
+
+# The private DNS name EC2 gives the instance (ip-A-B-C-D.REGION.compute.internal, or its resource name):
+# what the AWS cloud controller manager looks a Node up by when it has no provider ID yet.
+cloud_node_identity() {
+  local name ip
+  name=$(imds local-hostname) && ip=$(imds local-ipv4) || return 1
+  echo "${name%% *} $ip"
 }
 
 cloud_prepare() {

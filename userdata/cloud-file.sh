@@ -6,6 +6,8 @@
 #   status/NODE_NAME    the last status this node published
 #   vip/VIP             the node the VIP is delivered to; vip/VIP.log every move, timestamped
 #   throttle/OPERATION  a number N: the next N calls of OPERATION fail as if AWS throttled them
+#   instance/NAME       "ZONE INSTANCE-ID" of the node NAME, as its metadata would tell
+#   identity/INSTANCE   "NAME IP" of a node without a fixed name, KHA_CLOUD_FILE_INSTANCE
 
 : "${KHA_CLOUD_FILE_ROOT:?KHA_CLOUD_FILE_ROOT must point at the stand-in store}"
 mkdir -p "$KHA_CLOUD_FILE_ROOT/secrets" "$KHA_CLOUD_FILE_ROOT/status" "$KHA_CLOUD_FILE_ROOT/throttle" "$KHA_CLOUD_FILE_ROOT/vip" "$KHA_CLOUD_FILE_ROOT/instance"
@@ -58,6 +60,10 @@ cloud_provider_id() {
   local zone id
   read -r zone id <"$KHA_CLOUD_FILE_ROOT/instance/$NODE_NAME" || return 1
   echo "aws:///$zone/$id"
+}
+
+cloud_node_identity() {
+  cat "$KHA_CLOUD_FILE_ROOT/identity/${KHA_CLOUD_FILE_INSTANCE:?a node without a fixed name needs KHA_CLOUD_FILE_INSTANCE}"
 }
 
 cloud_prepare() { :; }

@@ -18,7 +18,7 @@ KHA_BACKOFF_MAX=${KHA_BACKOFF_MAX:-30}
 
 # shellcheck source=/dev/null
 . "$KHA_ETC/node-settings.env"
-: "${CLUSTER_NAME:?node-settings.env must set CLUSTER_NAME}" "${NODE_NAME:?node-settings.env must set NODE_NAME}"
+: "${CLUSTER_NAME:?node-settings.env must set CLUSTER_NAME}"
 # The deploy settings (secret ARNs, the endpoint's names, route tables: what exists only once deployed),
 # once load_deploy_settings has fetched them from their SSM parameter.
 DEPLOY_SETTINGS_FILE=$KHA_ETC/deploy-settings.env
@@ -40,7 +40,7 @@ mark_bootstrap_done() { touch "$KHA_STATE/bootstrap.done"; }
 # log MESSAGE...: one timestamped line to the log file and to stderr (the console under cloud-init).
 log() {
   local line
-  line="$(date -u +%Y-%m-%dT%H:%M:%SZ) ${NODE_NAME} [${KHA_CURRENT_STEP:-main}] $*"
+  line="$(date -u +%Y-%m-%dT%H:%M:%SZ) ${NODE_NAME:-$CLUSTER_NAME} [${KHA_CURRENT_STEP:-main}] $*"
   printf '%s\n' "$line" >>"$KHA_LOG/bootstrap.log"
   printf '%s\n' "$line" >&2
 }
@@ -260,3 +260,19 @@ unpack() {
 
 # shellcheck source=/dev/null
 . "$KHA_SCRIPT_DIR/cloud-$CLOUD_PROVIDER.sh"
+
+# A node with no fixed name (a pool's worker) is the instance the cloud says it is: its private DNS name
+# (the name the AWS cloud controller manager expects of a Node) and address, asked once and kept.
+NODE_IDENTITY_FILE=$KHA_STATE/node-identity.env
+if [ -z "${NODE_NAME:-}" ]; then
+  if [ ! -s "$NODE_IDENTITY_FILE" ]; then
+    identity=$(retry 6 cloud_node_identity) || die "cannot learn this instance's name and address from the cloud"
+    read -r name ip <<<"$identity"
+    [[ $name =~ ^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$ && $ip =~ ^[0-9]+(\.[0-9]+){3}$ ]] ||
+      die "the cloud gave no usable name and address: '$identity'"
+    printf 'NODE_NAME=%s\nNODE_IP=%s\n' "$name" "$ip" | write_file 0644 "$NODE_IDENTITY_FILE"
+    unset identity name ip
+  fi
+  # shellcheck source=/dev/null
+  . "$NODE_IDENTITY_FILE"
+fi

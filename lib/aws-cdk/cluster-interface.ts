@@ -4,6 +4,7 @@ import { ClusterSpec } from "../cluster-spec";
 import { PolicyReferences } from "../model";
 import type { ControlPlaneIdentity } from "./control-plane-identity";
 import type { ClusterNetwork } from "./network";
+import type { WorkerIdentity } from "./worker-identity";
 
 /**
  * What the constructs a cluster is made of take from it, as objects: `KubeadmCluster` is one, and
@@ -18,6 +19,8 @@ export interface IKubeadmCluster {
   readonly controlPlaneSecurityGroup: ec2.ISecurityGroup;
   /** The control-plane roles: other constructs add what the nodes need of their resources (`addPolicy`). */
   readonly identity: ControlPlaneIdentity;
+  /** The workers' role, and the secret the control plane keeps their bootstrap token in. */
+  readonly workerIdentity: WorkerIdentity;
   /** What the node policies name: partition, region, account, cluster, the deploy settings parameter, the KMS key. */
   readonly policyReferences: PolicyReferences;
   /**

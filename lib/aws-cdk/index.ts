@@ -16,6 +16,8 @@ export { KubeadmCluster } from "./kubeadm-cluster";
 export type { KubeadmClusterProps } from "./kubeadm-cluster";
 export { NlbEndpoint } from "./nlb-endpoint";
 export type { ApiLoadBalancer, NlbEndpointProps } from "./nlb-endpoint";
+export { WorkerIdentity } from "./worker-identity";
+export type { WorkerIdentityProps } from "./worker-identity";
 export type { ClusterInstanceProps, NodeIdentity } from "./private/resources";
 export { ClusterNetwork } from "./network";
 export type { VpcProps } from "./vpc-props";

@@ -31,6 +31,7 @@ import { createApiEndpoint, IApiEndpoint } from "./api-endpoint";
 import type { IKubeadmCluster } from "./cluster-interface";
 import { ControlPlaneIdentity } from "./control-plane-identity";
 import { EtcdCluster } from "./etcd-cluster";
+import { WorkerIdentity } from "./worker-identity";
 import { acknowledgeFindings } from "./private/findings";
 import { addSecurityGroupRules, clusterInstance, clusterSecurityGroup, oneAtATime } from "./private/resources";
 import { ClusterNetwork } from "./network";
@@ -61,6 +62,8 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable, IKube
   readonly endpoint: IApiEndpoint;
   /** The control-plane roles and the secrets they share their roots and the admin kubeconfig through. */
   readonly identity: ControlPlaneIdentity;
+  /** The workers' role and the secret the control plane keeps their bootstrap token in. */
+  readonly workerIdentity: WorkerIdentity;
   readonly controlPlaneNodes: ec2.Instance[];
   /** The external etcd cluster, with `etcd.topology: "external"`. */
   readonly etcd?: EtcdCluster;
@@ -120,6 +123,12 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable, IKube
       clusterName: spec.clusterName,
       policyReferences: this.policyReferences,
       secrets: spec.secrets,
+    });
+    this.workerIdentity = new WorkerIdentity(this, "worker-identity", {
+      clusterName: spec.clusterName,
+      policyReferences: this.policyReferences,
+      secrets: spec.secrets,
+      controlPlane: this.identity,
     });
     this.bootPrerequisites = [this.deploySettings, ...this.network.egress];
     // The endpoint and the etcd cluster take what they need of this cluster from it, as a composed stack's would.
@@ -195,6 +204,7 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable, IKube
       endpoint: this.endpoint.address,
       joinSecretId: this.identity.joinSecret.secretArn,
       adminKubeconfigSecretId: this.identity.adminKubeconfigSecret.secretArn,
+      workerJoinSecretId: this.workerIdentity.joinSecret.secretArn,
       etcdClientSecretId: this.etcd?.clientSecret.secretArn,
       etcdCaSecretId: this.etcd?.caSecret.secretArn,
       routeTableIds: this.endpoint.controlPlaneRouteTableIds,

@@ -7,6 +7,7 @@ import { Architecture, ClusterSpec } from "../cluster-spec";
 import { PolicyReferences, ubuntuImageParameter } from "../model";
 import type { ControlPlaneIdentity } from "./control-plane-identity";
 import type { ClusterNetwork } from "./network";
+import type { WorkerIdentity } from "./worker-identity";
 
 /**
  * What the constructs a cluster is made of take from it, as objects: `KubeadmCluster` is one, and
@@ -21,6 +22,8 @@ export interface IKubeadmCluster {
   readonly controlPlaneSecurityGroup: SecurityGroup;
   /** The control-plane roles: other constructs attach what the nodes need of their resources. */
   readonly identity: ControlPlaneIdentity;
+  /** The workers' role, and the secret the control plane keeps their bootstrap token in. */
+  readonly workerIdentity: WorkerIdentity;
   /** What the node policies name: partition, region, account, cluster, the deploy settings parameter, the KMS key. */
   readonly policyReferences: PolicyReferences;
   /** The image each node runs, by its instance type's architecture. */

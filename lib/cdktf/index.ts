@@ -17,5 +17,7 @@ export type { KubeadmClusterProps } from "./kubeadm-cluster";
 export { ClusterNetwork } from "./network";
 export type { ClusterNetworkProps } from "./network";
 export { NlbEndpoint } from "./nlb-endpoint";
+export { WorkerIdentity } from "./worker-identity";
+export type { WorkerIdentityProps } from "./worker-identity";
 export type { ApiLoadBalancer, NlbEndpointProps } from "./nlb-endpoint";
 export type { NodeIdentity } from "./private/node-defaults";

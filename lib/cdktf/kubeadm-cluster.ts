@@ -35,6 +35,7 @@ import { createApiEndpoint, IApiEndpoint } from "./api-endpoint";
 import { IKubeadmCluster, NodeImages } from "./cluster-interface";
 import { ControlPlaneIdentity } from "./control-plane-identity";
 import { EtcdCluster } from "./etcd-cluster";
+import { WorkerIdentity } from "./worker-identity";
 import {
   clusterSecurityGroup,
   hardenedInstance,
@@ -61,6 +62,8 @@ export class KubeadmCluster extends Construct implements IKubeadmCluster {
   readonly network: ClusterNetwork;
   readonly endpoint: IApiEndpoint;
   readonly identity: ControlPlaneIdentity;
+  /** The workers' role and the secret the control plane keeps their bootstrap token in. */
+  readonly workerIdentity: WorkerIdentity;
   /** The SSM parameter every node reads at boot: the ARNs, names and ids that exist only once deployed. */
   readonly deploySettings: SsmParameter;
   readonly controlPlaneSecurityGroup: SecurityGroup;
@@ -124,6 +127,13 @@ export class KubeadmCluster extends Construct implements IKubeadmCluster {
       secrets: spec.secrets,
       tags,
     });
+    this.workerIdentity = new WorkerIdentity(this, "worker-identity", {
+      clusterName: spec.clusterName,
+      policyReferences: this.policyReferences,
+      secrets: spec.secrets,
+      tags,
+      controlPlane: this.identity,
+    });
     this.images = new NodeImages(this, spec.imageId);
     this.bootPrerequisites = [...this.network.egressDependencies, ...this.addressReservations, this.deploySettings];
     // The endpoint and the etcd cluster take what they need of this cluster from it, as a composed stack's would.
@@ -141,6 +151,7 @@ export class KubeadmCluster extends Construct implements IKubeadmCluster {
       endpoint: this.endpoint.address,
       joinSecretId: this.identity.joinSecret.arn,
       adminKubeconfigSecretId: this.identity.adminKubeconfigSecret.arn,
+      workerJoinSecretId: this.workerIdentity.joinSecret.arn,
       etcdClientSecretId: this.etcd?.clientSecret.arn,
       etcdCaSecretId: this.etcd?.caSecret.arn,
       routeTableIds: this.endpoint.controlPlaneRouteTableIds,

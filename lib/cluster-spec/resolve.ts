@@ -57,9 +57,12 @@ export interface SpecProblem {
 }
 
 export class ClusterSpecError extends Error {
-  constructor(readonly problems: SpecProblem[]) {
+  constructor(
+    readonly problems: SpecProblem[],
+    construct = "KubeadmCluster",
+  ) {
     super(
-      `Invalid KubeadmCluster props (nothing was synthesized):\n` +
+      `Invalid ${construct} props (nothing was synthesized):\n` +
         problems.map((p) => `  - ${p.prop}${p.source ? ` (${p.source})` : ""}: ${p.message}`).join("\n"),
     );
     this.name = "ClusterSpecError";

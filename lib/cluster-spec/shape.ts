@@ -15,7 +15,7 @@ import { OWN_TAG_PREFIX } from "./names";
  * there is refused naming the prop.
  */
 export type Field =
-  | { readonly kind: "string" | "number" | "boolean" | "tags"; readonly deployTime?: true }
+  | { readonly kind: "string" | "number" | "boolean" | "tags" | "labels"; readonly deployTime?: true }
   /** `item`: what each entry is, for the message about a missing one (an unset variable). */
   | { readonly kind: "strings"; readonly deployTime?: true; readonly item: string }
   | { readonly kind: "object"; readonly shape: Shape; readonly orFalse?: true }
@@ -264,16 +264,30 @@ interface Checker {
   readonly isToken: IsToken;
 }
 
-/** Checks `input` against the cluster's shape; returns the problems and a copy without the refused values. */
+/** Checks `input` against a shape (the cluster's by default); returns the problems and a copy without the refused values. */
 export function checkShape(
   input: unknown,
   isToken: IsToken = () => false,
+  shape: Shape = CLUSTER_SHAPE,
+  where = "the cluster props",
 ): { value: Record<string, unknown>; problems: ShapeProblem[] } {
   const problems: ShapeProblem[] = [];
   const checker: Checker = { problem: (prop, message) => problems.push({ prop, message }), isToken };
-  const value = checkObject(input ?? {}, CLUSTER_SHAPE, "", "the cluster props", checker, []) ?? {};
+  const value = checkObject(input ?? {}, shape, "", where, checker, []) ?? {};
   return { value, problems };
 }
+
+/** A worker pool's props (types.ts: WorkerPoolInput). */
+export const WORKER_POOL_SHAPE: Shape = {
+  name: STRING,
+  instanceTypes: strings('an EC2 instance type such as "m7i.large"'),
+  minSize: NUMBER,
+  maxSize: NUMBER,
+  desiredSize: NUMBER,
+  labels: { kind: "labels" },
+  taints: { kind: "objects", shape: { key: STRING, value: STRING, effect: STRING } },
+  rootVolumeSizeGiB: NUMBER,
+};
 
 const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
@@ -431,6 +445,23 @@ function checkField(raw: unknown, field: Field, prop: string, checker: Checker):
           `has ${count} tags; AWS allows ${TAG_LIMITS.perResource} per resource and the construct adds up to ${TAG_LIMITS.perResource - TAG_LIMITS.userTags} of its own (Name, ${OWN_TAG_PREFIX}*): give at most ${TAG_LIMITS.userTags}.`,
         );
       return tags;
+    }
+    case "labels": {
+      if (typeof raw !== "object" || Array.isArray(raw) || raw instanceof Map) {
+        problem(
+          prop,
+          `${show(raw)} (${typeName(raw)}) is not an object of string labels such as { team: "platform" }.`,
+        );
+        return undefined;
+      }
+      const labels: Record<string, string> = {};
+      for (const [k, v] of Object.entries(raw as object)) {
+        if (typeof v !== "string")
+          problem(`${prop}.${k}`, `${show(v)} (${typeName(v)}) is not a string: label values are strings.`);
+        else if (isToken(v)) problem(`${prop}.${k}`, FROZEN_AT_SYNTH);
+        else labels[k] = v;
+      }
+      return labels;
     }
     case "object":
       if (raw === false && field.orFalse) return false;

@@ -485,6 +485,73 @@ export interface ClusterSpec {
   readonly tags: Record<string, string>;
 }
 
+/** Kubernetes labels of a pool's nodes, by key. */
+export type NodeLabels = Record<string, string>;
+
+/** A taint every node of a pool registers with (`nodeRegistration.taints`). */
+export interface TaintInput {
+  /** The taint's key, a Kubernetes qualified name such as "dedicated" or "example.com/gpu". */
+  readonly key: string;
+  /** The taint's value. @default - none */
+  readonly value?: string;
+  /** "NoSchedule", "PreferNoSchedule" or "NoExecute". */
+  readonly effect: string;
+}
+
+/**
+ * A pool of worker nodes: an Auto Scaling group over the cluster's zones, its nodes joining through the
+ * stable endpoint with a bootstrap token the control plane keeps valid (they never hold a key of the
+ * cluster's).
+ */
+export interface WorkerPoolInput {
+  /** The pool's name, a DNS label of at most 20 characters: names its group, template and nodes' label. @default "workers" */
+  readonly name?: string;
+  /**
+   * Instance types, the first preferred; more than one lets the group find capacity. All of one
+   * architecture (one image).
+   * @default ["t3.medium"]
+   */
+  readonly instanceTypes?: string[];
+  /** The fewest nodes the group keeps. @default 2 */
+  readonly minSize?: number;
+  /** The most nodes the group (or the Cluster Autoscaler) may run. @default 4 */
+  readonly maxSize?: number;
+  /** The nodes the group starts with. @default - minSize */
+  readonly desiredSize?: number;
+  /**
+   * Labels the nodes register with (the kubelet's `--node-labels`); `kubeadm-ha.io/pool` is set to the
+   * pool's name. Keys in the kubernetes.io and k8s.io namespaces are refused (the NodeRestriction
+   * admission plugin forbids a kubelet to set them) except the ones it allows.
+   * @default - none
+   */
+  readonly labels?: NodeLabels;
+  /** Taints the nodes register with. @default - none */
+  readonly taints?: TaintInput[];
+  /** Encrypted gp3 root volume of each node, in GiB (20 to 16384). @default 50 */
+  readonly rootVolumeSizeGiB?: number;
+}
+
+export interface TaintSpec {
+  readonly key: string;
+  readonly value?: string;
+  readonly effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
+
+export interface WorkerPoolSpec {
+  readonly name: string;
+  readonly instanceTypes: string[];
+  readonly architecture: Architecture;
+  /** containerd's checksum for the pool's architecture (the control plane's may differ). */
+  readonly containerdSha256: string;
+  readonly runcSha256: string;
+  readonly minSize: number;
+  readonly maxSize: number;
+  readonly desiredSize: number;
+  readonly labels: NodeLabels;
+  readonly taints: TaintSpec[];
+  readonly rootVolumeSizeGiB: number;
+}
+
 export interface SecretsSpec {
   readonly kmsKeyArn?: string;
   readonly breakGlassPrincipalArns: string[];

@@ -171,6 +171,26 @@ export function controlPlaneMemberStatements(refs: PolicyReferences, joinSecretA
   ];
 }
 
+/** The control plane's extra policy: keep the worker join secret current (its leader writes it). */
+export function workerTokenStatements(refs: PolicyReferences, workerJoinSecretArn: string): PolicyStatement[] {
+  return [
+    {
+      sid: "WorkerJoinSecret",
+      actions: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+      resources: [workerJoinSecretArn],
+    },
+    ...secretKeyStatements(refs, true, [workerJoinSecretArn]),
+  ];
+}
+
+/** A worker: reads the worker join secret (a bootstrap token and the CA's hash), nothing of the control plane's. */
+export function workerStatements(refs: PolicyReferences, workerJoinSecretArn: string): PolicyStatement[] {
+  return [
+    { sid: "WorkerJoinSecretRead", actions: ["secretsmanager:GetSecretValue"], resources: [workerJoinSecretArn] },
+    ...secretKeyStatements(refs, false, [workerJoinSecretArn]),
+  ];
+}
+
 /** The API servers' extra policy with external etcd: read their etcd client certificate. */
 export function etcdClientStatements(refs: PolicyReferences, clientSecretArn: string): PolicyStatement[] {
   return [

@@ -8,7 +8,8 @@ export interface CloudConfigFile {
 }
 
 export interface CloudConfig {
-  readonly hostname: string;
+  /** The node's fixed name; none for a pool's node, which keeps the name cloud-init's EC2 datasource gives it. */
+  readonly hostname?: string;
   readonly files: CloudConfigFile[];
   /** Commands run once, in order, on the instance's first boot (argv lists). */
   readonly runcmd: string[][];
@@ -22,7 +23,7 @@ export const CLOUD_CONFIG_HEADER = "#cloud-config\n";
  */
 export function renderCloudConfig(config: CloudConfig): string {
   const doc = {
-    hostname: config.hostname,
+    ...(config.hostname === undefined ? {} : { hostname: config.hostname }),
     preserve_hostname: false,
     manage_etc_hosts: false,
     write_files: config.files.map((f) => ({

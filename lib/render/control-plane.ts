@@ -3,7 +3,6 @@
  * and patches, containerd, and with a colocated keepalived the endpoint's files and scripts.
  */
 import { ClusterSpec, ControlPlaneNodeSpec, KeepalivedEndpointSpec, VrrpPeerSpec } from "../cluster-spec";
-import { DOWNLOAD_SOURCES } from "../cluster-spec/versions";
 import { renderCloudConfig } from "./cloud-config";
 import { CONTAINERD_PATHS, renderContainerdConfig, renderContainerdUnit, renderCrictlConfig } from "./containerd";
 import { etcdClientUrls } from "./etcd";
@@ -18,12 +17,14 @@ import {
   bootstrapFiles,
   nodeSettingsFile,
   endpointFiles,
+  installEnv,
   nodeEnv,
   scriptFiles,
   vipEnv,
 } from "./node-common";
 import { ControlPlaneSettings, ControlPlaneVrrpSettings, renderNodeSettings } from "./node-settings";
 import { NODE_PATHS } from "./paths";
+import { WORKER_TOKEN_TIMER, WORKER_TOKEN_TIMES, WORKER_TOKEN_UNIT, renderWorkerTokenUnits, unitPath } from "./systemd";
 
 export interface ControlPlaneUserDataInput extends NodeUserDataContext {
   readonly node: ControlPlaneNodeSpec;
@@ -45,16 +46,7 @@ export function renderControlPlaneEnv(input: ControlPlaneUserDataInput): string 
     CONTROL_PLANE_IPS: spec.controlPlane.map((n) => n.privateIp).join(" "),
     CONTROL_PLANE_NAMES: spec.controlPlane.map((n) => n.name).join(" "),
     API_SERVER_PORT: spec.apiServerPort,
-    KUBERNETES_VERSION: spec.kubernetesVersion,
-    KUBERNETES_MINOR: `1.${spec.kubernetesMinor}`,
-    KUBERNETES_PACKAGE_REPO: DOWNLOAD_SOURCES.kubernetesPackages(spec.kubernetesMinor),
-    NODE_ARCH: spec.architecture,
-    CONTAINERD_VERSION: spec.containerd.version,
-    CONTAINERD_SHA256: spec.containerd.sha256,
-    CONTAINERD_RELEASES: DOWNLOAD_SOURCES.containerdReleases,
-    RUNC_VERSION: spec.runc.version,
-    RUNC_SHA256: spec.runc.sha256,
-    RUNC_RELEASES: DOWNLOAD_SOURCES.runcReleases,
+    ...installEnv(spec, spec.architecture, spec.containerd.sha256, spec.runc.sha256),
   };
   // What bash fills in at boot, named here so the scripts never spell a placeholder.
   const placeholders = {
@@ -65,6 +57,8 @@ export function renderControlPlaneEnv(input: ControlPlaneUserDataInput): string 
       .join(" "),
     BOOTSTRAP_TOKEN_PLACEHOLDER: NODE_PLACEHOLDERS.token,
     CA_CERT_HASH_PLACEHOLDER: NODE_PLACEHOLDERS.caCertHash,
+    WORKER_TOKEN_TTL_SECONDS: WORKER_TOKEN_TIMES.ttlSeconds,
+    WORKER_TOKEN_RENEW_SECONDS: WORKER_TOKEN_TIMES.renewSeconds,
   };
   const vrrp: ControlPlaneVrrpSettings = colocatedPeer(spec, node)
     ? vipEnv(spec.endpoint as KeepalivedEndpointSpec)
@@ -91,9 +85,12 @@ export function renderControlPlaneUserData(input: ControlPlaneUserDataInput, scr
   const names: ScriptName[] = [
     ...BASE_SCRIPTS,
     "install-kubernetes.sh",
+    "kubeadm-common.sh",
     "bootstrap-control-plane.sh",
+    "worker-token.sh",
     ...(peer ? ENDPOINT_SCRIPTS : []),
   ];
+  const workerToken = renderWorkerTokenUnits();
   const bootstrap = bootstrapFiles(
     `control-plane node ${node.name}`,
     `${NODE_PATHS.scripts}/bootstrap-control-plane.sh`,
@@ -116,8 +113,10 @@ export function renderControlPlaneUserData(input: ControlPlaneUserDataInput, scr
       TIME_SYNC_SOURCE,
       ...(peer ? endpointFiles(spec, spec.endpoint as KeepalivedEndpointSpec, peer) : []),
       ...bootstrap.files,
+      { path: unitPath(WORKER_TOKEN_UNIT), content: workerToken.service, permissions: "0644" },
+      { path: unitPath(WORKER_TOKEN_TIMER), content: workerToken.timer, permissions: "0644" },
       ...scriptFiles(names, scripts),
     ],
-    runcmd: bootstrap.runcmd,
+    runcmd: [...bootstrap.runcmd, ["systemctl", "enable", "--now", WORKER_TOKEN_TIMER]],
   });
 }

@@ -14,6 +14,8 @@ export interface DeployValues {
   readonly endpoint: EndpointAddress;
   readonly joinSecretId: string;
   readonly adminKubeconfigSecretId: string;
+  /** The secret the control plane keeps a worker bootstrap token and the CA's hash in (no key). */
+  readonly workerJoinSecretId: string;
   /** External etcd only: the secret etcd member 0 fills with the API server's etcd client certificate. */
   readonly etcdClientSecretId?: string;
   /** External etcd only: the secret etcd member 0 fills with the etcd CA. */
@@ -29,6 +31,7 @@ export function renderClusterDeploySettings(spec: ClusterSpec, values: DeployVal
     API_SERVER_EXTRA_NAMES: (values.endpoint.extraNames ?? []).join(" "),
     JOIN_SECRET_ID: values.joinSecretId,
     ADMIN_KUBECONFIG_SECRET_ID: values.adminKubeconfigSecretId,
+    WORKER_JOIN_SECRET_ID: values.workerJoinSecretId,
     ...(spec.etcd.topology === "external"
       ? { ETCD_CLIENT_SECRET_ID: values.etcdClientSecretId ?? "", ETCD_CA_SECRET_ID: values.etcdCaSecretId ?? "" }
       : {}),

@@ -3,6 +3,7 @@ export * from "./control-plane";
 export * from "./deploy-settings";
 export * from "./etcd-member";
 export * from "./load-balancer";
+export * from "./worker";
 export * from "./node-common";
 export * from "./etcd";
 export * from "./keepalived";

@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { ClusterSpec, ControlPlaneNodeSpec, ExternalEtcdSpec } from "../cluster-spec";
+import { ClusterSpec, ControlPlaneNodeSpec, ExternalEtcdSpec, WorkerPoolSpec } from "../cluster-spec";
 import { drainTimers } from "./shutdown-timers";
 import { NODE_PATHS } from "./paths";
 import { EXTERNAL_ETCD_CLIENT_FILES, etcdClientUrl } from "./etcd";
@@ -17,6 +17,9 @@ export const NODE_PLACEHOLDERS = {
   /** The deploy settings' ENDPOINT_HOST and API_SERVER_EXTRA_NAMES (known only once deployed, so never in user data). */
   endpointHost: "__ENDPOINT_HOST__",
   extraName: (index: number) => `__API_SERVER_EXTRA_NAME_${index}__`,
+  /** A worker's name and address: one launch template serves every node of a pool, each learns its own at boot. */
+  nodeName: "__NODE_NAME__",
+  nodeIp: "__NODE_IP__",
 } as const;
 export const KUBELET_CONFIG_API_VERSION = "kubelet.config.k8s.io/v1beta1";
 /** kubeadm applies the strategic-merge patches in this folder to the static pods it writes. */
@@ -145,7 +148,7 @@ export function renderKubeadmConfig(
       // (flags with a config field move to the config file: kubernetes.io/docs/tasks/administer-cluster/kubelet-config-file/).
       // A patch, because the KubeletConfiguration kubeadm uploads is shared by all nodes; kubeadm applies it
       // in init, join and `upgrade node` (target "kubeletconfiguration", cmd/kubeadm/app/phases/kubelet/config.go).
-      [KUBELET_PATCH]: stringify({ providerID: NODE_PLACEHOLDERS.providerId }),
+      [KUBELET_PATCH]: providerIdPatch(),
       "kube-apiserver+strategic.yaml": stringify({
         spec: { terminationGracePeriodSeconds: drain.terminationGraceSeconds },
       }),
@@ -163,6 +166,53 @@ export function renderKubeadmConfig(
           }),
     },
   };
+}
+
+/** The kubelet's patch: this node's provider ID in its KubeletConfiguration (see renderKubeadmConfig). */
+function providerIdPatch(): string {
+  return stringify({ providerID: NODE_PLACEHOLDERS.providerId });
+}
+
+/**
+ * A worker's JoinConfiguration: token discovery through the stable endpoint, the CA pinned by its hash
+ * (both from the worker join secret, at the join), its name and address from the cloud at boot, and the
+ * pool's labels and taints (kubeadm writes `--register-with-taints` only for a non-empty list: an empty
+ * one registers none, as for any worker). Field names: JoinConfiguration in
+ * cmd/kubeadm/app/apis/kubeadm/v1beta4/types.go.
+ */
+export function renderWorkerJoin(
+  pool: WorkerPoolSpec,
+  endpoint: EndpointAddress,
+): { join: string; patches: Readonly<Record<string, string>> } {
+  const labels = Object.entries(pool.labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+  const joinConfiguration = {
+    apiVersion: KUBEADM_API_VERSION,
+    kind: "JoinConfiguration",
+    nodeRegistration: {
+      name: NODE_PLACEHOLDERS.nodeName,
+      criSocket: CRI_SOCKET,
+      kubeletExtraArgs: [
+        { name: "node-ip", value: NODE_PLACEHOLDERS.nodeIp },
+        { name: "node-labels", value: labels },
+      ],
+      taints: pool.taints.map((t) => ({
+        key: t.key,
+        ...(t.value === undefined ? {} : { value: t.value }),
+        effect: t.effect,
+      })),
+    },
+    patches: { directory: KUBEADM_PATCHES_DIR },
+    discovery: {
+      bootstrapToken: {
+        apiServerEndpoint: controlPlaneEndpoint(endpoint),
+        token: NODE_PLACEHOLDERS.token,
+        caCertHashes: [NODE_PLACEHOLDERS.caCertHash],
+      },
+    },
+  };
+  return { join: yamlDocuments([joinConfiguration]), patches: { [KUBELET_PATCH]: providerIdPatch() } };
 }
 
 export function yamlDocuments(docs: object[]): string {

@@ -4,7 +4,8 @@
  * (a colocated control-plane node or a dedicated load balancer). One file per kind builds on these:
  * control-plane.ts, etcd-member.ts, load-balancer.ts.
  */
-import { ClusterSpec, KeepalivedEndpointSpec, VrrpPeerSpec } from "../cluster-spec";
+import { Architecture, ClusterSpec, KeepalivedEndpointSpec, VrrpPeerSpec } from "../cluster-spec";
+import { DOWNLOAD_SOURCES } from "../cluster-spec/versions";
 import { STATUS_TAG, deploySettingsParameterName } from "../cluster-spec/names";
 import { CloudConfigFile } from "./cloud-config";
 import {
@@ -16,7 +17,7 @@ import {
   renderKeepalivedConf,
 } from "./keepalived";
 import { EndpointAddress } from "./kubeadm";
-import { EveryNodeSettings, VrrpPeerSettings } from "./node-settings";
+import { EveryNodeSettings, FixedNodeSettings, KubeadmNodeSettings, VrrpPeerSettings } from "./node-settings";
 import { IMDS_ENDPOINT, NODE_PATHS } from "./paths";
 import { shippedScript } from "./scripts";
 import { BOOTSTRAP_UNIT, VIP_GUARD_UNIT, renderBootstrapUnit, renderVipGuardUnit, unitPath } from "./systemd";
@@ -31,6 +32,9 @@ export const NODE_SCRIPTS = [
   "check-apiserver.sh",
   "keepalived-notify.sh",
   "bootstrap-etcd.sh",
+  "kubeadm-common.sh",
+  "bootstrap-worker.sh",
+  "worker-token.sh",
 ] as const;
 export type ScriptName = (typeof NODE_SCRIPTS)[number];
 export type NodeScripts = Readonly<Record<ScriptName, string>>;
@@ -61,16 +65,44 @@ export interface NodeUserDataContext {
   readonly endpoint: EndpointAddress;
 }
 
-/** Settings every node kind has: who it is, how it reaches the cloud, where its deploy settings are. */
-export function nodeEnv(spec: ClusterSpec, name: string, ip: string): EveryNodeSettings {
+/** Settings every node kind with a fixed name and address has: who it is, how it reaches the cloud, where its deploy settings are. */
+export function nodeEnv(spec: ClusterSpec, name: string, ip: string): FixedNodeSettings {
   return {
     CLUSTER_NAME: spec.clusterName,
     NODE_NAME: name,
     NODE_IP: ip,
+    ...cloudEnv(spec),
+  };
+}
+
+/** How a node reaches the cloud and its deploy settings (every kind; a pool's nodes learn their name there). */
+export function cloudEnv(spec: ClusterSpec): Omit<EveryNodeSettings, "CLUSTER_NAME"> {
+  return {
     CLOUD_PROVIDER: "aws",
     IMDS_ENDPOINT,
     DEPLOY_SETTINGS_PARAMETER: deploySettingsParameterName(spec.clusterName),
     STATUS_TAG_KEY: STATUS_TAG,
+  };
+}
+
+/** What install-kubernetes.sh installs, for a node of this architecture (the control plane's, or a pool's). */
+export function installEnv(
+  spec: ClusterSpec,
+  architecture: Architecture,
+  containerdSha256: string,
+  runcSha256: string,
+): Omit<KubeadmNodeSettings, "KUBEADM_PATCHES_DIR" | `${string}_PLACEHOLDER`> {
+  return {
+    KUBERNETES_VERSION: spec.kubernetesVersion,
+    KUBERNETES_MINOR: `1.${spec.kubernetesMinor}`,
+    KUBERNETES_PACKAGE_REPO: DOWNLOAD_SOURCES.kubernetesPackages(spec.kubernetesMinor),
+    NODE_ARCH: architecture,
+    CONTAINERD_VERSION: spec.containerd.version,
+    CONTAINERD_SHA256: containerdSha256,
+    CONTAINERD_RELEASES: DOWNLOAD_SOURCES.containerdReleases,
+    RUNC_VERSION: spec.runc.version,
+    RUNC_SHA256: runcSha256,
+    RUNC_RELEASES: DOWNLOAD_SOURCES.runcReleases,
   };
 }
 

@@ -10,11 +10,9 @@
  */
 import { renderEnvFile } from "./env-file";
 
-/** Every node: who it is, how it reaches the cloud, where its deploy settings are. */
+/** Every node: its cluster, how it reaches the cloud, where its deploy settings are. */
 const EVERY_NODE = {
   CLUSTER_NAME: "The cluster's name: scopes the status tag and names the nodes.",
-  NODE_NAME: "This node's name: its hostname and, on the control plane, its Kubernetes node name.",
-  NODE_IP: "This node's fixed private address.",
   DEPLOY_SETTINGS_PARAMETER:
     "The SSM parameter holding the deploy settings (below), fetched once into deploy-settings.env.",
   CLOUD_PROVIDER: "Which cloud interface the scripts load: `aws` (cloud-aws.sh); the tests use `file` (cloud-file.sh).",
@@ -23,16 +21,22 @@ const EVERY_NODE = {
     "The tag key the node writes its bootstrap status under (running:STEP, failed:STEP, ready); the only key its IAM policy lets it tag.",
 } as const;
 
+/**
+ * A node whose name and address are fixed at synth (control plane, etcd members, dedicated load
+ * balancers). A pool's node has neither: common.sh asks the cloud (its private DNS name and address).
+ */
+const FIXED_NODE = {
+  NODE_NAME: "This node's name: its hostname and, on the control plane, its Kubernetes node name.",
+  NODE_IP: "This node's fixed private address.",
+} as const;
+
 /** Control plane and etcd members. */
 const INDEXED_NODE = {
   NODE_INDEX: "This node's index among its kind: 0 runs kubeadm init (or creates the etcd PKI).",
 } as const;
 
-/** Control plane. */
-const CONTROL_PLANE = {
-  CONTROL_PLANE_IPS: "Every control-plane node's address, space-separated, by index.",
-  CONTROL_PLANE_NAMES: "Every control-plane node's name, space-separated, by index.",
-  API_SERVER_PORT: "The port each API server binds on its own address.",
+/** Every node kubeadm makes a Kubernetes node of: control plane and workers. */
+const KUBEADM_NODE = {
   KUBERNETES_VERSION: "kubeadm, kubelet and kubectl version (1.MINOR.PATCH).",
   KUBERNETES_MINOR: "Its minor (1.MINOR): the pkgs.k8s.io repository and the cri-tools version.",
   KUBERNETES_PACKAGE_REPO: "The pkgs.k8s.io repository of that minor.",
@@ -43,19 +47,37 @@ const CONTROL_PLANE = {
   RUNC_VERSION: "runc release installed beside containerd.",
   RUNC_SHA256: "SHA-256 of runc's binary for NODE_ARCH.",
   RUNC_RELEASES: "Base URL of runc's release downloads.",
-  ETCD_TOPOLOGY: "stacked or external.",
   KUBEADM_PATCHES_DIR:
     "kubeadm's patches folder (the drain settings; this node's provider ID, filled in at boot), for init, join and upgrades.",
   PROVIDER_ID_PLACEHOLDER:
     "Stands for this instance's provider ID (aws:///ZONE/INSTANCE-ID) in the kubeadm documents and the kubelet's patch; replaced at step node-config.",
   ENDPOINT_HOST_PLACEHOLDER:
     "Stands for the deploy settings' ENDPOINT_HOST in the kubeadm documents; replaced at step node-config.",
+  BOOTSTRAP_TOKEN_PLACEHOLDER:
+    "Stands for the bootstrap token in the join document; replaced at the join by the token the node mints (a worker: the one the control plane publishes).",
+  CA_CERT_HASH_PLACEHOLDER:
+    "Stands for the cluster CA's hash (sha256:HEX) in the join document; replaced at the join, from the shared ca.crt (a worker: from the worker join secret).",
+} as const;
+
+/** Control plane. */
+const CONTROL_PLANE = {
+  CONTROL_PLANE_IPS: "Every control-plane node's address, space-separated, by index.",
+  CONTROL_PLANE_NAMES: "Every control-plane node's name, space-separated, by index.",
+  API_SERVER_PORT: "The port each API server binds on its own address.",
+  ETCD_TOPOLOGY: "stacked or external.",
   API_SERVER_EXTRA_NAME_PLACEHOLDERS:
     "Stand for the deploy settings' API_SERVER_EXTRA_NAMES in the API server's certificate, one each, in order, space-separated (empty without extra names); replaced at step node-config.",
-  BOOTSTRAP_TOKEN_PLACEHOLDER:
-    "Stands for the bootstrap token in the join document; replaced at the join by the token the node mints.",
-  CA_CERT_HASH_PLACEHOLDER:
-    "Stands for the cluster CA's hash (sha256:HEX) in the join document; replaced at the join, from the shared ca.crt.",
+  WORKER_TOKEN_TTL_SECONDS: "The lifetime of each worker bootstrap token the control plane publishes.",
+  WORKER_TOKEN_RENEW_SECONDS: "A published worker token with less than this left is replaced.",
+} as const;
+
+/** A worker, of a pool. */
+const WORKER = {
+  POOL_NAME: "The worker's pool.",
+  NODE_NAME_PLACEHOLDER:
+    "Stands for this node's name (its private DNS name, from the cloud) in the join document; replaced at step node-config.",
+  NODE_IP_PLACEHOLDER:
+    "Stands for this node's private address (from the cloud) in the join document; replaced at step node-config.",
 } as const;
 
 /** External etcd's clients and members: the control plane with external etcd, every etcd member. */
@@ -90,8 +112,11 @@ const VRRP_PEER = {
  */
 export const NODE_SETTING_GROUPS = {
   everyNode: EVERY_NODE,
+  fixedNode: FIXED_NODE,
   indexedNode: INDEXED_NODE,
+  kubeadmNode: KUBEADM_NODE,
   controlPlane: CONTROL_PLANE,
+  worker: WORKER,
   etcdClient: ETCD_CLIENT,
   etcdMember: ETCD_MEMBER,
   vrrpPeer: VRRP_PEER,
@@ -100,8 +125,11 @@ export const NODE_SETTING_GROUPS = {
 /** Every key of a `node-settings.env`, and what it means. */
 export const NODE_SETTINGS = {
   ...EVERY_NODE,
+  ...FIXED_NODE,
   ...INDEXED_NODE,
+  ...KUBEADM_NODE,
   ...CONTROL_PLANE,
+  ...WORKER,
   ...ETCD_CLIENT,
   ...ETCD_MEMBER,
   ...VRRP_PEER,
@@ -122,6 +150,8 @@ export const DEPLOY_SETTINGS = {
   ETCD_CLIENT_SECRET_ID: "ARN of the secret etcd member 0 fills with the API server's etcd client certificate.",
   ETCD_CA_SECRET_ID: "ARN of the secret etcd member 0 fills with the etcd CA.",
   ROUTE_TABLE_IDS: "Route tables holding the VIP's /32 route (route mode), space-separated.",
+  WORKER_JOIN_SECRET_ID:
+    "ARN of the secret the control plane keeps holding a valid worker bootstrap token and the cluster CA's hash (no key).",
 } as const;
 
 export type NodeSettingName = keyof typeof NODE_SETTINGS;
@@ -133,12 +163,21 @@ type NoneOf<G> = { readonly [K in keyof G]?: never };
 
 /** What every node kind's settings hold. */
 export type EveryNodeSettings = Whole<typeof EVERY_NODE>;
+/** What every node kind but a worker holds: its name and address. */
+export type FixedNodeSettings = EveryNodeSettings & Whole<typeof FIXED_NODE>;
+/** What kubeadm's nodes (control plane and workers) hold: versions, downloads, placeholders. */
+export type KubeadmNodeSettings = Whole<typeof KUBEADM_NODE>;
 /** A keepalived peer's settings, on a colocated control-plane node or a dedicated load balancer. */
 export type VrrpPeerSettings = Whole<typeof VRRP_PEER>;
 
 /** A control-plane node's settings but its etcd topology and the keepalived peer it may be. */
 export interface ControlPlaneBaseSettings
-  extends EveryNodeSettings, Whole<typeof INDEXED_NODE>, Whole<Omit<typeof CONTROL_PLANE, "ETCD_TOPOLOGY">> {}
+  extends
+    EveryNodeSettings,
+    Whole<typeof FIXED_NODE>,
+    Whole<typeof INDEXED_NODE>,
+    KubeadmNodeSettings,
+    Whole<Omit<typeof CONTROL_PLANE, "ETCD_TOPOLOGY">> {}
 /** Stacked etcd names no endpoints; external etcd every member's. */
 export type ControlPlaneEtcdSettings =
   | ({ readonly ETCD_TOPOLOGY: "stacked" } & NoneOf<typeof ETCD_CLIENT>)
@@ -149,11 +188,18 @@ export type ControlPlaneVrrpSettings = VrrpPeerSettings | NoneOf<typeof VRRP_PEE
 export type ControlPlaneSettings = ControlPlaneBaseSettings & ControlPlaneEtcdSettings & ControlPlaneVrrpSettings;
 /** An external etcd member's node-settings.env. */
 export interface EtcdMemberSettings
-  extends EveryNodeSettings, Whole<typeof INDEXED_NODE>, Whole<typeof ETCD_CLIENT>, Whole<typeof ETCD_MEMBER> {}
+  extends
+    EveryNodeSettings,
+    Whole<typeof FIXED_NODE>,
+    Whole<typeof INDEXED_NODE>,
+    Whole<typeof ETCD_CLIENT>,
+    Whole<typeof ETCD_MEMBER> {}
 /** A dedicated load balancer's node-settings.env. */
-export interface LoadBalancerSettings extends EveryNodeSettings, VrrpPeerSettings {}
+export interface LoadBalancerSettings extends EveryNodeSettings, Whole<typeof FIXED_NODE>, VrrpPeerSettings {}
+/** A worker's node-settings.env: the same for every node of its pool (one launch template). */
+export interface WorkerSettings extends EveryNodeSettings, KubeadmNodeSettings, Whole<typeof WORKER> {}
 /** One node's node-settings.env, of whichever kind. */
-export type NodeSettings = ControlPlaneSettings | EtcdMemberSettings | LoadBalancerSettings;
+export type NodeSettings = ControlPlaneSettings | EtcdMemberSettings | LoadBalancerSettings | WorkerSettings;
 export type DeploySettingName = keyof typeof DEPLOY_SETTINGS;
 export type DeploySettings = { readonly [K in DeploySettingName]?: string };
 
@@ -187,6 +233,10 @@ export const SCRIPT_OVERRIDES = {
   KHA_ETCD_START_CMD: ["start_etcd_service", "Starts etcd (the lab starts it in a namespace)."],
   KHA_CLOUD_FILE_ROOT: [null, "cloud-file.sh: the folder that stands in for AWS (required: no default)."],
   KHA_CLOUD_FILE_VIP_HOOK: ["", "cloud-file.sh: a command run when the VIP moves (the failover lab routes it)."],
+  KHA_CLOUD_FILE_INSTANCE: [
+    null,
+    "cloud-file.sh: which instance of the store a node without a fixed name is (required for one: no default).",
+  ],
 } as const satisfies Record<`KHA_${string}`, readonly [defaultValue: string | null, meaning: string]>;
 
 /** `/etc/kubeadm-ha/node-settings.env`: the settings one node's scripts source, all known at synth. */

@@ -2,6 +2,13 @@ import { NODE_PATHS } from "./paths";
 
 export const BOOTSTRAP_UNIT = "kubeadm-ha-bootstrap.service";
 export const VIP_GUARD_UNIT = "kubeadm-ha-vip-guard.service";
+export const WORKER_TOKEN_UNIT = "kubeadm-ha-worker-token.service";
+export const WORKER_TOKEN_TIMER = "kubeadm-ha-worker-token.timer";
+/**
+ * The worker token's lifetime and when it is renewed: a published token always has at least
+ * RENEW - CHECK left (11 h 50 min), far more than a join takes, and lives TTL (24 h, kubeadm's default).
+ */
+export const WORKER_TOKEN_TIMES = { ttlSeconds: 86_400, renewSeconds: 43_200, checkSeconds: 600 } as const;
 /** Written by a node's bootstrap script once it has fully succeeded; the unit never runs again after it. */
 export const BOOTSTRAP_DONE_FILE = `${NODE_PATHS.state}/bootstrap.done`;
 /** systemd's default path, plus /snap/bin where the AWS CLI lands. */
@@ -56,6 +63,33 @@ Environment=PATH=${UNIT_PATH}
 [Install]
 WantedBy=keepalived.service
 `;
+}
+
+/** The control plane's worker token keeper (worker-token.sh), and the timer that runs it every few minutes. */
+export function renderWorkerTokenUnits(): { service: string; timer: string } {
+  return {
+    service: `[Unit]
+Description=kubeadm-ha: keep a current worker bootstrap token in the worker join secret
+After=network-online.target kubelet.service
+ConditionPathExists=${BOOTSTRAP_DONE_FILE}
+
+[Service]
+Type=oneshot
+ExecStart=${NODE_PATHS.scripts}/worker-token.sh
+Environment=PATH=${UNIT_PATH}
+`,
+    timer: `[Unit]
+Description=kubeadm-ha: run the worker token keeper every ${WORKER_TOKEN_TIMES.checkSeconds / 60} minutes
+
+[Timer]
+OnBootSec=1min
+OnUnitActiveSec=${WORKER_TOKEN_TIMES.checkSeconds}s
+RandomizedDelaySec=30s
+
+[Install]
+WantedBy=timers.target
+`,
+  };
 }
 
 export function unitPath(unit: string): string {

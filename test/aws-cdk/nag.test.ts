@@ -14,6 +14,7 @@ import {
   IKubeadmCluster,
   KubeadmClusterProps,
   NlbEndpoint,
+  WorkerIdentity,
 } from "../../lib/aws-cdk";
 import { resolveClusterSpec } from "../../lib/cluster-spec";
 import { ACKNOWLEDGED_FINDINGS } from "../../lib/aws-cdk/private/findings";
@@ -135,6 +136,12 @@ test("the lower-level constructs composed by hand carry their own acknowledgemen
     network: vpc,
     controlPlaneSecurityGroup,
     identity,
+    workerIdentity: new WorkerIdentity(stack, "worker-identity", {
+      clusterName: spec.clusterName,
+      policyReferences,
+      secrets: spec.secrets,
+      controlPlane: identity,
+    }),
     policyReferences,
     addressHolders: new DependencyGroup(),
     bootPrerequisites: vpc.egress,

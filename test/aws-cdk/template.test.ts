@@ -168,17 +168,19 @@ describe("the default cluster", () => {
       SecretString: Match.absent(),
       GenerateSecretString: Match.absent(),
     });
-    template.resourceCountIs("AWS::SecretsManager::Secret", 2);
+    // The control plane's join secret, the admin kubeconfig, the worker join secret.
+    template.resourceCountIs("AWS::SecretsManager::Secret", 3);
   });
 
   test.each<[string, KubeadmClusterProps, string[]]>([
-    ["stacked etcd", {}, ["join-secret"]],
-    ["external etcd", { etcd: { topology: "external" } }, ["join-secret", "ca-secret"]],
+    ["stacked etcd", {}, ["identity/join-secret"]],
+    ["external etcd", { etcd: { topology: "external" } }, ["identity/join-secret", "etcd/ca-secret"]],
   ])(
     "%s: the secrets that hold the cluster's roots, and their resource policies, outlive a stack deletion or a replacement; the others do not",
     (_what, props, roots) => {
       const s = synthCdk(props);
-      const holdsRoots = (id: string) => roots.some((r) => id.includes(r.replace("-", "")));
+      // By construct path (cluster/identity/join-secret): the worker join secret holds no root.
+      const holdsRoots = (id: string) => roots.some((r) => id.startsWith(`cluster${r.replace(/[-/]/g, "")}`));
       const secrets = cfnResources(s, "AWS::SecretsManager::Secret");
       const policies = cfnResources(s, "AWS::SecretsManager::ResourcePolicy");
       expect(secrets.filter(([id]) => holdsRoots(id))).toHaveLength(roots.length);
@@ -201,7 +203,8 @@ describe("the default cluster", () => {
       if (s.Resource === "*") expect(s.Action).toEqual([...SESSION_MANAGER_ACTIONS]);
       if ([s.Action].flat().some((a: string) => a.startsWith("secretsmanager:"))) expect(s.Resource).not.toBe("*");
     }
-    expect(statements.filter((s) => s.Sid === "DeploySettingsRead")).toHaveLength(2);
+    // The two control-plane roles' policies and the workers'.
+    expect(statements.filter((s) => s.Sid === "DeploySettingsRead")).toHaveLength(3);
   });
 
   test("every instance waits for its policy, the deploy settings and its egress route; the NLB for the interfaces that hold the nodes' addresses", () => {

@@ -20,6 +20,7 @@ import {
   NlbEndpoint,
   NodeImages,
   resolveClusterSpec,
+  WorkerIdentity,
 } from "../../lib";
 import {
   COMPOSED_CIDRS,
@@ -224,15 +225,23 @@ describe("the lower-level constructs composed by hand: a stack's own IKubeadmClu
       deploySettingsArn: "arn:aws:ssm:us-east-1:123456789012:parameter/by-hand/settings",
       sessionManager: spec.sessionManager,
     };
+    const identity = new ControlPlaneIdentity(stack, "identity", {
+      clusterName: spec.clusterName,
+      policyReferences,
+      secrets: spec.secrets,
+      tags,
+    });
     cluster = {
       spec,
       network,
       controlPlaneSecurityGroup: new SecurityGroup(stack, "control-plane", { vpcId: network.vpcId, tags }),
-      identity: new ControlPlaneIdentity(stack, "identity", {
+      identity,
+      workerIdentity: new WorkerIdentity(stack, "worker-identity", {
         clusterName: spec.clusterName,
         policyReferences,
         secrets: spec.secrets,
         tags,
+        controlPlane: identity,
       }),
       policyReferences,
       images: new NodeImages(stack),

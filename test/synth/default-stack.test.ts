@@ -235,16 +235,21 @@ describe("each node's decoded user data", () => {
           "/etc/crictl.yaml",
           "/etc/systemd/system/containerd.service",
           "/etc/systemd/system/kubeadm-ha-bootstrap.service",
+          "/etc/systemd/system/kubeadm-ha-worker-token.service",
+          "/etc/systemd/system/kubeadm-ha-worker-token.timer",
           "/opt/kubeadm-ha/bootstrap-control-plane.sh",
           "/opt/kubeadm-ha/cloud-aws.sh",
           "/opt/kubeadm-ha/common.sh",
           "/opt/kubeadm-ha/install-kubernetes.sh",
+          "/opt/kubeadm-ha/kubeadm-common.sh",
+          "/opt/kubeadm-ha/worker-token.sh",
         ].sort(),
       );
       // cloud-init only starts the bootstrap unit; systemd runs it (and again after a reboot, until it has succeeded).
       expect(cloudConfig.runcmd).toEqual([
         ["systemctl", "daemon-reload"],
         ["systemctl", "enable", "--now", "--no-block", "kubeadm-ha-bootstrap.service"],
+        ["systemctl", "enable", "--now", "kubeadm-ha-worker-token.timer"],
       ]);
       const unit = files["/etc/systemd/system/kubeadm-ha-bootstrap.service"].content;
       expect(unit).toMatch(/^ExecStart=\/opt\/kubeadm-ha\/bootstrap-control-plane\.sh$/m);
@@ -317,8 +322,9 @@ describe("each node's decoded user data", () => {
     expect(envValues(deploySettings)).toEqual({
       ENDPOINT_HOST: endpointHost,
       API_SERVER_EXTRA_NAMES: lbRef("dns_name"),
-      JOIN_SECRET_ID: secretArn("join"),
+      JOIN_SECRET_ID: secretArn("control-plane-join"),
       ADMIN_KUBECONFIG_SECRET_ID: secretArn("admin"),
+      WORKER_JOIN_SECRET_ID: secretArn("worker-join"),
     });
     const [parameter] = resourcesOf(result, "aws_ssm_parameter");
     expect(parameter).toMatchObject({
@@ -459,10 +465,10 @@ describe("IAM", () => {
     const key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     const recovery = "arn:aws:iam::123456789012:role/cluster-recovery";
     const plan = synthStack({ secrets: { kmsKeyArn: key, breakGlassPrincipalArns: [recovery] } });
-    const join = refTo(plan, "aws_secretsmanager_secret", (s) => s.name_prefix.includes("join"), "arn");
+    const join = refTo(plan, "aws_secretsmanager_secret", (s) => s.name_prefix.includes("control-plane-join"), "arn");
     for (const [, , , condition] of Object.values<any>(resourcePolicyOf(plan, join)))
       expect(condition[0].values).toContain(recovery);
-    expect(resourcesOf(plan, "aws_secretsmanager_secret").map((s) => s.kms_key_id)).toEqual([key, key]);
+    expect(resourcesOf(plan, "aws_secretsmanager_secret").map((s) => s.kms_key_id)).toEqual([key, key, key]);
     const keyStatements = dataOf(plan, "aws_iam_policy_document")
       .flatMap((d) => d.statement)
       .filter((s: any) => s.resources?.includes(key));
@@ -478,11 +484,18 @@ describe("IAM", () => {
       values: arns,
     });
     const kubeconfig = refTo(plan, "aws_secretsmanager_secret", (s) => s.name_prefix.includes("admin"), "arn");
+    const workerJoin = refTo(plan, "aws_secretsmanager_secret", (s) => s.name_prefix.includes("worker-join"), "arn");
     expect(keyStatements.map((s: any) => [s.sid, s.actions, s.condition]).sort()).toEqual([
       ["SecretKeyRead", ["kms:Decrypt"], [viaSecretsManager, forSecrets(join)]],
+      ["SecretKeyRead", ["kms:Decrypt"], [viaSecretsManager, forSecrets(workerJoin)]],
       ["SecretKeyReadWrite", ["kms:Decrypt", "kms:GenerateDataKey"], [viaSecretsManager, forSecrets(join, kubeconfig)]],
+      ["SecretKeyReadWrite", ["kms:Decrypt", "kms:GenerateDataKey"], [viaSecretsManager, forSecrets(workerJoin)]],
     ]);
-    expect(resourcesOf(result, "aws_secretsmanager_secret").map((s) => s.kms_key_id)).toEqual([undefined, undefined]);
+    expect(resourcesOf(result, "aws_secretsmanager_secret").map((s) => s.kms_key_id)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   test("with the account's Session Manager encryption and session logs, every node role may use that key, write under that bucket prefix and into that log group, and no more; without them, none of it", () => {
@@ -512,7 +525,7 @@ describe("IAM", () => {
     const nodeDocs = dataOf(plan, "aws_iam_policy_document").filter((d) =>
       d.statement.some((s: any) => s.sid === "BootstrapStatusTag"),
     );
-    expect(nodeDocs).toHaveLength(2); // node 0's role and the others'
+    expect(nodeDocs).toHaveLength(3); // node 0's role, the other control-plane nodes', the workers'
     for (const doc of nodeDocs)
       expect(
         doc.statement.filter((s: any) => s.sid.startsWith("Session")).map((s: any) => [s.sid, s.actions, s.resources]),
@@ -573,12 +586,12 @@ describe("IAM", () => {
 });
 
 describe("secrets", () => {
-  test("the join and admin kubeconfig secrets are created empty: no secret version is in the plan", () => {
+  test("the join, admin kubeconfig and worker join secrets are created empty: no secret version is in the plan", () => {
     expect(
       resourcesOf(result, "aws_secretsmanager_secret")
         .map((s) => s.name_prefix)
         .sort(),
-    ).toEqual(["kubeadm-ha/admin-kubeconfig-", "kubeadm-ha/control-plane-join-"]);
+    ).toEqual(["kubeadm-ha/admin-kubeconfig-", "kubeadm-ha/control-plane-join-", "kubeadm-ha/worker-join-"]);
     expect(result.plan.resource.aws_secretsmanager_secret_version).toBeUndefined();
   });
 

@@ -185,7 +185,7 @@ describe("NLB endpoint with an external etcd cluster of 3 members", () => {
       .filter((s: any) => s.effect === undefined && s.actions.includes("secretsmanager:PutSecretValue"))
       .map((s: any) => s.sid)
       .sort();
-    expect(writers).toEqual(["AdminKubeconfigWrite", "EtcdSecretsWrite", "JoinSecret"]);
+    expect(writers).toEqual(["AdminKubeconfigWrite", "EtcdSecretsWrite", "JoinSecret", "WorkerJoinSecret"]);
     expect(
       statements
         .filter((s: any) => JSON.stringify(s).includes(caSecret))

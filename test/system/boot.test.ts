@@ -271,6 +271,11 @@ describe("NLB with stacked etcd: control plane 0 inits, control plane 1 joins", 
     ]);
     expect(cp0.lines("/var/log/standin/systemctl/runs.log")).toContain("kubeadm-ha-bootstrap.service run 1: exit 0");
     expect(cp0.read("/var/lib/kubeadm-ha/bootstrap.done")).toBeDefined();
+    // The worker token keeper's timer, enabled for every boot (it acts once the bootstrap is done).
+    expect(cp0.lines("/var/log/standin/systemctl/calls.log")).toContain("enable --now kubeadm-ha-worker-token.timer");
+    expect(cp0.link("/etc/systemd/system/timers.target.wants/kubeadm-ha-worker-token.timer")).toBe(
+      "/etc/systemd/system/kubeadm-ha-worker-token.timer",
+    );
   });
 
   test("cloud-init wrote every file of the user data with its mode and owner", () => {

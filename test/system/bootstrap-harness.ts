@@ -10,8 +10,14 @@ import { execFileSync, spawn } from "child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { KUBEADM_PATCHES_DIR, renderControlPlaneEnv, renderKubeadmConfig } from "../../lib/render/internal";
-import { ClusterSpec, resolveClusterSpec } from "../../lib/cluster-spec";
+import {
+  KUBEADM_PATCHES_DIR,
+  renderControlPlaneEnv,
+  renderKubeadmConfig,
+  renderWorkerEnv,
+  renderWorkerJoin,
+} from "../../lib/render/internal";
+import { ClusterSpec, resolveClusterSpec, resolveWorkerPool, WorkerPoolSpec } from "../../lib/cluster-spec";
 import { USERDATA_DIR, nodeScriptEnv, putFileCloudDeploySettings } from "../helpers";
 
 export const ENDPOINT = { host: "api.kubeadm-ha.test.invalid", port: 6443 };
@@ -37,7 +43,22 @@ export const UBUNTU_CGROUPS = {
   } as Record<string, string>,
 };
 const FAKES = join(__dirname, "fakes");
-const NODE_SCRIPTS = ["common.sh", "cloud-file.sh", "bootstrap-control-plane.sh"];
+const NODE_SCRIPTS = [
+  "common.sh",
+  "cloud-file.sh",
+  "kubeadm-common.sh",
+  "bootstrap-control-plane.sh",
+  "worker-token.sh",
+  "bootstrap-worker.sh",
+];
+
+/** A worker of the world's pool: its instance, and the name and address the cloud gives it. */
+export interface FakeWorker {
+  readonly instance: string;
+  readonly name: string;
+  readonly ip: string;
+  readonly dir: string;
+}
 
 export interface RunResult {
   readonly code: number;
@@ -48,6 +69,41 @@ export interface Call {
   readonly at: bigint;
   readonly ip: string;
   readonly command: string;
+}
+
+/**
+ * An empty node folder with what the instance's image provides: /proc (ip_forward on, no swap), Ubuntu's
+ * cgroups, containerd's socket, the kubelet's unit.
+ */
+function freshNodeDir(dir: string) {
+  rmSync(dir, { recursive: true, force: true });
+  for (const d of [
+    "etc",
+    "scripts",
+    "kube",
+    "state",
+    "log",
+    "run",
+    "kubelet",
+    "etcd",
+    "proc/sys/net/ipv4",
+    "systemd/lib/systemd/system",
+    "systemctl",
+  ]) {
+    mkdirSync(join(dir, d), { recursive: true });
+  }
+  writeFileSync(join(dir, "proc", "sys", "net", "ipv4", "ip_forward"), "1\n");
+  writeFileSync(join(dir, "proc", "swaps"), "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
+  writeFileSync(join(dir, "proc", "mounts"), UBUNTU_CGROUPS.mounts);
+  for (const [path, content] of Object.entries(UBUNTU_CGROUPS.hierarchy)) {
+    mkdirSync(join(dir, "sys", "fs", "cgroup", path, ".."), { recursive: true });
+    writeFileSync(join(dir, "sys", "fs", "cgroup", path), content);
+  }
+  writeFileSync(join(dir, "containerd.sock"), "");
+  writeFileSync(
+    join(dir, "systemd", "lib", "systemd", "system", "kubelet.service"),
+    "[Service]\nExecStart=/usr/bin/kubelet\n[Install]\nWantedBy=multi-user.target\n",
+  );
 }
 
 export class FakeWorld {
@@ -81,7 +137,7 @@ export class FakeWorld {
     writeFileSync(join(this.root, "calls.log"), "");
     if (this.spec.etcd.topology === "external") writeFileSync(join(this.root, "etcd-version"), this.spec.etcd.version);
     // The secrets exist from the start, empty (Terraform creates them before any instance).
-    for (const secret of ["join-secret", "etcd-client", "admin-kubeconfig"])
+    for (const secret of ["join-secret", "etcd-client", "admin-kubeconfig", "worker-join"])
       writeFileSync(join(this.root, "cloud", "secrets", secret), "");
     this.spec.controlPlane.forEach((_, i) => this.provision(i));
   }
@@ -108,34 +164,7 @@ export class FakeWorld {
   provision(i: number) {
     const dir = this.nodeDir(i);
     const generation = (this.instances[i] = (this.instances[i] ?? -1) + 1);
-    rmSync(dir, { recursive: true, force: true });
-    for (const d of [
-      "etc",
-      "scripts",
-      "kube",
-      "state",
-      "log",
-      "run",
-      "kubelet",
-      "etcd",
-      "proc/sys/net/ipv4",
-      "systemd/lib/systemd/system",
-      "systemctl",
-    ]) {
-      mkdirSync(join(dir, d), { recursive: true });
-    }
-    writeFileSync(join(dir, "proc", "sys", "net", "ipv4", "ip_forward"), "1\n");
-    writeFileSync(join(dir, "proc", "swaps"), "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
-    writeFileSync(join(dir, "proc", "mounts"), UBUNTU_CGROUPS.mounts);
-    for (const [path, content] of Object.entries(UBUNTU_CGROUPS.hierarchy)) {
-      mkdirSync(join(dir, "sys", "fs", "cgroup", path, ".."), { recursive: true });
-      writeFileSync(join(dir, "sys", "fs", "cgroup", path), content);
-    }
-    writeFileSync(join(dir, "containerd.sock"), "");
-    writeFileSync(
-      join(dir, "systemd", "lib", "systemd", "system", "kubelet.service"),
-      "[Service]\nExecStart=/usr/bin/kubelet\n[Install]\nWantedBy=multi-user.target\n",
-    );
+    freshNodeDir(dir);
     const node = this.spec.controlPlane[i];
     writeFileSync(
       join(this.root, "cloud", "instance", node.name),
@@ -145,6 +174,7 @@ export class FakeWorld {
       endpoint: ENDPOINT,
       joinSecretId: "join-secret",
       adminKubeconfigSecretId: "admin-kubeconfig",
+      workerJoinSecretId: "worker-join",
       etcdClientSecretId: "etcd-client",
     });
     const kubeadm = renderKubeadmConfig(this.spec, node, ENDPOINT);
@@ -161,6 +191,84 @@ export class FakeWorld {
     writeFileSync(join(dir, "etc", "kubeadm-join.yaml"), moved(kubeadm.join));
     for (const s of NODE_SCRIPTS) copyFileSync(join(USERDATA_DIR, s), join(dir, "scripts", s));
     writeFileSync(join(dir, "hosts"), "127.0.0.1 localhost\n");
+  }
+
+  /** The world's worker pool (the default one: two t3.medium workers, no taints). */
+  get pool(): WorkerPoolSpec {
+    return resolveWorkerPool({}, this.spec);
+  }
+
+  /**
+   * A fresh worker instance: what cloud-init writes from the pool's user data, the name and address its
+   * metadata gives it (ip-A-B-C-D, as EC2's private DNS names), and the endpoint's name resolving to
+   * control-plane node `behind`, as the NLB's name would.
+   */
+  provisionWorker(index: number, behind = 0): FakeWorker {
+    const ip = `198.18.1.${10 + index}`;
+    const worker = {
+      instance: `i-w${String(index).padStart(16, "0")}`,
+      name: `ip-${ip.replaceAll(".", "-")}.test-1.compute.internal`,
+      ip,
+      dir: join(this.root, "workers", String(index)),
+    };
+    const dir = worker.dir;
+    freshNodeDir(dir);
+    mkdirSync(join(this.root, "cloud", "identity"), { recursive: true });
+    writeFileSync(join(this.root, "cloud", "identity", worker.instance), `${worker.name} ${ip}\n`);
+    writeFileSync(join(this.root, "cloud", "instance", worker.name), `test-1a ${worker.instance}\n`);
+    const patches = join(dir, "etc", "kubeadm-patches");
+    const moved = (text: string) => text.replaceAll(KUBEADM_PATCHES_DIR, patches);
+    const kubeadm = renderWorkerJoin(this.pool, ENDPOINT);
+    mkdirSync(patches);
+    for (const [name, content] of Object.entries(kubeadm.patches)) writeFileSync(join(patches, name), content);
+    writeFileSync(
+      join(dir, "etc", "node-settings.env"),
+      moved(renderWorkerEnv({ spec: this.spec, pool: this.pool, endpoint: ENDPOINT })),
+    );
+    writeFileSync(join(dir, "etc", "kubeadm-join.yaml"), moved(kubeadm.join));
+    for (const s of NODE_SCRIPTS) copyFileSync(join(USERDATA_DIR, s), join(dir, "scripts", s));
+    writeFileSync(join(dir, "hosts"), `127.0.0.1 localhost\n${this.ip(behind)} ${ENDPOINT.host}\n`);
+    return worker;
+  }
+
+  /** Runs a worker's bootstrap, as its unit would. */
+  runWorker(worker: FakeWorker, env: Record<string, string> = {}): Promise<RunResult> {
+    return this.spawnIn(
+      worker.dir,
+      worker.ip,
+      worker.name,
+      ["bash", join(worker.dir, "scripts", "bootstrap-worker.sh")],
+      {
+        KHA_CLOUD_FILE_INSTANCE: worker.instance,
+        ...env,
+      },
+    );
+  }
+
+  /** Runs control-plane node i's worker token keeper, as its timer would. */
+  runTokenKeeper(i: number): Promise<RunResult> {
+    return this.spawn(i, ["bash", join(this.nodeDir(i), "scripts", "worker-token.sh")], {});
+  }
+
+  /** Control-plane node i's kube-controller-manager holds its leader lease. */
+  setControllerManagerLeader(i: number) {
+    writeFileSync(join(this.root, "lease"), `${this.spec.controlPlane[i].name}_6a4c3f9e-0d1b-4c1e-9a59-2f7d8c1b0e11`);
+  }
+
+  /** The worker join secret's value as KEY → value. */
+  workerJoinSecret(): Record<string, string> {
+    const text = readFileSync(join(this.root, "cloud", "secrets", "worker-join"), "utf8");
+    return Object.fromEntries(
+      text
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
+  }
+
+  /** Every file a worker's folder holds, relative to it. */
+  workerFiles(worker: FakeWorker): string[] {
+    return (readdirSync(worker.dir, { recursive: true }) as string[]).sort();
   }
 
   /** The old instance of node i is gone: its API server no longer answers (its etcd member stays). */
@@ -194,14 +302,23 @@ export class FakeWorld {
   }
 
   private spawn(i: number, argv: string[], env: Record<string, string>): Promise<RunResult> {
-    const dir = this.nodeDir(i);
+    return this.spawnIn(this.nodeDir(i), this.ip(i), this.spec.controlPlane[i].name, argv, env);
+  }
+
+  private spawnIn(
+    dir: string,
+    ip: string,
+    name: string,
+    argv: string[],
+    env: Record<string, string>,
+  ): Promise<RunResult> {
     const child = spawn(argv[0], argv.slice(1), {
       env: {
         ...nodeScriptEnv(dir, join(this.root, "cloud")),
         PATH: `${FAKES}:${process.env.PATH}`,
         FAKE_WORLD: this.root,
-        FAKE_NODE_IP: this.ip(i),
-        FAKE_NODE_NAME: this.spec.controlPlane[i].name,
+        FAKE_NODE_IP: ip,
+        FAKE_NODE_NAME: name,
         KHA_HOSTS_FILE: join(dir, "hosts"),
         KUBELET_DIR: join(dir, "kubelet"),
         ETCD_DIR: join(dir, "etcd"),

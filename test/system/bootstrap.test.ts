@@ -235,15 +235,14 @@ describe("node 0's own failures", () => {
       expect(world.status(0)).toBe("failed:kubeadm-init");
       expect(world.secret()).toBe(""); // nothing published, so nobody joins a broken cluster
       // The log says where: the file, line and command that failed, then the step.
-      const script = readFileSync(join(USERDATA_DIR, "bootstrap-control-plane.sh"), "utf8").split("\n");
+      const script = readFileSync(join(USERDATA_DIR, "kubeadm-common.sh"), "utf8").split("\n");
       const line = script.findIndex((l) => /^\s*kubeadm "\$@" 2>&1 \| redact \| tee/.test(l)) + 1;
+      expect(line).toBeGreaterThan(0);
       const errors = failed.output.split("\n").filter((l) => / ERROR: exit /.test(l));
       // kubeadm's own failure, once: the first part of kubeadm_logged's pipeline, named by its last part.
       expect(errors).toEqual([
         expect.stringMatching(
-          new RegExp(
-            `ERROR: exit 1 at \\S*/bootstrap-control-plane\\.sh:${line}: tee -a .* \\(pipeline statuses: 1 0 0\\)$`,
-          ),
+          new RegExp(`ERROR: exit 1 at \\S*/kubeadm-common\\.sh:${line}: tee -a .* \\(pipeline statuses: 1 0 0\\)$`),
         ),
       ]);
       expect(failed.output).toMatch(/step kubeadm-init: FAILED \(exit 1\)/);
@@ -645,7 +644,7 @@ describe("what a member is, and what a run leaves behind", () => {
   afterAll(() => world.cleanup());
 
   test("every joiner deletes the bootstrap token it minted once it has joined", () => {
-    const created = world.calls().filter((c) => c.command === "token create").length;
+    const created = world.calls().filter((c) => c.command.startsWith("token create ttl=15m ")).length;
     const deleted = world.calls().filter((c) => c.command.startsWith("token delete")).length;
     expect({ created, deleted }).toEqual({ created: 2, deleted: 2 });
     expect(world.tokens()).toHaveLength(1);

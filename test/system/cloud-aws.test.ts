@@ -101,7 +101,10 @@ beforeAll(async () => {
   if (seeded.status !== 0) throw new Error(seeded.stderr);
   cloud = JSON.parse(seeded.stdout);
   // The metadata stand-in answers loopback callers as node 0.
-  writeFileSync(join(work, "identities.json"), JSON.stringify({ "127.0.0.1": cloud.instances["198.18.0.10"] }));
+  writeFileSync(
+    join(work, "identities.json"),
+    JSON.stringify({ "127.0.0.1": { ...cloud.instances["198.18.0.10"], ip: "198.18.0.10" } }),
+  );
   daemons.push(
     spawn("python3", [join(FAKES, "aws", "imds.py"), "127.0.0.1", String(IMDS_PORT), join(work, "identities.json")], {
       stdio: "ignore",
@@ -206,6 +209,14 @@ describe("instance identity and status", () => {
   test("the provider ID comes from the instance metadata (IMDSv2): aws:///ZONE/INSTANCE-ID", () => {
     const i = cloud.instances["198.18.0.10"];
     expect(cloudShell("cloud_provider_id").stdout.trim()).toBe(`aws:///${i.zone}/${i.instanceId}`);
+  });
+
+  test("a node without a fixed name (a worker) is its instance's private DNS name and address, from the metadata", () => {
+    const i = cloud.instances["198.18.0.10"];
+    const identity = `ip-198-18-0-10.${i.zone.slice(0, -1)}.compute.internal 198.18.0.10`;
+    expect(cloudShell("cloud_node_identity").stdout.trim()).toBe(identity);
+    // common.sh asks once for a node whose settings name none, and every script then has both.
+    expect(cloudShell('echo "$NODE_NAME $NODE_IP"', { NODE_NAME: "" }).stdout.trim()).toBe(identity);
   });
 
   test("the status tag lands on this instance only, and a failure to publish never fails the caller", () => {

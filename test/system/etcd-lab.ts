@@ -51,6 +51,7 @@ export class EtcdLab {
     endpoint: { host: "api.lab.invalid", port: 6443 },
     joinSecretId: "join",
     adminKubeconfigSecretId: "admin",
+    workerJoinSecretId: "worker-join",
     etcdCaSecretId: SECRETS.ca,
     etcdClientSecretId: SECRETS.client,
   };
@@ -211,7 +212,7 @@ export class EtcdLab {
     writeFileSync(join(dir, "etc", "node-settings.env"), renderControlPlaneEnv({ spec: this.spec, node, endpoint }));
     // The functions run without the script's deploy-settings step: the settings it would have fetched.
     writeFileSync(join(dir, "etc", "deploy-settings.env"), renderClusterDeploySettings(this.spec, this.deployValues));
-    for (const s of ["common.sh", "cloud-file.sh", "bootstrap-control-plane.sh"])
+    for (const s of ["common.sh", "cloud-file.sh", "kubeadm-common.sh", "bootstrap-control-plane.sh"])
       copyFileSync(join(USERDATA_DIR, s), join(dir, "scripts", s));
     const scriptEnv = nodeScriptEnv(dir, join(this.root, "cloud"));
     return {

@@ -8,9 +8,13 @@ import { execFileSync, spawnSync } from "child_process";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
+import { resolveClusterSpec, resolveWorkerPool } from "../../lib/cluster-spec";
+import { loadNodeScripts } from "../../lib/private/node-scripts";
+import { renderWorkerUserData } from "../../lib/render/internal";
 import {
   USERDATA_DIR,
   decodeInstanceUserData,
+  decodeUserData,
   resolveReferences,
   resourcesOf,
   synthStack,
@@ -23,6 +27,15 @@ function requireTool(tool: string, pkg: string) {
 }
 
 const work = mkdtempSync(join(tmpdir(), "kubeadm-ha-tools-"));
+
+/** A worker's user data, as its pool's launch template will carry it (rendered: the pool construct comes next). */
+function workerUserData() {
+  const spec = resolveClusterSpec();
+  const pool = resolveWorkerPool({}, spec);
+  return decodeUserData(
+    renderWorkerUserData({ spec, pool, endpoint: { host: "api.example.internal", port: 6443 } }, loadNodeScripts()),
+  );
+}
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const topologies: [string, Parameters<typeof synthStack>[0]][] = [
@@ -86,14 +99,26 @@ describe("shellcheck", () => {
     [
       "control-plane node",
       "control-plane",
-      ["bootstrap-control-plane.sh", "cloud-aws.sh", "common.sh", "install-kubernetes.sh"],
+      [
+        "bootstrap-control-plane.sh",
+        "cloud-aws.sh",
+        "common.sh",
+        "install-kubernetes.sh",
+        "kubeadm-common.sh",
+        "worker-token.sh",
+      ],
     ],
     ["etcd member", "etcd", ["bootstrap-etcd.sh", "cloud-aws.sh", "common.sh"]],
+    [
+      "worker",
+      "worker",
+      ["bootstrap-worker.sh", "cloud-aws.sh", "common.sh", "install-kubernetes.sh", "kubeadm-common.sh"],
+    ],
   ])("the scripts decoded from the user data of an %s are clean too", (_what, role, expected) => {
     const node = resourcesOf(synthStack({ etcd: { topology: "external" } }), "aws_instance").find(
       (n) => n.tags["kubeadm-ha:role"] === role,
-    )!;
-    const { files } = decodeInstanceUserData(node);
+    );
+    const { files } = node ? decodeInstanceUserData(node) : workerUserData();
     const dir = join(work, `decoded-${role}`);
     execFileSync("mkdir", ["-p", dir]);
     const names: string[] = [];
@@ -126,6 +151,14 @@ describe("cloud-init schema", () => {
       expect(`${run.stdout}${run.stderr}`).toMatch(/Valid cloud-config/);
       expect(run.status).toBe(0);
     });
+  });
+
+  test("a worker's user data is valid cloud-config (no hostname: cloud-init's EC2 datasource names it)", () => {
+    const file = join(work, "user-data-worker.yaml");
+    writeFileSync(file, workerUserData().raw);
+    const run = spawnSync("cloud-init", ["schema", "--config-file", file], { encoding: "utf8" });
+    expect(`${run.stdout}${run.stderr}`).toMatch(/Valid cloud-config/);
+    expect(run.status).toBe(0);
   });
 
   test("the schema check rejects a broken document (it can fail)", () => {
@@ -173,13 +206,14 @@ describe("systemd-analyze verify", () => {
     ["control-plane node", "control-plane"],
     ["etcd member", "etcd"],
     ["dedicated load balancer", "api-load-balancer"],
+    ["worker", "worker"],
   ])("a %s's units are valid, enabled and in no ordering cycle with cloud-init's", (_what, role) => {
     const result = synthStack({
       etcd: { topology: "external" },
       endpoint: { type: "keepalived", vipMode: "secondary-ip", acceptSingleZone: true, placement: "dedicated" },
     });
-    const node = resourcesOf(result, "aws_instance").find((n) => n.tags["kubeadm-ha:role"] === role)!;
-    const { root, units } = nodeRoot(decodeInstanceUserData(node).files);
+    const node = resourcesOf(result, "aws_instance").find((n) => n.tags["kubeadm-ha:role"] === role);
+    const { root, units } = nodeRoot((node ? decodeInstanceUserData(node) : workerUserData()).files);
     expect(units).toContain("kubeadm-ha-bootstrap.service");
     const run = spawnSync("systemd-analyze", ["verify", `--root=${root}`, ...units, "multi-user.target"], {
       encoding: "utf8",

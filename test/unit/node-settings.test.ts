@@ -14,14 +14,22 @@ import {
   NODE_SETTINGS,
   SCRIPT_OVERRIDES,
   VrrpPeerSettings,
+  WorkerSettings,
   renderClusterDeploySettings,
   renderControlPlaneEnv,
   renderEtcdEnv,
   renderEtcdMemberEnv,
   colocatedPeer,
   renderLoadBalancerEnv,
+  renderWorkerEnv,
 } from "../../lib/render/internal";
-import { ClusterInput, ExternalEtcdSpec, KeepalivedEndpointSpec, resolveClusterSpec } from "../../lib/cluster-spec";
+import {
+  ClusterInput,
+  ExternalEtcdSpec,
+  KeepalivedEndpointSpec,
+  resolveClusterSpec,
+  resolveWorkerPool,
+} from "../../lib/cluster-spec";
 import { USERDATA_DIR } from "../helpers";
 
 const scripts = readdirSync(USERDATA_DIR)
@@ -71,6 +79,7 @@ function renderedKeys(): Set<string> {
       for (const member of (spec.etcd as ExternalEtcdSpec).members)
         keys(renderEtcdMemberEnv({ spec, member })).forEach((k) => found.add(k));
     }
+    keys(renderWorkerEnv({ spec, pool: resolveWorkerPool({}, spec), endpoint })).forEach((k) => found.add(k));
   }
   return found;
 }
@@ -83,6 +92,7 @@ function renderedDeployKeys(): Set<string> {
       endpoint: { host: "api.example.internal", port: 6443, extraNames: ["public.example.com"] },
       joinSecretId: "j",
       adminKubeconfigSecretId: "a",
+      workerJoinSecretId: "w",
       etcdClientSecretId: "c",
       etcdCaSecretId: "ca",
       routeTableIds: ["rtb-1"],
@@ -194,12 +204,12 @@ test("the groups partition the settings, in NODE_SETTINGS' order", () => {
 });
 
 test("each kind renders exactly its settings type's keys: its groups, an optional group whole or not at all", () => {
-  const kinds: Record<string, number> = { controlPlane: 0, etcdMember: 0, loadBalancer: 0 };
+  const kinds: Record<string, number> = { controlPlane: 0, etcdMember: 0, loadBalancer: 0, worker: 0 };
   for (const input of TOPOLOGIES) {
     const spec = resolveClusterSpec(input);
     const endpoint = { host: "api.example.internal", port: 6443 };
     for (const node of spec.controlPlane) {
-      const expected: Group[] = ["everyNode", "indexedNode", "controlPlane"];
+      const expected: Group[] = ["everyNode", "fixedNode", "indexedNode", "kubeadmNode", "controlPlane"];
       if (spec.etcd.topology === "external") expected.push("etcdClient");
       if (colocatedPeer(spec, node)) expected.push("vrrpPeer");
       expect([...keys(renderControlPlaneEnv({ spec, node, endpoint }))].sort()).toEqual(groupKeys(...expected));
@@ -208,7 +218,7 @@ test("each kind renders exactly its settings type's keys: its groups, an optiona
     if (spec.endpoint.type === "keepalived" && spec.endpoint.placement === "dedicated") {
       for (const peer of spec.endpoint.peers) {
         expect(keys(renderLoadBalancerEnv({ spec, endpoint }, peer)).sort()).toEqual(
-          groupKeys("everyNode", "vrrpPeer"),
+          groupKeys("everyNode", "fixedNode", "vrrpPeer"),
         );
         kinds.loadBalancer++;
       }
@@ -216,25 +226,28 @@ test("each kind renders exactly its settings type's keys: its groups, an optiona
     if (spec.etcd.topology === "external") {
       for (const member of (spec.etcd as ExternalEtcdSpec).members) {
         expect(keys(renderEtcdMemberEnv({ spec, member })).sort()).toEqual(
-          groupKeys("everyNode", "indexedNode", "etcdClient", "etcdMember"),
+          groupKeys("everyNode", "fixedNode", "indexedNode", "etcdClient", "etcdMember"),
         );
         kinds.etcdMember++;
       }
     }
+    expect(keys(renderWorkerEnv({ spec, pool: resolveWorkerPool({}, spec), endpoint })).sort()).toEqual(
+      groupKeys("everyNode", "kubeadmNode", "worker"),
+    );
+    kinds.worker++;
   }
-  expect(kinds).toEqual({ controlPlane: 9, etcdMember: 3, loadBalancer: 2 });
+  expect(kinds).toEqual({ controlPlane: 9, etcdMember: 3, loadBalancer: 2, worker: 3 });
 });
 
 test("a kind's settings are all required: leaving one out does not compile (tsc checks the @ts-expect-error lines)", () => {
-  const every: EveryNodeSettings = {
+  const cloud: EveryNodeSettings = {
     CLUSTER_NAME: "c",
-    NODE_NAME: "n",
-    NODE_IP: "10.0.0.1",
     DEPLOY_SETTINGS_PARAMETER: "/p",
     CLOUD_PROVIDER: "aws",
     IMDS_ENDPOINT: "http://169.254.169.254",
     STATUS_TAG_KEY: "kubeadm-ha:bootstrap",
   };
+  const every = { ...cloud, NODE_NAME: "n", NODE_IP: "10.0.0.1" };
   const vrrp: VrrpPeerSettings = {
     VIP: "192.168.255.10",
     VIP_MODE: "route",
@@ -245,12 +258,7 @@ test("a kind's settings are all required: leaving one out does not compile (tsc 
     ENDPOINT_SETUP: "/s",
     INTERFACE_PLACEHOLDER: "__INTERFACE__",
   };
-  const controlPlane = {
-    ...every,
-    NODE_INDEX: 0,
-    CONTROL_PLANE_IPS: "",
-    CONTROL_PLANE_NAMES: "",
-    API_SERVER_PORT: 6443,
+  const kubeadmNode = {
     KUBERNETES_VERSION: "",
     KUBERNETES_MINOR: "",
     KUBERNETES_PACKAGE_REPO: "",
@@ -264,9 +272,26 @@ test("a kind's settings are all required: leaving one out does not compile (tsc 
     KUBEADM_PATCHES_DIR: "",
     PROVIDER_ID_PLACEHOLDER: "__PROVIDER_ID__",
     ENDPOINT_HOST_PLACEHOLDER: "__ENDPOINT_HOST__",
-    API_SERVER_EXTRA_NAME_PLACEHOLDERS: "",
     BOOTSTRAP_TOKEN_PLACEHOLDER: "__BOOTSTRAP_TOKEN__",
     CA_CERT_HASH_PLACEHOLDER: "__CA_CERT_HASH__",
+  };
+  const controlPlane = {
+    ...every,
+    ...kubeadmNode,
+    NODE_INDEX: 0,
+    CONTROL_PLANE_IPS: "",
+    CONTROL_PLANE_NAMES: "",
+    API_SERVER_PORT: 6443,
+    API_SERVER_EXTRA_NAME_PLACEHOLDERS: "",
+    WORKER_TOKEN_TTL_SECONDS: 86400,
+    WORKER_TOKEN_RENEW_SECONDS: 43200,
+  };
+  const worker: WorkerSettings = {
+    ...cloud,
+    ...kubeadmNode,
+    POOL_NAME: "workers",
+    NODE_NAME_PLACEHOLDER: "__NODE_NAME__",
+    NODE_IP_PLACEHOLDER: "__NODE_IP__",
   };
   const { VIP_MODE: _mode, ...vrrpWithoutMode } = vrrp;
   const { NODE_INDEX: _index, ...controlPlaneWithoutIndex } = controlPlane;
@@ -287,7 +312,12 @@ test("a kind's settings are all required: leaving one out does not compile (tsc 
     (): LoadBalancerSettings => ({ ...every, ...vrrpWithoutMode }),
     // @ts-expect-error an etcd member without its release
     (): EtcdMemberSettings => ({ ...every, NODE_INDEX: 0, ETCD_ENDPOINTS: "x" }),
+    // @ts-expect-error a worker has no fixed name: it learns it from the cloud
+    (): WorkerSettings => ({ ...worker, NODE_NAME: "n" }),
+    // @ts-expect-error a load balancer without its fixed name and address
+    (): LoadBalancerSettings => ({ ...cloud, ...vrrp }),
   ];
   expect(good).toHaveLength(2);
-  expect(bad).toHaveLength(6);
+  expect(worker.POOL_NAME).toBe("workers");
+  expect(bad).toHaveLength(8);
 });

@@ -25,6 +25,7 @@ test("the package root: the cdktf constructs, the spec and its errors, the clust
       "STATUS_TAG",
       "SUPPORTED_KUBERNETES_MINORS",
       "UserDataTooLargeError",
+      "WorkerIdentity",
       "render",
       "resolveClusterSpec",
     ].sort(),
@@ -60,6 +61,7 @@ test("kubeadm-ha-aws/aws-cdk: the AWS CDK cluster, the lower-level constructs it
     "KubeadmCluster",
     "NlbEndpoint",
     "UserDataTooLargeError",
+    "WorkerIdentity",
   ]);
   // The same construct names in both flavours: a stack moves from one to the other by its import.
   for (const name of ["ControlPlaneIdentity", "EtcdCluster", "KeepalivedEndpoint", "KubeadmCluster", "NlbEndpoint"])

@@ -229,7 +229,15 @@ describe("cloud-config", () => {
       renderControlPlaneUserData({ spec, node: spec.controlPlane[0], endpoint }, scripts),
     );
     const shipped = Object.keys(files).filter((p) => p.startsWith("/opt/kubeadm-ha/"));
-    expect(shipped).toHaveLength(4); // the NLB topology needs no keepalived scripts
+    // The NLB topology needs no keepalived scripts; the worker token keeper runs on every control plane.
+    expect(shipped.map((p) => p.split("/").pop())).toEqual([
+      "common.sh",
+      "cloud-aws.sh",
+      "install-kubernetes.sh",
+      "kubeadm-common.sh",
+      "bootstrap-control-plane.sh",
+      "worker-token.sh",
+    ]);
     for (const path of shipped)
       expect(files[path].content).toBe(shippedScript(path.split("/").pop()!, scripts[path.split("/").pop()!]));
   });

@@ -1,7 +1,7 @@
 /** The run-time shape (lib/cluster-spec/shape.ts) is the props' interfaces (lib/cluster-spec/types.ts), key for key and type for type. */
 import { join } from "path";
 import { readInterfaceDocs } from "../../scripts/api-reference";
-import { CLUSTER_SHAPE, Field, Shape } from "../../lib/cluster-spec/shape";
+import { CLUSTER_SHAPE, Field, Shape, WORKER_POOL_SHAPE } from "../../lib/cluster-spec/shape";
 
 const variantsOf = (field: Field) => (field.kind === "variants" ? field.variants.shapes : {});
 const objectOf = (field: Field) => (field.kind === "object" || field.kind === "objects" ? field.shape : {});
@@ -17,6 +17,8 @@ const SHAPES: Record<string, Shape> = {
   SubnetInput: objectOf(variantsOf(CLUSTER_SHAPE.network).existing.privateSubnets),
   SecretsInput: objectOf(CLUSTER_SHAPE.secrets),
   SessionManagerInput: objectOf(CLUSTER_SHAPE.sessionManager),
+  WorkerPoolInput: WORKER_POOL_SHAPE,
+  TaintInput: objectOf(WORKER_POOL_SHAPE.taints),
 };
 
 /** The shape's kind for a TypeScript type as written in types.ts. */
@@ -25,6 +27,7 @@ function kindOf(type: string): string {
   if (type === "number" || type === "boolean") return type;
   if (type === "string[]") return "strings";
   if (type === "Record<string, string>") return "tags";
+  if (type === "NodeLabels") return "labels";
   if (/^[A-Z]\w*Input\[\]$/.test(type)) return "objects";
   if (/^[A-Z]\w*Input \| false$/.test(type)) return "object|false";
   if (["EndpointInput", "EtcdInput", "NetworkInput"].includes(type)) return "variants";

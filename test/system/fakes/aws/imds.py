@@ -1,6 +1,7 @@
 """Stand-in EC2 instance metadata service (IMDSv2 only), answering each caller as the instance that
 holds its source address: a PUT /latest/api/token first, then GETs with X-aws-ec2-metadata-token.
-Usage: imds.py ADDRESS PORT IDENTITIES.json ({IP: {"instanceId", "zone", "mac", "eni"}})."""
+Usage: imds.py ADDRESS PORT IDENTITIES.json ({IP: {"instanceId", "zone", "mac", "eni", "ip"?}}); "ip" is the
+instance's private address when the caller reaches the stand-in from another one (loopback)."""
 import http.server
 import json
 import secrets
@@ -29,13 +30,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         me = identities.get(self.client_address[0])
         if me is None:
             return self.reply(404)
+        ip = me.get("ip", self.client_address[0])
         paths = {
             "/latest/meta-data/instance-id": me["instanceId"],
             "/latest/meta-data/placement/availability-zone": me["zone"],
             "/latest/meta-data/placement/region": me["zone"][:-1],
             "/latest/meta-data/mac": me["mac"],
             f"/latest/meta-data/network/interfaces/macs/{me['mac']}/interface-id": me["eni"],
-            "/latest/meta-data/local-ipv4": self.client_address[0],
+            "/latest/meta-data/local-ipv4": ip,
+            # EC2's IP-based private DNS name (us-east-1 uses ec2.internal instead of REGION.compute.internal).
+            "/latest/meta-data/local-hostname": "ip-%s.%s.compute.internal"
+            % (ip.replace(".", "-"), me["zone"][:-1]),
         }
         if self.path in paths:
             return self.reply(200, paths[self.path])
