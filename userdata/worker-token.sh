@@ -22,17 +22,19 @@ trap 'rm -rf "$WORK_DIR"' EXIT
 # is_leader: this node's kube-controller-manager holds its leader lease (holderIdentity NODE_NAME_UUID).
 is_leader() {
   local holder
-  holder=$(retry 3 kubectl --kubeconfig "$ADMIN_KUBECONFIG" -n kube-system get lease kube-controller-manager \
-    -o 'jsonpath={.spec.holderIdentity}')
+  holder=$(retry 3 kubectl --kubeconfig "$ADMIN_KUBECONFIG" --request-timeout=20s -n kube-system \
+    get lease kube-controller-manager -o 'jsonpath={.spec.holderIdentity}')
   [[ $holder == "${NODE_NAME}_"* ]]
 }
 
 published_value() { sed -n "s/^$1=//p" "$WORK_DIR/published" | head -n1; }
 
-# current: the published token still exists in the cluster and has more than the renewal margin left.
+# current: the published token still exists in the cluster, has more than the renewal margin left, and
+# comes with this cluster CA's hash (a rotated CA, or a bad value, is replaced at once).
 current() {
   local expires id
   secret_present "${WORKER_JOIN_SECRET_ID:?}" "$WORK_DIR/published" || return 1
+  [ "$(published_value CA_CERT_HASH)" = "sha256:$(ca_cert_hash "$PKI_DIR/ca.crt")" ] || return 1
   expires=$(published_value EXPIRES)
   id=$(published_value TOKEN)
   id=${id%%.*}
@@ -44,13 +46,15 @@ current() {
 redact_all_but_ids() { sed -E 's/^([a-z0-9]{6})\.[a-z0-9]{16}$/\1/'; }
 
 publish() {
-  local token expires
+  local token hash expires
   expires=$(($(date +%s) + WORKER_TOKEN_TTL_SECONDS))
   token=$(retry 5 kubeadm token create --kubeconfig "$ADMIN_KUBECONFIG" --ttl "${WORKER_TOKEN_TTL_SECONDS}s" \
     --usages signing,authentication --groups system:bootstrappers:kubeadm:default-node-token \
     --description "kubeadm-ha worker join, published by $NODE_NAME")
-  printf 'TOKEN=%s\nCA_CERT_HASH=sha256:%s\nEXPIRES=%s\n' "$token" "$(ca_cert_hash "$PKI_DIR/ca.crt")" "$expires" \
-    >"$WORK_DIR/next"
+  hash=$(ca_cert_hash "$PKI_DIR/ca.crt")
+  # Nothing half-made is published: workers would wait on it until the next renewal.
+  [[ $token =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ && $hash =~ ^[a-f0-9]{64}$ ]] || die "kubeadm gave no usable token or CA hash"
+  printf 'TOKEN=%s\nCA_CERT_HASH=sha256:%s\nEXPIRES=%s\n' "$token" "$hash" "$expires" >"$WORK_DIR/next"
   unset token
   retry 6 cloud_secret_put "$WORKER_JOIN_SECRET_ID" "$WORK_DIR/next"
   log "published a new worker token, valid until $(date -u -d "@$expires" +%Y-%m-%dT%H:%M:%SZ)"

@@ -76,6 +76,8 @@ ConditionPathExists=${BOOTSTRAP_DONE_FILE}
 [Service]
 Type=oneshot
 ExecStart=${NODE_PATHS.scripts}/worker-token.sh
+# A run hung on a half-dead API connection would block every later one: only the leader writes.
+TimeoutStartSec=5min
 Environment=PATH=${UNIT_PATH}
 `,
     timer: `[Unit]

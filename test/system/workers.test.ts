@@ -81,6 +81,18 @@ describe("workers join with the token the control plane keeps, and hold no root"
     expect(world.logs(0)).not.toMatch(BOOTSTRAP_TOKEN_PATTERN);
   });
 
+  test("a published value whose CA hash is not this cluster CA's (a rotated CA, a bad write) is replaced at once", async () => {
+    const published = world.workerJoinSecret();
+    writeFileSync(
+      join(world.root, "cloud", "secrets", "worker-join"),
+      `TOKEN=${published.TOKEN}\nCA_CERT_HASH=sha256:${"0".repeat(64)}\nEXPIRES=${published.EXPIRES}\n`,
+    );
+    expect(ok(await world.runTokenKeeper(0))).toEqual(okResult);
+    const replaced = world.workerJoinSecret();
+    expect(replaced.CA_CERT_HASH).toBe(caHash(world));
+    expect(replaced.TOKEN).not.toBe(published.TOKEN);
+  });
+
   test("a worker joins through the endpoint with it, under its cloud name and provider ID, and ends with no root", async () => {
     const worker = world.provisionWorker(0);
     const run = await world.runWorker(worker);
