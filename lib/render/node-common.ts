@@ -2,7 +2,7 @@
  * What every node kind's renderer shares: the scripts a node may run, the settings every node has, the
  * unit that bootstraps it, chrony's source, and what a keepalived peer gets on whichever kind it runs
  * (a colocated control-plane node or a dedicated load balancer). One file per kind builds on these:
- * control-plane.ts, etcd-member.ts, load-balancer.ts.
+ * control-plane.ts, etcd-member.ts, load-balancer.ts, worker.ts.
  */
 import { Architecture, ClusterSpec, KeepalivedEndpointSpec, VrrpPeerSpec } from "../cluster-spec";
 import { DOWNLOAD_SOURCES } from "../cluster-spec/versions";
