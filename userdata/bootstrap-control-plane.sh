@@ -282,12 +282,8 @@ join_attempt() {
     --description "kubeadm-ha join of $NODE_NAME")
   printf '%s\n' "${token%%.*}" >"$WORK_DIR/token-id"
   hash=$(ca_cert_hash "$PKI_DIR/ca.crt")
-  # sed reads the token from its script file (printf is a builtin), never from argv.
-  printf 's/%s/%s/\ns/%s/sha256:%s/\n' "${BOOTSTRAP_TOKEN_PLACEHOLDER:?}" "$token" "${CA_CERT_HASH_PLACEHOLDER:?}" "$hash" \
-    >"$WORK_DIR/fill.sed"
+  fill_join "$WORK_DIR/kubeadm-join.template.yaml" "$WORK_DIR/kubeadm-join.yaml" "$token" "sha256:$hash"
   unset token
-  sed -f "$WORK_DIR/fill.sed" "$WORK_DIR/kubeadm-join.template.yaml" >"$WORK_DIR/kubeadm-join.yaml"
-  rm -f "$WORK_DIR/fill.sed"
   kubeadm_logged join --config "$WORK_DIR/kubeadm-join.yaml"
   endpoint_override_clear
 }

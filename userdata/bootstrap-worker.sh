@@ -30,8 +30,8 @@ TOKEN_MARGIN_SECONDS=120
 WORK_DIR=$(mktemp -d "$KHA_RUN/run.XXXXXX")
 trap 'rm -rf "$WORK_DIR"' EXIT
 
-# secret_value KEY: KEY's value in the worker join secret as last read (KEY=VALUE lines; never sourced).
-secret_value() { sed -n "s/^$1=//p" "$WORK_DIR/worker-join" | head -n1; }
+# secret_value KEY: KEY's value in the worker join secret as last read.
+secret_value() { join_value "$WORK_DIR/worker-join" "$1"; }
 
 # usable_token: the secret holds a token with its CA hash that expires no sooner than the margin.
 usable_token() {
@@ -63,11 +63,10 @@ render_join() {
 join_attempt() {
   reset_leftovers
   wait_until "$KHA_JOIN_DEADLINE" "a current worker token in the worker join secret" usable_token
-  # sed reads the token from its script file, not argv; the document is root-only on tmpfs.
-  printf 's/%s/%s/\ns/%s/%s/\n' "${BOOTSTRAP_TOKEN_PLACEHOLDER:?}" "$(secret_value TOKEN)" \
-    "${CA_CERT_HASH_PLACEHOLDER:?}" "$(secret_value CA_CERT_HASH)" >"$WORK_DIR/fill.sed"
-  sed -f "$WORK_DIR/fill.sed" "$WORK_DIR/kubeadm-join.template.yaml" >"$WORK_DIR/kubeadm-join.yaml"
-  rm -f "$WORK_DIR/fill.sed" "$WORK_DIR/worker-join"
+  # The document is root-only, on tmpfs, and removed with the run.
+  fill_join "$WORK_DIR/kubeadm-join.template.yaml" "$WORK_DIR/kubeadm-join.yaml" \
+    "$(secret_value TOKEN)" "$(secret_value CA_CERT_HASH)"
+  rm -f "$WORK_DIR/worker-join"
   kubeadm_logged join --config "$WORK_DIR/kubeadm-join.yaml"
 }
 join_cleanup() { kubeadm_logged reset --force; }

@@ -45,6 +45,18 @@ attempt_kubeadm() {
   done
 }
 
+# fill_join TEMPLATE OUT TOKEN CA_CERT_HASH: the join document with the token and the CA's hash
+# (sha256:HEX) in their placeholders. sed reads them from its script file (printf is a builtin), so
+# the token never reaches a process's argv; the script is removed at once.
+fill_join() {
+  printf 's/%s/%s/\ns/%s/%s/\n' "${BOOTSTRAP_TOKEN_PLACEHOLDER:?}" "$3" "${CA_CERT_HASH_PLACEHOLDER:?}" "$4" >"$2.sed"
+  sed -f "$2.sed" "$1" >"$2"
+  rm -f "$2.sed"
+}
+
+# join_value FILE KEY: KEY's value in a worker join secret's KEY=VALUE lines (read, never sourced).
+join_value() { sed -n "s/^$2=//p" "$1" | head -n1; }
+
 # ca_cert_hash CA_CERT: the hash kubeadm pins discovery to: SHA-256 of the certificate's DER
 # SubjectPublicKeyInfo, hex (cmd/kubeadm/app/util/pubkeypin/pubkeypin.go); `pkey` for RSA and ECDSA keys.
 ca_cert_hash() {

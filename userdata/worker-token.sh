@@ -27,7 +27,7 @@ is_leader() {
   [[ $holder == "${NODE_NAME}_"* ]]
 }
 
-published_value() { sed -n "s/^$1=//p" "$WORK_DIR/published" | head -n1; }
+published_value() { join_value "$WORK_DIR/published" "$1"; }
 
 # current: the published token still exists in the cluster, has more than the renewal margin left, and
 # comes with this cluster CA's hash (a rotated CA, or a bad value, is replaced at once).

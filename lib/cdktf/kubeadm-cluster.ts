@@ -78,8 +78,6 @@ export class KubeadmCluster extends Construct implements IKubeadmCluster {
   readonly tags: Record<string, string>;
   readonly addressReservations: Ec2SubnetCidrReservation[];
   readonly bootPrerequisites: ITerraformDependable[];
-  /** The region the provider deploys to (a data source's value). */
-  private readonly region: string;
 
   /** Every instance of the cluster: control-plane nodes, then dedicated load balancers and etcd members if any. */
   get allNodes(): Instance[] {
@@ -103,8 +101,6 @@ export class KubeadmCluster extends Construct implements IKubeadmCluster {
     });
     this.addressReservations = reserveNodeAddresses(this, spec, this.network.privateSubnetIds);
     this.controlPlaneSecurityGroup = this.securityGroupWithRules(tags);
-    const region = new DataAwsRegion(this, "region").region;
-    this.region = region;
     this.deploySettings = new SsmParameter(this, "deploy-settings", {
       name: deploySettingsParameterName(spec.clusterName),
       description: `What the nodes of ${spec.clusterName} learn at boot that exists only once deployed (no secret: ARNs, names, ids)`,
@@ -114,7 +110,7 @@ export class KubeadmCluster extends Construct implements IKubeadmCluster {
     });
     this.policyReferences = {
       partition: new DataAwsPartition(this, "partition").partition,
-      region,
+      region: new DataAwsRegion(this, "region").region,
       accountId: new DataAwsCallerIdentity(this, "account").accountId,
       clusterName: spec.clusterName,
       deploySettingsArn: this.deploySettings.arn,
@@ -209,7 +205,7 @@ export class KubeadmCluster extends Construct implements IKubeadmCluster {
    */
   addOutputs(): void {
     const outputs = clusterOutputs({
-      region: this.region,
+      region: this.policyReferences.region,
       endpointUrl: this.endpoint.url,
       endpointHost: this.endpoint.address.host,
       joinSecretArn: this.identity.joinSecret.arn,

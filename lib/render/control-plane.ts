@@ -4,7 +4,6 @@
  */
 import { ClusterSpec, ControlPlaneNodeSpec, KeepalivedEndpointSpec, VrrpPeerSpec } from "../cluster-spec";
 import { renderCloudConfig } from "./cloud-config";
-import { CONTAINERD_PATHS, renderContainerdConfig, renderContainerdUnit, renderCrictlConfig } from "./containerd";
 import { etcdClientUrls } from "./etcd";
 import { KUBEADM_PATCHES_DIR, KUBEADM_UPGRADE_CONFIG, NODE_PLACEHOLDERS, renderKubeadmConfig } from "./kubeadm";
 import {
@@ -18,6 +17,7 @@ import {
   nodeSettingsFile,
   endpointFiles,
   installEnv,
+  kubeadmNodeFiles,
   nodeEnv,
   scriptFiles,
   vipEnv,
@@ -102,14 +102,7 @@ export function renderControlPlaneUserData(input: ControlPlaneUserDataInput, scr
       { path: `${NODE_PATHS.etc}/kubeadm-init.yaml`, content: kubeadm.init, permissions: "0600" },
       { path: `${NODE_PATHS.etc}/kubeadm-join.yaml`, content: kubeadm.join, permissions: "0600" },
       { path: KUBEADM_UPGRADE_CONFIG, content: kubeadm.upgrade, permissions: "0644" },
-      ...Object.entries(kubeadm.patches).map(([name, content]) => ({
-        path: `${KUBEADM_PATCHES_DIR}/${name}`,
-        content,
-        permissions: "0644",
-      })),
-      { path: CONTAINERD_PATHS.config, content: renderContainerdConfig(spec), permissions: "0644" },
-      { path: CONTAINERD_PATHS.unit, content: renderContainerdUnit(), permissions: "0644" },
-      { path: CONTAINERD_PATHS.crictl, content: renderCrictlConfig(), permissions: "0644" },
+      ...kubeadmNodeFiles(spec, kubeadm.patches),
       TIME_SYNC_SOURCE,
       ...(peer ? endpointFiles(spec, spec.endpoint as KeepalivedEndpointSpec, peer) : []),
       ...bootstrap.files,

@@ -16,7 +16,8 @@ import {
   renderHaproxyCfg,
   renderKeepalivedConf,
 } from "./keepalived";
-import { EndpointAddress } from "./kubeadm";
+import { CONTAINERD_PATHS, renderContainerdConfig, renderContainerdUnit, renderCrictlConfig } from "./containerd";
+import { EndpointAddress, KUBEADM_PATCHES_DIR } from "./kubeadm";
 import { EveryNodeSettings, FixedNodeSettings, KubeadmNodeSettings, VrrpPeerSettings } from "./node-settings";
 import { IMDS_ENDPOINT, NODE_PATHS } from "./paths";
 import { shippedScript } from "./scripts";
@@ -104,6 +105,20 @@ export function installEnv(
     RUNC_SHA256: runcSha256,
     RUNC_RELEASES: DOWNLOAD_SOURCES.runcReleases,
   };
+}
+
+/** What every node kubeadm makes a Kubernetes node of carries: kubeadm's patches, containerd, crictl. */
+export function kubeadmNodeFiles(spec: ClusterSpec, patches: Readonly<Record<string, string>>): CloudConfigFile[] {
+  return [
+    ...Object.entries(patches).map(([name, content]) => ({
+      path: `${KUBEADM_PATCHES_DIR}/${name}`,
+      content,
+      permissions: "0644",
+    })),
+    { path: CONTAINERD_PATHS.config, content: renderContainerdConfig(spec), permissions: "0644" },
+    { path: CONTAINERD_PATHS.unit, content: renderContainerdUnit(), permissions: "0644" },
+    { path: CONTAINERD_PATHS.crictl, content: renderCrictlConfig(), permissions: "0644" },
+  ];
 }
 
 /** `/etc/kubeadm-ha/node-settings.env`, the settings file every node script sources. */

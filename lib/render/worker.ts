@@ -6,7 +6,6 @@
  */
 import { ClusterSpec, WorkerPoolSpec } from "../cluster-spec";
 import { renderCloudConfig } from "./cloud-config";
-import { CONTAINERD_PATHS, renderContainerdConfig, renderContainerdUnit, renderCrictlConfig } from "./containerd";
 import { EndpointAddress, KUBEADM_PATCHES_DIR, NODE_PLACEHOLDERS, renderWorkerJoin } from "./kubeadm";
 import {
   BASE_SCRIPTS,
@@ -15,6 +14,7 @@ import {
   bootstrapFiles,
   cloudEnv,
   installEnv,
+  kubeadmNodeFiles,
   nodeSettingsFile,
   scriptFiles,
 } from "./node-common";
@@ -55,14 +55,7 @@ export function renderWorkerUserData(input: WorkerUserDataInput, scripts: NodeSc
     files: [
       nodeSettingsFile(renderWorkerEnv(input)),
       { path: `${NODE_PATHS.etc}/kubeadm-join.yaml`, content: kubeadm.join, permissions: "0600" },
-      ...Object.entries(kubeadm.patches).map(([name, content]) => ({
-        path: `${KUBEADM_PATCHES_DIR}/${name}`,
-        content,
-        permissions: "0644",
-      })),
-      { path: CONTAINERD_PATHS.config, content: renderContainerdConfig(spec), permissions: "0644" },
-      { path: CONTAINERD_PATHS.unit, content: renderContainerdUnit(), permissions: "0644" },
-      { path: CONTAINERD_PATHS.crictl, content: renderCrictlConfig(), permissions: "0644" },
+      ...kubeadmNodeFiles(spec, kubeadm.patches),
       TIME_SYNC_SOURCE,
       ...bootstrap.files,
       ...scriptFiles([...BASE_SCRIPTS, "install-kubernetes.sh", "kubeadm-common.sh", "bootstrap-worker.sh"], scripts),
