@@ -1,7 +1,7 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { App, LocalBackend, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { KubeadmCluster } from "../lib/cdktf";
+import { KubeadmCluster, WorkerPool } from "../lib/cdktf";
 import { AppSettings, readSettings } from "./settings";
 
 export { AppSettings, DEFAULT_REGION, readSettings, SETTINGS, SettingsError } from "./settings";
@@ -15,15 +15,17 @@ export function defaultStatePath(stackId: string): string {
   return `../../../terraform.${stackId}.tfstate`;
 }
 
-/** The default stack: AWS provider plus one KubeadmCluster in a new VPC. */
+/** The default stack: AWS provider plus one KubeadmCluster in a new VPC, with a pool of workers. */
 export class KubeadmHaStack extends TerraformStack {
   readonly cluster: KubeadmCluster;
+  readonly workers?: WorkerPool;
 
   constructor(scope: Construct, id: string, settings: AppSettings) {
     super(scope, id);
     new LocalBackend(this, { path: defaultStatePath(id) });
     new AwsProvider(this, "aws", { region: settings.region });
     this.cluster = new KubeadmCluster(this, "cluster", settings.cluster);
+    if (settings.workers) this.workers = this.cluster.addWorkerPool("workers", settings.workers);
     this.cluster.addOutputs();
   }
 }

@@ -2,15 +2,16 @@ import { existsSync, readFileSync } from "fs";
 import { join } from "path";
 import { App, Stack } from "aws-cdk-lib";
 import { Construct } from "constructs";
-import { KubeadmCluster } from "../lib/aws-cdk";
+import { KubeadmCluster, WorkerPool } from "../lib/aws-cdk";
 import { AppSettings, readSettings } from "./settings";
 
 /**
- * The default stack for AWS CDK: one KubeadmCluster in a new VPC, in the settings' region, with no
+ * The default stack for AWS CDK: one KubeadmCluster in a new VPC with a pool of workers, in the settings' region, with no
  * account (nothing is looked up: `cdk synth` runs offline; `cdk deploy` takes the CLI's account).
  */
 export class KubeadmHaCdkStack extends Stack {
   readonly cluster: KubeadmCluster;
+  readonly workers?: WorkerPool;
 
   constructor(scope: Construct, id: string, settings: AppSettings) {
     super(scope, id, {
@@ -18,6 +19,7 @@ export class KubeadmHaCdkStack extends Stack {
       description: "A highly available kubeadm control plane (kubeadm-ha-aws, AWS CDK flavour)",
     });
     this.cluster = new KubeadmCluster(this, "cluster", settings.cluster);
+    if (settings.workers) this.workers = this.cluster.addWorkerPool("workers", settings.workers);
     this.cluster.addOutputs();
   }
 }

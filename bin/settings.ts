@@ -10,7 +10,9 @@ import {
   EndpointInput,
   EtcdInput,
   resolveClusterSpec,
+  resolveWorkerPool,
   SpecProblem,
+  WorkerPoolInput,
 } from "../lib/cluster-spec";
 import { nearestKey } from "../lib/cluster-spec/shape";
 
@@ -18,6 +20,8 @@ import { nearestKey } from "../lib/cluster-spec/shape";
 export interface AppSettings {
   readonly region: string;
   readonly cluster: ClusterInput;
+  /** The app's one worker pool; none when the worker count is 0. */
+  readonly workers?: WorkerPoolInput;
 }
 
 /** name in context -> environment variable, as documented in docs/deploying.md. */
@@ -36,10 +40,12 @@ export const SETTINGS = {
   placement: "KUBEADM_HA_ENDPOINT_PLACEMENT",
   etcd: "KUBEADM_HA_ETCD",
   etcdMembers: "KUBEADM_HA_ETCD_MEMBERS",
+  workerCount: "KUBEADM_HA_WORKER_COUNT",
+  workerInstanceTypes: "KUBEADM_HA_WORKER_INSTANCE_TYPES",
 } as const;
 
 /** The prop each setting gives, so a prop's problem can name the variable or context key it came from. */
-const PROP_OF_SETTING: Record<Exclude<keyof typeof SETTINGS, "region">, string> = {
+const PROP_OF_SETTING: Record<Exclude<keyof typeof SETTINGS, "region" | WorkerSetting>, string> = {
   clusterName: "clusterName",
   kubernetesVersion: "kubernetesVersion",
   controlPlaneCount: "controlPlaneCount",
@@ -55,7 +61,16 @@ const PROP_OF_SETTING: Record<Exclude<keyof typeof SETTINGS, "region">, string> 
   etcdMembers: "etcd.members",
 };
 
+/** The worker pool's settings, and the pool prop each gives. */
+type WorkerSetting = "workerCount" | "workerInstanceTypes";
+const POOL_PROP_OF_SETTING: Record<WorkerSetting, string> = {
+  workerCount: "minSize",
+  workerInstanceTypes: "instanceTypes",
+};
+
 export const DEFAULT_REGION = "us-east-1";
+/** The default app's workers: enough to run something, and to move it when one node goes. */
+export const DEFAULT_WORKER_COUNT = 2;
 /** A commercial, GovCloud or China region's name, e.g. eu-west-1 (not a zone, no upper case, no space). */
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
 const ENV_PREFIX = "KUBEADM_HA_";
@@ -175,6 +190,10 @@ export function readSettings(
     endpoint,
     etcd,
   };
+  const workerCount = wholeNumber("workerCount") ?? DEFAULT_WORKER_COUNT;
+  if (workerCount === 0) onlyWith(["workerInstanceTypes"], `${SETTINGS.workerCount} above 0`, "no workers");
+  const workers: WorkerPoolInput | undefined =
+    workerCount === 0 ? undefined : { minSize: workerCount, instanceTypes: list("workerInstanceTypes") };
   // Environment first, as for every setting: KUBEADM_HA_REGION, then AWS_REGION, then context.
   const regionFrom = env[SETTINGS.region]
     ? `${SETTINGS.region}=${JSON.stringify(env[SETTINGS.region])}`
@@ -187,10 +206,16 @@ export function readSettings(
 
   // The props are checked here too, so one run reports every mistake, each named as the user wrote it.
   const propProblems = checkProps(cluster, (key) => lookup(key)?.where);
-  if (problems.length > 0)
-    throw new SettingsError([...problems, ...propProblems.map((p) => `${p.prop} (${p.source}): ${p.message}`)]);
+  const poolProblems =
+    propProblems.length === 0 && workers ? checkPool(workers, cluster, (key) => lookup(key)?.where) : [];
+  if (problems.length > 0 || poolProblems.length > 0)
+    throw new SettingsError(
+      [...problems, ...propProblems, ...poolProblems].map((p) =>
+        typeof p === "string" ? p : `${p.prop} (${p.source}): ${p.message}`,
+      ),
+    );
   if (propProblems.length > 0) throw new ClusterSpecError(propProblems);
-  return { region: region as string, cluster };
+  return { region: region as string, cluster, workers };
 }
 
 /** The spec's problems with the props the settings make, each with the setting it came from. */
@@ -209,6 +234,26 @@ function checkProps(
       );
       const source = setting && where(setting);
       return { ...p, source: source ?? "the default" };
+    });
+  }
+}
+
+/** The pool's problems with the props the settings make, each with the setting it came from. */
+function checkPool(
+  pool: WorkerPoolInput,
+  cluster: ClusterInput,
+  where: (key: WorkerSetting) => string | undefined,
+): SpecProblem[] {
+  try {
+    resolveWorkerPool(pool, resolveClusterSpec(cluster));
+    return [];
+  } catch (error) {
+    if (!(error instanceof ClusterSpecError)) throw error;
+    return error.problems.map((p) => {
+      const setting = (Object.keys(POOL_PROP_OF_SETTING) as WorkerSetting[]).find((key) =>
+        p.prop.startsWith(POOL_PROP_OF_SETTING[key]),
+      );
+      return { ...p, prop: `workers.${p.prop}`, source: (setting && where(setting)) ?? "the default" };
     });
   }
 }

@@ -21,6 +21,7 @@ export class KeepalivedExternalEtcdStack extends TerraformStack {
       endpoint: { type: "keepalived", placement: "dedicated", virtualIp: "192.168.255.20" },
       etcd: { topology: "external" },
     });
+    this.cluster.addWorkerPool("workers");
     this.cluster.addOutputs();
   }
 }

@@ -19,6 +19,7 @@ export class NlbExternalEtcdStack extends TerraformStack {
       endpoint: { type: "nlb", internetFacing: true, allowedCidrs: ["198.51.100.0/24"] },
       etcd: { topology: "external", members: 3 },
     });
+    this.cluster.addWorkerPool("workers");
     this.cluster.addOutputs();
   }
 }

@@ -19,6 +19,8 @@ export class NlbStackedStack extends TerraformStack {
       kubernetesVersion: "1.37.1",
       extraCertSans: ["api.nlb-stacked.example.com"],
     });
+    // Two worker types, the first preferred: the group takes the second when the first has no capacity.
+    this.cluster.addWorkerPool("workers", { instanceTypes: ["m7i.large", "m6i.large"], minSize: 3, maxSize: 6 });
     this.cluster.addOutputs();
   }
 }

@@ -27,6 +27,23 @@ export const DEPLOYER_TOPOLOGIES: [string, ClusterInput][] = [
   ],
 ];
 
+/** A worker pool's group, in both flavours: made, resized, rolled (instance refresh), tagged and deleted. */
+const AUTO_SCALING_GROUP_ACTIONS = [
+  "autoscaling:CreateAutoScalingGroup",
+  "autoscaling:UpdateAutoScalingGroup",
+  "autoscaling:DeleteAutoScalingGroup",
+  "autoscaling:DescribeAutoScalingGroups",
+  "autoscaling:DescribeScalingActivities",
+  "autoscaling:CreateOrUpdateTags",
+  "autoscaling:DeleteTags",
+  "autoscaling:StartInstanceRefresh",
+  "autoscaling:DescribeInstanceRefreshes",
+  "ec2:RunInstances",
+  "ec2:CreateTags",
+  "iam:PassRole",
+  "iam:CreateServiceLinkedRole",
+];
+
 /**
  * What each Terraform resource type (and data source, as `data.TYPE`) of the plans needs: its create,
  * delete and tag actions and the reads that stand for the rest. [] where no AWS call needs a permission.
@@ -115,6 +132,21 @@ export const TERRAFORM_ACTIONS: Record<string, string[]> = {
   aws_route53_record: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets", "route53:GetChange"],
   aws_iam_role: ["iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:TagRole", "iam:ListRolePolicies"],
   aws_iam_role_policy: ["iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"],
+  // A launch template that names an instance profile and tags its instances; resolve:ssm: read with the caller's rights.
+  aws_launch_template: [
+    "ec2:CreateLaunchTemplate",
+    "ec2:CreateLaunchTemplateVersion",
+    "ec2:ModifyLaunchTemplate",
+    "ec2:DeleteLaunchTemplate",
+    "ec2:DescribeLaunchTemplates",
+    "ec2:DescribeLaunchTemplateVersions",
+    "ec2:CreateTags",
+    "iam:PassRole",
+    "ssm:GetParameters",
+  ],
+  // Creating a group from a launch template checks RunInstances, CreateTags and PassRole against the caller;
+  // the account's first group creates Auto Scaling's service-linked role.
+  aws_autoscaling_group: AUTO_SCALING_GROUP_ACTIONS,
   aws_iam_instance_profile: [
     "iam:CreateInstanceProfile",
     "iam:DeleteInstanceProfile",
@@ -230,6 +262,16 @@ export const CLOUDFORMATION_ACTIONS: Record<string, string[]> = {
   ],
   "AWS::IAM::Role": ["iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:TagRole"],
   "AWS::IAM::Policy": ["iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"],
+  "AWS::EC2::LaunchTemplate": [
+    "ec2:CreateLaunchTemplate",
+    "ec2:CreateLaunchTemplateVersion",
+    "ec2:ModifyLaunchTemplate",
+    "ec2:DeleteLaunchTemplate",
+    "ec2:CreateTags",
+    "iam:PassRole",
+    "ssm:GetParameters",
+  ],
+  "AWS::AutoScaling::AutoScalingGroup": AUTO_SCALING_GROUP_ACTIONS,
   "AWS::IAM::InstanceProfile": [
     "iam:CreateInstanceProfile",
     "iam:DeleteInstanceProfile",

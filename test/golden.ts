@@ -13,6 +13,7 @@
  *   <kind>/cloud-config.yaml             the first node of a kind: its cloud-config, files by path
  *   <kind>/<path on the node>            each file it writes (scripts are userdata/'s, asserted)
  *   <kind>/other-nodes.diff              how every other node of the kind differs from the first
+ *   pool-<name>/...                      a worker pool's cloud-config and files (one for all its nodes)
  *
  * References are resolved to stand-ins named by what they point at (test/reviewable.ts), so the same
  * files hold for both flavours; the parity test proves the AWS CDK flavour gives the same facts.
@@ -110,9 +111,11 @@ function otherResourcesYaml(result: SynthResult): string {
         described[`${type}.${name}`] =
           type === "aws_instance"
             ? { ...r, user_data_base64: `(${r.tags["kubeadm-ha:role"]}/cloud-config.yaml and its files)` }
-            : type === "aws_ssm_parameter" && r.name?.endsWith("/deploy-settings")
-              ? { ...r, insecure_value: "(deploy-settings.env)" }
-              : r;
+            : type === "aws_launch_template"
+              ? { ...r, user_data: `(${poolKind(r)}/cloud-config.yaml and its files)` }
+              : type === "aws_ssm_parameter" && r.name?.endsWith("/deploy-settings")
+                ? { ...r, insecure_value: "(deploy-settings.env)" }
+                : r;
   for (const [type, byName] of Object.entries(plan.data ?? {}))
     for (const [name, d] of Object.entries<any>(byName))
       if (!(type === "aws_iam_policy_document" && statementDocs.has(name))) described[`data.${type}.${name}`] = d;
@@ -177,7 +180,16 @@ function nodeFiles(result: SynthResult): GoldenFiles {
     const diffs = others.map((node) => nodeDiff(first.tags.Name, ours, node.tags.Name, nodeArtifacts(node)));
     if (others.length) files[`${kind}/other-nodes.diff`] = diffs.join("\n") || "(the others are the same)\n";
   }
+  // A pool's nodes share one user data, its launch template's.
+  for (const template of resourcesOf(result, "aws_launch_template"))
+    for (const [path, text] of Object.entries(nodeArtifacts(template))) files[`${poolKind(template)}/${path}`] = text;
   return files;
+}
+
+/** A pool's folder of golden files: pool-NAME. */
+function poolKind(template: any): string {
+  const instance = template.tag_specifications.find((t: any) => t.resource_type === "instance");
+  return `pool-${instance.tags["kubeadm-ha:pool"]}`;
 }
 
 /** A node's cloud-config (each file replaced by where to read it) and its files, by path on the node. */

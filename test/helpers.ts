@@ -7,7 +7,13 @@ import { parse, parseAllDocuments } from "yaml";
 import { AppSettings, KubeadmHaStack } from "../bin/app";
 import { KubeadmClusterProps } from "../lib/cdktf";
 import { DeployValues, renderClusterDeploySettings } from "../lib/render/internal";
-import { ClusterSpec, ClusterSpecError, deploySettingsParameterName, SpecProblem } from "../lib/cluster-spec";
+import {
+  ClusterSpec,
+  ClusterSpecError,
+  deploySettingsParameterName,
+  SpecProblem,
+  WorkerPoolInput,
+} from "../lib/cluster-spec";
 
 export const ROOT = join(__dirname, "..");
 export const USERDATA_DIR = join(ROOT, "userdata");
@@ -18,9 +24,13 @@ export interface SynthResult {
   readonly plan: { resource: Resources; data: Resources; output: Record<string, any> };
 }
 
-/** Synthesizes the default app's stack with the given cluster props (region us-east-1). */
-export function synthStack(cluster: KubeadmClusterProps = {}, region = "us-east-1"): SynthResult {
-  const settings: AppSettings = { region, cluster };
+/** Synthesizes the default app's stack with the given cluster props (region us-east-1) and, as the app has, a pool of workers. */
+export function synthStack(
+  cluster: KubeadmClusterProps = {},
+  region = "us-east-1",
+  workers: WorkerPoolInput | false = {},
+): SynthResult {
+  const settings: AppSettings = { region, cluster, workers: workers || undefined };
   return synthOf((app) => new KubeadmHaStack(app, "test", settings));
 }
 
@@ -71,9 +81,10 @@ export function decodeUserData(raw: string): DecodedUserData {
   return { raw, cloudConfig, files };
 }
 
-/** The user-data document of a synthesized instance: its `user_data_base64` is gzipped at synth, a literal. */
-export function userDataText(instance: { user_data_base64?: string } | object): string {
-  const encoded = (instance as { user_data_base64?: string }).user_data_base64 ?? "";
+/** The user-data document of a synthesized instance or launch template: gzipped at synth, a base64 literal. */
+export function userDataText(instance: { user_data_base64?: string } | { user_data?: string } | object): string {
+  const { user_data_base64, user_data } = instance as { user_data_base64?: string; user_data?: string };
+  const encoded = user_data_base64 ?? user_data ?? "";
   if (!/^[A-Za-z0-9+/]+=*$/.test(encoded))
     throw new Error(`user_data_base64 is not a literal: ${encoded.slice(0, 80)}`);
   return gunzipSync(Buffer.from(encoded, "base64")).toString("utf8");

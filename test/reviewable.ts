@@ -20,6 +20,7 @@ export function terraformResolver(result: SynthResult): Resolve {
     aws_iam_role: (n) => `ROLE<${r.aws_iam_role[n].description}>`,
     aws_ssm_parameter: (n) => `PARAMETER<${r.aws_ssm_parameter[n].name}>`,
     aws_instance: (n) => `INSTANCE<${r.aws_instance[n].tags.Name}>`,
+    aws_iam_instance_profile: (n) => `PROFILE<${resolveText(r.aws_iam_instance_profile[n].role)}>`,
     aws_subnet: (n) => `SUBNET<${r.aws_subnet[n].cidr_block}>`,
     aws_route_table: () => "ROUTE_TABLE",
     aws_vpc: (_n, attr) => (attr === "id" ? "VPC" : "ROUTE_TABLE"), // else its main_route_table_id
@@ -246,3 +247,50 @@ export const subnetCidrOf = (props: { network?: unknown }) => (id: string) => {
   if (!existing) throw new Error(`unknown subnet ${id}`);
   return existing.cidrBlock;
 };
+
+/** A worker pool as a reviewer reads it: its group (sizes, subnets, types, health, tags) and its launch template. */
+export interface PoolFacts {
+  readonly name: string;
+  readonly sizes: [min: number, max: number, desired: number];
+  readonly subnets: unknown;
+  readonly instanceTypes: string[];
+  readonly image: string;
+  readonly imds: [tokens: string, hopLimit: number];
+  readonly root: [size: number, type: string, encrypted: boolean];
+  readonly securityGroups: unknown;
+  readonly profile: unknown;
+  readonly instanceTags: Record<string, string>;
+  readonly groupTags: Record<string, string>;
+  readonly health: [type: string, graceSeconds: number];
+  /** Its nodes' user data, base64 of gzip. */
+  readonly userData: string;
+}
+
+const byKey = (entries: [string, string][]) => Object.fromEntries(entries.sort(([a], [b]) => a.localeCompare(b)));
+
+export function terraformPools(result: SynthResult, resolve: Resolve): PoolFacts[] {
+  const templates = result.plan.resource.aws_launch_template ?? {};
+  return resourcesOf(result, "aws_autoscaling_group")
+    .map((g): PoolFacts => {
+      const mixed = g.mixed_instances_policy?.launch_template;
+      const reference: string = mixed ? mixed.launch_template_specification.launch_template_id : g.launch_template.id;
+      const t = templates[/^\$\{aws_launch_template\.([^.]+)\.id\}$/.exec(reference)![1]];
+      const ebs = t.block_device_mappings[0].ebs;
+      return {
+        name: g.name,
+        sizes: [g.min_size, g.max_size, g.desired_capacity],
+        subnets: resolve(g.vpc_zone_identifier),
+        instanceTypes: mixed ? mixed.override.map((o: any) => o.instance_type) : [t.instance_type],
+        image: t.image_id,
+        imds: [t.metadata_options.http_tokens, t.metadata_options.http_put_response_hop_limit],
+        root: [ebs.volume_size, ebs.volume_type, ebs.encrypted === "true"],
+        securityGroups: resolve(t.vpc_security_group_ids),
+        profile: resolve(t.iam_instance_profile.arn),
+        instanceTags: byKey(Object.entries(t.tag_specifications.find((s: any) => s.resource_type === "instance").tags)),
+        groupTags: byKey(g.tag.map((tag: any) => [tag.key, tag.value])),
+        health: [g.health_check_type, g.health_check_grace_period],
+        userData: t.user_data,
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}

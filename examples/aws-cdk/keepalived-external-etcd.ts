@@ -19,6 +19,7 @@ export class KeepalivedExternalEtcdCdkStack extends Stack {
       endpoint: { type: "keepalived", placement: "dedicated", virtualIp: "192.168.255.20" },
       etcd: { topology: "external" },
     });
+    this.cluster.addWorkerPool("workers");
     this.cluster.addOutputs();
   }
 }

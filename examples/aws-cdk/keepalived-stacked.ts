@@ -18,6 +18,15 @@ export class KeepalivedStackedCdkStack extends Stack {
       controlPlaneCount: 5,
       endpoint: { type: "keepalived", virtualIp: "192.168.255.10", dnsName: "api.vip-stacked.example.internal" },
     });
+    this.cluster.addWorkerPool("workers");
+    // Nodes only for pods that tolerate the taint (batch jobs), found by their label.
+    this.cluster.addWorkerPool("batch", {
+      instanceTypes: ["c7i.xlarge"],
+      minSize: 0,
+      maxSize: 10,
+      labels: { "example.com/workload": "batch" },
+      taints: [{ key: "example.com/workload", value: "batch", effect: "NoSchedule" }],
+    });
     this.cluster.addOutputs();
   }
 }

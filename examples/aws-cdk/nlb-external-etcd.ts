@@ -20,6 +20,7 @@ export class NlbExternalEtcdCdkStack extends Stack {
       endpoint: { type: "nlb", internetFacing: true, allowedCidrs: ["198.51.100.0/24"] },
       etcd: { topology: "external", members: 3 },
     });
+    this.cluster.addWorkerPool("workers");
     this.cluster.addOutputs();
     this.cluster.connections.allowFrom(
       ec2.Peer.ipv4("10.0.128.0/17"),

@@ -17,6 +17,8 @@ export interface IKubeadmCluster {
   readonly network: ClusterNetwork;
   /** The control-plane nodes' group: other constructs add the rules their traffic to and from it needs. */
   readonly controlPlaneSecurityGroup: ec2.ISecurityGroup;
+  /** Every worker pool's group: the cluster's rules let it reach the API and the kubelets, and the control plane reach it. */
+  readonly workerSecurityGroup: ec2.ISecurityGroup;
   /** The control-plane roles: other constructs add what the nodes need of their resources (`addPolicy`). */
   readonly identity: ControlPlaneIdentity;
   /** The workers' role, and the secret the control plane keeps their bootstrap token in. */

@@ -18,6 +18,8 @@ export { NlbEndpoint } from "./nlb-endpoint";
 export type { ApiLoadBalancer, NlbEndpointProps } from "./nlb-endpoint";
 export { WorkerIdentity } from "./worker-identity";
 export type { WorkerIdentityProps } from "./worker-identity";
+export { WorkerPool } from "./worker-pool";
+export type { WorkerPoolProps } from "./worker-pool";
 export type { ClusterInstanceProps, NodeIdentity } from "./private/resources";
 export { ClusterNetwork } from "./network";
 export type { VpcProps } from "./vpc-props";

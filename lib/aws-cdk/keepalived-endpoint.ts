@@ -88,7 +88,11 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
       defaultPort: ec2.Port.tcp(spec.port),
     });
     addSecurityGroupRules(keepalivedRules(spec, cluster.spec.apiServerPort), (role) =>
-      role === "api-load-balancers" ? this.peerSecurityGroup : cluster.controlPlaneSecurityGroup,
+      role === "api-load-balancers"
+        ? this.peerSecurityGroup
+        : role === "workers"
+          ? cluster.workerSecurityGroup
+          : cluster.controlPlaneSecurityGroup,
     );
     const permissions = vipStatements(
       cluster.policyReferences,

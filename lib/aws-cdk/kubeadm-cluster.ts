@@ -12,6 +12,7 @@ import {
   nodeTags,
   PolicyReferences,
   securityGroupDescription,
+  workerRules,
 } from "../model";
 import { loadNodeScripts } from "../private/node-scripts";
 import {
@@ -23,6 +24,7 @@ import {
 import {
   ClusterInput,
   ClusterSpec,
+  WorkerPoolInput,
   deploySettingsParameterName,
   instanceArchitecture,
   resolveClusterSpec,
@@ -32,6 +34,7 @@ import type { IKubeadmCluster } from "./cluster-interface";
 import { ControlPlaneIdentity } from "./control-plane-identity";
 import { EtcdCluster } from "./etcd-cluster";
 import { WorkerIdentity } from "./worker-identity";
+import { WorkerPool } from "./worker-pool";
 import { acknowledgeFindings } from "./private/findings";
 import { addSecurityGroupRules, clusterInstance, clusterSecurityGroup, oneAtATime } from "./private/resources";
 import { ClusterNetwork } from "./network";
@@ -58,6 +61,7 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable, IKube
   /** The control plane's security group: `cluster.connections.allowFrom(...)` opens the nodes to more. */
   readonly connections: ec2.Connections;
   readonly controlPlaneSecurityGroup: ec2.SecurityGroup;
+  readonly workerSecurityGroup: ec2.SecurityGroup;
   /** The endpoint: its address as the nodes and the certificate know it, its URL, its own instances. */
   readonly endpoint: IApiEndpoint;
   /** The control-plane roles and the secrets they share their roots and the admin kubeconfig through. */
@@ -102,7 +106,7 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable, IKube
     for (const [key, value] of Object.entries(spec.tags)) Tags.of(this).add(key, value);
 
     this.network = new ClusterNetwork(this, "network", spec);
-    this.controlPlaneSecurityGroup = this.securityGroupWithRules();
+    [this.controlPlaneSecurityGroup, this.workerSecurityGroup] = this.securityGroupsWithRules();
     this.connections = new ec2.Connections({ securityGroups: [this.controlPlaneSecurityGroup] });
     this.deploySettings = this.deploySettingsParameter();
     this.policyReferences = {
@@ -145,16 +149,24 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable, IKube
     return this.adminKubeconfigSecret.grantRead(grantee);
   }
 
-  /** The control plane's security group: the API, stacked etcd and the kubelet among its nodes; egress for AWS and packages. */
-  private securityGroupWithRules(): ec2.SecurityGroup {
-    const group = clusterSecurityGroup(
-      this,
-      "control-plane-security-group",
-      this.network.vpc,
-      securityGroupDescription(this.spec.clusterName, "control-plane"),
+  /**
+   * The control plane's and the workers' groups, with the rules among and between them (the API, stacked
+   * etcd, the kubelets), and egress for AWS and packages.
+   */
+  private securityGroupsWithRules(): [ec2.SecurityGroup, ec2.SecurityGroup] {
+    const group = (role: "control-plane" | "workers") =>
+      clusterSecurityGroup(
+        this,
+        `${role === "workers" ? "worker" : role}-security-group`,
+        this.network.vpc,
+        securityGroupDescription(this.spec.clusterName, role),
+      );
+    const controlPlane = group("control-plane");
+    const workers = group("workers");
+    addSecurityGroupRules([...controlPlaneRules(this.spec), ...workerRules(this.spec)], (role) =>
+      role === "workers" ? workers : controlPlane,
     );
-    addSecurityGroupRules(controlPlaneRules(this.spec), () => group);
-    return group;
+    return [controlPlane, workers];
   }
 
   /** One hardened instance per control-plane node, with its user data and its identity (node 0's or the others'). */
@@ -213,6 +225,11 @@ export class KubeadmCluster extends Construct implements ec2.IConnectable, IKube
     this.deploySettingsText = value;
     (this.deploySettings.node.defaultChild as ssm.CfnParameter).tier =
       worstCase > STANDARD_PARAMETER_LIMIT ? ssm.ParameterTier.ADVANCED : ssm.ParameterTier.STANDARD;
+  }
+
+  /** Adds a pool of workers to this cluster (`new WorkerPool(this, id, { ...props, cluster: this })`). */
+  addWorkerPool(id: string, props: WorkerPoolInput = {}): WorkerPool {
+    return new WorkerPool(this, id, { ...props, cluster: this });
   }
 
   /**

@@ -84,7 +84,7 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
 
   /** An NLB, its group and rules, its target group and listener; construct ids prefixed "public-" for the public one. */
   private apiLoadBalancer(prefix: string, options: { internal: boolean; subnets: ec2.ISubnet[] }): ApiLoadBalancer {
-    const { network, controlPlaneSecurityGroup, addressHolders } = this.cluster;
+    const { network, controlPlaneSecurityGroup, workerSecurityGroup, addressHolders } = this.cluster;
     const { clusterName } = this.cluster.spec;
     const spec = this.spec;
     const [name, role, cidrs] = options.internal
@@ -97,7 +97,7 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
       securityGroupDescription(clusterName, role),
     );
     addSecurityGroupRules(nlbRules(role, cidrs, spec.port), (group) =>
-      group === role ? securityGroup : controlPlaneSecurityGroup,
+      group === role ? securityGroup : group === "workers" ? workerSecurityGroup : controlPlaneSecurityGroup,
     );
     const loadBalancer = new elbv2.NetworkLoadBalancer(this, `${prefix}load-balancer`, {
       loadBalancerName: name,

@@ -20,6 +20,8 @@ export interface IKubeadmCluster {
   readonly network: ClusterNetwork;
   /** The control-plane nodes' group: other constructs add the rules their traffic to and from it needs. */
   readonly controlPlaneSecurityGroup: SecurityGroup;
+  /** Every worker pool's group: the cluster's rules let it reach the API and the kubelets, and the control plane reach it. */
+  readonly workerSecurityGroup: SecurityGroup;
   /** The control-plane roles: other constructs attach what the nodes need of their resources. */
   readonly identity: ControlPlaneIdentity;
   /** The workers' role, and the secret the control plane keeps their bootstrap token in. */
@@ -32,7 +34,7 @@ export interface IKubeadmCluster {
   readonly tags: Record<string, string>;
   /** Every fixed node address's reservation: a load balancer's interfaces must not take one. */
   readonly addressReservations: Ec2SubnetCidrReservation[];
-  /** What every node needs before its first boot: its egress routes, every address reservation, the deploy settings. */
+  /** What every node needs before its first boot: its egress routes and security-group rules, every address reservation, the deploy settings. */
   readonly bootPrerequisites: ITerraformDependable[];
 }
 

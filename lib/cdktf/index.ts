@@ -19,5 +19,7 @@ export type { ClusterNetworkProps } from "./network";
 export { NlbEndpoint } from "./nlb-endpoint";
 export { WorkerIdentity } from "./worker-identity";
 export type { WorkerIdentityProps } from "./worker-identity";
+export { WorkerPool } from "./worker-pool";
+export type { WorkerPoolProps } from "./worker-pool";
 export type { ApiLoadBalancer, NlbEndpointProps } from "./nlb-endpoint";
 export type { NodeIdentity } from "./private/node-defaults";

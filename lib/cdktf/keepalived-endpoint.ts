@@ -119,7 +119,11 @@ export class KeepalivedEndpoint extends Construct implements IApiEndpoint {
   /** Every rule of the model's keepalived part (lib/model/security-groups.ts), in this construct. */
   private peerRules(cluster: IKubeadmCluster) {
     securityGroupRules(this, keepalivedRules(this.spec, cluster.spec.apiServerPort), (role) =>
-      role === "api-load-balancers" ? this.peerSecurityGroupId : cluster.controlPlaneSecurityGroup.id,
+      role === "api-load-balancers"
+        ? this.peerSecurityGroupId
+        : role === "workers"
+          ? cluster.workerSecurityGroup.id
+          : cluster.controlPlaneSecurityGroup.id,
     );
   }
 

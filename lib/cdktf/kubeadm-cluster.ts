@@ -17,6 +17,7 @@ import {
 import {
   ClusterInput,
   ClusterSpec,
+  WorkerPoolInput,
   deploySettingsParameterName,
   instanceArchitecture,
   nodeInstanceTypes,
@@ -30,12 +31,14 @@ import {
   nodeTags,
   PolicyReferences,
   securityGroupDescription,
+  workerRules,
 } from "../model";
 import { createApiEndpoint, IApiEndpoint } from "./api-endpoint";
 import { IKubeadmCluster, NodeImages } from "./cluster-interface";
 import { ControlPlaneIdentity } from "./control-plane-identity";
 import { EtcdCluster } from "./etcd-cluster";
 import { WorkerIdentity } from "./worker-identity";
+import { WorkerPool } from "./worker-pool";
 import {
   clusterSecurityGroup,
   hardenedInstance,
@@ -67,6 +70,7 @@ export class KubeadmCluster extends Construct implements IKubeadmCluster {
   /** The SSM parameter every node reads at boot: the ARNs, names and ids that exist only once deployed. */
   readonly deploySettings: SsmParameter;
   readonly controlPlaneSecurityGroup: SecurityGroup;
+  readonly workerSecurityGroup: SecurityGroup;
   readonly controlPlaneNodes: Instance[];
   /** The external etcd cluster, with `etcd.topology: "external"`. */
   readonly etcd?: EtcdCluster;
@@ -100,7 +104,9 @@ export class KubeadmCluster extends Construct implements IKubeadmCluster {
       instanceTypes: nodeInstanceTypes(spec),
     });
     this.addressReservations = reserveNodeAddresses(this, spec, this.network.privateSubnetIds);
-    this.controlPlaneSecurityGroup = this.securityGroupWithRules(tags);
+    const { controlPlane, workers, rules } = this.securityGroupsWithRules(tags);
+    this.controlPlaneSecurityGroup = controlPlane;
+    this.workerSecurityGroup = workers;
     this.deploySettings = new SsmParameter(this, "deploy-settings", {
       name: deploySettingsParameterName(spec.clusterName),
       description: `What the nodes of ${spec.clusterName} learn at boot that exists only once deployed (no secret: ARNs, names, ids)`,
@@ -131,7 +137,12 @@ export class KubeadmCluster extends Construct implements IKubeadmCluster {
       controlPlane: this.identity,
     });
     this.images = new NodeImages(this, spec.imageId);
-    this.bootPrerequisites = [...this.network.egressDependencies, ...this.addressReservations, this.deploySettings];
+    this.bootPrerequisites = [
+      ...this.network.egressDependencies,
+      ...rules,
+      ...this.addressReservations,
+      this.deploySettings,
+    ];
     // The endpoint and the etcd cluster take what they need of this cluster from it, as a composed stack's would.
     this.endpoint = createApiEndpoint(this, "api-endpoint", this);
     if (spec.etcd.topology === "external") this.etcd = new EtcdCluster(this, "etcd", { cluster: this });
@@ -158,15 +169,23 @@ export class KubeadmCluster extends Construct implements IKubeadmCluster {
     this.deploySettings.tier = worstCase > STANDARD_PARAMETER_LIMIT ? "Advanced" : "Standard";
   }
 
-  /** The control plane's security group: the API, stacked etcd and the kubelet among its nodes; egress for AWS and packages. */
-  private securityGroupWithRules(tags: Record<string, string>): SecurityGroup {
-    const sg = clusterSecurityGroup(this, "control-plane-security-group", {
-      ...securityGroupDescription(this.spec.clusterName, "control-plane"),
-      vpcId: this.network.vpcId,
-      tags,
-    });
-    securityGroupRules(this, controlPlaneRules(this.spec), () => sg.id);
-    return sg;
+  /**
+   * The control plane's and the workers' groups, with the rules among and between them (the API, stacked
+   * etcd, the kubelets), and egress for AWS and packages.
+   */
+  private securityGroupsWithRules(tags: Record<string, string>) {
+    const group = (role: "control-plane" | "workers") =>
+      clusterSecurityGroup(this, `${role === "workers" ? "worker" : role}-security-group`, {
+        ...securityGroupDescription(this.spec.clusterName, role),
+        vpcId: this.network.vpcId,
+        tags,
+      });
+    const controlPlane = group("control-plane");
+    const workers = group("workers");
+    const rules = securityGroupRules(this, [...controlPlaneRules(this.spec), ...workerRules(this.spec)], (role) =>
+      role === "workers" ? workers.id : controlPlane.id,
+    );
+    return { controlPlane, workers, rules };
   }
 
   /** One hardened instance per control-plane node, each with its own rendered user data and identity. */
@@ -196,6 +215,11 @@ export class KubeadmCluster extends Construct implements IKubeadmCluster {
         dependsOn: [identity.policy, ...this.bootPrerequisites],
       });
     });
+  }
+
+  /** Adds a pool of workers to this cluster (`new WorkerPool(this, id, { ...props, cluster: this })`). */
+  addWorkerPool(id: string, props: WorkerPoolInput = {}): WorkerPool {
+    return new WorkerPool(this, id, { ...props, cluster: this });
   }
 
   /**

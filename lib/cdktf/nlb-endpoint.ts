@@ -130,7 +130,7 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
     options: { internal: boolean; subnetIds: string[]; allowedCidrs: string[] },
   ): ApiLoadBalancer {
     const { spec } = this;
-    const { tags, network, controlPlaneSecurityGroup } = this.cluster;
+    const { tags, network, controlPlaneSecurityGroup, workerSecurityGroup } = this.cluster;
     const { clusterName } = this.cluster.spec;
     const port = spec.port;
     const name = options.internal ? `${clusterName}-api` : `${clusterName}-public`;
@@ -141,7 +141,7 @@ export class NlbEndpoint extends Construct implements IApiEndpoint {
       tags,
     });
     securityGroupRules(this, nlbRules(role, options.allowedCidrs, port), (group) =>
-      group === role ? securityGroup.id : controlPlaneSecurityGroup.id,
+      group === role ? securityGroup.id : group === "workers" ? workerSecurityGroup.id : controlPlaneSecurityGroup.id,
     );
 
     const loadBalancer = new Lb(this, `${prefix}load-balancer`, {

@@ -6,5 +6,5 @@ export { KEEPALIVED_DEFAULTS } from "./keepalived";
 export { cidrHost, cidrSubnet, parseCidr, cidrsOverlap } from "./cidr";
 export { CONTAINERD_RELEASE_SHA256, DOWNLOAD_SOURCES, KUBERNETES_MINORS, RUNC_RELEASE } from "./versions";
 export { deploySettingsParameterName } from "./names";
-export { POOL_LABEL, WORKER_POOL_DEFAULTS, resolveWorkerPool } from "./workers";
+export { NODE_TEMPLATE_TAG, POOL_LABEL, WORKER_POOL_DEFAULTS, resolveWorkerPool } from "./workers";
 export { NLB_IDLE_TIMEOUT, NLB_TIMERS } from "./nlb";

@@ -504,7 +504,10 @@ export interface TaintInput {
  * cluster's).
  */
 export interface WorkerPoolInput {
-  /** The pool's name, a DNS label of at most 20 characters: names its group, template and nodes' label. @default "workers" */
+  /**
+   * The pool's name, a DNS label of at most 20 characters: names its group, template and nodes' label.
+   * @default - the WorkerPool's construct id (`addWorkerPool("batch")` makes pool "batch")
+   */
   readonly name?: string;
   /**
    * Instance types, the first preferred; more than one lets the group find capacity. All of one

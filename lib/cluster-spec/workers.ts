@@ -19,6 +19,10 @@ export const WORKER_POOL_DEFAULTS = {
 
 /** The label every node of a pool carries, its value the pool's name. */
 export const POOL_LABEL = "kubeadm-ha.io/pool";
+/** The Cluster Autoscaler's node-template tags (lib/model/worker-pool.ts) carry each label and taint key in theirs. */
+export const NODE_TEMPLATE_TAG = "k8s.io/cluster-autoscaler/node-template";
+/** The longest tag key AWS takes. */
+const TAG_KEY_LIMIT = 128;
 /** The most nodes a pool may run (a guard against a typo, far above what one pool should hold). */
 const MAX_POOL_SIZE = 1000;
 
@@ -112,6 +116,11 @@ export function resolveWorkerPool(
     const prefix = key.includes("/") ? key.split("/")[0] : "";
     const broken = qualifiedNameProblem(key) ?? labelValueProblem(value);
     if (broken) problem(`labels.${key}`, broken);
+    else if (`${NODE_TEMPLATE_TAG}/label/${key}`.length > TAG_KEY_LIMIT)
+      problem(
+        `labels.${key}`,
+        `makes the pool's Cluster Autoscaler tag "${NODE_TEMPLATE_TAG}/label/${key}" longer than AWS's ${TAG_KEY_LIMIT} characters: use a shorter key.`,
+      );
     else if (key === POOL_LABEL)
       problem(`labels.${key}`, `is set to the pool's name by the construct; leave it out (or change name).`);
     else if (/(^|\.)(kubernetes\.io|k8s\.io)$/.test(prefix) && !KUBELET_LABEL_PREFIXES.includes(prefix))
@@ -127,6 +136,11 @@ export function resolveWorkerPool(
     const broken = qualifiedNameProblem(taint.key ?? "");
     if (taint.key === undefined) problem(`${at}.key`, "is missing: every taint has a key.");
     else if (broken) problem(`${at}.key`, broken);
+    else if (`${NODE_TEMPLATE_TAG}/taint/${taint.key}`.length > TAG_KEY_LIMIT)
+      problem(
+        `${at}.key`,
+        `makes the pool's Cluster Autoscaler tag longer than AWS's ${TAG_KEY_LIMIT} characters: use a shorter key.`,
+      );
     if (taint.value !== undefined && labelValueProblem(taint.value))
       problem(`${at}.value`, labelValueProblem(taint.value)!);
     if (!(TAINT_EFFECTS as readonly string[]).includes(taint.effect))

@@ -10,4 +10,5 @@ export * from "./images";
 export * from "./identities";
 export * from "./load-balancer";
 export * from "./address-reservations";
+export * from "./worker-pool";
 export * from "./outputs";

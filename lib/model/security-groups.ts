@@ -10,7 +10,7 @@ export const VRRP_PROTOCOL = "112";
 
 /** The groups a cluster may have, by role. */
 export type SecurityGroupRole =
-  "control-plane" | "api-endpoint" | "public-api-endpoint" | "api-load-balancers" | "etcd";
+  "control-plane" | "workers" | "api-endpoint" | "public-api-endpoint" | "api-load-balancers" | "etcd";
 
 export interface SecurityGroupDescription {
   readonly role: SecurityGroupRole;
@@ -43,6 +43,7 @@ const ANYWHERE = { cidr: "0.0.0.0/0" } as const;
 export function securityGroupDescription(name: string, role: SecurityGroupRole): SecurityGroupDescription {
   const description = {
     "control-plane": `Control-plane nodes of ${name}`,
+    workers: `Worker nodes of ${name} (every pool)`,
     "api-endpoint": `Internal Kubernetes API endpoint of ${name}`,
     "public-api-endpoint": `Internet-facing Kubernetes API endpoint of ${name}`,
     "api-load-balancers": `keepalived + HAProxy API endpoint of ${name}`,
@@ -94,6 +95,71 @@ export function controlPlaneRules(spec: ClusterSpec): SecurityGroupRule[] {
       ports: port(80),
       peer: ANYWHERE,
       description: "Ubuntu package mirrors (signed metadata over HTTP)",
+    },
+  ];
+}
+
+/**
+ * The workers' group (every pool's) and the control plane's side of their traffic: the API servers
+ * directly (the `kubernetes` Service's endpoints are their addresses), the kubelet API between every
+ * two nodes (the API server's logs and exec, metrics-server wherever it runs), egress for AWS, packages
+ * and images. The endpoint's rules (nlbRules, keepalivedRules) add the workers' way to the stable endpoint.
+ */
+export function workerRules(spec: ClusterSpec): SecurityGroupRule[] {
+  const api = port(spec.apiServerPort);
+  const kubelet = port(10250);
+  return [
+    ...flow("api-workers", "workers", "control-plane", api, "Kubernetes API servers, the kubernetes Service"),
+    ...flow("kubelet-control-plane", "control-plane", "workers", kubelet, "kubelet API, logs and exec"),
+    ...flow("kubelet-workers", "workers", "workers", kubelet, "kubelet API, metrics-server"),
+    ...flow("kubelet-of-control-plane", "workers", "control-plane", kubelet, "kubelet API, metrics-server"),
+    {
+      id: "workers-egress-https",
+      group: "workers",
+      direction: "egress",
+      protocol: "tcp",
+      ports: port(443),
+      peer: ANYWHERE,
+      description: "AWS APIs, pkgs.k8s.io, container registries",
+    },
+    {
+      id: "workers-egress-http",
+      group: "workers",
+      direction: "egress",
+      protocol: "tcp",
+      ports: port(80),
+      peer: ANYWHERE,
+      description: "Ubuntu package mirrors (signed metadata over HTTP)",
+    },
+  ];
+}
+
+/** Both sides of TCP traffic from one group to another: the sender's egress rule and the receiver's ingress rule. */
+function flow(
+  id: string,
+  from: SecurityGroupRole,
+  to: SecurityGroupRole,
+  ports: { from: number; to: number },
+  what: string,
+): SecurityGroupRule[] {
+  return [
+    {
+      id: `${id}-out`,
+      group: from,
+      direction: "egress",
+      protocol: "tcp",
+      ports,
+      peer: { group: to },
+      description: `${what} (to ${to})`,
+    },
+    {
+      id: `${id}-in`,
+      group: to,
+      direction: "ingress",
+      protocol: "tcp",
+      ports,
+      peer: { group: from },
+      description: `${what} (from ${from})`,
     },
   ];
 }
@@ -153,6 +219,24 @@ export function nlbRules(
       {
         id: "control-plane-to-endpoint",
         group: "control-plane",
+        direction: "egress",
+        protocol: "tcp",
+        ports: api,
+        peer: { group },
+        description: "Kubernetes API through the NLB",
+      },
+      {
+        id: "allow-workers",
+        group,
+        direction: "ingress",
+        protocol: "tcp",
+        ports: api,
+        peer: { group: "workers" },
+        description: "Kubernetes API from the workers (kubeadm join, kubelets, kube-proxy)",
+      },
+      {
+        id: "workers-to-endpoint",
+        group: "workers",
         direction: "egress",
         protocol: "tcp",
         ports: api,
@@ -301,6 +385,24 @@ export function keepalivedRules(endpoint: KeepalivedEndpointSpec, apiServerPort:
       ports: vip,
       peer: { cidr: `${endpoint.virtualIp}/32` },
       description: "Kubernetes API through the VIP",
+    },
+    {
+      id: "workers-to-vip",
+      group: "workers",
+      direction: "egress",
+      protocol: "tcp",
+      ports: vip,
+      peer: { cidr: `${endpoint.virtualIp}/32` },
+      description: "Kubernetes API through the VIP",
+    },
+    {
+      id: "vip-from-workers",
+      group: peers,
+      direction: "ingress",
+      protocol: "tcp",
+      ports: vip,
+      peer: { group: "workers" },
+      description: "Kubernetes API through the VIP from the workers (kubeadm join, kubelets, kube-proxy)",
     },
     {
       id: "vrrp-between-peers",

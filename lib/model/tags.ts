@@ -5,9 +5,11 @@ export const CLUSTER_TAG = `${OWN_TAG_PREFIX}cluster`;
 export { STATUS_TAG } from "../cluster-spec/names";
 
 /** What a node is, on its instance: its kind and, for control-plane nodes and etcd members, its index. */
-export type NodeRole = "control-plane" | "etcd" | "api-load-balancer";
+export type NodeRole = "control-plane" | "etcd" | "api-load-balancer" | "worker";
 export const ROLE_TAG = `${OWN_TAG_PREFIX}role`;
 export const NODE_INDEX_TAG = `${OWN_TAG_PREFIX}node-index`;
+/** A worker's pool, on its instance. */
+export const POOL_TAG = `${OWN_TAG_PREFIX}pool`;
 
 /** The tags that say what a node is (beside its Name and the cluster's own), the same in both flavours. */
 export function nodeTags(role: NodeRole, index?: number): Record<string, string> {

@@ -182,7 +182,7 @@ function providerIdPatch(): string {
  */
 export function renderWorkerJoin(
   pool: WorkerPoolSpec,
-  endpoint: EndpointAddress,
+  endpointPort: number,
 ): { join: string; patches: Readonly<Record<string, string>> } {
   const labels = Object.entries(pool.labels)
     .map(([k, v]) => `${k}=${v}`)
@@ -206,7 +206,7 @@ export function renderWorkerJoin(
     patches: { directory: KUBEADM_PATCHES_DIR },
     discovery: {
       bootstrapToken: {
-        apiServerEndpoint: controlPlaneEndpoint(endpoint),
+        apiServerEndpoint: controlPlaneEndpoint({ host: NODE_PLACEHOLDERS.endpointHost, port: endpointPort }),
         token: NODE_PLACEHOLDERS.token,
         caCertHashes: [NODE_PLACEHOLDERS.caCertHash],
       },

@@ -6,7 +6,7 @@
  */
 import { ClusterSpec, WorkerPoolSpec } from "../cluster-spec";
 import { renderCloudConfig } from "./cloud-config";
-import { EndpointAddress, KUBEADM_PATCHES_DIR, NODE_PLACEHOLDERS, renderWorkerJoin } from "./kubeadm";
+import { KUBEADM_PATCHES_DIR, NODE_PLACEHOLDERS, renderWorkerJoin } from "./kubeadm";
 import {
   BASE_SCRIPTS,
   NodeScripts,
@@ -24,8 +24,6 @@ import { NODE_PATHS } from "./paths";
 export interface WorkerUserDataInput {
   readonly spec: ClusterSpec;
   readonly pool: WorkerPoolSpec;
-  /** The endpoint the workers join through (its host a placeholder: the deploy settings have it). */
-  readonly endpoint: EndpointAddress;
 }
 
 /** The settings file of every worker of a pool. */
@@ -49,7 +47,7 @@ export function renderWorkerEnv({ spec, pool }: WorkerUserDataInput): string {
 /** The complete `#cloud-config` user data of a pool's workers (its hostname left to cloud-init's EC2 datasource). */
 export function renderWorkerUserData(input: WorkerUserDataInput, scripts: NodeScripts): string {
   const { spec, pool } = input;
-  const kubeadm = renderWorkerJoin(pool, input.endpoint);
+  const kubeadm = renderWorkerJoin(pool, spec.endpoint.port);
   const bootstrap = bootstrapFiles(`worker of pool ${pool.name}`, `${NODE_PATHS.scripts}/bootstrap-worker.sh`);
   return renderCloudConfig({
     files: [

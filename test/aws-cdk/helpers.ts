@@ -5,6 +5,7 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { gunzipSync } from "zlib";
 import { KubeadmCluster, KubeadmClusterProps } from "../../lib/aws-cdk";
+import { WorkerPoolInput } from "../../lib/cluster-spec";
 import { printedDuring } from "../quiet";
 
 export interface CdkSynth {
@@ -60,11 +61,13 @@ export function synthFindings(stack: Stack): string[] {
 export function synthCdk(
   props: KubeadmClusterProps | ((stack: Stack) => KubeadmClusterProps) = {},
   env?: Environment,
-  options: { outputs?: boolean } = {},
+  /** `workers`: the pool the default app adds (its defaults), or false for none. */
+  options: { outputs?: boolean; workers?: WorkerPoolInput | false } = {},
 ): CdkSynth {
   const app = strictApp();
   const stack = new Stack(app, "kubeadm-ha", { env });
   const cluster = new KubeadmCluster(stack, "cluster", typeof props === "function" ? props(stack) : props);
+  if (options.workers !== false) cluster.addWorkerPool("workers", options.workers ?? {});
   if (options.outputs) cluster.addOutputs();
   // A framework warning is a defect as much as a failed assertion: every test's synth must say nothing.
   const findings = synthFindings(stack);

@@ -91,6 +91,15 @@ describe.each(TOPOLOGIES)("%s", (what, props) => {
   });
 });
 
+test("a pool of two instance types (a mixed instances policy): nothing unacknowledged, and its acknowledgement is needed", () => {
+  const { stack } = synthCdk({}, undefined, { workers: { instanceTypes: ["m7i.large", "m6i.large"] } });
+  expect(findings(new AwsSolutionsChecks(), stack)).toEqual([]);
+  withoutAcknowledgements(stack);
+  expect(findings(new AwsSolutionsChecks(), stack)).toContain(
+    "AwsSolutions-EC26 on kubeadm-ha/cluster/workers/group/ASG",
+  );
+});
+
 test("the IMDSv2 rule fires on an instance that allows IMDSv1 (so its silence above means something)", () => {
   const stack = new Stack(new App(), "probe");
   new ec2.Instance(stack, "v1", {
@@ -135,6 +144,7 @@ test("the lower-level constructs composed by hand carry their own acknowledgemen
     spec,
     network: vpc,
     controlPlaneSecurityGroup,
+    workerSecurityGroup: new ec2.SecurityGroup(stack, "workers", { vpc: vpc.vpc, allowAllOutbound: false }),
     identity,
     workerIdentity: new WorkerIdentity(stack, "worker-identity", {
       clusterName: spec.clusterName,

@@ -6,6 +6,7 @@
  * must be equal byte for byte, and the deploy settings, security-group rules, IAM statements (node
  * roles and secret resource policies), NLB settings and instances equal as sets.
  */
+import { resolveClusterSpec } from "../../lib/cluster-spec";
 import { resourcesOf, synthStack } from "../helpers";
 import {
   sorted,
@@ -14,6 +15,7 @@ import {
   terraformInstances,
   terraformNlbs,
   terraformOutputs,
+  terraformPools,
   terraformResolver,
   terraformRules,
   terraformStatements,
@@ -27,6 +29,7 @@ import {
   cfnInstances,
   cfnNlbs,
   cfnOutputs,
+  cfnPools,
   cfnRules,
   cfnStatements,
   cfnUserData,
@@ -36,6 +39,33 @@ import {
 
 const counts: string[] = [];
 afterAll(() => console.log(`parity, per topology (compared equal):\n${counts.join("\n")}`));
+
+test("a pool of two types, with sizes, labels and taints of its own: the same group, template, tags and user data", () => {
+  const pool = {
+    instanceTypes: ["m7g.large", "m6g.large"],
+    minSize: 1,
+    maxSize: 7,
+    desiredSize: 3,
+    labels: { "example.com/team": "data" },
+    taints: [{ key: "example.com/gpu", effect: "NoSchedule" }],
+    rootVolumeSizeGiB: 80,
+  };
+  const terraform = synthStack({}, "us-east-1", pool);
+  const cdk = synthCdk({}, undefined, { workers: pool });
+  const ours = terraformPools(terraform, terraformResolver(terraform));
+  expect(ours).toHaveLength(1);
+  expect(ours[0]).toMatchObject({
+    sizes: [1, 7, 3],
+    instanceTypes: ["m7g.large", "m6g.large"],
+    image: expect.stringContaining("/arm64/"),
+    root: [80, "gp3", true],
+  });
+  expect(ours[0].groupTags).toMatchObject({
+    "k8s.io/cluster-autoscaler/node-template/label/example.com/team": "data",
+    "k8s.io/cluster-autoscaler/node-template/taint/example.com/gpu": ":NoSchedule",
+  });
+  expect(cfnPools(cdk, cloudFormationResolver(cdk))).toEqual(ours);
+});
 
 describe.each(REVIEWED_TOPOLOGIES)("%s: %s", (_slug, what, props) => {
   const terraform = synthStack(props);
@@ -59,6 +89,12 @@ describe.each(REVIEWED_TOPOLOGIES)("%s: %s", (_slug, what, props) => {
     const ours = terraformOutputs(terraform, tf);
     expect(Object.keys(ours)).toEqual(expect.arrayContaining(["api-endpoint-url", "bootstrap-status-command"]));
     expect(cfnOutputs(cdk, cfn)).toEqual(ours);
+  });
+
+  test("the same worker pool: group sizes, subnets, instance types, launch template, tags, and its user data byte for byte", () => {
+    const ours = terraformPools(terraform, tf);
+    expect(ours.map((p) => p.name)).toEqual([`${resolveClusterSpec(props).clusterName}-workers`]);
+    expect(cfnPools(cdk, cfn)).toEqual(ours);
   });
 
   test("the same security-group rules, each with its reason", () => {

@@ -3,7 +3,7 @@
  * its intrinsics (Ref, Fn::GetAtt, Fn::Join) resolved to the same stand-ins.
  */
 import { CfnOutput } from "aws-cdk-lib";
-import { list, Resolve, Rule, sameRouteTables, sorted, Statement } from "../reviewable";
+import { list, PoolFacts, Resolve, Rule, sameRouteTables, sorted, Statement } from "../reviewable";
 import { CdkSynth, cfnPrimaryInterface, cfnResources, cfnTag } from "./helpers";
 
 /** CloudFormation's intrinsics in the AWS CDK template, as the same stand-ins. */
@@ -28,6 +28,8 @@ export function cloudFormationResolver(synth: CdkSynth): Resolve {
         return "ROUTE_TABLE";
       case "AWS::EC2::VPC":
         return "VPC";
+      case "AWS::IAM::Role":
+        return `ROLE<${r.Properties.Description}>`;
       default:
         throw new Error(`no stand-in for Ref ${id} (${r?.Type})`);
     }
@@ -38,6 +40,7 @@ export function cloudFormationResolver(synth: CdkSynth): Resolve {
       return `NLB<${r.Properties.Name}>`;
     if (r.Type === "AWS::EC2::SecurityGroup" && attr === "GroupId") return `SG<${cfnTag(r, "Name")}>`;
     if (r.Type === "AWS::IAM::Role" && attr === "Arn") return `ROLE<${r.Properties.Description}>`;
+    if (r.Type === "AWS::IAM::InstanceProfile" && attr === "Arn") return `PROFILE<${ref(r.Properties.Roles[0].Ref)}>`;
     throw new Error(`no stand-in for GetAtt ${id}.${attr}`);
   };
   const resolve: Resolve = (value) => {
@@ -209,4 +212,35 @@ export function cfnOutputs(synth: CdkSynth, resolve: Resolve) {
       .filter((c): c is CfnOutput => c instanceof CfnOutput)
       .map((c) => [c.node.id, [resolve(outputs[synth.stack.resolve(c.logicalId)].Value), c.description]]),
   );
+}
+
+export function cfnPools(synth: CdkSynth, resolve: Resolve): PoolFacts[] {
+  const resources = synth.json.Resources;
+  const tags = (list: { Key: string; Value: string }[]) =>
+    Object.fromEntries(list.map((t) => [t.Key, t.Value]).sort(([a], [b]) => a.localeCompare(b)));
+  return cfnResources(synth, "AWS::AutoScaling::AutoScalingGroup")
+    .map(([, g]): PoolFacts => {
+      const p = g.Properties;
+      const mixed = p.MixedInstancesPolicy?.LaunchTemplate;
+      const spec = mixed ? mixed.LaunchTemplateSpecification : p.LaunchTemplate;
+      const t = resources[spec.LaunchTemplateId.Ref].Properties.LaunchTemplateData;
+      const ebs = t.BlockDeviceMappings[0].Ebs;
+      return {
+        name: p.AutoScalingGroupName,
+        // CloudFormation starts a group without DesiredCapacity at its MinSize.
+        sizes: [Number(p.MinSize), Number(p.MaxSize), Number(p.DesiredCapacity ?? p.MinSize)],
+        subnets: resolve(p.VPCZoneIdentifier),
+        instanceTypes: mixed ? mixed.Overrides.map((o: any) => o.InstanceType) : [t.InstanceType],
+        image: t.ImageId,
+        imds: [t.MetadataOptions.HttpTokens, t.MetadataOptions.HttpPutResponseHopLimit],
+        root: [ebs.VolumeSize, ebs.VolumeType, ebs.Encrypted],
+        securityGroups: resolve(t.SecurityGroupIds),
+        profile: resolve(t.IamInstanceProfile.Arn),
+        instanceTags: tags(t.TagSpecifications.find((s: any) => s.ResourceType === "instance").Tags),
+        groupTags: tags(p.Tags),
+        health: [p.HealthCheckType, p.HealthCheckGracePeriod],
+        userData: t.UserData,
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
 }

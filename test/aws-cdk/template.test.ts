@@ -4,6 +4,7 @@
  * empty secrets, the deploy settings; the same validation as the cdktf flavour. The template's shape
  * per topology is a golden file (test/aws-cdk/golden.test.ts).
  */
+import { gunzipSync } from "zlib";
 import { Stack } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -486,3 +487,53 @@ function ec2Arn(resource: string, id?: unknown) {
     ],
   };
 }
+
+describe("the default app's worker pool (a group of two from a launch template)", () => {
+  const [[templateId, launchTemplate]] = cfnResources(synth, "AWS::EC2::LaunchTemplate");
+  const [[, group]] = cfnResources(synth, "AWS::AutoScaling::AutoScalingGroup");
+
+  test("the group names the template's latest version: a changed template rolls the nodes one at a time, a new one up before an old one goes", () => {
+    expect(group.Properties.LaunchTemplate).toEqual({
+      LaunchTemplateId: { Ref: templateId },
+      Version: { "Fn::GetAtt": [templateId, "LatestVersionNumber"] },
+    });
+    expect(group.UpdatePolicy.AutoScalingRollingUpdate).toMatchObject({
+      MaxBatchSize: 1,
+      MinInstancesInService: 2,
+      PauseTime: "PT5M",
+    });
+    expect(group.UpdatePolicy.AutoScalingScheduledAction).toEqual({ IgnoreUnmodifiedGroupSizeProperties: true });
+  });
+
+  test("no DesiredCapacity unless the props give one: a deploy never undoes the Cluster Autoscaler's size", () => {
+    expect(group.Properties.DesiredCapacity).toBeUndefined();
+    expect([group.Properties.MinSize, group.Properties.MaxSize]).toEqual(["2", "4"]);
+    const given = synthCdk({}, undefined, { workers: { desiredSize: 3 } });
+    const [[, sized]] = cfnResources(given, "AWS::AutoScaling::AutoScalingGroup");
+    expect(sized.Properties.DesiredCapacity).toBe("3");
+  });
+
+  test("the template: IMDSv2 only with hop limit 1, an encrypted gp3 root, the workers' group, Ubuntu resolved at launch, a user data with no key or token", () => {
+    const data = launchTemplate.Properties.LaunchTemplateData;
+    expect(data.MetadataOptions).toEqual({
+      HttpEndpoint: "enabled",
+      HttpPutResponseHopLimit: 1,
+      HttpTokens: "required",
+      InstanceMetadataTags: "disabled",
+    });
+    expect(data.BlockDeviceMappings).toEqual([
+      {
+        DeviceName: "/dev/sda1",
+        Ebs: { DeleteOnTermination: true, Encrypted: true, VolumeSize: 50, VolumeType: "gp3" },
+      },
+    ]);
+    expect(data.SecurityGroupIds).toHaveLength(1);
+    expect(cfnTag(synth.json.Resources[data.SecurityGroupIds[0]["Fn::GetAtt"][0]], "Name")).toBe("kubeadm-ha-workers");
+    expect(data.ImageId).toMatch(/^resolve:ssm:\/aws\/service\/canonical\/ubuntu\/server\/24\.04\/.*\/amd64\//);
+    expect(data.KeyName).toBeUndefined();
+    const text = gunzipSync(Buffer.from(data.UserData, "base64")).toString("utf8");
+    expect(text).toMatch(/^#cloud-config\n/);
+    expect(text).not.toMatch(PRIVATE_KEY_PATTERN);
+    expect(text).not.toMatch(BOOTSTRAP_TOKEN_PATTERN);
+  });
+});

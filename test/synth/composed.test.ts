@@ -235,6 +235,7 @@ describe("the lower-level constructs composed by hand: a stack's own IKubeadmClu
       spec,
       network,
       controlPlaneSecurityGroup: new SecurityGroup(stack, "control-plane", { vpcId: network.vpcId, tags }),
+      workerSecurityGroup: new SecurityGroup(stack, "workers", { vpcId: network.vpcId, tags }),
       identity,
       workerIdentity: new WorkerIdentity(stack, "worker-identity", {
         clusterName: spec.clusterName,

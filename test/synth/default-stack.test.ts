@@ -32,6 +32,7 @@ const lbRef = (attr: string) => refTo(result, "aws_lb", () => true, attr);
 const tgArn = refTo(result, "aws_lb_target_group", () => true, "arn");
 const cpSgId = refTo(result, "aws_security_group", (sg) => sg.tags.Name === "kubeadm-ha-control-plane", "id");
 const nlbSgId = refTo(result, "aws_security_group", (sg) => sg.tags.Name === "kubeadm-ha-api-endpoint", "id");
+const workerSgId = refTo(result, "aws_security_group", (sg) => sg.tags.Name === "kubeadm-ha-workers", "id");
 const texts = nodes.map((n) => userDataText(n));
 const decoded = texts.map((t) => decodeUserData(t));
 const deploySettings = deploySettingsText(result);
@@ -358,7 +359,7 @@ describe("security groups", () => {
     }
   });
 
-  test("the control plane accepts 6443 only from the endpoint and itself, 2379-2380 and 10250 only from itself", () => {
+  test("the control plane accepts 6443 only from the endpoint, itself and the workers, 2379-2380 only from itself, 10250 from itself and the workers", () => {
     const toControlPlane = ingress.filter((r) => r.security_group_id === cpSgId);
     const summary = toControlPlane
       .map((r) => `${r.ip_protocol}/${r.from_port}-${r.to_port} from ${r.referenced_security_group_id ?? r.cidr_ipv4}`)
@@ -366,9 +367,11 @@ describe("security groups", () => {
     expect(summary).toEqual(
       [
         `tcp/10250-10250 from ${cpSgId}`,
+        `tcp/10250-10250 from ${workerSgId}`,
         `tcp/2379-2380 from ${cpSgId}`,
         `tcp/6443-6443 from ${cpSgId}`,
         `tcp/6443-6443 from ${nlbSgId}`,
+        `tcp/6443-6443 from ${workerSgId}`,
       ].sort(),
     );
   });
@@ -377,10 +380,10 @@ describe("security groups", () => {
     for (const rule of ingress) expect(rule.from_port <= 22 && 22 <= rule.to_port).toBe(false);
   });
 
-  test("the internal endpoint admits 6443 from the VPC and the control plane only", () => {
+  test("the internal endpoint admits 6443 from the VPC, the control plane and the workers only", () => {
     const toEndpoint = ingress.filter((r) => r.security_group_id === nlbSgId);
     expect(toEndpoint.map((r) => r.cidr_ipv4 ?? r.referenced_security_group_id).sort()).toEqual(
-      ["10.0.0.0/16", cpSgId].sort(),
+      ["10.0.0.0/16", cpSgId, workerSgId].sort(),
     );
     for (const r of toEndpoint) expect([r.from_port, r.to_port]).toEqual([6443, 6443]);
   });
@@ -392,9 +395,33 @@ describe("security groups", () => {
     expect(toEndpoint.map((r) => [r.ip_protocol, r.from_port, r.to_port])).toEqual([["tcp", 6443, 6443]]);
   });
 
-  test("egress to the world is limited to HTTP and HTTPS (packages, AWS APIs)", () => {
+  test("egress to the world is limited to HTTP and HTTPS (packages, AWS APIs, images), for the control plane and the workers", () => {
     const world = egress.filter((r) => r.cidr_ipv4 === "0.0.0.0/0");
-    expect(world.map((r) => `${r.ip_protocol}/${r.from_port}`).sort()).toEqual(["tcp/443", "tcp/80"]);
+    expect(world.map((r) => `${r.security_group_id} ${r.ip_protocol}/${r.from_port}-${r.to_port}`).sort()).toEqual(
+      [cpSgId, workerSgId].flatMap((sg) => [`${sg} tcp/443-443`, `${sg} tcp/80-80`]).sort(),
+    );
+  });
+
+  test("the workers accept only the kubelet API, from the control plane and each other; they reach the API servers directly and through the NLB", () => {
+    const toWorkers = ingress.filter((r) => r.security_group_id === workerSgId);
+    expect(
+      toWorkers
+        .map((r) => `${r.ip_protocol}/${r.from_port}-${r.to_port} from ${r.referenced_security_group_id}`)
+        .sort(),
+    ).toEqual([`tcp/10250-10250 from ${cpSgId}`, `tcp/10250-10250 from ${workerSgId}`].sort());
+    const fromWorkers = egress.filter((r) => r.security_group_id === workerSgId && r.cidr_ipv4 === undefined);
+    expect(
+      fromWorkers
+        .map((r) => `${r.ip_protocol}/${r.from_port}-${r.to_port} to ${r.referenced_security_group_id}`)
+        .sort(),
+    ).toEqual(
+      [
+        `tcp/10250-10250 to ${cpSgId}`,
+        `tcp/10250-10250 to ${workerSgId}`,
+        `tcp/6443-6443 to ${cpSgId}`,
+        `tcp/6443-6443 to ${nlbSgId}`,
+      ].sort(),
+    );
   });
 });
 

@@ -38,6 +38,7 @@ describe("colocated peers with a routed VIP (the control-plane nodes run keepali
   const nodes = resourcesOf(result, "aws_instance");
   const decoded = nodes.map((n) => decodeInstanceUserData(n));
   const cpSg = cpSgOf(result);
+  const workerSg = refTo(result, "aws_security_group", (sg) => sg.tags.Name === "kubeadm-ha-workers", "id");
 
   test("no NLB: the VIP is the endpoint", () => {
     expect(resourcesOf(result, "aws_lb")).toEqual([]);
@@ -72,11 +73,16 @@ describe("colocated peers with a routed VIP (the control-plane nodes run keepali
     expect(vrrp[0].cidr_ipv4).toBeUndefined();
   });
 
-  test("clients reach HAProxy on 8443 from the VPC, and the nodes may send to the VIP", () => {
+  test("clients reach HAProxy on 8443 from the VPC and the workers, and the nodes and workers may send to the VIP", () => {
     const ingress = resourcesOf(result, "aws_vpc_security_group_ingress_rule").filter((r) => r.from_port === 8443);
-    expect(ingress.map((r) => [r.security_group_id, r.cidr_ipv4])).toEqual([[cpSg, "10.0.0.0/16"]]);
+    expect(
+      ingress.map((r) => `${r.security_group_id} from ${r.cidr_ipv4 ?? r.referenced_security_group_id}`).sort(),
+    ).toEqual([`${cpSg} from ${workerSg}`, `${cpSg} from 10.0.0.0/16`].sort());
     const egress = resourcesOf(result, "aws_vpc_security_group_egress_rule").filter((r) => r.cidr_ipv4 === `${VIP}/32`);
-    expect(egress.map((r) => [r.security_group_id, r.from_port, r.to_port])).toEqual([[cpSg, 8443, 8443]]);
+    expect(egress.map((r) => [r.security_group_id, r.from_port, r.to_port])).toEqual([
+      [cpSg, 8443, 8443],
+      [workerSg, 8443, 8443],
+    ]);
   });
 
   test("the control-plane role may replace routes only in this cluster's route tables", () => {

@@ -218,13 +218,10 @@ export class FakeWorld {
     writeFileSync(join(this.root, "cloud", "instance", worker.name), `test-1a ${worker.instance}\n`);
     const patches = join(dir, "etc", "kubeadm-patches");
     const moved = (text: string) => text.replaceAll(KUBEADM_PATCHES_DIR, patches);
-    const kubeadm = renderWorkerJoin(this.pool, ENDPOINT);
+    const kubeadm = renderWorkerJoin(this.pool, ENDPOINT.port);
     mkdirSync(patches);
     for (const [name, content] of Object.entries(kubeadm.patches)) writeFileSync(join(patches, name), content);
-    writeFileSync(
-      join(dir, "etc", "node-settings.env"),
-      moved(renderWorkerEnv({ spec: this.spec, pool: this.pool, endpoint: ENDPOINT })),
-    );
+    writeFileSync(join(dir, "etc", "node-settings.env"), moved(renderWorkerEnv({ spec: this.spec, pool: this.pool })));
     writeFileSync(join(dir, "etc", "kubeadm-join.yaml"), moved(kubeadm.join));
     for (const s of NODE_SCRIPTS) copyFileSync(join(USERDATA_DIR, s), join(dir, "scripts", s));
     writeFileSync(join(dir, "hosts"), `127.0.0.1 localhost\n${this.ip(behind)} ${ENDPOINT.host}\n`);

@@ -32,9 +32,7 @@ const work = mkdtempSync(join(tmpdir(), "kubeadm-ha-tools-"));
 function workerUserData() {
   const spec = resolveClusterSpec();
   const pool = resolveWorkerPool({}, spec);
-  return decodeUserData(
-    renderWorkerUserData({ spec, pool, endpoint: { host: "api.example.internal", port: 6443 } }, loadNodeScripts()),
-  );
+  return decodeUserData(renderWorkerUserData({ spec, pool }, loadNodeScripts()));
 }
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

@@ -79,7 +79,7 @@ function renderedKeys(): Set<string> {
       for (const member of (spec.etcd as ExternalEtcdSpec).members)
         keys(renderEtcdMemberEnv({ spec, member })).forEach((k) => found.add(k));
     }
-    keys(renderWorkerEnv({ spec, pool: resolveWorkerPool({}, spec), endpoint })).forEach((k) => found.add(k));
+    keys(renderWorkerEnv({ spec, pool: resolveWorkerPool({}, spec) })).forEach((k) => found.add(k));
   }
   return found;
 }
@@ -231,7 +231,7 @@ test("each kind renders exactly its settings type's keys: its groups, an optiona
         kinds.etcdMember++;
       }
     }
-    expect(keys(renderWorkerEnv({ spec, pool: resolveWorkerPool({}, spec), endpoint })).sort()).toEqual(
+    expect(keys(renderWorkerEnv({ spec, pool: resolveWorkerPool({}, spec) })).sort()).toEqual(
       groupKeys("everyNode", "kubeadmNode", "worker"),
     );
     kinds.worker++;

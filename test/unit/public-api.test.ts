@@ -26,6 +26,7 @@ test("the package root: the cdktf constructs, the spec and its errors, the clust
       "SUPPORTED_KUBERNETES_MINORS",
       "UserDataTooLargeError",
       "WorkerIdentity",
+      "WorkerPool",
       "render",
       "resolveClusterSpec",
     ].sort(),
@@ -62,6 +63,7 @@ test("kubeadm-ha-aws/aws-cdk: the AWS CDK cluster, the lower-level constructs it
     "NlbEndpoint",
     "UserDataTooLargeError",
     "WorkerIdentity",
+    "WorkerPool",
   ]);
   // The same construct names in both flavours: a stack moves from one to the other by its import.
   for (const name of ["ControlPlaneIdentity", "EtcdCluster", "KeepalivedEndpoint", "KubeadmCluster", "NlbEndpoint"])

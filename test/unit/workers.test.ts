@@ -13,7 +13,6 @@ import {
 } from "../helpers";
 
 const spec = resolveClusterSpec();
-const endpoint = { host: "api.example.internal", port: 6443 };
 const problemsOf = (input: WorkerPoolInput, cluster = spec) => specProblemsOf(() => resolveWorkerPool(input, cluster));
 
 describe("a worker pool's props", () => {
@@ -128,7 +127,7 @@ describe("a worker pool's props", () => {
 
 describe("a worker's user data", () => {
   const pool = resolveWorkerPool({ taints: [{ key: "dedicated", value: "batch", effect: "NoSchedule" }] }, spec);
-  const userData = renderWorkerUserData({ spec, pool, endpoint }, loadNodeScripts());
+  const userData = renderWorkerUserData({ spec, pool }, loadNodeScripts());
   const { cloudConfig, files } = decodeUserData(userData);
   const settings = envValues(files["/etc/kubeadm-ha/node-settings.env"].content);
 

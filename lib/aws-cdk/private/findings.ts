@@ -5,6 +5,7 @@
  * pack reports is fixed, not acknowledged (test/aws-cdk/nag.test.ts: zero unacknowledged findings).
  */
 import { Stack, Validations } from "aws-cdk-lib";
+import * as autoscaling from "aws-cdk-lib/aws-autoscaling";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -74,6 +75,28 @@ export const ACKNOWLEDGED_FINDINGS: {
       "Nodes are replaced one at a time on purpose (a replacement rejoins with its name and address); termination protection would block that, and an Auto Scaling group cannot keep a node's fixed address.",
     on: (c) => c instanceof ec2.Instance,
   },
+  {
+    id: "AwsSolutions-EC26",
+    reason:
+      "The root volume is encrypted (BlockDeviceMappings Encrypted: true). cdk-nag's EC26 misreads an instance launched without a launch template as soon as its stack holds one (a worker pool's): it looks for the instance's template and finds none.",
+    on: (c) =>
+      c instanceof ec2.Instance &&
+      Stack.of(c)
+        .node.findAll()
+        .some((o) => o instanceof ec2.CfnLaunchTemplate),
+  },
+  {
+    id: "AwsSolutions-EC26",
+    reason:
+      "The pool's launch template encrypts the root volume (BlockDeviceMappings Encrypted: true). cdk-nag's EC26 reads only a group's LaunchTemplate property, not the MixedInstancesPolicy's, which a pool of several instance types has.",
+    on: (c) => c instanceof autoscaling.CfnAutoScalingGroup && c.mixedInstancesPolicy !== undefined,
+  },
+  {
+    id: "AwsSolutions-AS3",
+    reason:
+      "A worker joining or leaving shows as a Node in Kubernetes and in the group's activity history; an SNS topic for scaling events is the account's choice: `pool.autoScalingGroup.addNotification`-style wiring on your own topic where wanted.",
+    on: (c) => c instanceof autoscaling.AutoScalingGroup,
+  },
 ];
 
 /** aws-cdk-lib's own template validation, where it is wrong about this construct. */
@@ -92,17 +115,21 @@ export const ACKNOWLEDGED_VALIDATIONS: typeof ACKNOWLEDGED_FINDINGS = [
   },
 ];
 
-const acknowledged = new WeakSet<IConstruct>();
+const acknowledged = new WeakMap<IConstruct, Set<object>>();
 
 /**
- * Acknowledges each finding on the resources under `scope` it concerns, once per resource: every
- * public construct calls it, so a lower-level one used on its own has them too.
+ * Acknowledges each finding on the resources under `scope` it concerns, once per resource and finding:
+ * every public construct calls it, so a lower-level one used on its own has them too (a worker pool
+ * calls it on its whole stack: its launch template makes a finding apply to the instances made before).
  */
 export function acknowledgeFindings(scope: IConstruct) {
   for (const construct of scope.node.findAll()) {
-    if (acknowledged.has(construct)) continue;
-    acknowledged.add(construct);
+    const done = acknowledged.get(construct) ?? new Set<object>();
+    acknowledged.set(construct, done);
     for (const finding of [...ACKNOWLEDGED_FINDINGS, ...ACKNOWLEDGED_VALIDATIONS])
-      if (finding.on(construct)) Validations.of(construct).acknowledge({ id: finding.id, reason: finding.reason });
+      if (!done.has(finding) && finding.on(construct)) {
+        done.add(finding);
+        Validations.of(construct).acknowledge({ id: finding.id, reason: finding.reason });
+      }
   }
 }

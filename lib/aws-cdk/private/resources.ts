@@ -189,6 +189,17 @@ function fixedImage(imageId: string): ec2.IMachineImage {
 }
 
 /**
+ * The given image, or Canonical's Ubuntu for the architecture resolved by EC2 at launch: not a template
+ * parameter CloudFormation re-reads on every deploy, so a new Ubuntu image never replaces a running node
+ * (a fixed address would still be taken) nor rolls a pool by itself.
+ */
+export function nodeImage(imageId: string | undefined, architecture: Architecture): ec2.IMachineImage {
+  return imageId
+    ? fixedImage(imageId)
+    : ec2.MachineImage.resolveSsmParameterAtLaunch(ubuntuImageParameter(architecture));
+}
+
+/**
  * An EC2 instance with the project's security defaults: IMDSv2 only with hop limit 1 (pods cannot
  * borrow the node's role), an encrypted gp3 root volume, no SSH key, and the user data fixed at synth.
  * It waits for the cluster's boot prerequisites and its own.
@@ -200,18 +211,13 @@ export function clusterInstance(
   props: ClusterInstanceProps,
 ): ec2.Instance {
   const subnet = cluster.network.privateSubnets[props.subnetIndex];
-  const imageId = cluster.spec.imageId;
   const instance = new ec2.Instance(scope, id, {
     instanceName: props.name,
     vpc: cluster.network.vpc,
     vpcSubnets: { subnets: [subnet] },
     privateIpAddress: props.privateIp,
     instanceType: new ec2.InstanceType(props.instanceType),
-    machineImage: imageId
-      ? fixedImage(imageId)
-      : // Resolved by EC2 at launch, not a template parameter CloudFormation re-reads on every deploy: a
-        // new Ubuntu image then never replaces a running node (its fixed address would still be taken).
-        ec2.MachineImage.resolveSsmParameterAtLaunch(ubuntuImageParameter(props.architecture)),
+    machineImage: nodeImage(cluster.spec.imageId, props.architecture),
     securityGroup: props.securityGroup,
     role: props.role,
     httpEndpoint: true,

@@ -59,6 +59,14 @@ export const INSTANCE_IGNORED_CHANGES = [
   `tags_all["${STATUS_TAG}"]`,
 ];
 
+/** IMDSv2 only, with a hop limit of 1 (a pod cannot reach it to borrow the node's role), without tags. */
+export const INSTANCE_METADATA = {
+  httpEndpoint: "enabled",
+  httpTokens: "required",
+  httpPutResponseHopLimit: 1,
+  instanceMetadataTags: "disabled",
+};
+
 /**
  * An EC2 instance with the project's security defaults: IMDSv2 only (hop limit 1, so pods cannot
  * borrow the node's role), encrypted gp3 root volume, no SSH key, and the changes in
@@ -68,12 +76,7 @@ export function hardenedInstance(scope: Construct, id: string, config: NodeInsta
   const { rootVolumeSizeGiB, ...rest } = config;
   return new Instance(scope, id, {
     ...rest,
-    metadataOptions: {
-      httpEndpoint: "enabled",
-      httpTokens: "required",
-      httpPutResponseHopLimit: 1,
-      instanceMetadataTags: "disabled",
-    },
+    metadataOptions: INSTANCE_METADATA,
     rootBlockDevice: { encrypted: true, volumeType: "gp3", volumeSize: rootVolumeSizeGiB, deleteOnTermination: true },
     lifecycle: { ignoreChanges: INSTANCE_IGNORED_CHANGES },
   });
