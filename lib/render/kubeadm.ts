@@ -83,7 +83,11 @@ export function renderKubeadmConfig(
         ...spec.extraCertSans,
       ]),
       // An API server that is stopping keeps answering (its /readyz already failing) until the endpoint has let go of it.
-      extraArgs: [{ name: "shutdown-delay-duration", value: `${drain.shutdownDelaySeconds}s` }],
+      extraArgs: [
+        { name: "shutdown-delay-duration", value: `${drain.shutdownDelaySeconds}s` },
+        // The kubelets' serving certificates are the cluster CA's (serverTLSBootstrap): verify them.
+        { name: "kubelet-certificate-authority", value: "/etc/kubernetes/pki/ca.crt" },
+      ],
     },
     etcd:
       spec.etcd.topology === "external"
@@ -109,6 +113,9 @@ export function renderKubeadmConfig(
     apiVersion: KUBELET_CONFIG_API_VERSION,
     kind: "KubeletConfiguration",
     cgroupDriver: "systemd",
+    // Each kubelet asks the cluster CA for its serving certificate (serving-approver.sh approves what
+    // matches its Node): the API server and metrics-server verify it, no --kubelet-insecure-tls.
+    serverTLSBootstrap: true,
     // On an instance stop or reboot the kubelet stops ordinary pods first, then the control plane, which drains.
     shutdownGracePeriod: `${drain.nodeShutdownSeconds}s`,
     shutdownGracePeriodCriticalPods: `${drain.nodeShutdownCriticalPodsSeconds}s`,

@@ -17,18 +17,18 @@ import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { waitFor } from "../system/netns";
-import { motoAws, motoAwsJson } from "../system/moto";
+import { MotoCli } from "../system/moto";
 import { freePort } from "../system/terraform-lab";
 import { decodeUserData } from "../helpers";
 import { runAsNode } from "../system/node-calls";
 import { cfnPrimaryInterface, cfnResources, cfnTag, cfnUserDataText, synthCdk } from "./helpers";
 
 if (
-  spawnSync("python3", ["-c", "import moto, boto3"]).status !== 0 ||
+  spawnSync("python3", ["-c", "import moto, boto3, awscli"]).status !== 0 ||
   spawnSync("sh", ["-c", "command -v aws"]).status !== 0
 )
   throw new Error(
-    "the CloudFormation test needs python3 with moto 5 and boto3, and the AWS CLI (pip install moto boto3 awscli)",
+    "the CloudFormation test needs python3 with moto 5, boto3 and awscli, and the AWS CLI (pip install moto boto3 awscli)",
   );
 
 /** What moto 5.2.1's CloudFormation cannot create, and how the test stands in for it. */
@@ -54,7 +54,11 @@ const MOTO_DROPS = {
 
 const REGION = "us-east-1";
 let endpoint: string;
-const aws = (args: string[]) => motoAwsJson(endpoint, REGION, args);
+/** The test's own calls: the AWS CLI's driver, started once for the file (the nodes' calls run `aws` itself). */
+const cli = new MotoCli();
+beforeAll(() => cli.start(), 60_000);
+afterAll(() => cli.stop());
+const aws = (args: string[]) => cli.json(endpoint, REGION, args);
 
 /** A fresh moto for each topology: its delete-stack does not go in dependency order, so nothing is cleaned between. */
 function withMoto() {
@@ -73,8 +77,10 @@ function withMoto() {
   afterAll(() => moto?.kill("SIGKILL"));
 }
 
-/** The types moto's CloudFormation implements (from moto itself). */
+/** The types moto's CloudFormation implements (from moto itself; the same for every topology: asked once). */
+let implemented: Set<string> | undefined;
 function motoTypes(): Set<string> {
+  if (implemented) return implemented;
   const probe = spawnSync(
     "python3",
     [
@@ -92,7 +98,8 @@ print(json.dumps(sorted(t for t in out if t)))`,
     ],
     { encoding: "utf8" },
   );
-  return new Set(JSON.parse(probe.stdout));
+  implemented = new Set(JSON.parse(probe.stdout));
+  return implemented;
 }
 
 describe.each<[string, Parameters<typeof synthCdk>[0]]>([
@@ -188,7 +195,7 @@ describe.each<[string, Parameters<typeof synthCdk>[0]]>([
       if (String(r.Properties.ImageId).startsWith("resolve:ssm:")) r.Properties.ImageId = image;
     const file = join(mkdtempSync(join(tmpdir(), "kha-cfn-")), "template.json");
     writeFileSync(file, JSON.stringify(template));
-    const created = motoAws(endpoint, REGION, [
+    const created = cli.run(endpoint, REGION, [
       "cloudformation",
       "create-stack",
       "--stack-name",
@@ -322,11 +329,16 @@ describe.each<[string, Parameters<typeof synthCdk>[0]]>([
           .files["/etc/kubeadm-ha/node-settings.env"].content,
         script: `load_deploy_settings && ${script}`,
       });
-    for (const i of ours) {
-      const call = await asNode(
-        i,
-        'printf "endpoint %s\\njoin %s\\netcd client %s\\nroute tables %s\\n" "$ENDPOINT_HOST" "$JOIN_SECRET_ID" "${ETCD_CLIENT_SECRET_ID:-}" "$(echo $ROUTE_TABLE_IDS | tr " " "\\n" | sort | tr "\\n" " " | sed "s/ $//")" && cloud_set_status ready',
-      );
+    // The nodes' calls at once, as they boot.
+    const calls = await Promise.all(
+      (ours as any[]).map((i) =>
+        asNode(
+          i,
+          'printf "endpoint %s\\njoin %s\\netcd client %s\\nroute tables %s\\n" "$ENDPOINT_HOST" "$JOIN_SECRET_ID" "${ETCD_CLIENT_SECRET_ID:-}" "$(echo $ROUTE_TABLE_IDS | tr " " "\\n" | sort | tr "\\n" " " | sed "s/ $//")" && cloud_set_status ready',
+        ),
+      ),
+    );
+    for (const call of calls) {
       expect({ status: call.status, failures: call.stderr.match(/.*(not published|fail|error).*/gi) }).toEqual({
         status: 0,
         failures: null,
@@ -363,7 +375,7 @@ describe.each<[string, Parameters<typeof synthCdk>[0]]>([
   }, 180_000);
 
   test("delete-stack is refused by moto (it deletes the VPC before what is in it), and says so", () => {
-    const deleted = motoAws(endpoint, REGION, ["cloudformation", "delete-stack", "--stack-name", stackName]);
+    const deleted = cli.run(endpoint, REGION, ["cloudformation", "delete-stack", "--stack-name", stackName]);
     expect(deleted.stderr).toMatch(/DependencyViolation.*vpc-/);
   });
 });

@@ -25,8 +25,12 @@ export interface NodeCall {
   readonly script: string;
 }
 
-export async function runAsNode(call: NodeCall): Promise<SpawnSyncReturns<string>> {
+/** The script's exit status and output. Nodes' calls may run at once: each node has its own directories. */
+export async function runAsNode(
+  call: NodeCall,
+): Promise<Pick<SpawnSyncReturns<string>, "status" | "stdout" | "stderr">> {
   const { root, instance } = call;
+  const node = join(root, instance.InstanceId);
   const port = await freePort();
   const identities = join(root, `identity-${instance.InstanceId}.json`);
   writeFileSync(
@@ -50,26 +54,35 @@ export async function runAsNode(call: NodeCall): Promise<SpawnSyncReturns<string
       10_000,
       100,
     );
-    const etc = join(root, "node-etc");
+    const etc = join(node, "etc");
     mkdirSync(etc, { recursive: true });
     writeFileSync(
       join(etc, "node-settings.env"),
       call.nodeSettings.replace(/^IMDS_ENDPOINT=.*$/m, `IMDS_ENDPOINT='http://127.0.0.1:${port}'`),
     );
     rmSync(join(etc, "deploy-settings.env"), { force: true });
-    return spawnSync("bash", ["-c", `. "${USERDATA_DIR}/common.sh"; ${call.script}`], {
-      encoding: "utf8",
+    const script = spawn("bash", ["-c", `. "${USERDATA_DIR}/common.sh"; ${call.script}`], {
+      stdio: ["ignore", "pipe", "pipe"],
       env: {
         PATH: process.env.PATH,
         HOME: root,
         KHA_ETC: etc,
-        KHA_STATE: join(root, "node-state"),
-        KHA_LOG: join(root, "node-log"),
-        KHA_RUN: join(root, "node-run"),
+        KHA_STATE: join(node, "state"),
+        KHA_LOG: join(node, "log"),
+        KHA_RUN: join(node, "run"),
         AWS_ENDPOINT_URL: call.endpoint,
         ...MOTO_CREDENTIALS,
       },
     });
+    let stdout = "";
+    let stderr = "";
+    script.stdout.setEncoding("utf8").on("data", (chunk) => (stdout += chunk));
+    script.stderr.setEncoding("utf8").on("data", (chunk) => (stderr += chunk));
+    const status = await new Promise<number | null>((resolve) => {
+      script.once("error", () => resolve(null));
+      script.once("close", (code) => resolve(code));
+    });
+    return { status, stdout, stderr };
   } finally {
     if (imds.exitCode === null && imds.signalCode === null) {
       const exited = new Promise((r) => imds.once("exit", r));

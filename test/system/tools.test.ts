@@ -103,6 +103,7 @@ describe("shellcheck", () => {
         "common.sh",
         "install-kubernetes.sh",
         "kubeadm-common.sh",
+        "serving-approver.sh",
         "worker-token.sh",
       ],
     ],

@@ -166,3 +166,99 @@ describe("workers join with the token the control plane keeps, and hold no root"
     expectNoRoots(world, worker);
   }, 90_000);
 });
+
+describe("the kubelets' serving certificates: requested from the cluster CA, approved only for what the Node holds", () => {
+  let world: FakeWorld;
+  let worker: FakeWorker;
+  const pending = () => world.csrs().filter((c) => !c.approved);
+  beforeAll(async () => {
+    world = new FakeWorld();
+    expect(ok(await world.run(0))).toEqual(okResult);
+    world.setControllerManagerLeader(0);
+    expect(ok(await world.runTokenKeeper(0))).toEqual(okResult);
+    worker = world.provisionWorker(0);
+    expect(ok(await world.runWorker(worker))).toEqual(okResult);
+  }, 120_000);
+  afterAll(() => world.cleanup());
+
+  test("every kubelet asks (serverTLSBootstrap in the cluster's KubeletConfiguration, which the worker gets at its join)", () => {
+    expect(world.csrs().map((c) => [c.username, c.signer, c.approved])).toEqual(
+      expect.arrayContaining([
+        [`system:node:${world.spec.controlPlane[0].name}`, "kubernetes.io/kubelet-serving", false],
+        [`system:node:${worker.name}`, "kubernetes.io/kubelet-serving", false],
+      ]),
+    );
+    expect(world.csrs()).toHaveLength(2);
+  });
+
+  test("a node still bootstrapping approves nothing", async () => {
+    const run = await world.runServingApprover(1);
+    expect(ok(run)).toEqual(okResult);
+    expect(run.output).toMatch(/has not finished its bootstrap/);
+    expect(pending()).toHaveLength(2);
+  });
+
+  test("impostors stay pending, each with its reason; the kubelets' own are approved; a second run changes nothing", async () => {
+    const cp = { name: world.spec.controlPlane[0].name, ip: world.ip(0) };
+    // The worker asks for the control-plane node's address too.
+    world.addCsr("csr-wider", {
+      username: `system:node:${worker.name}`,
+      subject: `/O=system:nodes/CN=system:node:${worker.name}`,
+      sans: `DNS:${worker.name},IP:${worker.ip},IP:${cp.ip}`,
+    });
+    // The worker asks in the control-plane node's name.
+    world.addCsr("csr-other-name", {
+      username: `system:node:${worker.name}`,
+      subject: `/O=system:nodes/CN=system:node:${cp.name}`,
+      sans: `DNS:${cp.name},IP:${cp.ip}`,
+    });
+    world.addCsr("csr-client-auth", {
+      username: `system:node:${worker.name}`,
+      subject: `/O=system:nodes/CN=system:node:${worker.name}`,
+      sans: `DNS:${worker.name},IP:${worker.ip}`,
+      usages: ["digital signature", "server auth", "client auth"],
+    });
+    world.addCsr("csr-not-a-node", {
+      username: "system:serviceaccount:default:builder",
+      subject: `/O=system:nodes/CN=system:node:${worker.name}`,
+      sans: `DNS:${worker.name},IP:${worker.ip}`,
+    });
+    world.addCsr("csr-unknown-node", {
+      username: "system:node:ip-198-18-9-9.test-1.compute.internal",
+      subject: "/O=system:nodes/CN=system:node:ip-198-18-9-9.test-1.compute.internal",
+      sans: "DNS:ip-198-18-9-9.test-1.compute.internal,IP:198.18.9.9",
+    });
+    // Another signer's request is not this approver's business (kube-controller-manager approves client ones).
+    world.addCsr("csr-client", {
+      username: `system:node:${worker.name}`,
+      subject: `/O=system:nodes/CN=system:node:${worker.name}`,
+      sans: `DNS:${worker.name}`,
+      signer: "kubernetes.io/kube-apiserver-client-kubelet",
+    });
+    const run = await world.runServingApprover(0);
+    expect(ok(run)).toEqual(okResult);
+    const approved = world.csrs().filter((c) => c.approved);
+    expect(approved.map((c) => c.username).sort()).toEqual(
+      [`system:node:${cp.name}`, `system:node:${worker.name}`].sort(),
+    );
+    expect(approved.map((c) => c.name)).not.toEqual(expect.arrayContaining(["csr-wider"]));
+    expect(run.output).toContain(`left csr-wider pending: node ${worker.name} does not hold IP=${cp.ip}`);
+    expect(run.output).toContain(
+      `left csr-other-name pending: its subject is CN=system:node:${cp.name},O=system:nodes, not node ${worker.name}'s`,
+    );
+    expect(run.output).toContain("left csr-client-auth pending: it asks for usage client_auth");
+    expect(run.output).toContain(
+      "left csr-not-a-node pending: asked by system:serviceaccount:default:builder, not a node",
+    );
+    expect(run.output).toMatch(/left csr-unknown-node pending/);
+    expect(run.output).not.toContain("csr-client ");
+    expect(world.csrs().find((c) => c.name === "csr-client")!.approved).toBe(false);
+
+    const approvals = () => world.calls().filter((c) => / certificate approve /.test(` ${c.command} `)).length;
+    expect(approvals()).toBe(2);
+    const again = await world.runServingApprover(0);
+    expect(ok(again)).toEqual(okResult);
+    expect(approvals()).toBe(2);
+    expect(world.csrs().filter((c) => c.approved)).toHaveLength(2);
+  }, 60_000);
+});
