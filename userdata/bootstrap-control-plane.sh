@@ -346,6 +346,8 @@ main() {
   fi
   mark_bootstrap_done
   cloud_set_status ready
+  # The worker token now, not at the timer's next run (up to 10 minutes): workers may be waiting for it.
+  systemctl start --no-block kubeadm-ha-worker-token.service || log "the worker token keeper did not start; its timer runs it"
   log "bootstrap complete: $NODE_NAME is a control-plane node"
 }
 

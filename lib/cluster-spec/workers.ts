@@ -31,9 +31,12 @@ const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
 /**
- * Label prefixes a kubelet may set in the kubernetes.io and k8s.io namespaces (the NodeRestriction
- * admission plugin refuses the others: plugin/pkg/admission/noderestriction, and kubelet's
- * --node-labels validation in cmd/kubelet/app/options/options.go).
+ * Label prefixes a kubelet may set in the kubernetes.io and k8s.io namespaces, each also with any
+ * subdomain before it (`[*.]node.kubernetes.io`: LabelNamespaceSuffixNode and LabelNamespaceSuffixKubelet
+ * in staging/src/k8s.io/api/core/v1/well_known_labels.go). The NodeRestriction admission plugin refuses
+ * the others, and kubelet's --node-labels validation (cmd/kubelet/app/options/options.go) with it; the
+ * well-known labels it also allows (kubernetes.io/hostname, topology.kubernetes.io/zone, ...) are the
+ * kubelet's and the cloud controller manager's own to set.
  */
 const KUBELET_LABEL_PREFIXES = ["kubelet.kubernetes.io", "node.kubernetes.io"];
 
@@ -123,7 +126,10 @@ export function resolveWorkerPool(
       );
     else if (key === POOL_LABEL)
       problem(`labels.${key}`, `is set to the pool's name by the construct; leave it out (or change name).`);
-    else if (/(^|\.)(kubernetes\.io|k8s\.io)$/.test(prefix) && !KUBELET_LABEL_PREFIXES.includes(prefix))
+    else if (
+      /(^|\.)(kubernetes\.io|k8s\.io)$/.test(prefix) &&
+      !KUBELET_LABEL_PREFIXES.some((allowed) => prefix === allowed || prefix.endsWith(`.${allowed}`))
+    )
       problem(
         `labels.${key}`,
         `is in the ${prefix} namespace, which the NodeRestriction admission plugin forbids a kubelet to set (node-role.kubernetes.io included): use your own prefix, such as "example.com/role", or ${KUBELET_LABEL_PREFIXES.join(" or ")}.`,

@@ -95,16 +95,27 @@ describe("a worker pool's props", () => {
     expect(problems.find((p) => p.prop === prop)!.message).toMatch(message);
   });
 
-  test("labels a kubelet may set are accepted (node.kubernetes.io, your own prefix)", () => {
-    const pool = resolveWorkerPool(
-      { labels: { "node.kubernetes.io/exclude-from-external-load-balancers": "true", "example.com/team": "data" } },
-      spec,
-    );
-    expect(Object.keys(pool.labels).sort()).toEqual([
-      "example.com/team",
-      POOL_LABEL,
-      "node.kubernetes.io/exclude-from-external-load-balancers",
-    ]);
+  test("labels a kubelet may set are accepted ([*.]node.kubernetes.io, [*.]kubelet.kubernetes.io, your own prefix)", () => {
+    const labels = {
+      "node.kubernetes.io/exclude-from-external-load-balancers": "true",
+      "team.node.kubernetes.io/name": "data",
+      "example.kubelet.kubernetes.io/x": "y",
+      "example.com/team": "data",
+      // Not the kubernetes.io namespace at all.
+      "nodekubernetes.io/x": "y",
+      "node.kubernetes.io.example/x": "y",
+    };
+    const pool = resolveWorkerPool({ labels }, spec);
+    expect(Object.keys(pool.labels).sort()).toEqual([...Object.keys(labels), POOL_LABEL].sort());
+  });
+
+  test.each([
+    "node-restriction.kubernetes.io/trusted",
+    "node-role.kubernetes.io/worker",
+    "topology.kubernetes.io/zone",
+    "example.k8s.io/x",
+  ])("a label the kubelet may not set (%s) is refused, naming it", (key) => {
+    expect(problemsOf({ labels: { [key]: "x" } }).map((p) => p.prop)).toEqual([`labels.${key}`]);
   });
 
   test("JavaScript or JSON props of the wrong type are refused by the shape, naming the prop, in one error", () => {
