@@ -21,7 +21,7 @@ import {
 } from "fs";
 import { createServer } from "net";
 import { join } from "path";
-import { motoAwsJson } from "./moto";
+import { AwsCall, MotoCli } from "./moto";
 import { waitFor } from "./netns";
 
 export const TERRAFORM = "/usr/local/bin/terraform";
@@ -37,6 +37,8 @@ export function missingTerraformTools(): string[] {
   }
   if (spawnSync("python3", ["-c", "import moto"]).status !== 0) missing.push("moto in python3");
   if (spawnSync("sh", ["-c", "command -v aws"]).status !== 0) missing.push("the AWS CLI");
+  if (spawnSync("python3", ["-c", "import awscli"]).status !== 0)
+    missing.push("the AWS CLI's awscli package in python3");
   return missing;
 }
 
@@ -66,6 +68,7 @@ export interface TerraformRun {
 export class TerraformLab {
   readonly root = mkdtempSync("/var/tmp/kha-tf-");
   private moto?: ChildProcess;
+  private readonly cli = new MotoCli();
   port = 0;
   /** The region of the last workspace's provider: where its resources live in moto. */
   region = "us-east-1";
@@ -79,21 +82,29 @@ export class TerraformLab {
     this.moto = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(this.port)], {
       stdio: "ignore",
     });
-    await waitFor(
-      "moto",
-      () => spawnSync("curl", ["-sf", "-o", "/dev/null", `${this.endpoint}/`]).status === 0,
-      30_000,
-      200,
-    );
+    await Promise.all([
+      waitFor(
+        "moto",
+        () => spawnSync("curl", ["-sf", "-o", "/dev/null", `${this.endpoint}/`]).status === 0,
+        30_000,
+        200,
+      ),
+      this.cli.start(),
+    ]);
     writeFileSync(
       join(this.root, "terraform.rc"),
       `disable_checkpoint = true\nprovider_installation {\n  filesystem_mirror {\n    path    = "${PROVIDER_MIRROR}"\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`,
     );
   }
 
-  /** The AWS CLI against moto. */
+  /** The AWS CLI against moto, its JSON answer parsed; a failed call throws with its stderr. */
   aws(args: string[]): any {
-    return motoAwsJson(this.endpoint, this.region, args);
+    return this.cli.json(this.endpoint, this.region, args);
+  }
+
+  /** The same, as the call ended (for a call meant to fail). */
+  awsCall(args: string[]): AwsCall {
+    return this.cli.run(this.endpoint, this.region, args);
   }
 
   /**
@@ -204,14 +215,17 @@ export class TerraformLab {
     return image;
   }
 
-  /** Runs Terraform in a working directory; its output also goes to DIR/terraform.log as it runs. */
-  terraform(dir: string, args: string[], timeoutSeconds = 900): TerraformRun {
+  /**
+   * Runs Terraform in a working directory; its output also goes to DIR/terraform.log as it runs.
+   * Asynchronous, so that independent working directories can run side by side.
+   */
+  async terraform(dir: string, args: string[], timeoutSeconds = 900): Promise<TerraformRun> {
     const started = Date.now();
     const log = join(dir, "terraform.log");
     const header = `\n$ terraform ${args.join(" ")}\n`;
     appendFileSync(log, header);
     const fd = openSync(log, "a");
-    const run = spawnSync(TERRAFORM, [...args, "-no-color"], {
+    const run = spawn(TERRAFORM, [...args, "-no-color"], {
       cwd: dir,
       stdio: ["ignore", fd, fd],
       timeout: timeoutSeconds * 1000,
@@ -223,12 +237,21 @@ export class TerraformLab {
         TF_INPUT: "0",
         CHECKPOINT_DISABLE: "1",
         AWS_EC2_METADATA_DISABLED: "true",
+        // Terraform and the provider (Go) spend much of each start collecting garbage while the provider
+        // builds its schemas: a collection at 4x the live heap, not 2x, saves 15-20% of their CPU (measured
+        // on validate and plan) for about 35% more memory (550 MB, not 410, per provider process).
+        GOGC: "400",
       },
     });
     closeSync(fd);
+    // A Terraform that cannot start emits "error" and may not "close": either ends the wait.
+    const status = await new Promise<number>((resolve) => {
+      run.once("error", () => resolve(-1));
+      run.once("close", (code) => resolve(code ?? -1));
+    });
     const output = readFileSync(log, "utf8");
     return {
-      status: run.status ?? -1,
+      status,
       output: output.slice(output.lastIndexOf(header) + header.length),
       seconds: (Date.now() - started) / 1000,
     };
@@ -236,6 +259,7 @@ export class TerraformLab {
 
   destroy() {
     this.moto?.kill("SIGKILL");
+    this.cli.stop();
     if (process.env.KHA_KEEP_TERRAFORM_LAB) console.log(`terraform lab kept in ${this.root}`);
     else rmSync(this.root, { recursive: true, force: true });
   }

@@ -14,7 +14,6 @@ import { EXAMPLES } from "../../examples";
 import { ComposedStack } from "../composed-stack";
 import { decodeInstanceUserData, synthOf } from "../helpers";
 import { missingTerraformTools, PlanAdaptation, planDrift, TerraformLab } from "./terraform-lab";
-import { motoAws } from "./moto";
 import { runAsNode } from "./node-calls";
 
 const missing = missingTerraformTools();
@@ -82,10 +81,10 @@ describeIf.each(PLANS)(
       lab.destroy();
     });
 
-    test("terraform init installs the provider from the mirror, and the plan validates", () => {
-      const init = lab.terraform(dir, ["init", "-input=false"]);
+    test("terraform init installs the provider from the mirror, and the plan validates", async () => {
+      const init = await lab.terraform(dir, ["init", "-input=false"]);
       expect({ status: init.status, output: init.status === 0 ? "" : init.output }).toEqual({ status: 0, output: "" });
-      const validate = lab.terraform(dir, ["validate", "-json"]);
+      const validate = await lab.terraform(dir, ["validate", "-json"]);
       const result = JSON.parse(validate.output.slice(validate.output.indexOf("{")));
       expect({
         valid: result.valid,
@@ -93,8 +92,8 @@ describeIf.each(PLANS)(
       }).toEqual({ valid: true, diagnostics: [] });
     }, 120_000);
 
-    test("terraform apply against moto creates every resource", () => {
-      const apply = lab.terraform(dir, ["apply", "-auto-approve", "-input=false", "-parallelism=20"]);
+    test("terraform apply against moto creates every resource", async () => {
+      const apply = await lab.terraform(dir, ["apply", "-auto-approve", "-input=false", "-parallelism=20"]);
       times.apply = apply.seconds;
       expect({ status: apply.status, tail: apply.status === 0 ? "" : apply.output.slice(-4000) }).toEqual({
         status: 0,
@@ -163,7 +162,7 @@ describeIf.each(PLANS)(
       const secrets = lab.aws(["secretsmanager", "list-secrets"]).SecretList;
       expect(secrets.length).toBe(Object.keys(synthesized.resource.aws_secretsmanager_secret).length);
       for (const s of secrets) {
-        const read = motoAws(lab.endpoint, lab.region, ["secretsmanager", "get-secret-value", "--secret-id", s.ARN]);
+        const read = lab.awsCall(["secretsmanager", "get-secret-value", "--secret-id", s.ARN]);
         expect(read.stderr).toMatch(/can't find the specified secret value/);
       }
     });
@@ -328,33 +327,38 @@ describeIf.each(PLANS)(
 
     test("after the nodes fetch their deploy settings and publish their bootstrap status (cloud-aws.sh with the AWS CLI, as booted nodes do), a second plan is empty", async () => {
       const instances = lab.aws(["ec2", "describe-instances"]).Reservations.flatMap((r: any) => r.Instances);
-      for (const i of instances) {
-        // Each node's own calls: its instance id from the metadata stand-in, the tag through the real AWS CLI.
-        const name = i.Tags.find((t: any) => t.Key === "Name").Value;
-        const planned = Object.values<any>(synthesized.resource.aws_instance).find((p) => p.tags.Name === name);
-        const call = await runAsNode({
-          root: lab.root,
-          endpoint: lab.endpoint,
-          instance: i,
-          nodeSettings: decodeInstanceUserData(planned).files["/etc/kubeadm-ha/node-settings.env"].content,
-          script: `load_deploy_settings && echo "endpoint $ENDPOINT_HOST" && cloud_set_status running:kubeadm-join && cloud_set_status ready`,
-        });
+      // Each node's own calls (all nodes at once, as they boot): its instance id from the metadata stand-in,
+      // the tag through the real AWS CLI.
+      const calls = await Promise.all(
+        (instances as any[]).map((i) => {
+          const name = i.Tags.find((t: any) => t.Key === "Name").Value;
+          const planned = Object.values<any>(synthesized.resource.aws_instance).find((p) => p.tags.Name === name);
+          return runAsNode({
+            root: lab.root,
+            endpoint: lab.endpoint,
+            instance: i,
+            nodeSettings: decodeInstanceUserData(planned).files["/etc/kubeadm-ha/node-settings.env"].content,
+            script: `load_deploy_settings && echo "endpoint $ENDPOINT_HOST" && cloud_set_status running:kubeadm-join && cloud_set_status ready`,
+          });
+        }),
+      );
+      for (const call of calls) {
         expect(call.stderr).not.toMatch(/not published/);
         expect(call.stdout).toMatch(/^endpoint [a-z0-9.-]+$/m);
       }
       const tagged = lab.aws(["ec2", "describe-tags", "--filters", "Name=key,Values=kubeadm-ha:bootstrap"]).Tags;
       expect(tagged.map((t: any) => t.Value)).toEqual(instances.map(() => "ready"));
 
-      const plan = lab.terraform(dir, ["plan", "-input=false", "-out=second.tfplan"]);
+      const plan = await lab.terraform(dir, ["plan", "-input=false", "-out=second.tfplan"]);
       times.plan = plan.seconds;
       expect(plan.status).toBe(0);
-      const drift = planDrift(JSON.parse(lab.terraform(dir, ["show", "-json", "second.tfplan"]).output));
+      const drift = planDrift(JSON.parse((await lab.terraform(dir, ["show", "-json", "second.tfplan"])).output));
       quirks = drift.quirks;
       expect(drift.changes).toEqual([]);
     }, 300_000);
 
-    test("terraform destroy removes everything", () => {
-      const destroy = lab.terraform(dir, ["destroy", "-auto-approve", "-input=false", "-parallelism=20"]);
+    test("terraform destroy removes everything", async () => {
+      const destroy = await lab.terraform(dir, ["destroy", "-auto-approve", "-input=false", "-parallelism=20"]);
       times.destroy = destroy.seconds;
       expect({ status: destroy.status, tail: destroy.status === 0 ? "" : destroy.output.slice(-3000) }).toEqual({
         status: 0,
@@ -365,96 +369,125 @@ describeIf.each(PLANS)(
   },
 );
 
-/** What Terraform itself decides about zones at plan time, against moto's zone and offering lists. */
+/**
+ * What Terraform itself decides about zones, against moto's zone and offering lists. Each test has its own
+ * working directory and reads only what it planned, so the five run at once (test.concurrent; measured
+ * faster than two at a time): most of their time is Terraform's and the provider's own CPU, which the five
+ * share, hence the longer time limits. workspace() and publishImages() follow each other with no await
+ * between: lab.region is that workspace's.
+ */
 describeIf("zones: Terraform refuses too few zones or a type they do not offer, and keeps a choice once made", () => {
   const lab = new TerraformLab();
   beforeAll(() => lab.start(), 60_000);
   afterAll(() => lab.destroy());
 
   /** Synthesizes the default app with these props, initializes it, and plans it; returns the plan's output. */
-  const plan = (name: string, region: string, cluster: object, extra: string[] = []) => {
+  const plan = async (name: string, region: string, cluster: object, extra: string[] = []) => {
     const synthesized = synthOf((app) => new KubeadmHaStack(app, "kubeadm-ha", { region, cluster })).plan as any;
     const { dir } = lab.workspace(name, synthesized);
     lab.publishImages(synthesized);
-    expect(lab.terraform(dir, ["init", "-input=false"]).status).toBe(0);
-    return { dir, synthesized, run: lab.terraform(dir, ["plan", "-input=false", "-out=plan.tfplan", ...extra]) };
+    expect((await lab.terraform(dir, ["init", "-input=false"])).status).toBe(0);
+    return { dir, synthesized, run: await lab.terraform(dir, ["plan", "-input=false", "-out=plan.tfplan", ...extra]) };
   };
   const oneLine = (text: string) => text.replace(/[│╷╵]/g, " ").replace(/\s+/g, " ");
 
-  test("a region with 2 zones (moto's us-west-1) and 3 asked for: the plan fails naming network.zoneCount and the zones", () => {
-    const { run } = plan("two-zones", "us-west-1", {});
-    expect(run.status).not.toBe(0);
-    expect(oneLine(run.output)).toContain(
-      "network.zoneCount is 3 but this region has only 2 availability zones (us-west-1a, us-west-1b)",
-    );
-  }, 120_000);
+  test.concurrent(
+    "a region with 2 zones (moto's us-west-1) and 3 asked for: the plan fails naming network.zoneCount and the zones",
+    async () => {
+      const { run } = await plan("two-zones", "us-west-1", {});
+      expect(run.status).not.toBe(0);
+      expect(oneLine(run.output)).toContain(
+        "network.zoneCount is 3 but this region has only 2 availability zones (us-west-1a, us-west-1b)",
+      );
+    },
+    300_000,
+  );
 
-  test("a type offered in one zone of three (p4d.24xlarge in moto's eu-west-1): the plan fails naming instanceType and where it is offered", () => {
-    const { run } = plan("rare-type", "eu-west-1", { instanceType: "p4d.24xlarge" });
-    expect(run.status).not.toBe(0);
-    expect(oneLine(run.output)).toContain(
-      'instanceType "p4d.24xlarge" is offered in only eu-west-1c of this region\'s zones, and the cluster needs 3 (network.zoneCount)',
-    );
-  }, 120_000);
+  test.concurrent(
+    "a type offered in one zone of three (p4d.24xlarge in moto's eu-west-1): the plan fails naming instanceType and where it is offered",
+    async () => {
+      const { run } = await plan("rare-type", "eu-west-1", { instanceType: "p4d.24xlarge" });
+      expect(run.status).not.toBe(0);
+      expect(oneLine(run.output)).toContain(
+        'instanceType "p4d.24xlarge" is offered in only eu-west-1c of this region\'s zones, and the cluster needs 3 (network.zoneCount)',
+      );
+    },
+    300_000,
+  );
 
-  test("given zones that do not all offer the type: the plan fails naming the zones that lack it and network.availabilityZones", () => {
-    const { run } = plan("given-zones", "eu-west-1", {
-      instanceType: "p4d.24xlarge",
-      network: { availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] },
-    });
-    expect(run.status).not.toBe(0);
-    expect(oneLine(run.output)).toContain(
-      'instanceType "p4d.24xlarge" is not offered in eu-west-1a, eu-west-1b (network.availabilityZones)',
-    );
-  }, 120_000);
+  test.concurrent(
+    "given zones that do not all offer the type: the plan fails naming the zones that lack it and network.availabilityZones",
+    async () => {
+      const { run } = await plan("given-zones", "eu-west-1", {
+        instanceType: "p4d.24xlarge",
+        network: { availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] },
+      });
+      expect(run.status).not.toBe(0);
+      expect(oneLine(run.output)).toContain(
+        'instanceType "p4d.24xlarge" is not offered in eu-west-1a, eu-west-1b (network.availabilityZones)',
+      );
+    },
+    300_000,
+  );
 
-  test("the user's subnets, two of them in one zone although labelled otherwise: the plan fails naming network.privateSubnets and the zones", () => {
-    const synthesized = synthOf(
-      (app) => new ComposedStack(app, "shared-zone", undefined, { zones: ["us-east-1a", "us-east-1a", "us-east-1c"] }),
-    ).plan as any;
-    const { dir } = lab.workspace("shared-zone", synthesized);
-    lab.publishImages(synthesized);
-    expect(lab.terraform(dir, ["init", "-input=false"]).status).toBe(0);
-    // The subnets exist first (as a user's do), so the plan reads their real zones.
-    const subnets = Object.keys(synthesized.resource.aws_subnet).map((id) => `-target=aws_subnet.${id}`);
-    expect(lab.terraform(dir, ["apply", "-auto-approve", "-input=false", ...subnets]).status).toBe(0);
-    const run = lab.terraform(dir, ["plan", "-input=false"]);
-    expect(run.status).not.toBe(0);
-    expect(oneLine(run.output)).toContain(
-      "network.privateSubnets: the first 3 subnets, which hold the nodes, are in us-east-1a, us-east-1a, us-east-1c: give each its own availability zone",
-    );
-  }, 180_000);
+  test.concurrent(
+    "the user's subnets, two of them in one zone although labelled otherwise: the plan fails naming network.privateSubnets and the zones",
+    async () => {
+      const synthesized = synthOf(
+        (app) =>
+          new ComposedStack(app, "shared-zone", undefined, { zones: ["us-east-1a", "us-east-1a", "us-east-1c"] }),
+      ).plan as any;
+      const { dir } = lab.workspace("shared-zone", synthesized);
+      lab.publishImages(synthesized);
+      expect((await lab.terraform(dir, ["init", "-input=false"])).status).toBe(0);
+      // The subnets exist first (as a user's do), so the plan reads their real zones.
+      const subnets = Object.keys(synthesized.resource.aws_subnet).map((id) => `-target=aws_subnet.${id}`);
+      expect((await lab.terraform(dir, ["apply", "-auto-approve", "-input=false", ...subnets])).status).toBe(0);
+      const run = await lab.terraform(dir, ["plan", "-input=false"]);
+      expect(run.status).not.toBe(0);
+      expect(oneLine(run.output)).toContain(
+        "network.privateSubnets: the first 3 subnets, which hold the nodes, are in us-east-1a, us-east-1a, us-east-1c: give each its own availability zone",
+      );
+    },
+    300_000,
+  );
 
-  test("5 zones in us-east-1: the choice skips us-east-1e, which does not offer t3.medium; once stored, a different zone list changes nothing", () => {
-    const { dir, run } = plan("five-zones", "us-east-1", { network: { zoneCount: 5 }, controlPlaneCount: 5 });
-    expect(run.status).toBe(0);
-    const shown = JSON.parse(lab.terraform(dir, ["show", "-json", "plan.tfplan"]).output);
-    const choice = shown.resource_changes.find((rc: any) => rc.type === "terraform_data");
-    expect(choice.change.after.input).toEqual({
-      zones: ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1f"],
-    });
+  test.concurrent(
+    "5 zones in us-east-1: the choice skips us-east-1e, which does not offer t3.medium; once stored, a different zone list changes nothing",
+    async () => {
+      const { dir, run } = await plan("five-zones", "us-east-1", { network: { zoneCount: 5 }, controlPlaneCount: 5 });
+      expect(run.status).toBe(0);
+      const shown = JSON.parse((await lab.terraform(dir, ["show", "-json", "plan.tfplan"])).output);
+      const choice = shown.resource_changes.find((rc: any) => rc.type === "terraform_data");
+      expect(choice.change.after.input).toEqual({
+        zones: ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1f"],
+      });
 
-    // Store the choice, then let the region's list "change" (the input expression now gives other zones): no change planned.
-    expect(lab.terraform(dir, ["apply", "-auto-approve", "-input=false", `-target=${choice.address}`]).status).toBe(0);
-    const config = JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8"));
-    const [id] = Object.keys(config.resource.terraform_data);
-    config.resource.terraform_data[id].input = {
-      zones: ["us-east-1f", "us-east-1d", "us-east-1c", "us-east-1b", "us-east-1a"],
-    };
-    writeFileSync(join(dir, "cdk.tf.json"), JSON.stringify(config));
-    expect(lab.terraform(dir, ["plan", "-input=false", "-out=again.tfplan", `-target=${choice.address}`]).status).toBe(
-      0,
-    );
-    const again = JSON.parse(lab.terraform(dir, ["show", "-json", "again.tfplan"]).output);
-    expect(again.resource_changes.find((rc: any) => rc.type === "terraform_data").change.actions).toEqual(["no-op"]);
+      // Store the choice, then let the region's list "change" (the input expression now gives other zones): no change planned.
+      expect(
+        (await lab.terraform(dir, ["apply", "-auto-approve", "-input=false", `-target=${choice.address}`])).status,
+      ).toBe(0);
+      const config = JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8"));
+      const [id] = Object.keys(config.resource.terraform_data);
+      config.resource.terraform_data[id].input = {
+        zones: ["us-east-1f", "us-east-1d", "us-east-1c", "us-east-1b", "us-east-1a"],
+      };
+      writeFileSync(join(dir, "cdk.tf.json"), JSON.stringify(config));
+      expect(
+        (await lab.terraform(dir, ["plan", "-input=false", "-out=again.tfplan", `-target=${choice.address}`])).status,
+      ).toBe(0);
+      const again = JSON.parse((await lab.terraform(dir, ["show", "-json", "again.tfplan"])).output);
+      expect(again.resource_changes.find((rc: any) => rc.type === "terraform_data").change.actions).toEqual(["no-op"]);
 
-    // A later instance type that a stored zone does not offer fails the plan, although 5 zones of the
-    // region offer it (i2.xlarge in moto: us-east-1a to 1e, not 1f): the choice is held, not redone.
-    const [offerings] = Object.values<any>(config.data.aws_ec2_instance_type_offerings);
-    offerings.filter[0].values = ["i2.xlarge"];
-    writeFileSync(join(dir, "cdk.tf.json"), JSON.stringify(config));
-    const changedType = lab.terraform(dir, ["plan", "-input=false", `-target=${choice.address}`]);
-    expect(changedType.status).not.toBe(0);
-    expect(oneLine(changedType.output)).toContain("us-east-1f does not offer every instance type");
-  }, 180_000);
+      // A later instance type that a stored zone does not offer fails the plan, although 5 zones of the
+      // region offer it (i2.xlarge in moto: us-east-1a to 1e, not 1f): the choice is held, not redone.
+      const [offerings] = Object.values<any>(config.data.aws_ec2_instance_type_offerings);
+      offerings.filter[0].values = ["i2.xlarge"];
+      writeFileSync(join(dir, "cdk.tf.json"), JSON.stringify(config));
+      const changedType = await lab.terraform(dir, ["plan", "-input=false", `-target=${choice.address}`]);
+      expect(changedType.status).not.toBe(0);
+      expect(oneLine(changedType.output)).toContain("us-east-1f does not offer every instance type");
+    },
+    300_000,
+  );
 });
