@@ -271,7 +271,12 @@ export const CLOUDFORMATION_ACTIONS: Record<string, string[]> = {
     "iam:PassRole",
     "ssm:GetParameters",
   ],
-  "AWS::AutoScaling::AutoScalingGroup": AUTO_SCALING_GROUP_ACTIONS,
+  // The rolling update suspends the group's own replacement and scaling while it rolls.
+  "AWS::AutoScaling::AutoScalingGroup": [
+    ...AUTO_SCALING_GROUP_ACTIONS,
+    "autoscaling:SuspendProcesses",
+    "autoscaling:ResumeProcesses",
+  ],
   "AWS::IAM::InstanceProfile": [
     "iam:CreateInstanceProfile",
     "iam:DeleteInstanceProfile",

@@ -24,7 +24,7 @@ import {
 } from "./node-common";
 import { ControlPlaneSettings, ControlPlaneVrrpSettings, renderNodeSettings } from "./node-settings";
 import { NODE_PATHS } from "./paths";
-import { KEEPER_JOBS, renderKeeperUnits, WORKER_TOKEN_TIMES } from "./systemd";
+import { WORKER_TOKEN_TIMER, WORKER_TOKEN_TIMES, WORKER_TOKEN_UNIT, renderWorkerTokenUnits, unitPath } from "./systemd";
 
 export interface ControlPlaneUserDataInput extends NodeUserDataContext {
   readonly node: ControlPlaneNodeSpec;
@@ -87,10 +87,10 @@ export function renderControlPlaneUserData(input: ControlPlaneUserDataInput, scr
     "install-kubernetes.sh",
     "kubeadm-common.sh",
     "bootstrap-control-plane.sh",
-    ...KEEPER_JOBS.map((job) => job.script),
+    "worker-token.sh",
     ...(peer ? ENDPOINT_SCRIPTS : []),
   ];
-  const keepers = KEEPER_JOBS.map(renderKeeperUnits);
+  const workerToken = renderWorkerTokenUnits();
   const bootstrap = bootstrapFiles(
     `control-plane node ${node.name}`,
     `${NODE_PATHS.scripts}/bootstrap-control-plane.sh`,
@@ -106,9 +106,10 @@ export function renderControlPlaneUserData(input: ControlPlaneUserDataInput, scr
       TIME_SYNC_SOURCE,
       ...(peer ? endpointFiles(spec, spec.endpoint as KeepalivedEndpointSpec, peer) : []),
       ...bootstrap.files,
-      ...keepers.flatMap((k) => k.files.map((f) => ({ ...f, permissions: "0644" }))),
+      { path: unitPath(WORKER_TOKEN_UNIT), content: workerToken.service, permissions: "0644" },
+      { path: unitPath(WORKER_TOKEN_TIMER), content: workerToken.timer, permissions: "0644" },
       ...scriptFiles(names, scripts),
     ],
-    runcmd: [...bootstrap.runcmd, ["systemctl", "enable", "--now", ...keepers.map((k) => k.timer)]],
+    runcmd: [...bootstrap.runcmd, ["systemctl", "enable", "--now", WORKER_TOKEN_TIMER]],
   });
 }

@@ -83,11 +83,7 @@ export function renderKubeadmConfig(
         ...spec.extraCertSans,
       ]),
       // An API server that is stopping keeps answering (its /readyz already failing) until the endpoint has let go of it.
-      extraArgs: [
-        { name: "shutdown-delay-duration", value: `${drain.shutdownDelaySeconds}s` },
-        // The kubelets' serving certificates are the cluster CA's (serverTLSBootstrap): verify them.
-        { name: "kubelet-certificate-authority", value: "/etc/kubernetes/pki/ca.crt" },
-      ],
+      extraArgs: [{ name: "shutdown-delay-duration", value: `${drain.shutdownDelaySeconds}s` }],
     },
     etcd:
       spec.etcd.topology === "external"
@@ -113,9 +109,6 @@ export function renderKubeadmConfig(
     apiVersion: KUBELET_CONFIG_API_VERSION,
     kind: "KubeletConfiguration",
     cgroupDriver: "systemd",
-    // Each kubelet asks the cluster CA for its serving certificate (serving-approver.sh approves what
-    // matches its Node): the API server and metrics-server verify it, no --kubelet-insecure-tls.
-    serverTLSBootstrap: true,
     // On an instance stop or reboot the kubelet stops ordinary pods first, then the control plane, which drains.
     shutdownGracePeriod: `${drain.nodeShutdownSeconds}s`,
     shutdownGracePeriodCriticalPods: `${drain.nodeShutdownCriticalPodsSeconds}s`,

@@ -36,7 +36,6 @@ export const NODE_SCRIPTS = [
   "kubeadm-common.sh",
   "bootstrap-worker.sh",
   "worker-token.sh",
-  "serving-approver.sh",
 ] as const;
 export type ScriptName = (typeof NODE_SCRIPTS)[number];
 export type NodeScripts = Readonly<Record<ScriptName, string>>;

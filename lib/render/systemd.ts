@@ -2,6 +2,8 @@ import { NODE_PATHS } from "./paths";
 
 export const BOOTSTRAP_UNIT = "kubeadm-ha-bootstrap.service";
 export const VIP_GUARD_UNIT = "kubeadm-ha-vip-guard.service";
+export const WORKER_TOKEN_UNIT = "kubeadm-ha-worker-token.service";
+export const WORKER_TOKEN_TIMER = "kubeadm-ha-worker-token.timer";
 /**
  * The worker token's lifetime and when it is renewed: a published token always has at least
  * RENEW - CHECK left (11 h 50 min), far more than a join takes, and lives TTL (24 h, kubeadm's default).
@@ -63,67 +65,32 @@ WantedBy=keepalived.service
 `;
 }
 
-/** A job the control-plane nodes run on a timer once bootstrapped: its script, what it does, how often. */
-export interface KeeperJob {
-  /** The unit's name, kubeadm-ha-NAME.service and .timer. */
-  readonly name: string;
-  readonly script: "worker-token.sh" | "serving-approver.sh";
-  readonly description: string;
-  readonly everySeconds: number;
-}
-
-export const KEEPER_JOBS: readonly KeeperJob[] = [
-  {
-    name: "worker-token",
-    script: "worker-token.sh",
-    description: "keep a current worker bootstrap token in the worker join secret",
-    everySeconds: WORKER_TOKEN_TIMES.checkSeconds,
-  },
-  {
-    name: "serving-approver",
-    script: "serving-approver.sh",
-    // A kubelet serves nothing until its certificate is approved: kubectl logs and exec wait for it.
-    description: "approve the kubelets' serving certificate requests that match their Node",
-    everySeconds: 30,
-  },
-];
-
-/** A keeper job's oneshot service and the timer that runs it (its files, and the timer to enable). */
-export function renderKeeperUnits(job: KeeperJob): { files: { path: string; content: string }[]; timer: string } {
-  const timer = `kubeadm-ha-${job.name}.timer`;
+/** The control plane's worker token keeper (worker-token.sh), and the timer that runs it every few minutes. */
+export function renderWorkerTokenUnits(): { service: string; timer: string } {
   return {
-    timer,
-    files: [
-      {
-        path: unitPath(`kubeadm-ha-${job.name}.service`),
-        content: `[Unit]
-Description=kubeadm-ha: ${job.description}
+    service: `[Unit]
+Description=kubeadm-ha: keep a current worker bootstrap token in the worker join secret
 After=network-online.target kubelet.service
 ConditionPathExists=${BOOTSTRAP_DONE_FILE}
 
 [Service]
 Type=oneshot
-ExecStart=${NODE_PATHS.scripts}/${job.script}
-# A run hung on a half-dead API connection would block every later one.
+ExecStart=${NODE_PATHS.scripts}/worker-token.sh
+# A run hung on a half-dead API connection would block every later one: only the leader writes.
 TimeoutStartSec=5min
 Environment=PATH=${UNIT_PATH}
 `,
-      },
-      {
-        path: unitPath(timer),
-        content: `[Unit]
-Description=kubeadm-ha: ${job.description}, every ${job.everySeconds} s
+    timer: `[Unit]
+Description=kubeadm-ha: run the worker token keeper every ${WORKER_TOKEN_TIMES.checkSeconds / 60} minutes
 
 [Timer]
 OnBootSec=1min
-OnUnitActiveSec=${job.everySeconds}s
-RandomizedDelaySec=${Math.min(30, job.everySeconds / 2)}s
+OnUnitActiveSec=${WORKER_TOKEN_TIMES.checkSeconds}s
+RandomizedDelaySec=30s
 
 [Install]
 WantedBy=timers.target
 `,
-      },
-    ],
   };
 }
 

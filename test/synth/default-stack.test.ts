@@ -236,8 +236,6 @@ describe("each node's decoded user data", () => {
           "/etc/crictl.yaml",
           "/etc/systemd/system/containerd.service",
           "/etc/systemd/system/kubeadm-ha-bootstrap.service",
-          "/etc/systemd/system/kubeadm-ha-serving-approver.service",
-          "/etc/systemd/system/kubeadm-ha-serving-approver.timer",
           "/etc/systemd/system/kubeadm-ha-worker-token.service",
           "/etc/systemd/system/kubeadm-ha-worker-token.timer",
           "/opt/kubeadm-ha/bootstrap-control-plane.sh",
@@ -245,7 +243,6 @@ describe("each node's decoded user data", () => {
           "/opt/kubeadm-ha/common.sh",
           "/opt/kubeadm-ha/install-kubernetes.sh",
           "/opt/kubeadm-ha/kubeadm-common.sh",
-          "/opt/kubeadm-ha/serving-approver.sh",
           "/opt/kubeadm-ha/worker-token.sh",
         ].sort(),
       );
@@ -253,7 +250,7 @@ describe("each node's decoded user data", () => {
       expect(cloudConfig.runcmd).toEqual([
         ["systemctl", "daemon-reload"],
         ["systemctl", "enable", "--now", "--no-block", "kubeadm-ha-bootstrap.service"],
-        ["systemctl", "enable", "--now", "kubeadm-ha-worker-token.timer", "kubeadm-ha-serving-approver.timer"],
+        ["systemctl", "enable", "--now", "kubeadm-ha-worker-token.timer"],
       ]);
       const unit = files["/etc/systemd/system/kubeadm-ha-bootstrap.service"].content;
       expect(unit).toMatch(/^ExecStart=\/opt\/kubeadm-ha\/bootstrap-control-plane\.sh$/m);

@@ -271,12 +271,13 @@ describe("NLB with stacked etcd: control plane 0 inits, control plane 1 joins", 
     ]);
     expect(cp0.lines("/var/log/standin/systemctl/runs.log")).toContain("kubeadm-ha-bootstrap.service run 1: exit 0");
     expect(cp0.read("/var/lib/kubeadm-ha/bootstrap.done")).toBeDefined();
-    // The keepers' timers (worker token, serving certificates), enabled for every boot (they act once the
-    // bootstrap is done); the bootstrap's last act starts the worker token keeper at once.
+    // The worker token keeper's timer, enabled for every boot (it acts once the bootstrap is done); the
+    // bootstrap's last act starts the keeper at once.
     const calls = cp0.lines("/var/log/standin/systemctl/calls.log");
-    expect(calls).toContain("enable --now kubeadm-ha-worker-token.timer kubeadm-ha-serving-approver.timer");
-    for (const timer of ["kubeadm-ha-worker-token.timer", "kubeadm-ha-serving-approver.timer"])
-      expect(cp0.link(`/etc/systemd/system/timers.target.wants/${timer}`)).toBe(`/etc/systemd/system/${timer}`);
+    expect(calls).toContain("enable --now kubeadm-ha-worker-token.timer");
+    expect(cp0.link("/etc/systemd/system/timers.target.wants/kubeadm-ha-worker-token.timer")).toBe(
+      "/etc/systemd/system/kubeadm-ha-worker-token.timer",
+    );
     expect(calls.at(-1)).toBe("start --no-block kubeadm-ha-worker-token.service");
   });
 

@@ -49,7 +49,6 @@ const NODE_SCRIPTS = [
   "kubeadm-common.sh",
   "bootstrap-control-plane.sh",
   "worker-token.sh",
-  "serving-approver.sh",
   "bootstrap-worker.sh",
 ];
 
@@ -246,54 +245,6 @@ export class FakeWorld {
   /** Runs control-plane node i's worker token keeper, as its timer would. */
   runTokenKeeper(i: number): Promise<RunResult> {
     return this.spawn(i, ["bash", join(this.nodeDir(i), "scripts", "worker-token.sh")], {});
-  }
-
-  /** Runs control-plane node i's serving certificate approver, as its timer would. */
-  runServingApprover(i: number): Promise<RunResult> {
-    return this.spawn(i, ["bash", join(this.nodeDir(i), "scripts", "serving-approver.sh")], {});
-  }
-
-  /** The certificate signing requests in the cluster: name → who asked, the signer, and whether approved. */
-  csrs(): { name: string; username: string; signer: string; approved: boolean }[] {
-    const dir = join(this.root, "csrs");
-    if (!existsSync(dir)) return [];
-    return readdirSync(dir)
-      .sort()
-      .map((name) => ({
-        name,
-        username: readFileSync(join(dir, name, "username"), "utf8").trim(),
-        signer: readFileSync(join(dir, name, "signer"), "utf8").trim(),
-        approved: existsSync(join(dir, name, "approved")),
-      }));
-  }
-
-  /** A certificate signing request as a kubelet (or an impostor) would make it, with openssl. */
-  addCsr(name: string, csr: { username: string; subject: string; sans: string; usages?: string[]; signer?: string }) {
-    const dir = join(this.root, "csrs", name);
-    mkdirSync(dir, { recursive: true });
-    const pem = execFileSync(
-      "openssl",
-      [
-        "req",
-        "-new",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        "/dev/null",
-        "-subj",
-        csr.subject,
-        "-addext",
-        `subjectAltName=${csr.sans}`,
-      ],
-      { stdio: ["ignore", "pipe", "ignore"] },
-    );
-    writeFileSync(join(dir, "request"), pem.toString("base64"));
-    writeFileSync(join(dir, "signer"), `${csr.signer ?? "kubernetes.io/kubelet-serving"}\n`);
-    writeFileSync(join(dir, "username"), `${csr.username}\n`);
-    writeFileSync(join(dir, "usages"), `${(csr.usages ?? ["digital signature", "server auth"]).join("\n")}\n`);
   }
 
   /** Control-plane node i's kube-controller-manager holds its leader lease. */

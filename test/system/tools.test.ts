@@ -103,7 +103,6 @@ describe("shellcheck", () => {
         "common.sh",
         "install-kubernetes.sh",
         "kubeadm-common.sh",
-        "serving-approver.sh",
         "worker-token.sh",
       ],
     ],

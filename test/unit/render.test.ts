@@ -141,25 +141,13 @@ describe("kubeadm configuration", () => {
     expect(cluster.etcd).toEqual({ local: { dataDir: "/var/lib/etcd" } });
   });
 
-  test("the kubelets' serving certificates come from the cluster CA, and the API server verifies them", () => {
-    const [clusterConfiguration, , kubelet] = yamlDocs(renderKubeadmConfig(spec, spec.controlPlane[0], endpoint).init);
-    expect(kubelet.kind).toBe("KubeletConfiguration");
-    expect(kubelet.serverTLSBootstrap).toBe(true);
-    expect(clusterConfiguration.apiServer.extraArgs).toContainEqual({
-      name: "kubelet-certificate-authority",
-      value: "/etc/kubernetes/pki/ca.crt",
-    });
-  });
-
   test("no feature gates: every supported minor has kubelet local mode and waits for all control-plane components by default", () => {
     expect(cluster.featureGates).toBeUndefined();
   });
 
   test("an API server that is stopping keeps serving until the endpoint has let go: an NLB needs a minute, HAProxy seconds", () => {
     const delay = (s: typeof spec) =>
-      yamlDocs(renderKubeadmConfig(s, s.controlPlane[0], endpoint).init)[0].apiServer.extraArgs.filter(
-        (a: { name: string }) => a.name === "shutdown-delay-duration",
-      );
+      yamlDocs(renderKubeadmConfig(s, s.controlPlane[0], endpoint).init)[0].apiServer.extraArgs;
     // NLB: 2 failed checks 10 s apart, then up to 40 s until it stops sending new connections, plus 10 s.
     expect(delay(spec)).toEqual([{ name: "shutdown-delay-duration", value: "70s" }]);
     const keepalived = resolveClusterSpec({ endpoint: { type: "keepalived", virtualIp: "192.168.255.10" } });
@@ -249,7 +237,6 @@ describe("cloud-config", () => {
       "kubeadm-common.sh",
       "bootstrap-control-plane.sh",
       "worker-token.sh",
-      "serving-approver.sh",
     ]);
     for (const path of shipped)
       expect(files[path].content).toBe(shippedScript(path.split("/").pop()!, scripts[path.split("/").pop()!]));
