@@ -141,7 +141,7 @@ export class TerraformLab {
         skip_region_validation: true,
         endpoints: [
           Object.fromEntries(
-            ["ec2", "elbv2", "iam", "kms", "route53", "s3", "secretsmanager", "ssm", "sts"].map((s) => [
+            ["autoscaling", "ec2", "elbv2", "iam", "kms", "route53", "s3", "secretsmanager", "ssm", "sts"].map((s) => [
               s,
               this.endpoint,
             ]),
@@ -307,6 +307,32 @@ export const MOTO_QUIRKS: {
     attribute: "description",
     matches: (before, after) => (before === null || before === "") && typeof after === "string",
     what: "moto does not return a subnet CIDR reservation's description (forces a replacement)",
+  },
+  {
+    type: /^aws_autoscaling_group$/,
+    attribute: "capacity_reservation_specification",
+    matches: (before, after) =>
+      before?.[0]?.capacity_reservation_preference === null && after?.[0]?.capacity_reservation_preference === "",
+    what: "moto returns an empty CapacityReservationSpecification for a group, which the provider reads as a null preference",
+  },
+  {
+    type: /^aws_autoscaling_group$/,
+    attribute: "launch_template",
+    matches: (before, after) =>
+      before?.length === 1 &&
+      after?.length === 1 &&
+      before[0].id === after[0].id &&
+      /^\d+$/.test(String(before[0].version)) &&
+      after[0].version === undefined,
+    what: "the template's moto quirk (below) plans an update of it, so its latest_version, the group's version, is unknown until applied",
+  },
+  {
+    type: /^aws_launch_template$/,
+    attribute: "tag_specifications",
+    matches: (before, after) =>
+      JSON.stringify((before ?? []).filter((t: any) => t.resource_type !== "launch-template")) ===
+      JSON.stringify(after),
+    what: "moto returns the template's own tags as a launch-template tag specification of its version",
   },
 ];
 

@@ -1,7 +1,7 @@
 /**
  * The synthesized plans run through the real Terraform and AWS provider, applied to moto, checked with
  * the AWS CLI, booted as far as their own AWS calls go, planned again (must be empty) and destroyed
- * (terraform-lab.ts). In every run: the default app and the keepalived-stacked example;
+ * (terraform-lab.ts). In every run: the default app (its worker pool included) and the keepalived-stacked example;
  * KHA_TERRAFORM_ALL=1 adds the other examples and a cluster composed into the user's own VPC. Needs
  * Terraform 1.11 at /usr/local/bin/terraform, the hashicorp/aws 5.100 provider under /opt/tf-plugins,
  * moto and the AWS CLI: outside CI a missing one skips this file with its name; under CI=true it fails.
@@ -26,7 +26,10 @@ interface Plan {
   readonly build: (app: App) => TerraformStack;
 }
 const PLANS: Plan[] = [
-  { name: "default app", build: (app) => new KubeadmHaStack(app, "kubeadm-ha", { region: "us-east-1", cluster: {} }) },
+  {
+    name: "default app",
+    build: (app) => new KubeadmHaStack(app, "kubeadm-ha", { region: "us-east-1", cluster: {}, workers: {} }),
+  },
   // Each further app costs about 6 minutes of CI's 25 (CI runs the default app; the keepalived plans are
   // applied to moto by the CloudFormation test in every run, and compared with cdktf's by the parity test).
   ...(process.env.KHA_TERRAFORM_ALL
@@ -44,6 +47,9 @@ const PLANS: Plan[] = [
 ];
 
 const report: string[] = [];
+/** The Auto Scaling group an instance was launched by, if any (the tag EC2 Auto Scaling gives it). */
+const inPool = (instance: { Tags?: { Key: string; Value: string }[] }): string | undefined =>
+  instance.Tags?.find((t) => t.Key === "aws:autoscaling:groupName")?.Value;
 const tagOf = (resource: { Tags?: { Key: string; Value: string }[] }, key: string) =>
   resource.Tags?.find((t) => t.Key === key)?.Value;
 /** A secondary-IP VIP's address (reserved like a node's, held by no instance as its primary address). */
@@ -107,7 +113,8 @@ describeIf.each(PLANS)(
     test("the instances are spread over the zones, with IMDSv2 required (hop limit 1), encrypted volumes, no key pair", () => {
       const instances = lab
         .aws(["ec2", "describe-instances", "--filters", "Name=instance-state-name,Values=running"])
-        .Reservations.flatMap((r: any) => r.Instances);
+        .Reservations.flatMap((r: any) => r.Instances)
+        .filter((i: any) => !inPool(i));
       const planned = Object.values<any>(synthesized.resource.aws_instance);
       expect(instances).toHaveLength(planned.length);
       for (const i of instances) {
@@ -133,8 +140,69 @@ describeIf.each(PLANS)(
       expect(zones.size).toBeGreaterThanOrEqual(3);
     });
 
+    test("each pool's group holds its planned sizes, subnets, launch template version and tags; its nodes run from the template: its user data, group, role and tags", () => {
+      const pools = Object.values<any>(synthesized.resource.aws_autoscaling_group ?? {});
+      const templates = Object.values<any>(synthesized.resource.aws_launch_template ?? {});
+      const groups = lab.aws(["autoscaling", "describe-auto-scaling-groups"]).AutoScalingGroups;
+      expect(groups.map((g: any) => g.AutoScalingGroupName).sort()).toEqual(pools.map((p) => p.name).sort());
+      const instances = lab
+        .aws(["ec2", "describe-instances", "--filters", "Name=instance-state-name,Values=running"])
+        .Reservations.flatMap((r: any) => r.Instances);
+      for (const group of groups) {
+        const planned = pools.find((p) => p.name === group.AutoScalingGroupName);
+        const template = templates.find((t) => t.name_prefix === `${planned.name}-`);
+        expect([group.MinSize, group.MaxSize, group.DesiredCapacity]).toEqual([
+          planned.min_size,
+          planned.max_size,
+          planned.desired_capacity,
+        ]);
+        expect(group.VPCZoneIdentifier.split(",")).toHaveLength(3);
+        const tags = Object.fromEntries(group.Tags.map((t: any) => [t.Key, t.Value]));
+        expect(tags).toMatchObject({
+          "k8s.io/cluster-autoscaler/enabled": "true",
+          "k8s.io/cluster-autoscaler/kubeadm-ha": "owned",
+        });
+        const version = lab.aws([
+          "ec2",
+          "describe-launch-template-versions",
+          "--launch-template-id",
+          group.LaunchTemplate.LaunchTemplateId,
+          "--versions",
+          group.LaunchTemplate.Version,
+        ]).LaunchTemplateVersions[0].LaunchTemplateData;
+        expect(version.UserData).toBe(template.user_data);
+        expect(version.MetadataOptions).toMatchObject({ HttpTokens: "required", HttpPutResponseHopLimit: 1 });
+        expect(version.BlockDeviceMappings[0].Ebs).toMatchObject({ Encrypted: true, VolumeType: "gp3" });
+        const nodes = instances.filter((i: any) => inPool(i) === group.AutoScalingGroupName);
+        expect(nodes).toHaveLength(planned.desired_capacity);
+        for (const node of nodes) {
+          const nodeTags = Object.fromEntries(node.Tags.map((t: any) => [t.Key, t.Value]));
+          expect(nodeTags).toMatchObject({
+            Name: planned.name,
+            "kubeadm-ha:role": "worker",
+            "kubeadm-ha:cluster": "kubeadm-ha",
+          });
+          const userData = lab.aws([
+            "ec2",
+            "describe-instance-attribute",
+            "--instance-id",
+            node.InstanceId,
+            "--attribute",
+            "userData",
+          ]).UserData.Value;
+          expect(userData).toBe(template.user_data);
+          expect(node.SecurityGroups.map((g: any) => g.GroupName)).toEqual([
+            expect.stringMatching(/^kubeadm-ha-workers-/),
+          ]);
+        }
+      }
+    });
+
     test("each instance's user data, read back from EC2, is the synthesized gzip byte for byte; the deploy settings parameter has every reference filled in", () => {
-      const instances = lab.aws(["ec2", "describe-instances"]).Reservations.flatMap((r: any) => r.Instances);
+      const instances = lab
+        .aws(["ec2", "describe-instances"])
+        .Reservations.flatMap((r: any) => r.Instances)
+        .filter((i: any) => !inPool(i));
       const planned = Object.values<any>(synthesized.resource.aws_instance);
       for (const i of instances) {
         const attribute = lab.aws([
@@ -332,7 +400,10 @@ describeIf.each(PLANS)(
       const calls = await Promise.all(
         (instances as any[]).map((i) => {
           const name = i.Tags.find((t: any) => t.Key === "Name").Value;
-          const planned = Object.values<any>(synthesized.resource.aws_instance).find((p) => p.tags.Name === name);
+          // A pool's node runs its launch template's user data (and asks the cloud for its name).
+          const planned = inPool(i)
+            ? Object.values<any>(synthesized.resource.aws_launch_template).find((t) => t.name_prefix === `${name}-`)
+            : Object.values<any>(synthesized.resource.aws_instance).find((p) => p.tags.Name === name);
           return runAsNode({
             root: lab.root,
             endpoint: lab.endpoint,
