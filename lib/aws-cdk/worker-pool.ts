@@ -20,8 +20,8 @@ export interface WorkerPoolProps extends WorkerPoolInput {
  * a launch template whose user data is the same for every node of the pool. Each node learns its name
  * and address from EC2 at boot and joins through the stable endpoint with the bootstrap token the control
  * plane keeps in the worker join secret: it never holds a key of the cluster's. A changed template
- * replaces the nodes one at a time (CloudFormation's rolling update, a new node up before an old one
- * goes); the Cluster Autoscaler finds the group by its tags. Checks its props before anything is created.
+ * replaces the nodes one at a time (CloudFormation's rolling update, minSize kept in service); the
+ * Cluster Autoscaler finds the group by its tags. Checks its props before anything is created.
  */
 export class WorkerPool extends Construct {
   readonly spec: WorkerPoolSpec;
