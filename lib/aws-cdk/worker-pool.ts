@@ -2,10 +2,10 @@ import { Annotations, Duration, Stack, Tags, Token } from "aws-cdk-lib";
 import * as autoscaling from "aws-cdk-lib/aws-autoscaling";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import { Construct } from "constructs";
-import { resolveWorkerPool, WorkerPoolInput, WorkerPoolSpec } from "../cluster-spec";
-import { claimPoolName, CLUSTER_TAG, describeWorkerPool, WorkerPoolDescription } from "../model";
-import { loadNodeScripts } from "../private/node-scripts";
-import { encodeUserData, renderWorkerUserData } from "../render/internal";
+import { WorkerPoolInput, WorkerPoolSpec } from "../cluster-spec";
+import { CLUSTER_TAG, WorkerPoolDescription } from "../model";
+import { prepareWorkerPool } from "../private/worker-pool";
+import { encodeUserData } from "../render/internal";
 import type { IKubeadmCluster } from "./cluster-interface";
 import { acknowledgeFindings } from "./private/findings";
 import { nodeImage } from "./private/resources";
@@ -33,16 +33,13 @@ export class WorkerPool extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkerPoolProps) {
     const { cluster, ...input } = props;
-    // Named by its construct id unless the props name it: a second pool is a second addWorkerPool("id").
-    const spec = resolveWorkerPool({ ...input, name: input.name ?? id }, cluster.spec, {
-      isUnresolved: (value) => Token.isUnresolved(value),
-    });
-    claimPoolName(scope, scope.node.path ? `${scope.node.path}/${id}` : id, cluster.spec.clusterName, spec.name);
+    // Checked and named before this construct exists: a second pool is a second addWorkerPool("id").
+    const pool = prepareWorkerPool(scope, id, cluster.spec, input, (value) => Token.isUnresolved(value));
     super(scope, id);
+    const { spec, description: described } = pool;
     this.spec = spec;
-    const described = describeWorkerPool(cluster.spec, spec);
     this.description = described;
-    this.userData = renderWorkerUserData({ spec: cluster.spec, pool: spec }, loadNodeScripts());
+    this.userData = pool.userData;
     this.launchTemplate = new ec2.LaunchTemplate(this, "launch-template", {
       // Canonical's current image when a node launches: a new image never rolls the pool by itself.
       machineImage: nodeImage(cluster.spec.imageId, spec.architecture),

@@ -2,10 +2,10 @@ import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { resolveWorkerPool, WorkerPoolInput, WorkerPoolSpec } from "../cluster-spec";
-import { claimPoolName, describeWorkerPool, ubuntuImageParameter, WorkerPoolDescription } from "../model";
-import { loadNodeScripts } from "../private/node-scripts";
-import { encodeUserData, renderWorkerUserData } from "../render/internal";
+import { WorkerPoolInput, WorkerPoolSpec } from "../cluster-spec";
+import { ubuntuImageParameter, WorkerPoolDescription } from "../model";
+import { prepareWorkerPool } from "../private/worker-pool";
+import { encodeUserData } from "../render/internal";
 import type { IKubeadmCluster } from "./cluster-interface";
 import { INSTANCE_METADATA } from "./private/node-defaults";
 
@@ -33,16 +33,13 @@ export class WorkerPool extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkerPoolProps) {
     const { cluster, ...input } = props;
-    // Named by its construct id unless the props name it: a second pool is a second addWorkerPool("id").
-    const spec = resolveWorkerPool({ ...input, name: input.name ?? id }, cluster.spec, {
-      isUnresolved: (value) => Token.isUnresolved(value),
-    });
-    claimPoolName(scope, scope.node.path ? `${scope.node.path}/${id}` : id, cluster.spec.clusterName, spec.name);
+    // Checked and named before this construct exists: a second pool is a second addWorkerPool("id").
+    const pool = prepareWorkerPool(scope, id, cluster.spec, input, (value) => Token.isUnresolved(value));
     super(scope, id);
+    const { spec, description: described } = pool;
     this.spec = spec;
-    const described = describeWorkerPool(cluster.spec, spec);
     this.description = described;
-    this.userData = renderWorkerUserData({ spec: cluster.spec, pool: spec }, loadNodeScripts());
+    this.userData = pool.userData;
     const tags = { ...cluster.tags, ...described.instanceTags };
     this.launchTemplate = new LaunchTemplate(this, "launch-template", {
       namePrefix: `${described.name}-`,

@@ -1,14 +1,24 @@
 import { IConstruct } from "constructs";
 import { ClusterSpecError, POOL_LABEL } from "../cluster-spec";
 
-/** Cluster names in use, per app: two clusters of one name collide on AWS names and on the tag that scopes each node's permissions. */
-const CLUSTER_NAMES = new WeakMap<IConstruct, Map<string, string>>();
+/** Names in use per app, by kind: the construct path that holds each. */
+const CLAIMED = new WeakMap<IConstruct, Map<string, string>>();
 
-/** Records that the cluster at `path` is named `name` in its app; a second cluster of that name fails, naming both. */
+/** The path of the construct that already holds `key` in scope's app, or undefined; from now on `path` holds it. */
+function claim(scope: IConstruct, key: string, path: string): string | undefined {
+  const names = CLAIMED.get(scope.node.root) ?? new Map<string, string>();
+  CLAIMED.set(scope.node.root, names);
+  const other = names.get(key);
+  if (other === undefined) names.set(key, path);
+  return other;
+}
+
+/**
+ * Records that the cluster at `path` is named `name` in its app; a second cluster of that name fails,
+ * naming both (they would collide on AWS names and on the tag that scopes each node's permissions).
+ */
 export function claimClusterName(scope: IConstruct, path: string, name: string) {
-  const names = CLUSTER_NAMES.get(scope.node.root) ?? new Map<string, string>();
-  CLUSTER_NAMES.set(scope.node.root, names);
-  const other = names.get(name);
+  const other = claim(scope, `cluster ${name}`, path);
   if (other !== undefined) {
     throw new ClusterSpecError([
       {
@@ -17,17 +27,11 @@ export function claimClusterName(scope: IConstruct, path: string, name: string) 
       },
     ]);
   }
-  names.set(name, path);
 }
-
-/** Pool names in use, per app and cluster: two pools of one name collide on their group's name and their nodes' label. */
-const POOL_NAMES = new WeakMap<IConstruct, Map<string, string>>();
 
 /** Records that the pool at `path` is named `pool` in cluster `cluster`; a second pool of that name fails, naming both. */
 export function claimPoolName(scope: IConstruct, path: string, cluster: string, pool: string) {
-  const names = POOL_NAMES.get(scope.node.root) ?? new Map<string, string>();
-  POOL_NAMES.set(scope.node.root, names);
-  const other = names.get(`${cluster}/${pool}`);
+  const other = claim(scope, `pool ${cluster}/${pool}`, path);
   if (other !== undefined) {
     throw new ClusterSpecError(
       [
@@ -39,5 +43,4 @@ export function claimPoolName(scope: IConstruct, path: string, cluster: string, 
       `WorkerPool "${pool}"`,
     );
   }
-  names.set(`${cluster}/${pool}`, path);
 }
